@@ -1,0 +1,355 @@
+//! Capture-mode command line: tcpdump's letters, parsed once into a validated [`Config`].
+//! The rest of the program never sees raw arguments.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::{ArgAction, Parser, ValueEnum};
+
+pub const DEFAULT_SNAPLEN: u32 = 262_144;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "nscap",
+    version,
+    about = "Capture packets inside a container's network namespace; write the result on the host.",
+    override_usage = "nscap -t TARGET [-i IFACE]... [-w FILE|-] [options] [FILTER...]\n       \
+                      nscap -r FILE [options] [FILTER...]\n       \
+                      nscap exec -t TARGET [nsenter options] [-- PROGRAM [ARGS...]]\n       \
+                      nscap list [--json]",
+    after_help = "TARGET: a PID or a network-namespace file (/proc/PID/ns/net, /run/netns/NAME).\n\
+                  FILTER: a BPF expression, as in tcpdump (e.g. tcp port 80).\n\
+                  Subcommands: `nscap exec` behaves as nsenter(1); `nscap list` shows every network namespace."
+)]
+struct Args {
+    /// Target whose network namespace to capture in: PID or namespace file.
+    #[arg(short = 't', long = "target", value_name = "TARGET")]
+    target: Option<String>,
+
+    /// Interface inside the target (repeatable; `any` for all). Default: the first up,
+    /// non-loopback interface.
+    #[arg(short = 'i', long = "interface", value_name = "IFACE", action = ArgAction::Append)]
+    interfaces: Vec<String>,
+
+    /// Write packets to FILE on the host (`-` for standard output) instead of printing them.
+    #[arg(short = 'w', value_name = "FILE")]
+    write: Option<OsString>,
+
+    /// Read packets from a pcap or pcapng FILE (`-` for standard input) and print them.
+    #[arg(short = 'r', value_name = "FILE")]
+    read: Option<OsString>,
+
+    /// Exit after COUNT packets.
+    #[arg(short = 'c', value_name = "COUNT")]
+    count: Option<u64>,
+
+    /// Snapshot length: bytes kept of each packet (0 means the default, 262144).
+    #[arg(short = 's', long = "snapshot-length", value_name = "SNAPLEN")]
+    snaplen: Option<u32>,
+
+    /// Do not put the interface into promiscuous mode.
+    #[arg(short = 'p', long = "no-promiscuous-mode")]
+    no_promisc: bool,
+
+    /// Kernel capture buffer size in KiB.
+    #[arg(short = 'B', long = "buffer-size", value_name = "KiB")]
+    buffer_kib: Option<u32>,
+
+    /// Packet-buffered output: write each packet out as it arrives (always on for `-w -`).
+    #[arg(short = 'U', long = "packet-buffered")]
+    packet_buffered: bool,
+
+    /// Capture only packets received (in), sent (out), or both (inout).
+    #[arg(short = 'Q', long = "direction", value_enum, value_name = "DIR")]
+    direction: Option<Direction>,
+
+    /// List the target's interfaces (index, name, state, addresses) and exit.
+    #[arg(short = 'D', long = "list-interfaces")]
+    list_interfaces: bool,
+
+    /// BPF filter expression (instead of trailing words).
+    #[arg(short = 'f', long = "filter", value_name = "EXPR")]
+    filter_expr: Option<String>,
+
+    /// Print packet summaries on standard output while writing a file.
+    #[arg(long)]
+    print: bool,
+
+    /// Quick output: shorter summary lines.
+    #[arg(short = 'q')]
+    quick: bool,
+
+    /// Output file format (default: pcap for one interface, pcapng for several).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    format: Option<Format>,
+
+    /// Nanosecond timestamps (in summaries and pcap files).
+    #[arg(long)]
+    nano: bool,
+
+    /// Print timestamps as seconds since the epoch (tcpdump's -tt).
+    #[arg(long = "tt")]
+    epoch: bool,
+
+    /// Print the link-level header on each summary line.
+    #[arg(short = 'e')]
+    link_header: bool,
+
+    /// More detail in summaries (repeatable).
+    #[arg(short = 'v', action = ArgAction::Count)]
+    verbose: u8,
+
+    /// Print one JSON object per packet instead of summary lines.
+    #[arg(long)]
+    json: bool,
+
+    /// At the end, print a table of conversations (on stdout, or stderr when writing to stdout).
+    #[arg(long)]
+    flows: bool,
+
+    /// Accepted for tcpdump habit: nscap never resolves names.
+    #[arg(short = 'n', hide = true)]
+    _numeric: bool,
+
+    /// Accepted for tcpdump habit: summary output is flushed per packet group anyway.
+    #[arg(short = 'l', hide = true)]
+    _line_buffered: bool,
+
+    /// Filter expression words.
+    #[arg(value_name = "FILTER", num_args = 0..)]
+    filter: Vec<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    In,
+    Out,
+    Inout,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Pcap,
+    Pcapng,
+}
+
+/// How summary lines look (shared by live capture and `-r`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrintOptions {
+    /// Seconds since the epoch instead of local time of day.
+    pub epoch: bool,
+    /// Nanoseconds instead of microseconds.
+    pub nano: bool,
+    /// Show the interface name on each line (several interfaces).
+    pub show_iface: bool,
+    /// `-e`: link-level header.
+    pub link_header: bool,
+    /// `-v` count.
+    pub verbose: u8,
+    /// `-q`: shorter lines.
+    pub quick: bool,
+}
+
+/// Where packets come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// Live capture in a target's network namespace.
+    Live { target: String },
+    /// A pcap or pcapng file (`-` = stdin).
+    File(PathBuf),
+}
+
+/// What to do, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub input: Input,
+    pub list_interfaces: bool,
+    pub interfaces: Vec<String>,
+    /// `-w`: `-` means standard output.
+    pub write: Option<PathBuf>,
+    pub format: Option<Format>,
+    pub count: Option<u64>,
+    pub snaplen: u32,
+    pub promisc: bool,
+    pub buffer_bytes: Option<i32>,
+    pub packet_buffered: bool,
+    pub direction: Option<Direction>,
+    pub filter: Option<String>,
+    /// Print summaries (or JSON) on stdout.
+    pub print: bool,
+    pub json: bool,
+    pub flows: bool,
+    pub print_opts: PrintOptions,
+}
+
+impl Config {
+    pub fn writes_stdout(&self) -> bool {
+        self.write.as_deref() == Some(std::path::Path::new("-"))
+    }
+}
+
+/// tcpdump users type `-tt` for epoch timestamps; here `-t` takes the target, so a lone `-tt`
+/// is read as `--tt`.
+fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    args.into_iter()
+        .map(|a| {
+            if a == "-tt" {
+                OsString::from("--tt")
+            } else {
+                a
+            }
+        })
+        .collect()
+}
+
+/// Parses capture-mode arguments (`args[0]` is the program name). Help and version requests,
+/// and clap's own errors, come back as `Err(clap::Error)` for the caller to print.
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Result<Config>, clap::Error> {
+    let a = Args::try_parse_from(normalize(args))?;
+    Ok(validate(a))
+}
+
+fn validate(a: Args) -> Result<Config> {
+    let input = match (&a.target, &a.read) {
+        (Some(_), Some(_)) => bail!("-t and -r cannot be used together"),
+        (Some(t), None) => Input::Live { target: t.clone() },
+        (None, Some(r)) => Input::File(PathBuf::from(r)),
+        (None, None) => bail!("no target: give -t PID|PATH (or -r FILE to read a capture file)"),
+    };
+    let is_file = matches!(input, Input::File(_));
+    if a.list_interfaces && is_file {
+        bail!("-D lists a target's interfaces: use it with -t, not -r");
+    }
+    if is_file && !a.interfaces.is_empty() {
+        bail!("-i selects live interfaces: it cannot be used with -r");
+    }
+    let filter = match (a.filter_expr, a.filter.is_empty()) {
+        (Some(_), false) => bail!("give the filter either with -f or as trailing words, not both"),
+        (Some(f), true) => Some(f),
+        (None, false) => Some(a.filter.join(" ")),
+        (None, true) => None,
+    };
+    let snaplen = match a.snaplen {
+        None | Some(0) => DEFAULT_SNAPLEN,
+        Some(s) => s,
+    };
+    let buffer_bytes = match a.buffer_kib {
+        None => None,
+        Some(k) => match k.checked_mul(1024).and_then(|b| i32::try_from(b).ok()) {
+            Some(b) if b > 0 => Some(b),
+            _ => bail!("-B {k}: buffer size must be between 1 and 2097151 KiB"),
+        },
+    };
+    if a.count == Some(0) {
+        bail!("-c 0: count must be at least 1");
+    }
+    let write = a.write.map(PathBuf::from);
+    if write.is_some() && is_file {
+        bail!("-w with -r is not supported: nscap reads files only to print them");
+    }
+    if a.format.is_some() && write.is_none() {
+        bail!("--format applies to -w output");
+    }
+    let writes_stdout = write.as_deref() == Some(std::path::Path::new("-"));
+    if a.print && writes_stdout {
+        bail!("--print and -w - both use standard output");
+    }
+    if a.json && writes_stdout {
+        bail!("--json and -w - both use standard output");
+    }
+    let print = write.is_none() || a.print || a.json;
+    let show_iface = a.interfaces.len() > 1 || a.interfaces.iter().any(|i| i == "any");
+    Ok(Config {
+        input,
+        list_interfaces: a.list_interfaces,
+        interfaces: a.interfaces,
+        packet_buffered: a.packet_buffered || writes_stdout,
+        write,
+        format: a.format,
+        count: a.count,
+        snaplen,
+        promisc: !a.no_promisc,
+        buffer_bytes,
+        direction: a.direction,
+        filter,
+        print,
+        json: a.json,
+        flows: a.flows,
+        print_opts: PrintOptions {
+            epoch: a.epoch,
+            nano: a.nano,
+            show_iface,
+            link_header: a.link_header,
+            verbose: a.verbose,
+            quick: a.quick,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(args: &[&str]) -> Result<Config> {
+        let mut v = vec![OsString::from("nscap")];
+        v.extend(args.iter().map(OsString::from));
+        parse(v).expect("clap accepts")
+    }
+
+    #[test]
+    fn trailing_words_form_the_filter_and_options_may_follow() {
+        let c = cfg(&["-t", "42", "tcp", "port", "80", "-c", "5"]).unwrap();
+        assert_eq!(c.filter.as_deref(), Some("tcp port 80"));
+        assert_eq!(c.count, Some(5));
+        assert_eq!(
+            c.input,
+            Input::Live {
+                target: "42".into()
+            }
+        );
+        assert!(c.print);
+    }
+
+    #[test]
+    fn stdout_output_is_packet_buffered() {
+        let c = cfg(&["-t", "42", "-w", "-"]).unwrap();
+        assert!(c.packet_buffered && c.writes_stdout() && !c.print);
+        let c = cfg(&["-t", "42", "-w", "x.pcap"]).unwrap();
+        assert!(!c.packet_buffered);
+    }
+
+    #[test]
+    fn tcpdump_defaults() {
+        let c = cfg(&["-t", "42", "-s", "0"]).unwrap();
+        assert_eq!(c.snaplen, DEFAULT_SNAPLEN);
+        assert!(c.promisc);
+        let c = cfg(&["-t", "42", "-p", "-B", "4096", "-Q", "in"]).unwrap();
+        assert!(!c.promisc);
+        assert_eq!(c.buffer_bytes, Some(4096 * 1024));
+        assert_eq!(c.direction, Some(Direction::In));
+    }
+
+    #[test]
+    fn double_t_means_epoch() {
+        let c = cfg(&["-r", "x.pcap", "-tt"]).unwrap();
+        assert!(c.print_opts.epoch);
+    }
+
+    #[test]
+    fn several_interfaces_show_names() {
+        let c = cfg(&["-t", "42", "-i", "eth0", "-i", "lo"]).unwrap();
+        assert_eq!(c.interfaces, vec!["eth0", "lo"]);
+        assert!(c.print_opts.show_iface);
+    }
+
+    #[test]
+    fn contradictions_are_errors() {
+        assert!(cfg(&[]).is_err());
+        assert!(cfg(&["-t", "1", "-r", "x"]).is_err());
+        assert!(cfg(&["-t", "1", "-f", "tcp", "udp"]).is_err());
+        assert!(cfg(&["-t", "1", "-c", "0"]).is_err());
+        assert!(cfg(&["-t", "1", "-w", "-", "--print"]).is_err());
+        assert!(cfg(&["-t", "1", "--format", "pcapng"]).is_err());
+    }
+}

@@ -1,0 +1,12 @@
+//! nscap: capture inside another network namespace, write on the host.
+//!
+//! Data flows through one module per stage: [`target`] (what `-t` names) → [`netns`] (entering
+//! it from a thread we own) → [`capture`] (libpcap handles as sources) → [`sink`] (pcap, pcapng,
+//! summaries) ← [`cli`] (the validated configuration).
+
+pub mod cli;
+pub mod iface;
+pub mod netns;
+pub mod packet;
+pub mod sink;
+pub mod target;

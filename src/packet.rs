@@ -1,0 +1,119 @@
+//! The unit of data between capture sources, file readers and sinks.
+
+/// One captured frame, borrowed from a batch or a file buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct Packet<'a> {
+    /// Index of the interface (capture source) in the session's interface table.
+    pub iface: usize,
+    /// Capture time: seconds since the epoch.
+    pub ts_sec: i64,
+    /// Capture time: nanoseconds within the second (always nanoseconds, whatever the source had).
+    pub ts_nsec: u32,
+    /// Length of the frame on the wire.
+    pub len: u32,
+    /// The captured bytes (at most the snapshot length).
+    pub data: &'a [u8],
+}
+
+/// What sinks need to know about one capture source.
+#[derive(Debug, Clone)]
+pub struct Interface {
+    /// Interface name inside the target (`eth0`, `any`), or the name a file gave it.
+    pub name: String,
+    /// libpcap / pcapng link type (1 Ethernet, 113 Linux SLL, 276 SLL2, 101 raw IP, ...).
+    pub linktype: u16,
+    /// Snapshot length in force.
+    pub snaplen: u32,
+    /// Who the interface belongs to, e.g. `pid 4242, net:[4026532281]` (pcapng if_description).
+    pub description: String,
+    /// The interface's own MAC address, when known: lets Ethernet frames show a direction.
+    pub mac: Option<[u8; 6]>,
+}
+
+/// Packets read from one capture source in one go: one allocation per batch, not per packet.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub iface: usize,
+    data: Vec<u8>,
+    meta: Vec<Meta>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Meta {
+    ts_sec: i64,
+    ts_nsec: u32,
+    len: u32,
+    start: u32,
+    end: u32,
+}
+
+impl Batch {
+    pub fn new(iface: usize) -> Self {
+        Batch {
+            iface,
+            data: Vec::with_capacity(64 * 1024),
+            meta: Vec::with_capacity(256),
+        }
+    }
+
+    pub fn push(&mut self, ts_sec: i64, ts_nsec: u32, len: u32, bytes: &[u8]) {
+        let start = self.data.len() as u32;
+        self.data.extend_from_slice(bytes);
+        self.meta.push(Meta {
+            ts_sec,
+            ts_nsec,
+            len,
+            start,
+            end: self.data.len() as u32,
+        });
+    }
+
+    pub fn len(&self) -> usize {
+        self.meta.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.meta.is_empty()
+    }
+
+    /// Bytes held, to decide when a batch is worth sending.
+    pub fn bytes(&self) -> usize {
+        self.data.len()
+    }
+
+    pub fn get(&self, i: usize) -> Packet<'_> {
+        let m = self.meta[i];
+        Packet {
+            iface: self.iface,
+            ts_sec: m.ts_sec,
+            ts_nsec: m.ts_nsec,
+            len: m.len,
+            data: &self.data[m.start as usize..m.end as usize],
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Packet<'_>> {
+        (0..self.len()).map(move |i| self.get(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_keeps_packets_apart() {
+        let mut b = Batch::new(3);
+        b.push(10, 5, 60, b"abc");
+        b.push(11, 6, 2, b"de");
+        assert_eq!(b.len(), 2);
+        let p: Vec<_> = b.iter().collect();
+        assert_eq!(p[0].data, b"abc");
+        assert_eq!(
+            (p[0].ts_sec, p[0].ts_nsec, p[0].len, p[0].iface),
+            (10, 5, 60, 3)
+        );
+        assert_eq!(p[1].data, b"de");
+        assert_eq!(b.bytes(), 5);
+    }
+}

@@ -1,0 +1,21 @@
+//! Where packets go: pcap and pcapng files, summary lines, JSON lines, flow tables.
+//!
+//! A sink sees the interface table once, then packets in arrival order, then `flush` after each
+//! batch that arrived together and `finish` at the end. Sinks never see raw arguments.
+
+use std::io;
+
+use crate::packet::{Interface, Packet};
+
+pub mod pcap;
+pub mod pcapng;
+
+pub trait Sink {
+    /// Called once, before any packet, with every interface that packets may name.
+    fn start(&mut self, interfaces: &[Interface]) -> io::Result<()>;
+    fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()>;
+    /// End of a group of packets that arrived together: packet-buffered sinks write through here.
+    fn flush(&mut self) -> io::Result<()>;
+    /// End of the capture: write what is left (trailers, tables) and flush.
+    fn finish(&mut self) -> io::Result<()>;
+}
