@@ -9,4 +9,5 @@ pub mod iface;
 pub mod netns;
 pub mod packet;
 pub mod sink;
+pub mod summary;
 pub mod target;

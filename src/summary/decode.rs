@@ -1,0 +1,419 @@
+//! From captured bytes to layers, without allocating: the link layer by hand (etherparse has no
+//! lax SLL and no SLL2, see PITFALLS.md), the rest with `LaxSlicedPacket`, which parses as far as
+//! the bytes go and says where it stopped.
+
+use etherparse::err::Layer;
+use etherparse::{
+    EtherType, IcmpEchoHeader, Icmpv4Slice, Icmpv6Slice, IgmpSlice, IpNumber, Ipv6ExtensionSlice,
+    LaxIpPayloadSlice, LaxLinkExtSlice, LaxNetSlice, LaxSlicedPacket, TcpSlice, UdpSlice,
+};
+
+pub const LINKTYPE_NULL: u16 = 0;
+pub const LINKTYPE_ETHERNET: u16 = 1;
+pub const LINKTYPE_RAW_12: u16 = 12;
+pub const LINKTYPE_RAW_14: u16 = 14;
+pub const LINKTYPE_RAW: u16 = 101;
+pub const LINKTYPE_LOOP: u16 = 108;
+pub const LINKTYPE_LINUX_SLL: u16 = 113;
+pub const LINKTYPE_IPV4: u16 = 228;
+pub const LINKTYPE_IPV6: u16 = 229;
+pub const LINKTYPE_LINUX_SLL2: u16 = 276;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    In,
+    Out,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Link<'a> {
+    Ether {
+        dst: [u8; 6],
+        src: [u8; 6],
+        /// The outer ethertype (802.1Q for tagged frames); below 0x0600 an 802.3 length.
+        ethertype: u16,
+    },
+    /// Linux cooked capture, v1 or v2.
+    Sll {
+        pkttype: u16,
+        hatype: u16,
+        addr: &'a [u8],
+        proto: u16,
+    },
+    /// BSD loopback (NULL/LOOP): an address family.
+    Null {
+        family: u32,
+    },
+    Raw,
+    /// The link header itself is cut short.
+    Cut,
+    Unknown,
+}
+
+/// The header above IP, from one IP packet (or first fragment).
+#[derive(Debug, Clone)]
+pub enum Transport<'a> {
+    Tcp(TcpSlice<'a>),
+    Udp(UdpSlice<'a>),
+    Icmp(Icmpv4Slice<'a>),
+    Icmp6(Icmpv6Slice<'a>),
+    Igmp(IgmpSlice<'a>),
+    /// A protocol we do not decode, or a non-first fragment.
+    Other,
+    /// The header is cut: the bytes there are.
+    Cut(&'a [u8]),
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Frag {
+    pub id: u32,
+    pub offset: u16,
+    pub more: bool,
+}
+
+/// The IP layer facts every formatter needs.
+#[derive(Debug, Clone)]
+pub struct Ip<'a> {
+    pub v6: bool,
+    pub src: [u8; 16],
+    pub dst: [u8; 16],
+    pub proto: u8,
+    /// Bytes of transport header and payload on the wire (from the IP length fields).
+    pub payload_len: u32,
+    /// IP header bytes (with IPv6 extension headers).
+    pub header: &'a [u8],
+    pub frag: Option<Frag>,
+    pub transport: Transport<'a>,
+}
+
+impl Ip<'_> {
+    pub fn src4(&self) -> [u8; 4] {
+        [self.src[0], self.src[1], self.src[2], self.src[3]]
+    }
+    pub fn dst4(&self) -> [u8; 4] {
+        [self.dst[0], self.dst[1], self.dst[2], self.dst[3]]
+    }
+    pub fn ports(&self) -> Option<(u16, u16)> {
+        match &self.transport {
+            Transport::Tcp(t) => Some((t.source_port(), t.destination_port())),
+            Transport::Udp(u) => Some((u.source_port(), u.destination_port())),
+            // A cut TCP/UDP header still shows its ports when the first four bytes made it.
+            Transport::Cut(b) if matches!(self.proto, 6 | 17) && b.len() >= 4 => Some((
+                u16::from_be_bytes([b[0], b[1]]),
+                u16::from_be_bytes([b[2], b[3]]),
+            )),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Frame<'a> {
+    pub link: Link<'a>,
+    pub dir: Option<Dir>,
+    /// Bytes on the wire after the link header (tcpdump's ARP and fallback `length`).
+    pub link_payload_len: u32,
+    pub pkt: Option<LaxSlicedPacket<'a>>,
+}
+
+impl<'a> Frame<'a> {
+    /// The innermost ethertype (after VLAN tags), when the link layer has one.
+    pub fn ethertype(&self) -> Option<u16> {
+        let p = self.pkt.as_ref()?;
+        if let Some(LaxLinkExtSlice::Vlan(v)) = p.link_exts.last() {
+            return Some(v.ether_type().0);
+        }
+        match &p.link {
+            Some(etherparse::LinkSlice::Ethernet2(e)) => Some(e.ether_type().0),
+            Some(etherparse::LinkSlice::EtherPayload(e)) => Some(e.ether_type.0),
+            _ => None,
+        }
+    }
+
+    pub fn vlans(&self) -> impl Iterator<Item = (u16, u8)> + '_ {
+        self.pkt.iter().flat_map(|p| {
+            p.link_exts.iter().filter_map(|e| match e {
+                LaxLinkExtSlice::Vlan(v) => {
+                    Some((v.vlan_identifier().value(), v.priority_code_point().value()))
+                }
+                _ => None,
+            })
+        })
+    }
+
+    /// The layer where decoding stopped because the bytes ran out or made no sense.
+    pub fn stop_layer(&self) -> Option<Layer> {
+        self.pkt.as_ref()?.stop_err.as_ref().map(|(_, l)| *l)
+    }
+
+    pub fn ip(&self) -> Option<Ip<'_>> {
+        let p = self.pkt.as_ref()?;
+        match p.net.as_ref()? {
+            LaxNetSlice::Ipv4(v4) => {
+                let h = v4.header();
+                let hs = h.slice();
+                let mut src = [0u8; 16];
+                let mut dst = [0u8; 16];
+                src[..4].copy_from_slice(&h.source());
+                dst[..4].copy_from_slice(&h.destination());
+                let total = u32::from(h.total_len());
+                let hlen = hs.len() as u32;
+                let payload = v4.payload();
+                // total_len 0 is TSO/GRO on the capturing host: trust the bytes.
+                let payload_len = if total >= hlen {
+                    total - hlen
+                } else {
+                    payload.payload.len() as u32
+                };
+                let frag =
+                    (h.more_fragments() || h.fragments_offset().value() != 0).then(|| Frag {
+                        id: u32::from(h.identification()),
+                        offset: h.fragments_offset().value(),
+                        more: h.more_fragments(),
+                    });
+                Some(Ip {
+                    v6: false,
+                    src,
+                    dst,
+                    proto: payload.ip_number.0,
+                    payload_len: payload_len.saturating_sub(auth_len(v4)),
+                    header: hs,
+                    frag,
+                    transport: transport(payload, frag),
+                })
+            }
+            LaxNetSlice::Ipv6(v6) => {
+                let h = v6.header();
+                let exts = v6.extensions();
+                let ext_len = exts.slice().len() as u32;
+                let mut frag = None;
+                for e in exts.clone() {
+                    if let Ipv6ExtensionSlice::Fragment(f) = e {
+                        frag = Some(Frag {
+                            id: f.identification(),
+                            offset: f.fragment_offset().value(),
+                            more: f.more_fragments(),
+                        });
+                    }
+                }
+                let payload = v6.payload();
+                let declared = u32::from(h.payload_length());
+                let payload_len = if declared == 0 {
+                    payload.payload.len() as u32
+                } else {
+                    declared.saturating_sub(ext_len)
+                };
+                let hs = h.slice();
+                Some(Ip {
+                    v6: true,
+                    src: h.source(),
+                    dst: h.destination(),
+                    proto: payload.ip_number.0,
+                    payload_len,
+                    header: hs,
+                    frag,
+                    transport: transport(payload, frag),
+                })
+            }
+            LaxNetSlice::Arp(_) => None,
+        }
+    }
+}
+
+fn auth_len(v4: &etherparse::LaxIpv4Slice<'_>) -> u32 {
+    v4.extensions()
+        .auth
+        .map(|a| a.slice().len() as u32)
+        .unwrap_or(0)
+}
+
+/// Transport headers are parsed here rather than by etherparse so that first fragments
+/// (offset 0) still show ports and flags, as tcpdump does.
+fn transport<'a>(p: &LaxIpPayloadSlice<'a>, frag: Option<Frag>) -> Transport<'a> {
+    if frag.is_some_and(|f| f.offset != 0) {
+        return Transport::Other;
+    }
+    let b = p.payload;
+    match p.ip_number {
+        IpNumber::TCP => TcpSlice::from_slice(b).map_or(Transport::Cut(b), Transport::Tcp),
+        IpNumber::UDP => UdpSlice::from_slice_lax(b).map_or(Transport::Cut(b), Transport::Udp),
+        IpNumber::ICMP => Icmpv4Slice::from_slice(b).map_or(Transport::Cut(b), Transport::Icmp),
+        IpNumber::IPV6_ICMP => {
+            Icmpv6Slice::from_slice(b).map_or(Transport::Cut(b), Transport::Icmp6)
+        }
+        IpNumber::IGMP => IgmpSlice::from_slice(b).map_or(Transport::Cut(b), Transport::Igmp),
+        _ => Transport::Other,
+    }
+}
+
+/// Echo id and sequence from an ICMP/ICMPv6 header's bytes 5-8.
+pub fn echo(bytes5to8: [u8; 4]) -> IcmpEchoHeader {
+    IcmpEchoHeader::from_bytes(bytes5to8)
+}
+
+fn be16(b: &[u8], at: usize) -> u16 {
+    match b.get(at..at + 2) {
+        Some(s) => u16::from_be_bytes([s[0], s[1]]),
+        None => 0,
+    }
+}
+
+fn ether_type_for_ip(b: &[u8]) -> EtherType {
+    match b.first().map(|v| v >> 4) {
+        Some(6) => EtherType::IPV6,
+        _ => EtherType::IPV4,
+    }
+}
+
+/// Decodes one frame of the given libpcap link type. `mac`: the capturing interface's own
+/// address, so that Ethernet frames show a direction.
+pub fn decode<'a>(linktype: u16, data: &'a [u8], wire_len: u32, mac: Option<[u8; 6]>) -> Frame<'a> {
+    let rest = |hdr: usize| wire_len.max(data.len() as u32).saturating_sub(hdr as u32);
+    let cut = Frame {
+        link: Link::Cut,
+        dir: None,
+        link_payload_len: 0,
+        pkt: None,
+    };
+    match linktype {
+        LINKTYPE_ETHERNET => {
+            if data.len() < 14 {
+                return cut;
+            }
+            let mut dst = [0u8; 6];
+            let mut src = [0u8; 6];
+            dst.copy_from_slice(&data[0..6]);
+            src.copy_from_slice(&data[6..12]);
+            let ethertype = be16(data, 12);
+            let dir = mac.map(|m| if m == src { Dir::Out } else { Dir::In });
+            // Below 0x0600 the field is an 802.3 length, not a protocol.
+            let pkt = if ethertype >= 0x0600 {
+                LaxSlicedPacket::from_ethernet(data).ok()
+            } else {
+                None
+            };
+            Frame {
+                link: Link::Ether {
+                    dst,
+                    src,
+                    ethertype,
+                },
+                dir,
+                link_payload_len: rest(14),
+                pkt,
+            }
+        }
+        LINKTYPE_LINUX_SLL | LINKTYPE_LINUX_SLL2 => {
+            let v2 = linktype == LINKTYPE_LINUX_SLL2;
+            let hdr = if v2 { 20 } else { 16 };
+            if data.len() < hdr {
+                return cut;
+            }
+            let (pkttype, hatype, halen, addr_at, proto) = if v2 {
+                (
+                    u16::from(data[10]),
+                    be16(data, 8),
+                    usize::from(data[11]),
+                    12,
+                    be16(data, 0),
+                )
+            } else {
+                (
+                    be16(data, 0),
+                    be16(data, 2),
+                    usize::from(be16(data, 4)),
+                    6,
+                    be16(data, 14),
+                )
+            };
+            let addr = &data[addr_at..addr_at + halen.min(8)];
+            let dir = match pkttype {
+                0..=3 => Some(Dir::In),
+                4 => Some(Dir::Out),
+                _ => None,
+            };
+            let payload = &data[hdr..];
+            // The protocol field is an ethertype for everything but a few 802.2/802.3 cases
+            // (values below 0x0600) and netlink (hatype 824), which we do not decode.
+            let pkt = (proto >= 0x0600 && hatype != 824)
+                .then(|| LaxSlicedPacket::from_ether_type(EtherType(proto), payload));
+            Frame {
+                link: Link::Sll {
+                    pkttype,
+                    hatype,
+                    addr,
+                    proto,
+                },
+                dir,
+                link_payload_len: rest(hdr),
+                pkt,
+            }
+        }
+        LINKTYPE_NULL | LINKTYPE_LOOP => {
+            if data.len() < 4 {
+                return cut;
+            }
+            let raw = [data[0], data[1], data[2], data[3]];
+            // NULL is in the writer's byte order; families are small, so the order shows.
+            let family = if linktype == LINKTYPE_LOOP || raw[0] == 0 && raw[1] == 0 {
+                u32::from_be_bytes(raw)
+            } else {
+                u32::from_le_bytes(raw)
+            };
+            let et = match family {
+                2 => Some(EtherType::IPV4),
+                10 | 24 | 28 | 30 => Some(EtherType::IPV6),
+                _ => None,
+            };
+            Frame {
+                link: Link::Null { family },
+                dir: None,
+                link_payload_len: rest(4),
+                pkt: et.map(|et| LaxSlicedPacket::from_ether_type(et, &data[4..])),
+            }
+        }
+        LINKTYPE_RAW | LINKTYPE_RAW_12 | LINKTYPE_RAW_14 | LINKTYPE_IPV4 | LINKTYPE_IPV6 => {
+            let et = match linktype {
+                LINKTYPE_IPV4 => EtherType::IPV4,
+                LINKTYPE_IPV6 => EtherType::IPV6,
+                _ => ether_type_for_ip(data),
+            };
+            Frame {
+                link: Link::Raw,
+                dir: None,
+                link_payload_len: rest(0),
+                pkt: Some(LaxSlicedPacket::from_ether_type(et, data)),
+            }
+        }
+        _ => Frame {
+            link: Link::Unknown,
+            dir: None,
+            link_payload_len: rest(0),
+            pkt: None,
+        },
+    }
+}
+
+/// The short protocol name tcpdump uses in its `[|proto]` cut marker.
+pub fn layer_name(l: Layer) -> &'static str {
+    match l {
+        Layer::LinuxSllHeader => "sll",
+        Layer::Ethernet2Header | Layer::EtherPayload => "ether",
+        Layer::VlanHeader => "vlan",
+        Layer::MacsecHeader | Layer::MacsecPacket => "macsec",
+        Layer::IpHeader | Layer::Ipv4Header | Layer::Ipv4Packet | Layer::IpAuthHeader => "ip",
+        Layer::Ipv6Header
+        | Layer::Ipv6Packet
+        | Layer::Ipv6ExtHeader
+        | Layer::Ipv6HopByHopHeader
+        | Layer::Ipv6DestOptionsHeader
+        | Layer::Ipv6RouteHeader
+        | Layer::Ipv6FragHeader => "ip6",
+        Layer::UdpHeader | Layer::UdpPayload => "udp",
+        Layer::TcpHeader => "tcp",
+        Layer::Icmpv4 | Layer::Icmpv4Timestamp | Layer::Icmpv4TimestampReply => "icmp",
+        Layer::Icmpv6 => "icmp6",
+        Layer::Igmp => "igmp",
+        Layer::Arp => "arp",
+    }
+}

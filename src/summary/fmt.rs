@@ -1,0 +1,203 @@
+//! Number and address formatting straight into the caller's buffer: `write!` goes through
+//! `fmt::Arguments` and is several times slower than these on the per-packet path.
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+pub fn u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+pub fn i64(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    u64(out, n.unsigned_abs());
+}
+
+/// Exactly `width` digits, zero-padded (the lowest ones if `n` is wider).
+pub fn padded(out: &mut Vec<u8>, mut n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let width = width.min(buf.len());
+    for slot in buf[..width].iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend_from_slice(&buf[..width]);
+}
+
+/// Lower-case hex, no leading zeros (`0` for zero).
+pub fn hex(out: &mut Vec<u8>, n: u64) {
+    let mut buf = [0u8; 16];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = HEX[(n & 15) as usize];
+        n >>= 4;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// `0x` and exactly four hex digits, as tcpdump prints ethertypes.
+pub fn hex16(out: &mut Vec<u8>, n: u16) {
+    out.extend_from_slice(b"0x");
+    for shift in [12, 8, 4, 0] {
+        out.push(HEX[((n >> shift) & 15) as usize]);
+    }
+}
+
+pub fn byte_hex(out: &mut Vec<u8>, b: u8) {
+    out.push(HEX[(b >> 4) as usize]);
+    out.push(HEX[(b & 15) as usize]);
+}
+
+pub fn mac(out: &mut Vec<u8>, m: &[u8]) {
+    for (i, b) in m.iter().enumerate() {
+        if i > 0 {
+            out.push(b':');
+        }
+        byte_hex(out, *b);
+    }
+}
+
+pub fn ipv4(out: &mut Vec<u8>, a: [u8; 4]) {
+    for (i, b) in a.iter().enumerate() {
+        if i > 0 {
+            out.push(b'.');
+        }
+        u64(out, u64::from(*b));
+    }
+}
+
+/// RFC 5952 form, as glibc's inet_ntop writes it (tcpdump's reference): longest run of two or
+/// more zero groups becomes `::`, and IPv4-mapped/compatible addresses end in a dotted quad.
+pub fn ipv6(out: &mut Vec<u8>, a: [u8; 16]) {
+    let mut w = [0u16; 8];
+    for (i, g) in w.iter_mut().enumerate() {
+        *g = u16::from_be_bytes([a[2 * i], a[2 * i + 1]]);
+    }
+    let (mut best, mut best_len, mut cur, mut cur_len) = (usize::MAX, 0, usize::MAX, 0);
+    for (i, g) in w.iter().enumerate() {
+        if *g == 0 {
+            if cur == usize::MAX {
+                cur = i;
+                cur_len = 0;
+            }
+            cur_len += 1;
+            if cur_len > best_len {
+                best = cur;
+                best_len = cur_len;
+            }
+        } else {
+            cur = usize::MAX;
+        }
+    }
+    if best_len < 2 {
+        best = usize::MAX;
+    }
+    let mut i = 0;
+    while i < 8 {
+        if i == best {
+            out.extend_from_slice(b"::");
+            i += best_len;
+            continue;
+        }
+        // Dotted tail for ::a.b.c.d and ::ffff:a.b.c.d, as inet_ntop does.
+        if i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)) {
+            ipv4(out, [a[12], a[13], a[14], a[15]]);
+            return;
+        }
+        hex(out, u64::from(w[i]));
+        i += 1;
+        if i < 8 && i != best {
+            out.push(b':');
+        }
+    }
+}
+
+/// A JSON string body (without quotes): escapes what JSON requires, passes UTF-8 through and
+/// replaces invalid bytes so the output always parses.
+pub fn json_str(out: &mut Vec<u8>, s: &[u8]) {
+    for chunk in s.utf8_chunks() {
+        for &b in chunk.valid().as_bytes() {
+            match b {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                0..=0x1f => {
+                    out.extend_from_slice(b"\\u00");
+                    byte_hex(out, b);
+                }
+                _ => out.push(b),
+            }
+        }
+        if !chunk.invalid().is_empty() {
+            out.extend_from_slice("\u{fffd}".as_bytes());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(f: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut v = Vec::new();
+        f(&mut v);
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(s(|o| u64(o, 0)), "0");
+        assert_eq!(s(|o| u64(o, u64::MAX)), "18446744073709551615");
+        assert_eq!(s(|o| i64(o, -42)), "-42");
+        assert_eq!(s(|o| i64(o, i64::MIN)), "-9223372036854775808");
+        assert_eq!(s(|o| padded(o, 7, 6)), "000007");
+        assert_eq!(s(|o| hex(o, 0x2a)), "2a");
+        assert_eq!(s(|o| hex16(o, 0x800)), "0x0800");
+    }
+
+    #[test]
+    fn ipv6_matches_the_standard_library() {
+        let cases: [&str; 12] = [
+            "::",
+            "::1",
+            "fe80::1",
+            "ff02::1:ff00:2",
+            "2001:db8::1:0:0:1",
+            "2001:db8:0:1:1:1:1:1",
+            "1::",
+            "1:0:0:2::3",
+            "::ffff:1.2.3.4",
+            "2001:db8:85a3::8a2e:370:7334",
+            "1:2:3:4:5:6:7:8",
+            "0:1::",
+        ];
+        for c in cases {
+            let a: std::net::Ipv6Addr = c.parse().unwrap();
+            assert_eq!(s(|o| ipv6(o, a.octets())), a.to_string(), "{c}");
+        }
+        // glibc writes IPv4-compatible addresses with a dotted tail; Rust no longer does.
+        let a: std::net::Ipv6Addr = "::102:304".parse().unwrap();
+        assert_eq!(s(|o| ipv6(o, a.octets())), "::1.2.3.4");
+    }
+
+    #[test]
+    fn json_strings_always_parse() {
+        assert_eq!(s(|o| json_str(o, b"a\"b\\c\n")), "a\\\"b\\\\c\\u000a");
+        assert_eq!(s(|o| json_str(o, b"x\xffy")), "x\u{fffd}y");
+    }
+}

@@ -1,0 +1,911 @@
+//! The summary line after time, interface and direction, following `tcpdump -n` (4.99) output.
+//! Differences kept on purpose: sequence numbers are absolute (tcpdump -S), TCP options only
+//! with `-v`, and `-v` output stays on one line.
+
+use etherparse::LaxNetSlice;
+
+use super::decode::{self, Frame, Ip, Link, Transport};
+use super::{dns, fmt};
+use crate::cli::PrintOptions;
+use crate::packet::Packet;
+
+fn s(out: &mut Vec<u8>, t: &str) {
+    out.extend_from_slice(t.as_bytes());
+}
+
+fn n(out: &mut Vec<u8>, v: impl Into<u64>) {
+    fmt::u64(out, v.into());
+}
+
+pub fn ethertype_name(t: u16) -> &'static str {
+    match t {
+        0x0800 => "IPv4",
+        0x0806 => "ARP",
+        0x86dd => "IPv6",
+        0x8100 => "802.1Q",
+        0x88a8 => "802.1Q-QinQ",
+        0x9100 => "802.1Q-9100",
+        0x8035 => "Reverse ARP",
+        0x8847 => "MPLS unicast",
+        0x8848 => "MPLS multicast",
+        0x8863 => "PPPoE D",
+        0x8864 => "PPPoE S",
+        0x888e => "EAPOL",
+        0x88cc => "LLDP",
+        0x88e5 => "MACsec",
+        0x88f7 => "PTP",
+        0x8906 => "FCoE",
+        _ => "Unknown",
+    }
+}
+
+fn ethertype(out: &mut Vec<u8>, t: u16) {
+    s(out, "ethertype ");
+    s(out, ethertype_name(t));
+    s(out, " (");
+    fmt::hex16(out, t);
+    out.push(b')');
+}
+
+pub fn ip_proto_name(p: u8) -> Option<&'static str> {
+    Some(match p {
+        0 => "Options",
+        1 => "ICMP",
+        2 => "IGMP",
+        4 => "IPIP",
+        6 => "TCP",
+        17 => "UDP",
+        41 => "IPv6",
+        43 => "Routing",
+        44 => "Frag",
+        47 => "GRE",
+        50 => "ESP",
+        51 => "AH",
+        58 => "ICMPv6",
+        59 => "NONE",
+        60 => "DSTOPTS",
+        89 => "OSPF",
+        103 => "PIM",
+        112 => "VRRP",
+        132 => "SCTP",
+        _ => return None,
+    })
+}
+
+fn proto_named(out: &mut Vec<u8>, p: u8) {
+    s(out, ip_proto_name(p).unwrap_or("unknown"));
+    s(out, " (");
+    n(out, p);
+    out.push(b')');
+}
+
+/// `-e`: the link-level header, tcpdump style, ending in `: `.
+fn link_header(out: &mut Vec<u8>, f: &Frame<'_>, wire_len: u32) {
+    match f.link {
+        Link::Ether {
+            dst,
+            src,
+            ethertype: et,
+        } => {
+            fmt::mac(out, &src);
+            s(out, " > ");
+            fmt::mac(out, &dst);
+            s(out, ", ");
+            if et < 0x0600 {
+                s(out, "802.3");
+            } else {
+                ethertype(out, et);
+            }
+            s(out, ", length ");
+            n(out, wire_len);
+            s(out, ": ");
+            for (id, pcp) in f.vlans() {
+                s(out, "vlan ");
+                n(out, id);
+                s(out, ", p ");
+                n(out, pcp);
+                s(out, ", ");
+            }
+            if f.vlans().next().is_some() {
+                if let Some(inner) = f.ethertype() {
+                    ethertype(out, inner);
+                    s(out, ", ");
+                }
+            }
+        }
+        Link::Sll { addr, proto, .. } => {
+            if !addr.is_empty() {
+                fmt::mac(out, addr);
+                out.push(b' ');
+            }
+            ethertype(out, proto);
+            s(out, ", length ");
+            n(out, wire_len);
+            s(out, ": ");
+        }
+        Link::Null { family } => {
+            s(out, "AF ");
+            n(out, family);
+            s(out, ", length ");
+            n(out, wire_len);
+            s(out, ": ");
+        }
+        Link::Raw | Link::Cut | Link::Unknown => {}
+    }
+}
+
+pub fn frame(
+    out: &mut Vec<u8>,
+    f: &Frame<'_>,
+    pkt: &Packet<'_>,
+    linktype: u16,
+    opts: &PrintOptions,
+) {
+    if opts.link_header {
+        link_header(out, f, pkt.len);
+    }
+    match f.link {
+        Link::Cut => {
+            s(out, "[|");
+            s(out, link_name(linktype));
+            out.push(b']');
+            return;
+        }
+        Link::Unknown => {
+            s(out, "unknown link type ");
+            n(out, linktype);
+            s(out, ", length ");
+            n(out, pkt.len);
+            return;
+        }
+        Link::Ether { ethertype: et, .. } if et < 0x0600 => {
+            s(out, "802.3 LLC, length ");
+            n(out, f.link_payload_len);
+            return;
+        }
+        _ => {}
+    }
+    let Some(p) = &f.pkt else {
+        fallback(out, f, pkt, linktype);
+        return;
+    };
+    match &p.net {
+        Some(LaxNetSlice::Arp(a)) => arp(out, a.slice(), f.link_payload_len),
+        Some(_) => match f.ip() {
+            Some(ip) => ip_line(out, f, &ip, opts),
+            None => fallback(out, f, pkt, linktype),
+        },
+        None => {
+            if let Some(layer) = f.stop_layer() {
+                match f.ethertype() {
+                    Some(0x0800) => s(out, "IP "),
+                    Some(0x86dd) => s(out, "IP6 "),
+                    Some(0x0806) => s(out, "ARP, "),
+                    _ => {}
+                }
+                s(out, "[|");
+                s(out, decode::layer_name(layer));
+                out.push(b']');
+            } else {
+                fallback(out, f, pkt, linktype);
+            }
+        }
+    }
+}
+
+fn link_name(linktype: u16) -> &'static str {
+    match linktype {
+        decode::LINKTYPE_ETHERNET => "ether",
+        decode::LINKTYPE_LINUX_SLL => "sll",
+        decode::LINKTYPE_LINUX_SLL2 => "sll2",
+        decode::LINKTYPE_NULL | decode::LINKTYPE_LOOP => "null",
+        _ => "link",
+    }
+}
+
+/// Anything we do not decode: say what it is by number, and how long.
+fn fallback(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, linktype: u16) {
+    match (f.link, f.ethertype()) {
+        (_, Some(et)) => {
+            ethertype(out, et);
+            s(out, ", length ");
+            n(out, f.link_payload_len);
+        }
+        (Link::Sll { proto, hatype, .. }, None) => {
+            s(out, "Linux cooked, hatype ");
+            n(out, hatype);
+            s(out, ", protocol ");
+            fmt::hex16(out, proto);
+            s(out, ", length ");
+            n(out, f.link_payload_len);
+        }
+        (Link::Null { family }, None) => {
+            s(out, "AF ");
+            n(out, family);
+            s(out, ", length ");
+            n(out, f.link_payload_len);
+        }
+        _ => {
+            s(out, "link type ");
+            n(out, linktype);
+            s(out, ", length ");
+            n(out, pkt.len);
+        }
+    }
+}
+
+/// tcpdump: `ARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 28`.
+fn arp(out: &mut Vec<u8>, a: &[u8], len: u32) {
+    let be = |i: usize| u16::from_be_bytes([a[i], a[i + 1]]);
+    let (htype, ptype, hlen, plen, op) =
+        (be(0), be(2), usize::from(a[4]), usize::from(a[5]), be(6));
+    s(out, "ARP, ");
+    if htype != 1 || ptype != 0x0800 || hlen != 6 || plen != 4 || a.len() < 28 {
+        s(out, "hardware ");
+        n(out, htype);
+        s(out, ", protocol ");
+        fmt::hex16(out, ptype);
+        s(out, ", op ");
+        n(out, op);
+        s(out, ", length ");
+        n(out, len);
+        return;
+    }
+    let sha = &a[8..14];
+    let spa = [a[14], a[15], a[16], a[17]];
+    let tha = &a[18..24];
+    let tpa = [a[24], a[25], a[26], a[27]];
+    match op {
+        1 => {
+            s(out, "Request who-has ");
+            fmt::ipv4(out, tpa);
+            if tha.iter().any(|b| *b != 0) {
+                s(out, " (");
+                fmt::mac(out, tha);
+                out.push(b')');
+            }
+            s(out, " tell ");
+            fmt::ipv4(out, spa);
+        }
+        2 => {
+            s(out, "Reply ");
+            fmt::ipv4(out, spa);
+            s(out, " is-at ");
+            fmt::mac(out, sha);
+        }
+        3 => {
+            s(out, "Reverse Request who-is ");
+            fmt::mac(out, tha);
+            s(out, " tell ");
+            fmt::mac(out, sha);
+        }
+        4 => {
+            s(out, "Reverse Reply ");
+            fmt::mac(out, tha);
+            s(out, " at ");
+            fmt::ipv4(out, tpa);
+        }
+        _ => {
+            s(out, "op ");
+            n(out, op);
+        }
+    }
+    s(out, ", length ");
+    n(out, len);
+}
+
+fn addr(out: &mut Vec<u8>, ip: &Ip<'_>, src: bool) {
+    if ip.v6 {
+        fmt::ipv6(out, if src { ip.src } else { ip.dst });
+    } else {
+        fmt::ipv4(out, if src { ip.src4() } else { ip.dst4() });
+    }
+}
+
+fn ipv4_options(out: &mut Vec<u8>, mut o: &[u8]) {
+    s(out, ", options (");
+    let mut first = true;
+    while let Some(&kind) = o.first() {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        let len = match kind {
+            0 | 1 => 1,
+            _ => o.get(1).map_or(0, |l| usize::from(*l)),
+        };
+        s(
+            out,
+            match kind {
+                0 => "EOL",
+                1 => "NOP",
+                7 => "RR",
+                68 => "TS",
+                130 => "security",
+                131 => "LSRR",
+                136 => "SID",
+                137 => "SSRR",
+                148 => "RA",
+                _ => "unknown",
+            },
+        );
+        if kind == 0 {
+            break;
+        }
+        if len < 2 && kind != 1 || len > o.len() {
+            s(out, " [bad length]");
+            break;
+        }
+        o = &o[len..];
+    }
+    out.push(b')');
+}
+
+/// The IP part and everything above it.
+fn ip_line(out: &mut Vec<u8>, f: &Frame<'_>, ip: &Ip<'_>, opts: &PrintOptions) {
+    let h = ip.header;
+    if ip.v6 {
+        s(out, "IP6 ");
+        if opts.verbose > 0 && h.len() >= 40 {
+            let tc = ((h[0] & 0x0f) << 4) | (h[1] >> 4);
+            let flow = u32::from_be_bytes([0, h[1] & 0x0f, h[2], h[3]]);
+            out.push(b'(');
+            if tc != 0 {
+                s(out, "class 0x");
+                fmt::hex(out, u64::from(tc));
+                s(out, ", ");
+            }
+            if flow != 0 {
+                s(out, "flowlabel 0x");
+                fmt::hex(out, u64::from(flow));
+                s(out, ", ");
+            }
+            s(out, "hlim ");
+            n(out, h[7]);
+            s(out, ", next-header ");
+            proto_named(out, h[6]);
+            s(out, " payload length: ");
+            n(out, u16::from_be_bytes([h[4], h[5]]));
+            s(out, ") ");
+        }
+    } else {
+        s(out, "IP ");
+        if opts.verbose > 0 && h.len() >= 20 {
+            s(out, "(tos 0x");
+            fmt::hex(out, u64::from(h[1]));
+            s(out, ", ttl ");
+            n(out, h[8]);
+            s(out, ", id ");
+            n(out, u16::from_be_bytes([h[4], h[5]]));
+            s(out, ", offset ");
+            n(out, ip.frag.map_or(0, |fr| fr.offset) * 8);
+            s(out, ", flags [");
+            let fl = h[6];
+            if fl & 0xe0 == 0 {
+                s(out, "none");
+            } else {
+                if fl & 0x80 != 0 {
+                    s(out, "rsvd");
+                }
+                if fl & 0x40 != 0 {
+                    s(out, "DF");
+                }
+                if fl & 0x20 != 0 {
+                    out.push(b'+');
+                }
+            }
+            s(out, "], proto ");
+            proto_named(out, h[9]);
+            s(out, ", length ");
+            n(out, u16::from_be_bytes([h[2], h[3]]));
+            if h.len() > 20 {
+                ipv4_options(out, &h[20..]);
+            }
+            s(out, ") ");
+        }
+    }
+    let ports = ip.ports();
+    addr(out, ip, true);
+    if let Some((sp, _)) = ports {
+        out.push(b'.');
+        n(out, sp);
+    }
+    s(out, " > ");
+    addr(out, ip, false);
+    if let Some((_, dp)) = ports {
+        out.push(b'.');
+        n(out, dp);
+    }
+    s(out, ": ");
+    if let Some(fr) = ip.frag {
+        if ip.v6 {
+            s(out, "frag (");
+            n(out, u32::from(fr.offset) * 8);
+            out.push(b'|');
+            n(out, ip.payload_len);
+            s(out, ") ");
+        }
+        if fr.offset != 0 {
+            if !ip.v6 {
+                s(out, "ip-proto-");
+                n(out, ip.proto);
+            } else {
+                proto_named(out, ip.proto);
+            }
+            return;
+        }
+    }
+    match &ip.transport {
+        Transport::Tcp(t) => tcp(out, t, ip.payload_len, opts),
+        Transport::Udp(u) => udp(out, u, ip.payload_len, opts),
+        Transport::Icmp(i) => icmp(out, i, ip.payload_len),
+        Transport::Icmp6(i) => icmp6(out, i, ip.payload_len),
+        Transport::Igmp(g) => igmp(out, g.slice()),
+        Transport::Cut(_) => {
+            s(out, "[|");
+            s(
+                out,
+                match ip.proto {
+                    6 => "tcp",
+                    17 => "udp",
+                    1 => "icmp",
+                    58 => "icmp6",
+                    2 => "igmp",
+                    _ => "ip",
+                },
+            );
+            out.push(b']');
+        }
+        Transport::Other => {
+            if let Some(layer) = f.stop_layer() {
+                s(out, "[|");
+                s(out, decode::layer_name(layer));
+                out.push(b']');
+            } else {
+                s(out, "ip-proto-");
+                n(out, ip.proto);
+                out.push(b' ');
+                n(out, ip.payload_len);
+            }
+        }
+    }
+}
+
+fn tcp(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>, ip_payload: u32, opts: &PrintOptions) {
+    let hlen = u32::from(t.data_offset()) * 4;
+    let len = ip_payload.saturating_sub(hlen);
+    if opts.quick {
+        s(out, "tcp ");
+        n(out, len);
+        return;
+    }
+    s(out, "Flags [");
+    let mark = out.len();
+    for (on, c) in [
+        (t.fin(), b'F'),
+        (t.syn(), b'S'),
+        (t.rst(), b'R'),
+        (t.psh(), b'P'),
+        (t.urg(), b'U'),
+        (t.ece(), b'E'),
+        (t.cwr(), b'W'),
+        (t.ack(), b'.'),
+    ] {
+        if on {
+            out.push(c);
+        }
+    }
+    if out.len() == mark {
+        s(out, "none");
+    }
+    s(out, "], ");
+    let seq = t.sequence_number();
+    if len > 0 || t.syn() || t.fin() || t.rst() {
+        s(out, "seq ");
+        n(out, seq);
+        if len > 0 {
+            out.push(b':');
+            n(out, seq.wrapping_add(len));
+        }
+        s(out, ", ");
+    }
+    if t.ack() {
+        s(out, "ack ");
+        n(out, t.acknowledgment_number());
+        s(out, ", ");
+    }
+    s(out, "win ");
+    n(out, t.window_size());
+    if t.urg() {
+        s(out, ", urg ");
+        n(out, t.urgent_pointer());
+    }
+    if opts.verbose > 0 && !t.options().is_empty() {
+        tcp_options(out, t.options());
+    }
+    s(out, ", length ");
+    n(out, len);
+}
+
+/// tcpdump's `options [mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7]`.
+fn tcp_options(out: &mut Vec<u8>, mut o: &[u8]) {
+    s(out, ", options [");
+    let mut first = true;
+    while let Some(&kind) = o.first() {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        match kind {
+            0 => {
+                s(out, "eol");
+                break;
+            }
+            1 => {
+                s(out, "nop");
+                o = &o[1..];
+                continue;
+            }
+            _ => {}
+        }
+        let len = o.get(1).map_or(0, |l| usize::from(*l));
+        if len < 2 || len > o.len() {
+            s(out, "bad opt");
+            break;
+        }
+        let v = &o[2..len];
+        let be16 = |b: &[u8]| u16::from_be_bytes([b[0], b[1]]);
+        let be32 = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+        match (kind, v.len()) {
+            (2, 2) => {
+                s(out, "mss ");
+                n(out, be16(v));
+            }
+            (3, 1) => {
+                s(out, "wscale ");
+                n(out, v[0]);
+            }
+            (4, 0) => s(out, "sackOK"),
+            (5, l) if l % 8 == 0 => {
+                s(out, "sack ");
+                n(out, (l / 8) as u64);
+                out.push(b' ');
+                for c in v.chunks_exact(8) {
+                    out.push(b'{');
+                    n(out, be32(&c[..4]));
+                    out.push(b':');
+                    n(out, be32(&c[4..]));
+                    out.push(b'}');
+                }
+            }
+            (8, 8) => {
+                s(out, "TS val ");
+                n(out, be32(&v[..4]));
+                s(out, " ecr ");
+                n(out, be32(&v[4..]));
+            }
+            (30, _) => s(out, "mptcp"),
+            (34, _) => s(out, "tfo"),
+            _ => {
+                s(out, "opt-");
+                n(out, kind);
+                s(out, ":");
+                for b in v {
+                    fmt::byte_hex(out, *b);
+                }
+            }
+        }
+        o = &o[len..];
+    }
+    out.push(b']');
+}
+
+fn udp(out: &mut Vec<u8>, u: &etherparse::UdpSlice<'_>, ip_payload: u32, opts: &PrintOptions) {
+    let ulen = u32::from(u.length());
+    // A zero length field is a jumbogram or an offloaded packet: trust IP.
+    let len = if ulen >= 8 {
+        ulen - 8
+    } else {
+        ip_payload.saturating_sub(8)
+    };
+    let (sp, dp) = (u.source_port(), u.destination_port());
+    if !opts.quick {
+        // Port 53 wins over 5353, as in tcpdump: a resolver on 5353 is not mDNS.
+        let dns53 = sp == dns::PORT || dp == dns::PORT;
+        let mdns = !dns53 && (sp == dns::MDNS_PORT || dp == dns::MDNS_PORT);
+        if dns53 || mdns {
+            dns::print(out, u.payload(), len, opts.verbose > 0, mdns);
+            return;
+        }
+    }
+    s(out, "UDP, length ");
+    n(out, len);
+}
+
+pub fn icmp_type_name(t: u8) -> Option<&'static str> {
+    Some(match t {
+        0 => "echo reply",
+        3 => "unreachable",
+        4 => "source quench",
+        5 => "redirect",
+        8 => "echo request",
+        9 => "router advertisement",
+        10 => "router solicitation",
+        11 => "time exceeded",
+        12 => "parameter problem",
+        13 => "time stamp query",
+        14 => "time stamp reply",
+        15 => "information request",
+        16 => "information reply",
+        17 => "address mask request",
+        18 => "address mask reply",
+        _ => return None,
+    })
+}
+
+/// The inner header an ICMP error quotes: (destination, protocol, destination port if there).
+fn quoted_v4(p: &[u8]) -> Option<([u8; 4], u8, Option<u16>)> {
+    if p.len() < 20 || p[0] >> 4 != 4 {
+        return None;
+    }
+    let ihl = usize::from(p[0] & 0x0f) * 4;
+    let dport = p
+        .get(ihl + 2..ihl + 4)
+        .map(|b| u16::from_be_bytes([b[0], b[1]]));
+    Some(([p[16], p[17], p[18], p[19]], p[9], dport))
+}
+
+fn icmp(out: &mut Vec<u8>, i: &etherparse::Icmpv4Slice<'_>, len: u32) {
+    let (t, code, b) = (i.type_u8(), i.code_u8(), i.bytes5to8());
+    s(out, "ICMP ");
+    match t {
+        0 | 8 => {
+            let e = decode::echo(b);
+            s(out, icmp_type_name(t).unwrap_or(""));
+            s(out, ", id ");
+            n(out, e.id);
+            s(out, ", seq ");
+            n(out, e.seq);
+        }
+        3 => match quoted_v4(i.payload()) {
+            Some((dst, proto, dport)) => match code {
+                0 => {
+                    s(out, "net ");
+                    fmt::ipv4(out, dst);
+                    s(out, " unreachable");
+                }
+                1 => {
+                    s(out, "host ");
+                    fmt::ipv4(out, dst);
+                    s(out, " unreachable");
+                }
+                2 => {
+                    fmt::ipv4(out, dst);
+                    s(out, " protocol ");
+                    n(out, proto);
+                    s(out, " unreachable");
+                }
+                3 => {
+                    fmt::ipv4(out, dst);
+                    match (proto, dport) {
+                        (6, Some(p)) => {
+                            s(out, " tcp port ");
+                            n(out, p);
+                        }
+                        (17, Some(p)) => {
+                            s(out, " udp port ");
+                            n(out, p);
+                        }
+                        _ => {
+                            s(out, " protocol ");
+                            n(out, proto);
+                            s(out, " port");
+                        }
+                    }
+                    s(out, " unreachable");
+                }
+                4 => {
+                    fmt::ipv4(out, dst);
+                    s(out, " unreachable - need to frag (mtu ");
+                    n(out, u16::from_be_bytes([b[2], b[3]]));
+                    out.push(b')');
+                }
+                9 | 10 | 13 => {
+                    s(out, if code == 9 { "net " } else { "host " });
+                    fmt::ipv4(out, dst);
+                    s(out, " unreachable - admin prohibited");
+                    if code == 13 {
+                        s(out, " filter");
+                    }
+                }
+                _ => {
+                    fmt::ipv4(out, dst);
+                    s(out, " unreachable - code ");
+                    n(out, code);
+                }
+            },
+            None => {
+                s(out, "unreachable, code ");
+                n(out, code);
+            }
+        },
+        11 => s(
+            out,
+            if code == 0 {
+                "time exceeded in-transit"
+            } else {
+                "ip reassembly time exceeded"
+            },
+        ),
+        _ => match icmp_type_name(t) {
+            Some(name) => s(out, name),
+            None => {
+                s(out, "type-#");
+                n(out, t);
+            }
+        },
+    }
+    s(out, ", length ");
+    n(out, len);
+}
+
+pub fn icmp6_type_name(t: u8) -> Option<&'static str> {
+    Some(match t {
+        1 => "destination unreachable",
+        2 => "packet too big",
+        3 => "time exceeded in-transit",
+        4 => "parameter problem",
+        128 => "echo request",
+        129 => "echo reply",
+        130 => "multicast listener query",
+        131 => "multicast listener report",
+        132 => "multicast listener done",
+        133 => "router solicitation",
+        134 => "router advertisement",
+        135 => "neighbor solicitation",
+        136 => "neighbor advertisement",
+        137 => "redirect",
+        143 => "multicast listener report v2",
+        _ => return None,
+    })
+}
+
+fn v6_at(p: &[u8], at: usize) -> Option<[u8; 16]> {
+    let b = p.get(at..at + 16)?;
+    let mut a = [0u8; 16];
+    a.copy_from_slice(b);
+    Some(a)
+}
+
+fn icmp6(out: &mut Vec<u8>, i: &etherparse::Icmpv6Slice<'_>, len: u32) {
+    let (t, code, b) = (i.type_u8(), i.code_u8(), i.bytes5to8());
+    let payload = i.payload();
+    s(out, "ICMP6, ");
+    match icmp6_type_name(t) {
+        Some(name) => s(out, name),
+        None => {
+            s(out, "unknown icmp6 type (");
+            n(out, t);
+            out.push(b')');
+        }
+    }
+    match t {
+        1 => {
+            s(out, ", ");
+            s(
+                out,
+                match code {
+                    0 => "unreachable route",
+                    1 => "unreachable prohibited",
+                    2 => "beyond scope",
+                    3 => "unreachable address",
+                    4 => "unreachable port",
+                    5 => "source address failed policy",
+                    6 => "reject route",
+                    _ => "unknown code",
+                },
+            );
+            // The quoted packet: IPv6 header, then (without extension headers) UDP/TCP.
+            if let Some(dst) = v6_at(payload, 24) {
+                let nh = payload[6];
+                let dport = payload
+                    .get(42..44)
+                    .map(|p| u16::from_be_bytes([p[0], p[1]]));
+                match (code, nh, dport) {
+                    (4, 6 | 17, Some(p)) => {
+                        s(out, ", ");
+                        fmt::ipv6(out, dst);
+                        s(out, if nh == 6 { " tcp port " } else { " udp port " });
+                        n(out, p);
+                    }
+                    _ => {
+                        out.push(b' ');
+                        fmt::ipv6(out, dst);
+                    }
+                }
+            }
+        }
+        2 => {
+            s(out, ", mtu ");
+            n(out, u32::from_be_bytes(b));
+        }
+        3 => {
+            if code == 0 {
+                if let Some(dst) = v6_at(payload, 24) {
+                    s(out, " for ");
+                    fmt::ipv6(out, dst);
+                }
+            } else {
+                s(out, " (reassembly)");
+            }
+        }
+        128 | 129 => {
+            let e = decode::echo(b);
+            s(out, ", id ");
+            n(out, e.id);
+            s(out, ", seq ");
+            n(out, e.seq);
+        }
+        135 | 136 => {
+            if let Some(tgt) = v6_at(payload, 0) {
+                s(out, if t == 135 { ", who has " } else { ", tgt is " });
+                fmt::ipv6(out, tgt);
+            }
+        }
+        143 => {
+            s(out, ", ");
+            n(out, u16::from_be_bytes([b[2], b[3]]));
+            s(out, " group record(s)");
+        }
+        _ => {}
+    }
+    s(out, ", length ");
+    n(out, len);
+}
+
+fn igmp(out: &mut Vec<u8>, g: &[u8]) {
+    let group = |out: &mut Vec<u8>| {
+        if let Some(a) = g.get(4..8) {
+            out.push(b' ');
+            fmt::ipv4(out, [a[0], a[1], a[2], a[3]]);
+        }
+    };
+    match g.first() {
+        Some(0x11) => {
+            s(out, "igmp query");
+            if g.len() >= 12 {
+                s(out, " v3");
+            } else if g.get(1).is_some_and(|c| *c != 0) {
+                s(out, " v2");
+            }
+            if g.get(4..8).is_some_and(|a| a != [0, 0, 0, 0]) {
+                s(out, " [gaddr");
+                group(out);
+                out.push(b']');
+            }
+        }
+        Some(0x12) => {
+            s(out, "igmp v1 report");
+            group(out);
+        }
+        Some(0x16) => {
+            s(out, "igmp v2 report");
+            group(out);
+        }
+        Some(0x17) => {
+            s(out, "igmp leave");
+            group(out);
+        }
+        Some(0x22) => {
+            s(out, "igmp v3 report, ");
+            let nrec = g.get(6..8).map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
+            n(out, nrec);
+            s(out, " group record(s)");
+        }
+        Some(t) => {
+            s(out, "igmp type 0x");
+            fmt::byte_hex(out, *t);
+        }
+        None => s(out, "[|igmp]"),
+    }
+}
