@@ -5,9 +5,11 @@
 //! summaries) ← [`cli`] (the validated configuration).
 
 pub mod cli;
+pub mod flows;
 pub mod iface;
 pub mod netns;
 pub mod packet;
+pub mod read;
 pub mod sink;
 pub mod summary;
 pub mod target;

@@ -25,6 +25,15 @@ fn dispatch(args: Vec<OsString>) -> u8 {
             eprintln!("nscap: {e:#}");
             1
         }
-        Ok(Ok(_cfg)) => 0,
+        Ok(Ok(cfg)) => match cfg.input {
+            nscap::cli::Input::File(_) => match nscap::read::run(&cfg) {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("nscap: {e:#}");
+                    1
+                }
+            },
+            nscap::cli::Input::Live { .. } => 0,
+        },
     }
 }

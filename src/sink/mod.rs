@@ -9,6 +9,8 @@ use crate::packet::{Interface, Packet};
 
 pub mod pcap;
 pub mod pcapng;
+pub mod print;
+pub mod text;
 
 pub trait Sink {
     /// Called once, before any packet, with every interface that packets may name.

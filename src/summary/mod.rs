@@ -13,6 +13,7 @@ use crate::cli::PrintOptions;
 use crate::packet::{Interface, Packet};
 
 pub use decode::{decode, Dir, Frame};
+pub use text::ip_proto_name;
 
 /// Local-time conversion, cached: libc's localtime_r is called once per quarter hour of capture
 /// time, and the digits once per second.
@@ -83,8 +84,13 @@ impl Summarizer {
         &self.opts
     }
 
+    /// Name the interface on every line from now on (a file turned out to have several).
+    pub fn show_interfaces(&mut self) {
+        self.opts.show_iface = true;
+    }
+
     /// Local time of day (`HH:MM:SS.uuuuuu`) or, with `epoch`, seconds since the epoch.
-    fn time(&mut self, out: &mut Vec<u8>, sec: i64, nsec: u32) {
+    pub fn timestamp(&mut self, out: &mut Vec<u8>, sec: i64, nsec: u32) {
         if self.opts.epoch {
             fmt::i64(out, sec);
         } else {
@@ -101,7 +107,7 @@ impl Summarizer {
 
     /// Appends one summary line, ending in `\n`.
     pub fn line(&mut self, out: &mut Vec<u8>, pkt: &Packet<'_>, iface: &Interface) {
-        self.time(out, pkt.ts_sec, pkt.ts_nsec);
+        self.timestamp(out, pkt.ts_sec, pkt.ts_nsec);
         out.push(b' ');
         let frame = decode::decode(iface.linktype, pkt.data, pkt.len, iface.mac);
         if self.opts.show_iface && !iface.name.is_empty() {
@@ -122,7 +128,7 @@ impl Summarizer {
         out.extend_from_slice(b"{\"time\":");
         let epoch = self.opts.epoch;
         self.opts.epoch = true;
-        self.time(out, pkt.ts_sec, pkt.ts_nsec);
+        self.timestamp(out, pkt.ts_sec, pkt.ts_nsec);
         self.opts.epoch = epoch;
         let frame = decode::decode(iface.linktype, pkt.data, pkt.len, iface.mac);
         json::frame(out, &frame, pkt, iface);

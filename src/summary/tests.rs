@@ -304,14 +304,14 @@ fn vlan_and_qinq() {
     assert_eq!(
         line_with(o.clone(), &iface(1), &pkt(&one)),
         "02:42:0a:01:00:01 > 02:42:0a:01:00:02, ethertype 802.1Q (0x8100), length 49: \
-         vlan 100, p 0, ethertype IPv4 (0x0800), IP 10.1.0.1.1 > 10.1.0.2.2: UDP, length 3"
+         vlan 100, p 0, ethertype IPv4 (0x0800), 10.1.0.1.1 > 10.1.0.2.2: UDP, length 3"
     );
     let two = eth(
         0x88a8,
         &vlan_tag(200, 3, 0x8100, &vlan_tag(100, 0, 0x0800, &ip)),
     );
     assert!(line_with(o, &iface(1), &pkt(&two)).contains(
-        "ethertype 802.1Q-QinQ (0x88a8), length 53: vlan 200, p 3, vlan 100, p 0, ethertype IPv4 (0x0800), IP "
+        "ethertype 802.1Q-QinQ (0x88a8), length 53: vlan 200, p 3, vlan 100, p 0, ethertype IPv4 (0x0800), 10.1.0.1.1 "
     ));
 }
 
@@ -325,7 +325,7 @@ fn link_header_plain_ethernet() {
     assert_eq!(
         line_with(o, &iface(1), &pkt(&f)),
         "02:42:0a:01:00:01 > 02:42:0a:01:00:02, ethertype IPv4 (0x0800), length 54: \
-         IP 10.1.0.1.43210 > 10.1.0.2.80: Flags [S], seq 1, win 64240, length 0"
+         10.1.0.1.43210 > 10.1.0.2.80: Flags [S], seq 1, win 64240, length 0"
     );
 }
 
@@ -357,7 +357,7 @@ fn linux_cooked_v1_and_v2() {
     };
     assert!(
         line_with(o, &iface(113), &pkt(&sll(4, 1, &MAC_A, 0x0800, &ip)))
-            .starts_with("Out 02:42:0a:01:00:01 ethertype IPv4 (0x0800), length 47: IP ")
+            .starts_with("Out 02:42:0a:01:00:01 ethertype IPv4 (0x0800), length 47: 10.1.0.1.1 > ")
     );
 }
 

@@ -165,22 +165,24 @@ pub fn frame(
         }
         _ => {}
     }
+    // With -e the ethertype is already on the line, and tcpdump then drops `IP `/`ARP, `.
+    let prefix = !(opts.link_header && matches!(f.link, Link::Ether { .. } | Link::Sll { .. }));
     let Some(p) = &f.pkt else {
         fallback(out, f, pkt, linktype);
         return;
     };
     match &p.net {
-        Some(LaxNetSlice::Arp(a)) => arp(out, a.slice(), f.link_payload_len),
+        Some(LaxNetSlice::Arp(a)) => arp(out, a.slice(), f.link_payload_len, prefix),
         Some(_) => match f.ip() {
-            Some(ip) => ip_line(out, f, &ip, opts),
+            Some(ip) => ip_line(out, f, &ip, opts, prefix),
             None => fallback(out, f, pkt, linktype),
         },
         None => {
             if let Some(layer) = f.stop_layer() {
                 match f.ethertype() {
-                    Some(0x0800) => s(out, "IP "),
-                    Some(0x86dd) => s(out, "IP6 "),
-                    Some(0x0806) => s(out, "ARP, "),
+                    Some(0x0800) if prefix => s(out, "IP "),
+                    Some(0x86dd) if prefix => s(out, "IP6 "),
+                    Some(0x0806) if prefix => s(out, "ARP, "),
                     _ => {}
                 }
                 s(out, "[|");
@@ -235,11 +237,13 @@ fn fallback(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, linktype: u16) {
 }
 
 /// tcpdump: `ARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 28`.
-fn arp(out: &mut Vec<u8>, a: &[u8], len: u32) {
+fn arp(out: &mut Vec<u8>, a: &[u8], len: u32, prefix: bool) {
     let be = |i: usize| u16::from_be_bytes([a[i], a[i + 1]]);
     let (htype, ptype, hlen, plen, op) =
         (be(0), be(2), usize::from(a[4]), usize::from(a[5]), be(6));
-    s(out, "ARP, ");
+    if prefix {
+        s(out, "ARP, ");
+    }
     if htype != 1 || ptype != 0x0800 || hlen != 6 || plen != 4 || a.len() < 28 {
         s(out, "hardware ");
         n(out, htype);
@@ -342,10 +346,12 @@ fn ipv4_options(out: &mut Vec<u8>, mut o: &[u8]) {
 }
 
 /// The IP part and everything above it.
-fn ip_line(out: &mut Vec<u8>, f: &Frame<'_>, ip: &Ip<'_>, opts: &PrintOptions) {
+fn ip_line(out: &mut Vec<u8>, f: &Frame<'_>, ip: &Ip<'_>, opts: &PrintOptions, prefix: bool) {
     let h = ip.header;
     if ip.v6 {
-        s(out, "IP6 ");
+        if prefix {
+            s(out, "IP6 ");
+        }
         if opts.verbose > 0 && h.len() >= 40 {
             let tc = ((h[0] & 0x0f) << 4) | (h[1] >> 4);
             let flow = u32::from_be_bytes([0, h[1] & 0x0f, h[2], h[3]]);
@@ -369,7 +375,9 @@ fn ip_line(out: &mut Vec<u8>, f: &Frame<'_>, ip: &Ip<'_>, opts: &PrintOptions) {
             s(out, ") ");
         }
     } else {
-        s(out, "IP ");
+        if prefix {
+            s(out, "IP ");
+        }
         if opts.verbose > 0 && h.len() >= 20 {
             s(out, "(tos 0x");
             fmt::hex(out, u64::from(h[1]));

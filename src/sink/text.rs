@@ -1,0 +1,141 @@
+//! Summary lines or JSON lines on a writer, buffered: one write per 64 KiB of output, or per
+//! [`Sink::flush`] (a batch of live packets), never per packet.
+
+use std::io::{self, Write};
+
+use super::Sink;
+use crate::cli::PrintOptions;
+use crate::packet::{Interface, Packet};
+use crate::summary::Summarizer;
+
+const DRAIN_AT: usize = 64 * 1024;
+
+pub struct TextSink {
+    summ: Summarizer,
+    json: bool,
+    interfaces: Vec<Interface>,
+    /// For packets naming an interface the table lacks: printed by link type number.
+    unknown: Interface,
+    buf: Vec<u8>,
+    out: Box<dyn Write + Send>,
+}
+
+impl TextSink {
+    /// `json`: one JSON object per packet instead of a summary line.
+    pub fn new(opts: PrintOptions, json: bool, out: Box<dyn Write + Send>) -> Self {
+        TextSink {
+            summ: Summarizer::new(opts),
+            json,
+            interfaces: Vec::new(),
+            unknown: Interface {
+                name: String::new(),
+                linktype: u16::MAX,
+                snaplen: 0,
+                description: String::new(),
+                mac: None,
+            },
+            buf: Vec::with_capacity(DRAIN_AT + 4096),
+            out,
+        }
+    }
+
+    fn drain(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+}
+
+impl Sink for TextSink {
+    /// May be called again when a file declares more interfaces: the table is replaced.
+    fn start(&mut self, interfaces: &[Interface]) -> io::Result<()> {
+        self.interfaces = interfaces.to_vec();
+        if interfaces.len() > 1 {
+            self.summ.show_interfaces();
+        }
+        Ok(())
+    }
+
+    fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
+        let iface = self.interfaces.get(pkt.iface).unwrap_or(&self.unknown);
+        if self.json {
+            self.summ.json(&mut self.buf, pkt, iface);
+        } else {
+            self.summ.line(&mut self.buf, pkt, iface);
+        }
+        if self.buf.len() >= DRAIN_AT {
+            self.drain()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.drain()?;
+        self.out.flush()
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+    impl Write for Shared {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn iface(name: &str) -> Interface {
+        Interface {
+            name: name.into(),
+            linktype: 101,
+            snaplen: 65535,
+            description: String::new(),
+            mac: None,
+        }
+    }
+
+    #[test]
+    fn buffers_until_flush_and_names_interfaces_when_several() {
+        let out = Shared::default();
+        let mut s = TextSink::new(
+            PrintOptions {
+                epoch: true,
+                ..Default::default()
+            },
+            false,
+            Box::new(out.clone()),
+        );
+        s.start(&[iface("eth0"), iface("lo")]).unwrap();
+        let data = [
+            0x45u8, 0, 0, 20, 0, 0, 0, 0, 64, 99, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8,
+        ];
+        let p = Packet {
+            iface: 1,
+            ts_sec: 1,
+            ts_nsec: 0,
+            len: 20,
+            data: &data,
+        };
+        s.packet(&p).unwrap();
+        assert!(out.0.lock().unwrap().is_empty());
+        s.flush().unwrap();
+        assert_eq!(
+            String::from_utf8(out.0.lock().unwrap().clone()).unwrap(),
+            "1.000000 lo IP 1.2.3.4 > 5.6.7.8: ip-proto-99 0\n"
+        );
+    }
+}
