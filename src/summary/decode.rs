@@ -130,12 +130,15 @@ impl<'a> Frame<'a> {
         }
     }
 
-    pub fn vlans(&self) -> impl Iterator<Item = (u16, u8)> + '_ {
+    /// VLAN tags, outermost first: (id, priority, the ethertype that follows the tag).
+    pub fn vlans(&self) -> impl Iterator<Item = (u16, u8, u16)> + '_ {
         self.pkt.iter().flat_map(|p| {
             p.link_exts.iter().filter_map(|e| match e {
-                LaxLinkExtSlice::Vlan(v) => {
-                    Some((v.vlan_identifier().value(), v.priority_code_point().value()))
-                }
+                LaxLinkExtSlice::Vlan(v) => Some((
+                    v.vlan_identifier().value(),
+                    v.priority_code_point().value(),
+                    v.ether_type().0,
+                )),
                 _ => None,
             })
         })

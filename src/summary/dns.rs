@@ -237,7 +237,7 @@ fn record(out: &mut Vec<u8>, m: &[u8], at: usize, verbose: bool) -> Option<usize
 /// A DNS message in tcpdump's words. `len`: the UDP payload length on the wire.
 pub fn print(out: &mut Vec<u8>, m: &[u8], len: u32, verbose: bool, mdns: bool) {
     let Some(h) = Header::parse(m) else {
-        out.extend_from_slice(b"[|domain]");
+        out.extend_from_slice(b" [|domain]");
         return;
     };
     fmt::u64(out, u64::from(h.id));
@@ -448,7 +448,7 @@ mod tests {
     fn cut_messages_are_marked() {
         let q = query();
         assert_eq!(p(&q[..20], false), "4660+ [|domain]");
-        assert_eq!(p(&q[..5], false), "[|domain]");
+        assert_eq!(p(&q[..5], false), " [|domain]");
         let r = response();
         assert!(p(&r[..r.len() - 3], false).ends_with(" [|domain]"));
     }

@@ -71,7 +71,7 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
             if f.vlans().next().is_some() {
                 key(out, "vlan");
                 out.push(b'[');
-                for (i, (id, _)) in f.vlans().enumerate() {
+                for (i, (id, _, _)) in f.vlans().enumerate() {
                     if i > 0 {
                         out.push(b',');
                     }

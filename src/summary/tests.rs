@@ -311,7 +311,7 @@ fn vlan_and_qinq() {
         &vlan_tag(200, 3, 0x8100, &vlan_tag(100, 0, 0x0800, &ip)),
     );
     assert!(line_with(o, &iface(1), &pkt(&two)).contains(
-        "ethertype 802.1Q-QinQ (0x88a8), length 53: vlan 200, p 3, vlan 100, p 0, ethertype IPv4 (0x0800), 10.1.0.1.1 "
+        "ethertype 802.1Q-QinQ (0x88a8), length 53: vlan 200, p 3, ethertype 802.1Q (0x8100), vlan 100, p 0, ethertype IPv4 (0x0800), 10.1.0.1.1 "
     ));
 }
 
@@ -390,15 +390,15 @@ fn cut_packets_print_what_they_can() {
     // Inside the TCP header, ports intact.
     assert_eq!(
         line(1, &f[..14 + 20 + 8]),
-        "IP 10.1.0.1.43210 > 10.1.0.2.80: [|tcp]"
+        "IP 10.1.0.1.43210 > 10.1.0.2.80:  [|tcp]"
     );
     // Inside the TCP ports.
     assert_eq!(line(1, &f[..14 + 20 + 2]), "IP 10.1.0.1 > 10.1.0.2: [|tcp]");
     // Inside the IP header.
-    assert_eq!(line(1, &f[..14 + 10]), "IP [|ip]");
+    assert_eq!(line(1, &f[..14 + 10]), "IP  [|ip]");
     // Inside the Ethernet header.
-    assert_eq!(line(1, &f[..10]), "[|ether]");
-    assert_eq!(line(113, &[0; 5]), "[|sll]");
+    assert_eq!(line(1, &f[..10]), " [|ether]");
+    assert_eq!(line(113, &[0; 5]), " [|sll]");
     // Inside a DNS question.
     let q = eth(
         0x0800,
@@ -422,9 +422,9 @@ fn cut_packets_print_what_they_can() {
     p.len = t.len() as u32;
     assert!(line_with(opts(), &iface(1), &p).ends_with("seq 5:105, win 9, length 100"));
     let a = ether(BROADCAST, MAC_A, 0x0806, &arp(1, MAC_A, A4, [0; 6], B4));
-    assert_eq!(line(1, &a[..20]), "ARP, [|arp]");
+    assert_eq!(line(1, &a[..20]), " [|arp]");
     let v = eth(0x8100, &[0, 100]);
-    assert_eq!(line(1, &v), "[|vlan]");
+    assert_eq!(line(1, &v), " [|vlan]");
 }
 
 #[test]
@@ -451,7 +451,7 @@ fn fragments() {
     let f6 = ipv6_frag(UDP, 0, true, 7, &udp(1, 2, &[0; 16]));
     assert_eq!(
         line(1, &eth(0x86dd, &ipv6(v6("::1"), v6("::2"), 44, &f6))),
-        "IP6 ::1.1 > ::2.2: frag (0|24) UDP, length 16"
+        "IP6 ::1 > ::2: frag (0|24) 1 > 2: UDP, length 16"
     );
     let f6 = ipv6_frag(UDP, 3, false, 7, &[0; 16]);
     assert_eq!(

@@ -99,18 +99,14 @@ fn link_header(out: &mut Vec<u8>, f: &Frame<'_>, wire_len: u32) {
             s(out, ", length ");
             n(out, wire_len);
             s(out, ": ");
-            for (id, pcp) in f.vlans() {
+            for (id, pcp, next) in f.vlans() {
                 s(out, "vlan ");
                 n(out, id);
                 s(out, ", p ");
                 n(out, pcp);
                 s(out, ", ");
-            }
-            if f.vlans().next().is_some() {
-                if let Some(inner) = f.ethertype() {
-                    ethertype(out, inner);
-                    s(out, ", ");
-                }
+                ethertype(out, next);
+                s(out, ", ");
             }
         }
         Link::Sll { addr, proto, .. } => {
@@ -146,7 +142,7 @@ pub fn frame(
     }
     match f.link {
         Link::Cut => {
-            s(out, "[|");
+            s(out, " [|");
             s(out, link_name(linktype));
             out.push(b']');
             return;
@@ -168,28 +164,30 @@ pub fn frame(
     // With -e the ethertype is already on the line, and tcpdump then drops `IP `/`ARP, `.
     let prefix = !(opts.link_header && matches!(f.link, Link::Ether { .. } | Link::Sll { .. }));
     let Some(p) = &f.pkt else {
-        fallback(out, f, pkt, linktype);
+        fallback(out, f, pkt, linktype, prefix);
         return;
     };
     match &p.net {
         Some(LaxNetSlice::Arp(a)) => arp(out, a.slice(), f.link_payload_len, prefix),
         Some(_) => match f.ip() {
             Some(ip) => ip_line(out, f, &ip, opts, prefix),
-            None => fallback(out, f, pkt, linktype),
+            None => fallback(out, f, pkt, linktype, prefix),
         },
         None => {
             if let Some(layer) = f.stop_layer() {
-                match f.ethertype() {
-                    Some(0x0800) if prefix => s(out, "IP "),
-                    Some(0x86dd) if prefix => s(out, "IP6 "),
-                    Some(0x0806) if prefix => s(out, "ARP, "),
-                    _ => {}
+                // tcpdump's words for a cut network header, prefix and spacing included.
+                let name = match (f.ethertype(), decode::layer_name(layer)) {
+                    (Some(0x86dd), "ip") => "ip6",
+                    (_, name) => name,
+                };
+                if prefix && f.ethertype() == Some(0x0800) {
+                    s(out, "IP ");
                 }
-                s(out, "[|");
-                s(out, decode::layer_name(layer));
+                s(out, " [|");
+                s(out, name);
                 out.push(b']');
             } else {
-                fallback(out, f, pkt, linktype);
+                fallback(out, f, pkt, linktype, prefix);
             }
         }
     }
@@ -206,10 +204,15 @@ fn link_name(linktype: u16) -> &'static str {
 }
 
 /// Anything we do not decode: say what it is by number, and how long.
-fn fallback(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, linktype: u16) {
+/// `prefix` false: `-e` already printed the ethertype, so only its name is repeated.
+fn fallback(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, linktype: u16, prefix: bool) {
     match (f.link, f.ethertype()) {
         (_, Some(et)) => {
-            ethertype(out, et);
+            if prefix || f.vlans().next().is_some() {
+                ethertype(out, et);
+            } else {
+                s(out, ethertype_name(et));
+            }
             s(out, ", length ");
             n(out, f.link_payload_len);
         }
@@ -412,7 +415,9 @@ fn ip_line(out: &mut Vec<u8>, f: &Frame<'_>, ip: &Ip<'_>, opts: &PrintOptions, p
             s(out, ") ");
         }
     }
-    let ports = ip.ports();
+    // tcpdump puts an IPv6 fragment's ports after its `frag (...)` note.
+    let v6_frag = ip.v6 && ip.frag.is_some();
+    let ports = if v6_frag { None } else { ip.ports() };
     addr(out, ip, true);
     if let Some((sp, _)) = ports {
         out.push(b'.');
@@ -432,6 +437,12 @@ fn ip_line(out: &mut Vec<u8>, f: &Frame<'_>, ip: &Ip<'_>, opts: &PrintOptions, p
             out.push(b'|');
             n(out, ip.payload_len);
             s(out, ") ");
+            if let Some((sp, dp)) = ip.ports() {
+                n(out, sp);
+                s(out, " > ");
+                n(out, dp);
+                s(out, ": ");
+            }
         }
         if fr.offset != 0 {
             if !ip.v6 {
@@ -450,7 +461,11 @@ fn ip_line(out: &mut Vec<u8>, f: &Frame<'_>, ip: &Ip<'_>, opts: &PrintOptions, p
         Transport::Icmp6(i) => icmp6(out, i, ip.payload_len),
         Transport::Igmp(g) => igmp(out, g.slice()),
         Transport::Cut(_) => {
-            s(out, "[|");
+            // tcpdump: `a.p > b.q:  [|tcp]` when it read the ports, `a > b: [|tcp]` when not.
+            if ports.is_none() && !v6_frag && out.last() == Some(&b' ') {
+                out.pop();
+            }
+            s(out, " [|");
             s(
                 out,
                 match ip.proto {
@@ -466,7 +481,7 @@ fn ip_line(out: &mut Vec<u8>, f: &Frame<'_>, ip: &Ip<'_>, opts: &PrintOptions, p
         }
         Transport::Other => {
             if let Some(layer) = f.stop_layer() {
-                s(out, "[|");
+                s(out, " [|");
                 s(out, decode::layer_name(layer));
                 out.push(b']');
             } else {
@@ -665,6 +680,25 @@ fn quoted_v4(p: &[u8]) -> Option<([u8; 4], u8, Option<u16>)> {
 
 fn icmp(out: &mut Vec<u8>, i: &etherparse::Icmpv4Slice<'_>, len: u32) {
     let (t, code, b) = (i.type_u8(), i.code_u8(), i.bytes5to8());
+    // Error messages quote a header: tcpdump needs all of it (and, for an unreachable port,
+    // the ports after it) or calls the packet cut.
+    if matches!(t, 4 | 5 | 11 | 12) && i.payload().len() < 20 {
+        s(out, " [|icmp]");
+        return;
+    }
+    if t == 3 {
+        match quoted_v4(i.payload()) {
+            Some((_, 6 | 17, None)) if code == 3 => {
+                s(out, " [|icmp]");
+                return;
+            }
+            None => {
+                s(out, " [|icmp]");
+                return;
+            }
+            _ => {}
+        }
+    }
     s(out, "ICMP ");
     match t {
         0 | 8 => {
@@ -814,7 +848,11 @@ fn icmp6(out: &mut Vec<u8>, i: &etherparse::Icmpv6Slice<'_>, len: u32) {
                 },
             );
             // The quoted packet: IPv6 header, then (without extension headers) UDP/TCP.
-            if let Some(dst) = v6_at(payload, 24) {
+            let Some(dst) = v6_at(payload, 24) else {
+                s(out, " [|icmp6]");
+                return;
+            };
+            {
                 let nh = payload[6];
                 let dport = payload
                     .get(42..44)
@@ -839,10 +877,12 @@ fn icmp6(out: &mut Vec<u8>, i: &etherparse::Icmpv6Slice<'_>, len: u32) {
         }
         3 => {
             if code == 0 {
-                if let Some(dst) = v6_at(payload, 24) {
-                    s(out, " for ");
-                    fmt::ipv6(out, dst);
-                }
+                let Some(dst) = v6_at(payload, 24) else {
+                    s(out, " [|icmp6]");
+                    return;
+                };
+                s(out, " for ");
+                fmt::ipv6(out, dst);
             } else {
                 s(out, " (reassembly)");
             }
@@ -854,12 +894,16 @@ fn icmp6(out: &mut Vec<u8>, i: &etherparse::Icmpv6Slice<'_>, len: u32) {
             s(out, ", seq ");
             n(out, e.seq);
         }
-        135 | 136 => {
-            if let Some(tgt) = v6_at(payload, 0) {
+        135 | 136 => match v6_at(payload, 0) {
+            Some(tgt) => {
                 s(out, if t == 135 { ", who has " } else { ", tgt is " });
                 fmt::ipv6(out, tgt);
             }
-        }
+            None => {
+                s(out, " [|icmp6]");
+                return;
+            }
+        },
         143 => {
             s(out, ", ");
             n(out, u16::from_be_bytes([b[2], b[3]]));

@@ -1,0 +1,272 @@
+//! Summary lines against `tcpdump -n -S` on the same files, where tcpdump is installed.
+//! Known, deliberate differences are normalised away first: tcpdump shows TCP options without
+//! `-v` and guesses HTTP on port 80; nscap shows SLL directions without `-e`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use nscap::packet::{Interface, Packet};
+use nscap::sink::pcap::PcapWriter;
+use nscap::sink::Sink;
+use nscap::summary::frames::*;
+
+const A4: [u8; 4] = [192, 168, 7, 1];
+const B4: [u8; 4] = [192, 168, 7, 2];
+
+fn have_tcpdump() -> bool {
+    Command::new("tcpdump").arg("--version").output().is_ok()
+}
+
+/// IP packets covering every protocol the summary decodes.
+fn ip_packets() -> Vec<Vec<u8>> {
+    let a6 = v6("2001:db8::1");
+    let b6 = v6("2001:db8::2");
+    let mut ns = v6("fe80::2").to_vec();
+    ns.extend_from_slice(&[1, 1, 2, 0x42, 0x0a, 1, 0, 1]);
+    let quoted = ipv4(B4, A4, UDP, &udp(40000, 33434, &[0; 4]));
+    let quoted6 = ipv6(b6, a6, UDP, &udp(40000, 33434, &[0; 4]));
+    vec![
+        ipv4(A4, B4, TCP, &tcp(50000, 443, 7, 0, SYN, 64240, &[], &[])),
+        ipv4(
+            B4,
+            A4,
+            TCP,
+            &tcp(443, 50000, 99, 8, SYN | ACK, 65160, &[], &[]),
+        ),
+        ipv4(
+            A4,
+            B4,
+            TCP,
+            &tcp(50000, 443, 8, 100, PSH | ACK, 502, &[], &[1; 300]),
+        ),
+        ipv4(
+            A4,
+            B4,
+            TCP,
+            &tcp(50000, 443, 308, 100, FIN | ACK, 502, &[], &[]),
+        ),
+        ipv4(B4, A4, TCP, &tcp(443, 50000, 100, 0, RST, 0, &[], &[])),
+        ipv4(A4, B4, UDP, &udp(40000, 9999, &[0; 12])),
+        ipv4(
+            A4,
+            B4,
+            UDP,
+            &udp(40000, 53, &dns_query(77, "www.example.org", 28)),
+        ),
+        ipv4(
+            B4,
+            A4,
+            UDP,
+            &udp(
+                53,
+                40000,
+                &dns_response(77, "www.example.org", &[[1, 2, 3, 4], [5, 6, 7, 8]], 0),
+            ),
+        ),
+        ipv4(
+            B4,
+            A4,
+            UDP,
+            &udp(53, 40000, &dns_response(78, "nx.example.org", &[], 3)),
+        ),
+        ipv4(A4, B4, ICMP, &icmp(8, 0, echo_rest(9, 2), &[0; 32])),
+        ipv4(B4, A4, ICMP, &icmp(0, 0, echo_rest(9, 2), &[0; 32])),
+        ipv4(B4, A4, ICMP, &icmp(3, 3, [0; 4], &quoted)),
+        ipv4(B4, A4, ICMP, &icmp(3, 1, [0; 4], &quoted)),
+        ipv4(B4, A4, ICMP, &icmp(11, 0, [0; 4], &quoted)),
+        ipv4_full(A4, B4, UDP, 5, 10, 64, &[], &[0; 40]),
+        ipv6(
+            a6,
+            b6,
+            TCP,
+            &tcp(50000, 22, 1, 2, PSH | ACK, 100, &[], &[0; 10]),
+        ),
+        ipv6(
+            a6,
+            b6,
+            UDP,
+            &udp(40000, 53, &dns_query(5, "example.com", 1)),
+        ),
+        ipv6(a6, b6, ICMP6, &icmp(128, 0, echo_rest(1, 1), &[0; 8])),
+        ipv6(b6, a6, ICMP6, &icmp(129, 0, echo_rest(1, 1), &[0; 8])),
+        ipv6(
+            v6("fe80::1"),
+            v6("ff02::1:ff00:2"),
+            ICMP6,
+            &icmp(135, 0, [0; 4], &ns),
+        ),
+        ipv6(
+            v6("fe80::2"),
+            v6("fe80::1"),
+            ICMP6,
+            &icmp(136, 0, [0x60, 0, 0, 0], &v6("fe80::2")),
+        ),
+        ipv6(
+            v6("fe80::1"),
+            v6("ff02::2"),
+            ICMP6,
+            &icmp(133, 0, [0; 4], &[]),
+        ),
+        ipv6(b6, a6, ICMP6, &icmp(1, 4, [0; 4], &quoted6)),
+        ipv6(b6, a6, ICMP6, &icmp(2, 0, [0, 0, 5, 0], &quoted6)),
+        ipv6(
+            a6,
+            b6,
+            44,
+            &ipv6_frag(UDP, 0, true, 1, &udp(1, 2, &[0; 16])),
+        ),
+    ]
+}
+
+/// Each frame is cut to `snap` bytes, with its wire length kept, as a capture would.
+fn write(path: &Path, linktype: u16, frames: &[Vec<u8>], snap: usize) {
+    let f = std::fs::File::create(path).unwrap();
+    let mut w = PcapWriter::new(f, false, false);
+    w.start(&[Interface {
+        name: String::new(),
+        linktype,
+        snaplen: 262_144,
+        description: String::new(),
+        mac: None,
+    }])
+    .unwrap();
+    for (i, d) in frames.iter().enumerate() {
+        w.packet(&Packet {
+            iface: 0,
+            ts_sec: 1_600_000_000 + i as i64,
+            ts_nsec: 1000 * i as u32,
+            len: d.len() as u32,
+            data: &d[..d.len().min(snap)],
+        })
+        .unwrap();
+    }
+    w.finish().unwrap();
+}
+
+fn file(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("summary");
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+fn lines(cmd: &str, args: &[&str]) -> Vec<String> {
+    let o = Command::new(cmd)
+        .args(args)
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{cmd} {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+fn normalise_tcpdump(l: &str) -> String {
+    let mut s = l.to_string();
+    if let Some(a) = s.find(", options [") {
+        if let Some(b) = s[a..].find(']') {
+            s.replace_range(a..a + b + 1, "");
+        }
+    }
+    s.trim_end_matches(": HTTP").to_string()
+}
+
+fn compare(path: &Path, extra: &[&str], strip_direction: bool) {
+    let p = path.to_str().unwrap();
+    let mut args = extra.to_vec();
+    args.extend_from_slice(&["-r", p]);
+    let ours = lines(env!("CARGO_BIN_EXE_nscap"), &args);
+    let mut targs = vec!["-n", "-S"];
+    targs.extend_from_slice(&args);
+    let theirs = lines("tcpdump", &targs);
+    assert_eq!(ours.len(), theirs.len());
+    for (o, t) in ours.iter().zip(&theirs) {
+        let o = if strip_direction {
+            o.replacen(" In ", " ", 1).replacen(" Out ", " ", 1)
+        } else {
+            o.clone()
+        };
+        assert_eq!(o, normalise_tcpdump(t));
+    }
+}
+
+#[test]
+fn ethernet_matches_tcpdump() {
+    if !have_tcpdump() {
+        eprintln!("tcpdump not installed: comparison skipped");
+        return;
+    }
+    let mut frames: Vec<Vec<u8>> = ip_packets()
+        .iter()
+        .map(|p| {
+            let t = if p[0] >> 4 == 6 { 0x86dd } else { 0x0800 };
+            ether(MAC_B, MAC_A, t, p)
+        })
+        .collect();
+    frames.push(ether(
+        BROADCAST,
+        MAC_A,
+        0x0806,
+        &arp(1, MAC_A, A4, [0; 6], B4),
+    ));
+    frames.push(ether(MAC_A, MAC_B, 0x0806, &arp(2, MAC_B, B4, MAC_A, A4)));
+    frames.push(ether(
+        MAC_B,
+        MAC_A,
+        0x8100,
+        &vlan_tag(10, 5, 0x0800, &ip_packets()[0]),
+    ));
+    frames.push(ether(
+        MAC_B,
+        MAC_A,
+        0x88a8,
+        &vlan_tag(20, 0, 0x8100, &vlan_tag(10, 0, 0x86dd, &ip_packets()[15])),
+    ));
+    let f = file("eth.pcap");
+    write(&f, 1, &frames, usize::MAX);
+    compare(&f, &[], false);
+    compare(&f, &["-e"], false);
+    compare(&f, &["-q"], false);
+    compare(&f, &["-tt"], false);
+    // Snapshot lengths that cut inside every header: Ethernet, VLAN, ARP, IP, TCP, UDP, DNS, ICMP.
+    for snap in [10, 16, 20, 30, 44, 50, 64, 70] {
+        let f = file(&format!("eth-snap{snap}.pcap"));
+        write(&f, 1, &frames, snap);
+        compare(&f, &[], false);
+    }
+}
+
+#[test]
+fn cooked_and_raw_link_types_match_tcpdump() {
+    if !have_tcpdump() {
+        eprintln!("tcpdump not installed: comparison skipped");
+        return;
+    }
+    let ips = ip_packets();
+    let proto = |p: &[u8]| if p[0] >> 4 == 6 { 0x86dd } else { 0x0800 };
+    let sll1: Vec<Vec<u8>> = ips
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            sll(
+                if i % 2 == 0 { 0 } else { 4 },
+                [1, 772, 65534][i % 3],
+                &MAC_A,
+                proto(p),
+                p,
+            )
+        })
+        .collect();
+    let f = file("sll.pcap");
+    write(&f, 113, &sll1, usize::MAX);
+    compare(&f, &[], true);
+    let raw = file("raw.pcap");
+    write(&raw, 101, &ips, usize::MAX);
+    compare(&raw, &[], false);
+}
