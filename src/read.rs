@@ -82,8 +82,7 @@ pub fn print_file(
     input: impl Read,
     mut sinks: Vec<Box<dyn Sink + Send>>,
 ) -> Result<()> {
-    let buffered = io::BufReader::with_capacity(256 * 1024, input);
-    let mut reader = FileReader::new(buffered)?;
+    let mut reader = FileReader::new(input)?;
     let mut filters = Filters {
         expr: cfg.filter.clone(),
         compiled: Vec::new(),

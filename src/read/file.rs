@@ -1,6 +1,9 @@
 //! pcap and pcapng files, streamed (stdin works), exact and bounded: every length is checked
-//! against what is left before it is used, no record may exceed [`MAX_RECORD`], and buffers
-//! grow only as bytes actually arrive, so a lying header cannot make us allocate.
+//! against what is left before it is used, no record may exceed [`MAX_RECORD`], and the window
+//! grows only as bytes actually arrive, so a lying header cannot make us allocate.
+//!
+//! Records are parsed in place in one read window: the bytes are copied once, from the kernel,
+//! and packets borrow them until the next [`FileReader::advance`].
 
 use std::io::{self, Read};
 
@@ -11,6 +14,8 @@ use crate::packet::{Interface, Packet};
 /// Largest record or block we accept (libpcap's own limit for packets is 256 KiB).
 pub const MAX_RECORD: u32 = 16 << 20;
 
+const WINDOW: usize = 1 << 20;
+
 const PCAP_USEC: u32 = 0xa1b2_c3d4;
 const PCAP_NSEC: u32 = 0xa1b2_3c4d;
 const NG_SHB: u32 = 0x0a0d_0d0a;
@@ -19,6 +24,75 @@ const NG_IDB: u32 = 1;
 const NG_PB: u32 = 2;
 const NG_SPB: u32 = 3;
 const NG_EPB: u32 = 6;
+
+/// A read window over the input: `buf[start..end]` is read but not yet consumed.
+struct Window<R> {
+    r: R,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// Input offset of `buf[start]`, for error messages.
+    pos: u64,
+}
+
+impl<R: Read> Window<R> {
+    /// Makes `n` bytes available at `start`; false if the input ends first (what there was
+    /// stays available).
+    fn ensure(&mut self, n: usize) -> io::Result<bool> {
+        while self.end - self.start < n {
+            if self.start + n > self.buf.len() {
+                // Move what is left to the front, then grow only if a record is larger than
+                // the whole window, and only by doubling as bytes keep coming.
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+                if n > self.buf.len() && self.end == self.buf.len() {
+                    let grown = (self.buf.len() * 2).min(n.max(WINDOW));
+                    self.buf.resize(grown, 0);
+                }
+            }
+            let room = self.buf.len();
+            match self.r.read(&mut self.buf[self.end..room]) {
+                Ok(0) => return Ok(false),
+                Ok(k) => self.end += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+
+    fn avail(&self) -> usize {
+        self.end - self.start
+    }
+
+    fn bytes(&self, n: usize) -> &[u8] {
+        &self.buf[self.start..self.start + n]
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.start += n;
+        self.pos += n as u64;
+    }
+}
+
+fn rd16(be: bool, b: &[u8]) -> u16 {
+    let a = [b[0], b[1]];
+    if be {
+        u16::from_be_bytes(a)
+    } else {
+        u16::from_le_bytes(a)
+    }
+}
+
+fn rd32(be: bool, b: &[u8]) -> u32 {
+    let a = [b[0], b[1], b[2], b[3]];
+    if be {
+        u32::from_be_bytes(a)
+    } else {
+        u32::from_le_bytes(a)
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 enum Format {
@@ -34,69 +108,59 @@ struct Clock {
     offset_sec: i64,
 }
 
-pub struct FileReader<R: Read> {
-    r: R,
-    format: Format,
-    /// Big-endian file (or section).
-    be: bool,
-    /// Bytes consumed, for error messages.
-    pos: u64,
-    buf: Vec<u8>,
-    interfaces: Vec<Interface>,
-    /// pcapng: this section's interface ids → index in `interfaces`, and their clocks.
-    section: Vec<(usize, Clock)>,
-    interfaces_changed: bool,
-    cur: Current,
-}
-
 #[derive(Debug, Default, Clone, Copy)]
 struct Current {
     iface: usize,
     ts_sec: i64,
     ts_nsec: u32,
     len: u32,
-    start: usize,
-    end: usize,
+    /// The packet bytes, relative to the window's `start`.
+    from: usize,
+    to: usize,
 }
 
-/// Reads until `buf` is full or the input ends; returns how many bytes came.
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match r.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
+pub struct FileReader<R: Read> {
+    w: Window<R>,
+    format: Format,
+    /// Big-endian file (or section).
+    be: bool,
+    interfaces: Vec<Interface>,
+    /// pcapng: this section's interface ids → index in `interfaces`, and their clocks.
+    section: Vec<(usize, Clock)>,
+    interfaces_changed: bool,
+    cur: Current,
+    /// Bytes of the record `cur` lives in, consumed at the next advance.
+    pending: usize,
 }
 
 impl<R: Read> FileReader<R> {
     /// Reads the file header (pcap) or first section header (pcapng).
-    pub fn new(mut r: R) -> Result<Self> {
-        let mut magic = [0u8; 4];
-        let got = read_full(&mut r, &mut magic)?;
-        if got == 0 {
-            bail!("empty file: no pcap or pcapng header");
-        }
-        if got < 4 {
-            bail!("truncated file header ({got} bytes)");
-        }
-        let le = u32::from_le_bytes(magic);
-        let be = u32::from_be_bytes(magic);
+    pub fn new(r: R) -> Result<Self> {
         let mut fr = FileReader {
-            r,
+            w: Window {
+                r,
+                buf: vec![0; WINDOW],
+                start: 0,
+                end: 0,
+                pos: 0,
+            },
             format: Format::Pcapng,
             be: false,
-            pos: 4,
-            buf: Vec::with_capacity(64 * 1024),
             interfaces: Vec::new(),
             section: Vec::new(),
             interfaces_changed: true,
             cur: Current::default(),
+            pending: 0,
         };
+        if !fr.w.ensure(4)? {
+            match fr.w.avail() {
+                0 => bail!("empty file: no pcap or pcapng header"),
+                n => bail!("truncated file header ({n} bytes)"),
+            }
+        }
+        let m = fr.w.bytes(4);
+        let le = u32::from_le_bytes([m[0], m[1], m[2], m[3]]);
+        let be = u32::from_be_bytes([m[0], m[1], m[2], m[3]]);
         match (le, be) {
             (PCAP_USEC | PCAP_NSEC, _) | (_, PCAP_USEC | PCAP_NSEC) => {
                 let big = be == PCAP_USEC || be == PCAP_NSEC;
@@ -107,13 +171,13 @@ impl<R: Read> FileReader<R> {
                 };
                 fr.be = big;
                 fr.format = Format::Pcap { nano };
-                let mut h = [0u8; 20];
-                if read_full(&mut fr.r, &mut h)? < 20 {
+                if !fr.w.ensure(24)? {
                     bail!("truncated pcap file header");
                 }
-                fr.pos += 20;
-                let snaplen = fr.u32(&h[12..16]);
-                let linktype = fr.u32(&h[16..20]);
+                let h = fr.w.bytes(24);
+                let snaplen = rd32(big, &h[16..20]);
+                let linktype = rd32(big, &h[20..24]);
+                fr.w.consume(24);
                 fr.interfaces.push(Interface {
                     name: String::new(),
                     linktype: (linktype & 0xffff) as u16,
@@ -122,9 +186,7 @@ impl<R: Read> FileReader<R> {
                     mac: None,
                 });
             }
-            (NG_SHB, _) => {
-                fr.section_header()?;
-            }
+            (NG_SHB, _) => fr.section_header()?,
             _ => bail!("not a pcap or pcapng file (magic 0x{be:08x})"),
         }
         Ok(fr)
@@ -148,47 +210,13 @@ impl<R: Read> FileReader<R> {
             ts_sec: c.ts_sec,
             ts_nsec: c.ts_nsec,
             len: c.len,
-            data: &self.buf[c.start..c.end],
+            data: &self.w.buf[self.w.start + c.from..self.w.start + c.to],
         }
-    }
-
-    fn u32(&self, b: &[u8]) -> u32 {
-        let a = [b[0], b[1], b[2], b[3]];
-        if self.be {
-            u32::from_be_bytes(a)
-        } else {
-            u32::from_le_bytes(a)
-        }
-    }
-
-    fn u16(&self, b: &[u8]) -> u16 {
-        if self.be {
-            u16::from_be_bytes([b[0], b[1]])
-        } else {
-            u16::from_le_bytes([b[0], b[1]])
-        }
-    }
-
-    /// Reads exactly `n` more bytes onto the end of `buf`, growing only as data arrives.
-    fn fill(&mut self, n: u32, what: &str) -> Result<()> {
-        let before = self.buf.len();
-        let got = (&mut self.r)
-            .take(u64::from(n))
-            .read_to_end(&mut self.buf)
-            .with_context(|| format!("reading {what} at byte {}", self.pos))?;
-        if got < n as usize {
-            bail!(
-                "truncated {what} at byte {}: {} of {n} bytes",
-                self.pos,
-                self.buf.len() - before
-            );
-        }
-        self.pos += u64::from(n);
-        Ok(())
     }
 
     /// Reads the next packet; false at a clean end of file.
     pub fn advance(&mut self) -> Result<bool> {
+        self.w.consume(std::mem::take(&mut self.pending));
         match self.format {
             Format::Pcap { nano } => self.pcap_record(nano),
             Format::Pcapng => loop {
@@ -201,26 +229,41 @@ impl<R: Read> FileReader<R> {
         }
     }
 
-    fn pcap_record(&mut self, nano: bool) -> Result<bool> {
-        let mut h = [0u8; 16];
-        let got = read_full(&mut self.r, &mut h)
-            .with_context(|| format!("reading record header at byte {}", self.pos))?;
-        if got == 0 {
-            return Ok(false);
-        }
-        if got < 16 {
+    /// Makes a whole record of `n` bytes available, or says how it was cut.
+    fn need(&mut self, n: usize, what: &str) -> Result<()> {
+        let at = self.w.pos;
+        if !self
+            .w
+            .ensure(n)
+            .with_context(|| format!("reading {what} at byte {at}"))?
+        {
             bail!(
-                "truncated record header at byte {}: {got} of 16 bytes",
-                self.pos
+                "truncated {what} at byte {at}: {} of {n} bytes",
+                self.w.avail()
             );
         }
-        let at = self.pos;
-        self.pos += 16;
+        Ok(())
+    }
+
+    fn pcap_record(&mut self, nano: bool) -> Result<bool> {
+        let at = self.w.pos;
+        if !self
+            .w
+            .ensure(16)
+            .with_context(|| format!("reading record header at byte {at}"))?
+        {
+            match self.w.avail() {
+                0 => return Ok(false),
+                n => bail!("truncated record header at byte {at}: {n} of 16 bytes"),
+            }
+        }
+        let h = self.w.bytes(16);
+        let be = self.be;
         let (sec, frac, caplen, len) = (
-            self.u32(&h[0..4]),
-            self.u32(&h[4..8]),
-            self.u32(&h[8..12]),
-            self.u32(&h[12..16]),
+            rd32(be, &h[0..4]),
+            rd32(be, &h[4..8]),
+            rd32(be, &h[8..12]),
+            rd32(be, &h[12..16]),
         );
         if caplen > MAX_RECORD {
             bail!("corrupt record at byte {at}: captured length {caplen} exceeds {MAX_RECORD}");
@@ -233,138 +276,144 @@ impl<R: Read> FileReader<R> {
         if nsec >= 1_000_000_000 {
             bail!("corrupt record at byte {at}: fraction of second {frac} out of range");
         }
-        self.buf.clear();
-        self.fill(caplen, "packet data")?;
+        let total = 16 + caplen as usize;
+        if !self.w.ensure(total)? {
+            bail!(
+                "truncated packet data at byte {}: {} of {caplen} bytes",
+                at + 16,
+                self.w.avail() - 16
+            );
+        }
         self.cur = Current {
             iface: 0,
             ts_sec: i64::from(sec),
             ts_nsec: nsec,
             len,
-            start: 0,
-            end: caplen as usize,
+            from: 16,
+            to: total,
         };
+        self.pending = total;
         Ok(true)
     }
 
-    /// A section header whose 4-byte type was already read.
-    fn section_header(&mut self) -> Result<()> {
-        let at = self.pos - 4;
-        let mut h = [0u8; 8];
-        if read_full(&mut self.r, &mut h)? < 8 {
-            bail!("truncated section header at byte {at}");
-        }
-        self.pos += 8;
-        let bom_le = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
-        let bom_be = u32::from_be_bytes([h[4], h[5], h[6], h[7]]);
-        self.be = match (bom_le, bom_be) {
-            (NG_BOM, _) => false,
-            (_, NG_BOM) => true,
-            _ => bail!("corrupt section header at byte {at}: bad byte-order magic"),
-        };
-        let total = self.u32(&h[0..4]);
-        self.check_len(total, 28, at)?;
-        self.buf.clear();
-        self.fill(total - 12, "section header")?;
-        let end = self.buf.len();
-        self.trailer(total, end, at)?;
-        let major = self.u16(&self.buf[0..2]);
-        if major != 1 {
-            bail!("unsupported pcapng version {major} at byte {at}");
-        }
-        self.section.clear();
-        Ok(())
-    }
-
-    fn check_len(&self, total: u32, min: u32, at: u64) -> Result<()> {
+    fn check_len(total: u32, min: u32, at: u64) -> Result<()> {
         if total < min || total % 4 != 0 || total > MAX_RECORD {
             bail!("corrupt block at byte {at}: length {total}");
         }
         Ok(())
     }
 
-    /// Checks the trailing length copy, the last 4 bytes of `buf[..end]`, and drops it.
-    fn trailer(&mut self, total: u32, end: usize, at: u64) -> Result<()> {
-        let t = self.u32(&self.buf[end - 4..end]);
+    /// Checks that a block's trailing length copy matches its leading one.
+    fn trailer(&self, total: u32, at: u64) -> Result<()> {
+        let b = self.w.bytes(total as usize);
+        let t = rd32(self.be, &b[b.len() - 4..]);
         if t != total {
             bail!("corrupt block at byte {at}: trailing length {t} differs from {total}");
         }
-        self.buf.truncate(end - 4);
+        Ok(())
+    }
+
+    /// A section header at the window's start: sets the byte order for what follows.
+    fn section_header(&mut self) -> Result<()> {
+        let at = self.w.pos;
+        self.need(12, "section header")?;
+        let h = self.w.bytes(12);
+        let bom = [h[8], h[9], h[10], h[11]];
+        self.be = match (u32::from_le_bytes(bom), u32::from_be_bytes(bom)) {
+            (NG_BOM, _) => false,
+            (_, NG_BOM) => true,
+            _ => bail!("corrupt section header at byte {at}: bad byte-order magic"),
+        };
+        let total = rd32(self.be, &h[4..8]);
+        Self::check_len(total, 28, at)?;
+        self.need(total as usize, "section header")?;
+        self.trailer(total, at)?;
+        let major = rd16(self.be, &self.w.bytes(14)[12..14]);
+        if major != 1 {
+            bail!("unsupported pcapng version {major} at byte {at}");
+        }
+        self.w.consume(total as usize);
+        self.section.clear();
         Ok(())
     }
 
     /// One pcapng block: None at a clean end, Some(true) for a packet.
     fn block(&mut self) -> Result<Option<bool>> {
-        let mut h = [0u8; 4];
-        let at = self.pos;
-        let got = read_full(&mut self.r, &mut h)
-            .with_context(|| format!("reading block at byte {at}"))?;
-        if got == 0 {
-            return Ok(None);
+        let at = self.w.pos;
+        if !self.w.ensure(8)? {
+            match self.w.avail() {
+                0 => return Ok(None),
+                _ => bail!("truncated block header at byte {at}"),
+            }
         }
-        if got < 4 {
-            bail!("truncated block header at byte {at}");
-        }
-        self.pos += 4;
-        let kind = self.u32(&h);
+        let kind = rd32(self.be, &self.w.bytes(4)[..4]);
         if kind == NG_SHB {
             self.section_header()?;
             return Ok(Some(false));
         }
-        let mut l = [0u8; 4];
-        if read_full(&mut self.r, &mut l)? < 4 {
-            bail!("truncated block header at byte {at}");
-        }
-        self.pos += 4;
-        let total = self.u32(&l);
-        self.check_len(total, 12, at)?;
-        self.buf.clear();
-        self.fill(total - 8, "block")?;
-        let end = self.buf.len();
-        self.trailer(total, end, at)?;
-        match kind {
+        let total = rd32(self.be, &self.w.bytes(8)[4..8]);
+        Self::check_len(total, 12, at)?;
+        self.need(total as usize, "block")?;
+        self.trailer(total, at)?;
+        let body = 8..total as usize - 4;
+        let packet = match kind {
             NG_IDB => {
-                self.interface(at)?;
-                Ok(Some(false))
+                self.interface(body, at)?;
+                false
             }
-            NG_EPB | NG_PB => self.enhanced(kind, at).map(|_| Some(true)),
-            NG_SPB => self.simple(at).map(|_| Some(true)),
+            NG_EPB | NG_PB => {
+                self.enhanced(kind, body, at)?;
+                true
+            }
+            NG_SPB => {
+                self.simple(body, at)?;
+                true
+            }
             // Name resolution, statistics, secrets, custom blocks: nothing to print.
-            _ => Ok(Some(false)),
+            _ => false,
+        };
+        if packet {
+            self.pending = total as usize;
+        } else {
+            self.w.consume(total as usize);
         }
+        Ok(Some(packet))
     }
 
-    fn interface(&mut self, at: u64) -> Result<()> {
-        if self.buf.len() < 8 {
+    fn interface(&mut self, body: std::ops::Range<usize>, at: u64) -> Result<()> {
+        let be = self.be;
+        let b = &self.w.buf[self.w.start + body.start..self.w.start + body.end];
+        if b.len() < 8 {
             bail!("corrupt interface block at byte {at}");
         }
-        let linktype = self.u16(&self.buf[0..2]);
-        let snaplen = self.u32(&self.buf[4..8]);
+        let linktype = rd16(be, &b[0..2]);
+        let snaplen = rd32(be, &b[4..8]);
         let mut name = String::new();
         let mut description = String::new();
         let mut tsresol = 6u8;
         let mut offset_sec = 0i64;
         let mut o = 8;
-        while o + 4 <= self.buf.len() {
-            let code = self.u16(&self.buf[o..o + 2]);
-            let len = usize::from(self.u16(&self.buf[o + 2..o + 4]));
+        while o + 4 <= b.len() {
+            let code = rd16(be, &b[o..o + 2]);
+            let len = usize::from(rd16(be, &b[o + 2..o + 4]));
             let v = o + 4;
-            if v + len > self.buf.len() {
+            if v + len > b.len() {
                 bail!("corrupt interface block at byte {at}: option overruns the block");
             }
-            let val = &self.buf[v..v + len];
+            let val = &b[v..v + len];
             match code {
                 0 => break,
                 2 => name = String::from_utf8_lossy(val).into_owned(),
                 3 => description = String::from_utf8_lossy(val).into_owned(),
                 9 if len >= 1 => tsresol = val[0],
                 14 if len >= 8 => {
-                    let b = [
+                    let x = [
                         val[0], val[1], val[2], val[3], val[4], val[5], val[6], val[7],
                     ];
-                    offset_sec = if self.be {
-                        i64::from_be_bytes(b)
+                    offset_sec = if be {
+                        i64::from_be_bytes(x)
                     } else {
-                        i64::from_le_bytes(b)
+                        i64::from_le_bytes(x)
                     };
                 }
                 _ => {}
@@ -379,7 +428,7 @@ impl<R: Read> FileReader<R> {
         let Some(per_sec) = per_sec else {
             bail!("corrupt interface block at byte {at}: time resolution {tsresol:#x}");
         };
-        // Bounded by the file size: each interface costs at least a 20-byte block.
+        // Bounded by the input: each interface costs a block of at least 20 bytes.
         self.interfaces.push(Interface {
             name,
             linktype,
@@ -398,21 +447,22 @@ impl<R: Read> FileReader<R> {
         Ok(())
     }
 
-    fn enhanced(&mut self, kind: u32, at: u64) -> Result<()> {
-        let b = &self.buf;
+    fn enhanced(&mut self, kind: u32, body: std::ops::Range<usize>, at: u64) -> Result<()> {
+        let be = self.be;
+        let b = &self.w.buf[self.w.start + body.start..self.w.start + body.end];
         if b.len() < 20 {
             bail!("corrupt packet block at byte {at}: too short");
         }
         let id = if kind == NG_PB {
-            u32::from(self.u16(&b[0..2]))
+            u32::from(rd16(be, &b[0..2]))
         } else {
-            self.u32(&b[0..4])
+            rd32(be, &b[0..4])
         };
         let (hi, lo, caplen, len) = (
-            self.u32(&b[4..8]),
-            self.u32(&b[8..12]),
-            self.u32(&b[12..16]),
-            self.u32(&b[16..20]),
+            rd32(be, &b[4..8]),
+            rd32(be, &b[8..12]),
+            rd32(be, &b[12..16]),
+            rd32(be, &b[16..20]),
         );
         if caplen as usize > b.len() - 20 {
             bail!("corrupt packet block at byte {at}: captured length {caplen} overruns the block");
@@ -429,22 +479,23 @@ impl<R: Read> FileReader<R> {
             ts_sec: (sec as i64).saturating_add(clock.offset_sec),
             ts_nsec: nsec,
             len,
-            start: 20,
-            end: 20 + caplen as usize,
+            from: body.start + 20,
+            to: body.start + 20 + caplen as usize,
         };
         Ok(())
     }
 
-    fn simple(&mut self, at: u64) -> Result<()> {
-        if self.buf.len() < 4 {
+    fn simple(&mut self, body: std::ops::Range<usize>, at: u64) -> Result<()> {
+        let b = &self.w.buf[self.w.start + body.start..self.w.start + body.end];
+        if b.len() < 4 {
             bail!("corrupt simple packet block at byte {at}");
         }
         let Some(&(iface, _)) = self.section.first() else {
             bail!("corrupt simple packet block at byte {at}: no interface 0");
         };
-        let len = self.u32(&self.buf[0..4]);
+        let len = rd32(self.be, &b[0..4]);
         let snap = self.interfaces[iface].snaplen;
-        let mut caplen = (self.buf.len() - 4).min(len as usize);
+        let mut caplen = (b.len() - 4).min(len as usize);
         if snap != 0 {
             caplen = caplen.min(snap as usize);
         }
@@ -453,9 +504,80 @@ impl<R: Read> FileReader<R> {
             ts_sec: 0,
             ts_nsec: 0,
             len,
-            start: 4,
-            end: 4 + caplen,
+            from: body.start + 4,
+            to: body.start + 4 + caplen,
         };
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out one byte at a time: records straddle every read.
+    struct Trickle<'a>(&'a [u8]);
+    impl Read for Trickle<'_> {
+        fn read(&mut self, b: &mut [u8]) -> io::Result<usize> {
+            match (self.0.split_first(), b.first_mut()) {
+                (Some((x, rest)), Some(slot)) => {
+                    *slot = *x;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    fn pcap(records: &[(u32, &[u8])]) -> Vec<u8> {
+        let mut b = PCAP_USEC.to_le_bytes().to_vec();
+        b.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        b.extend_from_slice(&65535u32.to_le_bytes());
+        b.extend_from_slice(&1u32.to_le_bytes());
+        for (sec, d) in records {
+            b.extend_from_slice(&sec.to_le_bytes());
+            b.extend_from_slice(&7u32.to_le_bytes());
+            b.extend_from_slice(&(d.len() as u32).to_le_bytes());
+            b.extend_from_slice(&(d.len() as u32).to_le_bytes());
+            b.extend_from_slice(d);
+        }
+        b
+    }
+
+    #[test]
+    fn records_straddling_reads_and_larger_than_the_window() {
+        let big = vec![0xabu8; WINDOW + 123];
+        let file = pcap(&[(1, b"abc"), (2, &big), (3, b"z")]);
+        for trickle in [false, true] {
+            let input: Box<dyn Read> = if trickle {
+                Box::new(Trickle(&file))
+            } else {
+                Box::new(&file[..])
+            };
+            let mut r = FileReader::new(input).unwrap();
+            assert!(r.advance().unwrap());
+            assert_eq!(r.packet().data, b"abc");
+            assert_eq!((r.packet().ts_sec, r.packet().ts_nsec), (1, 7000));
+            assert!(r.advance().unwrap());
+            assert_eq!(r.packet().data, &big[..]);
+            assert!(r.advance().unwrap());
+            assert_eq!(r.packet().data, b"z");
+            assert!(!r.advance().unwrap());
+        }
+    }
+
+    #[test]
+    fn lying_lengths_are_errors_not_allocations() {
+        let mut file = pcap(&[(1, b"abc")]);
+        file[24 + 8..24 + 12].copy_from_slice(&(MAX_RECORD - 1).to_le_bytes());
+        let mut r = FileReader::new(&file[..]).unwrap();
+        let e = r.advance().unwrap_err().to_string();
+        assert!(e.contains("truncated packet data"), "{e}");
+        // The window grew with the bytes that came, not with the claim.
+        assert!(r.w.buf.len() <= WINDOW);
+        file[24 + 8..24 + 12].copy_from_slice(&u32::MAX.to_le_bytes());
+        let mut r = FileReader::new(&file[..]).unwrap();
+        assert!(r.advance().unwrap_err().to_string().contains("exceeds"));
     }
 }

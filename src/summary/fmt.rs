@@ -3,16 +3,38 @@
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// "00" to "99": two digits per division halves the work of the digit loop.
+const PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
 pub fn u64(out: &mut Vec<u8>, mut n: u64) {
+    if n < 10 {
+        out.push(b'0' + n as u8);
+        return;
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
-    loop {
+    while n >= 100 {
+        let r = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
+    }
+    if n >= 10 {
+        let r = n as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
+    } else {
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        buf[i] = b'0' + n as u8;
     }
     out.extend_from_slice(&buf[i..]);
 }
@@ -163,6 +185,9 @@ mod tests {
     fn numbers() {
         assert_eq!(s(|o| u64(o, 0)), "0");
         assert_eq!(s(|o| u64(o, u64::MAX)), "18446744073709551615");
+        for n in [1, 9, 10, 99, 100, 101, 999, 1000, 65535, 1_000_000_007] {
+            assert_eq!(s(|o| u64(o, n)), n.to_string());
+        }
         assert_eq!(s(|o| i64(o, -42)), "-42");
         assert_eq!(s(|o| i64(o, i64::MIN)), "-9223372036854775808");
         assert_eq!(s(|o| padded(o, 7, 6)), "000007");

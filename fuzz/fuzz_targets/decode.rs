@@ -1,0 +1,58 @@
+//! The frame decoder and both formatters on arbitrary bytes, under every link type nscap knows
+//! (and one it does not). Byte 0 picks the link type, byte 1 the print options, the rest is the
+//! frame. Each call must give exactly one line, and the JSON must parse.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use nscap::cli::PrintOptions;
+use nscap::flows::FlowTable;
+use nscap::packet::{Interface, Packet};
+use nscap::summary::Summarizer;
+
+const LINKTYPES: [u16; 11] = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 147];
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() < 2 {
+        return;
+    }
+    let linktype = LINKTYPES[usize::from(data[0]) % LINKTYPES.len()];
+    let o = data[1];
+    let frame = &data[2..];
+    let opts = PrintOptions {
+        epoch: o & 1 != 0,
+        nano: o & 2 != 0,
+        show_iface: o & 4 != 0,
+        link_header: o & 8 != 0,
+        verbose: (o >> 4) & 3,
+        quick: o & 64 != 0,
+    };
+    let iface = Interface {
+        name: "eth0".into(),
+        linktype,
+        snaplen: 262_144,
+        description: String::new(),
+        mac: (o & 128 != 0).then_some([0x02, 0x42, 0x0a, 0x01, 0x00, 0x01]),
+    };
+    let pkt = Packet {
+        iface: 0,
+        ts_sec: i64::from(o) * 100_000_007,
+        ts_nsec: 999_999_999,
+        // A wire length shorter than the bytes is nonsense a file can still contain.
+        len: (frame.len() as u32).wrapping_mul(u32::from(o & 3)),
+        data: frame,
+    };
+    let mut s = Summarizer::new(opts);
+    let mut out = Vec::new();
+    s.line(&mut out, &pkt, &iface);
+    assert_eq!(out.iter().filter(|b| **b == b'\n').count(), 1);
+    assert_eq!(out.last(), Some(&b'\n'));
+    assert!(std::str::from_utf8(&out).is_ok());
+    out.clear();
+    s.json(&mut out, &pkt, &iface);
+    assert_eq!(out.iter().filter(|b| **b == b'\n').count(), 1);
+    if let Err(e) = serde_json::from_slice::<serde_json::Value>(&out) {
+        panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(&out));
+    }
+    let mut flows = FlowTable::default();
+    flows.add(&pkt, &iface);
+});
