@@ -380,6 +380,7 @@ pub fn json_answers(out: &mut Vec<u8>, m: &[u8]) {
             Some(next) => {
                 // record() starts with a space; JSON values do not need it.
                 out.remove(body);
+                fmt::json_backslashes_from(out, body);
                 out.push(b'"');
                 at = next;
             }

@@ -150,6 +150,27 @@ pub fn ipv6(out: &mut Vec<u8>, a: [u8; 16]) {
     }
 }
 
+/// Doubles every backslash in `out[from..]`, in place: text written with `\ddd` escapes (DNS
+/// names) becomes a valid JSON string body without a second buffer.
+pub fn json_backslashes_from(out: &mut Vec<u8>, from: usize) {
+    let extra = out[from..].iter().filter(|b| **b == b'\\').count();
+    if extra == 0 {
+        return;
+    }
+    let old = out.len();
+    out.resize(old + extra, 0);
+    let (mut r, mut w) = (old, old + extra);
+    while r > from {
+        r -= 1;
+        w -= 1;
+        out[w] = out[r];
+        if out[r] == b'\\' {
+            w -= 1;
+            out[w] = b'\\';
+        }
+    }
+}
+
 /// A JSON string body (without quotes): escapes what JSON requires, passes UTF-8 through and
 /// replaces invalid bytes so the output always parses.
 pub fn json_str(out: &mut Vec<u8>, s: &[u8]) {

@@ -287,8 +287,9 @@ fn dns_obj(out: &mut Vec<u8>, m: &[u8]) -> bool {
         out.push(b'"');
         let mark = out.len();
         if dns::name(out, m, at).is_some() {
-            // Names are printed with \ddd escapes, so only `"` could need JSON escaping: none
-            // can appear, since `"` and `\` are written as \ddd.
+            // Names come with \ddd escapes (`"` and control bytes included): only the
+            // backslashes need JSON escaping.
+            fmt::json_backslashes_from(out, mark);
             out.push(b'"');
             key(out, "qtype");
             out.push(b'"');

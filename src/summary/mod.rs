@@ -36,7 +36,7 @@ impl Clock {
                 self.offset = utc_offset(block * TZ_BLOCK);
                 self.block = Some(block);
             }
-            let day = (sec + self.offset).rem_euclid(86_400);
+            let day = sec.saturating_add(self.offset).rem_euclid(86_400);
             let (h, m, s) = (day / 3600, day / 60 % 60, day % 60);
             self.hms = [
                 b'0' + (h / 10) as u8,

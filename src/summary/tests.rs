@@ -534,3 +534,19 @@ fn any_prefix_under_any_link_type_gives_one_line() {
         }
     }
 }
+
+/// Found by the decode fuzz target: a DNS name with \ddd escapes made invalid JSON.
+#[test]
+fn dns_escapes_stay_valid_json() {
+    let mut r = dns_response(1, "a.b", &[], 0);
+    r[13] = 0; // the label "a" becomes a NUL byte
+    let f = eth(0x0800, &ipv4(B4, A4, UDP, &udp(53, 5353, &r)));
+    let mut s = Summarizer::new(opts());
+    let mut out = Vec::new();
+    s.line(&mut out, &pkt(&f), &iface(1));
+    assert!(String::from_utf8_lossy(&out).contains("1 0/0/0"));
+    out.clear();
+    s.json(&mut out, &pkt(&f), &iface(1));
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
+    assert_eq!(v["dns"]["qname"], "\\000.b.");
+}
