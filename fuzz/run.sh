@@ -29,7 +29,7 @@ for target in decode read; do
     if ! cargo +nightly fuzz run "$target" "fuzz/corpus/$target" -- \
         -max_total_time="$secs" -max_len=65536 -rss_limit_mb=512 -print_final_stats=1 \
         >"$log" 2>&1; then
-        tail -n 40 "$log"
+        grep -m 5 -E 'panicked|ERROR: |SUMMARY: |Failing input|crash-' "$log" || tail -n 40 "$log"
         echo "fuzz: $target FAILED (input saved under fuzz/artifacts/$target/)"
         exit 1
     fi

@@ -4,8 +4,8 @@
 
 use etherparse::err::Layer;
 use etherparse::{
-    EtherType, IcmpEchoHeader, Icmpv4Slice, Icmpv6Slice, IgmpSlice, IpNumber, Ipv6ExtensionSlice,
-    LaxIpPayloadSlice, LaxLinkExtSlice, LaxNetSlice, LaxSlicedPacket, TcpSlice, UdpSlice,
+    EtherType, IcmpEchoHeader, Icmpv4Slice, Icmpv6Slice, IgmpSlice, IpNumber, LaxIpPayloadSlice,
+    LaxLinkExtSlice, LaxNetSlice, LaxSlicedPacket, TcpSlice, UdpSlice,
 };
 
 pub const LINKTYPE_NULL: u16 = 0;
@@ -189,16 +189,7 @@ impl<'a> Frame<'a> {
                 let h = v6.header();
                 let exts = v6.extensions();
                 let ext_len = exts.slice().len() as u32;
-                let mut frag = None;
-                for e in exts.clone() {
-                    if let Ipv6ExtensionSlice::Fragment(f) = e {
-                        frag = Some(Frag {
-                            id: f.identification(),
-                            offset: f.fragment_offset().value(),
-                            more: f.more_fragments(),
-                        });
-                    }
-                }
+                let frag = v6_fragment(h.next_header().0, exts.slice());
                 let payload = v6.payload();
                 let declared = u32::from(h.payload_length());
                 let payload_len = if declared == 0 {
@@ -228,6 +219,31 @@ fn auth_len(v4: &etherparse::LaxIpv4Slice<'_>) -> u32 {
         .auth
         .map(|a| a.slice().len() as u32)
         .unwrap_or(0)
+}
+
+/// The fragment header among IPv6 extension headers, walked by hand with bounds checks:
+/// etherparse 0.21's extension iterator reads past the slice when lax parsing stopped inside
+/// the extension chain (found by fuzzing; undefined behaviour, not just a panic).
+fn v6_fragment(mut next: u8, exts: &[u8]) -> Option<Frag> {
+    let mut at = 0;
+    while let Some(h) = exts.get(at..at + 8) {
+        let len = match next {
+            0 | 43 | 60 => (usize::from(h[1]) + 1) * 8,
+            51 => (usize::from(h[1]) + 2) * 4,
+            44 => {
+                let w = u16::from_be_bytes([h[2], h[3]]);
+                return Some(Frag {
+                    id: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
+                    offset: w >> 3,
+                    more: w & 1 != 0,
+                });
+            }
+            _ => return None,
+        };
+        next = h[0];
+        at += len;
+    }
+    None
 }
 
 /// Transport headers are parsed here rather than by etherparse so that first fragments

@@ -550,3 +550,17 @@ fn dns_escapes_stay_valid_json() {
     let v: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
     assert_eq!(v["dns"]["qname"], "\\000.b.");
 }
+
+/// Found by the decode fuzz target: an IPv6 extension chain cut short made etherparse's
+/// extension iterator read past its slice.
+#[test]
+fn cut_ipv6_extension_chain() {
+    let d: Vec<u8> = vec![
+        2, 66, 10, 1, 0, 2, 2, 66, 10, 1, 0, 1, 134, 221, 96, 43, 0, 0, 0, 0, 0, 0, 0, 0, 168, 202,
+        31, 255, 96, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 255, 2, 0, 0, 89, 0, 0, 111, 102, 0, 0, 1,
+        255, 0, 0, 2, 135, 0, 0, 0, 0, 0, 0, 0, 254, 128, 0, 0, 0, 0, 0, 0, 168, 202, 31, 255, 255,
+        255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 144, 0, 0,
+    ];
+    let l = line(1, &d);
+    assert!(l.starts_with("IP6 "), "{l}");
+}
