@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod iface;
+pub mod list;
 pub mod netns;
 pub mod packet;
 pub mod sink;

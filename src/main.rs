@@ -12,6 +12,23 @@ fn main() -> ExitCode {
 }
 
 fn dispatch(args: Vec<OsString>) -> u8 {
+    if args.get(1).is_some_and(|a| a == "list") {
+        return match nscap::list::main(args[1..].to_vec()) {
+            Err(e) => {
+                let _ = e.print();
+                if e.use_stderr() {
+                    2
+                } else {
+                    0
+                }
+            }
+            Ok(Err(e)) => {
+                eprintln!("nscap: {e:#}");
+                1
+            }
+            Ok(Ok(())) => 0,
+        };
+    }
     match nscap::cli::parse(args) {
         Err(e) => {
             let _ = e.print();
