@@ -18,12 +18,16 @@ pub const DEFAULT_SNAPLEN: u32 = 262_144;
                       nscap -r FILE [options] [FILTER...]\n       \
                       nscap exec -t TARGET [nsenter options] [-- PROGRAM [ARGS...]]\n       \
                       nscap list [--json]",
-    after_help = "TARGET: a PID or a network-namespace file (/proc/PID/ns/net, /run/netns/NAME).\n\
+    after_help = "TARGET: a PID; a namespace file (/proc/PID/ns/net, /run/netns/NAME); pid:PID, netns:NAME,\n\
+                  container:NAME|ID, pod:NAMESPACE/NAME; or a bare word: an ip-netns name, else a\n\
+                  Docker/Podman container name, else a container ID prefix (4+ hex digits).\n\
+                  Where containers and pods are looked up: NSCAP_DOCKER_ROOT, NSCAP_PODMAN_ROOT,\n\
+                  NSCAP_CONTAINERD_STATE, NSCAP_PODS_LOG_DIR, NSCAP_NETNS_DIR (see nscap list --help).\n\
                   FILTER: a BPF expression, as in tcpdump (e.g. tcp port 80).\n\
                   Subcommands: `nscap exec` behaves as nsenter(1); `nscap list` shows every network namespace."
 )]
 struct Args {
-    /// Target whose network namespace to capture in: PID or namespace file.
+    /// Target whose network namespace to capture in: PID, namespace file, container, pod:NS/NAME.
     #[arg(short = 't', long = "target", value_name = "TARGET")]
     target: Option<String>,
 

@@ -160,7 +160,8 @@ pub fn rows(host: &Host) -> Vec<Row> {
             id: c.id.clone(),
             name: c.name.clone(),
         };
-        if r.container.is_none() {
+        // Host-network containers and pods share the host's namespace; they do not name it.
+        if r.container.is_none() && !r.host {
             r.container = Some(cref.clone());
         }
         r.containers.push(cref);
