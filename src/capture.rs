@@ -268,147 +268,172 @@ fn pump_all(
         .enable_time()
         .build()
         .context("cannot start the capture runtime")?;
-    let caps = rt.block_on(async move {
-        let pumps = caps.into_iter().enumerate().map(|(i, cap)| {
-            let events = events.clone();
-            let stop = stop.clone();
-            pump(cap, immediate, first + i, events, stop)
-        });
-        join_all(pumps.collect()).await
-    });
-    Ok(caps
-        .into_iter()
-        .map(|mut cap| match cap.stats() {
-            Ok(s) => Stats {
-                received: s.received,
-                dropped: s.dropped,
-                if_dropped: s.if_dropped,
-            },
-            Err(_) => Stats::default(),
-        })
-        .collect())
-}
-
-/// Runs every pump to completion on this thread.
-async fn join_all(
-    pumps: Vec<impl std::future::Future<Output = Capture<Active>> + 'static>,
-) -> Vec<Capture<Active>> {
     let local = tokio::task::LocalSet::new();
-    let handles: Vec<_> = pumps.into_iter().map(|p| local.spawn_local(p)).collect();
-    local
-        .run_until(async move {
-            let mut out = Vec::with_capacity(handles.len());
-            for h in handles {
-                if let Ok(cap) = h.await {
-                    out.push(cap);
-                }
-            }
-            out
+    let handles: Vec<_> = caps
+        .into_iter()
+        .enumerate()
+        .map(|(i, cap)| {
+            let src = Source {
+                cap,
+                idx: first + i,
+                immediate,
+                events: events.clone(),
+            };
+            local.spawn_local(src.pump(stop.clone()))
         })
-        .await
+        .collect();
+    drop(events);
+    Ok(local.block_on(&rt, async move {
+        let mut out = Vec::with_capacity(handles.len());
+        for h in handles {
+            out.push(h.await.unwrap_or_default());
+        }
+        out
+    }))
 }
 
-/// Reads one handle until `stop` is raised, the writer goes away, or the handle fails.
-/// Gives the handle back for its statistics.
-async fn pump(
-    mut cap: Capture<Active>,
-    immediate: bool,
+fn read_stats(cap: &mut Capture<Active>) -> Stats {
+    match cap.stats() {
+        Ok(s) => Stats {
+            received: s.received,
+            dropped: s.dropped,
+            if_dropped: s.if_dropped,
+        },
+        Err(_) => Stats::default(),
+    }
+}
+
+/// How a round of reading ended.
+enum Round {
+    /// The ring has nothing more for now.
+    Drained,
+    /// The writer is gone: stop quietly.
+    Closed,
+    /// libpcap reported an error (interface gone, socket error).
+    Failed(String),
+}
+
+/// One capture handle and where its packets go.
+struct Source {
+    cap: Capture<Active>,
     idx: usize,
+    immediate: bool,
     events: mpsc::Sender<Event>,
-    mut stop: watch::Receiver<bool>,
-) -> Capture<Active> {
-    // SAFETY: the descriptor belongs to `cap`, which outlives `fd`: `fd` is dropped (and
-    // deregistered) when this function returns, and `cap` is moved out to the caller.
-    let registered = unsafe {
-        AsyncFd::register_with_interest(Fd(cap.as_raw_fd()), Interest::READABLE | Interest::ERROR)
-    };
-    let fd = match registered {
-        Ok(fd) => fd,
-        Err(e) => {
-            let _ = events
-                .send(Event::Failed {
-                    iface: idx,
-                    message: format!("cannot poll the capture: {e}"),
-                })
-                .await;
-            return cap;
-        }
-    };
-    loop {
-        if *stop.borrow() {
-            drain_at_stop(&mut cap, idx, &events, immediate).await;
-            return cap;
-        }
-        let mut guard = tokio::select! {
-            _ = stop.changed() => {
-                drain_at_stop(&mut cap, idx, &events, immediate).await;
-                return cap;
-            }
-            g = fd.ready(Interest::READABLE | Interest::ERROR) => match g {
-                Ok(g) => g,
-                Err(_) => return cap,
-            },
-        };
-        let mut batch = Batch::new(idx);
-        let failure = loop {
-            match cap.next_packet() {
+}
+
+impl Source {
+    /// Reads what the ring holds now, in batches. With `until`, packets stamped later than
+    /// that instant (they arrived after the stop) are left out.
+    async fn read_ready(&mut self, until: Option<(i64, u32)>) -> Round {
+        let mut batch = Batch::new(self.idx);
+        let round = loop {
+            match self.cap.next_packet() {
                 Ok(p) => {
                     let h = p.header;
-                    batch.push(h.ts.tv_sec, h.ts.tv_usec as u32, h.len, p.data);
+                    let ts = (h.ts.tv_sec, h.ts.tv_usec as u32);
+                    if until.is_some_and(|u| ts > u) {
+                        continue;
+                    }
+                    batch.push(ts.0, ts.1, h.len, p.data);
                     if batch.len() >= BATCH_PACKETS || batch.bytes() >= BATCH_BYTES {
-                        let full = std::mem::replace(&mut batch, Batch::new(idx));
-                        if events.send(Event::Packets(full)).await.is_err() {
-                            return cap;
+                        let full = std::mem::replace(&mut batch, Batch::new(self.idx));
+                        if self.events.send(Event::Packets(full)).await.is_err() {
+                            return Round::Closed;
                         }
                     }
                 }
-                Err(pcap::Error::TimeoutExpired) => {
-                    guard.clear_ready();
-                    break None;
-                }
-                Err(e) => break Some(pcap_message(&e)),
+                Err(pcap::Error::TimeoutExpired) => break Round::Drained,
+                Err(e) => break Round::Failed(pcap_message(&e)),
             }
         };
-        if !batch.is_empty() && events.send(Event::Packets(batch)).await.is_err() {
-            return cap;
+        if !batch.is_empty() && self.events.send(Event::Packets(batch)).await.is_err() {
+            return Round::Closed;
         }
-        if let Some(message) = failure {
-            // What the kernel still holds for us comes out before the failure is reported.
-            drain_at_stop(&mut cap, idx, &events, immediate).await;
-            let _ = events
-                .send(Event::Failed {
-                    iface: idx,
-                    message,
-                })
-                .await;
-            return cap;
-        }
+        round
     }
-}
 
-/// At the end, packets may still sit in a ring block the kernel has not handed over: wait for
-/// the block timeout, then send what is there, so nothing captured is dropped silently.
-async fn drain_at_stop(
-    cap: &mut Capture<Active>,
-    idx: usize,
-    events: &mpsc::Sender<Event>,
-    immediate: bool,
-) {
-    if !immediate {
-        tokio::time::sleep(std::time::Duration::from_millis(BLOCK_TIMEOUT_MS + 20)).await;
-    }
-    let mut batch = Batch::new(idx);
-    while let Ok(p) = cap.next_packet() {
-        let h = p.header;
-        batch.push(h.ts.tv_sec, h.ts.tv_usec as u32, h.len, p.data);
-        if batch.len() >= BATCH_PACKETS || batch.bytes() >= BATCH_BYTES {
-            let full = std::mem::replace(&mut batch, Batch::new(idx));
-            if events.send(Event::Packets(full)).await.is_err() {
-                return;
+    /// Reads until `stop` is raised, the writer goes away, or the handle fails; returns the
+    /// handle's counters.
+    async fn pump(mut self, mut stop: watch::Receiver<bool>) -> Stats {
+        // SAFETY: the descriptor belongs to `self.cap`, which outlives `fd`: both are dropped
+        // when this function returns, `fd` (declared later) first.
+        let registered = unsafe {
+            AsyncFd::register_with_interest(
+                Fd(self.cap.as_raw_fd()),
+                Interest::READABLE | Interest::ERROR,
+            )
+        };
+        let fd = match registered {
+            Ok(fd) => fd,
+            Err(e) => {
+                let message = format!("cannot poll the capture: {e}");
+                let _ = self
+                    .events
+                    .send(Event::Failed {
+                        iface: self.idx,
+                        message,
+                    })
+                    .await;
+                return read_stats(&mut self.cap);
+            }
+        };
+        loop {
+            let mut guard = tokio::select! {
+                biased;
+                _ = stop.wait_for(|s| *s) => return self.finish(&fd, false).await,
+                g = fd.ready(Interest::READABLE | Interest::ERROR) => match g {
+                    Ok(g) => g,
+                    Err(_) => return read_stats(&mut self.cap),
+                },
+            };
+            match self.read_ready(None).await {
+                Round::Drained => guard.clear_ready(),
+                Round::Closed => return read_stats(&mut self.cap),
+                Round::Failed(message) => {
+                    drop(guard);
+                    // What the kernel still holds comes out before the failure is reported.
+                    let stats = self.finish(&fd, true).await;
+                    let _ = self
+                        .events
+                        .send(Event::Failed {
+                            iface: self.idx,
+                            message,
+                        })
+                        .await;
+                    return stats;
+                }
             }
         }
     }
-    if !batch.is_empty() {
-        let _ = events.send(Event::Packets(batch)).await;
+
+    /// The end of a capture: counters as of now, then every packet that arrived before now,
+    /// including those still in a ring block the kernel hands over only when it times out, so
+    /// that nothing captured is dropped silently and nothing after the stop is added.
+    /// After a failure the descriptor stays in error: wait out the block timeout instead.
+    async fn finish(&mut self, fd: &AsyncFd<Fd>, failed: bool) -> Stats {
+        let stats = read_stats(&mut self.cap);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let until = Some((now.as_secs() as i64, now.subsec_nanos()));
+        let grace = std::time::Duration::from_millis(BLOCK_TIMEOUT_MS + 20);
+        if failed {
+            tokio::time::sleep(grace).await;
+        } else if !self.immediate {
+            let deadline = tokio::time::Instant::now() + grace;
+            loop {
+                let guard = tokio::select! {
+                    _ = tokio::time::sleep_until(deadline) => break,
+                    g = fd.ready(Interest::READABLE | Interest::ERROR) => g,
+                };
+                let Ok(mut guard) = guard else { break };
+                match self.read_ready(until).await {
+                    Round::Drained => guard.clear_ready(),
+                    Round::Closed | Round::Failed(_) => return stats,
+                }
+            }
+        }
+        self.read_ready(until).await;
+        stats
     }
 }
