@@ -458,3 +458,44 @@ fn usage_errors_are_one_line() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no target"));
 }
+
+#[test]
+fn namespace_thread_sees_the_targets_sysfs_and_the_host_keeps_its_own() {
+    let w = World::new();
+    let ns = std::fs::File::open(w.ns.path()).unwrap();
+    let read_sys = || -> anyhow::Result<(Vec<String>, String)> {
+        let mut names: Vec<String> = std::fs::read_dir("/sys/class/net")?
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        Ok((
+            names,
+            std::fs::read_to_string("/sys/class/net/eth0/ifindex")?,
+        ))
+    };
+    let (names, ifindex) = nscap::netns::run(ns, "test".into(), read_sys).unwrap();
+    // libpcap reads interface attributes and drop counters here: they must be the target's.
+    assert_eq!(names, vec!["eth0", "lo"]);
+    assert_eq!(ifindex.trim(), "2");
+    // This thread, and so the output side, still sees the host's sysfs and mounts.
+    let mut host: Vec<String> = std::fs::read_dir("/sys/class/net")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    host.sort();
+    let mut links: Vec<String> = sh("ip -o link show")
+        .lines()
+        .map(|l| {
+            l.split(':')
+                .nth(1)
+                .unwrap()
+                .trim()
+                .split('@')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    links.sort();
+    assert_eq!(host, links);
+}
