@@ -63,8 +63,10 @@ impl HandleOptions {
             snaplen: cfg.snaplen,
             promisc: cfg.promisc,
             buffer_bytes: cfg.buffer_bytes,
-            // Packet-buffered output wants each packet now, not when a ring block fills.
-            immediate: cfg.packet_buffered,
+            // Packet-buffered output, and a person watching a terminal, want each packet now,
+            // not when a ring block fills or times out.
+            immediate: cfg.packet_buffered
+                || (cfg.print && std::io::IsTerminal::is_terminal(&std::io::stdout())),
             direction: cfg.direction,
             filter: cfg.filter.clone(),
         }
