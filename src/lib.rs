@@ -4,9 +4,11 @@
 //! it from a thread we own) → [`capture`] (libpcap handles as sources) → [`sink`] (pcap, pcapng,
 //! summaries) ← [`cli`] (the validated configuration).
 
+pub mod capture;
 pub mod cli;
 pub mod iface;
 pub mod list;
+pub mod live;
 pub mod netns;
 pub mod packet;
 pub mod sink;

@@ -14,14 +14,7 @@ fn main() -> ExitCode {
 fn dispatch(args: Vec<OsString>) -> u8 {
     if args.get(1).is_some_and(|a| a == "list") {
         return match nscap::list::main(args[1..].to_vec()) {
-            Err(e) => {
-                let _ = e.print();
-                if e.use_stderr() {
-                    2
-                } else {
-                    0
-                }
-            }
+            Err(e) => clap_exit(e),
             Ok(Err(e)) => {
                 eprintln!("nscap: {e:#}");
                 1
@@ -30,18 +23,38 @@ fn dispatch(args: Vec<OsString>) -> u8 {
         };
     }
     match nscap::cli::parse(args) {
-        Err(e) => {
-            let _ = e.print();
-            if e.use_stderr() {
-                2
-            } else {
-                0
-            }
-        }
+        Err(e) => clap_exit(e),
         Ok(Err(e)) => {
             eprintln!("nscap: {e:#}");
             1
         }
-        Ok(Ok(_cfg)) => 0,
+        Ok(Ok(cfg)) => {
+            let res = match &cfg.input {
+                nscap::cli::Input::Live { target } => nscap::live::run(&cfg, target),
+                nscap::cli::Input::File(_) => {
+                    Err(anyhow::anyhow!("reading files is not available yet"))
+                }
+            };
+            match res {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("nscap: {e:#}");
+                    1
+                }
+            }
+        }
     }
+}
+
+fn clap_exit(e: clap::Error) -> u8 {
+    if !e.use_stderr() {
+        // --help, --version
+        let _ = e.print();
+        return 0;
+    }
+    // clap's message, on one line like every other error
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or("invalid arguments");
+    eprintln!("nscap: {}", first.trim_start_matches("error: "));
+    2
 }
