@@ -112,6 +112,15 @@ fn container_id() -> String {
     random_hex(64)
 }
 
+/// The first `n` or more digits of `id` as a bare target: an all-digit word is a PID by the
+/// grammar, so the prefix grows until it holds a letter.
+fn bare(id: &str, n: usize) -> String {
+    let end = (n..=id.len())
+        .find(|&e| !id[..e].bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or(id.len());
+    id[..end].to_string()
+}
+
 fn pod_uid() -> String {
     let h = random_hex(32);
     format!(
@@ -223,8 +232,8 @@ fn docker_systemd_scope_by_name_and_prefix_and_in_list() {
 
     assert_eq!(pid_of(&name, &r), w.target_pid);
     assert_eq!(pid_of(&format!("container:{name}"), &r), w.target_pid);
-    assert_eq!(pid_of(&id[..12], &r), w.target_pid);
-    assert_eq!(pid_of(&id[..12].to_uppercase(), &r), w.target_pid);
+    assert_eq!(pid_of(&bare(&id, 12), &r), w.target_pid);
+    assert_eq!(pid_of(&bare(&id, 12).to_uppercase(), &r), w.target_pid);
     assert_eq!(pid_of(&format!("container:{}", &id[..8]), &r), w.target_pid);
     let l = locate(&name, &r).unwrap();
     assert_eq!(l.label, format!("docker {name} ({})", &id[..12]));
@@ -289,9 +298,9 @@ fn docker_cgroupfs_on_a_v1_hierarchy() {
         "{cg}"
     );
     let r = data.roots();
-    assert_eq!(pid_of(&id[..6], &r), p.pid());
+    assert_eq!(pid_of(&bare(&id, 6), &r), p.pid());
     assert_eq!(
-        locate(&id[..6], &r).unwrap().label,
+        locate(&bare(&id, 6), &r).unwrap().label,
         format!("docker {}", &id[..12])
     );
 }
@@ -327,8 +336,8 @@ fn containerd_pod_under_the_systemd_driver() {
     assert_eq!(pid_of(&format!("pod:{pod}"), &r), sandbox.pid());
     let l = locate(&format!("pod:default/{pod}"), &r).unwrap();
     assert_eq!(l.label, format!("pod default/{pod}"));
-    assert_eq!(pid_of(&app_id[..10], &r), app.pid());
-    let l = locate(&app_id[..10], &r).unwrap();
+    assert_eq!(pid_of(&bare(&app_id, 10), &r), app.pid());
+    let l = locate(&bare(&app_id, 10), &r).unwrap();
     assert_eq!(
         l.label,
         format!("containerd {} in pod default/{pod}", &app_id[..12])
@@ -388,19 +397,19 @@ fn containerd_cgroupfs_kubepods_and_the_init_process() {
     data.pod("prod", &pod, &uid);
     let r = data.roots();
     // Without runtime state: the process whose parent is outside the container.
-    assert_eq!(pid_of(&id[..8], &r), p.pid());
+    assert_eq!(pid_of(&bare(&id, 8), &r), p.pid());
     assert_eq!(pid_of(&format!("pod:prod/{pod}"), &r), p.pid());
     assert_eq!(
-        locate(&id[..8], &r).unwrap().label,
+        locate(&bare(&id, 8), &r).unwrap().label,
         format!("containerd {} in pod prod/{pod}", &id[..12])
     );
     // containerd's init.pid is trusted when it names one of the container's processes...
     let chosen = *kids.iter().max().unwrap();
     data.containerd("k8s.io", &id, chosen);
-    assert_eq!(pid_of(&id[..8], &r), chosen);
+    assert_eq!(pid_of(&bare(&id, 8), &r), chosen);
     // ...and ignored when stale.
     data.containerd("k8s.io", &id, 1);
-    assert_eq!(pid_of(&id[..8], &r), p.pid());
+    assert_eq!(pid_of(&bare(&id, 8), &r), p.pid());
 }
 
 #[test]
@@ -419,10 +428,13 @@ fn crio_scope_not_its_conmon() {
     let pod = unique("api");
     data.pod("default", &pod, &uid);
     let r = data.roots();
-    assert_eq!(pid_of(&id[..12], &r), c.pid());
+    assert_eq!(pid_of(&bare(&id, 12), &r), c.pid());
     assert_eq!(pid_of(&format!("container:{}", &id[..12]), &r), c.pid());
     assert_eq!(pid_of(&format!("pod:default/{pod}"), &r), c.pid());
-    assert!(locate(&id[..12], &r).unwrap().label.starts_with("crio "));
+    assert!(locate(&bare(&id, 12), &r)
+        .unwrap()
+        .label
+        .starts_with("crio "));
 }
 
 #[test]
@@ -435,7 +447,7 @@ fn podman_by_name_and_prefix() {
     data.podman(&[(&id, &name), (&container_id(), &unique("stopped"))]);
     let r = data.roots();
     assert_eq!(pid_of(&name, &r), p.pid());
-    assert_eq!(pid_of(&id[..5], &r), p.pid());
+    assert_eq!(pid_of(&bare(&id, 5), &r), p.pid());
     assert_eq!(
         locate(&name, &r).unwrap().label,
         format!("podman {name} ({})", &id[..12])
@@ -470,7 +482,7 @@ fn docker_under_kubepods_both_drivers() {
     assert_eq!(pid_of(&na, &r), pa.pid());
     assert_eq!(pid_of(&nb, &r), pb.pid());
     assert_eq!(
-        locate(&b[..12], &r).unwrap().label,
+        locate(&bare(&b, 12), &r).unwrap().label,
         format!("docker {nb} ({}) in pod default/cache", &b[..12])
     );
 }
@@ -479,7 +491,8 @@ fn docker_under_kubepods_both_drivers() {
 fn ambiguous_prefixes_and_names() {
     let data = Data::new();
     let tree = CgroupTree::v2();
-    let prefix = random_hex(10);
+    // Starts with a letter: an all-digit word would be a PID.
+    let prefix = format!("f{}", random_hex(9));
     let a = format!("{prefix}{}", random_hex(54));
     let b = format!("{prefix}{}", random_hex(54));
     let pa = contained(&tree, &format!("system.slice/docker-{a}.scope"));
@@ -498,8 +511,8 @@ fn ambiguous_prefixes_and_names() {
         "{e}"
     );
     // One more digit settles it.
-    assert_eq!(pid_of(&a[..16], &r), pa.pid());
-    assert_eq!(pid_of(&b[..16], &r), pb.pid());
+    assert_eq!(pid_of(&bare(&a, 16), &r), pa.pid());
+    assert_eq!(pid_of(&bare(&b, 16), &r), pb.pid());
 }
 
 #[test]
@@ -512,7 +525,7 @@ fn unknown_targets_say_what_was_searched() {
     assert!(e.contains("/run/netns"), "{e}");
     assert!(e.contains(&r.docker.display().to_string()), "{e}");
     assert!(e.contains(&r.podman.display().to_string()), "{e}");
-    let hex = random_hex(20);
+    let hex = format!("e{}", random_hex(19));
     let e = err_of(&hex, &r);
     assert!(e.contains("no ID starting with it"), "{e}");
     let e = err_of(&format!("container:{name}"), &r);
@@ -578,4 +591,79 @@ fn cgroup_trees_are_removed() {
         top = tree.top.clone();
     }
     assert!(!top.exists(), "{}", top.display());
+}
+
+/// `nscap -t TARGET -D` with the data roots in the environment.
+fn list_interfaces(data: &Data, target: &str) -> std::process::Output {
+    let r = data.roots();
+    std::process::Command::new(nscap_bin())
+        .args(["-t", target, "-D"])
+        .env("NSCAP_DOCKER_ROOT", &r.docker)
+        .env("NSCAP_PODMAN_ROOT", &r.podman)
+        .env("NSCAP_CONTAINERD_STATE", &r.containerd)
+        .env("NSCAP_PODS_LOG_DIR", &r.pods)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn capture_side_resolves_every_kind_end_to_end() {
+    let data = Data::new();
+    let tree = CgroupTree::v2();
+    let w = World::new();
+    let uid = pod_uid();
+    let id = container_id();
+    tree.add(
+        &format!(
+            "kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod{}.slice/docker-{id}.scope",
+            uid.replace('-', "_")
+        ),
+        w.target_pid,
+    );
+    let name = unique("k8s_web");
+    data.docker(&id, &name, w.target_pid);
+    let pod = unique("web");
+    data.pod("default", &pod, &uid);
+    let pid = w.target_pid.to_string();
+    for target in [
+        name.clone(),
+        format!("container:{name}"),
+        bare(&id, 8),
+        format!("container:{}", &id[..20]),
+        format!("pod:default/{pod}"),
+        format!("pod:{pod}"),
+        w.ns.name.clone(),
+        format!("netns:{}", w.ns.name),
+        w.ns.path(),
+        pid.clone(),
+        format!("pid:{pid}"),
+    ] {
+        let out = list_interfaces(&data, &target);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{target}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let eth0 = stdout
+            .lines()
+            .find(|l| l.contains(".eth0 "))
+            .unwrap_or_else(|| panic!("{target}: no eth0 in {stdout}"));
+        assert!(
+            eth0.contains(&format!("{}/24", w.target_ip)),
+            "{target}: {eth0}"
+        );
+    }
+    for (target, needle) in [
+        (unique("nope"), "no target"),
+        (format!("pod:default/{}", unique("nope")), "no pod default/"),
+        ("docker:web".to_string(), "unknown target kind"),
+    ] {
+        let out = list_interfaces(&data, &target);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{target}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{target}: {stderr}");
+        assert!(stderr.contains(needle), "{target}: {stderr}");
+    }
 }

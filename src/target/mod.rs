@@ -363,7 +363,7 @@ pub fn open(located: Located) -> Result<Target> {
             let plain = label == format!("pid {pid}");
             if !proc.exists() {
                 if plain {
-                    bail!("no such process: pid {pid}");
+                    bail!("no such process: pid {pid} (a container ID prefix of digits only is written container:{pid})");
                 }
                 bail!("{label}: its process (pid {pid}) is gone");
             }
