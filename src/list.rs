@@ -251,7 +251,7 @@ fn container_cell(r: &Row) -> String {
     let Some(c) = &r.container else {
         return "-".into();
     };
-    let mut s = format!("{} {}", c.runtime.name(), &c.id[..c.id.len().min(12)]);
+    let mut s = format!("{} {}", c.runtime.name(), crate::target::host::short(&c.id));
     if let Some(n) = &c.name {
         s.push(' ');
         s.push_str(n);

@@ -22,7 +22,7 @@ pub struct Container {
 
 impl Container {
     pub fn short_id(&self) -> &str {
-        &self.id[..self.id.len().min(12)]
+        short(&self.id)
     }
 
     /// `docker web (3f2a9c1b4d5e)`, or `containerd 3f2a9c1b4d5e` when it has no name.
@@ -32,6 +32,12 @@ impl Container {
             None => format!("{} {}", self.runtime.name(), self.short_id()),
         }
     }
+}
+
+/// The first 12 characters, as runtimes print IDs. IDs read from disk are not trusted to be
+/// ASCII, so the cut respects character boundaries.
+pub fn short(id: &str) -> &str {
+    id.char_indices().nth(12).map_or(id, |(i, _)| &id[..i])
 }
 
 #[derive(Debug, Clone)]
@@ -243,6 +249,8 @@ mod tests {
         assert_eq!(h.container_netns(c), Some(2));
         assert_eq!(c.short_id(), "aaaaaaaaaaaa");
         assert_eq!(c.label(), "containerd aaaaaaaaaaaa");
+        assert_eq!(short("abc"), "abc");
+        assert_eq!(short("ééééééééééééé"), "éééééééééééé");
     }
 
     #[test]

@@ -476,6 +476,20 @@ mod tests {
             let e = TargetSpec::parse(bad).unwrap_err().to_string();
             assert!(!e.contains('\n'), "{bad}: {e}");
         }
+        // Odd input is an error or a name, never a panic.
+        for odd in [
+            ":",
+            "::",
+            "a:b:c",
+            "pid:99999999999",
+            "é",
+            "ü:x",
+            "pod:é/ü",
+            "-",
+            " ",
+        ] {
+            let _ = TargetSpec::parse(odd);
+        }
         let e = TargetSpec::parse("docker:web").unwrap_err().to_string();
         assert!(e.contains("pid:, netns:, container: or pod:"), "{e}");
     }
