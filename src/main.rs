@@ -31,7 +31,7 @@ fn dispatch(args: Vec<OsString>) -> u8 {
         }
         Ok(Ok(cfg)) => {
             let res = match &cfg.input {
-                nscap::cli::Input::Live { target } => nscap::live::run(&cfg, target),
+                nscap::cli::Input::Live { targets } => nscap::live::run(&cfg, targets),
                 nscap::cli::Input::File(_) => {
                     Err(anyhow::anyhow!("reading files is not available yet"))
                 }
