@@ -10,7 +10,7 @@ pub mod sys;
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
@@ -617,9 +617,9 @@ fn prepare(
             ns_pid_fd = plan.pid_fd;
         }
         if ns_pid_fd.is_none() && namespaces != 0 {
-            for i in 0..KINDS.len() {
+            for (i, kind) in KINDS.iter().enumerate() {
                 if plan.slots[i].enabled && plan.slots[i].fd.is_none() {
-                    let fd = open_target(sys, plan, None, KINDS[i].name, None)?;
+                    let fd = open_target(sys, plan, None, kind.name, None)?;
                     plan.slots[i].fd = Some(fd);
                 }
             }
@@ -658,7 +658,7 @@ fn prepare(
 
 /// `-t PATH`: the file names one namespace; it fills the slot of its kind when that slot is
 /// wanted and has no file yet.
-fn open_file_target(sys: &mut impl Sys, plan: &mut Plan, path: &PathBuf) -> Result<usize, Stop> {
+fn open_file_target(sys: &mut impl Sys, plan: &mut Plan, path: &Path) -> Result<usize, Stop> {
     let fd = sys
         .open(path.as_os_str(), OpenMode::Read)
         .map_err(|e| fail_errno(format_args!("cannot open {}", path.display()), e))?;
@@ -815,8 +815,8 @@ fn enter_namespaces(
         if ns != 0 {
             match sys.setns(pidfd, ns) {
                 Ok(()) => {
-                    for i in 0..KINDS.len() {
-                        if ns & KINDS[i].nstype != 0 {
+                    for (i, kind) in KINDS.iter().enumerate() {
+                        if ns & kind.nstype != 0 {
                             plan.disable(sys, i);
                         }
                     }
@@ -828,19 +828,16 @@ fn enter_namespaces(
             }
         }
     }
-    for i in 0..KINDS.len() {
+    for (i, kind) in KINDS.iter().enumerate() {
         let slot = plan.slots[i];
-        let Some(fd) = slot
-            .fd
-            .filter(|_| slot.enabled && mask & KINDS[i].nstype != 0)
-        else {
+        let Some(fd) = slot.fd.filter(|_| slot.enabled && mask & kind.nstype != 0) else {
             continue;
         };
-        match sys.setns(fd, KINDS[i].nstype) {
+        match sys.setns(fd, kind.nstype) {
             Ok(()) => plan.disable(sys, i),
             Err(e) if !ignore_errors => {
                 return Err(fail_errno(
-                    format_args!("reassociate to namespace '{}' failed", KINDS[i].name),
+                    format_args!("reassociate to namespace '{}' failed", kind.name),
                     e,
                 ))
             }
