@@ -193,7 +193,9 @@ enum Key {
     UserParent,
 }
 
-// The optstring of nsenter: "+ahVt:m::u::i::n::N:p::C::U::T::S:G:r::w::W::ecFZ".
+// nsenter's optstring, "+ahVt:m::u::i::n::N:p::C::U::T::S:G:r::w::W:ecFZ". -W takes a required
+// argument as in util-linux up to 2.40 and as its help text says ("-W, --wdns <dir>"), so
+// `-W DIR` keeps working; later releases made it optional, which only changes a bare -W.
 const SHORTS: &[ShortOpt<Key>] = &[
     short(b'a', HasArg::No, Key::All),
     short(b'h', HasArg::No, Key::Help),
@@ -212,7 +214,7 @@ const SHORTS: &[ShortOpt<Key>] = &[
     short(b'G', HasArg::Required, Key::SetGid),
     short(b'r', HasArg::Optional, Key::Root),
     short(b'w', HasArg::Optional, Key::Wd),
-    short(b'W', HasArg::Optional, Key::WdNs),
+    short(b'W', HasArg::Required, Key::WdNs),
     short(b'e', HasArg::No, Key::Env),
     short(b'c', HasArg::No, Key::JoinCgroup),
     short(b'F', HasArg::No, Key::NoFork),
@@ -237,7 +239,7 @@ const LONGS: &[LongOpt<Key>] = &[
     long("setgid", HasArg::Required, Key::SetGid),
     long("root", HasArg::Optional, Key::Root),
     long("wd", HasArg::Optional, Key::Wd),
-    long("wdns", HasArg::Optional, Key::WdNs),
+    long("wdns", HasArg::Required, Key::WdNs),
     long("env", HasArg::No, Key::Env),
     long("no-fork", HasArg::No, Key::NoFork),
     long("join-cgroup", HasArg::No, Key::JoinCgroup),
@@ -274,8 +276,8 @@ fn usage(short: &str) -> String {
         " -U, --user[=<file>]           enter user namespace",
         "     --user-parent             enter parent user namespace",
         " -T, --time[=<file>]           enter time namespace",
-        " -S, --setuid[=<uid>]          set uid in entered namespace",
-        " -G, --setgid[=<gid>]          set gid in entered namespace",
+        " -S, --setuid <uid>            set uid in entered namespace",
+        " -G, --setgid <gid>            set gid in entered namespace",
         "     --preserve-credentials    do not touch uids or gids",
         "     --keep-caps               retain capabilities granted in user namespaces",
         " -r, --root[=<dir>]            set the root directory",
