@@ -915,6 +915,7 @@ fn multi_call_link_and_help() {
         None,
     );
     assert!(help.stdout.contains("\n nscap exec [options] [<program>"));
+    assert!(help.stdout.contains(" -t, --target <PID|file> "));
     let v = run_cmd(
         {
             let mut c = Command::new(&link);

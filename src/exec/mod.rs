@@ -257,7 +257,8 @@ const fn long(name: &'static str, has_arg: HasArg, key: Key) -> LongOpt<Key> {
     LongOpt { name, has_arg, key }
 }
 
-fn usage(short: &str) -> String {
+fn usage(names: &Names) -> String {
+    let short = &names.short;
     let mut s = String::new();
     s.push_str("\nUsage:\n");
     s.push_str(&format!(" {short} [options] [<program> [<argument>...]]\n"));
@@ -265,7 +266,11 @@ fn usage(short: &str) -> String {
     s.push_str("\nOptions:\n");
     for line in [
         " -a, --all                     enter all namespaces",
-        " -t, --target <PID>            target process to get namespaces from",
+        if names.nsenter {
+            " -t, --target <PID>            target process to get namespaces from"
+        } else {
+            " -t, --target <PID|file>       target process (or one namespace file) to enter"
+        },
         " -m, --mount[=<file>]          enter mount namespace",
         " -u, --uts[=<file>]            enter UTS namespace (hostname etc)",
         " -i, --ipc[=<file>]            enter System V IPC namespace",
@@ -466,7 +471,7 @@ fn prepare(
         }
         match key {
             Key::All => plan.do_all = true,
-            Key::Help => return Err(Stop::Info(usage(&names.short))),
+            Key::Help => return Err(Stop::Info(usage(names))),
             Key::Version => {
                 return Err(Stop::Info(format!(
                     "{} from nscap {} (util-linux nsenter compatible)\n",
