@@ -12,6 +12,17 @@ fn main() -> ExitCode {
 }
 
 fn dispatch(args: Vec<OsString>) -> u8 {
+    // Exec mode runs before anything else: it must stay single-threaded until it has entered
+    // the target's namespaces. Installed as `nsenter`, nscap is nsenter.
+    let invoked_as = args.first().map(|a| std::path::Path::new(a).file_name());
+    if invoked_as == Some(Some(std::ffi::OsStr::new("nsenter"))) {
+        let names = nscap::exec::Names::for_nsenter(&args[0]);
+        return exit_byte(nscap::exec::main(&names, &args[1..]));
+    }
+    if args.get(1).is_some_and(|a| a == "exec") {
+        let names = nscap::exec::Names::for_exec();
+        return exit_byte(nscap::exec::main(&names, &args[2..]));
+    }
     match nscap::cli::parse(args) {
         Err(e) if !e.use_stderr() => {
             // --help, --version
@@ -45,4 +56,8 @@ fn dispatch(args: Vec<OsString>) -> u8 {
             }
         }
     }
+}
+
+fn exit_byte(code: i32) -> u8 {
+    u8::try_from(code).unwrap_or(1)
 }
