@@ -24,26 +24,33 @@ use crate::target::{self, Target, TargetSpec};
 
 type BoxSink = Box<dyn Sink + Send>;
 
-/// Runs capture mode for `-t TARGET`; returns the exit status.
-pub fn run(cfg: &Config, target: &str) -> Result<u8> {
-    let spec = TargetSpec::parse(target)?;
-    let target = target::resolve(&spec)?;
+/// Runs capture mode for `-t TARGET...`; returns the exit status.
+pub fn run(cfg: &Config, targets: &[String]) -> Result<u8> {
+    let targets = targets
+        .iter()
+        .map(|t| target::resolve(&TargetSpec::parse(t)?))
+        .collect::<Result<Vec<_>>>()?;
     if cfg.list_interfaces {
-        return list_interfaces(&target);
+        return list_interfaces(&targets);
     }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the runtime")?;
-    rt.block_on(session(cfg, &target))
+    rt.block_on(session(cfg, &targets))
 }
 
-fn list_interfaces(target: &Target) -> Result<u8> {
-    let ifs = netns::run(target.netns.try_clone()?, target.label.clone(), iface::list)?;
+fn list_interfaces(targets: &[Target]) -> Result<u8> {
     let mut text = String::new();
-    for i in &ifs {
-        text.push_str(&i.line());
-        text.push('\n');
+    for t in targets {
+        let ifs = netns::run(t.netns.try_clone()?, t.label.clone(), iface::list)?;
+        if targets.len() > 1 {
+            text.push_str(&format!("{}:\n", t.label));
+        }
+        for i in &ifs {
+            text.push_str(&i.line());
+            text.push('\n');
+        }
     }
     match io::stdout().lock().write_all(text.as_bytes()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(anyhow!("stdout: {e}")),
@@ -144,12 +151,19 @@ fn watch_pid(pid: Option<i32>) -> Result<Option<AsyncFd<OwnedFd>>> {
     Ok(Some(fd))
 }
 
-async fn pid_exit(fd: &Option<AsyncFd<OwnedFd>>) {
-    match fd {
-        Some(fd) => {
-            let _ = fd.readable().await;
-        }
-        None => std::future::pending().await,
+/// A short name for a target, to tell its interfaces apart when there are several targets:
+/// `4242` for a process, `blue` for `/run/netns/blue`.
+fn short_name(t: &Target) -> String {
+    if let Some(pid) = t.pid {
+        return pid.to_string();
+    }
+    let path = Path::new(&t.label);
+    let mut parts = path.iter().rev().map(|p| p.to_string_lossy());
+    match (parts.next(), parts.next(), parts.next()) {
+        // /proc/PID/ns/net
+        (Some(net), Some(ns), Some(pid)) if net == "net" && ns == "ns" => pid.into_owned(),
+        (Some(name), _, _) => name.into_owned(),
+        _ => t.label.clone(),
     }
 }
 
@@ -172,20 +186,49 @@ fn stdout_is_pipe() -> bool {
     r == 0 && matches!(st.st_mode & libc::S_IFMT, libc::S_IFIFO | libc::S_IFSOCK)
 }
 
-async fn session(cfg: &Config, target: &Target) -> Result<u8> {
+async fn session(cfg: &Config, targets: &[Target]) -> Result<u8> {
     let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(64);
     let (stop_tx, stop_rx) = watch::channel(false);
-    // Watch the process before opening anything, so a PID reused later is not mistaken for it.
-    let pidfd = watch_pid(target.pid)?;
+    let (exit_tx, mut exit_rx) = mpsc::unbounded_channel::<usize>();
     let opts = HandleOptions::from_config(cfg);
-    let cap = NsCapture::start(target, &cfg.interfaces, &opts, 0, ev_tx, stop_rx)?;
-    let interfaces = cap.interfaces.clone();
+    let mut captures = Vec::new();
+    let mut interfaces: Vec<Interface> = Vec::new();
+    // For each interface, the target it belongs to.
+    let mut owner: Vec<usize> = Vec::new();
+    for (ti, t) in targets.iter().enumerate() {
+        // Watch the process before opening anything, so a PID reused later is not mistaken
+        // for it.
+        if let Some(fd) = watch_pid(t.pid)? {
+            let tx = exit_tx.clone();
+            tokio::spawn(async move {
+                let _ = fd.readable().await;
+                let _ = tx.send(ti);
+            });
+        }
+        let cap = NsCapture::start(
+            t,
+            &cfg.interfaces,
+            &opts,
+            interfaces.len(),
+            ev_tx.clone(),
+            stop_rx.clone(),
+        )?;
+        for mut i in cap.interfaces.iter().cloned() {
+            if targets.len() > 1 {
+                i.name = format!("{}:{}", short_name(t), i.name);
+            }
+            interfaces.push(i);
+            owner.push(ti);
+        }
+        captures.push(cap);
+    }
+    drop(ev_tx);
     let mut sinks = build_sinks(cfg, &interfaces)?;
     for s in sinks.iter_mut() {
         s.start(&interfaces).map_err(|e| write_error(cfg, &e))?;
     }
-    for i in &interfaces {
-        eprintln!("nscap: {}", listening_line(i, &target.label));
+    for (i, iface) in interfaces.iter().enumerate() {
+        eprintln!("nscap: {}", listening_line(iface, &targets[owner[i]].label));
     }
 
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -205,23 +248,13 @@ async fn session(cfg: &Config, target: &Target) -> Result<u8> {
                 None => break,
                 Some(Event::Packets(batch)) => {
                     if !writing {
-                        continue; // after -c, a closed pipe or a write error
+                        continue;
                     }
                     let mut n = batch.len();
                     if let Some(c) = cfg.count {
                         n = n.min((c - total) as usize);
                     }
-                    let res = (|| -> io::Result<()> {
-                        for p in batch.iter().take(n) {
-                            for s in sinks.iter_mut() {
-                                s.packet(&p)?;
-                            }
-                        }
-                        for s in sinks.iter_mut() {
-                            s.flush()?;
-                        }
-                        Ok(())
-                    })();
+                    let res = write_batch(&mut sinks, &batch, n);
                     captured[batch.iface] += n as u64;
                     total += n as u64;
                     if let Err(e) = res {
@@ -241,7 +274,8 @@ async fn session(cfg: &Config, target: &Target) -> Result<u8> {
                 Some(Event::Failed { iface, message }) => {
                     if end.is_none() {
                         let name = &interfaces[iface].name;
-                        end = Some(End::Failed(format!("{name} in {}: {message}", target.label)));
+                        let label = &targets[owner[iface]].label;
+                        end = Some(End::Failed(format!("{name} in {label}: {message}")));
                         let _ = stop_tx.send(true);
                     }
                 }
@@ -254,8 +288,9 @@ async fn session(cfg: &Config, target: &Target) -> Result<u8> {
                 end = Some(End::Signal);
                 let _ = stop_tx.send(true);
             }
-            _ = pid_exit(&pidfd), if end.is_none() => {
-                end = Some(End::Failed(format!("target {} exited; capture ended", target.label)));
+            Some(ti) = exit_rx.recv(), if end.is_none() => {
+                let label = &targets[ti].label;
+                end = Some(End::Failed(format!("target {label} exited; capture ended")));
                 let _ = stop_tx.send(true);
             }
             _ = pipe_tick.tick(), if watch_pipe && end.is_none() => {
@@ -267,7 +302,10 @@ async fn session(cfg: &Config, target: &Target) -> Result<u8> {
             }
         }
     }
-    let stats = cap.join()?;
+    let mut stats = Vec::new();
+    for cap in captures {
+        stats.extend(cap.join()?);
+    }
     let end = end.unwrap_or(End::Done);
     if matches!(end, End::ClosedPipe) {
         return Ok(0);
@@ -290,6 +328,19 @@ async fn session(cfg: &Config, target: &Target) -> Result<u8> {
         }
         _ => Ok(0),
     }
+}
+
+/// The first `n` packets of `batch` to every sink, then a flush.
+fn write_batch(sinks: &mut [BoxSink], batch: &crate::packet::Batch, n: usize) -> io::Result<()> {
+    for p in batch.iter().take(n) {
+        for s in sinks.iter_mut() {
+            s.packet(&p)?;
+        }
+    }
+    for s in sinks.iter_mut() {
+        s.flush()?;
+    }
+    Ok(())
 }
 
 fn write_error(cfg: &Config, e: &io::Error) -> anyhow::Error {

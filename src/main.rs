@@ -12,6 +12,17 @@ fn main() -> ExitCode {
 }
 
 fn dispatch(args: Vec<OsString>) -> u8 {
+    // Exec mode runs before anything else: it must stay single-threaded until it has entered
+    // the target's namespaces. Installed as `nsenter`, nscap is nsenter.
+    let invoked_as = args.first().map(|a| std::path::Path::new(a).file_name());
+    if invoked_as == Some(Some(std::ffi::OsStr::new("nsenter"))) {
+        let names = nscap::exec::Names::for_nsenter(&args[0]);
+        return exit_byte(nscap::exec::main(&names, &args[1..]));
+    }
+    if args.get(1).is_some_and(|a| a == "exec") {
+        let names = nscap::exec::Names::for_exec();
+        return exit_byte(nscap::exec::main(&names, &args[2..]));
+    }
     if args.get(1).is_some_and(|a| a == "list") {
         return match nscap::list::main(args[1..].to_vec()) {
             Err(e) => clap_exit(e),
@@ -30,7 +41,7 @@ fn dispatch(args: Vec<OsString>) -> u8 {
         }
         Ok(Ok(cfg)) => {
             let res = match &cfg.input {
-                nscap::cli::Input::Live { target } => nscap::live::run(&cfg, target),
+                nscap::cli::Input::Live { targets } => nscap::live::run(&cfg, targets),
                 nscap::cli::Input::File(_) => {
                     Err(anyhow::anyhow!("reading files is not available yet"))
                 }
@@ -57,4 +68,8 @@ fn clap_exit(e: clap::Error) -> u8 {
     let first = text.lines().next().unwrap_or("invalid arguments");
     eprintln!("nscap: {}", first.trim_start_matches("error: "));
     2
+}
+
+fn exit_byte(code: i32) -> u8 {
+    u8::try_from(code).unwrap_or(1)
 }

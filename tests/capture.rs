@@ -499,3 +499,55 @@ fn namespace_thread_sees_the_targets_sysfs_and_the_host_keeps_its_own() {
     links.sort();
     assert_eq!(host, links);
 }
+
+#[test]
+fn two_targets_at_once_into_one_pcapng() {
+    let a = World::new();
+    let b = World::new();
+    let d = TempDir::new();
+    let f = d.file("two.pcapng");
+    let pa = a.target_pid.to_string();
+    let mut n = Nscap::spawn(&[
+        "-t",
+        &pa,
+        "-t",
+        &b.ns.path(),
+        "-i",
+        "eth0",
+        "-w",
+        &f,
+        "icmp",
+    ]);
+    n.wait_for(&format!("listening on {pa}:eth0 in pid {pa}"));
+    n.wait_for(&format!(
+        "listening on {}:eth0 in {}",
+        b.ns.name,
+        b.ns.path()
+    ));
+    a.ping(1);
+    b.ping(2);
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let rows = tshark_fields(&f, &["frame.interface_name", "ip.dst"]);
+    let from = |name: &str| {
+        rows.iter()
+            .filter(|r| r.starts_with(&format!("{name}\t")))
+            .count()
+    };
+    assert_eq!(from(&format!("{pa}:eth0")), 2, "{rows:?}");
+    assert_eq!(from(&format!("{}:eth0", b.ns.name)), 4, "{rows:?}");
+    assert!(
+        rows.contains(&format!("{pa}:eth0\t{}", a.target_ip)),
+        "{rows:?}"
+    );
+    assert!(
+        err.contains(&format!("{pa}:eth0: 2 packets captured")),
+        "{err:?}"
+    );
+
+    let out = nscap(&["-t", &pa, "-t", &b.ns.path(), "-D"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with(&format!("pid {pa}:\n1.lo")), "{text}");
+    assert!(text.contains(&format!("{}:\n1.lo", b.ns.path())), "{text}");
+}

@@ -215,7 +215,7 @@ fn pid_path_and_netns_forms_agree() {
     }
     let l = locate(name, &Data::new().roots()).unwrap();
     assert_eq!(l.spec, TargetSpec::Path(Path::new("/run/netns").join(name)));
-    assert_eq!(l.label, format!("netns {name}"));
+    assert_eq!(l.label, format!("/run/netns/{name}"));
 }
 
 #[test]

@@ -97,7 +97,8 @@ impl TargetSpec {
 pub struct Located {
     /// Always `Pid` or `Path`.
     pub spec: TargetSpec,
-    /// `pid 4242`, the path, `docker web (3f2a9c1b4d5e)`, `pod default/web`, `netns blue`.
+    /// `pid 4242`, the path (also for ip-netns names), `docker web (3f2a9c1b4d5e)`,
+    /// `pod default/web`.
     pub label: String,
 }
 
@@ -114,12 +115,18 @@ pub fn locate_in(spec: &TargetSpec, roots: &Roots) -> Result<Located> {
         TargetSpec::Pid(pid) => plain(spec.clone(), format!("pid {pid}")),
         TargetSpec::Path(p) => plain(spec.clone(), p.display().to_string()),
         TargetSpec::Netns(name) => match netns_file(roots, name) {
-            Some(path) => plain(TargetSpec::Path(path), format!("netns {name}")),
+            Some(path) => {
+                let label = path.display().to_string();
+                plain(TargetSpec::Path(path), label)
+            }
             None => bail!("no ip-netns name '{name}' in {}", roots.netns.display()),
         },
         TargetSpec::Name(name) => {
+            // Labelled by path, as `-t /run/netns/NAME` would be: capture names interfaces
+            // `NAME:IFACE` from it.
             if let Some(path) = netns_file(roots, name) {
-                return plain(TargetSpec::Path(path), format!("netns {name}"));
+                let label = path.display().to_string();
+                return plain(TargetSpec::Path(path), label);
             }
             let host = Host::load(roots);
             match find_container(&host, name)? {
@@ -298,7 +305,7 @@ pub struct Target {
     /// The process, when the target is one: watched so its exit ends the capture.
     pub pid: Option<i32>,
     /// Short name for messages: `pid 4242`, the namespace path, `docker web (3f2a9c1b4d5e)`,
-    /// `pod default/web`, `netns blue`.
+    /// `pod default/web`.
     pub label: String,
 }
 
