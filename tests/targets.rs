@@ -667,3 +667,53 @@ fn capture_side_resolves_every_kind_end_to_end() {
         assert!(stderr.contains(needle), "{target}: {stderr}");
     }
 }
+
+#[test]
+fn exec_enters_containers_and_pods() {
+    let data = Data::new();
+    let tree = CgroupTree::v2();
+    let uid = pod_uid();
+    let id = container_id();
+    let c = contained(
+        &tree,
+        &format!(
+            "kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod{}.slice/crio-{id}.scope",
+            uid.replace('-', "_")
+        ),
+    );
+    let pod = unique("web");
+    data.pod("default", &pod, &uid);
+    let name = unique("pm");
+    data.podman(&[(&id, &name)]);
+    let r = data.roots();
+    let want = format!("net:[{}]", netns_of(c.pid()));
+    for target in [bare(&id, 8), name.clone(), format!("pod:default/{pod}")] {
+        let out = std::process::Command::new(nscap_bin())
+            .args([
+                "exec",
+                "-t",
+                &target,
+                "-n",
+                "--",
+                "readlink",
+                "/proc/self/ns/net",
+            ])
+            .env("NSCAP_PODMAN_ROOT", &r.podman)
+            .env("NSCAP_PODS_LOG_DIR", &r.pods)
+            .env("NSCAP_DOCKER_ROOT", &r.docker)
+            .env("NSCAP_CONTAINERD_STATE", &r.containerd)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{target}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            want,
+            "{target}"
+        );
+    }
+}
