@@ -313,7 +313,7 @@ pub struct TempDir(pub PathBuf);
 
 impl TempDir {
     pub fn new() -> TempDir {
-        let p = std::env::temp_dir().join(unique("nscap-t"));
+        let p = std::env::temp_dir().join(format!("nscap-test-{}", unique("")));
         std::fs::create_dir_all(&p).unwrap();
         TempDir(p)
     }
