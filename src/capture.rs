@@ -354,6 +354,11 @@ impl Source {
         round
     }
 
+    async fn fail(&self, message: String) {
+        let iface = self.idx;
+        let _ = self.events.send(Event::Failed { iface, message }).await;
+    }
+
     /// Reads until `stop` is raised, the writer goes away, or the handle fails; returns the
     /// handle's counters.
     async fn pump(mut self, mut stop: watch::Receiver<bool>) -> Stats {
@@ -368,14 +373,7 @@ impl Source {
         let fd = match registered {
             Ok(fd) => fd,
             Err(e) => {
-                let message = format!("cannot poll the capture: {e}");
-                let _ = self
-                    .events
-                    .send(Event::Failed {
-                        iface: self.idx,
-                        message,
-                    })
-                    .await;
+                self.fail(format!("cannot poll the capture: {e}")).await;
                 return read_stats(&mut self.cap);
             }
         };
@@ -395,13 +393,7 @@ impl Source {
                     drop(guard);
                     // What the kernel still holds comes out before the failure is reported.
                     let stats = self.finish(&fd, true).await;
-                    let _ = self
-                        .events
-                        .send(Event::Failed {
-                            iface: self.idx,
-                            message,
-                        })
-                        .await;
+                    self.fail(message).await;
                     return stats;
                 }
             }
