@@ -18,14 +18,19 @@ pub const DEFAULT_SNAPLEN: u32 = 262_144;
                       nscap -r FILE [options] [FILTER...]\n       \
                       nscap exec -t TARGET [nsenter options] [-- PROGRAM [ARGS...]]\n       \
                       nscap list [--json]",
-    after_help = "TARGET: a PID or a network-namespace file (/proc/PID/ns/net, /run/netns/NAME).\n\
+    after_help = "TARGET: a PID; a namespace file (/proc/PID/ns/net, /run/netns/NAME); pid:PID, netns:NAME,\n\
+                  container:NAME|ID, pod:NAMESPACE/NAME; or a bare word: an ip-netns name, else a\n\
+                  Docker/Podman container name, else a container ID prefix (4+ hex digits).\n\
+                  Where containers and pods are looked up: NSCAP_DOCKER_ROOT, NSCAP_PODMAN_ROOT,\n\
+                  NSCAP_CONTAINERD_STATE, NSCAP_PODS_LOG_DIR, NSCAP_NETNS_DIR (see nscap list --help).\n\
                   FILTER: a BPF expression, as in tcpdump (e.g. tcp port 80).\n\
                   Subcommands: `nscap exec` behaves as nsenter(1); `nscap list` shows every network namespace."
 )]
 struct Args {
-    /// Target whose network namespace to capture in: PID or namespace file.
-    #[arg(short = 't', long = "target", value_name = "TARGET")]
-    target: Option<String>,
+    /// Target whose network namespace to capture in: PID, namespace file, container, pod:NS/NAME
+    /// (repeatable: several targets are captured together).
+    #[arg(short = 't', long = "target", value_name = "TARGET", action = ArgAction::Append)]
+    targets: Vec<String>,
 
     /// Interface inside the target (repeatable; `any` for all). Default: the first up,
     /// non-loopback interface.
@@ -154,8 +159,8 @@ pub struct PrintOptions {
 /// Where packets come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
-    /// Live capture in a target's network namespace.
-    Live { target: String },
+    /// Live capture in the network namespaces of one or more targets.
+    Live { targets: Vec<String> },
     /// A pcap or pcapng file (`-` = stdin).
     File(PathBuf),
 }
@@ -211,11 +216,13 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Result<Config>,
 }
 
 fn validate(a: Args) -> Result<Config> {
-    let input = match (&a.target, &a.read) {
-        (Some(_), Some(_)) => bail!("-t and -r cannot be used together"),
-        (Some(t), None) => Input::Live { target: t.clone() },
-        (None, Some(r)) => Input::File(PathBuf::from(r)),
-        (None, None) => bail!("no target: give -t PID|PATH (or -r FILE to read a capture file)"),
+    let input = match (a.targets.is_empty(), &a.read) {
+        (false, Some(_)) => bail!("-t and -r cannot be used together"),
+        (false, None) => Input::Live {
+            targets: a.targets.clone(),
+        },
+        (true, Some(r)) => Input::File(PathBuf::from(r)),
+        (true, None) => bail!("no target: give -t PID|PATH (or -r FILE to read a capture file)"),
     };
     let is_file = matches!(input, Input::File(_));
     if a.list_interfaces && is_file {
@@ -259,7 +266,8 @@ fn validate(a: Args) -> Result<Config> {
         bail!("--json and -w - both use standard output");
     }
     let print = write.is_none() || a.print || a.json;
-    let show_iface = a.interfaces.len() > 1 || a.interfaces.iter().any(|i| i == "any");
+    let show_iface =
+        a.interfaces.len() > 1 || a.interfaces.iter().any(|i| i == "any") || a.targets.len() > 1;
     Ok(Config {
         input,
         list_interfaces: a.list_interfaces,
@@ -305,7 +313,7 @@ mod tests {
         assert_eq!(
             c.input,
             Input::Live {
-                target: "42".into()
+                targets: vec!["42".into()]
             }
         );
         assert!(c.print);
@@ -334,6 +342,18 @@ mod tests {
     fn double_t_means_epoch() {
         let c = cfg(&["-r", "x.pcap", "-tt"]).unwrap();
         assert!(c.print_opts.epoch);
+    }
+
+    #[test]
+    fn several_targets_show_interface_names() {
+        let c = cfg(&["-t", "42", "-t", "/run/netns/blue"]).unwrap();
+        assert_eq!(
+            c.input,
+            Input::Live {
+                targets: vec!["42".into(), "/run/netns/blue".into()]
+            }
+        );
+        assert!(c.print_opts.show_iface);
     }
 
     #[test]

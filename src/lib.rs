@@ -2,11 +2,16 @@
 //!
 //! Data flows through one module per stage: [`target`] (what `-t` names) → [`netns`] (entering
 //! it from a thread we own) → [`capture`] (libpcap handles as sources) → [`sink`] (pcap, pcapng,
-//! summaries) ← [`cli`] (the validated configuration).
+//! summaries) ← [`cli`] (the validated configuration). [`exec`] is the other mode: run a program
+//! inside a target's namespaces, as `nsenter` does.
 
+pub mod capture;
 pub mod cli;
+pub mod exec;
 pub mod flows;
 pub mod iface;
+pub mod list;
+pub mod live;
 pub mod netns;
 pub mod packet;
 pub mod read;

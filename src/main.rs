@@ -12,28 +12,62 @@ fn main() -> ExitCode {
 }
 
 fn dispatch(args: Vec<OsString>) -> u8 {
-    match nscap::cli::parse(args) {
-        Err(e) => {
-            let _ = e.print();
-            if e.use_stderr() {
-                2
-            } else {
-                0
+    // Exec mode runs before anything else: it must stay single-threaded until it has entered
+    // the target's namespaces. Installed as `nsenter`, nscap is nsenter.
+    let invoked_as = args.first().map(|a| std::path::Path::new(a).file_name());
+    if invoked_as == Some(Some(std::ffi::OsStr::new("nsenter"))) {
+        let names = nscap::exec::Names::for_nsenter(&args[0]);
+        return exit_byte(nscap::exec::main(&names, &args[1..]));
+    }
+    if args.get(1).is_some_and(|a| a == "exec") {
+        let names = nscap::exec::Names::for_exec();
+        return exit_byte(nscap::exec::main(&names, &args[2..]));
+    }
+    if args.get(1).is_some_and(|a| a == "list") {
+        return match nscap::list::main(args[1..].to_vec()) {
+            Err(e) => clap_exit(e),
+            Ok(Err(e)) => {
+                eprintln!("nscap: {e:#}");
+                1
             }
-        }
+            Ok(Ok(())) => 0,
+        };
+    }
+    match nscap::cli::parse(args) {
+        Err(e) => clap_exit(e),
         Ok(Err(e)) => {
             eprintln!("nscap: {e:#}");
             1
         }
-        Ok(Ok(cfg)) => match cfg.input {
-            nscap::cli::Input::File(_) => match nscap::read::run(&cfg) {
+        Ok(Ok(cfg)) => {
+            let res = match &cfg.input {
+                nscap::cli::Input::Live { targets } => nscap::live::run(&cfg, targets),
+                nscap::cli::Input::File(_) => nscap::read::run(&cfg),
+            };
+            match res {
                 Ok(code) => code,
                 Err(e) => {
                     eprintln!("nscap: {e:#}");
                     1
                 }
-            },
-            nscap::cli::Input::Live { .. } => 0,
-        },
+            }
+        }
     }
+}
+
+fn clap_exit(e: clap::Error) -> u8 {
+    if !e.use_stderr() {
+        // --help, --version
+        let _ = e.print();
+        return 0;
+    }
+    // clap's message, on one line like every other error
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or("invalid arguments");
+    eprintln!("nscap: {}", first.trim_start_matches("error: "));
+    2
+}
+
+fn exit_byte(code: i32) -> u8 {
+    u8::try_from(code).unwrap_or(1)
 }

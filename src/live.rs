@@ -1,0 +1,409 @@
+//! A live capture session: target → sources → sinks, until a signal, a count, a closed pipe,
+//! a vanished interface or the target's exit ends it; then statistics, tcpdump's words.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+use tokio::io::unix::AsyncFd;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::{mpsc, watch};
+
+use crate::capture::{listening_line, Event, HandleOptions, NsCapture, Stats};
+use crate::cli::{Config, Format};
+use crate::iface;
+use crate::netns;
+use crate::packet::Interface;
+use crate::sink::pcap::PcapWriter;
+use crate::sink::pcapng::PcapngWriter;
+use crate::sink::print::printers;
+use crate::sink::Sink;
+use crate::target::{self, Target, TargetSpec};
+
+type BoxSink = Box<dyn Sink + Send>;
+
+/// Runs capture mode for `-t TARGET...`; returns the exit status.
+pub fn run(cfg: &Config, targets: &[String]) -> Result<u8> {
+    let targets = targets
+        .iter()
+        .map(|t| target::resolve(&TargetSpec::parse(t)?))
+        .collect::<Result<Vec<_>>>()?;
+    if cfg.list_interfaces {
+        return list_interfaces(&targets);
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    rt.block_on(session(cfg, &targets))
+}
+
+fn list_interfaces(targets: &[Target]) -> Result<u8> {
+    let mut text = String::new();
+    for t in targets {
+        let ifs = netns::run(t.netns.try_clone()?, t.label.clone(), iface::list)?;
+        if targets.len() > 1 {
+            text.push_str(&format!("{}:\n", t.label));
+        }
+        for i in &ifs {
+            text.push_str(&i.line());
+            text.push('\n');
+        }
+    }
+    match io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(anyhow!("stdout: {e}")),
+        _ => Ok(0),
+    }
+}
+
+/// Standard output as a plain file: binary-safe and unbuffered (sinks buffer themselves).
+pub fn stdout_file() -> Result<File> {
+    let fd: OwnedFd = io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .context("stdout")?;
+    Ok(File::from(fd))
+}
+
+fn open_output(path: &Path) -> Result<File> {
+    if path == Path::new("-") {
+        return stdout_file();
+    }
+    File::create(path).map_err(|e| anyhow!("cannot write {}: {}", path.display(), io_reason(&e)))
+}
+
+fn io_reason(e: &io::Error) -> String {
+    let s = e.to_string();
+    // "No such file or directory (os error 2)" → "No such file or directory"
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+fn build_sinks(cfg: &Config, interfaces: &[Interface]) -> Result<Vec<BoxSink>> {
+    let mut sinks: Vec<BoxSink> = Vec::new();
+    if let Some(path) = &cfg.write {
+        let out = io::BufWriter::with_capacity(1 << 16, open_output(path)?);
+        let same_link = interfaces
+            .windows(2)
+            .all(|w| w[0].linktype == w[1].linktype);
+        let format = cfg.format.unwrap_or(if interfaces.len() > 1 || !same_link {
+            Format::Pcapng
+        } else {
+            Format::Pcap
+        });
+        sinks.push(match format {
+            Format::Pcap if !same_link => {
+                return Err(anyhow!(
+                    "--format pcap: the interfaces have different link types; use pcapng"
+                ))
+            }
+            Format::Pcap => Box::new(PcapWriter::new(
+                out,
+                cfg.print_opts.nano,
+                cfg.packet_buffered,
+            )),
+            Format::Pcapng => Box::new(PcapngWriter::new(out, cfg.packet_buffered)),
+        });
+    }
+    if cfg.print || cfg.flows {
+        let flows_out: Box<dyn Write + Send> = if cfg.writes_stdout() {
+            Box::new(io::stderr())
+        } else {
+            Box::new(stdout_file()?)
+        };
+        sinks.extend(printers(cfg, Box::new(stdout_file()?), flows_out));
+    }
+    Ok(sinks)
+}
+
+/// Why a session ended.
+enum End {
+    /// All sources ended (they only do so when stopped).
+    Done,
+    Signal,
+    Count,
+    /// Our standard output is a closed pipe: end quietly.
+    ClosedPipe,
+    /// A source failed, the target exited, or output could not be written.
+    Failed(String),
+}
+
+/// A pidfd wrapped for tokio: readable when the process exits.
+fn watch_pid(pid: Option<i32>) -> Result<Option<AsyncFd<OwnedFd>>> {
+    let Some(pid) = pid else { return Ok(None) };
+    let fd = target::pidfd_open(pid).map_err(|e| anyhow!("cannot watch pid {pid}: {e}"))?;
+    // SAFETY: the AsyncFd owns the descriptor, which stays open until it is dropped.
+    let fd = unsafe { AsyncFd::register_with_interest(fd, tokio::io::Interest::READABLE) }
+        .map_err(|e| anyhow!("cannot watch pid {pid}: {e}"))?;
+    Ok(Some(fd))
+}
+
+/// A short name for a target, to tell its interfaces apart when there are several targets:
+/// `4242` for a process, `blue` for `/run/netns/blue`.
+fn short_name(t: &Target) -> String {
+    if let Some(pid) = t.pid {
+        return pid.to_string();
+    }
+    let path = Path::new(&t.label);
+    let mut parts = path.iter().rev().map(|p| p.to_string_lossy());
+    match (parts.next(), parts.next(), parts.next()) {
+        // /proc/PID/ns/net
+        (Some(net), Some(ns), Some(pid)) if net == "net" && ns == "ns" => pid.into_owned(),
+        (Some(name), _, _) => name.into_owned(),
+        _ => t.label.clone(),
+    }
+}
+
+/// True when fd 1 is a pipe or socket whose reader has gone: poll reports an error or hangup.
+fn stdout_closed() -> bool {
+    let mut p = libc::pollfd {
+        fd: 1,
+        events: 0,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, zero timeout.
+    let n = unsafe { libc::poll(&mut p, 1, 0) };
+    n > 0 && p.revents & (libc::POLLERR | libc::POLLHUP) != 0
+}
+
+fn stdout_is_pipe() -> bool {
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: fstat fills the struct we own.
+    let r = unsafe { libc::fstat(io::stdout().as_raw_fd(), &mut st) };
+    r == 0 && matches!(st.st_mode & libc::S_IFMT, libc::S_IFIFO | libc::S_IFSOCK)
+}
+
+async fn session(cfg: &Config, targets: &[Target]) -> Result<u8> {
+    let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(64);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (exit_tx, mut exit_rx) = mpsc::unbounded_channel::<usize>();
+    let opts = HandleOptions::from_config(cfg);
+    let mut captures = Vec::new();
+    let mut interfaces: Vec<Interface> = Vec::new();
+    // For each interface, the target it belongs to.
+    let mut owner: Vec<usize> = Vec::new();
+    for (ti, t) in targets.iter().enumerate() {
+        // Watch the process before opening anything, so a PID reused later is not mistaken
+        // for it.
+        if let Some(fd) = watch_pid(t.pid)? {
+            let tx = exit_tx.clone();
+            tokio::spawn(async move {
+                let _ = fd.readable().await;
+                let _ = tx.send(ti);
+            });
+        }
+        let cap = NsCapture::start(
+            t,
+            &cfg.interfaces,
+            &opts,
+            interfaces.len(),
+            ev_tx.clone(),
+            stop_rx.clone(),
+        )?;
+        for mut i in cap.interfaces.iter().cloned() {
+            if targets.len() > 1 {
+                i.name = format!("{}:{}", short_name(t), i.name);
+            }
+            interfaces.push(i);
+            owner.push(ti);
+        }
+        captures.push(cap);
+    }
+    drop(ev_tx);
+    let mut sinks = build_sinks(cfg, &interfaces)?;
+    for s in sinks.iter_mut() {
+        s.start(&interfaces).map_err(|e| write_error(cfg, &e))?;
+    }
+    for (i, iface) in interfaces.iter().enumerate() {
+        eprintln!("nscap: {}", listening_line(iface, &targets[owner[i]].label));
+    }
+
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let watch_pipe = stdout_is_pipe() && (cfg.print || cfg.writes_stdout());
+    let mut pipe_tick = tokio::time::interval(Duration::from_millis(200));
+    let mut captured = vec![0u64; interfaces.len()];
+    let mut total = 0u64;
+    let mut end: Option<End> = None;
+    // Packets that arrive after a stop signal, a target's exit or an interface failure are
+    // still written; after -c, a closed pipe or a write error they are not.
+    let mut writing = true;
+
+    loop {
+        tokio::select! {
+            ev = ev_rx.recv() => match ev {
+                None => break,
+                Some(Event::Packets(batch)) => {
+                    if !writing {
+                        continue;
+                    }
+                    let mut n = batch.len();
+                    if let Some(c) = cfg.count {
+                        n = n.min((c - total) as usize);
+                    }
+                    let res = write_batch(&mut sinks, &batch, n);
+                    captured[batch.iface] += n as u64;
+                    total += n as u64;
+                    if let Err(e) = res {
+                        writing = false;
+                        end = Some(if e.kind() == io::ErrorKind::BrokenPipe {
+                            End::ClosedPipe
+                        } else {
+                            End::Failed(write_error(cfg, &e).to_string())
+                        });
+                        let _ = stop_tx.send(true);
+                    } else if cfg.count.is_some_and(|c| total >= c) {
+                        writing = false;
+                        end.get_or_insert(End::Count);
+                        let _ = stop_tx.send(true);
+                    }
+                }
+                Some(Event::Failed { iface, message }) => {
+                    if end.is_none() {
+                        let name = &interfaces[iface].name;
+                        let label = &targets[owner[iface]].label;
+                        end = Some(End::Failed(format!("{name} in {label}: {message}")));
+                        let _ = stop_tx.send(true);
+                    }
+                }
+            },
+            _ = sigint.recv(), if end.is_none() => {
+                end = Some(End::Signal);
+                let _ = stop_tx.send(true);
+            }
+            _ = sigterm.recv(), if end.is_none() => {
+                end = Some(End::Signal);
+                let _ = stop_tx.send(true);
+            }
+            Some(ti) = exit_rx.recv(), if end.is_none() => {
+                let label = &targets[ti].label;
+                end = Some(End::Failed(format!("target {label} exited; capture ended")));
+                let _ = stop_tx.send(true);
+            }
+            _ = pipe_tick.tick(), if watch_pipe && end.is_none() => {
+                if stdout_closed() {
+                    writing = false;
+                    end = Some(End::ClosedPipe);
+                    let _ = stop_tx.send(true);
+                }
+            }
+        }
+    }
+    let mut stats = Vec::new();
+    for cap in captures {
+        stats.extend(cap.join()?);
+    }
+    let end = end.unwrap_or(End::Done);
+    if matches!(end, End::ClosedPipe) {
+        return Ok(0);
+    }
+    let mut failed = None;
+    for s in sinks.iter_mut() {
+        if let Err(e) = s.finish() {
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                return Ok(0);
+            }
+            failed.get_or_insert_with(|| write_error(cfg, &e).to_string());
+        }
+    }
+    drop(sinks);
+    eprint!("{}", stats_text(&interfaces, &captured, &stats));
+    match (end, failed) {
+        (End::Failed(m), _) | (_, Some(m)) => {
+            eprintln!("nscap: {m}");
+            Ok(1)
+        }
+        _ => Ok(0),
+    }
+}
+
+/// The first `n` packets of `batch` to every sink, then a flush.
+fn write_batch(sinks: &mut [BoxSink], batch: &crate::packet::Batch, n: usize) -> io::Result<()> {
+    for p in batch.iter().take(n) {
+        for s in sinks.iter_mut() {
+            s.packet(&p)?;
+        }
+    }
+    for s in sinks.iter_mut() {
+        s.flush()?;
+    }
+    Ok(())
+}
+
+fn write_error(cfg: &Config, e: &io::Error) -> anyhow::Error {
+    match &cfg.write {
+        Some(p) if p != Path::new("-") => anyhow!("cannot write {}: {}", p.display(), io_reason(e)),
+        _ => anyhow!("cannot write to standard output: {}", io_reason(e)),
+    }
+}
+
+/// tcpdump's closing statistics; one group per interface, named when there are several.
+pub fn stats_text(interfaces: &[Interface], captured: &[u64], stats: &[Stats]) -> String {
+    let mut s = String::new();
+    let many = interfaces.len() > 1;
+    for (i, iface) in interfaces.iter().enumerate() {
+        let st = stats.get(i).copied().unwrap_or_default();
+        let prefix = if many {
+            format!("{}: ", iface.name)
+        } else {
+            String::new()
+        };
+        let plural = |n: u64| if n == 1 { "" } else { "s" };
+        let c = captured[i];
+        let (r, d) = (u64::from(st.received), u64::from(st.dropped));
+        s += &format!("{prefix}{c} packet{} captured\n", plural(c));
+        s += &format!("{prefix}{r} packet{} received by filter\n", plural(r));
+        s += &format!("{prefix}{d} packet{} dropped by kernel\n", plural(d));
+        if st.if_dropped != 0 {
+            let f = u64::from(st.if_dropped);
+            s += &format!("{prefix}{f} packet{} dropped by interface\n", plural(f));
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iface(name: &str) -> Interface {
+        Interface {
+            name: name.into(),
+            linktype: 1,
+            snaplen: 65535,
+            description: String::new(),
+            mac: None,
+        }
+    }
+
+    #[test]
+    fn statistics_use_tcpdump_words() {
+        let st = Stats {
+            received: 7,
+            dropped: 1,
+            if_dropped: 0,
+        };
+        assert_eq!(
+            stats_text(&[iface("eth0")], &[5], &[st]),
+            "5 packets captured\n7 packets received by filter\n1 packet dropped by kernel\n"
+        );
+        let two = stats_text(
+            &[iface("eth0"), iface("lo")],
+            &[1, 0],
+            &[st, Stats::default()],
+        );
+        assert!(two.contains("eth0: 1 packet captured\n"), "{two}");
+        assert!(two.contains("lo: 0 packets dropped by kernel\n"), "{two}");
+        let ifd = Stats {
+            if_dropped: 3,
+            ..st
+        };
+        assert!(stats_text(&[iface("eth0")], &[5], &[ifd])
+            .ends_with("3 packets dropped by interface\n"));
+    }
+}

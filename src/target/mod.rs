@@ -1,0 +1,575 @@
+//! Which network namespace to work in: `-t` parsed into a [`TargetSpec`], then resolved on the
+//! host side into an open namespace file.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Result};
+
+pub mod cgroup;
+pub mod host;
+pub mod runtime;
+pub mod scan;
+
+pub use host::{Container, Host};
+pub use runtime::Roots;
+
+/// What `-t` named, before anything on the host is looked up. [`locate`] turns every kind into
+/// a `Pid` or a `Path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetSpec {
+    /// A process: its namespaces are `/proc/PID/ns/*`.
+    Pid(i32),
+    /// A namespace file: `/proc/PID/ns/net`, `/run/netns/NAME`, a bind mount anywhere.
+    Path(PathBuf),
+    /// `netns:NAME`: an ip-netns name.
+    Netns(String),
+    /// `container:X`: a container name, else a container ID prefix.
+    Container(String),
+    /// `pod:NAMESPACE/NAME`, or `pod:NAME` in any namespace: a Kubernetes pod on this node.
+    Pod {
+        namespace: Option<String>,
+        name: String,
+    },
+    /// A bare word: an ip-netns name, else a container name, else a container ID prefix.
+    Name(String),
+}
+
+fn parse_pid(s: &str) -> Result<TargetSpec> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("invalid PID: {s}");
+    }
+    match s.parse::<i32>() {
+        Ok(p) if p > 0 => Ok(TargetSpec::Pid(p)),
+        _ => bail!("invalid PID: {s}"),
+    }
+}
+
+/// A single path component: names are joined to directories, so `/` or `..` must not escape.
+fn plain_name(kind: &str, s: &str) -> Result<String> {
+    if s.is_empty() || s == "." || s == ".." || s.contains('/') || s.contains('\0') {
+        bail!("invalid {kind} name: '{s}'");
+    }
+    Ok(s.to_string())
+}
+
+impl TargetSpec {
+    pub fn parse(s: &str) -> Result<TargetSpec> {
+        if s.is_empty() {
+            bail!("empty target: give a PID, a namespace file, a container, pod:NS/NAME or netns:NAME");
+        }
+        if s.bytes().all(|b| b.is_ascii_digit()) {
+            return parse_pid(s);
+        }
+        if s.starts_with('/') || s.starts_with("./") || s.starts_with("../") {
+            return Ok(TargetSpec::Path(PathBuf::from(s)));
+        }
+        if let Some((kind, rest)) = s.split_once(':') {
+            return match kind {
+                "pid" => parse_pid(rest),
+                "netns" => Ok(TargetSpec::Netns(plain_name("ip-netns", rest)?)),
+                "container" => Ok(TargetSpec::Container(plain_name("container", rest)?)),
+                "pod" => {
+                    let (namespace, name) = match rest.split_once('/') {
+                        Some((ns, name)) => (Some(plain_name("namespace", ns)?), name),
+                        None => (None, rest),
+                    };
+                    let name = plain_name("pod", name)?;
+                    Ok(TargetSpec::Pod { namespace, name })
+                }
+                _ => bail!(
+                    "unknown target kind '{kind}:' in '{s}': use pid:, netns:, container: or pod:"
+                ),
+            };
+        }
+        if s.contains('/') {
+            bail!("'{s}': a namespace file path starts with / or ./ (a pod is pod:NAMESPACE/NAME)");
+        }
+        Ok(TargetSpec::Name(plain_name("target", s)?))
+    }
+}
+
+/// A target turned into a process or a file, with a name for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// Always `Pid` or `Path`.
+    pub spec: TargetSpec,
+    /// `pid 4242`, the path (also for ip-netns names), `docker web (3f2a9c1b4d5e)`,
+    /// `pod default/web`.
+    pub label: String,
+}
+
+/// Turns any target into a `Pid` or a `Path`, looking containers, pods and ip-netns names up
+/// in the host's own state (data roots from the environment: see [`Roots::from_env`]).
+pub fn locate(spec: &TargetSpec) -> Result<TargetSpec> {
+    locate_in(spec, &Roots::from_env()).map(|l| l.spec)
+}
+
+/// [`locate`] with explicit data roots.
+pub fn locate_in(spec: &TargetSpec, roots: &Roots) -> Result<Located> {
+    let plain = |spec: TargetSpec, label: String| Ok(Located { spec, label });
+    match spec {
+        TargetSpec::Pid(pid) => plain(spec.clone(), format!("pid {pid}")),
+        TargetSpec::Path(p) => plain(spec.clone(), p.display().to_string()),
+        TargetSpec::Netns(name) => match netns_file(roots, name) {
+            Some(path) => {
+                let label = path.display().to_string();
+                plain(TargetSpec::Path(path), label)
+            }
+            None => bail!("no ip-netns name '{name}' in {}", roots.netns.display()),
+        },
+        TargetSpec::Name(name) => {
+            // Labelled by path, as `-t /run/netns/NAME` would be: capture names interfaces
+            // `NAME:IFACE` from it.
+            if let Some(path) = netns_file(roots, name) {
+                let label = path.display().to_string();
+                return plain(TargetSpec::Path(path), label);
+            }
+            let host = Host::load(roots);
+            match find_container(&host, name)? {
+                Some(c) => container_target(&host, c),
+                None => bail!("no target '{name}': {}", searched(&host, name, true)),
+            }
+        }
+        TargetSpec::Container(x) => {
+            let host = Host::load(roots);
+            match find_container(&host, x)? {
+                Some(c) => container_target(&host, c),
+                None => bail!("no container '{x}': {}", searched(&host, x, false)),
+            }
+        }
+        TargetSpec::Pod { namespace, name } => {
+            let host = Host::load(roots);
+            pod_target(&host, namespace.as_deref(), name)
+        }
+    }
+}
+
+fn netns_file(roots: &Roots, name: &str) -> Option<PathBuf> {
+    let path = roots.netns.join(name);
+    path.exists().then_some(path)
+}
+
+/// What was looked at, for a lookup that found nothing.
+fn searched(host: &Host, what: &str, netns: bool) -> String {
+    let mut parts = Vec::new();
+    if netns {
+        parts.push(format!(
+            "no ip-netns name in {}",
+            host.roots.netns.display()
+        ));
+    }
+    parts.push(format!(
+        "no Docker name in {}, no Podman name in {}",
+        host.roots.docker.display(),
+        host.roots.podman.display()
+    ));
+    if is_id_prefix(what) {
+        parts.push(format!(
+            "no ID starting with it among {} containers ({} running)",
+            host.containers.len(),
+            host.running()
+        ));
+    } else {
+        parts.push("not an ID prefix (4 or more hex digits)".into());
+    }
+    parts.join(", ")
+}
+
+fn is_id_prefix(s: &str) -> bool {
+    s.len() >= 4 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn ambiguous(what: &str, candidates: &[&Container]) -> anyhow::Error {
+    let list: Vec<String> = candidates.iter().map(|c| c.label()).collect();
+    anyhow!(
+        "'{what}' is ambiguous: {} containers match: {}",
+        candidates.len(),
+        list.join(", ")
+    )
+}
+
+/// A container by exact name, else by ID prefix. `Ok(None)`: nothing matched.
+fn find_container<'h>(host: &'h Host, x: &str) -> Result<Option<&'h Container>> {
+    let named: Vec<&Container> = host
+        .containers
+        .iter()
+        .filter(|c| c.name.as_deref() == Some(x))
+        .collect();
+    match named.len() {
+        0 => {}
+        1 => return Ok(Some(named[0])),
+        _ => return Err(ambiguous(x, &named)),
+    }
+    if !is_id_prefix(x) {
+        return Ok(None);
+    }
+    let prefix = x.to_ascii_lowercase();
+    let by_id: Vec<&Container> = host
+        .containers
+        .iter()
+        .filter(|c| c.id.starts_with(&prefix))
+        .collect();
+    match by_id.len() {
+        0 => Ok(None),
+        1 => Ok(Some(by_id[0])),
+        _ => Err(ambiguous(x, &by_id)),
+    }
+}
+
+fn container_target(host: &Host, c: &Container) -> Result<Located> {
+    let label = c.label();
+    let Some(pid) = c.init else {
+        bail!("{label} is not running (no process of it on this host)");
+    };
+    let pod = c.pod_uid.as_deref().and_then(|u| host.pod(u));
+    let label = match pod {
+        Some(p) => format!("{label} in pod {}/{}", p.namespace, p.name),
+        None => label,
+    };
+    Ok(Located {
+        spec: TargetSpec::Pid(pid),
+        label,
+    })
+}
+
+fn pod_target(host: &Host, namespace: Option<&str>, name: &str) -> Result<Located> {
+    let shown = match namespace {
+        Some(ns) => format!("{ns}/{name}"),
+        None => name.to_string(),
+    };
+    let matches: Vec<&runtime::Pod> = host
+        .pods
+        .iter()
+        .filter(|p| p.name == name && namespace.is_none_or(|ns| p.namespace == ns))
+        .collect();
+    if matches.is_empty() {
+        bail!(
+            "no pod {shown} in {} ({} pods on this node)",
+            host.roots.pods.display(),
+            host.pods.len()
+        );
+    }
+    // Old pods of the same name (a recreated StatefulSet member) keep their log directory for a
+    // while: only a pod with processes can be the target.
+    let running: Vec<&runtime::Pod> = matches
+        .iter()
+        .copied()
+        .filter(|p| host.pod_procs(&p.uid).next().is_some())
+        .collect();
+    let pod = match running.as_slice() {
+        [p] => *p,
+        [] => {
+            let uids: Vec<&str> = matches.iter().map(|p| p.uid.as_str()).collect();
+            bail!(
+                "pod {shown} has no running process on this node (uid {}): no cgroup carries pod<uid>",
+                uids.join(", ")
+            )
+        }
+        many => {
+            let list: Vec<String> = many
+                .iter()
+                .map(|p| format!("{}/{} (uid {})", p.namespace, p.name, p.uid))
+                .collect();
+            bail!("pod {shown} is ambiguous: {}", list.join(", "))
+        }
+    };
+    // Every container of a pod shares the sandbox's network namespace; the earliest init is
+    // normally the sandbox (pause) itself.
+    let pid = host
+        .containers
+        .iter()
+        .filter(|c| c.pod_uid.as_deref() == Some(pod.uid.as_str()))
+        .filter_map(|c| c.init)
+        .min()
+        .or_else(|| host.pod_procs(&pod.uid).map(|p| p.pid).next());
+    let Some(pid) = pid else {
+        bail!("pod {shown} has no running process on this node");
+    };
+    Ok(Located {
+        spec: TargetSpec::Pid(pid),
+        label: format!("pod {}/{}", pod.namespace, pod.name),
+    })
+}
+
+/// A target resolved on the host: its network namespace is open and checked.
+#[derive(Debug)]
+pub struct Target {
+    /// The network namespace, opened from the host.
+    pub netns: File,
+    /// Inode of the network namespace (as in `net:[INODE]`).
+    pub inode: u64,
+    /// The process, when the target is one: watched so its exit ends the capture.
+    pub pid: Option<i32>,
+    /// Short name for messages: `pid 4242`, the namespace path, `docker web (3f2a9c1b4d5e)`,
+    /// `pod default/web`.
+    pub label: String,
+}
+
+impl Target {
+    /// A description for capture files: who the interface belongs to.
+    pub fn description(&self) -> String {
+        let who = match self.pid {
+            Some(pid) => {
+                let proc = match std::fs::read_to_string(format!("/proc/{pid}/comm")) {
+                    Ok(comm) => format!("pid {pid} ({})", comm.trim_end()),
+                    Err(_) => format!("pid {pid}"),
+                };
+                if self.label == format!("pid {pid}") {
+                    proc
+                } else {
+                    format!("{}, {proc}", self.label)
+                }
+            }
+            None => self.label.clone(),
+        };
+        format!("{who}, net:[{}]", self.inode)
+    }
+}
+
+// NS_GET_NSTYPE = _IO(0xb7, 0x3): the kind of namespace a file refers to (Linux 4.11).
+const NS_GET_NSTYPE: libc::c_ulong = 0xb703;
+
+/// The CLONE_NEW* kind of namespace behind `fd`, or None when it is not a namespace file.
+pub fn ns_type(fd: &impl AsRawFd) -> Option<i32> {
+    // SAFETY: the ioctl takes no argument and only inspects the descriptor.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_NSTYPE) };
+    (r >= 0).then_some(r)
+}
+
+fn open_netns(path: &Path, what: &str) -> Result<File> {
+    let f = File::open(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => anyhow!("{what}: no such file"),
+        io::ErrorKind::PermissionDenied => {
+            anyhow!("{what}: permission denied (nscap needs root or CAP_SYS_ADMIN)")
+        }
+        _ => anyhow!("{what}: {e}"),
+    })?;
+    match ns_type(&f) {
+        Some(t) if t == libc::CLONE_NEWNET => Ok(f),
+        Some(_) => bail!("{what} is a namespace file, but not a network namespace"),
+        None => bail!("{what} is not a namespace file"),
+    }
+}
+
+/// Locates `spec` (see [`locate`]) and opens its network namespace.
+pub fn resolve(spec: &TargetSpec) -> Result<Target> {
+    let located = locate_in(spec, &Roots::from_env())?;
+    open(located)
+}
+
+/// Opens the namespace of a located target.
+pub fn open(located: Located) -> Result<Target> {
+    let Located { spec, label } = located;
+    match spec {
+        TargetSpec::Pid(pid) => {
+            let proc = PathBuf::from(format!("/proc/{pid}"));
+            let plain = label == format!("pid {pid}");
+            if !proc.exists() {
+                if plain {
+                    bail!("no such process: pid {pid} (a container ID prefix of digits only is written container:{pid})");
+                }
+                bail!("{label}: its process (pid {pid}) is gone");
+            }
+            let what = if plain {
+                label.clone()
+            } else {
+                format!("{label}, pid {pid}")
+            };
+            let netns = open_netns(&proc.join("ns/net"), &what)?;
+            let inode = netns.metadata()?.ino();
+            Ok(Target {
+                netns,
+                inode,
+                pid: Some(pid),
+                label,
+            })
+        }
+        TargetSpec::Path(path) => {
+            let what = if label == path.display().to_string() {
+                label.clone()
+            } else {
+                format!("{label} ({})", path.display())
+            };
+            let netns = open_netns(&path, &what)?;
+            let inode = netns.metadata()?.ino();
+            Ok(Target {
+                netns,
+                inode,
+                pid: None,
+                label,
+            })
+        }
+        other => bail!("internal: locate left {other:?} unresolved"),
+    }
+}
+
+/// A pidfd for `pid`: readable once the process has exited.
+pub fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
+    // SAFETY: plain system call; on success the kernel hands us a new descriptor we own.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd is a fresh descriptor returned by the kernel.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_pids_and_paths() {
+        assert_eq!(TargetSpec::parse("4242").unwrap(), TargetSpec::Pid(4242));
+        assert_eq!(
+            TargetSpec::parse("/run/netns/blue").unwrap(),
+            TargetSpec::Path("/run/netns/blue".into())
+        );
+        assert!(TargetSpec::parse("0").is_err());
+        assert!(TargetSpec::parse("99999999999").is_err());
+        assert!(TargetSpec::parse("").is_err());
+    }
+
+    #[test]
+    fn parses_every_form() {
+        let p = |s: &str| TargetSpec::parse(s).unwrap();
+        assert_eq!(p("pid:42"), TargetSpec::Pid(42));
+        assert_eq!(p("./ns"), TargetSpec::Path("./ns".into()));
+        assert_eq!(p("netns:blue"), TargetSpec::Netns("blue".into()));
+        assert_eq!(p("container:web"), TargetSpec::Container("web".into()));
+        assert_eq!(p("container:3f2a"), TargetSpec::Container("3f2a".into()));
+        assert_eq!(
+            p("pod:default/web-7d9c"),
+            TargetSpec::Pod {
+                namespace: Some("default".into()),
+                name: "web-7d9c".into()
+            }
+        );
+        assert_eq!(
+            p("pod:web"),
+            TargetSpec::Pod {
+                namespace: None,
+                name: "web".into()
+            }
+        );
+        assert_eq!(p("web"), TargetSpec::Name("web".into()));
+        assert_eq!(p("3f2a9c1b"), TargetSpec::Name("3f2a9c1b".into()));
+    }
+
+    #[test]
+    fn refuses_malformed_forms() {
+        for bad in [
+            "pid:",
+            "pid:x",
+            "pid:0",
+            "pid:-1",
+            "netns:",
+            "netns:a/b",
+            "netns:..",
+            "container:",
+            "pod:",
+            "pod:/web",
+            "pod:default/",
+            "pod:a/b/c",
+            "docker:web",
+            "default/web",
+            "..",
+            ".",
+        ] {
+            let e = TargetSpec::parse(bad).unwrap_err().to_string();
+            assert!(!e.contains('\n'), "{bad}: {e}");
+        }
+        // Odd input is an error or a name, never a panic.
+        for odd in [
+            ":",
+            "::",
+            "a:b:c",
+            "pid:99999999999",
+            "é",
+            "ü:x",
+            "pod:é/ü",
+            "-",
+            " ",
+        ] {
+            let _ = TargetSpec::parse(odd);
+        }
+        let e = TargetSpec::parse("docker:web").unwrap_err().to_string();
+        assert!(e.contains("pid:, netns:, container: or pod:"), "{e}");
+    }
+
+    fn roots_in(dir: &Path) -> Roots {
+        Roots {
+            docker: dir.join("docker"),
+            podman: dir.join("storage"),
+            containerd: dir.join("containerd"),
+            pods: dir.join("pods"),
+            netns: dir.join("netns"),
+        }
+    }
+
+    #[test]
+    fn pid_and_path_pass_through_locate() {
+        let r = roots_in(Path::new("/nonexistent/nscap"));
+        let l = locate_in(&TargetSpec::Pid(7), &r).unwrap();
+        assert_eq!((l.spec, l.label.as_str()), (TargetSpec::Pid(7), "pid 7"));
+        let path = TargetSpec::Path("/x".into());
+        assert_eq!(locate_in(&path, &r).unwrap().spec, path);
+    }
+
+    #[test]
+    fn unknown_names_say_what_was_searched() {
+        let r = roots_in(Path::new("/nonexistent/nscap"));
+        let e = locate_in(&TargetSpec::Name("nope-nscap".into()), &r)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("/nonexistent/nscap/netns"), "{e}");
+        assert!(e.contains("/nonexistent/nscap/docker"), "{e}");
+        assert!(e.contains("not an ID prefix"), "{e}");
+        let e = locate_in(&TargetSpec::Name("beefcafe0123feed".into()), &r)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no ID starting with it"), "{e}");
+        let e = locate_in(&TargetSpec::Netns("nope".into()), &r)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no ip-netns name 'nope'"), "{e}");
+        let e = locate_in(
+            &TargetSpec::Pod {
+                namespace: Some("default".into()),
+                name: "web".into(),
+            },
+            &r,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("no pod default/web in /nonexistent/nscap/pods"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn own_namespace_resolves() {
+        let me = std::process::id() as i32;
+        // Opening /proc/self/ns/net needs no privilege.
+        let t = resolve(&TargetSpec::Path("/proc/self/ns/net".into())).unwrap();
+        assert!(t.inode > 0);
+        assert!(t.description().contains(&t.inode.to_string()));
+        let t = resolve(&TargetSpec::Pid(me)).unwrap();
+        assert_eq!(t.pid, Some(me));
+    }
+
+    #[test]
+    fn other_files_are_refused() {
+        let e = resolve(&TargetSpec::Path("/proc/self/ns/uts".into())).unwrap_err();
+        assert!(e.to_string().contains("not a network namespace"), "{e}");
+        let e = resolve(&TargetSpec::Path("/etc/hostname".into())).unwrap_err();
+        assert!(e.to_string().contains("not a namespace file"), "{e}");
+        let e = resolve(&TargetSpec::Path("/nonexistent/ns".into())).unwrap_err();
+        assert!(e.to_string().contains("no such file"), "{e}");
+    }
+}

@@ -1,0 +1,553 @@
+//! End-to-end capture tests on real namespaces, checked with tshark and capinfos.
+mod common;
+use common::*;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Starts nscap with `args`, waits until it listens, pings the target `pings` times, stops it
+/// with SIGINT and returns (exit code, stderr lines).
+fn capture_pings(w: &World, args: &[&str], pings: u32) -> (Option<i32>, Vec<String>) {
+    let mut n = Nscap::spawn(args);
+    n.wait_for("listening on");
+    w.ping(pings);
+    n.signal(libc::SIGINT);
+    n.finish(10)
+}
+
+fn icmp_types(file: &str) -> Vec<String> {
+    tshark_fields(file, &["icmp.type"])
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+#[test]
+fn pid_target_to_pcap_file() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("web.pcap");
+    let pid = w.target_pid.to_string();
+    let (code, err) = capture_pings(&w, &["-t", &pid, "-i", "eth0", "-w", &f], 3);
+    assert_eq!(code, Some(0), "{err:?}");
+    let info = capinfos(&f);
+    assert_eq!(info["File type"], "pcap", "{info:?}");
+    assert_eq!(info["File encapsulation"], "ether");
+    let types = icmp_types(&f);
+    assert_eq!(types.iter().filter(|t| *t == "8").count(), 3, "{types:?}");
+    assert_eq!(types.iter().filter(|t| *t == "0").count(), 3, "{types:?}");
+    // Statistics, tcpdump's words, and the capture counted every packet written.
+    let total: usize = info["Number of packets"].parse().unwrap();
+    assert!(
+        err.contains(&format!("{total} packets captured")),
+        "{err:?}"
+    );
+    assert!(err
+        .iter()
+        .any(|l| l.ends_with("packets received by filter")));
+    assert!(
+        err.contains(&"0 packets dropped by kernel".to_string()),
+        "{err:?}"
+    );
+    // Timestamps are now, not 1970 or the future.
+    let t = tshark_fields(&f, &["frame.time_epoch"]);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let first: f64 = t[0].parse().unwrap();
+    assert!(
+        (now - first).abs() < 60.0,
+        "first packet at {first}, now {now}"
+    );
+}
+
+#[test]
+fn default_interface_is_the_first_up_non_loopback() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("x.pcap");
+    let (code, err) = capture_pings(&w, &["-t", &w.target_pid.to_string(), "-w", &f], 2);
+    assert_eq!(code, Some(0), "{err:?}");
+    assert!(err[0].contains("listening on eth0 in pid"), "{err:?}");
+    assert_eq!(icmp_types(&f).len(), 4);
+}
+
+#[test]
+fn namespace_file_target_with_count_stops_by_itself() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("x.pcap");
+    let _ping = w.ping_forever();
+    let out = nscap(&["-t", &w.ns.path(), "-i", "eth0", "-c", "4", "-w", &f]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(capinfos(&f)["Number of packets"], "4");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\n4 packets captured\n"));
+}
+
+#[test]
+fn proc_ns_path_target() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("x.pcap");
+    let path = format!("/proc/{}/ns/net", w.target_pid);
+    let (code, err) = capture_pings(&w, &["-t", &path, "-i", "eth0", "-w", &f, "icmp"], 2);
+    assert_eq!(code, Some(0), "{err:?}");
+    // The filter kept ICMP only: no ARP or IPv6 chatter.
+    let protos = tshark_fields(&f, &["frame.protocols"]);
+    assert_eq!(protos.len(), 4, "{protos:?}");
+    assert!(protos.iter().all(|p| p.contains("icmp")), "{protos:?}");
+}
+
+#[test]
+fn stream_to_tshark_through_a_pipe() {
+    let w = World::new();
+    let mut n = Nscap::spawn_with(
+        &["-t", &w.target_pid.to_string(), "-i", "eth0", "-w", "-"],
+        Stdio::piped(),
+    );
+    let pipe = n.child.stdout.take().unwrap();
+    let tshark = Command::new("tshark")
+        .args(["-r", "-", "-T", "fields", "-e", "icmp.type"])
+        .stdin(pipe)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    n.wait_for("listening on");
+    w.ping(3);
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let out = tshark.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().filter(|l| *l == "8").count(), 3, "{text}");
+}
+
+#[test]
+fn packet_buffered_file_fills_while_running() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("live.pcap");
+    let mut n = Nscap::spawn(&["-t", &w.ns.path(), "-i", "eth0", "-U", "-w", &f, "icmp"]);
+    n.wait_for("listening on");
+    w.ping(2);
+    // Still running: the packets are in the file already.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while std::fs::metadata(&f).unwrap().len() < 24 + 4 * (16 + 98) {
+        assert!(
+            Instant::now() < deadline,
+            "packets not written through with -U"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(n.child.try_wait().unwrap().is_none());
+    n.signal(libc::SIGTERM);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+}
+
+#[test]
+fn several_interfaces_make_one_pcapng_with_named_interfaces() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("both.pcapng");
+    let pid = w.target_pid.to_string();
+    let mut n = Nscap::spawn(&["-t", &pid, "-i", "eth0", "-i", "lo", "-w", &f, "icmp"]);
+    n.wait_for("listening on eth0");
+    n.wait_for("listening on lo");
+    w.ping(2);
+    sh(&w.ns.exec("ping -q -c 2 -i 0.01 127.0.0.1 >/dev/null"));
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let info = capinfos(&f);
+    assert_eq!(info["File type"], "pcapng", "{info:?}");
+    assert_eq!(info["Number of interfaces in file"], "2", "{info:?}");
+    let rows = tshark_fields(&f, &["frame.interface_name", "icmp.type"]);
+    assert_eq!(
+        rows.iter().filter(|r| r.starts_with("eth0\t")).count(),
+        4,
+        "{rows:?}"
+    );
+    assert_eq!(
+        rows.iter().filter(|r| r.starts_with("lo\t")).count(),
+        4,
+        "{rows:?}"
+    );
+    // Each interface block names the target.
+    let descr = tshark_fields(&f, &["frame.interface_description"]);
+    assert!(
+        descr[0].contains(&format!("pid {pid} (sleep), net:[")),
+        "{descr:?}"
+    );
+    // Per-interface statistics.
+    assert!(
+        err.contains(&"eth0: 4 packets captured".to_string()),
+        "{err:?}"
+    );
+    assert!(
+        err.contains(&"lo: 4 packets captured".to_string()),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn format_option_forces_pcapng_for_one_interface() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("one.out");
+    let args = ["-t", &w.ns.path(), "-w", &f, "--format", "pcapng", "icmp"];
+    let (code, err) = capture_pings(&w, &args, 1);
+    assert_eq!(code, Some(0), "{err:?}");
+    assert_eq!(capinfos(&f)["File type"], "pcapng");
+    assert_eq!(icmp_types(&f), vec!["8", "0"]);
+}
+
+#[test]
+fn any_interface_uses_linux_cooked_headers() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("any.pcap");
+    let (code, err) = capture_pings(&w, &["-t", &w.ns.path(), "-i", "any", "-w", &f, "icmp"], 2);
+    assert_eq!(code, Some(0), "{err:?}");
+    let enc = &capinfos(&f)["File encapsulation"];
+    assert!(enc.starts_with("linux-sll"), "{enc}");
+    assert_eq!(icmp_types(&f).len(), 4);
+}
+
+#[test]
+fn direction_snaplen_and_promiscuous_options() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("in.pcap");
+    let mut n = Nscap::spawn(&[
+        "-t",
+        &w.ns.path(),
+        "-i",
+        "eth0",
+        "-Q",
+        "in",
+        "-s",
+        "60",
+        "-p",
+        "-B",
+        "1024",
+        "-w",
+        &f,
+        "icmp",
+    ]);
+    n.wait_for("listening on");
+    // -p: the interface's promiscuity count stays 0 while nscap holds it.
+    let link = sh(&format!("ip -d -n {} link show eth0", w.ns.name));
+    assert!(link.contains("promiscuity 0"), "{link}");
+    w.ping(2);
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    // -Q in: only the requests that arrived, not the replies sent.
+    assert_eq!(icmp_types(&f), vec!["8", "8"]);
+    // -s 60: frames cut at 60 bytes, original length kept.
+    let lens = tshark_fields(&f, &["frame.cap_len", "frame.len"]);
+    assert!(lens.iter().all(|l| l == "60\t98"), "{lens:?}");
+    assert!(
+        err.iter().any(|l| l.contains("snapshot length 60 bytes")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn promiscuous_by_default() {
+    let w = World::new();
+    let mut n = Nscap::spawn(&["-t", &w.ns.path(), "-i", "eth0", "-w", "/dev/null"]);
+    n.wait_for("listening on");
+    let link = sh(&format!("ip -d -n {} link show eth0", w.ns.name));
+    assert!(link.contains("promiscuity 1"), "{link}");
+    n.signal(libc::SIGINT);
+    assert_eq!(n.finish(10).0, Some(0));
+}
+
+#[test]
+fn list_interfaces_of_the_target_not_the_host() {
+    let w = World::new();
+    let out = nscap(&["-t", &w.target_pid.to_string(), "-D"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].starts_with("1.lo [Up, Running, Loopback] 127.0.0.1/8"),
+        "{text}"
+    );
+    assert!(lines[1].starts_with("2.eth0 [Up"), "{text}");
+    assert!(lines[1].contains(&format!(" {}/24", w.target_ip)), "{text}");
+}
+
+#[test]
+fn file_lands_on_the_host_when_the_target_has_its_own_mounts() {
+    // The target mounts a private tmpfs on /tmp: a path that nscap resolved in the target's
+    // mount namespace would vanish into it.
+    let w = World::with_target_cmd(
+        "unshare -m --propagation private sh -c \"mount -t tmpfs none /tmp && exec sleep 600\"",
+    );
+    let name = unique("hs");
+    let f = format!("/tmp/{name}.pcap");
+    let _cleanup = TempFile(f.clone());
+    let (code, err) = capture_pings(&w, &["-t", &w.target_pid.to_string(), "-w", &f, "icmp"], 1);
+    assert_eq!(code, Some(0), "{err:?}");
+    assert_eq!(icmp_types(&f).len(), 2);
+    let inside = Command::new("nsenter")
+        .args(["-t", &w.target_pid.to_string(), "-m", "ls", "/tmp"])
+        .output()
+        .unwrap();
+    assert!(inside.status.success());
+    assert!(!String::from_utf8_lossy(&inside.stdout).contains(&name));
+}
+
+struct TempFile(String);
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn closed_pipe_ends_promptly_and_quietly() {
+    let w = World::new();
+    let mut n = Nscap::spawn_with(
+        &["-t", &w.ns.path(), "-i", "eth0", "-w", "-"],
+        Stdio::piped(),
+    );
+    n.wait_for("listening on");
+    drop(n.child.stdout.take()); // the reader goes away; no packet is flowing
+    let start = Instant::now();
+    let (code, err) = n.finish(5);
+    assert!(
+        start.elapsed() < Duration::from_millis(1500),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(code, Some(0));
+    assert_eq!(err.len(), 1, "only the listening line: {err:?}");
+}
+
+#[test]
+fn closed_pipe_under_traffic_ends_quietly() {
+    let w = World::new();
+    let _ping = w.ping_forever();
+    let mut n = Nscap::spawn_with(
+        &["-t", &w.ns.path(), "-i", "eth0", "-w", "-"],
+        Stdio::piped(),
+    );
+    n.wait_for("listening on");
+    std::thread::sleep(Duration::from_millis(200));
+    drop(n.child.stdout.take());
+    let (code, err) = n.finish(5);
+    assert_eq!(code, Some(0));
+    assert_eq!(err.len(), 1, "{err:?}");
+}
+
+#[test]
+fn deleted_interface_ends_capture_with_a_valid_file() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("gone.pcap");
+    let mut n = Nscap::spawn(&["-t", &w.ns.path(), "-i", "eth0", "-w", &f, "icmp"]);
+    n.wait_for("listening on");
+    w.ping(2);
+    sh(&format!("ip -n {} link del {}", w.peer.name, w.peer_if));
+    let (code, err) = n.finish(5);
+    assert_eq!(code, Some(1), "{err:?}");
+    let last = err.last().unwrap();
+    assert!(last.starts_with("nscap: eth0 in "), "{err:?}");
+    assert!(err.contains(&"4 packets captured".to_string()), "{err:?}");
+    assert_eq!(icmp_types(&f).len(), 4);
+}
+
+#[test]
+fn target_exit_ends_capture_with_a_valid_file() {
+    let mut w = World::new();
+    let d = TempDir::new();
+    let f = d.file("dead.pcap");
+    let pid = w.target_pid.to_string();
+    let mut n = Nscap::spawn(&["-t", &pid, "-i", "eth0", "-w", &f, "icmp"]);
+    n.wait_for("listening on");
+    w.ping(1);
+    w.target.kill();
+    let (code, err) = n.finish(5);
+    assert_eq!(code, Some(1), "{err:?}");
+    assert_eq!(
+        err.last().unwrap(),
+        &format!("nscap: target pid {pid} exited; capture ended")
+    );
+    assert_eq!(icmp_types(&f).len(), 2, "{err:?}");
+}
+
+fn one_error_line(args: &[&str]) -> String {
+    let out = nscap(args);
+    assert_eq!(out.status.code(), Some(1), "{args:?}");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("nscap: "), "{err}");
+    err
+}
+
+#[test]
+fn errors_are_one_line_naming_the_culprit() {
+    let w = World::new();
+    let pid = w.target_pid.to_string();
+    let e = one_error_line(&["-t", "999999999", "-D"]);
+    assert!(e.contains("no such process: pid 999999999"), "{e}");
+    let e = one_error_line(&["-t", "/etc/hostname"]);
+    assert!(e.contains("/etc/hostname is not a namespace file"), "{e}");
+    let e = one_error_line(&["-t", "/proc/self/ns/uts"]);
+    assert!(e.contains("not a network namespace"), "{e}");
+    let e = one_error_line(&["-t", &pid, "-i", "eth9"]);
+    assert!(e.contains("no interface 'eth9' in pid"), "{e}");
+    assert!(e.contains("it has: lo, eth0"), "{e}");
+    let e = one_error_line(&["-t", &pid, "-i", "eth0", "tcp", "port"]);
+    assert!(
+        e.contains("invalid filter 'tcp port'") && e.contains("syntax error"),
+        "{e}"
+    );
+    let e = one_error_line(&["-t", &pid, "-w", "/nonexistent/dir/x.pcap"]);
+    assert!(
+        e.contains("cannot write /nonexistent/dir/x.pcap: No such file or directory"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_privilege_is_named() {
+    let w = World::new();
+    let run_as_nobody = |args: &[&str]| {
+        let out = Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--inh-caps=-all",
+            ])
+            .arg(nscap_bin())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let e = run_as_nobody(&["-t", &w.target_pid.to_string(), "-D"]);
+    assert!(e.contains("CAP_SYS_ADMIN"), "{e}");
+    let e = run_as_nobody(&["-t", "/proc/self/ns/net", "-i", "lo"]);
+    assert!(
+        e.contains("CAP_SYS_ADMIN") || e.contains("CAP_NET_RAW"),
+        "{e}"
+    );
+}
+
+#[test]
+fn usage_errors_are_one_line() {
+    let out = nscap(&["-t"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let out = nscap(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no target"));
+}
+
+#[test]
+fn namespace_thread_sees_the_targets_sysfs_and_the_host_keeps_its_own() {
+    let w = World::new();
+    let ns = std::fs::File::open(w.ns.path()).unwrap();
+    let read_sys = || -> anyhow::Result<(Vec<String>, String)> {
+        let mut names: Vec<String> = std::fs::read_dir("/sys/class/net")?
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        Ok((
+            names,
+            std::fs::read_to_string("/sys/class/net/eth0/ifindex")?,
+        ))
+    };
+    let (names, ifindex) = nscap::netns::run(ns, "test".into(), read_sys).unwrap();
+    // libpcap reads interface attributes and drop counters here: they must be the target's.
+    assert_eq!(names, vec!["eth0", "lo"]);
+    assert_eq!(ifindex.trim(), "2");
+    // This thread, and so the output side, still sees the host's sysfs and mounts.
+    let mut host: Vec<String> = std::fs::read_dir("/sys/class/net")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    host.sort();
+    let mut links: Vec<String> = sh("ip -o link show")
+        .lines()
+        .map(|l| {
+            l.split(':')
+                .nth(1)
+                .unwrap()
+                .trim()
+                .split('@')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    links.sort();
+    assert_eq!(host, links);
+}
+
+#[test]
+fn two_targets_at_once_into_one_pcapng() {
+    let a = World::new();
+    let b = World::new();
+    let d = TempDir::new();
+    let f = d.file("two.pcapng");
+    let pa = a.target_pid.to_string();
+    let mut n = Nscap::spawn(&[
+        "-t",
+        &pa,
+        "-t",
+        &b.ns.path(),
+        "-i",
+        "eth0",
+        "-w",
+        &f,
+        "icmp",
+    ]);
+    n.wait_for(&format!("listening on {pa}:eth0 in pid {pa}"));
+    n.wait_for(&format!(
+        "listening on {}:eth0 in {}",
+        b.ns.name,
+        b.ns.path()
+    ));
+    a.ping(1);
+    b.ping(2);
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let rows = tshark_fields(&f, &["frame.interface_name", "ip.dst"]);
+    let from = |name: &str| {
+        rows.iter()
+            .filter(|r| r.starts_with(&format!("{name}\t")))
+            .count()
+    };
+    assert_eq!(from(&format!("{pa}:eth0")), 2, "{rows:?}");
+    assert_eq!(from(&format!("{}:eth0", b.ns.name)), 4, "{rows:?}");
+    assert!(
+        rows.contains(&format!("{pa}:eth0\t{}", a.target_ip)),
+        "{rows:?}"
+    );
+    assert!(
+        err.contains(&format!("{pa}:eth0: 2 packets captured")),
+        "{err:?}"
+    );
+
+    let out = nscap(&["-t", &pa, "-t", &b.ns.path(), "-D"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with(&format!("pid {pa}:\n1.lo")), "{text}");
+    assert!(text.contains(&format!("{}:\n1.lo", b.ns.path())), "{text}");
+}
