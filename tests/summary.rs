@@ -115,6 +115,20 @@ fn ip_packets() -> Vec<Vec<u8>> {
             44,
             &ipv6_frag(UDP, 0, true, 1, &udp(1, 2, &[0; 16])),
         ),
+        ipv6(a6, b6, 44, &ipv6_frag(UDP, 3, false, 1, &[0; 16])),
+        // MLDv2 report behind a hop-by-hop router alert; UDP behind destination options.
+        ipv6(v6("fe80::1"), v6("ff02::16"), 0, &{
+            let mut h = vec![
+                58, 0, 5, 2, 0, 0, 1, 0, 143, 0, 0, 0, 0, 0, 0, 1, 4, 0, 0, 0,
+            ];
+            h.extend_from_slice(&v6("ff02::fb"));
+            h
+        }),
+        ipv6(a6, b6, 60, &{
+            let mut h = vec![UDP, 0, 1, 4, 0, 0, 0, 0];
+            h.extend_from_slice(&udp(1, 2, b"abc"));
+            h
+        }),
     ]
 }
 
@@ -187,6 +201,11 @@ fn compare(path: &Path, extra: &[&str], strip_direction: bool) {
     let theirs = lines("tcpdump", &targs);
     assert_eq!(ours.len(), theirs.len());
     for (o, t) in ours.iter().zip(&theirs) {
+        // tcpdump 4.99 ends the line with a bare `frag (0|24) ` when the IPv6 fragment header is
+        // cut; nscap marks the cut (`[|ip6]`) instead.
+        if t.ends_with(") ") && o.ends_with(" [|ip6]") {
+            continue;
+        }
         let o = if strip_direction {
             o.replacen(" In ", " ", 1).replacen(" Out ", " ", 1)
         } else {
@@ -235,7 +254,7 @@ fn ethernet_matches_tcpdump() {
     compare(&f, &["-q"], false);
     compare(&f, &["-tt"], false);
     // Snapshot lengths that cut inside every header: Ethernet, VLAN, ARP, IP, TCP, UDP, DNS, ICMP.
-    for snap in [10, 16, 20, 30, 44, 50, 64, 70] {
+    for snap in [10, 16, 20, 30, 38, 40, 44, 50, 58, 64, 70, 80] {
         let f = file(&format!("eth-snap{snap}.pcap"));
         write(&f, 1, &frames, snap);
         compare(&f, &[], false);

@@ -83,6 +83,11 @@ pub struct Ip<'a> {
     /// IP header bytes (with IPv6 extension headers).
     pub header: &'a [u8],
     pub frag: Option<Frag>,
+    /// IPv6 extension headers (empty for IPv4) and the next-header value that starts them.
+    pub ext: &'a [u8],
+    pub ext_first: u8,
+    /// The bytes after the IP header(s) that were parsed: transport, or an unparsed header.
+    pub rest: &'a [u8],
     pub transport: Transport<'a>,
 }
 
@@ -182,6 +187,9 @@ impl<'a> Frame<'a> {
                     payload_len: payload_len.saturating_sub(auth_len(v4)),
                     header: hs,
                     frag,
+                    ext: &[],
+                    ext_first: 0,
+                    rest: payload.payload,
                     transport: transport(payload, frag),
                 })
             }
@@ -206,6 +214,9 @@ impl<'a> Frame<'a> {
                     payload_len,
                     header: hs,
                     frag,
+                    ext: exts.slice(),
+                    ext_first: h.next_header().0,
+                    rest: payload.payload,
                     transport: transport(payload, frag),
                 })
             }
@@ -224,26 +235,42 @@ fn auth_len(v4: &etherparse::LaxIpv4Slice<'_>) -> u32 {
 /// The fragment header among IPv6 extension headers, walked by hand with bounds checks:
 /// etherparse 0.21's extension iterator reads past the slice when lax parsing stopped inside
 /// the extension chain (found by fuzzing; undefined behaviour, not just a panic).
-fn v6_fragment(mut next: u8, exts: &[u8]) -> Option<Frag> {
-    let mut at = 0;
-    while let Some(h) = exts.get(at..at + 8) {
-        let len = match next {
+fn v6_fragment(next: u8, exts: &[u8]) -> Option<Frag> {
+    ExtWalk { next, rest: exts }.find_map(|(kind, h)| {
+        (kind == 44).then(|| {
+            let w = u16::from_be_bytes([h[2], h[3]]);
+            Frag {
+                id: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
+                offset: w >> 3,
+                more: w & 1 != 0,
+            }
+        })
+    })
+}
+
+/// IPv6 extension headers as (next-header value, header bytes), bounds-checked.
+pub struct ExtWalk<'a> {
+    pub next: u8,
+    pub rest: &'a [u8],
+}
+
+impl<'a> Iterator for ExtWalk<'a> {
+    type Item = (u8, &'a [u8]);
+
+    fn next(&mut self) -> Option<(u8, &'a [u8])> {
+        let h = self.rest.get(..8)?;
+        let len = match self.next {
             0 | 43 | 60 => (usize::from(h[1]) + 1) * 8,
             51 => (usize::from(h[1]) + 2) * 4,
-            44 => {
-                let w = u16::from_be_bytes([h[2], h[3]]);
-                return Some(Frag {
-                    id: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
-                    offset: w >> 3,
-                    more: w & 1 != 0,
-                });
-            }
+            44 => 8,
             _ => return None,
         };
-        next = h[0];
-        at += len;
+        let hdr = self.rest.get(..len)?;
+        let kind = self.next;
+        self.next = h[0];
+        self.rest = &self.rest[len..];
+        Some((kind, hdr))
     }
-    None
 }
 
 /// Transport headers are parsed here rather than by etherparse so that first fragments
@@ -421,13 +448,11 @@ pub fn layer_name(l: Layer) -> &'static str {
         Layer::VlanHeader => "vlan",
         Layer::MacsecHeader | Layer::MacsecPacket => "macsec",
         Layer::IpHeader | Layer::Ipv4Header | Layer::Ipv4Packet | Layer::IpAuthHeader => "ip",
-        Layer::Ipv6Header
-        | Layer::Ipv6Packet
-        | Layer::Ipv6ExtHeader
-        | Layer::Ipv6HopByHopHeader
-        | Layer::Ipv6DestOptionsHeader
-        | Layer::Ipv6RouteHeader
-        | Layer::Ipv6FragHeader => "ip6",
+        Layer::Ipv6Header | Layer::Ipv6Packet | Layer::Ipv6ExtHeader => "ip6",
+        Layer::Ipv6HopByHopHeader => "hbhopt",
+        Layer::Ipv6DestOptionsHeader => "dstopt",
+        Layer::Ipv6RouteHeader => "srcrt",
+        Layer::Ipv6FragHeader => "frag",
         Layer::UdpHeader | Layer::UdpPayload => "udp",
         Layer::TcpHeader => "tcp",
         Layer::Icmpv4 | Layer::Icmpv4Timestamp | Layer::Icmpv4TimestampReply => "icmp",

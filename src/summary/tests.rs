@@ -456,7 +456,7 @@ fn fragments() {
     let f6 = ipv6_frag(UDP, 3, false, 7, &[0; 16]);
     assert_eq!(
         line(1, &eth(0x86dd, &ipv6(v6("::1"), v6("::2"), 44, &f6))),
-        "IP6 ::1 > ::2: frag (24|16) UDP (17)"
+        "IP6 ::1 > ::2: frag (24|16)"
     );
 }
 

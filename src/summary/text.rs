@@ -415,8 +415,8 @@ fn ip_line(out: &mut Vec<u8>, f: &Frame<'_>, ip: &Ip<'_>, opts: &PrintOptions, p
             s(out, ") ");
         }
     }
-    // tcpdump puts an IPv6 fragment's ports after its `frag (...)` note.
-    let v6_frag = ip.v6 && ip.frag.is_some();
+    // tcpdump names IPv6 extension headers after the addresses, then the ports.
+    let v6_frag = ip.v6 && !ip.ext.is_empty();
     let ports = if v6_frag { None } else { ip.ports() };
     addr(out, ip, true);
     if let Some((sp, _)) = ports {
@@ -430,26 +430,65 @@ fn ip_line(out: &mut Vec<u8>, f: &Frame<'_>, ip: &Ip<'_>, opts: &PrintOptions, p
         n(out, dp);
     }
     s(out, ": ");
-    if let Some(fr) = ip.frag {
-        if ip.v6 {
-            s(out, "frag (");
-            n(out, u32::from(fr.offset) * 8);
-            out.push(b'|');
-            n(out, ip.payload_len);
-            s(out, ") ");
-            if let Some((sp, dp)) = ip.ports() {
-                n(out, sp);
-                s(out, " > ");
-                n(out, dp);
-                s(out, ": ");
+    if v6_frag || (ip.v6 && ip.ext_first == 44) {
+        let mut walk = decode::ExtWalk {
+            next: ip.ext_first,
+            rest: ip.ext,
+        };
+        for (kind, h) in walk.by_ref() {
+            match kind {
+                0 => s(out, "HBH "),
+                60 => s(out, "DSTOPT "),
+                43 => {
+                    s(out, "srcrt (len=");
+                    n(out, h[1]);
+                    s(out, ", type=");
+                    n(out, h[2]);
+                    s(out, ", segleft=");
+                    n(out, h[3]);
+                    s(out, ") ");
+                }
+                44 => {
+                    let w = u16::from_be_bytes([h[2], h[3]]);
+                    s(out, "frag (");
+                    n(out, u32::from(w >> 3) * 8);
+                    out.push(b'|');
+                    n(out, ip.payload_len);
+                    s(out, ") ");
+                }
+                _ => s(out, "AH "),
             }
         }
+        // A fragment header cut short still shows its offset, as in tcpdump.
+        if walk.next == 44 && walk.rest.is_empty() {
+            if let Some(h) = ip.rest.get(..4) {
+                let off = u16::from_be_bytes([h[2], h[3]]) >> 3;
+                s(out, "frag (");
+                n(out, u32::from(off) * 8);
+                out.push(b'|');
+                n(out, ip.payload_len.saturating_sub(8));
+                out.push(b')');
+                if off == 0 {
+                    s(out, " [|ip6]");
+                }
+                return;
+            }
+        }
+        if let Some((sp, dp)) = ip.ports() {
+            n(out, sp);
+            s(out, " > ");
+            n(out, dp);
+            s(out, ": ");
+        }
+    }
+    if let Some(fr) = ip.frag {
         if fr.offset != 0 {
-            if !ip.v6 {
+            // IPv6: the `frag (offset|length)` note already said it all.
+            if ip.v6 {
+                out.pop();
+            } else {
                 s(out, "ip-proto-");
                 n(out, ip.proto);
-            } else {
-                proto_named(out, ip.proto);
             }
             return;
         }
@@ -460,9 +499,37 @@ fn ip_line(out: &mut Vec<u8>, f: &Frame<'_>, ip: &Ip<'_>, opts: &PrintOptions, p
         Transport::Icmp(i) => icmp(out, i, ip.payload_len),
         Transport::Icmp6(i) => icmp6(out, i, ip.payload_len),
         Transport::Igmp(g) => igmp(out, g.slice()),
+        Transport::Cut(b) if ip.proto == 58 && !b.is_empty() => {
+            // tcpdump names the ICMPv6 type when it has the first byte.
+            s(out, "ICMP6, ");
+            match icmp6_type_name(b[0]) {
+                Some(name) => s(out, name),
+                None => {
+                    s(out, "unknown icmp6 type (");
+                    n(out, b[0]);
+                    out.push(b')');
+                }
+            }
+            if b[0] == 1 && b.len() >= 2 {
+                s(out, ", ");
+                s(out, unreach6_name(b[1]));
+            }
+            // A router solicitation has nothing to show past its checksum.
+            if b[0] == 133 && b.len() >= 4 {
+                s(out, ", length ");
+                n(out, ip.payload_len);
+            } else {
+                s(out, " [|icmp6]");
+            }
+        }
         Transport::Cut(_) => {
-            // tcpdump: `a.p > b.q:  [|tcp]` when it read the ports, `a > b: [|tcp]` when not.
-            if ports.is_none() && !v6_frag && out.last() == Some(&b' ') {
+            // tcpdump: `a.p > b.q:  [|tcp]` when it read the ports, `a > b: [|tcp]` when not;
+            // `a > b:  [|icmp]`.
+            if matches!(ip.proto, 6 | 17)
+                && ports.is_none()
+                && !v6_frag
+                && out.last() == Some(&b' ')
+            {
                 out.pop();
             }
             s(out, " [|");
@@ -812,6 +879,19 @@ pub fn icmp6_type_name(t: u8) -> Option<&'static str> {
     })
 }
 
+fn unreach6_name(code: u8) -> &'static str {
+    match code {
+        0 => "unreachable route",
+        1 => "unreachable prohibited",
+        2 => "beyond scope",
+        3 => "unreachable address",
+        4 => "unreachable port",
+        5 => "source address failed policy",
+        6 => "reject route",
+        _ => "unknown code",
+    }
+}
+
 fn v6_at(p: &[u8], at: usize) -> Option<[u8; 16]> {
     let b = p.get(at..at + 16)?;
     let mut a = [0u8; 16];
@@ -834,19 +914,7 @@ fn icmp6(out: &mut Vec<u8>, i: &etherparse::Icmpv6Slice<'_>, len: u32) {
     match t {
         1 => {
             s(out, ", ");
-            s(
-                out,
-                match code {
-                    0 => "unreachable route",
-                    1 => "unreachable prohibited",
-                    2 => "beyond scope",
-                    3 => "unreachable address",
-                    4 => "unreachable port",
-                    5 => "source address failed policy",
-                    6 => "reject route",
-                    _ => "unknown code",
-                },
-            );
+            s(out, unreach6_name(code));
             // The quoted packet: IPv6 header, then (without extension headers) UDP/TCP.
             let Some(dst) = v6_at(payload, 24) else {
                 s(out, " [|icmp6]");
