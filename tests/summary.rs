@@ -116,6 +116,18 @@ fn ip_packets() -> Vec<Vec<u8>> {
             &ipv6_frag(UDP, 0, true, 1, &udp(1, 2, &[0; 16])),
         ),
         ipv6(a6, b6, 44, &ipv6_frag(UDP, 3, false, 1, &[0; 16])),
+        // A port unreachable quoting an ICMP echo, as a firewall sends for a blocked ping.
+        ipv4(
+            B4,
+            A4,
+            ICMP,
+            &icmp(
+                3,
+                3,
+                [0; 4],
+                &ipv4(A4, B4, ICMP, &icmp(8, 0, echo_rest(1, 2), &[])),
+            ),
+        ),
         // MLDv2 report behind a hop-by-hop router alert; UDP behind destination options.
         ipv6(v6("fe80::1"), v6("ff02::16"), 0, &{
             let mut h = vec![

@@ -755,7 +755,7 @@ fn icmp(out: &mut Vec<u8>, i: &etherparse::Icmpv4Slice<'_>, len: u32) {
     }
     if t == 3 {
         match quoted_v4(i.payload()) {
-            Some((_, 6 | 17, None)) if code == 3 => {
+            Some((_, _, None)) if code == 3 => {
                 s(out, " [|icmp]");
                 return;
             }
@@ -805,7 +805,14 @@ fn icmp(out: &mut Vec<u8>, i: &etherparse::Icmpv4Slice<'_>, len: u32) {
                             s(out, " udp port ");
                             n(out, p);
                         }
-                        _ => {
+                        // tcpdump reads the 'port' at the same place whatever the protocol.
+                        (_, Some(p)) => {
+                            s(out, " protocol ");
+                            n(out, proto);
+                            s(out, " port ");
+                            n(out, p);
+                        }
+                        (_, None) => {
                             s(out, " protocol ");
                             n(out, proto);
                             s(out, " port");
