@@ -51,13 +51,26 @@ impl Stats {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FlowTable {
     pub flows: HashMap<Key, Stats>,
+    /// Conversations kept at most; [`MAX_FLOWS`] unless a test wants fewer.
+    pub limit: usize,
     /// Frames that are not IP: (packets, bytes).
     pub non_ip: (u64, u64),
     /// IP packets of conversations past the limit: (packets, bytes).
     pub overflow: (u64, u64),
+}
+
+impl Default for FlowTable {
+    fn default() -> Self {
+        FlowTable {
+            flows: HashMap::new(),
+            limit: MAX_FLOWS,
+            non_ip: (0, 0),
+            overflow: (0, 0),
+        }
+    }
 }
 
 impl FlowTable {
@@ -86,7 +99,7 @@ impl FlowTable {
             hi,
         };
         let ts = (pkt.ts_sec, pkt.ts_nsec);
-        let full = self.flows.len() >= MAX_FLOWS;
+        let full = self.flows.len() >= self.limit;
         let st = match self.flows.get_mut(&key) {
             Some(st) => st,
             None if full => {
@@ -387,5 +400,31 @@ mod tests {
             lines[4],
             format!("not IP: 1 packets, {} bytes", arp_f.len())
         );
+    }
+
+    #[test]
+    fn conversations_past_the_limit_are_summed() {
+        let mut t = FlowTable {
+            limit: 2,
+            ..FlowTable::default()
+        };
+        let frames: Vec<Vec<u8>> = (0..5u16)
+            .map(|p| {
+                ether(
+                    MAC_B,
+                    MAC_A,
+                    0x0800,
+                    &ipv4([1, 1, 1, 1], [2, 2, 2, 2], UDP, &udp(p, 53, &[])),
+                )
+            })
+            .collect();
+        for f in &frames {
+            t.add(&p(f, 1), &iface());
+        }
+        // Known conversations still count after the limit is reached.
+        t.add(&p(&frames[0], 2), &iface());
+        assert_eq!(t.flows.len(), 2);
+        assert_eq!(t.overflow, (3, 3 * frames[0].len() as u64));
+        assert_eq!(t.sorted()[0].1.packets[0], 2);
     }
 }
