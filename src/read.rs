@@ -71,6 +71,7 @@ pub fn run(cfg: &Config) -> Result<u8> {
     let sinks = printers(cfg, Box::new(io::stdout()), Box::new(io::stdout()));
     match print_file(cfg, input, sinks) {
         Err(e) if e.downcast_ref::<io::Error>().is_some_and(is_broken_pipe) => Ok(0),
+        Err(e) if path == Path::new("-") => Err(e.context("standard input")),
         Err(e) => Err(e.context(path.display().to_string())),
         Ok(()) => Ok(0),
     }

@@ -211,6 +211,10 @@ fn big_endian_nanosecond_pcap_and_stdin() {
         "1700000000.123456789 IP 10.1.0.1.43210 > 10.1.0.2.8080: Flags [S], seq 1, win 64240, length 0"
     );
     assert_eq!(out.lines().count(), frames().len());
+    let bytes = std::fs::read(&p).unwrap();
+    let o = nscap(&["-r", "-"], Some(&bytes[..bytes.len() - 3]));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).starts_with("nscap: standard input: truncated packet data"));
 }
 
 #[test]
