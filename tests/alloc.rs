@@ -1,0 +1,159 @@
+//! The per-packet path allocates nothing: a counting allocator watches the summary and JSON
+//! formatters and the file reader over thousands of packets.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use nscap::cli::PrintOptions;
+use nscap::packet::{Interface, Packet};
+use nscap::read::FileReader;
+use nscap::sink::pcap::PcapWriter;
+use nscap::sink::Sink;
+use nscap::summary::frames::*;
+use nscap::summary::Summarizer;
+
+struct Counting;
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(p, l, n) }
+    }
+}
+
+#[global_allocator]
+static A: Counting = Counting;
+
+fn frames() -> Vec<Vec<u8>> {
+    let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+    vec![
+        ether(
+            MAC_B,
+            MAC_A,
+            0x0800,
+            &ipv4(
+                a,
+                b,
+                TCP,
+                &tcp(1, 2, 3, 4, PSH | ACK, 5, &[2, 4, 5, 0xb4], b"data"),
+            ),
+        ),
+        ether(
+            MAC_B,
+            MAC_A,
+            0x0800,
+            &ipv4(a, b, UDP, &udp(5353, 53, &dns_query(7, "example.com", 1))),
+        ),
+        ether(
+            MAC_A,
+            MAC_B,
+            0x0800,
+            &ipv4(
+                b,
+                a,
+                UDP,
+                &udp(
+                    53,
+                    5353,
+                    &dns_response(7, "example.com", &[[1, 2, 3, 4]], 0),
+                ),
+            ),
+        ),
+        ether(
+            MAC_B,
+            MAC_A,
+            0x86dd,
+            &ipv6(
+                v6("fe80::1"),
+                v6("ff02::1"),
+                ICMP6,
+                &icmp(128, 0, echo_rest(1, 1), &[0; 8]),
+            ),
+        ),
+        ether(BROADCAST, MAC_A, 0x0806, &arp(1, MAC_A, a, [0; 6], b)),
+        ether(
+            MAC_B,
+            MAC_A,
+            0x8100,
+            &vlan_tag(
+                5,
+                0,
+                0x0800,
+                &ipv4(a, b, ICMP, &icmp(8, 0, echo_rest(1, 1), &[])),
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn formatting_and_reading_allocate_nothing_per_packet() {
+    let fr = frames();
+    let iface = Interface {
+        name: "eth0".into(),
+        linktype: 1,
+        snaplen: 65535,
+        description: String::new(),
+        mac: Some(MAC_A),
+    };
+    let opts = PrintOptions {
+        verbose: 1,
+        link_header: true,
+        ..PrintOptions::default()
+    };
+    let mut s = Summarizer::new(opts);
+    let mut out = Vec::with_capacity(1 << 20);
+    let before = ALLOCS.load(Ordering::Relaxed);
+    for i in 0..5000usize {
+        let d = &fr[i % fr.len()];
+        let p = Packet {
+            iface: 0,
+            ts_sec: 1_700_000_000 + (i / 100) as i64,
+            ts_nsec: 0,
+            len: d.len() as u32,
+            data: d,
+        };
+        if out.len() > (1 << 20) - 4096 {
+            out.clear();
+        }
+        s.line(&mut out, &p, &iface);
+        s.json(&mut out, &p, &iface);
+    }
+    let formatting = ALLOCS.load(Ordering::Relaxed) - before;
+    assert_eq!(formatting, 0, "allocations while formatting 10000 lines");
+
+    let mut file = Vec::new();
+    let mut w = PcapWriter::new(&mut file, false, false);
+    w.start(std::slice::from_ref(&iface)).unwrap();
+    for i in 0..5000usize {
+        let d = &fr[i % fr.len()];
+        w.packet(&Packet {
+            iface: 0,
+            ts_sec: 1,
+            ts_nsec: 0,
+            len: d.len() as u32,
+            data: d,
+        })
+        .unwrap();
+    }
+    w.finish().unwrap();
+    let mut r = FileReader::new(&file[..]).unwrap();
+    let before = ALLOCS.load(Ordering::Relaxed);
+    let mut n = 0;
+    while r.advance().unwrap() {
+        n += r.packet().data.len();
+    }
+    assert!(n > 0);
+    assert_eq!(
+        ALLOCS.load(Ordering::Relaxed) - before,
+        0,
+        "allocations while reading"
+    );
+}
