@@ -2,7 +2,7 @@
 //! formatters and the file reader over thousands of packets.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
 use nscap::cli::PrintOptions;
 use nscap::packet::{Interface, Packet};
@@ -13,18 +13,30 @@ use nscap::summary::frames::*;
 use nscap::summary::Summarizer;
 
 struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    // Per thread: the test harness allocates on its own threads while a test runs.
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn allocs() -> usize {
+    ALLOCS.with(Cell::get)
+}
+
+fn count() {
+    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.alloc(l) }
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
         unsafe { System.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.realloc(p, l, n) }
     }
 }
@@ -110,7 +122,7 @@ fn formatting_and_reading_allocate_nothing_per_packet() {
     };
     let mut s = Summarizer::new(opts);
     let mut out = Vec::with_capacity(1 << 20);
-    let before = ALLOCS.load(Ordering::Relaxed);
+    let before = allocs();
     for i in 0..5000usize {
         let d = &fr[i % fr.len()];
         let p = Packet {
@@ -126,7 +138,7 @@ fn formatting_and_reading_allocate_nothing_per_packet() {
         s.line(&mut out, &p, &iface);
         s.json(&mut out, &p, &iface);
     }
-    let formatting = ALLOCS.load(Ordering::Relaxed) - before;
+    let formatting = allocs() - before;
     assert_eq!(formatting, 0, "allocations while formatting 10000 lines");
 
     let mut file = Vec::new();
@@ -145,15 +157,11 @@ fn formatting_and_reading_allocate_nothing_per_packet() {
     }
     w.finish().unwrap();
     let mut r = FileReader::new(&file[..]).unwrap();
-    let before = ALLOCS.load(Ordering::Relaxed);
+    let before = allocs();
     let mut n = 0;
     while r.advance().unwrap() {
         n += r.packet().data.len();
     }
     assert!(n > 0);
-    assert_eq!(
-        ALLOCS.load(Ordering::Relaxed) - before,
-        0,
-        "allocations while reading"
-    );
+    assert_eq!(allocs() - before, 0, "allocations while reading");
 }
