@@ -551,3 +551,130 @@ fn two_targets_at_once_into_one_pcapng() {
     assert!(text.starts_with(&format!("pid {pa}:\n1.lo")), "{text}");
     assert!(text.contains(&format!("{}:\n1.lo", b.ns.path())), "{text}");
 }
+
+/// Runs nscap with stdout captured around `pings` pings; returns (exit code, stdout, stderr).
+fn capture_stdout(w: &World, args: &[&str], pings: u32) -> (Option<i32>, String, Vec<String>) {
+    use std::io::Read;
+    let mut n = Nscap::spawn_with(args, Stdio::piped());
+    let mut out = n.child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        out.read_to_string(&mut s).unwrap();
+        s
+    });
+    n.wait_for("listening on");
+    w.ping(pings);
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    (code, reader.join().unwrap(), err)
+}
+
+#[test]
+fn summaries_on_stdout_with_direction() {
+    let w = World::new();
+    let pid = w.target_pid.to_string();
+    let (code, out, err) = capture_stdout(&w, &["-t", &pid, "-i", "eth0", "icmp"], 2);
+    assert_eq!(code, Some(0), "{err:?}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    let (p, t) = (&w.peer_ip, &w.target_ip);
+    for (i, l) in lines.iter().enumerate() {
+        // HH:MM:SS.uuuuuu, then direction (from the interface's own MAC), then the packet.
+        let (time, rest) = l.split_once(' ').unwrap();
+        assert_eq!(time.len(), 15, "{l}");
+        assert_eq!(&time[2..3], ":");
+        let want = if i % 2 == 0 {
+            format!("In IP {p} > {t}: ICMP echo request, id ")
+        } else {
+            format!("Out IP {t} > {p}: ICMP echo reply, id ")
+        };
+        assert!(rest.starts_with(&want), "{l}");
+        assert!(rest.ends_with(", length 64"), "{l}");
+    }
+    assert!(err.contains(&"4 packets captured".to_string()), "{err:?}");
+}
+
+#[test]
+fn summaries_name_interfaces_when_there_are_several() {
+    let w = World::new();
+    let args = ["-t", &w.ns.path(), "-i", "eth0", "-i", "lo", "icmp", "-tt"];
+    let (code, out, err) = capture_stdout(&w, &args, 1);
+    assert_eq!(code, Some(0), "{err:?}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    let (epoch, rest) = lines[0].split_once(' ').unwrap();
+    let secs: f64 = epoch.parse().unwrap();
+    assert!(secs > 1.7e9, "{epoch}");
+    assert!(rest.starts_with("eth0 In IP "), "{}", lines[0]);
+}
+
+#[test]
+fn print_while_writing_and_flows_at_the_end() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("p.pcap");
+    let args = [
+        "-t",
+        &w.ns.path(),
+        "-i",
+        "eth0",
+        "-w",
+        &f,
+        "--print",
+        "--flows",
+        "icmp",
+    ];
+    let (code, out, err) = capture_stdout(&w, &args, 3);
+    assert_eq!(code, Some(0), "{err:?}");
+    assert_eq!(icmp_types(&f).len(), 6);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines.iter().filter(|l| l.contains(": ICMP echo")).count(),
+        6,
+        "{out}"
+    );
+    // The table comes after every packet line: one ICMP conversation, 3 packets each way.
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("Conversations: 1"))
+        .expect("table");
+    assert_eq!(at, 6, "{out}");
+    let row: Vec<&str> = lines[at + 2].split_whitespace().collect();
+    assert_eq!(
+        &row[..5],
+        ["ICMP", w.peer_ip.as_str(), w.target_ip.as_str(), "3", "294"]
+    );
+}
+
+#[test]
+fn json_lines_live() {
+    let w = World::new();
+    let args = ["-t", &w.ns.path(), "-i", "eth0", "--json", "icmp"];
+    let (code, out, err) = capture_stdout(&w, &args, 1);
+    assert_eq!(code, Some(0), "{err:?}");
+    let objs: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect(l))
+        .collect();
+    assert_eq!(objs.len(), 2, "{out}");
+    assert_eq!(objs[0]["ip"]["src"], w.peer_ip.as_str());
+    assert_eq!(objs[0]["icmp"]["type"], 8);
+    assert_eq!(objs[1]["icmp"]["type"], 0);
+    assert_eq!(objs[0]["len"], 98);
+    assert_eq!(objs[0]["interface"], "eth0");
+    assert_eq!(objs[0]["direction"], "in");
+    assert_eq!(objs[1]["direction"], "out");
+}
+
+#[test]
+fn summaries_into_a_closed_pipe_end_quietly() {
+    let w = World::new();
+    let _ping = w.ping_forever();
+    let mut n = Nscap::spawn_with(&["-t", &w.ns.path(), "-i", "eth0"], Stdio::piped());
+    n.wait_for("listening on");
+    std::thread::sleep(Duration::from_millis(300));
+    drop(n.child.stdout.take());
+    let (code, err) = n.finish(5);
+    assert_eq!(code, Some(0));
+    assert_eq!(err.len(), 1, "{err:?}");
+}
