@@ -23,6 +23,8 @@ use crate::target::Target;
 /// Batches are sent when they reach either bound, or when the ring has nothing more.
 const BATCH_PACKETS: usize = 1024;
 const BATCH_BYTES: usize = 1 << 20;
+/// Packets taken from libpcap per call: bounds a batch even when frames are 64 KiB each.
+const DISPATCH_PACKETS: usize = 256;
 
 /// The ring-block timeout given to libpcap, in milliseconds. A block is handed to user space
 /// when it is full or this old.
@@ -329,14 +331,18 @@ impl Source {
     async fn read_ready(&mut self, until: Option<(i64, u32)>) -> Round {
         let mut batch = Batch::new(self.idx);
         let round = loop {
-            match self.cap.next_packet() {
-                Ok(p) => {
-                    let h = p.header;
-                    let ts = (h.ts.tv_sec, h.ts.tv_usec as u32);
-                    if until.is_some_and(|u| ts > u) {
-                        continue;
-                    }
+            // pcap_dispatch hands over what a ring block holds in one call, where
+            // pcap_next_ex would pay its set-up per packet; the count bounds a batch's size.
+            let res = self.cap.dispatch(Some(DISPATCH_PACKETS), |p| {
+                let h = p.header;
+                let ts = (h.ts.tv_sec, h.ts.tv_usec as u32);
+                if until.is_none_or(|u| ts <= u) {
                     batch.push(ts.0, ts.1, h.len, p.data);
+                }
+            });
+            match res {
+                Ok(0) => break Round::Drained,
+                Ok(_) => {
                     if batch.len() >= BATCH_PACKETS || batch.bytes() >= BATCH_BYTES {
                         let full = std::mem::replace(&mut batch, Batch::new(self.idx));
                         if self.events.send(Event::Packets(full)).await.is_err() {
@@ -344,7 +350,6 @@ impl Source {
                         }
                     }
                 }
-                Err(pcap::Error::TimeoutExpired) => break Round::Drained,
                 Err(e) => break Round::Failed(pcap_message(&e)),
             }
         };
