@@ -38,7 +38,7 @@ sleep 0.2
 ip netns exec "$peer" bash -c '
     while :; do
         ping -q -c 1 -W 1 10.213.0.2 >/dev/null 2>&1
-        echo hello 2>/dev/null >/dev/udp/10.213.0.2/5353 || true
+        echo hello 2>/dev/null >/dev/udp/10.213.0.2/9999 || true
         sleep 0.2
     done' &
 traffic_pid=$!
