@@ -6,7 +6,14 @@ cd "$(dirname "$0")/.."
 sh scripts/setup.sh
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
-cargo test --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --locked --all-targets 2>&1 | tee "$log" || true
+grep -q '^test result: ok' "$log" && ! grep -q '^test result: FAILED\|^error' "$log" || status=1
 if [ -x fuzz/run.sh ]; then
-    fuzz/run.sh "${NSCAP_FUZZ_SECONDS:-30}"
+    fuzz/run.sh "${NSCAP_FUZZ_SECONDS:-30}" || status=1
 fi
+# One closing line for the whole run.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+exit $status
