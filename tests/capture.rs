@@ -678,3 +678,32 @@ fn summaries_into_a_closed_pipe_end_quietly() {
     assert_eq!(code, Some(0));
     assert_eq!(err.len(), 1, "{err:?}");
 }
+
+#[test]
+fn stream_into_nscap_reading_stdin() {
+    let w = World::new();
+    let mut n = Nscap::spawn_with(
+        &["-t", &w.ns.path(), "-i", "eth0", "-w", "-", "icmp"],
+        Stdio::piped(),
+    );
+    let reader = Command::new(nscap_bin())
+        .args(["-r", "-", "-tt"])
+        .stdin(n.child.stdout.take().unwrap())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    n.wait_for("listening on");
+    w.ping(2);
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let out = reader.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[0].contains(&format!(
+        "IP {} > {}: ICMP echo request",
+        w.peer_ip, w.target_ip
+    )));
+}
