@@ -16,7 +16,7 @@ use crate::capture::{listening_line, Event, HandleOptions, NsCapture, Stats};
 use crate::cli::{Config, Format};
 use crate::iface;
 use crate::netns;
-use crate::packet::Interface;
+use crate::packet::{Counters, Interface};
 use crate::sink::pcap::PcapWriter;
 use crate::sink::pcapng::PcapngWriter;
 use crate::sink::print::printers;
@@ -302,9 +302,19 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<u8> {
     if matches!(end, End::ClosedPipe) {
         return Ok(0);
     }
+    let counters: Vec<Counters> = captured
+        .iter()
+        .zip(stats.iter().chain(std::iter::repeat(&Stats::default())))
+        .map(|(&captured, st)| Counters {
+            captured,
+            received: u64::from(st.received),
+            dropped: u64::from(st.dropped),
+            if_dropped: u64::from(st.if_dropped),
+        })
+        .collect();
     let mut failed = None;
     for s in sinks.iter_mut() {
-        if let Err(e) = s.finish() {
+        if let Err(e) = s.counters(&counters).and_then(|()| s.finish()) {
             if e.kind() == io::ErrorKind::BrokenPipe {
                 return Ok(0);
             }
@@ -312,7 +322,7 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<u8> {
         }
     }
     drop(sinks);
-    eprint!("{}", stats_text(&interfaces, &captured, &stats));
+    eprint!("{}", stats_text(&interfaces, &counters));
     match (end, failed) {
         (End::Failed(m), _) | (_, Some(m)) => {
             eprintln!("nscap: {m}");
@@ -343,24 +353,33 @@ fn write_error(cfg: &Config, e: &io::Error) -> anyhow::Error {
 }
 
 /// tcpdump's closing statistics; one group per interface, named when there are several.
-pub fn stats_text(interfaces: &[Interface], captured: &[u64], stats: &[Stats]) -> String {
+pub fn stats_text(interfaces: &[Interface], counters: &[Counters]) -> String {
     let mut s = String::new();
     let many = interfaces.len() > 1;
-    for (i, iface) in interfaces.iter().enumerate() {
-        let st = stats.get(i).copied().unwrap_or_default();
+    for (iface, c) in interfaces.iter().zip(counters) {
         let prefix = if many {
             format!("{}: ", iface.name)
         } else {
             String::new()
         };
         let plural = |n: u64| if n == 1 { "" } else { "s" };
-        let c = captured[i];
-        let (r, d) = (u64::from(st.received), u64::from(st.dropped));
-        s += &format!("{prefix}{c} packet{} captured\n", plural(c));
-        s += &format!("{prefix}{r} packet{} received by filter\n", plural(r));
-        s += &format!("{prefix}{d} packet{} dropped by kernel\n", plural(d));
-        if st.if_dropped != 0 {
-            let f = u64::from(st.if_dropped);
+        s += &format!(
+            "{prefix}{} packet{} captured\n",
+            c.captured,
+            plural(c.captured)
+        );
+        s += &format!(
+            "{prefix}{} packet{} received by filter\n",
+            c.received,
+            plural(c.received)
+        );
+        s += &format!(
+            "{prefix}{} packet{} dropped by kernel\n",
+            c.dropped,
+            plural(c.dropped)
+        );
+        if c.if_dropped != 0 {
+            let f = c.if_dropped;
             s += &format!("{prefix}{f} packet{} dropped by interface\n", plural(f));
         }
     }
@@ -383,27 +402,24 @@ mod tests {
 
     #[test]
     fn statistics_use_tcpdump_words() {
-        let st = Stats {
+        let st = Counters {
+            captured: 5,
             received: 7,
             dropped: 1,
             if_dropped: 0,
         };
         assert_eq!(
-            stats_text(&[iface("eth0")], &[5], &[st]),
+            stats_text(&[iface("eth0")], &[st]),
             "5 packets captured\n7 packets received by filter\n1 packet dropped by kernel\n"
         );
-        let two = stats_text(
-            &[iface("eth0"), iface("lo")],
-            &[1, 0],
-            &[st, Stats::default()],
-        );
+        let one = Counters { captured: 1, ..st };
+        let two = stats_text(&[iface("eth0"), iface("lo")], &[one, Counters::default()]);
         assert!(two.contains("eth0: 1 packet captured\n"), "{two}");
         assert!(two.contains("lo: 0 packets dropped by kernel\n"), "{two}");
-        let ifd = Stats {
+        let ifd = Counters {
             if_dropped: 3,
             ..st
         };
-        assert!(stats_text(&[iface("eth0")], &[5], &[ifd])
-            .ends_with("3 packets dropped by interface\n"));
+        assert!(stats_text(&[iface("eth0")], &[ifd]).ends_with("3 packets dropped by interface\n"));
     }
 }

@@ -30,6 +30,20 @@ pub struct Interface {
     pub mac: Option<[u8; 6]>,
 }
 
+/// One interface's counters at the end of a capture: what nscap handed to the sinks, and what
+/// libpcap says the kernel saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Packets passed to the sinks.
+    pub captured: u64,
+    /// Packets that passed the filter in the kernel ("received by filter").
+    pub received: u64,
+    /// Packets the kernel dropped for lack of buffer space.
+    pub dropped: u64,
+    /// Packets the interface or driver dropped.
+    pub if_dropped: u64,
+}
+
 /// Packets read from one capture source in one go: one allocation per batch, not per packet.
 #[derive(Debug, Default)]
 pub struct Batch {

@@ -5,7 +5,7 @@
 
 use std::io;
 
-use crate::packet::{Interface, Packet};
+use crate::packet::{Counters, Interface, Packet};
 
 pub mod pcap;
 pub mod pcapng;
@@ -18,6 +18,10 @@ pub trait Sink {
     fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()>;
     /// End of a group of packets that arrived together: packet-buffered sinks write through here.
     fn flush(&mut self) -> io::Result<()>;
+    /// The live capture's counters per interface, before `finish` (files can record them).
+    fn counters(&mut self, _counters: &[Counters]) -> io::Result<()> {
+        Ok(())
+    }
     /// End of the capture: write what is left (trailers, tables) and flush.
     fn finish(&mut self) -> io::Result<()>;
 }

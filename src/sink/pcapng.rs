@@ -4,11 +4,12 @@
 use std::io::{self, Write};
 
 use super::Sink;
-use crate::packet::{Interface, Packet};
+use crate::packet::{Counters, Interface, Packet};
 
 const SHB: u32 = 0x0A0D_0D0A;
 const IDB: u32 = 0x0000_0001;
 const EPB: u32 = 0x0000_0006;
+const ISB: u32 = 0x0000_0005;
 const BYTE_ORDER_MAGIC: u32 = 0x1A2B_3C4D;
 
 const OPT_END: u16 = 0;
@@ -16,6 +17,12 @@ const SHB_USERAPPL: u16 = 4;
 const IF_NAME: u16 = 2;
 const IF_DESCRIPTION: u16 = 3;
 const IF_TSRESOL: u16 = 9;
+const ISB_ENDTIME: u16 = 3;
+const ISB_IFRECV: u16 = 4;
+const ISB_IFDROP: u16 = 5;
+const ISB_FILTERACCEPT: u16 = 6;
+const ISB_OSDROP: u16 = 7;
+const ISB_USRDELIV: u16 = 8;
 
 pub struct PcapngWriter<W: Write> {
     out: W,
@@ -122,6 +129,39 @@ impl<W: Write> Sink for PcapngWriter<W> {
         Ok(())
     }
 
+    /// One Interface Statistics Block per interface, as dumpcap writes them: readers show the
+    /// drops, so the file itself says what it is missing. The counters come from libpcap, in
+    /// dumpcap's mapping (ifrecv = received by filter, ifdrop = kernel + interface drops).
+    fn counters(&mut self, counters: &[Counters]) -> io::Result<()> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let ts = now.as_nanos() as u64;
+        let mut body = Vec::new();
+        for (id, c) in counters.iter().enumerate() {
+            body.clear();
+            body.extend_from_slice(&(id as u32).to_ne_bytes());
+            body.extend_from_slice(&((ts >> 32) as u32).to_ne_bytes());
+            body.extend_from_slice(&(ts as u32).to_ne_bytes());
+            let mut end = [0u8; 8];
+            end[..4].copy_from_slice(&((ts >> 32) as u32).to_ne_bytes());
+            end[4..].copy_from_slice(&(ts as u32).to_ne_bytes());
+            option(&mut body, ISB_ENDTIME, &end);
+            option(&mut body, ISB_IFRECV, &c.received.to_ne_bytes());
+            option(
+                &mut body,
+                ISB_IFDROP,
+                &(c.dropped + c.if_dropped).to_ne_bytes(),
+            );
+            option(&mut body, ISB_FILTERACCEPT, &c.received.to_ne_bytes());
+            option(&mut body, ISB_OSDROP, &c.dropped.to_ne_bytes());
+            option(&mut body, ISB_USRDELIV, &c.captured.to_ne_bytes());
+            option(&mut body, OPT_END, &[]);
+            block(&mut self.buf, ISB, &body);
+        }
+        Ok(())
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         self.drain()?;
         self.out.flush()
@@ -165,6 +205,13 @@ mod tests {
             data: &[9; 5],
         })
         .unwrap();
+        let c = Counters {
+            captured: 1,
+            received: 3,
+            dropped: 2,
+            if_dropped: 0,
+        };
+        w.counters(&[Counters::default(), c]).unwrap();
         w.finish().unwrap();
         // Walk the blocks: each one's leading and trailing lengths agree and are 4-aligned.
         let mut off = 0;
@@ -177,8 +224,24 @@ mod tests {
             off += len;
         }
         assert_eq!(off, out.len());
-        assert_eq!(kinds, vec![SHB, IDB, IDB, EPB]);
-        let epb = out.len() - 40;
+        assert_eq!(kinds, vec![SHB, IDB, IDB, EPB, ISB, ISB]);
+        // The second ISB: interface 1, then endtime, ifrecv 3, ifdrop 2, ..., usrdeliv 1.
+        let isb_len = u32_at(&out, out.len() - 4) as usize;
+        let isb = out.len() - isb_len;
+        assert_eq!(u32_at(&out, isb + 8), 1);
+        let opt = |n: usize| isb + 20 + n * 12; // each option: 4-byte header, 8-byte value
+        assert_eq!(
+            u16::from_ne_bytes([out[opt(1)], out[opt(1) + 1]]),
+            ISB_IFRECV
+        );
+        assert_eq!(u32_at(&out, opt(1) + 4), 3);
+        assert_eq!(u32_at(&out, opt(2) + 4), 2);
+        assert_eq!(
+            u16::from_ne_bytes([out[opt(5)], out[opt(5) + 1]]),
+            ISB_USRDELIV
+        );
+        assert_eq!(u32_at(&out, opt(5) + 4), 1);
+        let epb = out.len() - 2 * isb_len - 40;
         assert_eq!(u32_at(&out, epb + 8), 1); // interface id
         assert_eq!(u32_at(&out, epb + 16), 1_000_000_002); // low 32 bits of ns timestamp
     }
