@@ -707,3 +707,69 @@ fn stream_into_nscap_reading_stdin() {
         w.peer_ip, w.target_ip
     )));
 }
+
+#[test]
+fn tcp_port_filter_as_trailing_words() {
+    let w = World::new();
+    let _server = Proc::spawn(&w.ns.exec("iperf3 -s -p 80"));
+    let d = TempDir::new();
+    let f = d.file("web.pcap");
+    let args = [
+        "-t",
+        &w.ns.path(),
+        "-i",
+        "eth0",
+        "-w",
+        &f,
+        "--print",
+        "tcp",
+        "port",
+        "80",
+    ];
+    let mut n = Nscap::spawn_with(&args, Stdio::piped());
+    let mut out = n.child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut out, &mut s).unwrap();
+        s
+    });
+    n.wait_for("listening on");
+    w.ping(1); // not TCP: filtered out
+    let deadline = Instant::now() + Duration::from_secs(5);
+    // The server may take a moment to listen.
+    while Command::new("sh")
+        .arg("-c")
+        .arg(w.peer.exec(&format!(
+            "iperf3 -c {} -p 80 -n 64K >/dev/null 2>&1",
+            w.target_ip
+        )))
+        .status()
+        .map(|s| !s.success())
+        .unwrap_or(true)
+    {
+        assert!(Instant::now() < deadline, "iperf3 never connected");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let text = reader.join().unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() > 10, "{text}");
+    let syn = format!("In IP {}.", w.peer_ip);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&syn)
+                && l.contains(&format!(" > {}.80: Flags [S], seq ", w.target_ip))),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.contains(".80: ") || l.contains(".80 > ")),
+        "{text}"
+    );
+    // The file holds the same packets as were printed.
+    assert_eq!(tshark_fields(&f, &["tcp.port"]).len(), lines.len());
+}
