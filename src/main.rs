@@ -61,10 +61,16 @@ fn clap_exit(e: clap::Error) -> u8 {
         let _ = e.print();
         return 0;
     }
-    // clap's message, on one line like every other error
+    // clap's message, on one line like every other error (its hints, such as the possible
+    // values, joined on)
     let text = e.render().to_string();
-    let first = text.lines().next().unwrap_or("invalid arguments");
-    eprintln!("nscap: {}", first.trim_start_matches("error: "));
+    let msg: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .collect();
+    eprintln!("nscap: {}", msg.join(" ").trim_start_matches("error: "));
     2
 }
 

@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 
 use crate::cli::{Config, Input};
 use crate::packet::Interface;
@@ -66,7 +66,15 @@ pub fn run(cfg: &Config) -> Result<u8> {
     let input: Box<dyn Read> = if path == Path::new("-") {
         Box::new(io::stdin().lock())
     } else {
-        Box::new(File::open(path).with_context(|| format!("{}", path.display()))?)
+        Box::new(File::open(path).map_err(|e| {
+            let reason = e.to_string();
+            let reason = reason
+                .split(" (os error")
+                .next()
+                .unwrap_or(&reason)
+                .to_string();
+            anyhow!("cannot read {}: {reason}", path.display())
+        })?)
     };
     let sinks = printers(cfg, Box::new(io::stdout()), Box::new(io::stdout()));
     match print_file(cfg, input, sinks) {
