@@ -457,6 +457,14 @@ fn usage_errors_are_one_line() {
     let out = nscap(&[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no target"));
+    let out = nscap(&["-t", "1", "-Q", "sideways"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("'sideways'") && err.contains("in, out, inout"), "{err}");
+    let out = nscap(&["-r", "/nonexistent/x.pcap"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err, "nscap: cannot read /nonexistent/x.pcap: No such file or directory\n");
 }
 
 #[test]
