@@ -337,18 +337,24 @@ fn closed_pipe_ends_promptly_and_quietly() {
 
 #[test]
 fn closed_pipe_under_traffic_ends_quietly() {
+    closed_pipe_under_traffic(&["-i", "eth0", "-w", "-"]);
+}
+
+/// Runs nscap on a target with traffic flowing, closes its stdout pipe, and expects a quiet,
+/// successful exit.
+fn closed_pipe_under_traffic(args: &[&str]) {
     let w = World::new();
     let _ping = w.ping_forever();
-    let mut n = Nscap::spawn_with(
-        &["-t", &w.ns.path(), "-i", "eth0", "-w", "-"],
-        Stdio::piped(),
-    );
+    let path = w.ns.path();
+    let mut all = vec!["-t", path.as_str()];
+    all.extend_from_slice(args);
+    let mut n = Nscap::spawn_with(&all, Stdio::piped());
     n.wait_for("listening on");
-    std::thread::sleep(Duration::from_millis(200));
+    std::thread::sleep(Duration::from_millis(300));
     drop(n.child.stdout.take());
     let (code, err) = n.finish(5);
     assert_eq!(code, Some(0));
-    assert_eq!(err.len(), 1, "{err:?}");
+    assert_eq!(err.len(), 1, "only the listening line: {err:?}");
 }
 
 #[test]
@@ -460,11 +466,17 @@ fn usage_errors_are_one_line() {
     let out = nscap(&["-t", "1", "-Q", "sideways"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("'sideways'") && err.contains("in, out, inout"), "{err}");
+    assert!(
+        err.contains("'sideways'") && err.contains("in, out, inout"),
+        "{err}"
+    );
     let out = nscap(&["-r", "/nonexistent/x.pcap"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err, "nscap: cannot read /nonexistent/x.pcap: No such file or directory\n");
+    assert_eq!(
+        err,
+        "nscap: cannot read /nonexistent/x.pcap: No such file or directory\n"
+    );
 }
 
 #[test]
@@ -676,15 +688,7 @@ fn json_lines_live() {
 
 #[test]
 fn summaries_into_a_closed_pipe_end_quietly() {
-    let w = World::new();
-    let _ping = w.ping_forever();
-    let mut n = Nscap::spawn_with(&["-t", &w.ns.path(), "-i", "eth0"], Stdio::piped());
-    n.wait_for("listening on");
-    std::thread::sleep(Duration::from_millis(300));
-    drop(n.child.stdout.take());
-    let (code, err) = n.finish(5);
-    assert_eq!(code, Some(0));
-    assert_eq!(err.len(), 1, "{err:?}");
+    closed_pipe_under_traffic(&["-i", "eth0"]);
 }
 
 #[test]

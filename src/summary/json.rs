@@ -151,22 +151,7 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
                 key0(out, "sport");
                 fmt::u64(out, u64::from(t.source_port()));
                 num(out, "dport", t.destination_port());
-                quoted(out, "flags", |o| {
-                    for (on, c) in [
-                        (t.fin(), b'F'),
-                        (t.syn(), b'S'),
-                        (t.rst(), b'R'),
-                        (t.psh(), b'P'),
-                        (t.urg(), b'U'),
-                        (t.ece(), b'E'),
-                        (t.cwr(), b'W'),
-                        (t.ack(), b'.'),
-                    ] {
-                        if on {
-                            o.push(c);
-                        }
-                    }
-                });
+                quoted(out, "flags", |o| fmt::tcp_flags(o, t));
                 num(out, "seq", t.sequence_number());
                 num(out, "ack", t.acknowledgment_number());
                 num(out, "win", t.window_size());

@@ -571,20 +571,7 @@ fn tcp(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>, ip_payload: u32, opts: &
     }
     s(out, "Flags [");
     let mark = out.len();
-    for (on, c) in [
-        (t.fin(), b'F'),
-        (t.syn(), b'S'),
-        (t.rst(), b'R'),
-        (t.psh(), b'P'),
-        (t.urg(), b'U'),
-        (t.ece(), b'E'),
-        (t.cwr(), b'W'),
-        (t.ack(), b'.'),
-    ] {
-        if on {
-            out.push(c);
-        }
-    }
+    super::fmt::tcp_flags(out, t);
     if out.len() == mark {
         s(out, "none");
     }
