@@ -430,6 +430,11 @@ fn errors_are_one_line_naming_the_culprit() {
 #[test]
 fn missing_privilege_is_named() {
     let w = World::new();
+    // A copy nobody can reach, wherever the build tree lives (it may sit under a 0700 home).
+    let d = TempDir::new();
+    let bin = d.file("nscap");
+    std::fs::copy(nscap_bin(), &bin).unwrap();
+    sh(&format!("chmod 755 {} {bin}", d.0.display()));
     let run_as_nobody = |args: &[&str]| {
         let out = Command::new("setpriv")
             .args([
@@ -438,12 +443,13 @@ fn missing_privilege_is_named() {
                 "--clear-groups",
                 "--inh-caps=-all",
             ])
-            .arg(nscap_bin())
+            .arg(&bin)
             .args(args)
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(1));
-        String::from_utf8_lossy(&out.stderr).into_owned()
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        err
     };
     let e = run_as_nobody(&["-t", &w.target_pid.to_string(), "-D"]);
     assert!(e.contains("CAP_SYS_ADMIN"), "{e}");
