@@ -421,7 +421,10 @@ fn errors_are_one_line_naming_the_culprit() {
         "{e}"
     );
     let e = one_error_line(&["-t", &pid, "-w", "/dev/full"]);
-    assert!(e.contains("cannot write /dev/full: No space left on device"), "{e}");
+    assert!(
+        e.contains("cannot write /dev/full: No space left on device"),
+        "{e}"
+    );
     let e = one_error_line(&["-t", &pid, "-w", "/nonexistent/dir/x.pcap"]);
     assert!(
         e.contains("cannot write /nonexistent/dir/x.pcap: No such file or directory"),
