@@ -585,6 +585,14 @@ fn two_targets_at_once_into_one_pcapng() {
 
 /// Runs nscap with stdout captured around `pings` pings; returns (exit code, stdout, stderr).
 fn capture_stdout(w: &World, args: &[&str], pings: u32) -> (Option<i32>, String, Vec<String>) {
+    capture_stdout_with(args, || w.ping(pings))
+}
+
+/// Runs nscap with stdout captured while `traffic` runs; returns (exit code, stdout, stderr).
+fn capture_stdout_with(
+    args: &[&str],
+    traffic: impl FnOnce(),
+) -> (Option<i32>, String, Vec<String>) {
     use std::io::Read;
     let mut n = Nscap::spawn_with(args, Stdio::piped());
     let mut out = n.child.stdout.take().unwrap();
@@ -594,7 +602,7 @@ fn capture_stdout(w: &World, args: &[&str], pings: u32) -> (Option<i32>, String,
         s
     });
     n.wait_for("listening on");
-    w.ping(pings);
+    traffic();
     n.signal(libc::SIGINT);
     let (code, err) = n.finish(10);
     (code, reader.join().unwrap(), err)
@@ -749,34 +757,25 @@ fn tcp_port_filter_as_trailing_words() {
         "port",
         "80",
     ];
-    let mut n = Nscap::spawn_with(&args, Stdio::piped());
-    let mut out = n.child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut out, &mut s).unwrap();
-        s
-    });
-    n.wait_for("listening on");
-    w.ping(1); // not TCP: filtered out
-    let deadline = Instant::now() + Duration::from_secs(5);
-    // The server may take a moment to listen.
-    while Command::new("sh")
-        .arg("-c")
-        .arg(w.peer.exec(&format!(
+    let (code, text, err) = capture_stdout_with(&args, || {
+        w.ping(1); // not TCP: filtered out
+        let deadline = Instant::now() + Duration::from_secs(5);
+        // The server may take a moment to listen.
+        let client = w.peer.exec(&format!(
             "iperf3 -c {} -p 80 -n 64K >/dev/null 2>&1",
             w.target_ip
-        )))
-        .status()
-        .map(|s| !s.success())
-        .unwrap_or(true)
-    {
-        assert!(Instant::now() < deadline, "iperf3 never connected");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    n.signal(libc::SIGINT);
-    let (code, err) = n.finish(10);
+        ));
+        while !Command::new("sh")
+            .arg("-c")
+            .arg(&client)
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            assert!(Instant::now() < deadline, "iperf3 never connected");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
     assert_eq!(code, Some(0), "{err:?}");
-    let text = reader.join().unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines.len() > 10, "{text}");
     let syn = format!("In IP {}.", w.peer_ip);
