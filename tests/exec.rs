@@ -438,38 +438,25 @@ fn setuid_follow_takes_the_targets_ids() {
         "300",
     ]);
     let t = Target::spawn(cmd, unique("follow"), false);
-    let out = exec_mode(
-        &strings(&[
-            "-t",
-            &t.pid(),
-            "-n",
-            "-S",
-            "follow",
-            "-G",
-            "follow",
-            "id",
-            "-u",
-        ]),
-        &no_opts(),
-    );
     // `id -u -g` prints only the first; ask twice to see both.
-    assert!(out.status.success(), "{out:?}");
-    assert_eq!(out.stdout, "1234\n");
-    let out = exec_mode(
-        &strings(&[
-            "-t",
-            &t.pid(),
-            "-n",
-            "-S",
-            "follow",
-            "-G",
-            "follow",
-            "id",
-            "-g",
-        ]),
-        &no_opts(),
-    );
-    assert_eq!(out.stdout, "2345\n");
+    for (flag, want) in [("-u", "1234\n"), ("-g", "2345\n")] {
+        let out = exec_mode(
+            &strings(&[
+                "-t",
+                &t.pid(),
+                "-n",
+                "-S",
+                "follow",
+                "-G",
+                "follow",
+                "id",
+                flag,
+            ]),
+            &no_opts(),
+        );
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(out.stdout, want);
+    }
 }
 
 #[test]

@@ -440,6 +440,18 @@ pub fn decode<'a>(linktype: u16, data: &'a [u8], wire_len: u32, mac: Option<[u8;
     }
 }
 
+/// The cut marker's name for a transport header cut short inside an IP payload.
+pub fn transport_cut_name(ip_proto: u8) -> &'static str {
+    match ip_proto {
+        6 => "tcp",
+        17 => "udp",
+        1 => "icmp",
+        58 => "icmp6",
+        2 => "igmp",
+        _ => "ip",
+    }
+}
+
 /// The short protocol name tcpdump uses in its `[|proto]` cut marker.
 pub fn layer_name(l: Layer) -> &'static str {
     match l {

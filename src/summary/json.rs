@@ -212,14 +212,7 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
             }
             Transport::Cut(_) => {
                 if cut.is_none() {
-                    cut = Some(match ip.proto {
-                        6 => "tcp",
-                        17 => "udp",
-                        1 => "icmp",
-                        58 => "icmp6",
-                        2 => "igmp",
-                        _ => "ip",
-                    });
+                    cut = Some(decode::transport_cut_name(ip.proto));
                 }
             }
             Transport::Other => {}

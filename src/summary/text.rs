@@ -533,17 +533,7 @@ fn ip_line(out: &mut Vec<u8>, f: &Frame<'_>, ip: &Ip<'_>, opts: &PrintOptions, p
                 out.pop();
             }
             s(out, " [|");
-            s(
-                out,
-                match ip.proto {
-                    6 => "tcp",
-                    17 => "udp",
-                    1 => "icmp",
-                    58 => "icmp6",
-                    2 => "igmp",
-                    _ => "ip",
-                },
-            );
+            s(out, decode::transport_cut_name(ip.proto));
             out.push(b']');
         }
         Transport::Other => {
