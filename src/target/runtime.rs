@@ -3,7 +3,6 @@
 //! A missing or unreadable file means "nothing known from there", never an error: a node
 //! without Podman has no Podman root.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -198,14 +197,6 @@ pub fn netns_names(dir: &Path) -> Vec<(String, u64)> {
             let m = fs::metadata(path).ok()?;
             (m.dev() == dev).then(|| (name, m.ino()))
         })
-        .collect()
-}
-
-/// Docker records, by ID, for joining with what the cgroups say.
-pub fn docker_by_id(root: &Path) -> HashMap<String, DockerContainer> {
-    docker(root)
-        .into_iter()
-        .map(|c| (c.id.clone(), c))
         .collect()
 }
 
