@@ -1,0 +1,105 @@
+//! The nscap binary under test: run to completion, or in the background with its stderr read
+//! line by line.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::wait_until;
+
+pub fn nscap_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_nscap")
+}
+
+/// Runs nscap to completion.
+pub fn nscap(args: &[&str]) -> Output {
+    Command::new(nscap_bin())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// nscap running in the background, its stderr read line by line; killed on drop.
+pub struct Nscap {
+    pub child: Child,
+    lines: mpsc::Receiver<String>,
+    pub stderr: Vec<String>,
+}
+
+impl Nscap {
+    pub fn spawn(args: &[&str]) -> Nscap {
+        Self::spawn_with(args, Stdio::null())
+    }
+
+    pub fn spawn_with(args: &[&str], stdout: Stdio) -> Nscap {
+        let mut child = Command::new(nscap_bin())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let err = child.stderr.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Nscap {
+            child,
+            lines,
+            stderr: Vec::new(),
+        }
+    }
+
+    /// Waits for a stderr line containing `needle` (e.g. "listening on").
+    pub fn wait_for(&mut self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(l) => {
+                    let hit = l.contains(needle);
+                    self.stderr.push(l);
+                    if hit {
+                        return;
+                    }
+                }
+                Err(_) => panic!("no stderr line with {needle:?}; got {:?}", self.stderr),
+            }
+        }
+    }
+
+    pub fn signal(&self, sig: i32) {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.child.id() as i32, sig) };
+    }
+
+    /// Waits (at most `secs`) for exit; returns the exit code and every stderr line. A panic
+    /// here leaves the child to Drop, which kills it.
+    pub fn finish(mut self, secs: u64) -> (Option<i32>, Vec<String>) {
+        let child = &mut self.child;
+        let stderr = &self.stderr;
+        let status = wait_until(
+            secs,
+            || format!("nscap did not exit within {secs}s; stderr {stderr:?}"),
+            || child.try_wait().unwrap(),
+        );
+        while let Ok(l) = self.lines.recv_timeout(Duration::from_millis(500)) {
+            self.stderr.push(l);
+        }
+        (status.code(), std::mem::take(&mut self.stderr))
+    }
+}
+
+impl Drop for Nscap {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

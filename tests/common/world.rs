@@ -1,0 +1,119 @@
+//! Network namespaces, and the veth-joined pair of them that most capture tests run in.
+
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use super::{sh, unique, wait_until, Proc};
+
+/// A named network namespace (`ip netns add`), deleted on drop.
+pub struct Netns {
+    pub name: String,
+}
+
+impl Netns {
+    pub fn new(prefix: &str) -> Netns {
+        let name = unique(prefix);
+        sh(&format!("ip netns add {name}"));
+        sh(&format!("ip -n {name} link set lo up"));
+        Netns { name }
+    }
+
+    pub fn path(&self) -> String {
+        format!("/run/netns/{}", self.name)
+    }
+
+    /// `ip netns exec NAME sh -c CMD` as a string, for spawning.
+    pub fn exec(&self, cmd: &str) -> String {
+        format!("ip netns exec {} sh -c '{}'", self.name, cmd)
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// Waits until `pid`'s `kind` namespace differs from ours (the target has entered its own).
+pub fn wait_ns_change(pid: i32, kind: &str) {
+    let mine = std::fs::read_link(format!("/proc/self/ns/{kind}")).unwrap();
+    wait_until(
+        5,
+        || format!("pid {pid} never left our {kind} namespace"),
+        || {
+            std::fs::read_link(format!("/proc/{pid}/ns/{kind}"))
+                .is_ok_and(|l| l != mine)
+                .then_some(())
+        },
+    )
+}
+
+/// Two namespaces joined by a veth pair: `peer` (10.77.N.1) and the target's (10.77.N.2), with a
+/// sleeping target process inside the latter. The target's end is named `eth0`, like a
+/// container's, whatever the host has under that name. No address or route touches the host.
+pub struct World {
+    pub target: Proc,
+    pub target_pid: i32,
+    pub ns: Netns,
+    pub peer: Netns,
+    pub peer_ip: String,
+    pub target_ip: String,
+    pub peer_if: String,
+}
+
+impl World {
+    pub fn new() -> World {
+        Self::with_target_cmd("sleep 600")
+    }
+
+    /// `cmd` runs inside the target namespace; its `sleep` descendant is the target PID.
+    pub fn with_target_cmd(cmd: &str) -> World {
+        static SUBNET: AtomicU32 = AtomicU32::new(0);
+        let n = (std::process::id() + SUBNET.fetch_add(1, Ordering::Relaxed)) % 250 + 1;
+        let ns = Netns::new("nsct");
+        let peer = Netns::new("nscp");
+        let peer_if = unique("vp");
+        let tmp_if = unique("vt");
+        sh(&format!(
+            "ip link add {peer_if} netns {p} type veth peer name {tmp_if} netns {t} && \
+             ip -n {t} link set {tmp_if} name eth0 && \
+             ip -n {p} addr add 10.77.{n}.1/24 dev {peer_if} && \
+             ip -n {t} addr add 10.77.{n}.2/24 dev eth0 && \
+             ip -n {p} link set {peer_if} up && ip -n {t} link set eth0 up",
+            p = peer.name,
+            t = ns.name
+        ));
+        let mut target = Proc::spawn(&format!("exec {}", ns.exec(cmd)));
+        let target_pid = target.descendant("sleep");
+        wait_ns_change(target_pid, "net");
+        World {
+            target,
+            target_pid,
+            ns,
+            peer,
+            peer_ip: format!("10.77.{n}.1"),
+            target_ip: format!("10.77.{n}.2"),
+            peer_if,
+        }
+    }
+
+    /// Pings the target from the peer namespace: `count` echo requests, 10 ms apart.
+    pub fn ping(&self, count: u32) {
+        sh(&self.peer.exec(&format!(
+            "ping -q -c {count} -i 0.01 -W 1 {} >/dev/null",
+            self.target_ip
+        )));
+    }
+
+    /// Pings in the background until the returned guard drops.
+    pub fn ping_forever(&self) -> Proc {
+        Proc::spawn(
+            &self
+                .peer
+                .exec(&format!("ping -q -i 0.05 {}", self.target_ip)),
+        )
+    }
+}
