@@ -2,16 +2,16 @@
 //! Needs root. Every target and temporary file belongs to a guard that cleans up on drop, and
 //! every name is unique, so the tests run in parallel.
 
+mod common;
+use common::*;
+
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 const NSENTER: &str = "/usr/bin/nsenter";
-const NSCAP: &str = env!("CARGO_BIN_EXE_nscap");
 const KINDS: [&str; 10] = [
     "cgroup",
     "ipc",
@@ -25,15 +25,6 @@ const KINDS: [&str; 10] = [
     "uts",
 ];
 
-fn unique(what: &str) -> String {
-    static N: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "nscap-{what}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
 fn require_root() {
     assert!(
         nix::unistd::geteuid().is_root(),
@@ -41,39 +32,31 @@ fn require_root() {
     );
 }
 
-/// A directory removed on drop, holding `nsenter` → the nscap binary (the multi-call link).
+/// A temporary directory holding `nsenter` → the nscap binary (the multi-call link).
 struct Scratch {
-    dir: PathBuf,
+    dir: TempDir,
 }
 
 impl Scratch {
     fn new() -> Scratch {
-        let dir = std::env::temp_dir().join(unique("scratch"));
-        std::fs::create_dir(&dir).unwrap();
-        symlink(NSCAP, dir.join("nsenter")).unwrap();
+        let dir = TempDir::new();
+        symlink(nscap_bin(), dir.0.join("nsenter")).unwrap();
         Scratch { dir }
     }
 
-    fn link(&self) -> PathBuf {
-        self.dir.join("nsenter")
+    fn link(&self) -> String {
+        self.dir.file("nsenter")
     }
 }
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// A process in fresh namespaces: `unshare` (its parent) and the sleeping `pid`, both killed
-/// on drop.
+/// A sleeping process in fresh namespaces, and what started it; all of them killed on drop.
 struct Target {
-    unshare: Child,
+    started: Proc,
     pid: i32,
     /// Its hostname, and the contents of /mnt/nscap-marker in its mount namespace.
     name: String,
     /// Its working directory (on the host), removed on drop.
-    cwd: PathBuf,
+    cwd: TempDir,
 }
 
 impl Target {
@@ -103,47 +86,24 @@ impl Target {
             "sh",
             &name,
         ]);
-        Target::spawn(cmd, name, true)
+        Target::spawn(cmd, name)
     }
 
-    fn spawn(mut cmd: Command, name: String, forks: bool) -> Target {
+    /// Runs `cmd` until a `sleep` runs, in it or under it: that is the target.
+    fn spawn(mut cmd: Command, name: String) -> Target {
         require_root();
-        let cwd = std::env::temp_dir().join(&name);
-        std::fs::create_dir(&cwd).unwrap();
-        cmd.current_dir(&cwd)
+        let cwd = TempDir::new();
+        cmd.current_dir(&cwd.0)
             .env("NSCAP_TEST_ENV", &name)
-            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        let unshare = cmd.spawn().unwrap();
-        let top = unshare.id() as i32;
-        let mut t = Target {
-            unshare,
-            pid: 0,
+        let mut started = Proc::start(cmd);
+        let pid = started.descendant("sleep");
+        Target {
+            started,
+            pid,
             name,
             cwd,
-        };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let candidate = if forks {
-                std::fs::read_to_string(format!("/proc/{top}/task/{top}/children"))
-                    .ok()
-                    .and_then(|s| s.split_whitespace().next()?.parse().ok())
-            } else {
-                Some(top)
-            };
-            if let Some(pid) = candidate {
-                let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-                if comm.trim_end() == "sleep" {
-                    t.pid = pid;
-                    return t;
-                }
-            }
-            if let Ok(Some(status)) = t.unshare.try_wait() {
-                panic!("target setup exited: {status}");
-            }
-            assert!(Instant::now() < deadline, "target never reached sleep");
-            std::thread::sleep(Duration::from_millis(10));
         }
     }
 
@@ -153,20 +113,6 @@ impl Target {
 
     fn ns(&self, kind: &str) -> String {
         link(&format!("/proc/{}/ns/{kind}", self.pid))
-    }
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        if self.pid > 0 {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(self.pid),
-                nix::sys::signal::SIGKILL,
-            );
-        }
-        let _ = self.unshare.kill();
-        let _ = self.unshare.wait();
-        let _ = std::fs::remove_dir_all(&self.cwd);
     }
 }
 
@@ -188,32 +134,6 @@ fn readlink_all() -> Vec<String> {
     v
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Out {
-    stdout: String,
-    stderr: String,
-    status: ExitStatus,
-}
-
-fn run_cmd(mut cmd: Command, stdin: Option<&str>) -> Out {
-    use std::io::Write;
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    if let Some(s) = stdin {
-        input.write_all(s.as_bytes()).unwrap();
-    }
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    Out {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        status: out.status,
-    }
-}
-
 /// How a command line is run: which binary, which argv[0], what environment, what stdin.
 #[derive(Default, Clone)]
 struct Opts<'a> {
@@ -222,7 +142,12 @@ struct Opts<'a> {
     env_remove: Vec<&'a str>,
 }
 
-fn command(program: &Path, argv0: &str, args: &[String], o: &Opts) -> Command {
+fn command(
+    program: impl AsRef<std::ffi::OsStr>,
+    argv0: &str,
+    args: &[String],
+    o: &Opts,
+) -> Command {
     let mut cmd = Command::new(program);
     cmd.arg0(argv0).args(args);
     for (k, v) in &o.env {
@@ -235,13 +160,13 @@ fn command(program: &Path, argv0: &str, args: &[String], o: &Opts) -> Command {
 }
 
 fn ours(s: &Scratch, args: &[String], o: &Opts) -> Out {
-    run_cmd(command(&s.link(), "nsenter", args, o), o.stdin)
+    run(command(s.link(), "nsenter", args, o), o.stdin)
 }
 
 fn exec_mode(args: &[String], o: &Opts) -> Out {
     let mut full = vec!["exec".to_string()];
     full.extend_from_slice(args);
-    let mut out = run_cmd(command(Path::new(NSCAP), NSCAP, &full, o), o.stdin);
+    let mut out = run(command(nscap_bin(), nscap_bin(), &full, o), o.stdin);
     out.stderr = out
         .stderr
         .replace("nscap exec: ", "nsenter: ")
@@ -250,7 +175,7 @@ fn exec_mode(args: &[String], o: &Opts) -> Out {
 }
 
 fn theirs(args: &[String], o: &Opts) -> Out {
-    run_cmd(command(Path::new(NSENTER), "nsenter", args, o), o.stdin)
+    run(command(NSENTER, "nsenter", args, o), o.stdin)
 }
 
 fn strings<S: AsRef<str>>(args: &[S]) -> Vec<String> {
@@ -437,7 +362,7 @@ fn setuid_follow_takes_the_targets_ids() {
         "sleep",
         "300",
     ]);
-    let t = Target::spawn(cmd, unique("follow"), false);
+    let t = Target::spawn(cmd, unique("follow"));
     // `id -u -g` prints only the first; ask twice to see both.
     for (flag, want) in [("-u", "1234\n"), ("-g", "2345\n")] {
         let out = exec_mode(
@@ -490,7 +415,7 @@ fn root_and_working_directories() {
     );
     assert_eq!(out.stdout.trim_end(), t.name);
     let out = same(&s, &["-t", &p, "-n", "-w", "pwd"], &no_opts());
-    assert_eq!(Path::new(out.stdout.trim_end()), t.cwd);
+    assert_eq!(Path::new(out.stdout.trim_end()), t.cwd.0);
     let out = same(&s, &["-t", &p, "-n", "-w/tmp", "pwd"], &no_opts());
     assert_eq!(out.stdout, "/tmp\n");
     let out = same(&s, &["-t", &p, "-m", "-W", "/mnt", "pwd"], &no_opts());
@@ -583,54 +508,32 @@ fn fork_rules_and_exit_statuses() {
     }
 }
 
-fn wait_for_state(pid: u32, state: char) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let now = stat
-            .rsplit(')')
-            .next()
-            .and_then(|r| r.trim().chars().next());
-        if now == Some(state) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "pid {pid} never reached state {state}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+fn wait_for_state(pid: i32, state: char) {
+    wait_until(
+        10,
+        || format!("pid {pid} never reached state {state}"),
+        || {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let now = stat
+                .rsplit(')')
+                .next()
+                .and_then(|r| r.trim().chars().next());
+            (now == Some(state)).then_some(())
+        },
+    )
 }
 
 /// The waiting parent stops when the child stops, and resumes it when continued.
 fn stop_and_continue(mut cmd: Command) -> Out {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = cmd.spawn().unwrap();
-    let pid = child.id();
-    struct Reap(Option<Child>);
-    impl Drop for Reap {
-        fn drop(&mut self) {
-            if let Some(c) = self.0.as_mut() {
-                let _ = c.kill();
-                let _ = c.wait();
-            }
-        }
-    }
-    let mut guard = Reap(Some(child));
-    wait_for_state(pid, 'T');
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut p = Proc::start(cmd);
+    wait_for_state(p.pid(), 'T');
     nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(pid as i32),
+        nix::unistd::Pid::from_raw(p.pid()),
         nix::sys::signal::SIGCONT,
     )
     .unwrap();
-    let out = guard.0.take().unwrap().wait_with_output().unwrap();
-    Out {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        status: out.status,
-    }
+    p.output()
 }
 
 #[test]
@@ -645,8 +548,8 @@ fn parent_mirrors_stop_and_continue() {
         "-c",
         "kill -STOP $$; echo resumed",
     ]);
-    let want = stop_and_continue(command(Path::new(NSENTER), "nsenter", &args, &no_opts()));
-    let got = stop_and_continue(command(&s.link(), "nsenter", &args, &no_opts()));
+    let want = stop_and_continue(command(NSENTER, "nsenter", &args, &no_opts()));
+    let got = stop_and_continue(command(s.link(), "nsenter", &args, &no_opts()));
     assert_eq!(want.stdout, "resumed\n");
     assert_eq!(got, want);
 }
@@ -693,11 +596,10 @@ fn errors_match_nsenter() {
     );
     let out = same(&s, &["-t", &p, "-n", "nscap-no-such-program"], &no_opts());
     assert_eq!(out.status.code(), Some(127));
-    let plain = s.dir.join("not-executable");
+    let plain = s.dir.file("not-executable");
     std::fs::write(&plain, "#!/bin/sh\n").unwrap();
     std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let plain = plain.to_str().unwrap();
-    let out = same(&s, &["-t", &p, "-n", plain], &no_opts());
+    let out = same(&s, &["-t", &p, "-n", &plain], &no_opts());
     assert_eq!(out.status.code(), Some(126));
     let out = same(&s, &["-t", &p, "-n", "/tmp"], &no_opts());
     assert_eq!(out.status.code(), Some(126));
@@ -823,8 +725,8 @@ fn user_parent_enters_the_parent_user_namespace() {
         "-c",
         "unshare --user --map-root-user sleep 300; :",
     ]);
-    let t = Target::spawn(cmd, unique("userparent"), true);
-    let outer = link(&format!("/proc/{}/ns/user", t.unshare.id()));
+    let t = Target::spawn(cmd, unique("userp"));
+    let outer = link(&format!("/proc/{}/ns/user", t.started.pid()));
     assert_ne!(outer, t.ns("user"));
     let out = exec_mode(
         &strings(&[
@@ -852,40 +754,23 @@ fn follow_context_is_accepted_without_selinux() {
     }
 }
 
+/// Runs `program ARGS` with nothing on stdin.
+fn run_args(program: &str, args: &[&str]) -> Out {
+    let mut c = Command::new(program);
+    c.args(args);
+    run(c, None)
+}
+
 #[test]
 fn multi_call_link_and_help() {
     let s = Scratch::new();
     let link = s.link();
     // Invoked through the link, argv[0] is the link's path: glibc prints it in option errors.
-    let got = run_cmd(
-        {
-            let mut c = Command::new(&link);
-            c.arg("-x");
-            c
-        },
-        None,
-    );
-    let want = run_cmd(
-        {
-            let mut c = Command::new(NSENTER);
-            c.arg("-x");
-            c
-        },
-        None,
-    );
-    assert_eq!(
-        got.stderr,
-        want.stderr.replace(NSENTER, link.to_str().unwrap())
-    );
+    let got = run_args(&link, &["-x"]);
+    let want = run_args(NSENTER, &["-x"]);
+    assert_eq!(got.stderr, want.stderr.replace(NSENTER, &link));
     assert_eq!(got.status, want.status);
-    let help = run_cmd(
-        {
-            let mut c = Command::new(&link);
-            c.arg("--help");
-            c
-        },
-        None,
-    );
+    let help = run_args(&link, &["--help"]);
     assert!(help.status.success());
     assert!(help
         .stdout
@@ -899,36 +784,15 @@ fn multi_call_link_and_help() {
     ] {
         assert!(help.stdout.contains(opt), "{opt}");
     }
-    let help = run_cmd(
-        {
-            let mut c = Command::new(NSCAP);
-            c.args(["exec", "--help"]);
-            c
-        },
-        None,
-    );
+    let help = run_args(nscap_bin(), &["exec", "--help"]);
     assert!(help.stdout.contains("\n nscap exec [options] [<program>"));
     assert!(help.stdout.contains(" -t, --target <PID|file> "));
-    let v = run_cmd(
-        {
-            let mut c = Command::new(&link);
-            c.arg("-V");
-            c
-        },
-        None,
-    );
+    let v = run_args(&link, &["-V"]);
     assert!(v.status.success());
     assert!(v.stdout.starts_with("nsenter from nscap "), "{v:?}");
     // Any other name is the capture tool, not nsenter.
-    let other = s.dir.join("nsenter2");
-    symlink(NSCAP, &other).unwrap();
-    let out = run_cmd(
-        {
-            let mut c = Command::new(&other);
-            c.args(["-t", "1", "-n", "true"]);
-            c
-        },
-        None,
-    );
+    let other = s.dir.file("nsenter2");
+    symlink(nscap_bin(), &other).unwrap();
+    let out = run_args(&other, &["-t", "1", "-n", "true"]);
     assert!(!out.stderr.contains("nsenter2: "), "{out:?}");
 }
