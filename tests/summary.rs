@@ -1,6 +1,8 @@
 //! Summary lines against `tcpdump -n -S` on the same files, where tcpdump is installed.
 //! Known, deliberate differences are normalised away first: tcpdump shows TCP options without
 //! `-v` and guesses HTTP on port 80; nscap shows SLL directions without `-e`.
+mod common;
+use common::ok_stdout;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -176,18 +178,7 @@ fn file(name: &str) -> PathBuf {
 }
 
 fn lines(cmd: &str, args: &[&str]) -> Vec<String> {
-    let o = Command::new(cmd)
-        .args(args)
-        .env("TZ", "UTC")
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{cmd} {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout)
-        .unwrap()
+    ok_stdout(Command::new(cmd).args(args).env("TZ", "UTC"))
         .lines()
         .map(String::from)
         .collect()
