@@ -595,9 +595,15 @@ fn cgroup_trees_are_removed() {
 
 /// `nscap -t TARGET -D` with the data roots in the environment.
 fn list_interfaces(data: &Data, target: &str) -> std::process::Output {
+    nscap_in(data, &["-t", target, "-D"])
+}
+
+/// Runs nscap to completion with the data roots in its environment (NSCAP_DOCKER_ROOT ...), not
+/// as options.
+fn nscap_in(data: &Data, args: &[&str]) -> std::process::Output {
     let r = data.roots();
     std::process::Command::new(nscap_bin())
-        .args(["-t", target, "-D"])
+        .args(args)
         .env("NSCAP_DOCKER_ROOT", &r.docker)
         .env("NSCAP_PODMAN_ROOT", &r.podman)
         .env("NSCAP_CONTAINERD_STATE", &r.containerd)
@@ -685,11 +691,11 @@ fn exec_enters_containers_and_pods() {
     data.pod("default", &pod, &uid);
     let name = unique("pm");
     data.podman(&[(&id, &name)]);
-    let r = data.roots();
     let want = format!("net:[{}]", netns_of(c.pid()));
     for target in [bare(&id, 8), name.clone(), format!("pod:default/{pod}")] {
-        let out = std::process::Command::new(nscap_bin())
-            .args([
+        let out = nscap_in(
+            &data,
+            &[
                 "exec",
                 "-t",
                 &target,
@@ -697,14 +703,8 @@ fn exec_enters_containers_and_pods() {
                 "--",
                 "readlink",
                 "/proc/self/ns/net",
-            ])
-            .env("NSCAP_PODMAN_ROOT", &r.podman)
-            .env("NSCAP_PODS_LOG_DIR", &r.pods)
-            .env("NSCAP_DOCKER_ROOT", &r.docker)
-            .env("NSCAP_CONTAINERD_STATE", &r.containerd)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
+            ],
+        );
         assert!(
             out.status.success(),
             "{target}: {}",
