@@ -608,6 +608,20 @@ fn capture_stdout_with(
     (code, reader.join().unwrap(), err)
 }
 
+/// Captures on the target's eth0 into `file` and prints summaries too (`--print`), with `more`
+/// arguments, while `traffic` runs; returns (exit code, stdout, stderr).
+fn print_while_writing(
+    w: &World,
+    file: &str,
+    more: &[&str],
+    traffic: impl FnOnce(),
+) -> (Option<i32>, String, Vec<String>) {
+    let path = w.ns.path();
+    let mut args = vec!["-t", &path, "-i", "eth0", "-w", file, "--print"];
+    args.extend_from_slice(more);
+    capture_stdout_with(&args, traffic)
+}
+
 #[test]
 fn summaries_on_stdout_with_direction() {
     let w = World::new();
@@ -652,18 +666,7 @@ fn print_while_writing_and_flows_at_the_end() {
     let w = World::new();
     let d = TempDir::new();
     let f = d.file("p.pcap");
-    let args = [
-        "-t",
-        &w.ns.path(),
-        "-i",
-        "eth0",
-        "-w",
-        &f,
-        "--print",
-        "--flows",
-        "icmp",
-    ];
-    let (code, out, err) = capture_stdout(&w, &args, 3);
+    let (code, out, err) = print_while_writing(&w, &f, &["--flows", "icmp"], || w.ping(3));
     assert_eq!(code, Some(0), "{err:?}");
     assert_eq!(icmp_types(&f).len(), 6);
     let lines: Vec<&str> = out.lines().collect();
@@ -745,19 +748,7 @@ fn tcp_port_filter_as_trailing_words() {
     let _server = Proc::spawn(&w.ns.exec("iperf3 -s -p 80"));
     let d = TempDir::new();
     let f = d.file("web.pcap");
-    let args = [
-        "-t",
-        &w.ns.path(),
-        "-i",
-        "eth0",
-        "-w",
-        &f,
-        "--print",
-        "tcp",
-        "port",
-        "80",
-    ];
-    let (code, text, err) = capture_stdout_with(&args, || {
+    let (code, text, err) = print_while_writing(&w, &f, &["tcp", "port", "80"], || {
         w.ping(1); // not TCP: filtered out
         let deadline = Instant::now() + Duration::from_secs(5);
         // The server may take a moment to listen.
