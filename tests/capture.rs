@@ -289,30 +289,25 @@ fn list_interfaces_of_the_target_not_the_host() {
 
 #[test]
 fn file_lands_on_the_host_when_the_target_has_its_own_mounts() {
-    // The target mounts a private tmpfs on /tmp: a path that nscap resolved in the target's
-    // mount namespace would vanish into it.
-    let w = World::with_target_cmd(
-        "unshare -m --propagation private sh -c \"mount -t tmpfs none /tmp && exec sleep 600\"",
-    );
-    let name = unique("hs");
-    let f = format!("/tmp/{name}.pcap");
-    let _cleanup = TempFile(f.clone());
+    // The target mounts a private tmpfs over the output directory: a path that nscap resolved
+    // in the target's mount namespace would vanish into it.
+    let d = TempDir::new();
+    let w = World::with_target_cmd(&format!(
+        "unshare -m --propagation private sh -c \"mount -t tmpfs none {} && exec sleep 600\"",
+        d.0.display()
+    ));
+    let f = d.file("x.pcap");
     let (code, err) = capture_pings(&w, &["-t", &w.target_pid.to_string(), "-w", &f, "icmp"], 1);
     assert_eq!(code, Some(0), "{err:?}");
     assert_eq!(icmp_types(&f).len(), 2);
-    let inside = Command::new("nsenter")
-        .args(["-t", &w.target_pid.to_string(), "-m", "ls", "/tmp"])
-        .output()
-        .unwrap();
-    assert!(inside.status.success());
-    assert!(!String::from_utf8_lossy(&inside.stdout).contains(&name));
-}
-
-struct TempFile(String);
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
+    let inside = ok_stdout(Command::new("nsenter").args([
+        "-t",
+        &w.target_pid.to_string(),
+        "-m",
+        "ls",
+        &d.0.to_string_lossy(),
+    ]));
+    assert!(!inside.contains("x.pcap"), "{inside}");
 }
 
 #[test]
