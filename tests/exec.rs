@@ -184,7 +184,7 @@ fn strings<S: AsRef<str>>(args: &[S]) -> Vec<String> {
 
 /// Runs the command line with util-linux nsenter, with nscap as `nsenter` and as `nscap exec`;
 /// all three must print the same and end the same. Returns nsenter's result.
-fn same<S: AsRef<str>>(s: &Scratch, args: &[S], o: &Opts) -> Out {
+fn same_with<S: AsRef<str>>(s: &Scratch, args: &[S], o: &Opts) -> Out {
     let args = strings(args);
     let want = theirs(&args, o);
     let got = ours(s, &args, o);
@@ -192,6 +192,11 @@ fn same<S: AsRef<str>>(s: &Scratch, args: &[S], o: &Opts) -> Out {
     let got = exec_mode(&args, o);
     assert_eq!(got, want, "as nscap exec: {args:?}");
     want
+}
+
+/// [`same_with`] with an empty stdin and the caller's environment as it is.
+fn same<S: AsRef<str>>(s: &Scratch, args: &[S]) -> Out {
+    same_with(s, args, &no_opts())
 }
 
 fn no_opts() -> Opts<'static> {
@@ -215,7 +220,7 @@ fn each_namespace_kind_is_entered_like_nsenter() {
     for (opt, moved) in cases {
         let mut args = vec!["-t".to_string(), t.pid(), opt.to_string()];
         args.extend(readlink_all());
-        let out = same(&s, &args, &no_opts());
+        let out = same(&s, &args);
         assert!(out.status.success(), "{opt}: {out:?}");
         let lines: Vec<&str> = out.stdout.lines().collect();
         for (kind, line) in KINDS.iter().zip(&lines) {
@@ -233,27 +238,22 @@ fn each_namespace_kind_is_entered_like_nsenter() {
 fn mount_namespace_and_all_namespaces() {
     let t = Target::all_kinds();
     let s = Scratch::new();
-    let out = same(
-        &s,
-        &["-t", &t.pid(), "-m", "cat", "/mnt/nscap-marker"],
-        &no_opts(),
-    );
+    let out = same(&s, &["-t", &t.pid(), "-m", "cat", "/mnt/nscap-marker"]);
     assert_eq!(out.stdout.trim_end(), t.name);
     let out = same(
         &s,
         &["-t", &t.pid(), "-m", "-p", "readlink", "/proc/self/ns/mnt"],
-        &no_opts(),
     );
     assert_eq!(out.stdout.trim_end(), t.ns("mnt"));
 
     let mut args = vec!["-t".to_string(), t.pid(), "-a".to_string()];
     args.extend(readlink_all());
-    let out = same(&s, &args, &no_opts());
+    let out = same(&s, &args);
     let want: Vec<String> = KINDS.iter().map(|k| t.ns(k)).collect();
     assert_eq!(out.stdout.lines().collect::<Vec<_>>(), want);
-    let out = same(&s, &["-t", &t.pid(), "-a", "hostname"], &no_opts());
+    let out = same(&s, &["-t", &t.pid(), "-a", "hostname"]);
     assert_eq!(out.stdout.trim_end(), t.name);
-    let out = same(&s, &["-t", &t.pid(), "-a", "id", "-u"], &no_opts());
+    let out = same(&s, &["-t", &t.pid(), "-a", "id", "-u"]);
     assert_eq!(out.stdout, "0\n");
 }
 
@@ -295,12 +295,12 @@ fn target_and_file_spellings() {
             assert_eq!(got, theirs(&plain, &no_opts()));
             got
         } else {
-            same(&s, &args, &no_opts())
+            same(&s, &args)
         };
         assert_eq!(out.stdout, want, "{head:?}");
     }
     // An optional argument swallows the rest of a cluster: `-nu` is "-n with the file u".
-    let out = same(&s, &[&format!("-t{p}"), "-nu", "true"], &no_opts());
+    let out = same(&s, &[&format!("-t{p}"), "-nu", "true"]);
     assert_eq!(
         out.stderr,
         "nsenter: cannot open u: No such file or directory\n"
@@ -335,14 +335,10 @@ fn credentials() {
         vec!["-t", &p, "-n", "-S", "65534", "-G", "65534", "id"],
         vec!["-t", &p, "-n", "--setuid=65534", "id", "-u"],
     ] {
-        let out = same(&s, &args, &no_opts());
+        let out = same(&s, &args);
         assert!(out.status.success(), "{args:?}: {out:?}");
     }
-    let out = same(
-        &s,
-        &["-t", &p, "-n", "-S", "65534", "-G", "65534", "id"],
-        &no_opts(),
-    );
+    let out = same(&s, &["-t", &p, "-n", "-S", "65534", "-G", "65534", "id"]);
     assert_eq!(
         out.stdout.split_whitespace().next(),
         Some("uid=65534(nobody)")
@@ -408,37 +404,25 @@ fn root_and_working_directories() {
     let s = Scratch::new();
     let p = t.pid();
     // The target's root is in its mount namespace: its tmpfs shows without -m.
-    let out = same(
-        &s,
-        &["-t", &p, "-n", "-r", "cat", "/mnt/nscap-marker"],
-        &no_opts(),
-    );
+    let out = same(&s, &["-t", &p, "-n", "-r", "cat", "/mnt/nscap-marker"]);
     assert_eq!(out.stdout.trim_end(), t.name);
-    let out = same(&s, &["-t", &p, "-n", "-w", "pwd"], &no_opts());
+    let out = same(&s, &["-t", &p, "-n", "-w", "pwd"]);
     assert_eq!(Path::new(out.stdout.trim_end()), t.cwd.0);
-    let out = same(&s, &["-t", &p, "-n", "-w/tmp", "pwd"], &no_opts());
+    let out = same(&s, &["-t", &p, "-n", "-w/tmp", "pwd"]);
     assert_eq!(out.stdout, "/tmp\n");
-    let out = same(&s, &["-t", &p, "-m", "-W", "/mnt", "pwd"], &no_opts());
+    let out = same(&s, &["-t", &p, "-m", "-W", "/mnt", "pwd"]);
     assert_eq!(out.stdout, "/mnt\n");
-    let out = same(
-        &s,
-        &["-t", &p, "-m", "--wdns=/mnt", "cat", "nscap-marker"],
-        &no_opts(),
-    );
+    let out = same(&s, &["-t", &p, "-m", "--wdns=/mnt", "cat", "nscap-marker"]);
     assert_eq!(out.stdout.trim_end(), t.name);
     // Errors: nsenter keeps the '=' of -r=DIR; -w and -W exclude each other.
-    let out = same(&s, &["-t", &p, "-n", "-r=/", "true"], &no_opts());
+    let out = same(&s, &["-t", &p, "-n", "-r=/", "true"]);
     assert_eq!(
         out.stderr,
         "nsenter: cannot open =/: No such file or directory\n"
     );
-    let out = same(&s, &["-t", &p, "-n", "-w", "-W", "/", "true"], &no_opts());
+    let out = same(&s, &["-t", &p, "-n", "-w", "-W", "/", "true"]);
     assert_eq!(out.status.code(), Some(1));
-    let out = same(
-        &s,
-        &["-t", &p, "-m", "-W", "/nonexistent", "true"],
-        &no_opts(),
-    );
+    let out = same(&s, &["-t", &p, "-m", "-W", "/nonexistent", "true"]);
     assert_eq!(
         out.stderr,
         "nsenter: cannot open current working directory: No such file or directory\n"
@@ -469,41 +453,25 @@ fn fork_rules_and_exit_statuses() {
     let s = Scratch::new();
     let p = t.pid();
     // Without a fork the program itself stays in the caller's pid namespace.
-    let out = same(
-        &s,
-        &["-t", &p, "-p", "-F", "readlink", "/proc/self/ns/pid"],
-        &no_opts(),
-    );
+    let out = same(&s, &["-t", &p, "-p", "-F", "readlink", "/proc/self/ns/pid"]);
     assert_eq!(out.stdout.trim_end(), host_ns("pid"));
     // With the fork, the program is a (small-numbered) process of the target's pid namespace.
     let script = "test $$ -lt 100 && echo small";
-    let out = same(&s, &["-t", &p, "-p", "sh", "-c", script], &no_opts());
+    let out = same(&s, &["-t", &p, "-p", "sh", "-c", script]);
     assert_eq!(out.stdout, "small\n");
-    let out = same(&s, &["-t", &p, "-p", "sh", "-c", "exit 7"], &no_opts());
+    let out = same(&s, &["-t", &p, "-p", "sh", "-c", "exit 7"]);
     assert_eq!(out.status.code(), Some(7));
-    let out = same(&s, &["-t", &p, "-n", "sh", "-c", "exit 3"], &no_opts());
+    let out = same(&s, &["-t", &p, "-n", "sh", "-c", "exit 3"]);
     assert_eq!(out.status.code(), Some(3));
     // The parent dies of the child's signal.
-    let out = same(
-        &s,
-        &["-t", &p, "-p", "sh", "-c", "kill -TERM $$"],
-        &no_opts(),
-    );
+    let out = same(&s, &["-t", &p, "-p", "sh", "-c", "kill -TERM $$"]);
     assert_eq!(out.status.signal(), Some(libc::SIGTERM));
     // SIGPIPE reaches the program with its default action.
     // (An ignored SIGPIPE would make `yes` complain about a broken pipe on stderr.)
-    let out = same(
-        &s,
-        &["-t", &p, "-n", "sh", "-c", "yes | head -n 1"],
-        &no_opts(),
-    );
+    let out = same(&s, &["-t", &p, "-n", "sh", "-c", "yes | head -n 1"]);
     assert_eq!(out.stdout, "y\n");
     for fork in ["-p", "-F"] {
-        let out = same(
-            &s,
-            &["-t", &p, "-p", fork, "sh", "-c", "kill -PIPE $$"],
-            &no_opts(),
-        );
+        let out = same(&s, &["-t", &p, "-p", fork, "sh", "-c", "kill -PIPE $$"]);
         assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{fork}");
     }
 }
@@ -564,14 +532,14 @@ fn default_program_is_a_login_shell() {
         env: vec![("SHELL", "/bin/bash")],
         ..Opts::default()
     };
-    let out = same(&s, &["-t", &p, "-u"], &with);
+    let out = same_with(&s, &["-t", &p, "-u"], &with);
     assert_eq!(out.stdout, format!("-bash\n{}\n", t.name));
     let without = Opts {
         stdin: Some("echo $0"),
         env_remove: vec!["SHELL"],
         ..Opts::default()
     };
-    let out = same(&s, &["-t", &p, "-u"], &without);
+    let out = same_with(&s, &["-t", &p, "-u"], &without);
     assert_eq!(out.stdout, "-sh\n");
 }
 
@@ -584,24 +552,24 @@ fn errors_match_nsenter() {
     let mut gone = Command::new("true").spawn().unwrap();
     let dead = gone.id().to_string();
     gone.wait().unwrap();
-    let out = same(&s, &["-t", &dead, "-n", "true"], &no_opts());
+    let out = same(&s, &["-t", &dead, "-n", "true"]);
     assert_eq!(
         out.stderr,
         format!("nsenter: cannot open /proc/{dead}/ns/net: No such file or directory\n")
     );
-    let out = same(&s, &["--net=/etc/hostname", "true"], &no_opts());
+    let out = same(&s, &["--net=/etc/hostname", "true"]);
     assert_eq!(
         out.stderr,
         "nsenter: reassociate to namespace 'ns/net' failed: Invalid argument\n"
     );
-    let out = same(&s, &["-t", &p, "-n", "nscap-no-such-program"], &no_opts());
+    let out = same(&s, &["-t", &p, "-n", "nscap-no-such-program"]);
     assert_eq!(out.status.code(), Some(127));
     let plain = s.dir.file("not-executable");
     std::fs::write(&plain, "#!/bin/sh\n").unwrap();
     std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = same(&s, &["-t", &p, "-n", &plain], &no_opts());
+    let out = same(&s, &["-t", &p, "-n", &plain]);
     assert_eq!(out.status.code(), Some(126));
-    let out = same(&s, &["-t", &p, "-n", "/tmp"], &no_opts());
+    let out = same(&s, &["-t", &p, "-n", "/tmp"]);
     assert_eq!(out.status.code(), Some(126));
     assert_eq!(
         out.stderr,
@@ -634,7 +602,7 @@ fn errors_match_nsenter() {
         vec!["-t", &p, "-n", "-S", "abc", "true"],
         vec!["-t", &p, "-n", "-W"],
     ] {
-        let out = same(&s, &args, &no_opts());
+        let out = same(&s, &args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert!(out.stderr.starts_with("nsenter: "), "{args:?}: {out:?}");
     }
@@ -749,7 +717,7 @@ fn follow_context_is_accepted_without_selinux() {
         let out = exec_mode(&strings(&["-t", &t.pid(), "-Z", "-n", "true"]), &no_opts());
         assert_eq!(out.status.code(), Some(1));
     } else {
-        let out = same(&s, &["-t", &t.pid(), "-Z", "-n", "true"], &no_opts());
+        let out = same(&s, &["-t", &t.pid(), "-Z", "-n", "true"]);
         assert!(out.status.success());
     }
 }
