@@ -182,10 +182,16 @@ fn e6(s: [u8; 16], d: [u8; 16], next: u8, p: &[u8]) -> Vec<u8> {
     ether(MAC_B, MAC_A, 0x86dd, &ipv6(s, d, next, p))
 }
 
-/// TCP options of a Linux SYN: MSS 1460, SACK permitted, timestamps, NOP, window scale 7.
-const SYN_OPTS: [u8; 20] = [
-    2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7,
-];
+/// TCP options of a Linux SYN.
+fn syn_opts() -> Vec<u8> {
+    tcp_options(&[
+        TcpOption::mss(1460),
+        TcpOption::sack_perm(),
+        TcpOption::timestamp(1, 0),
+        TcpOption::nop(),
+        TcpOption::wscale(7),
+    ])
+}
 
 /// Ethernet: ARP, a TCP conversation, UDP, ICMP errors quoting what they answer, IPv6 TCP,
 /// UDP, ICMPv6 and neighbour discovery, IPv4 options, a protocol and an ethertype nscap does
@@ -217,11 +223,9 @@ fn mixed() -> Vec<Rec> {
     let mut arp_req = ether(BROADCAST, a, 0x0806, &arp(1, a, A4, [0; 6], B4));
     arp_req.resize(60, 0);
     let mut ns = b6().to_vec();
-    ns.extend_from_slice(&[1, 1]);
-    ns.extend_from_slice(&a);
+    ns.extend_from_slice(&ndp_lladdr(1, a));
     let mut na = b6().to_vec();
-    na.extend_from_slice(&[2, 1]);
-    na.extend_from_slice(&b);
+    na.extend_from_slice(&ndp_lladdr(2, b));
     let big = e4(b, a, A4, B4, UDP, &udp(40000, 9999, &[0x55; 1000]));
     let cut = Rec {
         iface: 0,
@@ -231,8 +235,15 @@ fn mixed() -> Vec<Rec> {
     let mut v = vec![
         rec(arp_req),
         rec(ether(a, b, 0x0806, &arp(2, b, B4, a, A4))),
-        rec(tcp4(true, 1000, 0, SYN, &SYN_OPTS, &[])),
-        rec(tcp4(false, 5000, 1001, SYN | ACK, &SYN_OPTS[..4], &[])),
+        rec(tcp4(true, 1000, 0, SYN, &syn_opts(), &[])),
+        rec(tcp4(
+            false,
+            5000,
+            1001,
+            SYN | ACK,
+            &tcp_options(&[TcpOption::mss(1460)]),
+            &[],
+        )),
         rec(tcp4(true, 1001, 5001, ACK, &[], &[])),
         rec(tcp4(
             true,
@@ -268,7 +279,7 @@ fn mixed() -> Vec<Rec> {
             a6(),
             b6(),
             TCP,
-            &tcp(50000, 443, 77, 0, SYN, 64800, &SYN_OPTS, &[]),
+            &tcp(50000, 443, 77, 0, SYN, 64800, &syn_opts(), &[]),
         )),
         rec(e6(a6(), b6(), UDP, &udp(50001, 4789, &[0; 16]))),
         rec(e6(

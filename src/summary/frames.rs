@@ -10,13 +10,18 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use pnet_packet::arp::{ArpHardwareTypes, ArpOperation, MutableArpPacket};
 use pnet_packet::ethernet::{EtherType, EtherTypes, MutableEthernetPacket};
 use pnet_packet::icmp::{self, IcmpCode, IcmpType, MutableIcmpPacket};
+use pnet_packet::icmpv6::ndp::{MutableNdpOptionPacket, NdpOptionType};
 use pnet_packet::icmpv6::{self, Icmpv6Packet};
 use pnet_packet::ip::IpNextHeaderProtocol;
 use pnet_packet::ipv4::{self, MutableIpv4Packet};
 use pnet_packet::ipv6::{MutableExtensionPacket, MutableFragmentPacket, MutableIpv6Packet};
 use pnet_packet::sll::MutableSLLPacket;
 use pnet_packet::sll2::MutableSLL2Packet;
-use pnet_packet::tcp::{self, MutableTcpPacket, TcpPacket};
+use pnet_packet::tcp::{
+    self, MutableTcpOptionPacket, MutableTcpPacket, TcpOptionPacket, TcpPacket,
+};
+
+pub use pnet_packet::tcp::TcpOption;
 use pnet_packet::udp::{self, MutableUdpPacket, UdpPacket};
 use pnet_packet::vlan::{ClassOfService, MutableVlanPacket};
 use pnet_packet::MutablePacket as _;
@@ -230,6 +235,34 @@ pub fn tcp(
         },
     );
     h
+}
+
+/// TCP options as the wire carries them, from pnet's `TcpOption::mss(1460)`, `::nop()`...
+pub fn tcp_options(opts: &[TcpOption]) -> Vec<u8> {
+    let mut v = Vec::new();
+    for o in opts {
+        let mut one = Vec::new();
+        build(
+            &mut one,
+            TcpOptionPacket::packet_size(o),
+            MutableTcpOptionPacket::new,
+            |p| p.populate(o),
+        );
+        v.extend_from_slice(&one);
+    }
+    v
+}
+
+/// A neighbour discovery option carrying a link-layer address: `kind` 1 (source) or 2
+/// (target).
+pub fn ndp_lladdr(kind: u8, mac: [u8; 6]) -> Vec<u8> {
+    let mut v = Vec::new();
+    build(&mut v, 8, MutableNdpOptionPacket::new, |o| {
+        o.set_option_type(NdpOptionType(kind));
+        o.set_length(1);
+        o.set_data(&mac);
+    });
+    v
 }
 
 pub fn udp(sp: u16, dp: u16, payload: &[u8]) -> Vec<u8> {
