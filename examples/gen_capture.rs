@@ -68,7 +68,12 @@ fn main() -> anyhow::Result<()> {
                         0,
                         SYN,
                         64240,
-                        &[2, 4, 5, 0xb4, 4, 2, 1, 3, 3, 7],
+                        &tcp_options(&[
+                            TcpOption::mss(1460),
+                            TcpOption::sack_perm(),
+                            TcpOption::nop(),
+                            TcpOption::wscale(7),
+                        ]),
                         &[],
                     ),
                 ),
@@ -88,7 +93,7 @@ fn main() -> anyhow::Result<()> {
                         seq + 1,
                         SYN | ACK,
                         65160,
-                        &[2, 4, 5, 0xb4],
+                        &tcp_options(&[TcpOption::mss(1460)]),
                         &[],
                     ),
                 ),
@@ -216,7 +221,7 @@ fn main() -> anyhow::Result<()> {
             ),
             16 => {
                 let mut ns = v6("2001:db8:2::35").to_vec();
-                ns.extend_from_slice(&[1, 1, 2, 0x42, 0x0a, 1, 0, 1]);
+                ns.extend_from_slice(&ndp_lladdr(1, MAC_A));
                 ether(
                     MAC_B,
                     MAC_A,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs each fuzz target for SECONDS (default 30), seeded with the real captures that
-# `cargo test --test read` writes into fuzz/corpus/<target>/. Needs a nightly toolchain
-# (libFuzzer instrumentation); without one it says so and exits 0.
+# `cargo test --test read` writes into fuzz/corpus/<target>/ and with those of fixtures/.
+# Needs a nightly toolchain (libFuzzer instrumentation); without one it says so and exits 0.
 #
 # Usage: fuzz/run.sh [SECONDS]
 set -euo pipefail
@@ -16,8 +16,10 @@ if ! command -v cargo-fuzz >/dev/null; then
     cargo install cargo-fuzz --locked
 fi
 
-# Seeds: capture files and frames made by the integration tests.
+# Seeds: capture files and frames made by the integration tests, and the sample captures.
 cargo test --quiet --test read writes_fuzz_seeds >/dev/null
+mkdir -p fuzz/corpus/read
+cp fixtures/*.pcap fixtures/*.pcapng fuzz/corpus/read/
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

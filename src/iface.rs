@@ -1,4 +1,10 @@
 //! The interfaces of the namespace the calling thread is in (netlink, through getifaddrs).
+//!
+//! Not `pnet_datalink::interfaces()`, though it reads the same getifaddrs list (name, index,
+//! flags, addresses with prefix lengths, MAC) in the calling thread's namespace: it returns an
+//! empty list when getifaddrs fails, so "cannot list interfaces" and its cause would be lost,
+//! and it builds names with `from_utf8_unchecked`, while a container (root in its own
+//! namespace) can name an interface with bytes that are not UTF-8.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

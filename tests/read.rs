@@ -33,7 +33,7 @@ fn iface(name: &str, linktype: u16) -> Interface {
 fn frames() -> Vec<Vec<u8>> {
     let e = |t, p: &[u8]| ether(MAC_B, MAC_A, t, p);
     let mut ns = v6("fe80::2").to_vec();
-    ns.extend_from_slice(&[1, 1, 2, 0x42, 0x0a, 1, 0, 1]);
+    ns.extend_from_slice(&ndp_lladdr(1, MAC_A));
     vec![
         e(
             0x0800,
