@@ -7,10 +7,11 @@ use std::io;
 
 use crate::packet::{Counters, Interface, Packet};
 
+pub mod flows;
+pub mod lines;
 pub mod pcap;
 pub mod pcapng;
 pub mod print;
-pub mod text;
 
 pub trait Sink {
     /// Called once, before any packet, with every interface that packets may name.

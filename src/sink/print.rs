@@ -3,10 +3,10 @@
 
 use std::io::Write;
 
-use super::text::TextSink;
+use super::flows::FlowSink;
+use super::lines::{LineFormat, LineSink};
 use super::Sink;
 use crate::cli::Config;
-use crate::flows::FlowSink;
 
 /// `out` takes the packet lines; `flows_out` the table at the end (the caller passes stdout, or
 /// stderr when stdout carries `-w -` pcap data). Lines come first in the list, so they are all
@@ -18,11 +18,12 @@ pub fn printers(
 ) -> Vec<Box<dyn Sink + Send>> {
     let mut v: Vec<Box<dyn Sink + Send>> = Vec::new();
     if cfg.print {
-        v.push(Box::new(TextSink::new(
-            cfg.print_opts.clone(),
-            cfg.json,
-            out,
-        )));
+        let format = if cfg.json {
+            LineFormat::Json
+        } else {
+            LineFormat::Text
+        };
+        v.push(Box::new(LineSink::new(cfg.print_opts.clone(), format, out)));
     }
     if cfg.flows {
         v.push(Box::new(FlowSink::new(cfg.print_opts.clone(), flows_out)));
