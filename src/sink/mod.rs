@@ -7,6 +7,7 @@ use std::io;
 
 use crate::packet::{Counters, Interface, Packet};
 
+pub mod file;
 pub mod flows;
 pub mod lines;
 pub mod pcap;
