@@ -7,6 +7,7 @@
 
 pub mod capture;
 pub mod cli;
+pub mod error;
 pub mod exec;
 pub mod iface;
 pub mod list;
