@@ -245,10 +245,27 @@ fn pcap_message(e: &pcap::Error) -> String {
 
 fn open_error(name: &str, label: &str, e: pcap::Error) -> anyhow::Error {
     let m = pcap_message(&e);
-    if m.contains("permission") || m.contains("Operation not permitted") {
+    if packet_socket_denied() {
         anyhow!("cannot capture on {name} in {label}: permission denied (needs CAP_NET_RAW): {m}")
     } else {
         anyhow!("cannot capture on {name} in {label}: {m}")
+    }
+}
+
+/// Whether a failed open was for lack of privilege. libpcap knows (PCAP_ERROR_PERM_DENIED),
+/// but the pcap crate keeps only its message, whose words vary between libpcap versions; so
+/// this asks the kernel what libpcap asked first, on the same thread: may we open a packet
+/// socket? EPERM or EACCES there is the missing capability.
+fn packet_socket_denied() -> bool {
+    use nix::sys::socket::{socket, AddressFamily, SockFlag, SockType};
+    match socket(
+        AddressFamily::Packet,
+        SockType::Raw,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    ) {
+        Ok(_socket) => false,
+        Err(e) => crate::error::denied(&std::io::Error::from(e)),
     }
 }
 

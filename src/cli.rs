@@ -4,8 +4,9 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
 use clap::{ArgAction, Parser, ValueEnum};
+
+use crate::error::Exit;
 
 pub const DEFAULT_SNAPLEN: u32 = 262_144;
 
@@ -208,31 +209,42 @@ fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
         .collect()
 }
 
-/// Parses capture-mode arguments (`args[0]` is the program name). Help and version requests,
-/// and clap's own errors, come back as `Err(clap::Error)` for the caller to print.
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Result<Config>, clap::Error> {
-    let a = Args::try_parse_from(normalize(args))?;
-    Ok(validate(a))
+/// Parses capture-mode arguments (`args[0]` is the program name). Help and version requests
+/// come back as [`Exit::Info`]; clap's own errors and contradictions as [`Exit::Usage`].
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Config, Exit> {
+    validate(Args::try_parse_from(normalize(args))?)
 }
 
-fn validate(a: Args) -> Result<Config> {
+/// Returns from `validate` with a usage error (exit status 2).
+macro_rules! usage {
+    ($($arg:tt)*) => {
+        return Err(Exit::Usage(format!($($arg)*)))
+    };
+}
+
+fn validate(a: Args) -> Result<Config, Exit> {
+    if a.targets.iter().any(String::is_empty) {
+        usage!(
+            "empty target: give a PID, a namespace file, a container, pod:NS/NAME or netns:NAME"
+        );
+    }
     let input = match (a.targets.is_empty(), &a.read) {
-        (false, Some(_)) => bail!("-t and -r cannot be used together"),
+        (false, Some(_)) => usage!("-t and -r cannot be used together"),
         (false, None) => Input::Live {
             targets: a.targets.clone(),
         },
         (true, Some(r)) => Input::File(PathBuf::from(r)),
-        (true, None) => bail!("no target: give -t PID|PATH (or -r FILE to read a capture file)"),
+        (true, None) => usage!("no target: give -t PID|PATH (or -r FILE to read a capture file)"),
     };
     let is_file = matches!(input, Input::File(_));
     if a.list_interfaces && is_file {
-        bail!("-D lists a target's interfaces: use it with -t, not -r");
+        usage!("-D lists a target's interfaces: use it with -t, not -r");
     }
     if is_file && !a.interfaces.is_empty() {
-        bail!("-i selects live interfaces: it cannot be used with -r");
+        usage!("-i selects live interfaces: it cannot be used with -r");
     }
     let filter = match (a.filter_expr, a.filter.is_empty()) {
-        (Some(_), false) => bail!("give the filter either with -f or as trailing words, not both"),
+        (Some(_), false) => usage!("give the filter either with -f or as trailing words, not both"),
         (Some(f), true) => Some(f),
         (None, false) => Some(a.filter.join(" ")),
         (None, true) => None,
@@ -245,25 +257,25 @@ fn validate(a: Args) -> Result<Config> {
         None => None,
         Some(k) => match k.checked_mul(1024).and_then(|b| i32::try_from(b).ok()) {
             Some(b) if b > 0 => Some(b),
-            _ => bail!("-B {k}: buffer size must be between 1 and 2097151 KiB"),
+            _ => usage!("-B {k}: buffer size must be between 1 and 2097151 KiB"),
         },
     };
     if a.count == Some(0) {
-        bail!("-c 0: count must be at least 1");
+        usage!("-c 0: count must be at least 1");
     }
     let write = a.write.map(PathBuf::from);
     if write.is_some() && is_file {
-        bail!("-w with -r is not supported: nscap reads files only to print them");
+        usage!("-w with -r is not supported: nscap reads files only to print them");
     }
     if a.format.is_some() && write.is_none() {
-        bail!("--format applies to -w output");
+        usage!("--format applies to -w output");
     }
     let writes_stdout = write.as_deref() == Some(std::path::Path::new("-"));
     if a.print && writes_stdout {
-        bail!("--print and -w - both use standard output");
+        usage!("--print and -w - both use standard output");
     }
     if a.json && writes_stdout {
-        bail!("--json and -w - both use standard output");
+        usage!("--json and -w - both use standard output");
     }
     let print = write.is_none() || a.print || a.json;
     let show_iface =
@@ -299,10 +311,10 @@ fn validate(a: Args) -> Result<Config> {
 mod tests {
     use super::*;
 
-    fn cfg(args: &[&str]) -> Result<Config> {
+    fn cfg(args: &[&str]) -> Result<Config, Exit> {
         let mut v = vec![OsString::from("nscap")];
         v.extend(args.iter().map(OsString::from));
-        parse(v).expect("clap accepts")
+        parse(v)
     }
 
     #[test]
@@ -364,12 +376,24 @@ mod tests {
     }
 
     #[test]
-    fn contradictions_are_errors() {
-        assert!(cfg(&[]).is_err());
-        assert!(cfg(&["-t", "1", "-r", "x"]).is_err());
-        assert!(cfg(&["-t", "1", "-f", "tcp", "udp"]).is_err());
-        assert!(cfg(&["-t", "1", "-c", "0"]).is_err());
-        assert!(cfg(&["-t", "1", "-w", "-", "--print"]).is_err());
-        assert!(cfg(&["-t", "1", "--format", "pcapng"]).is_err());
+    fn contradictions_are_usage_errors() {
+        for args in [
+            &[][..],
+            &["-t", "1", "-r", "x"],
+            &["-t", "1", "-f", "tcp", "udp"],
+            &["-t", "1", "-c", "0"],
+            &["-t", "1", "-B", "0"],
+            &["-t", ""],
+            &["-t", "1", "-w", "-", "--print"],
+            &["-t", "1", "--format", "pcapng"],
+            &["-t"],
+        ] {
+            assert!(
+                matches!(cfg(args), Err(Exit::Usage(_))),
+                "{args:?}: {:?}",
+                cfg(args)
+            );
+        }
+        assert!(matches!(cfg(&["--help"]), Err(Exit::Info(_))));
     }
 }

@@ -7,8 +7,8 @@
 
 pub mod capture;
 pub mod cli;
+pub mod error;
 pub mod exec;
-pub mod flows;
 pub mod iface;
 pub mod list;
 pub mod live;

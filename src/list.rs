@@ -11,10 +11,11 @@ use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Context, Result};
 use clap::Parser;
 use serde::Serialize;
 
+use crate::error::{os_message, Exit};
 use crate::iface::{self, IfInfo};
 use crate::netns;
 use crate::target::cgroup::Runtime;
@@ -369,9 +370,9 @@ pub fn json(rows: &[Row]) -> Result<String> {
 }
 
 /// `nscap list [options]`; `args[0]` is `list`.
-pub fn main(args: Vec<OsString>) -> Result<Result<()>, clap::Error> {
+pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
     let a = Args::try_parse_from(args)?;
-    Ok(run(a))
+    Ok(run(a)?)
 }
 
 fn run(a: Args) -> Result<()> {
@@ -394,7 +395,7 @@ fn run(a: Args) -> Result<()> {
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         // A closed pipe (`nscap list | head`) is the reader's choice, not an error.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        r => r.context("cannot write to standard output"),
+        r => r.map_err(|e| anyhow!("cannot write to standard output: {}", os_message(&e))),
     }
 }
 

@@ -13,20 +13,17 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{mpsc, watch};
 
 use crate::capture::{listening_line, Event, HandleOptions, NsCapture, Stats};
-use crate::cli::{Config, Format};
+use crate::cli::Config;
+use crate::error::os_message;
 use crate::iface;
 use crate::netns;
 use crate::packet::{Counters, Interface};
-use crate::sink::pcap::PcapWriter;
-use crate::sink::pcapng::PcapngWriter;
-use crate::sink::print::printers;
-use crate::sink::Sink;
+use crate::sink::{self, BoxSink, Output};
 use crate::target::{self, Target, TargetSpec};
 
-type BoxSink = Box<dyn Sink + Send>;
-
-/// Runs capture mode for `-t TARGET...`; returns the exit status.
-pub fn run(cfg: &Config, targets: &[String]) -> Result<u8> {
+/// Runs capture mode for `-t TARGET...`. A capture that ended on a failure has printed its
+/// statistics already; the failure comes back as the error, for the caller's one line.
+pub fn run(cfg: &Config, targets: &[String]) -> Result<()> {
     let targets = targets
         .iter()
         .map(|t| target::resolve(&TargetSpec::parse(t)?))
@@ -41,7 +38,7 @@ pub fn run(cfg: &Config, targets: &[String]) -> Result<u8> {
     rt.block_on(session(cfg, &targets))
 }
 
-fn list_interfaces(targets: &[Target]) -> Result<u8> {
+fn list_interfaces(targets: &[Target]) -> Result<()> {
     let mut text = String::new();
     for t in targets {
         let ifs = netns::run(t.netns.try_clone()?, t.label.clone(), iface::list)?;
@@ -54,8 +51,11 @@ fn list_interfaces(targets: &[Target]) -> Result<u8> {
         }
     }
     match io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(anyhow!("stdout: {e}")),
-        _ => Ok(0),
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(anyhow!(
+            "cannot write to standard output: {}",
+            os_message(&e)
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -64,61 +64,12 @@ pub fn stdout_file() -> Result<File> {
     let fd: OwnedFd = io::stdout()
         .as_fd()
         .try_clone_to_owned()
-        .context("stdout")?;
+        .map_err(|e| anyhow!("cannot use standard output: {}", os_message(&e)))?;
     Ok(File::from(fd))
 }
 
-fn open_output(path: &Path) -> Result<File> {
-    if path == Path::new("-") {
-        return stdout_file();
-    }
-    File::create(path).map_err(|e| anyhow!("cannot write {}: {}", path.display(), io_reason(&e)))
-}
-
-fn io_reason(e: &io::Error) -> String {
-    let s = e.to_string();
-    // "No such file or directory (os error 2)" → "No such file or directory"
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
-
-fn build_sinks(cfg: &Config, interfaces: &[Interface]) -> Result<Vec<BoxSink>> {
-    let mut sinks: Vec<BoxSink> = Vec::new();
-    if let Some(path) = &cfg.write {
-        let out = io::BufWriter::with_capacity(1 << 16, open_output(path)?);
-        let same_link = interfaces
-            .windows(2)
-            .all(|w| w[0].linktype == w[1].linktype);
-        let format = cfg.format.unwrap_or(if interfaces.len() > 1 || !same_link {
-            Format::Pcapng
-        } else {
-            Format::Pcap
-        });
-        sinks.push(match format {
-            Format::Pcap if !same_link => {
-                return Err(anyhow!(
-                    "--format pcap: the interfaces have different link types; use pcapng"
-                ))
-            }
-            Format::Pcap => Box::new(PcapWriter::new(
-                out,
-                cfg.print_opts.nano,
-                cfg.packet_buffered,
-            )),
-            Format::Pcapng => Box::new(PcapngWriter::new(out, cfg.packet_buffered)),
-        });
-    }
-    if cfg.print || cfg.flows {
-        let flows_out: Box<dyn Write + Send> = if cfg.writes_stdout() {
-            Box::new(io::stderr())
-        } else {
-            Box::new(stdout_file()?)
-        };
-        sinks.extend(printers(cfg, Box::new(stdout_file()?), flows_out));
-    }
-    Ok(sinks)
+fn stdout_output() -> Result<Output> {
+    Ok(Box::new(stdout_file()?))
 }
 
 /// Why a session ended.
@@ -178,7 +129,7 @@ fn stdout_is_pipe() -> bool {
     r == 0 && matches!(st.st_mode & libc::S_IFMT, libc::S_IFIFO | libc::S_IFSOCK)
 }
 
-async fn session(cfg: &Config, targets: &[Target]) -> Result<u8> {
+async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
     let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(64);
     let (stop_tx, stop_rx) = watch::channel(false);
     let (exit_tx, mut exit_rx) = mpsc::unbounded_channel::<usize>();
@@ -215,7 +166,7 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<u8> {
         captures.push(cap);
     }
     drop(ev_tx);
-    let mut sinks = build_sinks(cfg, &interfaces)?;
+    let mut sinks = sink::build(cfg, &interfaces, stdout_output)?;
     for s in sinks.iter_mut() {
         s.start(&interfaces).map_err(|e| write_error(cfg, &e))?;
     }
@@ -300,7 +251,7 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<u8> {
     }
     let end = end.unwrap_or(End::Done);
     if matches!(end, End::ClosedPipe) {
-        return Ok(0);
+        return Ok(());
     }
     let counters: Vec<Counters> = captured
         .iter()
@@ -316,7 +267,7 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<u8> {
     for s in sinks.iter_mut() {
         if let Err(e) = s.counters(&counters).and_then(|()| s.finish()) {
             if e.kind() == io::ErrorKind::BrokenPipe {
-                return Ok(0);
+                return Ok(());
             }
             failed.get_or_insert_with(|| write_error(cfg, &e).to_string());
         }
@@ -324,11 +275,8 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<u8> {
     drop(sinks);
     eprint!("{}", stats_text(&interfaces, &counters));
     match (end, failed) {
-        (End::Failed(m), _) | (_, Some(m)) => {
-            eprintln!("nscap: {m}");
-            Ok(1)
-        }
-        _ => Ok(0),
+        (End::Failed(m), _) | (_, Some(m)) => Err(anyhow!(m)),
+        _ => Ok(()),
     }
 }
 
@@ -347,8 +295,10 @@ fn write_batch(sinks: &mut [BoxSink], batch: &crate::packet::Batch, n: usize) ->
 
 fn write_error(cfg: &Config, e: &io::Error) -> anyhow::Error {
     match &cfg.write {
-        Some(p) if p != Path::new("-") => anyhow!("cannot write {}: {}", p.display(), io_reason(e)),
-        _ => anyhow!("cannot write to standard output: {}", io_reason(e)),
+        Some(p) if p != Path::new("-") => {
+            anyhow!("cannot write {}: {}", p.display(), os_message(e))
+        }
+        _ => anyhow!("cannot write to standard output: {}", os_message(e)),
     }
 }
 

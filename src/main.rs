@@ -1,6 +1,9 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
+use nscap::cli::Input;
+use nscap::error::Exit;
+
 fn main() -> ExitCode {
     // One line, no backtrace, whatever RUST_BACKTRACE says: a panic is a bug, not a report.
     std::panic::set_hook(Box::new(|info| {
@@ -23,55 +26,25 @@ fn dispatch(args: Vec<OsString>) -> u8 {
         let names = nscap::exec::Names::for_exec();
         return exit_byte(nscap::exec::main(&names, &args[2..]));
     }
-    if args.get(1).is_some_and(|a| a == "list") {
-        return match nscap::list::main(args[1..].to_vec()) {
-            Err(e) => clap_exit(e),
-            Ok(Err(e)) => {
-                eprintln!("nscap: {e:#}");
-                1
-            }
-            Ok(Ok(())) => 0,
-        };
-    }
-    match nscap::cli::parse(args) {
-        Err(e) => clap_exit(e),
-        Ok(Err(e)) => {
-            eprintln!("nscap: {e:#}");
-            1
-        }
-        Ok(Ok(cfg)) => {
-            let res = match &cfg.input {
-                nscap::cli::Input::Live { targets } => nscap::live::run(&cfg, targets),
-                nscap::cli::Input::File(_) => nscap::read::run(&cfg),
-            };
-            match res {
-                Ok(code) => code,
-                Err(e) => {
-                    eprintln!("nscap: {e:#}");
-                    1
-                }
-            }
-        }
+    let outcome = if args.get(1).is_some_and(|a| a == "list") {
+        nscap::list::main(args[1..].to_vec())
+    } else {
+        capture(args)
+    };
+    match outcome {
+        Ok(()) => 0,
+        Err(exit) => exit.report(),
     }
 }
 
-fn clap_exit(e: clap::Error) -> u8 {
-    if !e.use_stderr() {
-        // --help, --version
-        let _ = e.print();
-        return 0;
+/// Live capture (`-t`) or reading a file (`-r`).
+fn capture(args: Vec<OsString>) -> Result<(), Exit> {
+    let cfg = nscap::cli::parse(args)?;
+    match &cfg.input {
+        Input::Live { targets } => nscap::live::run(&cfg, targets)?,
+        Input::File(_) => nscap::read::run(&cfg)?,
     }
-    // clap's message, on one line like every other error (its hints, such as the possible
-    // values, joined on)
-    let text = e.render().to_string();
-    let msg: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
-        .filter(|l| !l.is_empty())
-        .collect();
-    eprintln!("nscap: {}", msg.join(" ").trim_start_matches("error: "));
-    2
+    Ok(())
 }
 
 fn exit_byte(code: i32) -> u8 {

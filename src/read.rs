@@ -2,7 +2,8 @@
 //! capture, with the BPF filter and `-c` applied.
 //!
 //! A damaged file prints every packet before the damage, then the table (with `--flows`), and
-//! then the caller prints one error line and exits 1.
+//! then the caller prints one error line and exits 1. An output that cannot be written is named
+//! as such, not blamed on the file.
 
 pub mod file;
 
@@ -13,9 +14,9 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Result};
 
 use crate::cli::{Config, Input};
+use crate::error::os_message;
 use crate::packet::Interface;
-use crate::sink::print::printers;
-use crate::sink::Sink;
+use crate::sink::{self, BoxSink};
 pub use file::FileReader;
 
 /// BPF programs compiled for each link type the file uses.
@@ -54,50 +55,54 @@ impl Filters {
     }
 }
 
-fn is_broken_pipe(e: &io::Error) -> bool {
-    e.kind() == io::ErrorKind::BrokenPipe
+/// Why printing a file stopped before its end.
+#[derive(Debug)]
+pub enum Stop {
+    /// The input cannot be read or is damaged, or the filter does not compile for it: told
+    /// with the input's name.
+    Input(anyhow::Error),
+    /// The printed lines cannot be written: the output's fault, not the file's.
+    Output(io::Error),
 }
 
-/// The whole `-r` mode; returns the exit code (errors are the caller's to print, exit 1).
-pub fn run(cfg: &Config) -> Result<u8> {
+impl From<anyhow::Error> for Stop {
+    fn from(e: anyhow::Error) -> Stop {
+        Stop::Input(e)
+    }
+}
+
+/// The whole `-r` mode.
+pub fn run(cfg: &Config) -> Result<()> {
     let Input::File(path) = &cfg.input else {
         bail!("read mode needs -r FILE");
     };
     let input: Box<dyn Read> = if path == Path::new("-") {
         Box::new(io::stdin().lock())
     } else {
-        Box::new(File::open(path).map_err(|e| {
-            let reason = e.to_string();
-            let reason = reason
-                .split(" (os error")
-                .next()
-                .unwrap_or(&reason)
-                .to_string();
-            anyhow!("cannot read {}: {reason}", path.display())
-        })?)
+        Box::new(
+            File::open(path)
+                .map_err(|e| anyhow!("cannot read {}: {}", path.display(), os_message(&e)))?,
+        )
     };
-    let sinks = printers(cfg, Box::new(io::stdout()), Box::new(io::stdout()));
+    let sinks = sink::build(cfg, &[], || Ok(Box::new(io::stdout())))?;
     match print_file(cfg, input, sinks) {
-        Err(e) if e.downcast_ref::<io::Error>().is_some_and(is_broken_pipe) => Ok(0),
-        Err(e) if path == Path::new("-") => Err(e.context("standard input")),
-        Err(e) => Err(e.context(path.display().to_string())),
-        Ok(()) => Ok(0),
+        Ok(()) => Ok(()),
+        Err(Stop::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(Stop::Output(e)) => bail!("cannot write to standard output: {}", os_message(&e)),
+        Err(Stop::Input(e)) if path == Path::new("-") => Err(e.context("standard input")),
+        Err(Stop::Input(e)) => Err(e.context(path.display().to_string())),
     }
 }
 
 /// Feeds every packet of `input` that passes the filter to `sinks`, up to `cfg.count`.
-pub fn print_file(
-    cfg: &Config,
-    input: impl Read,
-    mut sinks: Vec<Box<dyn Sink + Send>>,
-) -> Result<()> {
+pub fn print_file(cfg: &Config, input: impl Read, mut sinks: Vec<BoxSink>) -> Result<(), Stop> {
     let mut reader = FileReader::new(input)?;
     let mut filters = Filters {
         expr: cfg.filter.clone(),
         compiled: Vec::new(),
     };
     let mut printed: u64 = 0;
-    let result = (|| -> Result<()> {
+    let result = (|| -> Result<(), Stop> {
         loop {
             if cfg.count.is_some_and(|c| printed >= c) {
                 return Ok(());
@@ -106,7 +111,7 @@ pub fn print_file(
             if reader.take_interfaces_changed() {
                 filters.prepare(reader.interfaces())?;
                 for s in sinks.iter_mut() {
-                    s.start(reader.interfaces())?;
+                    s.start(reader.interfaces()).map_err(Stop::Output)?;
                 }
             }
             if !more? {
@@ -118,16 +123,18 @@ pub fn print_file(
                 continue;
             }
             for s in sinks.iter_mut() {
-                s.packet(&pkt)?;
+                s.packet(&pkt).map_err(Stop::Output)?;
             }
             printed += 1;
         }
     })();
-    // What was read before any damage is printed in full, then the error goes up.
+    // What was read before any damage is printed in full, then the error goes up; an output
+    // that fails at the end is told only when nothing else went wrong, or when it is a closed
+    // pipe, which ends the run quietly.
     for s in sinks.iter_mut() {
         if let Err(e) = s.finish() {
-            if result.is_ok() || is_broken_pipe(&e) {
-                return Err(e.into());
+            if result.is_ok() || e.kind() == io::ErrorKind::BrokenPipe {
+                return Err(Stop::Output(e));
             }
         }
     }

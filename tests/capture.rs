@@ -460,6 +460,24 @@ fn missing_privilege_is_named() {
     );
 }
 
+/// Entering the namespace is allowed, opening a packet socket is not: the capability named is
+/// the one missing, whatever words libpcap uses.
+#[test]
+fn missing_packet_capability_is_named() {
+    let out = Command::new("capsh")
+        .args(["--drop=cap_net_raw", "--", "-c"])
+        .arg(format!("exec {} -t /proc/self/ns/net -i lo", nscap_bin()))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("nscap: cannot capture on lo in /proc/self/ns/net: permission denied (needs CAP_NET_RAW)"),
+        "{err}"
+    );
+}
+
 #[test]
 fn usage_errors_are_one_line() {
     let out = nscap(&["-t"]);
@@ -467,7 +485,7 @@ fn usage_errors_are_one_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     let out = nscap(&[]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no target"));
     let out = nscap(&["-t", "1", "-Q", "sideways"]);
     let err = String::from_utf8_lossy(&out.stderr);

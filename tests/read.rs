@@ -393,6 +393,27 @@ fn count_stops_early_and_pipes_closing_is_quiet() {
     assert!(o.stderr.is_empty(), "{}", text(&o.stderr));
 }
 
+#[test]
+fn a_full_output_is_named_not_the_input() {
+    let p = dir().join("full.pcap");
+    write_pcap(&p, 1, &frames());
+    for extra in [&[][..], &["--json"], &["--flows"]] {
+        let o = Command::new(env!("CARGO_BIN_EXE_nscap"))
+            .args(["-r", p.to_str().unwrap()])
+            .args(extra)
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{extra:?}");
+        assert_eq!(
+            text(&o.stderr),
+            "nscap: cannot write to standard output: No space left on device\n",
+            "{extra:?}"
+        );
+    }
+}
+
 /// Real-capture seeds for `fuzz/run.sh`: the files above, and frames prefixed with their link
 /// type for the decoder target.
 #[test]

@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use nscap::cli::PrintOptions;
-use nscap::flows::FlowTable;
+use nscap::sink::flows::FlowTable;
 use nscap::packet::{Interface, Packet};
 use nscap::summary::Summarizer;
 

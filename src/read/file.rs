@@ -10,20 +10,12 @@ use std::io::{self, Read};
 use anyhow::{bail, Context, Result};
 
 use crate::packet::{Interface, Packet};
+use crate::sink::file::{NG_BOM, NG_EPB, NG_IDB, NG_PB, NG_SHB, NG_SPB, PCAP_NSEC, PCAP_USEC};
 
 /// Largest record or block we accept (libpcap's own limit for packets is 256 KiB).
 pub const MAX_RECORD: u32 = 16 << 20;
 
 const WINDOW: usize = 1 << 20;
-
-const PCAP_USEC: u32 = 0xa1b2_c3d4;
-const PCAP_NSEC: u32 = 0xa1b2_3c4d;
-const NG_SHB: u32 = 0x0a0d_0d0a;
-const NG_BOM: u32 = 0x1a2b_3c4d;
-const NG_IDB: u32 = 1;
-const NG_PB: u32 = 2;
-const NG_SPB: u32 = 3;
-const NG_EPB: u32 = 6;
 
 /// A read window over the input: `buf[start..end]` is read but not yet consumed.
 struct Window<R> {

@@ -3,14 +3,26 @@
 //! A sink sees the interface table once, then packets in arrival order, then `flush` after each
 //! batch that arrived together and `finish` at the end. Sinks never see raw arguments.
 
-use std::io;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
 
+use anyhow::{anyhow, Result};
+
+use crate::cli::{Config, Format};
+use crate::error::os_message;
 use crate::packet::{Counters, Interface, Packet};
 
+pub mod file;
+pub mod flows;
+pub mod lines;
 pub mod pcap;
 pub mod pcapng;
-pub mod print;
-pub mod text;
+
+use flows::FlowSink;
+use lines::{LineFormat, LineSink};
+use pcap::PcapWriter;
+use pcapng::PcapngWriter;
 
 pub trait Sink {
     /// Called once, before any packet, with every interface that packets may name.
@@ -24,4 +36,75 @@ pub trait Sink {
     }
     /// End of the capture: write what is left (trailers, tables) and flush.
     fn finish(&mut self) -> io::Result<()>;
+}
+
+pub type BoxSink = Box<dyn Sink + Send>;
+/// A writer that a sink owns.
+pub type Output = Box<dyn Write + Send>;
+
+/// The sinks `cfg` asks for, in the order they must see packets: the `-w` file, then summary
+/// or JSON lines, then the conversation table (written at `finish`, so after every line).
+///
+/// `interfaces` decides the file's format: pcapng for several interfaces or mixed link types.
+/// `stdout` hands out standard output to each sink that writes there (live capture gives its
+/// raw descriptor, `-r` std's handle); the table goes to standard error instead when standard
+/// output carries `-w -` data.
+pub fn build(
+    cfg: &Config,
+    interfaces: &[Interface],
+    stdout: impl Fn() -> Result<Output>,
+) -> Result<Vec<BoxSink>> {
+    let mut sinks: Vec<BoxSink> = Vec::new();
+    if let Some(path) = &cfg.write {
+        let out: Output = if path == Path::new("-") {
+            stdout()?
+        } else {
+            let f = File::create(path)
+                .map_err(|e| anyhow!("cannot write {}: {}", path.display(), os_message(&e)))?;
+            Box::new(f)
+        };
+        let out = BufWriter::with_capacity(1 << 16, out);
+        let same_link = interfaces
+            .windows(2)
+            .all(|w| w[0].linktype == w[1].linktype);
+        let format = cfg.format.unwrap_or(if interfaces.len() > 1 || !same_link {
+            Format::Pcapng
+        } else {
+            Format::Pcap
+        });
+        sinks.push(match format {
+            Format::Pcap if !same_link => {
+                return Err(anyhow!(
+                    "--format pcap: the interfaces have different link types; use pcapng"
+                ))
+            }
+            Format::Pcap => Box::new(PcapWriter::new(
+                out,
+                cfg.print_opts.nano,
+                cfg.packet_buffered,
+            )),
+            Format::Pcapng => Box::new(PcapngWriter::new(out, cfg.packet_buffered)),
+        });
+    }
+    if cfg.print {
+        let format = if cfg.json {
+            LineFormat::Json
+        } else {
+            LineFormat::Text
+        };
+        sinks.push(Box::new(LineSink::new(
+            cfg.print_opts.clone(),
+            format,
+            stdout()?,
+        )));
+    }
+    if cfg.flows {
+        let out = if cfg.writes_stdout() {
+            Box::new(io::stderr())
+        } else {
+            stdout()?
+        };
+        sinks.push(Box::new(FlowSink::new(cfg.print_opts.clone(), out)));
+    }
+    Ok(sinks)
 }

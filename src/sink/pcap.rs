@@ -2,17 +2,13 @@
 
 use std::io::{self, Write};
 
+use super::file::{Records, PCAP_NSEC, PCAP_USEC, PCAP_VERSION};
 use super::Sink;
 use crate::packet::{Interface, Packet};
 
-const MAGIC_USEC: u32 = 0xa1b2_c3d4;
-const MAGIC_NSEC: u32 = 0xa1b2_3c4d;
-
 pub struct PcapWriter<W: Write> {
-    out: W,
+    out: Records<W>,
     nano: bool,
-    packet_buffered: bool,
-    buf: Vec<u8>,
 }
 
 impl<W: Write> PcapWriter<W> {
@@ -20,19 +16,9 @@ impl<W: Write> PcapWriter<W> {
     /// `packet_buffered`: write each group of packets through at once (`-U`, `-w -`).
     pub fn new(out: W, nano: bool, packet_buffered: bool) -> Self {
         PcapWriter {
-            out,
+            out: Records::new(out, packet_buffered),
             nano,
-            packet_buffered,
-            buf: Vec::with_capacity(256 * 1024),
         }
-    }
-
-    fn drain(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            self.out.write_all(&self.buf)?;
-            self.buf.clear();
-        }
-        Ok(())
     }
 }
 
@@ -47,18 +33,16 @@ impl<W: Write> Sink for PcapWriter<W> {
                 "interfaces with different link types need pcapng",
             ));
         }
-        let magic = if self.nano { MAGIC_NSEC } else { MAGIC_USEC };
-        self.buf.extend_from_slice(&magic.to_ne_bytes());
-        self.buf.extend_from_slice(&2u16.to_ne_bytes());
-        self.buf.extend_from_slice(&4u16.to_ne_bytes());
-        self.buf.extend_from_slice(&0i32.to_ne_bytes()); // thiszone
-        self.buf.extend_from_slice(&0u32.to_ne_bytes()); // sigfigs
-        self.buf.extend_from_slice(&first.snaplen.to_ne_bytes());
-        self.buf
-            .extend_from_slice(&u32::from(first.linktype).to_ne_bytes());
-        // The header goes out at once, so a reader at the other end of a pipe can start.
-        self.drain()?;
-        self.out.flush()
+        let magic = if self.nano { PCAP_NSEC } else { PCAP_USEC };
+        let b = &mut self.out.buf;
+        b.extend_from_slice(&magic.to_ne_bytes());
+        b.extend_from_slice(&PCAP_VERSION.0.to_ne_bytes());
+        b.extend_from_slice(&PCAP_VERSION.1.to_ne_bytes());
+        b.extend_from_slice(&0i32.to_ne_bytes()); // thiszone
+        b.extend_from_slice(&0u32.to_ne_bytes()); // sigfigs
+        b.extend_from_slice(&first.snaplen.to_ne_bytes());
+        b.extend_from_slice(&u32::from(first.linktype).to_ne_bytes());
+        self.out.write_through()
     }
 
     fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
@@ -67,29 +51,21 @@ impl<W: Write> Sink for PcapWriter<W> {
         } else {
             pkt.ts_nsec / 1000
         };
-        let b = &mut self.buf;
+        let b = &mut self.out.buf;
         b.extend_from_slice(&(pkt.ts_sec as u32).to_ne_bytes());
         b.extend_from_slice(&frac.to_ne_bytes());
         b.extend_from_slice(&(pkt.data.len() as u32).to_ne_bytes());
         b.extend_from_slice(&pkt.len.to_ne_bytes());
         b.extend_from_slice(pkt.data);
-        if self.buf.len() >= 192 * 1024 {
-            self.drain()?;
-        }
-        Ok(())
+        self.out.appended()
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        if self.packet_buffered {
-            self.drain()?;
-            self.out.flush()?;
-        }
-        Ok(())
+        self.out.flush()
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        self.drain()?;
-        self.out.flush()
+        self.out.write_through()
     }
 }
 
@@ -122,7 +98,7 @@ mod tests {
         w.packet(&pkt).unwrap();
         w.finish().unwrap();
         assert_eq!(out.len(), 24 + 16 + 3);
-        assert_eq!(&out[0..4], &MAGIC_USEC.to_ne_bytes());
+        assert_eq!(&out[0..4], &PCAP_USEC.to_ne_bytes());
         assert_eq!(&out[16..20], &65535u32.to_ne_bytes());
         assert_eq!(&out[20..24], &1u32.to_ne_bytes());
         assert_eq!(&out[24..28], &7u32.to_ne_bytes());

@@ -3,14 +3,9 @@
 
 use std::io::{self, Write};
 
+use super::file::{Records, NG_BOM, NG_EPB, NG_IDB, NG_ISB, NG_SHB, NG_VERSION};
 use super::Sink;
 use crate::packet::{Counters, Interface, Packet};
-
-const SHB: u32 = 0x0A0D_0D0A;
-const IDB: u32 = 0x0000_0001;
-const EPB: u32 = 0x0000_0006;
-const ISB: u32 = 0x0000_0005;
-const BYTE_ORDER_MAGIC: u32 = 0x1A2B_3C4D;
 
 const OPT_END: u16 = 0;
 const SHB_USERAPPL: u16 = 4;
@@ -25,9 +20,7 @@ const ISB_OSDROP: u16 = 7;
 const ISB_USRDELIV: u16 = 8;
 
 pub struct PcapngWriter<W: Write> {
-    out: W,
-    packet_buffered: bool,
-    buf: Vec<u8>,
+    out: Records<W>,
 }
 
 fn pad4(n: usize) -> usize {
@@ -53,32 +46,22 @@ fn block(buf: &mut Vec<u8>, kind: u32, body: &[u8]) {
 impl<W: Write> PcapngWriter<W> {
     pub fn new(out: W, packet_buffered: bool) -> Self {
         PcapngWriter {
-            out,
-            packet_buffered,
-            buf: Vec::with_capacity(256 * 1024),
+            out: Records::new(out, packet_buffered),
         }
-    }
-
-    fn drain(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            self.out.write_all(&self.buf)?;
-            self.buf.clear();
-        }
-        Ok(())
     }
 }
 
 impl<W: Write> Sink for PcapngWriter<W> {
     fn start(&mut self, interfaces: &[Interface]) -> io::Result<()> {
         let mut body = Vec::new();
-        body.extend_from_slice(&BYTE_ORDER_MAGIC.to_ne_bytes());
-        body.extend_from_slice(&1u16.to_ne_bytes());
-        body.extend_from_slice(&0u16.to_ne_bytes());
+        body.extend_from_slice(&NG_BOM.to_ne_bytes());
+        body.extend_from_slice(&NG_VERSION.0.to_ne_bytes());
+        body.extend_from_slice(&NG_VERSION.1.to_ne_bytes());
         body.extend_from_slice(&(-1i64).to_ne_bytes()); // section length unknown
         let appl = concat!("nscap ", env!("CARGO_PKG_VERSION"));
         option(&mut body, SHB_USERAPPL, appl.as_bytes());
         option(&mut body, OPT_END, &[]);
-        block(&mut self.buf, SHB, &body);
+        block(&mut self.out.buf, NG_SHB, &body);
 
         for i in interfaces {
             body.clear();
@@ -92,10 +75,9 @@ impl<W: Write> Sink for PcapngWriter<W> {
             // Timestamps are written in nanoseconds: say so, or readers misdate every packet.
             option(&mut body, IF_TSRESOL, &[9]);
             option(&mut body, OPT_END, &[]);
-            block(&mut self.buf, IDB, &body);
+            block(&mut self.out.buf, NG_IDB, &body);
         }
-        self.drain()?;
-        self.out.flush()
+        self.out.write_through()
     }
 
     fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
@@ -104,8 +86,8 @@ impl<W: Write> Sink for PcapngWriter<W> {
             .wrapping_add(u64::from(pkt.ts_nsec));
         let caplen = pkt.data.len();
         let total = (32 + caplen + pad4(caplen)) as u32;
-        let b = &mut self.buf;
-        b.extend_from_slice(&EPB.to_ne_bytes());
+        let b = &mut self.out.buf;
+        b.extend_from_slice(&NG_EPB.to_ne_bytes());
         b.extend_from_slice(&total.to_ne_bytes());
         b.extend_from_slice(&(pkt.iface as u32).to_ne_bytes());
         b.extend_from_slice(&((ts >> 32) as u32).to_ne_bytes());
@@ -115,18 +97,11 @@ impl<W: Write> Sink for PcapngWriter<W> {
         b.extend_from_slice(pkt.data);
         b.extend(std::iter::repeat_n(0u8, pad4(caplen)));
         b.extend_from_slice(&total.to_ne_bytes());
-        if self.buf.len() >= 192 * 1024 {
-            self.drain()?;
-        }
-        Ok(())
+        self.out.appended()
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        if self.packet_buffered {
-            self.drain()?;
-            self.out.flush()?;
-        }
-        Ok(())
+        self.out.flush()
     }
 
     /// One Interface Statistics Block per interface, as dumpcap writes them: readers show the
@@ -157,14 +132,13 @@ impl<W: Write> Sink for PcapngWriter<W> {
             option(&mut body, ISB_OSDROP, &c.dropped.to_ne_bytes());
             option(&mut body, ISB_USRDELIV, &c.captured.to_ne_bytes());
             option(&mut body, OPT_END, &[]);
-            block(&mut self.buf, ISB, &body);
+            block(&mut self.out.buf, NG_ISB, &body);
         }
         Ok(())
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        self.drain()?;
-        self.out.flush()
+        self.out.write_through()
     }
 }
 
@@ -224,7 +198,7 @@ mod tests {
             off += len;
         }
         assert_eq!(off, out.len());
-        assert_eq!(kinds, vec![SHB, IDB, IDB, EPB, ISB, ISB]);
+        assert_eq!(kinds, vec![NG_SHB, NG_IDB, NG_IDB, NG_EPB, NG_ISB, NG_ISB]);
         // The second ISB: interface 1, then endtime, ifrecv 3, ifdrop 2, ..., usrdeliv 1.
         let isb_len = u32_at(&out, out.len() - 4) as usize;
         let isb = out.len() - isb_len;

@@ -1,5 +1,5 @@
-//! Summary lines or JSON lines on a writer, buffered: one write per 64 KiB of output, or per
-//! [`Sink::flush`] (a batch of live packets), never per packet.
+//! One line per packet, a summary or a JSON object, on a writer, buffered: one write per
+//! 64 KiB of output, or per [`Sink::flush`] (a batch of live packets), never per packet.
 
 use std::io::{self, Write};
 
@@ -10,9 +10,18 @@ use crate::summary::Summarizer;
 
 const DRAIN_AT: usize = 64 * 1024;
 
-pub struct TextSink {
+/// What each packet becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineFormat {
+    /// A tcpdump-like summary line.
+    Text,
+    /// One JSON object (docs/json.md).
+    Json,
+}
+
+pub struct LineSink {
     summ: Summarizer,
-    json: bool,
+    format: LineFormat,
     interfaces: Vec<Interface>,
     /// For packets naming an interface the table lacks: printed by link type number.
     unknown: Interface,
@@ -20,12 +29,11 @@ pub struct TextSink {
     out: Box<dyn Write + Send>,
 }
 
-impl TextSink {
-    /// `json`: one JSON object per packet instead of a summary line.
-    pub fn new(opts: PrintOptions, json: bool, out: Box<dyn Write + Send>) -> Self {
-        TextSink {
+impl LineSink {
+    pub fn new(opts: PrintOptions, format: LineFormat, out: Box<dyn Write + Send>) -> Self {
+        LineSink {
             summ: Summarizer::new(opts),
-            json,
+            format,
             interfaces: Vec::new(),
             unknown: Interface {
                 name: String::new(),
@@ -48,7 +56,7 @@ impl TextSink {
     }
 }
 
-impl Sink for TextSink {
+impl Sink for LineSink {
     /// May be called again when a file declares more interfaces: the table is replaced.
     fn start(&mut self, interfaces: &[Interface]) -> io::Result<()> {
         self.interfaces = interfaces.to_vec();
@@ -60,10 +68,9 @@ impl Sink for TextSink {
 
     fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
         let iface = self.interfaces.get(pkt.iface).unwrap_or(&self.unknown);
-        if self.json {
-            self.summ.json(&mut self.buf, pkt, iface);
-        } else {
-            self.summ.line(&mut self.buf, pkt, iface);
+        match self.format {
+            LineFormat::Text => self.summ.line(&mut self.buf, pkt, iface),
+            LineFormat::Json => self.summ.json(&mut self.buf, pkt, iface),
         }
         if self.buf.len() >= DRAIN_AT {
             self.drain()?;
@@ -111,12 +118,12 @@ mod tests {
     #[test]
     fn buffers_until_flush_and_names_interfaces_when_several() {
         let out = Shared::default();
-        let mut s = TextSink::new(
+        let mut s = LineSink::new(
             PrintOptions {
                 epoch: true,
                 ..Default::default()
             },
-            false,
+            LineFormat::Text,
             Box::new(out.clone()),
         );
         s.start(&[iface("eth0"), iface("lo")]).unwrap();

@@ -8,9 +8,9 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
+use super::Sink;
 use crate::cli::PrintOptions;
 use crate::packet::{Interface, Packet};
-use crate::sink::Sink;
 use crate::summary::decode::{self, Transport};
 use crate::summary::{fmt, Summarizer};
 
