@@ -13,6 +13,7 @@ pub mod iface;
 pub mod list;
 pub mod live;
 pub mod netns;
+pub mod os;
 pub mod packet;
 pub mod read;
 pub mod sink;

@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io::{self, Write};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ use crate::cli::Config;
 use crate::error::os_message;
 use crate::iface;
 use crate::netns;
+use crate::os::{self, stdout_closed, stdout_is_pipe};
 use crate::packet::{Counters, Interface};
 use crate::sink::{self, BoxSink, Output};
 use crate::target::{self, Target, TargetSpec};
@@ -87,10 +88,7 @@ enum End {
 /// A pidfd wrapped for tokio: readable when the process exits.
 fn watch_pid(pid: Option<i32>) -> Result<Option<AsyncFd<OwnedFd>>> {
     let Some(pid) = pid else { return Ok(None) };
-    let fd = target::pidfd_open(pid).map_err(|e| anyhow!("cannot watch pid {pid}: {e}"))?;
-    // SAFETY: the AsyncFd owns the descriptor, which stays open until it is dropped.
-    let fd = unsafe { AsyncFd::register_with_interest(fd, tokio::io::Interest::READABLE) }
-        .map_err(|e| anyhow!("cannot watch pid {pid}: {e}"))?;
+    let fd = os::watch_exit(pid).map_err(|e| anyhow!("cannot watch pid {pid}: {e}"))?;
     Ok(Some(fd))
 }
 
@@ -108,25 +106,6 @@ fn short_name(t: &Target) -> String {
         (Some(name), _, _) => name.into_owned(),
         _ => t.label.clone(),
     }
-}
-
-/// True when fd 1 is a pipe or socket whose reader has gone: poll reports an error or hangup.
-fn stdout_closed() -> bool {
-    let mut p = libc::pollfd {
-        fd: 1,
-        events: 0,
-        revents: 0,
-    };
-    // SAFETY: one valid pollfd, zero timeout.
-    let n = unsafe { libc::poll(&mut p, 1, 0) };
-    n > 0 && p.revents & (libc::POLLERR | libc::POLLHUP) != 0
-}
-
-fn stdout_is_pipe() -> bool {
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: fstat fills the struct we own.
-    let r = unsafe { libc::fstat(io::stdout().as_raw_fd(), &mut st) };
-    r == 0 && matches!(st.st_mode & libc::S_IFMT, libc::S_IFIFO | libc::S_IFSOCK)
 }
 
 async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {

@@ -77,8 +77,7 @@ fn fail_errno(msg: impl std::fmt::Display, e: Errno) -> Stop {
 pub fn main(names: &Names, args: &[OsString]) -> i32 {
     // The Rust runtime ignores SIGPIPE; a program we exec (or the child we wait for) must get
     // the default, as it would under nsenter.
-    // SAFETY: restoring a default disposition installs no handler.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    crate::os::default_signal(nix::sys::signal::Signal::SIGPIPE);
     match run(&mut sys::RealSys, names, args) {
         Stop::Info(text) => {
             use std::io::Write;

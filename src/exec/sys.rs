@@ -2,10 +2,17 @@
 //! recording these calls (no root needed), and [`RealSys`] makes them for real.
 
 use std::ffi::{CString, OsStr, OsString};
-use std::os::fd::BorrowedFd;
+use std::os::fd::{BorrowedFd, IntoRawFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::sched::CloneFlags;
+use nix::sys::signal::Signal;
+use nix::sys::stat::Mode;
+use nix::unistd::{ForkResult, Gid, Uid};
+
+use crate::os;
 
 /// A raw descriptor. Exec mode hands descriptors across `setns`, `fork` and `exec`, where
 /// ownership types buy nothing; every open is close-on-exec so none leaks into the program.
@@ -82,30 +89,17 @@ pub trait Sys {
     fn execl(&mut self, path: &OsStr, arg0: &OsStr) -> Errno;
 }
 
-// Not (or not everywhere) exported by the libc crate.
-const NS_GET_USERNS: libc::c_ulong = 0xb701;
-const NS_GET_NSTYPE: libc::c_ulong = 0xb703;
-const SIOCGSKNS: libc::c_ulong = 0x894c;
-const PIDFD_GET_USER_NAMESPACE: libc::c_ulong = 0xff09;
-
-fn cstr(s: &OsStr) -> Result<CString, Errno> {
-    CString::new(s.as_bytes()).map_err(|_| Errno::EINVAL)
-}
-
 fn borrow(fd: Fd) -> BorrowedFd<'static> {
     // SAFETY: callers pass descriptors they hold open for the duration of the call.
     unsafe { BorrowedFd::borrow_raw(fd) }
 }
 
-fn check(r: libc::c_long) -> Result<libc::c_long, Errno> {
-    if r < 0 {
-        Err(Errno::last())
-    } else {
-        Ok(r)
-    }
+fn cstr(s: &OsStr) -> Result<CString, Errno> {
+    CString::new(s.as_bytes()).map_err(|_| Errno::EINVAL)
 }
 
-/// The real system calls. Single-threaded use only: exec mode runs before any thread exists.
+/// The real system calls: nix's, and [`crate::os`] for those nix lacks. Single-threaded use
+/// only: exec mode runs before any thread exists.
 pub struct RealSys;
 
 impl Sys for RealSys {
@@ -129,18 +123,15 @@ impl Sys for RealSys {
     }
 
     fn open(&mut self, path: &OsStr, mode: OpenMode) -> Result<Fd, Errno> {
-        let p = cstr(path)?;
         let flags = match mode {
-            OpenMode::Read => libc::O_RDONLY | libc::O_CLOEXEC,
-            OpenMode::Append => libc::O_WRONLY | libc::O_APPEND | libc::O_CLOEXEC,
+            OpenMode::Read => OFlag::O_RDONLY | OFlag::O_CLOEXEC,
+            OpenMode::Append => OFlag::O_WRONLY | OFlag::O_APPEND | OFlag::O_CLOEXEC,
         };
-        // SAFETY: p is a valid NUL-terminated string.
-        check(unsafe { libc::open(p.as_ptr(), flags) } as libc::c_long).map(|fd| fd as Fd)
+        nix::fcntl::open(path, flags, Mode::empty()).map(IntoRawFd::into_raw_fd)
     }
 
     fn close(&mut self, fd: Fd) {
-        // SAFETY: closing a descriptor this module opened and no longer uses.
-        unsafe { libc::close(fd) };
+        let _ = nix::unistd::close(fd);
     }
 
     fn stat_ino(&mut self, path: &OsStr) -> Result<u64, Errno> {
@@ -152,34 +143,27 @@ impl Sys for RealSys {
     }
 
     fn ns_type(&mut self, fd: Fd) -> Result<i32, Errno> {
-        // SAFETY: the ioctl takes no argument.
-        check(unsafe { libc::ioctl(fd, NS_GET_NSTYPE) } as libc::c_long).map(|t| t as i32)
+        os::ns_type(borrow(fd))
     }
 
     fn ns_get_userns(&mut self, fd: Fd) -> Result<Fd, Errno> {
-        // SAFETY: the ioctl takes no argument and returns a new descriptor.
-        check(unsafe { libc::ioctl(fd, NS_GET_USERNS) } as libc::c_long).map(|f| f as Fd)
+        os::ns_get_userns(borrow(fd)).map(IntoRawFd::into_raw_fd)
     }
 
     fn pidfd_open(&mut self, pid: i32) -> Result<Fd, Errno> {
-        // SAFETY: plain system call returning a new (close-on-exec) descriptor.
-        check(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) }).map(|f| f as Fd)
+        os::pidfd_open(pid).map(IntoRawFd::into_raw_fd)
     }
 
     fn pidfd_getfd(&mut self, pidfd: Fd, target_fd: i32) -> Result<Fd, Errno> {
-        // SAFETY: plain system call returning a new (close-on-exec) descriptor.
-        check(unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd, target_fd, 0) }).map(|f| f as Fd)
+        os::pidfd_getfd(borrow(pidfd), target_fd).map(IntoRawFd::into_raw_fd)
     }
 
     fn pidfd_get_userns(&mut self, pidfd: Fd) -> Result<Fd, Errno> {
-        // SAFETY: the ioctl takes no argument and returns a new descriptor.
-        check(unsafe { libc::ioctl(pidfd, PIDFD_GET_USER_NAMESPACE, 0) } as libc::c_long)
-            .map(|f| f as Fd)
+        os::pidfd_get_userns(borrow(pidfd)).map(IntoRawFd::into_raw_fd)
     }
 
     fn socket_netns(&mut self, sock: Fd) -> Result<Fd, Errno> {
-        // SAFETY: the ioctl takes no argument and returns a new descriptor.
-        check(unsafe { libc::ioctl(sock, SIOCGSKNS) } as libc::c_long).map(|f| f as Fd)
+        os::socket_netns(borrow(sock)).map(IntoRawFd::into_raw_fd)
     }
 
     fn is_cgroup2(&mut self, path: &OsStr) -> Result<bool, Errno> {
@@ -202,38 +186,30 @@ impl Sys for RealSys {
 
     fn write_all(&mut self, fd: Fd, mut data: &[u8]) -> Result<(), Errno> {
         while !data.is_empty() {
-            // SAFETY: data is a valid buffer of the given length.
-            let n = unsafe { libc::write(fd, data.as_ptr().cast(), data.len()) };
-            if n < 0 {
-                let e = Errno::last();
-                if e == Errno::EINTR {
-                    continue;
-                }
-                return Err(e);
+            match nix::unistd::write(borrow(fd), data) {
+                Ok(n) => data = &data[n..],
+                Err(Errno::EINTR) => {}
+                Err(e) => return Err(e),
             }
-            data = &data[n as usize..];
         }
         Ok(())
     }
 
     fn setns(&mut self, fd: Fd, nstype: i32) -> Result<(), Errno> {
-        // SAFETY: plain system call on a descriptor we hold.
-        check(unsafe { libc::setns(fd, nstype) } as libc::c_long).map(drop)
+        // Retained bits: nix names no CLONE_NEWTIME.
+        nix::sched::setns(borrow(fd), CloneFlags::from_bits_retain(nstype))
     }
 
     fn setgroups_empty(&mut self) -> Result<(), Errno> {
-        // SAFETY: an empty list needs no buffer.
-        check(unsafe { libc::setgroups(0, std::ptr::null()) } as libc::c_long).map(drop)
+        nix::unistd::setgroups(&[])
     }
 
     fn setgid(&mut self, gid: u32) -> Result<(), Errno> {
-        // SAFETY: plain system call.
-        check(unsafe { libc::setgid(gid) } as libc::c_long).map(drop)
+        nix::unistd::setgid(Gid::from_raw(gid))
     }
 
     fn setuid(&mut self, uid: u32) -> Result<(), Errno> {
-        // SAFETY: plain system call.
-        check(unsafe { libc::setuid(uid) } as libc::c_long).map(drop)
+        nix::unistd::setuid(Uid::from_raw(uid))
     }
 
     fn fchdir(&mut self, fd: Fd) -> Result<(), Errno> {
@@ -264,32 +240,21 @@ impl Sys for RealSys {
     }
 
     fn default_sigchld(&mut self) {
-        // SAFETY: restoring the default disposition installs no handler.
-        unsafe { libc::signal(libc::SIGCHLD, libc::SIG_DFL) };
+        os::default_signal(Signal::SIGCHLD);
     }
 
     fn fork(&mut self) -> Result<Forked, Errno> {
         // SAFETY: the process is single-threaded, so the child may run any code.
-        match unsafe { libc::fork() } {
-            -1 => Err(Errno::last()),
-            0 => Ok(Forked::Child),
-            pid => Ok(Forked::Parent(pid)),
+        match unsafe { nix::unistd::fork() }? {
+            ForkResult::Child => Ok(Forked::Child),
+            ForkResult::Parent { child } => Ok(Forked::Parent(child.as_raw())),
         }
     }
 
     fn wait(&mut self, pid: i32) -> Waited {
-        let mut status = 0;
-        loop {
-            // SAFETY: status is a valid out-pointer.
-            let r = unsafe { libc::waitpid(pid, &mut status, libc::WUNTRACED) };
-            if r == pid {
-                break;
-            }
-            if r < 0 && Errno::last() == Errno::EINTR {
-                continue;
-            }
+        let Ok(status) = os::wait_untraced(pid) else {
             return Waited::Other;
-        }
+        };
         if libc::WIFEXITED(status) {
             Waited::Exited(libc::WEXITSTATUS(status))
         } else if libc::WIFSIGNALED(status) {
@@ -302,39 +267,16 @@ impl Sys for RealSys {
     }
 
     fn kill(&mut self, pid: i32, sig: i32) {
-        // SAFETY: plain system call.
-        unsafe { libc::kill(pid, sig) };
+        let _ = os::kill(pid, sig);
     }
 
     fn keep_caps(&mut self) -> Result<(), (&'static str, Errno)> {
-        #[repr(C)]
-        struct Header {
-            version: u32,
-            pid: i32,
-        }
-        #[repr(C)]
-        #[derive(Default, Clone, Copy)]
-        struct Data {
-            effective: u32,
-            permitted: u32,
-            inheritable: u32,
-        }
-        const VERSION_3: u32 = 0x2008_0522;
-        let mut header = Header {
-            version: VERSION_3,
-            pid: 0,
-        };
-        let mut data = [Data::default(); 2];
-        // SAFETY: header and a two-element data array, as capget(2) v3 expects.
-        let r = unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) };
-        check(r).map_err(|e| ("capget failed", e))?;
+        let mut data = os::capget().map_err(|e| ("capget failed", e))?;
         // A capability can only become ambient if it is permitted and inheritable.
         for d in &mut data {
             d.inheritable = d.permitted;
         }
-        // SAFETY: as above.
-        let r = unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) };
-        check(r).map_err(|e| ("capset failed", e))?;
+        os::capset(&data).map_err(|e| ("capset failed", e))?;
         let effective = (u64::from(data[1].effective) << 32) | u64::from(data[0].effective);
         let last_cap = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
             .ok()
@@ -344,17 +286,7 @@ impl Sys for RealSys {
             if cap > last_cap || effective & (1 << cap) == 0 {
                 continue;
             }
-            // SAFETY: plain prctl with integer arguments.
-            let r = unsafe {
-                libc::prctl(
-                    libc::PR_CAP_AMBIENT,
-                    libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong,
-                    cap as libc::c_ulong,
-                    0 as libc::c_ulong,
-                    0 as libc::c_ulong,
-                )
-            };
-            check(r as libc::c_long).map_err(|e| ("prctl(PR_CAP_AMBIENT) failed", e))?;
+            os::raise_ambient(cap).map_err(|e| ("prctl(PR_CAP_AMBIENT) failed", e))?;
         }
         Ok(())
     }
@@ -371,21 +303,20 @@ impl Sys for RealSys {
         else {
             return Errno::EINVAL;
         };
-        let mut ptrs: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
-        ptrs.push(std::ptr::null());
-        // SAFETY: a NULL-terminated array of valid strings that outlive the call.
-        unsafe { libc::execvp(ptrs[0], ptrs.as_ptr()) };
-        Errno::last()
+        match nix::unistd::execvp(&args[0], &args) {
+            Err(e) => e,
+            Ok(never) => match never {},
+        }
     }
 
     fn execl(&mut self, path: &OsStr, arg0: &OsStr) -> Errno {
         let (Ok(p), Ok(a)) = (cstr(path), cstr(arg0)) else {
             return Errno::ENOENT;
         };
-        let argv = [a.as_ptr(), std::ptr::null()];
-        // SAFETY: valid path and a NULL-terminated argv.
-        unsafe { libc::execv(p.as_ptr(), argv.as_ptr()) };
-        Errno::last()
+        match nix::unistd::execv(&p, &[a]) {
+            Err(e) => e,
+            Ok(never) => match never {},
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::AsFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -330,16 +330,6 @@ impl Target {
     }
 }
 
-// NS_GET_NSTYPE = _IO(0xb7, 0x3): the kind of namespace a file refers to (Linux 4.11).
-const NS_GET_NSTYPE: libc::c_ulong = 0xb703;
-
-/// The CLONE_NEW* kind of namespace behind `fd`, or None when it is not a namespace file.
-pub fn ns_type(fd: &impl AsRawFd) -> Option<i32> {
-    // SAFETY: the ioctl takes no argument and only inspects the descriptor.
-    let r = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_NSTYPE) };
-    (r >= 0).then_some(r)
-}
-
 fn open_netns(path: &Path, what: &str) -> Result<File> {
     let f = File::open(path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => anyhow!("{what}: no such file"),
@@ -348,7 +338,7 @@ fn open_netns(path: &Path, what: &str) -> Result<File> {
         }
         _ => anyhow!("{what}: {e}"),
     })?;
-    match ns_type(&f) {
+    match crate::os::ns_type(f.as_fd()).ok() {
         Some(t) if t == libc::CLONE_NEWNET => Ok(f),
         Some(_) => bail!("{what} is a namespace file, but not a network namespace"),
         None => bail!("{what} is not a namespace file"),
@@ -405,17 +395,6 @@ pub fn open(located: Located) -> Result<Target> {
         }
         other => bail!("internal: locate left {other:?} unresolved"),
     }
-}
-
-/// A pidfd for `pid`: readable once the process has exited.
-pub fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
-    // SAFETY: plain system call; on success the kernel hands us a new descriptor we own.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: fd is a fresh descriptor returned by the kernel.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
 #[cfg(test)]
