@@ -18,8 +18,8 @@ mod ioctl {
     nix::ioctl_none!(ns_get_nstype, 0xb7, 0x3);
     // linux/sockios.h: SIOCGSKNS is a plain number, not an _IO code.
     nix::ioctl_none_bad!(siocgskns, 0x894c);
-    // linux/pidfd.h: PIDFD_GET_USER_NAMESPACE = _IO(0xff, 9). It is given an explicit 0 argument,
-    // as nsenter does: the pidfd ioctls refuse any other.
+    // linux/pidfd.h: PIDFD_GET_USER_NAMESPACE = _IO(0xff, 9). Given an explicit 0 argument, as
+    // nsenter does: a missing third argument would pass whatever the register holds.
     nix::ioctl_write_int_bad!(pidfd_get_user_namespace, nix::request_code_none!(0xff, 9));
 }
 
@@ -28,10 +28,6 @@ fn owned(fd: libc::c_long) -> OwnedFd {
     // SAFETY: callers pass only a fresh descriptor the kernel handed to this process, which
     // nothing else owns.
     unsafe { OwnedFd::from_raw_fd(fd as RawFd) }
-}
-
-fn check(r: libc::c_long) -> Result<libc::c_long, Errno> {
-    Errno::result(r)
 }
 
 /// `NS_GET_NSTYPE` (Linux 4.11): the `CLONE_NEW*` kind of the namespace behind `fd`; an error
@@ -66,7 +62,7 @@ pub fn pidfd_get_userns(pidfd: BorrowedFd) -> Result<OwnedFd, Errno> {
 /// process has exited.
 pub fn pidfd_open(pid: i32) -> Result<OwnedFd, Errno> {
     // SAFETY: integer arguments only; on success the kernel returns a new descriptor.
-    let r = check(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })?;
+    let r = Errno::result(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })?;
     Ok(owned(r))
 }
 
@@ -74,8 +70,9 @@ pub fn pidfd_open(pid: i32) -> Result<OwnedFd, Errno> {
 /// process behind `pidfd`.
 pub fn pidfd_getfd(pidfd: BorrowedFd, target_fd: RawFd) -> Result<OwnedFd, Errno> {
     // SAFETY: integer arguments only; on success the kernel returns a new descriptor.
-    let r =
-        check(unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), target_fd, 0) })?;
+    let r = Errno::result(unsafe {
+        libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), target_fd, 0)
+    })?;
     Ok(owned(r))
 }
 
@@ -90,7 +87,7 @@ pub fn default_signal(sig: Signal) {
 /// signal a child died of must be passed on whatever it was.
 pub fn kill(pid: i32, sig: i32) -> Result<(), Errno> {
     // SAFETY: integer arguments only.
-    check(unsafe { libc::kill(pid, sig) }.into()).map(drop)
+    Errno::result(unsafe { libc::kill(pid, sig) }).map(drop)
 }
 
 /// `waitpid(pid, WUNTRACED)`, retried when interrupted, as the raw status: nix's `WaitStatus`
@@ -99,7 +96,7 @@ pub fn wait_untraced(pid: i32) -> Result<i32, Errno> {
     let mut status = 0;
     loop {
         // SAFETY: status is a valid out-pointer for the duration of the call.
-        match check(unsafe { libc::waitpid(pid, &mut status, libc::WUNTRACED) }.into()) {
+        match Errno::result(unsafe { libc::waitpid(pid, &mut status, libc::WUNTRACED) }) {
             Ok(_) => return Ok(status),
             Err(Errno::EINTR) => {}
             Err(e) => return Err(e),
@@ -137,7 +134,7 @@ pub fn capget() -> Result<[CapData; 2], Errno> {
     let mut header = cap_header();
     let mut data = [CapData::default(); 2];
     // SAFETY: a version 3 header and a two-element data array, as capget(2) expects.
-    check(unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) })?;
+    Errno::result(unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) })?;
     Ok(data)
 }
 
@@ -145,7 +142,7 @@ pub fn capget() -> Result<[CapData; 2], Errno> {
 pub fn capset(data: &[CapData; 2]) -> Result<(), Errno> {
     let mut header = cap_header();
     // SAFETY: as in capget; the kernel only reads the data array.
-    check(unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) }).map(drop)
+    Errno::result(unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) }).map(drop)
 }
 
 /// `PR_CAP_AMBIENT_RAISE` for one capability (nix's prctl module has no ambient set).
@@ -160,7 +157,7 @@ pub fn raise_ambient(cap: u64) -> Result<(), Errno> {
             0 as libc::c_ulong,
         )
     };
-    check(r.into()).map(drop)
+    Errno::result(r).map(drop)
 }
 
 /// A pidfd for `pid`, registered with tokio: readable when the process exits. Must be called
