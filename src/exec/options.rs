@@ -14,6 +14,7 @@ use super::sys::Sys;
 use super::{fail, fail_errno, Names, Stop};
 use crate::target::{self, TargetSpec};
 
+/// What an option stands for once getopt has matched it: the `case` labels of nsenter's loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Key {
     All,
