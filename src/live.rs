@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use tokio::io::unix::AsyncFd;
-use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{mpsc, watch};
 
 use crate::capture::{listening_line, Event, HandleOptions, NsCapture, Stats};
@@ -20,6 +19,7 @@ use crate::netns;
 use crate::os::{self, stdout_closed, stdout_is_pipe};
 use crate::packet::{Counters, Interface};
 use crate::sink::{self, BoxSink, Output};
+use crate::stop::{self, Signals};
 use crate::target::{self, Target, TargetSpec};
 
 /// Runs capture mode for `-t TARGET...`. A capture that ended on a failure has printed its
@@ -70,7 +70,7 @@ pub fn stdout_file() -> Result<File> {
 }
 
 fn stdout_output() -> Result<Output> {
-    Ok(Box::new(stdout_file()?))
+    Ok(Box::new(stop::Output::new(stdout_file()?)))
 }
 
 /// Why a session ended.
@@ -108,7 +108,17 @@ fn short_name(t: &Target) -> String {
     }
 }
 
+/// How often buffered output is written out, whatever its size: with libpcap's ring blocks
+/// handed over within 100 ms, every packet is in the kernel's hands within a second.
+const SYNC_EVERY: Duration = Duration::from_millis(500);
+
 async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
+    // Before any capture thread exists: they inherit nothing, and block these signals so that
+    // this thread takes them, even while it is blocked writing.
+    let signals = Signals::install().context("cannot install the signal handlers")?;
+    // SAFETY: `signals` owns the descriptor and outlives `signal_fd`, declared after it.
+    let signal_fd = unsafe { AsyncFd::register(signals.fd()) }
+        .map_err(|e| anyhow!("cannot watch for signals: {}", e.into_parts().1))?;
     let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(64);
     let (stop_tx, stop_rx) = watch::channel(false);
     let (exit_tx, mut exit_rx) = mpsc::unbounded_channel::<usize>();
@@ -147,14 +157,24 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
     drop(ev_tx);
     let mut sinks = sink::build(cfg, &interfaces, stdout_output)?;
     for s in sinks.iter_mut() {
-        s.start(&interfaces).map_err(|e| write_error(cfg, &e))?;
+        match s.start(&interfaces) {
+            // The reader left before the first packet: as quiet as when it leaves later.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                let _ = stop_tx.send(true);
+                for cap in captures {
+                    let _ = cap.join();
+                }
+                return Ok(());
+            }
+            Err(e) => return Err(write_error(cfg, &e)),
+            Ok(()) => {}
+        }
     }
     for (i, iface) in interfaces.iter().enumerate() {
         eprintln!("nscap: {}", listening_line(iface, &targets[owner[i]].label));
     }
 
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sync_tick = tokio::time::interval(SYNC_EVERY);
     let watch_pipe = stdout_is_pipe() && (cfg.print || cfg.writes_stdout());
     let mut pipe_tick = tokio::time::interval(Duration::from_millis(200));
     let mut captured = vec![0u64; interfaces.len()];
@@ -163,6 +183,8 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
     // Packets that arrive after a stop signal, a target's exit or an interface failure are
     // still written; after -c, a closed pipe or a write error they are not.
     let mut writing = true;
+    // Output that was still blocked past the grace period after a stop signal.
+    let mut blocked: Option<String> = None;
 
     loop {
         tokio::select! {
@@ -181,11 +203,7 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
                     total += n as u64;
                     if let Err(e) = res {
                         writing = false;
-                        end = Some(if e.kind() == io::ErrorKind::BrokenPipe {
-                            End::ClosedPipe
-                        } else {
-                            End::Failed(write_error(cfg, &e).to_string())
-                        });
+                        write_failed(cfg, &e, &mut end, &mut blocked);
                         let _ = stop_tx.send(true);
                     } else if cfg.count.is_some_and(|c| total >= c) {
                         writing = false;
@@ -202,13 +220,21 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
                     }
                 }
             },
-            _ = sigint.recv(), if end.is_none() => {
-                end = Some(End::Signal);
-                let _ = stop_tx.send(true);
+            ready = signal_fd.readable(), if end.is_none() => {
+                if let Ok(mut guard) = ready {
+                    guard.clear_ready();
+                }
+                if signals.take().is_some() {
+                    end = Some(End::Signal);
+                    let _ = stop_tx.send(true);
+                }
             }
-            _ = sigterm.recv(), if end.is_none() => {
-                end = Some(End::Signal);
-                let _ = stop_tx.send(true);
+            _ = sync_tick.tick(), if writing => {
+                if let Err(e) = sinks.iter_mut().try_for_each(|s| s.sync()) {
+                    writing = false;
+                    write_failed(cfg, &e, &mut end, &mut blocked);
+                    let _ = stop_tx.send(true);
+                }
             }
             Some(ti) = exit_rx.recv(), if end.is_none() => {
                 let label = &targets[ti].label;
@@ -248,14 +274,34 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
             if e.kind() == io::ErrorKind::BrokenPipe {
                 return Ok(());
             }
-            failed.get_or_insert_with(|| write_error(cfg, &e).to_string());
+            if e.kind() == io::ErrorKind::TimedOut && stop::requested().is_some() {
+                blocked.get_or_insert_with(|| write_error(cfg, &e).to_string());
+            } else {
+                failed.get_or_insert_with(|| write_error(cfg, &e).to_string());
+            }
         }
     }
     drop(sinks);
+    if let Some(m) = blocked {
+        eprintln!("nscap: {m}; stopped without writing the rest");
+    }
     eprint!("{}", stats_text(&interfaces, &counters));
     match (end, failed) {
         (End::Failed(m), _) | (_, Some(m)) => Err(anyhow!(m)),
         _ => Ok(()),
+    }
+}
+
+/// Records why writing stopped: a closed pipe ends quietly; output still blocked after a stop
+/// signal ends as the signal asked, with a note; anything else is a failure.
+fn write_failed(cfg: &Config, e: &io::Error, end: &mut Option<End>, blocked: &mut Option<String>) {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        *end = Some(End::ClosedPipe);
+    } else if e.kind() == io::ErrorKind::TimedOut && stop::requested().is_some() {
+        blocked.get_or_insert_with(|| write_error(cfg, e).to_string());
+        end.get_or_insert(End::Signal);
+    } else {
+        *end = Some(End::Failed(write_error(cfg, e).to_string()));
     }
 }
 

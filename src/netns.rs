@@ -59,6 +59,8 @@ where
     thread::Builder::new()
         .name(name.to_string())
         .spawn(move || {
+            // Stop signals belong to the session's thread (see crate::stop).
+            crate::stop::block_in_this_thread();
             enter(&netns, &label)?;
             drop(netns);
             f()

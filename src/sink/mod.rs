@@ -4,7 +4,7 @@
 //! batch that arrived together and `finish` at the end. Sinks never see raw arguments.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use anyhow::{anyhow, Result};
@@ -34,6 +34,13 @@ pub trait Sink {
     fn counters(&mut self, _counters: &[Counters]) -> io::Result<()> {
         Ok(())
     }
+    /// Writes out whatever is buffered, however little: a live session calls it twice a
+    /// second, so a killed nscap loses at most the last second of packets, and a file on disk
+    /// always ends on a whole record. Sinks that write every batch, or only at the end, have
+    /// nothing to do.
+    fn sync(&mut self) -> io::Result<()> {
+        Ok(())
+    }
     /// End of the capture: write what is left (trailers, tables) and flush.
     fn finish(&mut self) -> io::Result<()>;
 }
@@ -61,9 +68,10 @@ pub fn build(
         } else {
             let f = File::create(path)
                 .map_err(|e| anyhow!("cannot write {}: {}", path.display(), os_message(&e)))?;
-            Box::new(f)
+            Box::new(crate::stop::Output::new(f))
         };
-        let out = BufWriter::with_capacity(1 << 16, out);
+        // No buffer of its own: the writers gather whole records and write them out in one
+        // call, so the file never ends in the middle of one.
         let same_link = interfaces
             .windows(2)
             .all(|w| w[0].linktype == w[1].linktype);

@@ -64,6 +64,10 @@ impl<W: Write> Sink for PcapWriter<W> {
         self.out.flush()
     }
 
+    fn sync(&mut self) -> io::Result<()> {
+        self.out.write_through()
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         self.out.write_through()
     }

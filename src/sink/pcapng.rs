@@ -137,6 +137,10 @@ impl<W: Write> Sink for PcapngWriter<W> {
         Ok(())
     }
 
+    fn sync(&mut self) -> io::Result<()> {
+        self.out.write_through()
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         self.out.write_through()
     }

@@ -1,0 +1,242 @@
+//! Stopping when told, whatever the output is doing.
+//!
+//! SIGINT, SIGTERM, SIGHUP and SIGQUIT all end a capture the same way (tcpdump treats SIGHUP so;
+//! closing a terminal or losing an ssh session is the commonest end of a capture). The handler
+//! is installed without `SA_RESTART`, records the signal and wakes the session through a pipe.
+//! A write blocked on a full pipe or FIFO would otherwise keep the session from ever seeing the
+//! signal, so the handler also switches the output to non-blocking (`fcntl` is
+//! async-signal-safe): the blocked `write` returns, and every later write may wait only until a
+//! deadline, after which [`Output`] gives up and the session prints its statistics.
+//! `nohup` is honoured: a SIGHUP that was ignored when nscap started stays ignored.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::{Duration, Instant};
+
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
+use nix::sys::stat::{fstat, SFlag};
+
+/// The signals that end a capture.
+pub const SIGNALS: [Signal; 4] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+];
+
+/// How long output may still block once a stop was asked for.
+pub const OUTPUT_GRACE: Duration = Duration::from_millis(700);
+
+/// The signal that asked for a stop, 0 before one arrives.
+static STOP: AtomicI32 = AtomicI32::new(0);
+/// Write end of the wake-up pipe, -1 when none is installed.
+static WAKE: AtomicI32 = AtomicI32::new(-1);
+/// Pipes and FIFOs the session writes to, switched to non-blocking by the handler; -1 for none.
+/// Two are enough (`-w` and the summaries on standard output); more are merely not switched.
+#[allow(clippy::declare_interior_mutable_const)]
+const NONE: AtomicI32 = AtomicI32::new(-1);
+static OUTPUTS: [AtomicI32; 4] = [NONE; 4];
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    // Only async-signal-safe calls here: atomics, write, fcntl.
+    STOP.store(sig, Ordering::SeqCst);
+    for slot in &OUTPUTS {
+        let out = slot.load(Ordering::SeqCst);
+        if out >= 0 {
+            // SAFETY: fcntl on a descriptor number; a closed or reused one at worst fails or
+            // gains O_NONBLOCK, which the session's own writes handle.
+            unsafe {
+                let flags = libc::fcntl(out, libc::F_GETFL);
+                if flags >= 0 {
+                    libc::fcntl(out, libc::F_SETFL, flags | libc::O_NONBLOCK);
+                }
+            }
+        }
+    }
+    let wake = WAKE.load(Ordering::SeqCst);
+    if wake >= 0 {
+        let b = 1u8;
+        // SAFETY: one byte from a live stack variable; the pipe is non-blocking, so a full pipe
+        // (a wake-up already pending) just drops it.
+        unsafe { libc::write(wake, (&b as *const u8).cast(), 1) };
+    }
+}
+
+/// The installed handlers; `fd` becomes readable when a stop signal has arrived.
+pub struct Signals {
+    read: OwnedFd,
+    _write: OwnedFd,
+}
+
+impl Signals {
+    /// Installs the handlers. Call once, before the capture threads exist; they block these
+    /// signals (see [`block_in_this_thread`]) so that the session's thread takes them.
+    pub fn install() -> io::Result<Signals> {
+        let (read, write) = nix::unistd::pipe2(OFlag::O_NONBLOCK | OFlag::O_CLOEXEC)?;
+        WAKE.store(write.as_raw_fd(), Ordering::SeqCst);
+        let action = SigAction::new(
+            SigHandler::Handler(on_signal),
+            SaFlags::empty(),
+            SigSet::empty(),
+        );
+        for sig in SIGNALS {
+            // SAFETY: the handler only touches atomics and makes async-signal-safe calls.
+            let old = unsafe { signal::sigaction(sig, &action) }?;
+            if sig == Signal::SIGHUP && matches!(old.handler(), SigHandler::SigIgn) {
+                // SAFETY: restoring the disposition we found.
+                unsafe { signal::sigaction(sig, &old) }?;
+            }
+        }
+        Ok(Signals {
+            read,
+            _write: write,
+        })
+    }
+
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.read.as_fd()
+    }
+
+    /// Empties the wake-up pipe and returns the signal that asked for a stop, if one did.
+    pub fn take(&self) -> Option<Signal> {
+        let mut buf = [0u8; 16];
+        while matches!(nix::unistd::read(&self.read, &mut buf), Ok(n) if n > 0) {}
+        requested()
+    }
+}
+
+impl Drop for Signals {
+    fn drop(&mut self) {
+        WAKE.store(-1, Ordering::SeqCst);
+    }
+}
+
+/// The signal that asked for a stop, once one has.
+pub fn requested() -> Option<Signal> {
+    match STOP.load(Ordering::SeqCst) {
+        0 => None,
+        n => Signal::try_from(n).ok(),
+    }
+}
+
+/// Blocks the stop signals in the calling thread, so that they go to the session's thread.
+pub fn block_in_this_thread() {
+    let mut set = SigSet::empty();
+    for sig in SIGNALS {
+        set.add(sig);
+    }
+    let _ = set.thread_block();
+}
+
+/// An output file that gives up, rather than blocking for ever, once a stop was asked for.
+///
+/// Regular files never block for long and are written as they are. A pipe, FIFO or socket is
+/// registered with the signal handler, which makes it non-blocking when a stop signal arrives;
+/// from then on a write waits for room until [`OUTPUT_GRACE`] after the first such wait, and
+/// then fails with `TimedOut`. The original flags are restored when the output is dropped.
+pub struct Output {
+    file: File,
+    pipe: bool,
+    flags: Option<OFlag>,
+    deadline: Option<Instant>,
+}
+
+impl Output {
+    pub fn new(file: File) -> Output {
+        let pipe = fstat(&file).is_ok_and(|st| {
+            let kind = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT;
+            kind == SFlag::S_IFIFO || kind == SFlag::S_IFSOCK
+        });
+        let flags = fcntl(&file, FcntlArg::F_GETFL)
+            .ok()
+            .map(OFlag::from_bits_truncate);
+        if pipe {
+            let fd = file.as_raw_fd();
+            let _ = OUTPUTS.iter().find(|slot| {
+                slot.compare_exchange(-1, fd, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok()
+            });
+            if requested().is_some() {
+                set_nonblocking(&file);
+            }
+        }
+        Output {
+            file,
+            pipe,
+            flags,
+            deadline: None,
+        }
+    }
+
+    /// Waits for room in a non-blocking output, until the grace deadline once stopped.
+    fn wait_for_room(&mut self) -> io::Result<()> {
+        loop {
+            let timeout = if requested().is_some() {
+                let deadline = *self
+                    .deadline
+                    .get_or_insert_with(|| Instant::now() + OUTPUT_GRACE);
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the reader is not reading",
+                    ));
+                }
+                PollTimeout::try_from(left.as_millis().max(1) as i32).unwrap_or(PollTimeout::MAX)
+            } else {
+                PollTimeout::NONE
+            };
+            let mut fds = [PollFd::new(self.file.as_fd(), PollFlags::POLLOUT)];
+            match poll(&mut fds, timeout) {
+                Ok(n) if n > 0 => return Ok(()),
+                Ok(_) | Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+fn set_nonblocking(file: &File) {
+    if let Ok(flags) = fcntl(file, FcntlArg::F_GETFL) {
+        let flags = OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK;
+        let _ = fcntl(file, FcntlArg::F_SETFL(flags));
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        loop {
+            match self.file.write(buf) {
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    // A stop signal arrived during the write: the descriptor is non-blocking
+                    // now, so trying again cannot block past the grace deadline.
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.wait_for_room()?,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        if self.pipe {
+            let fd = self.file.as_raw_fd();
+            for slot in &OUTPUTS {
+                let _ = slot.compare_exchange(fd, -1, Ordering::SeqCst, Ordering::SeqCst);
+            }
+            if let Some(flags) = self.flags {
+                let _ = fcntl(&self.file, FcntlArg::F_SETFL(flags));
+            }
+        }
+    }
+}

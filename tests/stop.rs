@@ -1,0 +1,163 @@
+//! Ending a capture, however it ends: killed, hung up on, told to stop while its reader is
+//! stuck, or left by its reader at once. What was captured reaches the file; a signal is obeyed
+//! within a second whatever the output does.
+mod common;
+use common::*;
+
+use std::fs::File;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// Echo requests from the peer every `interval` seconds, `size` bytes each, until dropped.
+fn pings(w: &World, interval: &str, size: u32) -> Proc {
+    Proc::spawn(
+        &w.peer
+            .exec(&format!("ping -q -i {interval} -s {size} {}", w.target_ip)),
+    )
+}
+
+fn packets_in(file: &str) -> u64 {
+    // capinfos exits non-zero (and the helper panics) on a file cut inside a record.
+    capinfos(file)["Number of packets"].parse().unwrap()
+}
+
+/// SIGKILL at several moments: the file always ends on a whole record and holds what was
+/// captured more than a second before the kill (the pings answered meanwhile, with a margin
+/// for the ping's own start). Before packets were written out on time as well as on size, a
+/// killed capture of this traffic left the 24-byte header and nothing else.
+#[test]
+fn killed_capture_keeps_all_but_the_last_second() {
+    let w = World::new();
+    let d = TempDir::new();
+    let pid = w.target_pid.to_string();
+    let _ping = pings(&w, "0.01", 56);
+    std::thread::sleep(Duration::from_millis(300));
+    for (round, ms) in [1300u64, 1750, 2600, 3100].into_iter().enumerate() {
+        let f = d.file(&format!("killed{round}.pcap"));
+        let mut n = Nscap::spawn(&["-t", &pid, "-i", "eth0", "-w", &f]);
+        n.wait_for("listening on");
+        let start = Instant::now();
+        std::thread::sleep(Duration::from_millis(ms));
+        n.signal(libc::SIGKILL);
+        let alive = start.elapsed().as_secs_f64();
+        let (code, _) = n.finish(5);
+        assert_eq!(code, None, "killed by a signal");
+        // 100 requests and 100 replies a second; half of that counts as kept.
+        let expected = ((alive - 1.0) * 100.0) as u64;
+        let got = packets_in(&f);
+        assert!(
+            got >= expected,
+            "killed after {alive:.2}s: {got} packets in the file, expected at least {expected}"
+        );
+    }
+}
+
+/// SIGHUP (a closed terminal, a lost ssh session) and SIGQUIT end a capture as SIGINT does:
+/// everything written, statistics, exit 0.
+#[test]
+fn hangup_and_quit_stop_like_interrupt() {
+    let w = World::new();
+    let d = TempDir::new();
+    let pid = w.target_pid.to_string();
+    for (sig, name) in [(libc::SIGHUP, "hup"), (libc::SIGQUIT, "quit")] {
+        let f = d.file(&format!("{name}.pcap"));
+        let mut n = Nscap::spawn(&["-t", &pid, "-i", "eth0", "-w", &f]);
+        n.wait_for("listening on");
+        w.ping(5);
+        n.signal(sig);
+        let (code, err) = n.finish(5);
+        assert_eq!(code, Some(0), "{name}: {err:?}");
+        // Ten pings, each answered, and whatever ARP said meanwhile.
+        let captured: u64 = err
+            .iter()
+            .find_map(|l| l.strip_suffix(" packets captured"))
+            .unwrap_or_else(|| panic!("{name}: no statistics in {err:?}"))
+            .parse()
+            .unwrap();
+        assert!(captured >= 10, "{name}: {err:?}");
+        assert_eq!(packets_in(&f), captured, "{name}");
+    }
+}
+
+/// Output that nobody reads (`nscap -w - | sleep 30`, a FIFO whose reader stalls) must not keep
+/// nscap from obeying a signal: it gives up the blocked write, prints its statistics and exits
+/// 0, promptly. Without that it lived on until the reader died.
+#[test]
+fn signal_ends_capture_while_the_output_is_blocked() {
+    let w = World::new();
+    let pid = w.target_pid.to_string();
+    let _flood = pings(&w, "0.002", 1200);
+    // A pipe we hold but never read.
+    let mut n = Nscap::spawn_with(&["-t", &pid, "-i", "eth0", "-w", "-"], Stdio::piped());
+    n.wait_for("listening on");
+    let _reader = n.child.stdout.take();
+    // 1 MB/s of pings fills the pipe's 64 KiB well within this.
+    std::thread::sleep(Duration::from_millis(1500));
+    n.signal(libc::SIGINT);
+    let start = Instant::now();
+    let (code, err) = n.finish(5);
+    let took = start.elapsed();
+    assert_eq!(code, Some(0), "{err:?}");
+    assert!(
+        err.iter().any(|l| l.ends_with("packets captured")),
+        "{err:?}"
+    );
+    assert!(
+        err.iter().any(|l| l.contains("standard output")),
+        "says the output was given up: {err:?}"
+    );
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+}
+
+#[test]
+fn signal_ends_capture_into_a_stalled_fifo() {
+    let w = World::new();
+    let d = TempDir::new();
+    let fifo = d.file("fifo");
+    sh(&format!("mkfifo {fifo}"));
+    let pid = w.target_pid.to_string();
+    let _flood = pings(&w, "0.002", 1200);
+    // Open the reading end first (nscap's open would wait for one), then never read.
+    let opener = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || File::open(fifo).unwrap())
+    };
+    let mut n = Nscap::spawn(&["-t", &pid, "-i", "eth0", "-w", &fifo]);
+    let _reader = opener.join().unwrap();
+    n.wait_for("listening on");
+    std::thread::sleep(Duration::from_millis(1500));
+    n.signal(libc::SIGTERM);
+    let (code, err) = n.finish(5);
+    assert_eq!(code, Some(0), "{err:?}");
+    assert!(
+        err.iter().any(|l| l.ends_with("packets captured")),
+        "{err:?}"
+    );
+    assert!(
+        err.iter().any(|l| l.contains(&fifo)),
+        "names the FIFO: {err:?}"
+    );
+}
+
+/// `nscap -w - | true`: the reader is gone before the file header is written. As quiet as a
+/// reader that leaves later: no message, exit 0.
+#[test]
+fn reader_gone_before_the_first_byte_is_quiet() {
+    let w = World::new();
+    let pid = w.target_pid.to_string();
+    let mut child = std::process::Command::new(nscap_bin())
+        .args(["-t", &pid, "-i", "eth0", "-w", "-"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        !err.contains("Broken pipe") && !err.contains("nscap: cannot"),
+        "{err}"
+    );
+}
