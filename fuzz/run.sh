@@ -18,6 +18,7 @@ fi
 
 # Seeds: capture files and frames made by the integration tests.
 cargo test --quiet --test read writes_fuzz_seeds >/dev/null
+cargo test --quiet --test hostile writes_fuzz_seeds >/dev/null
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -97,17 +97,24 @@ pub fn print_file(
         compiled: Vec::new(),
     };
     let mut printed: u64 = 0;
+    let mut started = false;
     let result = (|| -> Result<()> {
         loop {
             if cfg.count.is_some_and(|c| printed >= c) {
                 return Ok(());
             }
             let more = reader.advance();
-            if reader.take_interfaces_changed() {
-                filters.prepare(reader.interfaces())?;
+            let added = reader.take_new_interfaces();
+            if !started || !added.is_empty() {
+                filters.prepare(added)?;
                 for s in sinks.iter_mut() {
-                    s.start(reader.interfaces())?;
+                    if started {
+                        s.add_interfaces(added)?;
+                    } else {
+                        s.start(added)?;
+                    }
                 }
+                started = true;
             }
             if !more? {
                 return Ok(());

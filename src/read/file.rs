@@ -127,7 +127,8 @@ pub struct FileReader<R: Read> {
     interfaces: Vec<Interface>,
     /// pcapng: this section's interface ids → index in `interfaces`, and their clocks.
     section: Vec<(usize, Clock)>,
-    interfaces_changed: bool,
+    /// How many of `interfaces` [`FileReader::take_new_interfaces`] has handed out.
+    announced: usize,
     cur: Current,
     /// Bytes of the record `cur` lives in, consumed at the next advance.
     pending: usize,
@@ -148,7 +149,7 @@ impl<R: Read> FileReader<R> {
             be: false,
             interfaces: Vec::new(),
             section: Vec::new(),
-            interfaces_changed: true,
+            announced: 0,
             cur: Current::default(),
             pending: 0,
         };
@@ -197,9 +198,12 @@ impl<R: Read> FileReader<R> {
         &self.interfaces
     }
 
-    /// True once after the interface table grew (and at the start).
-    pub fn take_interfaces_changed(&mut self) -> bool {
-        std::mem::take(&mut self.interfaces_changed)
+    /// The interfaces added since the last call (at the first, all so far). Each is handed out
+    /// once: a file may declare an interface before every packet, and handing out the whole
+    /// table each time made reading it quadratic.
+    pub fn take_new_interfaces(&mut self) -> &[Interface] {
+        let from = std::mem::replace(&mut self.announced, self.interfaces.len());
+        &self.interfaces[from..]
     }
 
     /// The packet the last successful [`FileReader::advance`] read.
@@ -443,7 +447,6 @@ impl<R: Read> FileReader<R> {
                 offset_sec,
             },
         ));
-        self.interfaces_changed = true;
         Ok(())
     }
 
