@@ -190,3 +190,33 @@ fn writes_fuzz_seeds() {
     std::fs::write(read.join("interleaved-interfaces.pcapng"), f).unwrap();
     assert!(read.join("interleaved-interfaces.pcapng").exists());
 }
+
+/// One line on stderr, exit 1: the shape of every refusal.
+fn refused(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    err
+}
+
+/// A FIFO named as a namespace file is refused at once: opening it for reading used to wait
+/// for a writer forever, in capture and in exec mode alike.
+#[test]
+fn a_fifo_is_not_a_namespace_file() {
+    let tmp = TempDir::new();
+    let fifo = tmp.file("fifo");
+    sh(&format!("mkfifo {fifo}"));
+    let limit = Duration::from_secs(20);
+    let err = refused(&nscap_within(&["-t", &fifo, "-D"], limit));
+    assert_eq!(err, format!("nscap: {fifo} is not a namespace file\n"));
+    let err = refused(&nscap_within(&["exec", "-t", &fifo, "true"], limit));
+    assert_eq!(err, format!("nscap exec: {fifo} is not a namespace file\n"));
+    // nsenter's own words for any other file given to --net (nsenter itself hangs on a FIFO).
+    for net in [format!("--net={fifo}"), format!("-n{fifo}")] {
+        let err = refused(&nscap_within(&["exec", &net, "true"], limit));
+        assert_eq!(
+            err,
+            "nscap exec: reassociate to namespace 'ns/net' failed: Invalid argument\n"
+        );
+    }
+}

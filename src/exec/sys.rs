@@ -13,7 +13,9 @@ pub type Fd = i32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenMode {
-    /// `O_RDONLY | O_CLOEXEC`: namespace files, directories, `/proc/PID/environ`.
+    /// `O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC`: namespace files, directories,
+    /// `/proc/PID/environ`. A FIFO or a terminal given as a namespace file opens at once (and is
+    /// then refused) instead of blocking for a writer or becoming our controlling terminal.
     Read,
     /// `O_WRONLY | O_APPEND | O_CLOEXEC`: `cgroup.procs`.
     Append,
@@ -131,7 +133,7 @@ impl Sys for RealSys {
     fn open(&mut self, path: &OsStr, mode: OpenMode) -> Result<Fd, Errno> {
         let p = cstr(path)?;
         let flags = match mode {
-            OpenMode::Read => libc::O_RDONLY | libc::O_CLOEXEC,
+            OpenMode::Read => libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC,
             OpenMode::Append => libc::O_WRONLY | libc::O_APPEND | libc::O_CLOEXEC,
         };
         // SAFETY: p is a valid NUL-terminated string.

@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Result};
@@ -341,7 +341,13 @@ pub fn ns_type(fd: &impl AsRawFd) -> Option<i32> {
 }
 
 fn open_netns(path: &Path, what: &str) -> Result<File> {
-    let f = File::open(path).map_err(|e| match e.kind() {
+    // Non-blocking, and never a controlling terminal: a FIFO or a device named by mistake (or
+    // malice) must be refused below, not wait for a writer forever.
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path);
+    let f = f.map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => anyhow!("{what}: no such file"),
         io::ErrorKind::PermissionDenied => {
             anyhow!("{what}: permission denied (nscap needs root or CAP_SYS_ADMIN)")
