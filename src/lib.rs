@@ -7,6 +7,7 @@
 
 pub mod capture;
 pub mod cli;
+pub mod escape;
 pub mod exec;
 pub mod flows;
 pub mod iface;

@@ -188,6 +188,10 @@ fn writes_fuzz_seeds() {
     ng::interface(&mut f, 101, b"tun2");
     ng::packet(&mut f, 2, 4, &RAW_IP);
     std::fs::write(read.join("interleaved-interfaces.pcapng"), f).unwrap();
+    let mut f = ng::section();
+    ng::interface(&mut f, 101, HOSTILE_NAME);
+    ng::packet(&mut f, 0, 1, &RAW_IP);
+    std::fs::write(read.join("hostile-name.pcapng"), f).unwrap();
     assert!(read.join("interleaved-interfaces.pcapng").exists());
 }
 
@@ -219,4 +223,86 @@ fn a_fifo_is_not_a_namespace_file() {
             "nscap exec: reassociate to namespace 'ns/net' failed: Invalid argument\n"
         );
     }
+}
+
+/// An interface name holding a newline and a colour escape.
+const HOSTILE_NAME: &[u8] = b"eth\n\x1b[31m";
+const HOSTILE_SHOWN: &str = "eth\\010\\027[31m";
+
+/// A file's interface names reach the terminal escaped, in summaries and in JSON (where the
+/// escaped name is then JSON-escaped, not raw).
+#[test]
+fn interface_names_from_files_are_escaped() {
+    let mut f = ng::section();
+    ng::interface(&mut f, 101, HOSTILE_NAME);
+    ng::interface(&mut f, 101, b"tun0");
+    ng::packet(&mut f, 0, 1, &RAW_IP);
+    ng::packet(&mut f, 1, 2, &RAW_IP);
+    let tmp = TempDir::new();
+    let path = tmp.file("hostile-name.pcapng");
+    std::fs::write(&path, f).unwrap();
+
+    let out = nscap(&["-r", &path, "--tt"]);
+    assert!(out.status.success());
+    assert!(!out.stdout.contains(&0x1b), "raw escape byte in output");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text,
+        format!(
+            "0.000001 {HOSTILE_SHOWN} IP 1.2.3.4 > 5.6.7.8: ip-proto-99 0\n\
+             0.000002 tun0 IP 1.2.3.4 > 5.6.7.8: ip-proto-99 0\n"
+        )
+    );
+
+    let out = nscap(&["-r", &path, "--json"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["interface"], HOSTILE_SHOWN);
+}
+
+/// Linux accepts control bytes in interface names (not `/`, `:` or white space): such a name in
+/// another namespace is escaped by `-D` and `nscap list`.
+#[test]
+fn interface_names_from_namespaces_are_escaped() {
+    let ns = Netns::new("esc");
+    let peer = unique("vp");
+    sh(&format!(
+        "ip -n {} link add {peer} type veth peer name v1",
+        ns.name
+    ));
+    sh(&format!(
+        "ip -n {} link set {peer} name \"$(printf 'a\\033[31mb')\"",
+        ns.name
+    ));
+    let shown = "a\\027[31mb";
+
+    let out = nscap(&["-t", &ns.path(), "-D"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.stdout.contains(&0x1b), "raw escape byte in -D");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines().any(|l| l.contains(&format!(".{shown} ["))),
+        "{text}"
+    );
+
+    let out = nscap(&["-t", &ns.path(), "-i", "nope", "-c", "1"]);
+    assert!(!out.stderr.contains(&0x1b), "raw escape byte in the error");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains(shown), "{err}");
+
+    let out = nscap(&["list"]);
+    assert!(out.status.success());
+    assert!(!out.stdout.contains(&0x1b), "raw escape byte in list");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains(&ns.name))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains(shown), "{line}");
 }

@@ -407,8 +407,9 @@ impl<R: Read> FileReader<R> {
             let val = &b[v..v + len];
             match code {
                 0 => break,
-                2 => name = String::from_utf8_lossy(val).into_owned(),
-                3 => description = String::from_utf8_lossy(val).into_owned(),
+                // Escaped on the way in, so no sink can print a file's raw bytes.
+                2 => name = crate::escape::name(val),
+                3 => description = crate::escape::name(val),
                 9 if len >= 1 => tsresol = val[0],
                 14 if len >= 8 => {
                     let x = [
