@@ -306,3 +306,35 @@ fn interface_names_from_namespaces_are_escaped() {
         .unwrap_or_else(|| panic!("{text}"));
     assert!(line.contains(shown), "{line}");
 }
+
+/// A thread ID names its thread's namespace, and the capture watches its process: the thread
+/// itself cannot be watched (pidfd_open refuses it), which used to fail the capture although
+/// `-D` accepted the same ID.
+#[test]
+fn a_thread_id_is_a_target() {
+    let ns = Netns::new("thr");
+    let target = Proc::spawn(&ns.exec(
+        "exec python3 -c \"import threading,time; \
+         threading.Thread(target=time.sleep,args=(60,)).start(); time.sleep(60)\"",
+    ));
+    let pid = descendant(target.pid(), "python3");
+    wait_ns_change(pid, "net");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let tid = loop {
+        let tasks: Vec<i32> = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+            .collect();
+        if let Some(&t) = tasks.iter().find(|&&t| t != pid) {
+            break t;
+        }
+        assert!(Instant::now() < deadline, "no second thread in {pid}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let tid = tid.to_string();
+    let mut cap = Nscap::spawn(&["-t", &tid, "-i", "lo", "-c", "1"]);
+    cap.wait_for("listening on");
+    sh(&ns.exec("ping -q -c 3 -i 0.2 127.0.0.1 >/dev/null"));
+    let (code, stderr) = cap.finish(20);
+    assert_eq!(code, Some(0), "{stderr:?}");
+}

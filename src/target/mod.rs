@@ -385,12 +385,14 @@ pub fn open(located: Located) -> Result<Target> {
             } else {
                 format!("{label}, pid {pid}")
             };
+            // The thread's own namespace (setns is per thread), but the process is what can be
+            // watched for its exit: pidfd_open refuses a thread that does not lead its group.
             let netns = open_netns(&proc.join("ns/net"), &what)?;
             let inode = netns.metadata()?.ino();
             Ok(Target {
                 netns,
                 inode,
-                pid: Some(pid),
+                pid: Some(thread_group(pid).unwrap_or(pid)),
                 label,
             })
         }
@@ -411,6 +413,15 @@ pub fn open(located: Located) -> Result<Target> {
         }
         other => bail!("internal: locate left {other:?} unresolved"),
     }
+}
+
+/// The process a thread ID belongs to (`Tgid` in `/proc/TID/status`); a process ID is its own.
+fn thread_group(tid: i32) -> Option<i32> {
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Tgid:"))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// A pidfd for `pid`: readable once the process has exited.
