@@ -338,3 +338,44 @@ fn a_thread_id_is_a_target() {
     let (code, stderr) = cap.finish(20);
     assert_eq!(code, Some(0), "{stderr:?}");
 }
+
+/// Runs a copy of nscap (one nobody can reach, wherever the build tree is) as nobody with
+/// `caps` (setpriv's `+cap,...`, or `-all`) inherited and ambient.
+fn nscap_as_nobody(caps: &str, args: &[&str]) -> Output {
+    let d = TempDir::new();
+    let bin = d.file("nscap");
+    std::fs::copy(nscap_bin(), &bin).unwrap();
+    sh(&format!("chmod 755 {} {bin}", d.0.display()));
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(format!("--inh-caps={caps}"));
+    if caps != "-all" {
+        cmd.arg(format!("--ambient-caps={caps}"));
+    }
+    cmd.arg(&bin).args(args).output().unwrap()
+}
+
+/// Opening another user's /proc/PID/ns/net needs ptrace access (CAP_SYS_PTRACE); entering it
+/// needs CAP_SYS_ADMIN. The message names what is missing, not always CAP_SYS_ADMIN.
+#[test]
+fn the_missing_capability_is_named() {
+    let w = World::new();
+    let pid = w.target_pid.to_string();
+    let err = refused(&nscap_as_nobody("+sys_admin", &["-t", &pid, "-D"]));
+    assert_eq!(
+        err,
+        format!(
+            "nscap: pid {pid}: permission denied: nscap lacks CAP_SYS_PTRACE \
+             (needed for another user's process)\n"
+        )
+    );
+    let err = refused(&nscap_as_nobody("-all", &["-t", &pid, "-D"]));
+    assert!(
+        err.contains("lacks CAP_SYS_PTRACE and CAP_SYS_ADMIN"),
+        "{err}"
+    );
+    // With ptrace access but no CAP_SYS_ADMIN, the open works and setns is refused.
+    let err = refused(&nscap_as_nobody("+sys_ptrace", &["-t", &pid, "-D"]));
+    assert!(err.contains("needs CAP_SYS_ADMIN"), "{err}");
+    assert!(!err.contains("CAP_SYS_PTRACE"), "{err}");
+}

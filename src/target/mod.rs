@@ -340,6 +340,21 @@ pub fn ns_type(fd: &impl AsRawFd) -> Option<i32> {
     (r >= 0).then_some(r)
 }
 
+const CAP_SYS_PTRACE: u32 = 19;
+const CAP_SYS_ADMIN: u32 = 21;
+
+/// Whether this process has capability `cap` in its effective set (`CapEff` in
+/// /proc/self/status); false when that cannot be read.
+fn has_capability(cap: u32) -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let hex = s.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
+            u64::from_str_radix(hex.trim(), 16).ok()
+        })
+        .is_some_and(|eff| eff >> cap & 1 == 1)
+}
+
 fn open_netns(path: &Path, what: &str) -> Result<File> {
     // Non-blocking, and never a controlling terminal: a FIFO or a device named by mistake (or
     // malice) must be refused below, not wait for a writer forever.
@@ -349,6 +364,26 @@ fn open_netns(path: &Path, what: &str) -> Result<File> {
         .open(path);
     let f = f.map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => anyhow!("{what}: no such file"),
+        // /proc/PID/ns/* of another user's process opens only with ptrace access to it; the
+        // setns after it is what needs CAP_SYS_ADMIN.
+        io::ErrorKind::PermissionDenied if path.starts_with("/proc") => {
+            let missing: Vec<&str> = [
+                (CAP_SYS_PTRACE, "CAP_SYS_PTRACE"),
+                (CAP_SYS_ADMIN, "CAP_SYS_ADMIN"),
+            ]
+            .into_iter()
+            .filter(|&(cap, _)| !has_capability(cap))
+            .map(|(_, name)| name)
+            .collect();
+            if missing.is_empty() {
+                anyhow!("{what}: permission denied")
+            } else {
+                anyhow!(
+                    "{what}: permission denied: nscap lacks {} (needed for another user's process)",
+                    missing.join(" and ")
+                )
+            }
+        }
         io::ErrorKind::PermissionDenied => {
             anyhow!("{what}: permission denied (nscap needs root or CAP_SYS_ADMIN)")
         }
