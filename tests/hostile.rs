@@ -67,16 +67,28 @@ mod ng {
         out
     }
 
+    fn option(body: &mut Vec<u8>, code: u16, value: &[u8]) {
+        body.extend_from_slice(&code.to_le_bytes());
+        body.extend_from_slice(&(value.len() as u16).to_le_bytes());
+        body.extend_from_slice(value);
+        body.extend_from_slice(&[0; 3][..(4 - value.len() % 4) % 4]);
+    }
+
     /// An interface block with link type `linktype` and option if_name `name`.
     pub fn interface(out: &mut Vec<u8>, linktype: u16, name: &[u8]) {
+        interface_with(out, linktype, name, None);
+    }
+
+    /// The same, with an if_tsresol option when `tsresol` is given.
+    pub fn interface_with(out: &mut Vec<u8>, linktype: u16, name: &[u8], tsresol: Option<u8>) {
         let mut body = linktype.to_le_bytes().to_vec();
         body.extend_from_slice(&0u16.to_le_bytes());
         body.extend_from_slice(&65535u32.to_le_bytes());
-        body.extend_from_slice(&2u16.to_le_bytes());
-        body.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        body.extend_from_slice(name);
-        body.extend_from_slice(&[0; 3][..(4 - name.len() % 4) % 4]);
-        body.extend_from_slice(&[0; 4]); // opt_endofopt
+        option(&mut body, 2, name);
+        if let Some(r) = tsresol {
+            option(&mut body, 9, &[r]);
+        }
+        option(&mut body, 0, &[]);
         block(out, 1, &body);
     }
 
@@ -174,7 +186,7 @@ fn many_interfaces_read_end_to_end() {
 }
 
 /// Seeds for `fuzz/run.sh`: a pcapng whose interfaces arrive between packets, one with a hostile
-/// interface name, and one with the largest timestamp.
+/// interface name, one with the largest timestamp.
 #[test]
 fn writes_fuzz_seeds() {
     let read = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/read");
@@ -192,6 +204,7 @@ fn writes_fuzz_seeds() {
     ng::interface(&mut f, 101, HOSTILE_NAME);
     ng::packet(&mut f, 0, 1, &RAW_IP);
     std::fs::write(read.join("hostile-name.pcapng"), f).unwrap();
+    std::fs::write(read.join("largest-time.pcapng"), largest_time()).unwrap();
     assert!(read.join("interleaved-interfaces.pcapng").exists());
 }
 
@@ -378,4 +391,27 @@ fn the_missing_capability_is_named() {
     let err = refused(&nscap_as_nobody("+sys_ptrace", &["-t", &pid, "-D"]));
     assert!(err.contains("needs CAP_SYS_ADMIN"), "{err}");
     assert!(!err.contains("CAP_SYS_PTRACE"), "{err}");
+}
+
+/// A timestamp of 2^64-1 whole seconds does not fit the signed time every printer takes: it
+/// saturates (tcpdump prints "[Error converting time]") instead of wrapping to -1.
+#[test]
+fn the_largest_timestamp_is_not_negative() {
+    let tmp = TempDir::new();
+    let path = tmp.file("max-time.pcapng");
+    std::fs::write(&path, largest_time()).unwrap();
+    let out = nscap(&["-r", &path, "--tt"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "9223372036854775807.000000 IP 1.2.3.4 > 5.6.7.8: ip-proto-99 0\n"
+    );
+}
+
+/// One packet at 2^64-1 ticks of one second.
+fn largest_time() -> Vec<u8> {
+    let mut f = ng::section();
+    ng::interface_with(&mut f, 101, b"tun0", Some(0));
+    ng::packet(&mut f, 0, u64::MAX, &RAW_IP);
+    f
 }

@@ -480,7 +480,11 @@ impl<R: Read> FileReader<R> {
         let nsec = (u128::from(frac) * 1_000_000_000 / u128::from(clock.per_sec)) as u32;
         self.cur = Current {
             iface,
-            ts_sec: (sec as i64).saturating_add(clock.offset_sec),
+            // Whole-second ticks can exceed i64 (2^64-1 used to print as -1.000000): saturate,
+            // as the offset already does, rather than wrap to a time before the epoch.
+            ts_sec: i64::try_from(sec)
+                .unwrap_or(i64::MAX)
+                .saturating_add(clock.offset_sec),
             ts_nsec: nsec,
             len,
             from: body.start + 20,
