@@ -415,3 +415,23 @@ fn largest_time() -> Vec<u8> {
     ng::packet(&mut f, 0, u64::MAX, &RAW_IP);
     f
 }
+
+/// Errors from the system read as all others: its words, without "(os error N)".
+#[test]
+fn system_errors_carry_no_error_code() {
+    let err = refused(&nscap(&["-r", "/tmp"]));
+    assert_eq!(err, "nscap: /tmp: Is a directory\n");
+    // Without a controlling terminal, /dev/tty cannot be opened (ENXIO).
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(nscap_bin());
+    cmd.args(["-t", "/dev/tty", "-D"]).stdin(Stdio::null());
+    // SAFETY: setsid is async-signal-safe; the child only calls it before exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        })
+    };
+    let err = refused(&cmd.output().unwrap());
+    assert_eq!(err, "nscap: /dev/tty: No such device or address\n");
+}

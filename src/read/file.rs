@@ -56,7 +56,7 @@ impl<R: Read> Window<R> {
                 Ok(0) => return Ok(false),
                 Ok(k) => self.end += k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+                Err(e) => return Err(without_code(e)),
             }
         }
         Ok(true)
@@ -73,6 +73,15 @@ impl<R: Read> Window<R> {
     fn consume(&mut self, n: usize) {
         self.start += n;
         self.pos += n as u64;
+    }
+}
+
+/// The error as our other messages word it: the system's description without Rust's
+/// "(os error N)" suffix (`-r /tmp`: "Is a directory").
+fn without_code(e: io::Error) -> io::Error {
+    match e.raw_os_error() {
+        Some(n) => io::Error::new(e.kind(), nix::errno::Errno::from_raw(n).desc()),
+        None => e,
     }
 }
 

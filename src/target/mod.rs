@@ -387,7 +387,11 @@ fn open_netns(path: &Path, what: &str) -> Result<File> {
         io::ErrorKind::PermissionDenied => {
             anyhow!("{what}: permission denied (nscap needs root or CAP_SYS_ADMIN)")
         }
-        _ => anyhow!("{what}: {e}"),
+        // The system's words without Rust's "(os error N)", as every other message.
+        _ => match e.raw_os_error() {
+            Some(n) => anyhow!("{what}: {}", nix::errno::Errno::from_raw(n).desc()),
+            None => anyhow!("{what}: {e}"),
+        },
     })?;
     match ns_type(&f) {
         Some(t) if t == libc::CLONE_NEWNET => Ok(f),
