@@ -435,3 +435,40 @@ fn system_errors_carry_no_error_code() {
     let err = refused(&cmd.output().unwrap());
     assert_eq!(err, "nscap: /dev/tty: No such device or address\n");
 }
+
+/// A zombie has no namespaces left: it is said to have exited, not to lack a file.
+#[test]
+fn a_zombie_target_has_exited() {
+    let mut child = Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    // Not reaped until the end of the test, so it stays a zombie.
+    while !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .unwrap()
+        .contains(") Z ")
+    {
+        assert!(Instant::now() < deadline, "pid {pid} never became a zombie");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let err = refused(&nscap(&["-t", &pid.to_string(), "-D"]));
+    assert_eq!(err, format!("nscap: process {pid} has exited\n"));
+    child.wait().unwrap();
+}
+
+/// Kernel threads are all in the host's namespace: naming one is refused, not silently taken
+/// as the host.
+#[test]
+fn a_kernel_thread_is_refused() {
+    // kthreadd is pid 2 in the initial PID namespace.
+    let comm = std::fs::read_to_string("/proc/2/comm").unwrap_or_default();
+    assert_eq!(
+        comm.trim_end(),
+        "kthreadd",
+        "not in the initial PID namespace"
+    );
+    let err = refused(&nscap(&["-t", "2", "-D"]));
+    assert_eq!(
+        err,
+        "nscap: pid 2 is a kernel thread; it is in the host's network namespace\n"
+    );
+}

@@ -340,6 +340,9 @@ pub fn ns_type(fd: &impl AsRawFd) -> Option<i32> {
     (r >= 0).then_some(r)
 }
 
+/// `PF_KTHREAD` in the flags of /proc/PID/stat.
+const PF_KTHREAD: u64 = 0x0020_0000;
+
 const CAP_SYS_PTRACE: u32 = 19;
 const CAP_SYS_ADMIN: u32 = 21;
 
@@ -418,6 +421,22 @@ pub fn open(located: Located) -> Result<Target> {
                     bail!("no such process: pid {pid} (a container ID prefix of digits only is written container:{pid})");
                 }
                 bail!("{label}: its process (pid {pid}) is gone");
+            }
+            let stat = std::fs::read_to_string(proc.join("stat")).unwrap_or_default();
+            if let Some((state, flags)) = scan::state_and_flags(&stat) {
+                // A zombie has no namespaces left: "no such file" would send users looking for
+                // a missing file.
+                if state == 'Z' || state == 'X' {
+                    if plain {
+                        bail!("process {pid} has exited");
+                    }
+                    bail!("{label}: its process (pid {pid}) has exited");
+                }
+                // Kernel threads all live in the host's namespace: naming one is a mistake, and
+                // capturing the host's traffic silently would hide it.
+                if flags & PF_KTHREAD != 0 {
+                    bail!("pid {pid} is a kernel thread; it is in the host's network namespace");
+                }
             }
             let what = if plain {
                 label.clone()
