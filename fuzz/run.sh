@@ -20,6 +20,7 @@ fi
 cargo test --quiet --test read writes_fuzz_seeds >/dev/null
 mkdir -p fuzz/corpus/read
 cp fixtures/*.pcap fixtures/*.pcapng fuzz/corpus/read/
+cargo test --quiet --test hostile writes_fuzz_seeds >/dev/null
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -194,7 +194,8 @@ fn open_all(
         let cap = open_one(name, opts, label)?;
         let mac = ifs.iter().find(|i| i.name == name).and_then(|i| i.mac);
         out.push(Interface {
-            name: name.to_string(),
+            // The display name: every sink prints it, and it came from another namespace.
+            name: crate::escape::name(name.as_bytes()),
             linktype: cap.get_datalink().0 as u16,
             snaplen: opts.snaplen,
             description: description.to_string(),

@@ -35,7 +35,12 @@ impl IfInfo {
 
     /// One `-D` line, tcpdump style plus addresses: `2.eth0 [Up, Running] 10.0.0.2/24`.
     pub fn line(&self) -> String {
-        let mut s = format!("{}.{}", self.index, self.name);
+        // Names come from another namespace: escaped, as everything printed from outside.
+        let mut s = format!(
+            "{}.{}",
+            self.index,
+            crate::escape::name(self.name.as_bytes())
+        );
         let mut states = Vec::new();
         if self.up() {
             states.push("Up");
@@ -107,7 +112,7 @@ pub fn names(ifs: &[IfInfo]) -> String {
         return "none".into();
     }
     ifs.iter()
-        .map(|i| i.name.as_str())
+        .map(|i| crate::escape::name(i.name.as_bytes()))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -8,6 +8,7 @@
 pub mod capture;
 pub mod cli;
 pub mod error;
+pub mod escape;
 pub mod exec;
 pub mod iface;
 pub mod link;

@@ -230,7 +230,8 @@ fn interfaces(host: &Host, row: &Row) -> Result<Vec<IfaceRow>> {
         .map(|i| IfaceRow {
             up: i.up(),
             addresses: i.addrs.iter().map(|(a, p)| format!("{a}/{p}")).collect(),
-            name: i.name,
+            // From another namespace: escaped as `-D` prints it, in the table and in JSON.
+            name: crate::escape::name(i.name.as_bytes()),
             index: i.index,
         })
         .collect())
@@ -248,6 +249,12 @@ pub fn collect(host: &Host) -> Vec<Row> {
     rows
 }
 
+/// Names read from the host's files (ip-netns names, runtime records) are kept as they are for
+/// lookups, and escaped in the table like every name from outside.
+fn escape(s: &str) -> String {
+    crate::escape::name(s.as_bytes())
+}
+
 fn container_cell(r: &Row) -> String {
     let Some(c) = &r.container else {
         return "-".into();
@@ -255,7 +262,7 @@ fn container_cell(r: &Row) -> String {
     let mut s = format!("{} {}", c.runtime.name(), crate::target::host::short(&c.id));
     if let Some(n) = &c.name {
         s.push(' ');
-        s.push_str(n);
+        s.push_str(&escape(n));
     }
     if r.containers.len() > 1 {
         s.push_str(&format!(" +{}", r.containers.len() - 1));
@@ -269,8 +276,8 @@ fn pod_cell(r: &Row) -> String {
             namespace: Some(ns),
             name: Some(n),
             ..
-        }) => format!("{ns}/{n}"),
-        Some(p) => format!("uid {}", p.uid),
+        }) => format!("{}/{}", escape(ns), escape(n)),
+        Some(p) => format!("uid {}", escape(&p.uid)),
         None => "-".into(),
     }
 }
@@ -320,7 +327,8 @@ pub fn table(rows: &[Row]) -> String {
                 if r.names.is_empty() {
                     "-".into()
                 } else {
-                    r.names.join(",")
+                    let names: Vec<String> = r.names.iter().map(|n| escape(n)).collect();
+                    names.join(",")
                 },
                 r.pids.len().to_string(),
                 r.pids.first().map_or("-".into(), |p| p.to_string()),

@@ -102,17 +102,24 @@ pub fn print_file(cfg: &Config, input: impl Read, mut sinks: Vec<BoxSink>) -> Re
         compiled: Vec::new(),
     };
     let mut printed: u64 = 0;
+    let mut started = false;
     let result = (|| -> Result<(), Stop> {
         loop {
             if cfg.count.is_some_and(|c| printed >= c) {
                 return Ok(());
             }
             let more = reader.advance();
-            if reader.take_interfaces_changed() {
-                filters.prepare(reader.interfaces())?;
+            let added = reader.take_new_interfaces();
+            if !started || !added.is_empty() {
+                filters.prepare(added)?;
                 for s in sinks.iter_mut() {
-                    s.start(reader.interfaces()).map_err(Stop::Output)?;
+                    if started {
+                        s.add_interfaces(added).map_err(Stop::Output)?;
+                    } else {
+                        s.start(added).map_err(Stop::Output)?;
+                    }
                 }
+                started = true;
             }
             if !more? {
                 return Ok(());

@@ -20,7 +20,9 @@ pub type Fd = i32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenMode {
-    /// `O_RDONLY | O_CLOEXEC`: namespace files, directories, `/proc/PID/environ`.
+    /// `O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC`: namespace files, directories,
+    /// `/proc/PID/environ`. A FIFO or a terminal given as a namespace file opens at once (and is
+    /// then refused) instead of blocking for a writer or becoming our controlling terminal.
     Read,
     /// `O_WRONLY | O_APPEND | O_CLOEXEC`: `cgroup.procs`.
     Append,
@@ -124,7 +126,9 @@ impl Sys for RealSys {
 
     fn open(&mut self, path: &OsStr, mode: OpenMode) -> Result<Fd, Errno> {
         let flags = match mode {
-            OpenMode::Read => OFlag::O_RDONLY | OFlag::O_CLOEXEC,
+            OpenMode::Read => {
+                OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_NOCTTY | OFlag::O_CLOEXEC
+            }
             OpenMode::Append => OFlag::O_WRONLY | OFlag::O_APPEND | OFlag::O_CLOEXEC,
         };
         nix::fcntl::open(path, flags, Mode::empty()).map(IntoRawFd::into_raw_fd)

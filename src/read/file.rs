@@ -48,7 +48,7 @@ impl<R: Read> Window<R> {
                 Ok(0) => return Ok(false),
                 Ok(k) => self.end += k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+                Err(e) => return Err(without_code(e)),
             }
         }
         Ok(true)
@@ -65,6 +65,15 @@ impl<R: Read> Window<R> {
     fn consume(&mut self, n: usize) {
         self.start += n;
         self.pos += n as u64;
+    }
+}
+
+/// The error as our other messages word it: the system's description without Rust's
+/// "(os error N)" suffix (`-r /tmp`: "Is a directory").
+fn without_code(e: io::Error) -> io::Error {
+    match e.raw_os_error() {
+        Some(n) => io::Error::new(e.kind(), nix::errno::Errno::from_raw(n).desc()),
+        None => e,
     }
 }
 
@@ -119,7 +128,8 @@ pub struct FileReader<R: Read> {
     interfaces: Vec<Interface>,
     /// pcapng: this section's interface ids → index in `interfaces`, and their clocks.
     section: Vec<(usize, Clock)>,
-    interfaces_changed: bool,
+    /// How many of `interfaces` [`FileReader::take_new_interfaces`] has handed out.
+    announced: usize,
     cur: Current,
     /// Bytes of the record `cur` lives in, consumed at the next advance.
     pending: usize,
@@ -140,7 +150,7 @@ impl<R: Read> FileReader<R> {
             be: false,
             interfaces: Vec::new(),
             section: Vec::new(),
-            interfaces_changed: true,
+            announced: 0,
             cur: Current::default(),
             pending: 0,
         };
@@ -189,9 +199,12 @@ impl<R: Read> FileReader<R> {
         &self.interfaces
     }
 
-    /// True once after the interface table grew (and at the start).
-    pub fn take_interfaces_changed(&mut self) -> bool {
-        std::mem::take(&mut self.interfaces_changed)
+    /// The interfaces added since the last call (at the first, all so far). Each is handed out
+    /// once: a file may declare an interface before every packet, and handing out the whole
+    /// table each time made reading it quadratic.
+    pub fn take_new_interfaces(&mut self) -> &[Interface] {
+        let from = std::mem::replace(&mut self.announced, self.interfaces.len());
+        &self.interfaces[from..]
     }
 
     /// The packet the last successful [`FileReader::advance`] read.
@@ -395,8 +408,9 @@ impl<R: Read> FileReader<R> {
             let val = &b[v..v + len];
             match code {
                 0 => break,
-                2 => name = String::from_utf8_lossy(val).into_owned(),
-                3 => description = String::from_utf8_lossy(val).into_owned(),
+                // Escaped on the way in, so no sink can print a file's raw bytes.
+                2 => name = crate::escape::name(val),
+                3 => description = crate::escape::name(val),
                 9 if len >= 1 => tsresol = val[0],
                 14 if len >= 8 => {
                     let x = [
@@ -435,7 +449,6 @@ impl<R: Read> FileReader<R> {
                 offset_sec,
             },
         ));
-        self.interfaces_changed = true;
         Ok(())
     }
 
@@ -468,7 +481,11 @@ impl<R: Read> FileReader<R> {
         let nsec = (u128::from(frac) * 1_000_000_000 / u128::from(clock.per_sec)) as u32;
         self.cur = Current {
             iface,
-            ts_sec: (sec as i64).saturating_add(clock.offset_sec),
+            // Whole-second ticks can exceed i64 (2^64-1 used to print as -1.000000): saturate,
+            // as the offset already does, rather than wrap to a time before the epoch.
+            ts_sec: i64::try_from(sec)
+                .unwrap_or(i64::MAX)
+                .saturating_add(clock.offset_sec),
             ts_nsec: nsec,
             len,
             from: body.start + 20,

@@ -277,6 +277,11 @@ impl Sink for FlowSink {
         Ok(())
     }
 
+    fn add_interfaces(&mut self, added: &[Interface]) -> io::Result<()> {
+        self.interfaces.extend_from_slice(added);
+        Ok(())
+    }
+
     fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
         if let Some(i) = self.interfaces.get(pkt.iface) {
             self.table.add(pkt, i);

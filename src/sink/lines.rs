@@ -60,7 +60,15 @@ impl Sink for LineSink {
     /// May be called again when a file declares more interfaces: the table is replaced.
     fn start(&mut self, interfaces: &[Interface]) -> io::Result<()> {
         self.interfaces = interfaces.to_vec();
-        if interfaces.len() > 1 {
+        if self.interfaces.len() > 1 {
+            self.summ.show_interfaces();
+        }
+        Ok(())
+    }
+
+    fn add_interfaces(&mut self, added: &[Interface]) -> io::Result<()> {
+        self.interfaces.extend_from_slice(added);
+        if self.interfaces.len() > 1 {
             self.summ.show_interfaces();
         }
         Ok(())

@@ -27,6 +27,14 @@ use pcapng::PcapngWriter;
 pub trait Sink {
     /// Called once, before any packet, with every interface that packets may name.
     fn start(&mut self, interfaces: &[Interface]) -> io::Result<()>;
+    /// More interfaces, numbered after those already given: a pcapng file may declare them
+    /// between packets. Only the new ones are passed, so the cost stays linear.
+    fn add_interfaces(&mut self, _added: &[Interface]) -> io::Result<()> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this output takes its interfaces once, at the start",
+        ))
+    }
     fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()>;
     /// End of a group of packets that arrived together: packet-buffered sinks write through here.
     fn flush(&mut self) -> io::Result<()>;

@@ -123,14 +123,7 @@ pub fn name(out: &mut Vec<u8>, m: &[u8], mut at: usize) -> Option<usize> {
                 if written > MAX_NAME {
                     return None;
                 }
-                for &c in label {
-                    if c.is_ascii_graphic() && !matches!(c, b'.' | b'\\' | b'"') {
-                        out.push(c);
-                    } else {
-                        out.push(b'\\');
-                        fmt::padded(out, u64::from(c), 3);
-                    }
-                }
+                crate::escape::bytes_into(out, label, b".\"");
                 out.push(b'.');
                 at += 1 + len;
             }

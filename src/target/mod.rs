@@ -4,7 +4,8 @@
 use std::fs::File;
 use std::io;
 use std::os::fd::AsFd;
-use std::os::unix::fs::MetadataExt;
+
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Result};
@@ -330,13 +331,61 @@ impl Target {
     }
 }
 
+/// `PF_KTHREAD` in the flags of /proc/PID/stat.
+const PF_KTHREAD: u64 = 0x0020_0000;
+
+const CAP_SYS_PTRACE: u32 = 19;
+const CAP_SYS_ADMIN: u32 = 21;
+
+/// Whether this process has capability `cap` in its effective set (`CapEff` in
+/// /proc/self/status); false when that cannot be read.
+fn has_capability(cap: u32) -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let hex = s.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
+            u64::from_str_radix(hex.trim(), 16).ok()
+        })
+        .is_some_and(|eff| eff >> cap & 1 == 1)
+}
+
 fn open_netns(path: &Path, what: &str) -> Result<File> {
-    let f = File::open(path).map_err(|e| match e.kind() {
+    // Non-blocking, and never a controlling terminal: a FIFO or a device named by mistake (or
+    // malice) must be refused below, not wait for a writer forever.
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path);
+    let f = f.map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => anyhow!("{what}: no such file"),
+        // /proc/PID/ns/* of another user's process opens only with ptrace access to it; the
+        // setns after it is what needs CAP_SYS_ADMIN.
+        io::ErrorKind::PermissionDenied if path.starts_with("/proc") => {
+            let missing: Vec<&str> = [
+                (CAP_SYS_PTRACE, "CAP_SYS_PTRACE"),
+                (CAP_SYS_ADMIN, "CAP_SYS_ADMIN"),
+            ]
+            .into_iter()
+            .filter(|&(cap, _)| !has_capability(cap))
+            .map(|(_, name)| name)
+            .collect();
+            if missing.is_empty() {
+                anyhow!("{what}: permission denied")
+            } else {
+                anyhow!(
+                    "{what}: permission denied: nscap lacks {} (needed for another user's process)",
+                    missing.join(" and ")
+                )
+            }
+        }
         io::ErrorKind::PermissionDenied => {
             anyhow!("{what}: permission denied (nscap needs root or CAP_SYS_ADMIN)")
         }
-        _ => anyhow!("{what}: {e}"),
+        // The system's words without Rust's "(os error N)", as every other message.
+        _ => match e.raw_os_error() {
+            Some(n) => anyhow!("{what}: {}", nix::errno::Errno::from_raw(n).desc()),
+            None => anyhow!("{what}: {e}"),
+        },
     })?;
     match crate::os::ns_type(f.as_fd()).ok() {
         Some(t) if t == libc::CLONE_NEWNET => Ok(f),
@@ -364,17 +413,35 @@ pub fn open(located: Located) -> Result<Target> {
                 }
                 bail!("{label}: its process (pid {pid}) is gone");
             }
+            let stat = std::fs::read_to_string(proc.join("stat")).unwrap_or_default();
+            if let Some((state, flags)) = scan::state_and_flags(&stat) {
+                // A zombie has no namespaces left: "no such file" would send users looking for
+                // a missing file.
+                if state == 'Z' || state == 'X' {
+                    if plain {
+                        bail!("process {pid} has exited");
+                    }
+                    bail!("{label}: its process (pid {pid}) has exited");
+                }
+                // Kernel threads all live in the host's namespace: naming one is a mistake, and
+                // capturing the host's traffic silently would hide it.
+                if flags & PF_KTHREAD != 0 {
+                    bail!("pid {pid} is a kernel thread; it is in the host's network namespace");
+                }
+            }
             let what = if plain {
                 label.clone()
             } else {
                 format!("{label}, pid {pid}")
             };
+            // The thread's own namespace (setns is per thread), but the process is what can be
+            // watched for its exit: pidfd_open refuses a thread that does not lead its group.
             let netns = open_netns(&proc.join("ns/net"), &what)?;
             let inode = netns.metadata()?.ino();
             Ok(Target {
                 netns,
                 inode,
-                pid: Some(pid),
+                pid: Some(thread_group(pid).unwrap_or(pid)),
                 label,
             })
         }
@@ -395,6 +462,15 @@ pub fn open(located: Located) -> Result<Target> {
         }
         other => bail!("internal: locate left {other:?} unresolved"),
     }
+}
+
+/// The process a thread ID belongs to (`Tgid` in `/proc/TID/status`); a process ID is its own.
+fn thread_group(tid: i32) -> Option<i32> {
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Tgid:"))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 #[cfg(test)]

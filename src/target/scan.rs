@@ -23,6 +23,15 @@ pub fn ppid_of(stat: &str) -> Option<i32> {
     rest.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// `/proc/PID/stat` fields 3 and 9: the state letter (`Z` for a zombie) and the kernel's
+/// `PF_*` flags.
+pub fn state_and_flags(stat: &str) -> Option<(char, u64)> {
+    let mut rest = stat[stat.rfind(')')? + 1..].split_whitespace();
+    let state = rest.next()?.chars().next()?;
+    let flags = rest.nth(5)?.parse().ok()?;
+    Some((state, flags))
+}
+
 /// One process, or None when it is gone or unreadable.
 pub fn read(pid: i32) -> Option<ProcInfo> {
     let netns = fs::metadata(format!("/proc/{pid}/ns/net")).ok()?.ino();
@@ -64,6 +73,17 @@ mod tests {
         assert_eq!(ppid_of("42 (a) b) (c) R 9 1"), Some(9));
         assert_eq!(ppid_of("42 (x"), None);
         assert_eq!(ppid_of(""), None);
+    }
+
+    #[test]
+    fn state_and_flags_survive_odd_command_names() {
+        let kthreadd = "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0";
+        assert_eq!(state_and_flags(kthreadd), Some(('S', 2_129_984)));
+        assert_eq!(
+            state_and_flags("42 (a) Z (b) Z 1 42 42 0 -1 4194560"),
+            Some(('Z', 4_194_560))
+        );
+        assert_eq!(state_and_flags("42 (x) S 1"), None);
     }
 
     #[test]
