@@ -148,7 +148,7 @@ pub fn listening_line(i: &Interface, who: &str) -> String {
     format!(
         "listening on {} in {who}, link-type {}, snapshot length {} bytes",
         i.name,
-        linktype_name(Linktype(i32::from(i.linktype))),
+        linktype_name(Linktype(crate::link::dlt_of_linktype(i.linktype))),
         i.snaplen
     )
 }
@@ -196,7 +196,8 @@ fn open_all(
         out.push(Interface {
             // The display name: every sink prints it, and it came from another namespace.
             name: crate::escape::name(name.as_bytes()),
-            linktype: cap.get_datalink().0 as u16,
+            // Files carry LINKTYPE numbers; a tun device reports DLT_RAW (12), files say 101.
+            linktype: crate::link::linktype_of_dlt(cap.get_datalink().0),
             snaplen: opts.snaplen,
             description: description.to_string(),
             mac,

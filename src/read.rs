@@ -34,8 +34,9 @@ impl Filters {
             if self.compiled.iter().any(|(lt, _)| *lt == i.linktype) {
                 continue;
             }
-            let dead = pcap::Capture::dead(pcap::Linktype(i32::from(i.linktype)))
-                .map_err(|e| anyhow!("filter: {e}"))?;
+            let dead =
+                pcap::Capture::dead(pcap::Linktype(crate::link::dlt_of_linktype(i.linktype)))
+                    .map_err(|e| anyhow!("filter: {e}"))?;
             let prog = dead
                 .compile(expr, true)
                 .map_err(|e| anyhow!("filter {expr:?}: {e}"))?;

@@ -799,3 +799,52 @@ fn tcp_port_filter_as_trailing_words() {
     // The file holds the same packets as were printed.
     assert_eq!(tshark_fields(&f, &["tcp.port"]).len(), lines.len());
 }
+
+/// A tun device reports libpcap's DLT_RAW (12 on Linux); files must say LINKTYPE_RAW (101), as
+/// tcpdump writes them, or readers take the packets for something else. The same capture read
+/// back with a filter needs the number mapped back before libpcap compiles it.
+#[test]
+fn raw_ip_device_is_written_as_linktype_raw() {
+    let ns = Netns::new("tun");
+    // The device needs a process holding it, or the kernel drops what is sent to it unseen.
+    let holder = "import fcntl,struct,time; f=open(\"/dev/net/tun\",\"r+b\",buffering=0); \
+                  fcntl.ioctl(f,0x400454ca,struct.pack(\"16sH\",b\"tun0\",0x1001)); time.sleep(60)";
+    let mut target = Proc::spawn(&ns.exec(&format!("exec python3 -c '\\''{holder}'\\''")));
+    target.descendant("python3");
+    let tun_exists = || {
+        Command::new("ip")
+            .args(["-n", &ns.name, "link", "show", "tun0"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+            .then_some(())
+    };
+    wait_until(10, || "tun0 never appeared".to_string(), tun_exists);
+    sh(&format!(
+        "ip -n {n} addr add 10.98.0.1/24 dev tun0 && ip -n {n} link set tun0 up",
+        n = ns.name
+    ));
+    let d = TempDir::new();
+    let f = d.file("tun.pcap");
+    let mut n = Nscap::spawn(&["-t", &ns.path(), "-i", "tun0", "-w", &f]);
+    n.wait_for("listening on");
+    let _ = Command::new("sh")
+        .arg("-c")
+        .arg(ns.exec("ping -q -c 3 -i 0.05 -W 1 10.98.0.2 >/dev/null"))
+        .status();
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    assert!(err[0].contains("link-type RAW"), "{err:?}");
+    let bytes = std::fs::read(&f).unwrap();
+    assert_eq!(u32::from_ne_bytes(bytes[20..24].try_into().unwrap()), 101);
+    assert_eq!(icmp_types(&f), ["8", "8", "8"]);
+    let out = nscap(&["-r", &f, "icmp"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(text.matches("ICMP echo request").count(), 3, "{text}");
+    drop(target);
+}
