@@ -251,6 +251,10 @@ fn validate(a: Args) -> Result<Config, Exit> {
     };
     let snaplen = match a.snaplen {
         None | Some(0) => DEFAULT_SNAPLEN,
+        // libpcap would silently use 262144 while the file header announced more.
+        Some(s) if s > DEFAULT_SNAPLEN => {
+            usage!("-s {s}: the snapshot length is at most {DEFAULT_SNAPLEN} bytes (0 means that)")
+        }
         Some(s) => s,
     };
     let buffer_bytes = match a.buffer_kib {
@@ -383,6 +387,8 @@ mod tests {
             &["-t", "1", "-f", "tcp", "udp"],
             &["-t", "1", "-c", "0"],
             &["-t", "1", "-B", "0"],
+            &["-t", "1", "-s", "262145"],
+            &["-t", "1", "-s", "4294967295"],
             &["-t", ""],
             &["-t", "1", "-w", "-", "--print"],
             &["-t", "1", "--format", "pcapng"],

@@ -17,6 +17,8 @@ fn usage_errors_exit_2_with_one_line() {
         (&[][..], "no target"),
         (&["-t", "1", "-c", "0"], "-c 0"),
         (&["-t", "1", "-B", "0"], "-B 0"),
+        // libpcap caps it at 262144; a larger value was announced in the file header.
+        (&["-t", "1", "-s", "4294967295"], "at most 262144"),
         (&["-t", ""], "empty target"),
         (&["-r", "x", "-t", "1"], "-t and -r"),
         (&["-t", "1", "--format", "pcap"], "--format"),
