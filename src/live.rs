@@ -25,10 +25,19 @@ use crate::target::{self, Target, TargetSpec};
 /// Runs capture mode for `-t TARGET...`. A capture that ended on a failure has printed its
 /// statistics already; the failure comes back as the error, for the caller's one line.
 pub fn run(cfg: &Config, targets: &[String]) -> Result<()> {
-    let targets = targets
-        .iter()
-        .map(|t| target::resolve(&TargetSpec::parse(t)?))
-        .collect::<Result<Vec<_>>>()?;
+    let mut resolved: Vec<Target> = Vec::new();
+    for t in targets {
+        let t = target::resolve(&TargetSpec::parse(t)?)?;
+        // Two names for one namespace would capture (and print, and write) every packet twice.
+        match resolved.iter().find(|seen| seen.inode == t.inode) {
+            Some(seen) => eprintln!(
+                "nscap: {} is in the same network namespace as {} (net:[{}]): captured once",
+                t.label, seen.label, t.inode
+            ),
+            None => resolved.push(t),
+        }
+    }
+    let targets = resolved;
     if cfg.list_interfaces {
         return list_interfaces(&targets);
     }

@@ -848,3 +848,27 @@ fn raw_ip_device_is_written_as_linktype_raw() {
     assert_eq!(text.matches("ICMP echo request").count(), 3, "{text}");
     drop(target);
 }
+
+/// `-t PID -t /proc/PID/ns/net` names one namespace twice: it is captured once, with a note,
+/// not every packet twice under one name.
+#[test]
+fn the_same_namespace_named_twice_is_captured_once() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("once.pcap");
+    let pid = w.target_pid.to_string();
+    let path = format!("/proc/{pid}/ns/net");
+    let (code, err) = capture_pings(&w, &["-t", &pid, "-t", &path, "-i", "eth0", "-w", &f], 3);
+    assert_eq!(code, Some(0), "{err:?}");
+    assert!(
+        err.iter()
+            .any(|l| l.contains(&path) && l.contains("captured once")),
+        "{err:?}"
+    );
+    assert_eq!(icmp_types(&f), ["8", "0", "8", "0", "8", "0"]);
+    assert_eq!(
+        capinfos(&f)["File type"],
+        "pcap",
+        "one interface, one pcap file"
+    );
+}
