@@ -872,3 +872,37 @@ fn the_same_namespace_named_twice_is_captured_once() {
         "one interface, one pcap file"
     );
 }
+
+/// Closing a packet socket waits for an RCU grace period; closed one after another, 200
+/// interfaces took 5.6 s to stop after SIGINT (0.18 s closed side by side). A stop must be
+/// prompt however many interfaces there are; the bound here is loose on purpose.
+#[test]
+fn many_interfaces_stop_promptly() {
+    let ns = Netns::new("many");
+    let d = TempDir::new();
+    let batch = d.file("links");
+    let mut cmds = String::new();
+    let mut args = vec!["-t".to_string(), ns.path()];
+    for i in 0..200 {
+        cmds += &format!(
+            "link add m{i} type veth peer name p{i}\nlink set m{i} up\nlink set p{i} up\n"
+        );
+        args.extend(["-i".to_string(), format!("m{i}")]);
+    }
+    std::fs::write(&batch, cmds).unwrap();
+    sh(&format!("ip -n {} -b {batch}", ns.name));
+    let f = d.file("many.pcapng");
+    args.extend(["-w".to_string(), f.clone()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut n = Nscap::spawn(&args);
+    for _ in 0..200 {
+        n.wait_for("listening on");
+    }
+    n.signal(libc::SIGINT);
+    let start = Instant::now();
+    let (code, err) = n.finish(20);
+    let took = start.elapsed();
+    assert_eq!(code, Some(0), "{:?}", err.last());
+    assert!(took < Duration::from_secs(3), "stopping took {took:?}");
+    assert_eq!(capinfos(&f)["Number of interfaces in file"], "200");
+}
