@@ -12,7 +12,7 @@ use super::Sink;
 use crate::cli::PrintOptions;
 use crate::packet::{Interface, Packet};
 use crate::summary::decode::{self, Transport};
-use crate::summary::{fmt, Summarizer};
+use crate::summary::{put as fmt, Summarizer};
 
 pub const MAX_FLOWS: usize = 1_000_000;
 

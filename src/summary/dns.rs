@@ -2,7 +2,7 @@
 //! query, `4660 1/0/0 A 93.184.216.34 (45)` for a response. Every read is bounds-checked and
 //! name decompression is bounded, so any bytes at all give a line (ending `[|domain]` if cut).
 
-use super::fmt;
+use super::put;
 
 pub const PORT: u16 = 53;
 pub const MDNS_PORT: u16 = 5353;
@@ -79,7 +79,7 @@ pub fn type_str(out: &mut Vec<u8>, t: u16) {
         Some(n) => out.extend_from_slice(n.as_bytes()),
         None => {
             out.extend_from_slice(b"Type");
-            fmt::u64(out, u64::from(t));
+            put::u64(out, u64::from(t));
         }
     }
 }
@@ -171,7 +171,7 @@ fn question(out: &mut Vec<u8>, m: &[u8], at: usize, mdns: bool) -> Option<usize>
     let c = if mdns { class & 0x7fff } else { class };
     if c != 1 {
         out.extend_from_slice(b" (Class ");
-        fmt::u64(out, u64::from(c));
+        put::u64(out, u64::from(c));
         out.push(b')');
     }
     if mdns {
@@ -204,13 +204,13 @@ fn record(out: &mut Vec<u8>, m: &[u8], at: usize, verbose: bool) -> Option<usize
     match typ {
         1 if rd.len() == 4 => {
             out.push(b' ');
-            fmt::ipv4(out, [rd[0], rd[1], rd[2], rd[3]]);
+            put::ipv4(out, [rd[0], rd[1], rd[2], rd[3]]);
         }
         28 if rd.len() == 16 => {
             let mut a = [0u8; 16];
             a.copy_from_slice(rd);
             out.push(b' ');
-            fmt::ipv6(out, a);
+            put::ipv6(out, a);
         }
         2 | 5 | 12 | 39 => {
             out.push(b' ');
@@ -220,7 +220,7 @@ fn record(out: &mut Vec<u8>, m: &[u8], at: usize, verbose: bool) -> Option<usize
             out.push(b' ');
             name(out, m, rd_at + 2)?;
             out.push(b' ');
-            fmt::u64(out, u64::from(u16::from_be_bytes([rd[0], rd[1]])));
+            put::u64(out, u64::from(u16::from_be_bytes([rd[0], rd[1]])));
         }
         _ => {}
     }
@@ -233,7 +233,7 @@ pub fn print(out: &mut Vec<u8>, m: &[u8], len: u32, verbose: bool, mdns: bool) {
         out.extend_from_slice(b" [|domain]");
         return;
     };
-    fmt::u64(out, u64::from(h.id));
+    put::u64(out, u64::from(h.id));
     const OPS: [&str; 16] = [
         "",
         " inv_q",
@@ -287,11 +287,11 @@ pub fn print(out: &mut Vec<u8>, m: &[u8], len: u32, verbose: bool, mdns: bool) {
                 }
             }
             out.push(b' ');
-            fmt::u64(out, u64::from(h.an));
+            put::u64(out, u64::from(h.an));
             out.push(b'/');
-            fmt::u64(out, u64::from(h.ns));
+            put::u64(out, u64::from(h.ns));
             out.push(b'/');
-            fmt::u64(out, u64::from(h.ar));
+            put::u64(out, u64::from(h.ar));
             for i in 0..h.an {
                 if i > 0 {
                     out.push(b',');
@@ -331,13 +331,13 @@ pub fn print(out: &mut Vec<u8>, m: &[u8], len: u32, verbose: bool, mdns: bool) {
         return;
     }
     out.extend_from_slice(b" (");
-    fmt::u64(out, u64::from(len));
+    put::u64(out, u64::from(len));
     out.push(b')');
 }
 
 fn bracket(out: &mut Vec<u8>, n: u16, suffix: &[u8]) {
     out.extend_from_slice(b" [");
-    fmt::u64(out, u64::from(n));
+    put::u64(out, u64::from(n));
     out.extend_from_slice(suffix);
 }
 
@@ -373,7 +373,7 @@ pub fn json_answers(out: &mut Vec<u8>, m: &[u8]) {
             Some(next) => {
                 // record() starts with a space; JSON values do not need it.
                 out.remove(body);
-                fmt::json_backslashes_from(out, body);
+                put::json_backslashes_from(out, body);
                 out.push(b'"');
                 at = next;
             }

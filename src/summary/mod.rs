@@ -3,10 +3,10 @@
 
 pub mod decode;
 pub mod dns;
-pub mod fmt;
 #[doc(hidden)]
 pub mod frames;
 mod json;
+pub mod put;
 mod text;
 
 use crate::cli::PrintOptions;
@@ -92,16 +92,16 @@ impl Summarizer {
     /// Local time of day (`HH:MM:SS.uuuuuu`) or, with `epoch`, seconds since the epoch.
     pub fn timestamp(&mut self, out: &mut Vec<u8>, sec: i64, nsec: u32) {
         if self.opts.epoch {
-            fmt::i64(out, sec);
+            put::i64(out, sec);
         } else {
             out.extend_from_slice(self.clock.hms(sec));
         }
         out.push(b'.');
         let nsec = nsec.min(999_999_999);
         if self.opts.nano {
-            fmt::padded(out, u64::from(nsec), 9);
+            put::padded(out, u64::from(nsec), 9);
         } else {
-            fmt::padded(out, u64::from(nsec / 1000), 6);
+            put::padded(out, u64::from(nsec / 1000), 6);
         }
     }
 

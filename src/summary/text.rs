@@ -5,7 +5,7 @@
 use etherparse::LaxNetSlice;
 
 use super::decode::{self, Frame, Ip, Link, Transport};
-use super::{dns, fmt};
+use super::{dns, put};
 use crate::cli::PrintOptions;
 use crate::packet::Packet;
 
@@ -14,7 +14,7 @@ fn s(out: &mut Vec<u8>, t: &str) {
 }
 
 fn n(out: &mut Vec<u8>, v: impl Into<u64>) {
-    fmt::u64(out, v.into());
+    put::u64(out, v.into());
 }
 
 pub fn ethertype_name(t: u16) -> &'static str {
@@ -43,7 +43,7 @@ fn ethertype(out: &mut Vec<u8>, t: u16) {
     s(out, "ethertype ");
     s(out, ethertype_name(t));
     s(out, " (");
-    fmt::hex16(out, t);
+    put::hex16(out, t);
     out.push(b')');
 }
 
@@ -87,9 +87,9 @@ fn link_header(out: &mut Vec<u8>, f: &Frame<'_>, wire_len: u32) {
             src,
             ethertype: et,
         } => {
-            fmt::mac(out, &src);
+            put::mac(out, &src);
             s(out, " > ");
-            fmt::mac(out, &dst);
+            put::mac(out, &dst);
             s(out, ", ");
             if et < 0x0600 {
                 s(out, "802.3");
@@ -111,7 +111,7 @@ fn link_header(out: &mut Vec<u8>, f: &Frame<'_>, wire_len: u32) {
         }
         Link::Sll { addr, proto, .. } => {
             if !addr.is_empty() {
-                fmt::mac(out, addr);
+                put::mac(out, addr);
                 out.push(b' ');
             }
             ethertype(out, proto);
@@ -220,7 +220,7 @@ fn fallback(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, linktype: u16, p
             s(out, "Linux cooked, hatype ");
             n(out, hatype);
             s(out, ", protocol ");
-            fmt::hex16(out, proto);
+            put::hex16(out, proto);
             s(out, ", length ");
             n(out, f.link_payload_len);
         }
@@ -251,7 +251,7 @@ fn arp(out: &mut Vec<u8>, a: &[u8], len: u32, prefix: bool) {
         s(out, "hardware ");
         n(out, htype);
         s(out, ", protocol ");
-        fmt::hex16(out, ptype);
+        put::hex16(out, ptype);
         s(out, ", op ");
         n(out, op);
         s(out, ", length ");
@@ -265,32 +265,32 @@ fn arp(out: &mut Vec<u8>, a: &[u8], len: u32, prefix: bool) {
     match op {
         1 => {
             s(out, "Request who-has ");
-            fmt::ipv4(out, tpa);
+            put::ipv4(out, tpa);
             if tha.iter().any(|b| *b != 0) {
                 s(out, " (");
-                fmt::mac(out, tha);
+                put::mac(out, tha);
                 out.push(b')');
             }
             s(out, " tell ");
-            fmt::ipv4(out, spa);
+            put::ipv4(out, spa);
         }
         2 => {
             s(out, "Reply ");
-            fmt::ipv4(out, spa);
+            put::ipv4(out, spa);
             s(out, " is-at ");
-            fmt::mac(out, sha);
+            put::mac(out, sha);
         }
         3 => {
             s(out, "Reverse Request who-is ");
-            fmt::mac(out, tha);
+            put::mac(out, tha);
             s(out, " tell ");
-            fmt::mac(out, sha);
+            put::mac(out, sha);
         }
         4 => {
             s(out, "Reverse Reply ");
-            fmt::mac(out, tha);
+            put::mac(out, tha);
             s(out, " at ");
-            fmt::ipv4(out, tpa);
+            put::ipv4(out, tpa);
         }
         _ => {
             s(out, "op ");
@@ -303,9 +303,9 @@ fn arp(out: &mut Vec<u8>, a: &[u8], len: u32, prefix: bool) {
 
 fn addr(out: &mut Vec<u8>, ip: &Ip<'_>, src: bool) {
     if ip.v6 {
-        fmt::ipv6(out, if src { ip.src } else { ip.dst });
+        put::ipv6(out, if src { ip.src } else { ip.dst });
     } else {
-        fmt::ipv4(out, if src { ip.src4() } else { ip.dst4() });
+        put::ipv4(out, if src { ip.src4() } else { ip.dst4() });
     }
 }
 
@@ -361,12 +361,12 @@ fn ip_line(out: &mut Vec<u8>, f: &Frame<'_>, ip: &Ip<'_>, opts: &PrintOptions, p
             out.push(b'(');
             if tc != 0 {
                 s(out, "class 0x");
-                fmt::hex(out, u64::from(tc));
+                put::hex(out, u64::from(tc));
                 s(out, ", ");
             }
             if flow != 0 {
                 s(out, "flowlabel 0x");
-                fmt::hex(out, u64::from(flow));
+                put::hex(out, u64::from(flow));
                 s(out, ", ");
             }
             s(out, "hlim ");
@@ -383,7 +383,7 @@ fn ip_line(out: &mut Vec<u8>, f: &Frame<'_>, ip: &Ip<'_>, opts: &PrintOptions, p
         }
         if opts.verbose > 0 && h.len() >= 20 {
             s(out, "(tos 0x");
-            fmt::hex(out, u64::from(h[1]));
+            put::hex(out, u64::from(h[1]));
             s(out, ", ttl ");
             n(out, h[8]);
             s(out, ", id ");
@@ -561,7 +561,7 @@ fn tcp(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>, ip_payload: u32, opts: &
     }
     s(out, "Flags [");
     let mark = out.len();
-    super::fmt::tcp_flags(out, t);
+    put::tcp_flags(out, t);
     if out.len() == mark {
         s(out, "none");
     }
@@ -658,7 +658,7 @@ fn tcp_options(out: &mut Vec<u8>, mut o: &[u8]) {
                 n(out, kind);
                 s(out, ":");
                 for b in v {
-                    fmt::byte_hex(out, *b);
+                    put::byte_hex(out, *b);
                 }
             }
         }
@@ -757,22 +757,22 @@ fn icmp(out: &mut Vec<u8>, i: &etherparse::Icmpv4Slice<'_>, len: u32) {
             Some((dst, proto, dport)) => match code {
                 0 => {
                     s(out, "net ");
-                    fmt::ipv4(out, dst);
+                    put::ipv4(out, dst);
                     s(out, " unreachable");
                 }
                 1 => {
                     s(out, "host ");
-                    fmt::ipv4(out, dst);
+                    put::ipv4(out, dst);
                     s(out, " unreachable");
                 }
                 2 => {
-                    fmt::ipv4(out, dst);
+                    put::ipv4(out, dst);
                     s(out, " protocol ");
                     n(out, proto);
                     s(out, " unreachable");
                 }
                 3 => {
-                    fmt::ipv4(out, dst);
+                    put::ipv4(out, dst);
                     match (proto, dport) {
                         (6, Some(p)) => {
                             s(out, " tcp port ");
@@ -798,21 +798,21 @@ fn icmp(out: &mut Vec<u8>, i: &etherparse::Icmpv4Slice<'_>, len: u32) {
                     s(out, " unreachable");
                 }
                 4 => {
-                    fmt::ipv4(out, dst);
+                    put::ipv4(out, dst);
                     s(out, " unreachable - need to frag (mtu ");
                     n(out, u16::from_be_bytes([b[2], b[3]]));
                     out.push(b')');
                 }
                 9 | 10 | 13 => {
                     s(out, if code == 9 { "net " } else { "host " });
-                    fmt::ipv4(out, dst);
+                    put::ipv4(out, dst);
                     s(out, " unreachable - admin prohibited");
                     if code == 13 {
                         s(out, " filter");
                     }
                 }
                 _ => {
-                    fmt::ipv4(out, dst);
+                    put::ipv4(out, dst);
                     s(out, " unreachable - code ");
                     n(out, code);
                 }
@@ -912,13 +912,13 @@ fn icmp6(out: &mut Vec<u8>, i: &etherparse::Icmpv6Slice<'_>, len: u32) {
                 match (code, nh, dport) {
                     (4, 6 | 17, Some(p)) => {
                         s(out, ", ");
-                        fmt::ipv6(out, dst);
+                        put::ipv6(out, dst);
                         s(out, if nh == 6 { " tcp port " } else { " udp port " });
                         n(out, p);
                     }
                     _ => {
                         out.push(b' ');
-                        fmt::ipv6(out, dst);
+                        put::ipv6(out, dst);
                     }
                 }
             }
@@ -934,7 +934,7 @@ fn icmp6(out: &mut Vec<u8>, i: &etherparse::Icmpv6Slice<'_>, len: u32) {
                     return;
                 };
                 s(out, " for ");
-                fmt::ipv6(out, dst);
+                put::ipv6(out, dst);
             } else {
                 s(out, " (reassembly)");
             }
@@ -949,7 +949,7 @@ fn icmp6(out: &mut Vec<u8>, i: &etherparse::Icmpv6Slice<'_>, len: u32) {
         135 | 136 => match v6_at(payload, 0) {
             Some(tgt) => {
                 s(out, if t == 135 { ", who has " } else { ", tgt is " });
-                fmt::ipv6(out, tgt);
+                put::ipv6(out, tgt);
             }
             None => {
                 s(out, " [|icmp6]");
@@ -971,7 +971,7 @@ fn igmp(out: &mut Vec<u8>, g: &[u8]) {
     let group = |out: &mut Vec<u8>| {
         if let Some(a) = g.get(4..8) {
             out.push(b' ');
-            fmt::ipv4(out, [a[0], a[1], a[2], a[3]]);
+            put::ipv4(out, [a[0], a[1], a[2], a[3]]);
         }
     };
     match g.first() {
@@ -1008,7 +1008,7 @@ fn igmp(out: &mut Vec<u8>, g: &[u8]) {
         }
         Some(t) => {
             s(out, "igmp type 0x");
-            fmt::byte_hex(out, *t);
+            put::byte_hex(out, *t);
         }
         None => s(out, "[|igmp]"),
     }

@@ -1,5 +1,5 @@
 //! Number and address formatting straight into the caller's buffer: `write!` goes through
-//! `fmt::Arguments` and is several times slower than these on the per-packet path.
+//! `std::fmt::Arguments` and is several times slower than these on the per-packet path.
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
