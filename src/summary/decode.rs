@@ -439,37 +439,3 @@ pub fn decode<'a>(linktype: u16, data: &'a [u8], wire_len: u32, mac: Option<[u8;
         },
     }
 }
-
-/// The cut marker's name for a transport header cut short inside an IP payload.
-pub fn transport_cut_name(ip_proto: u8) -> &'static str {
-    match ip_proto {
-        6 => "tcp",
-        17 => "udp",
-        1 => "icmp",
-        58 => "icmp6",
-        2 => "igmp",
-        _ => "ip",
-    }
-}
-
-/// The short protocol name tcpdump uses in its `[|proto]` cut marker.
-pub fn layer_name(l: Layer) -> &'static str {
-    match l {
-        Layer::LinuxSllHeader => "sll",
-        Layer::Ethernet2Header | Layer::EtherPayload => "ether",
-        Layer::VlanHeader => "vlan",
-        Layer::MacsecHeader | Layer::MacsecPacket => "macsec",
-        Layer::IpHeader | Layer::Ipv4Header | Layer::Ipv4Packet | Layer::IpAuthHeader => "ip",
-        Layer::Ipv6Header | Layer::Ipv6Packet | Layer::Ipv6ExtHeader => "ip6",
-        Layer::Ipv6HopByHopHeader => "hbhopt",
-        Layer::Ipv6DestOptionsHeader => "dstopt",
-        Layer::Ipv6RouteHeader => "srcrt",
-        Layer::Ipv6FragHeader => "frag",
-        Layer::UdpHeader | Layer::UdpPayload => "udp",
-        Layer::TcpHeader => "tcp",
-        Layer::Icmpv4 | Layer::Icmpv4Timestamp | Layer::Icmpv4TimestampReply => "icmp",
-        Layer::Icmpv6 => "icmp6",
-        Layer::Igmp => "igmp",
-        Layer::Arp => "arp",
-    }
-}

@@ -2,7 +2,7 @@
 //! query, `4660 1/0/0 A 93.184.216.34 (45)` for a response. Every read is bounds-checked and
 //! name decompression is bounded, so any bytes at all give a line (ending `[|domain]` if cut).
 
-use super::put;
+use super::{names, put};
 
 pub const PORT: u16 = 53;
 pub const MDNS_PORT: u16 = 5353;
@@ -44,60 +44,13 @@ impl Header {
     }
 }
 
-pub fn type_name(t: u16) -> Option<&'static str> {
-    Some(match t {
-        1 => "A",
-        2 => "NS",
-        5 => "CNAME",
-        6 => "SOA",
-        12 => "PTR",
-        13 => "HINFO",
-        15 => "MX",
-        16 => "TXT",
-        28 => "AAAA",
-        33 => "SRV",
-        35 => "NAPTR",
-        39 => "DNAME",
-        41 => "OPT",
-        43 => "DS",
-        46 => "RRSIG",
-        47 => "NSEC",
-        48 => "DNSKEY",
-        64 => "SVCB",
-        65 => "HTTPS",
-        99 => "SPF",
-        251 => "IXFR",
-        252 => "AXFR",
-        255 => "ANY",
-        257 => "CAA",
-        _ => return None,
-    })
-}
-
 pub fn type_str(out: &mut Vec<u8>, t: u16) {
-    match type_name(t) {
+    match names::dns_type_name(t) {
         Some(n) => out.extend_from_slice(n.as_bytes()),
         None => {
             out.extend_from_slice(b"Type");
             put::u64(out, u64::from(t));
         }
-    }
-}
-
-pub fn rcode_name(r: u16) -> &'static str {
-    match r {
-        0 => "NoError",
-        1 => "FormErr",
-        2 => "ServFail",
-        3 => "NXDomain",
-        4 => "NotImp",
-        5 => "Refused",
-        6 => "YXDomain",
-        7 => "YXRRSet",
-        8 => "NXRRSet",
-        9 => "NotAuth",
-        10 => "NotZone",
-        _ => "Resp",
     }
 }
 
@@ -257,7 +210,7 @@ pub fn print(out: &mut Vec<u8>, m: &[u8], len: u32, verbose: bool, mdns: bool) {
     let ok = if h.response() {
         if h.rcode() != 0 {
             out.push(b' ');
-            out.extend_from_slice(rcode_name(h.rcode()).as_bytes());
+            out.extend_from_slice(names::dns_rcode_name(h.rcode()).as_bytes());
         }
         if h.flags & 0x0400 != 0 {
             out.push(b'*');

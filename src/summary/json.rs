@@ -2,8 +2,8 @@
 
 use etherparse::LaxNetSlice;
 
-use super::decode::{self, Dir, Frame, Link, Transport};
-use super::{dns, put, text};
+use super::decode::{Dir, Frame, Link, Transport};
+use super::{dns, names, put};
 use crate::packet::{Interface, Packet};
 
 fn key(out: &mut Vec<u8>, k: &str) {
@@ -108,7 +108,7 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
     if let Some(LaxNetSlice::Arp(a)) = f.pkt.as_ref().and_then(|p| p.net.as_ref()) {
         arp(out, a.slice());
     }
-    let mut cut: Option<&str> = f.stop_layer().map(decode::layer_name);
+    let mut cut: Option<&str> = f.stop_layer().map(names::layer_name);
     if let Some(ip) = f.ip() {
         let h = ip.header;
         key(out, "ip");
@@ -151,7 +151,7 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
                 key0(out, "sport");
                 put::u64(out, u64::from(t.source_port()));
                 num(out, "dport", t.destination_port());
-                quoted(out, "flags", |o| put::tcp_flags(o, t));
+                quoted(out, "flags", |o| names::tcp_flags(o, t));
                 num(out, "seq", t.sequence_number());
                 num(out, "ack", t.acknowledgment_number());
                 num(out, "win", t.window_size());
@@ -191,7 +191,7 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
                     out,
                     i.type_u8(),
                     i.code_u8(),
-                    text::icmp_type_name(i.type_u8()),
+                    names::icmp_type_name(i.type_u8()),
                 );
             }
             Transport::Icmp6(i) => {
@@ -200,7 +200,7 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
                     out,
                     i.type_u8(),
                     i.code_u8(),
-                    text::icmp6_type_name(i.type_u8()),
+                    names::icmp6_type_name(i.type_u8()),
                 );
             }
             Transport::Igmp(g) => {
@@ -212,7 +212,7 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
             }
             Transport::Cut(_) => {
                 if cut.is_none() {
-                    cut = Some(decode::transport_cut_name(ip.proto));
+                    cut = Some(names::transport_cut_name(ip.proto));
                 }
             }
             Transport::Other => {}

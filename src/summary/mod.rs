@@ -6,6 +6,7 @@ pub mod dns;
 #[doc(hidden)]
 pub mod frames;
 mod json;
+pub mod names;
 pub mod put;
 mod text;
 
@@ -13,7 +14,7 @@ use crate::cli::PrintOptions;
 use crate::packet::{Interface, Packet};
 
 pub use decode::{decode, Dir, Frame};
-pub use text::ip_proto_name;
+pub use names::ip_proto_name;
 
 /// Local-time conversion, cached: libc's localtime_r is called once per quarter hour of capture
 /// time, and the digits once per second.

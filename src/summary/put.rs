@@ -192,24 +192,6 @@ pub fn json_str(out: &mut Vec<u8>, s: &[u8]) {
     }
 }
 
-/// TCP flags as tcpdump letters (`S`, `F`, `R`, `P`, `U`, `E`, `W`, `.` for ACK), in its order.
-pub fn tcp_flags(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>) {
-    for (on, c) in [
-        (t.fin(), b'F'),
-        (t.syn(), b'S'),
-        (t.rst(), b'R'),
-        (t.psh(), b'P'),
-        (t.urg(), b'U'),
-        (t.ece(), b'E'),
-        (t.cwr(), b'W'),
-        (t.ack(), b'.'),
-    ] {
-        if on {
-            out.push(c);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

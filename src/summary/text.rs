@@ -5,7 +5,7 @@
 use etherparse::LaxNetSlice;
 
 use super::decode::{self, Frame, Ip, Link, Transport};
-use super::{dns, put};
+use super::{dns, names, put};
 use crate::cli::PrintOptions;
 use crate::packet::Packet;
 
@@ -17,63 +17,16 @@ fn n(out: &mut Vec<u8>, v: impl Into<u64>) {
     put::u64(out, v.into());
 }
 
-pub fn ethertype_name(t: u16) -> &'static str {
-    match t {
-        0x0800 => "IPv4",
-        0x0806 => "ARP",
-        0x86dd => "IPv6",
-        0x8100 => "802.1Q",
-        0x88a8 => "802.1Q-QinQ",
-        0x9100 => "802.1Q-9100",
-        0x8035 => "Reverse ARP",
-        0x8847 => "MPLS unicast",
-        0x8848 => "MPLS multicast",
-        0x8863 => "PPPoE D",
-        0x8864 => "PPPoE S",
-        0x888e => "EAPOL",
-        0x88cc => "LLDP",
-        0x88e5 => "MACsec",
-        0x88f7 => "PTP",
-        0x8906 => "FCoE",
-        _ => "Unknown",
-    }
-}
-
 fn ethertype(out: &mut Vec<u8>, t: u16) {
     s(out, "ethertype ");
-    s(out, ethertype_name(t));
+    s(out, names::ethertype_name(t));
     s(out, " (");
     put::hex16(out, t);
     out.push(b')');
 }
 
-pub fn ip_proto_name(p: u8) -> Option<&'static str> {
-    Some(match p {
-        0 => "Options",
-        1 => "ICMP",
-        2 => "IGMP",
-        4 => "IPIP",
-        6 => "TCP",
-        17 => "UDP",
-        41 => "IPv6",
-        43 => "Routing",
-        44 => "Frag",
-        47 => "GRE",
-        50 => "ESP",
-        51 => "AH",
-        58 => "ICMPv6",
-        59 => "NONE",
-        60 => "DSTOPTS",
-        89 => "OSPF",
-        103 => "PIM",
-        112 => "VRRP",
-        132 => "SCTP",
-        _ => return None,
-    })
-}
-
 fn proto_named(out: &mut Vec<u8>, p: u8) {
-    s(out, ip_proto_name(p).unwrap_or("unknown"));
+    s(out, names::ip_proto_name(p).unwrap_or("unknown"));
     s(out, " (");
     n(out, p);
     out.push(b')');
@@ -143,7 +96,7 @@ pub fn frame(
     match f.link {
         Link::Cut => {
             s(out, " [|");
-            s(out, link_name(linktype));
+            s(out, names::link_name(linktype));
             out.push(b']');
             return;
         }
@@ -176,7 +129,7 @@ pub fn frame(
         None => {
             if let Some(layer) = f.stop_layer() {
                 // tcpdump's words for a cut network header, prefix and spacing included.
-                let name = match (f.ethertype(), decode::layer_name(layer)) {
+                let name = match (f.ethertype(), names::layer_name(layer)) {
                     (Some(0x86dd), "ip") => "ip6",
                     (_, name) => name,
                 };
@@ -193,16 +146,6 @@ pub fn frame(
     }
 }
 
-fn link_name(linktype: u16) -> &'static str {
-    match linktype {
-        decode::LINKTYPE_ETHERNET => "ether",
-        decode::LINKTYPE_LINUX_SLL => "sll",
-        decode::LINKTYPE_LINUX_SLL2 => "sll2",
-        decode::LINKTYPE_NULL | decode::LINKTYPE_LOOP => "null",
-        _ => "link",
-    }
-}
-
 /// Anything we do not decode: say what it is by number, and how long.
 /// `prefix` false: `-e` already printed the ethertype, so only its name is repeated.
 fn fallback(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, linktype: u16, prefix: bool) {
@@ -211,7 +154,7 @@ fn fallback(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, linktype: u16, p
             if prefix || f.vlans().next().is_some() {
                 ethertype(out, et);
             } else {
-                s(out, ethertype_name(et));
+                s(out, names::ethertype_name(et));
             }
             s(out, ", length ");
             n(out, f.link_payload_len);
@@ -321,21 +264,7 @@ fn ipv4_options(out: &mut Vec<u8>, mut o: &[u8]) {
             0 | 1 => 1,
             _ => o.get(1).map_or(0, |l| usize::from(*l)),
         };
-        s(
-            out,
-            match kind {
-                0 => "EOL",
-                1 => "NOP",
-                7 => "RR",
-                68 => "TS",
-                130 => "security",
-                131 => "LSRR",
-                136 => "SID",
-                137 => "SSRR",
-                148 => "RA",
-                _ => "unknown",
-            },
-        );
+        s(out, names::ipv4_option_name(kind));
         if kind == 0 {
             break;
         }
@@ -502,7 +431,7 @@ fn ip_line(out: &mut Vec<u8>, f: &Frame<'_>, ip: &Ip<'_>, opts: &PrintOptions, p
         Transport::Cut(b) if ip.proto == 58 && !b.is_empty() => {
             // tcpdump names the ICMPv6 type when it has the first byte.
             s(out, "ICMP6, ");
-            match icmp6_type_name(b[0]) {
+            match names::icmp6_type_name(b[0]) {
                 Some(name) => s(out, name),
                 None => {
                     s(out, "unknown icmp6 type (");
@@ -512,7 +441,7 @@ fn ip_line(out: &mut Vec<u8>, f: &Frame<'_>, ip: &Ip<'_>, opts: &PrintOptions, p
             }
             if b[0] == 1 && b.len() >= 2 {
                 s(out, ", ");
-                s(out, unreach6_name(b[1]));
+                s(out, names::icmp6_unreach_name(b[1]));
             }
             // A router solicitation has nothing to show past its checksum.
             if b[0] == 133 && b.len() >= 4 {
@@ -533,13 +462,13 @@ fn ip_line(out: &mut Vec<u8>, f: &Frame<'_>, ip: &Ip<'_>, opts: &PrintOptions, p
                 out.pop();
             }
             s(out, " [|");
-            s(out, decode::transport_cut_name(ip.proto));
+            s(out, names::transport_cut_name(ip.proto));
             out.push(b']');
         }
         Transport::Other => {
             if let Some(layer) = f.stop_layer() {
                 s(out, " [|");
-                s(out, decode::layer_name(layer));
+                s(out, names::layer_name(layer));
                 out.push(b']');
             } else {
                 s(out, "ip-proto-");
@@ -561,7 +490,7 @@ fn tcp(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>, ip_payload: u32, opts: &
     }
     s(out, "Flags [");
     let mark = out.len();
-    put::tcp_flags(out, t);
+    names::tcp_flags(out, t);
     if out.len() == mark {
         s(out, "none");
     }
@@ -689,27 +618,6 @@ fn udp(out: &mut Vec<u8>, u: &etherparse::UdpSlice<'_>, ip_payload: u32, opts: &
     n(out, len);
 }
 
-pub fn icmp_type_name(t: u8) -> Option<&'static str> {
-    Some(match t {
-        0 => "echo reply",
-        3 => "unreachable",
-        4 => "source quench",
-        5 => "redirect",
-        8 => "echo request",
-        9 => "router advertisement",
-        10 => "router solicitation",
-        11 => "time exceeded",
-        12 => "parameter problem",
-        13 => "time stamp query",
-        14 => "time stamp reply",
-        15 => "information request",
-        16 => "information reply",
-        17 => "address mask request",
-        18 => "address mask reply",
-        _ => return None,
-    })
-}
-
 /// The inner header an ICMP error quotes: (destination, protocol, destination port if there).
 fn quoted_v4(p: &[u8]) -> Option<([u8; 4], u8, Option<u16>)> {
     if p.len() < 20 || p[0] >> 4 != 4 {
@@ -747,7 +655,7 @@ fn icmp(out: &mut Vec<u8>, i: &etherparse::Icmpv4Slice<'_>, len: u32) {
     match t {
         0 | 8 => {
             let e = decode::echo(b);
-            s(out, icmp_type_name(t).unwrap_or(""));
+            s(out, names::icmp_type_name(t).unwrap_or(""));
             s(out, ", id ");
             n(out, e.id);
             s(out, ", seq ");
@@ -830,7 +738,7 @@ fn icmp(out: &mut Vec<u8>, i: &etherparse::Icmpv4Slice<'_>, len: u32) {
                 "ip reassembly time exceeded"
             },
         ),
-        _ => match icmp_type_name(t) {
+        _ => match names::icmp_type_name(t) {
             Some(name) => s(out, name),
             None => {
                 s(out, "type-#");
@@ -840,40 +748,6 @@ fn icmp(out: &mut Vec<u8>, i: &etherparse::Icmpv4Slice<'_>, len: u32) {
     }
     s(out, ", length ");
     n(out, len);
-}
-
-pub fn icmp6_type_name(t: u8) -> Option<&'static str> {
-    Some(match t {
-        1 => "destination unreachable",
-        2 => "packet too big",
-        3 => "time exceeded in-transit",
-        4 => "parameter problem",
-        128 => "echo request",
-        129 => "echo reply",
-        130 => "multicast listener query",
-        131 => "multicast listener report",
-        132 => "multicast listener done",
-        133 => "router solicitation",
-        134 => "router advertisement",
-        135 => "neighbor solicitation",
-        136 => "neighbor advertisement",
-        137 => "redirect",
-        143 => "multicast listener report v2",
-        _ => return None,
-    })
-}
-
-fn unreach6_name(code: u8) -> &'static str {
-    match code {
-        0 => "unreachable route",
-        1 => "unreachable prohibited",
-        2 => "beyond scope",
-        3 => "unreachable address",
-        4 => "unreachable port",
-        5 => "source address failed policy",
-        6 => "reject route",
-        _ => "unknown code",
-    }
 }
 
 fn v6_at(p: &[u8], at: usize) -> Option<[u8; 16]> {
@@ -887,7 +761,7 @@ fn icmp6(out: &mut Vec<u8>, i: &etherparse::Icmpv6Slice<'_>, len: u32) {
     let (t, code, b) = (i.type_u8(), i.code_u8(), i.bytes5to8());
     let payload = i.payload();
     s(out, "ICMP6, ");
-    match icmp6_type_name(t) {
+    match names::icmp6_type_name(t) {
         Some(name) => s(out, name),
         None => {
             s(out, "unknown icmp6 type (");
@@ -898,7 +772,7 @@ fn icmp6(out: &mut Vec<u8>, i: &etherparse::Icmpv6Slice<'_>, len: u32) {
     match t {
         1 => {
             s(out, ", ");
-            s(out, unreach6_name(code));
+            s(out, names::icmp6_unreach_name(code));
             // The quoted packet: IPv6 header, then (without extension headers) UDP/TCP.
             let Some(dst) = v6_at(payload, 24) else {
                 s(out, " [|icmp6]");
