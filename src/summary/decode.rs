@@ -8,6 +8,8 @@ use etherparse::{
     LaxLinkExtSlice, LaxNetSlice, LaxSlicedPacket, TcpSlice, UdpSlice,
 };
 
+use super::dns;
+
 pub const LINKTYPE_NULL: u16 = 0;
 pub const LINKTYPE_ETHERNET: u16 = 1;
 pub const LINKTYPE_RAW_12: u16 = 12;
@@ -109,6 +111,43 @@ impl Ip<'_> {
             )),
             _ => None,
         }
+    }
+}
+
+/// TCP payload bytes: what the IP length fields leave after the TCP header and its options.
+pub fn tcp_len(t: &TcpSlice<'_>, ip_payload_len: u32) -> u32 {
+    ip_payload_len.saturating_sub(u32::from(t.data_offset()) * 4)
+}
+
+/// UDP payload bytes, from the UDP length field. A field below 8 (zero: a jumbogram or an
+/// offloaded packet) says nothing, and then the IP length is trusted.
+pub fn udp_len(u: &UdpSlice<'_>, ip_payload_len: u32) -> u32 {
+    let ulen = u32::from(u.length());
+    if ulen >= 8 {
+        ulen - 8
+    } else {
+        ip_payload_len.saturating_sub(8)
+    }
+}
+
+/// Which DNS a UDP datagram carries, by its ports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dns {
+    /// Port 53.
+    Unicast,
+    /// Port 5353: the class field's top bit is a flag (cache flush, unicast response).
+    Multicast,
+}
+
+/// tcpdump's rule (print-udp.c): DNS when either port is 53, else mDNS when either is 5353;
+/// port 53 is tested first, so a resolver on 5353 asking a server on 53 is plain DNS.
+pub fn dns_by_port(sport: u16, dport: u16) -> Option<Dns> {
+    if sport == dns::PORT || dport == dns::PORT {
+        Some(Dns::Unicast)
+    } else if sport == dns::MDNS_PORT || dport == dns::MDNS_PORT {
+        Some(Dns::Multicast)
+    } else {
+        None
     }
 }
 

@@ -2,7 +2,7 @@
 
 use etherparse::LaxNetSlice;
 
-use super::decode::{Dir, Frame, Link, Transport};
+use super::decode::{self, Dir, Frame, Link, Transport};
 use super::{dns, names, put};
 use crate::packet::{Interface, Packet};
 
@@ -155,33 +155,19 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
                 num(out, "seq", t.sequence_number());
                 num(out, "ack", t.acknowledgment_number());
                 num(out, "win", t.window_size());
-                num(
-                    out,
-                    "len",
-                    ip.payload_len
-                        .saturating_sub(u32::from(t.data_offset()) * 4),
-                );
+                num(out, "len", decode::tcp_len(t, ip.payload_len));
                 out.push(b'}');
             }
             Transport::Udp(u) => {
                 let (sp, dp) = (u.source_port(), u.destination_port());
-                let ulen = u32::from(u.length());
-                let len = if ulen >= 8 {
-                    ulen - 8
-                } else {
-                    ip.payload_len.saturating_sub(8)
-                };
                 key(out, "udp");
                 out.push(b'{');
                 key0(out, "sport");
                 put::u64(out, u64::from(sp));
                 num(out, "dport", dp);
-                num(out, "len", len);
+                num(out, "len", decode::udp_len(u, ip.payload_len));
                 out.push(b'}');
-                let is_dns = [dns::PORT, dns::MDNS_PORT]
-                    .iter()
-                    .any(|p| *p == sp || *p == dp);
-                if is_dns && !dns_obj(out, u.payload()) {
+                if decode::dns_by_port(sp, dp).is_some() && !dns_obj(out, u.payload()) {
                     cut = Some("domain");
                 }
             }

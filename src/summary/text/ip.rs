@@ -198,8 +198,8 @@ pub(super) fn print(
         }
     }
     match &ip.transport {
-        Transport::Tcp(t) => tcp::print(out, t, ip.payload_len, opts),
-        Transport::Udp(u) => udp::print(out, u, ip.payload_len, opts),
+        Transport::Tcp(t) => tcp::print(out, t, decode::tcp_len(t, ip.payload_len), opts),
+        Transport::Udp(u) => udp::print(out, u, decode::udp_len(u, ip.payload_len), opts),
         Transport::Icmp(i) => icmp::print(out, i, ip.payload_len),
         Transport::Icmp6(i) => icmp6::print(out, i, ip.payload_len),
         Transport::Igmp(g) => igmp::print(out, g.slice()),

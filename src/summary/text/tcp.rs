@@ -4,14 +4,13 @@ use super::{n, s};
 use crate::cli::PrintOptions;
 use crate::summary::{names, put};
 
+/// `len`: the payload bytes (`decode::tcp_len`).
 pub(super) fn print(
     out: &mut Vec<u8>,
     t: &etherparse::TcpSlice<'_>,
-    ip_payload: u32,
+    len: u32,
     opts: &PrintOptions,
 ) {
-    let hlen = u32::from(t.data_offset()) * 4;
-    let len = ip_payload.saturating_sub(hlen);
     if opts.quick {
         s(out, "tcp ");
         n(out, len);
