@@ -1,6 +1,7 @@
-//! From captured bytes to layers, without allocating: the link layer by hand (etherparse has no
-//! lax SLL and no SLL2, see PITFALLS.md), the rest with `LaxSlicedPacket`, which parses as far as
-//! the bytes go and says where it stopped.
+//! From captured bytes to layers, without allocating: the link layer by hand (etherparse 0.21
+//! has no lax entry point for Linux SLL, no SLL2 at all, and its SLL parser rejects loopback and
+//! raw-IP frames), the rest with `LaxSlicedPacket`, which parses as far as the bytes go and says
+//! where it stopped.
 
 use etherparse::err::Layer;
 use etherparse::{

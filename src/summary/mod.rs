@@ -81,10 +81,6 @@ impl Summarizer {
         }
     }
 
-    pub fn options(&self) -> &PrintOptions {
-        &self.opts
-    }
-
     /// Name the interface on every line from now on (a file turned out to have several).
     pub fn show_interfaces(&mut self) {
         self.opts.show_iface = true;
