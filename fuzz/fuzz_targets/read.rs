@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nscap::cli::PrintOptions;
+use nscap::summary::PrintOptions;
 use nscap::read::FileReader;
 use nscap::summary::Summarizer;
 

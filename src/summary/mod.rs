@@ -10,11 +10,27 @@ pub mod names;
 pub mod put;
 mod text;
 
-use crate::cli::PrintOptions;
 use crate::packet::{Interface, Packet};
 
 pub use decode::{decode, Dir, Frame};
 pub use names::ip_proto_name;
+
+/// How summary lines look (shared by live capture and `-r`; `cli` fills it from the flags).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrintOptions {
+    /// Seconds since the epoch instead of local time of day.
+    pub epoch: bool,
+    /// Nanoseconds instead of microseconds.
+    pub nano: bool,
+    /// Show the interface name on each line (several interfaces).
+    pub show_iface: bool,
+    /// `-e`: link-level header.
+    pub link_header: bool,
+    /// `-v` count.
+    pub verbose: u8,
+    /// `-q`: shorter lines.
+    pub quick: bool,
+}
 
 /// Local-time conversion, cached: libc's localtime_r is called once per quarter hour of capture
 /// time, and the digits once per second.

@@ -2,8 +2,8 @@
 //! above.
 
 use super::{icmp, icmp6, igmp, n, s, tcp, udp};
-use crate::cli::PrintOptions;
 use crate::summary::decode::{self, Frame, Ip, Transport};
+use crate::summary::PrintOptions;
 use crate::summary::{names, put};
 
 fn proto_named(out: &mut Vec<u8>, p: u8) {

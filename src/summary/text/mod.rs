@@ -16,8 +16,8 @@ use etherparse::LaxNetSlice;
 
 use super::decode::{Frame, Link};
 use super::{names, put};
-use crate::cli::PrintOptions;
 use crate::packet::Packet;
+use crate::summary::PrintOptions;
 
 fn s(out: &mut Vec<u8>, t: &str) {
     out.extend_from_slice(t.as_bytes());

@@ -1,7 +1,7 @@
 //! TCP (print-tcp.c).
 
 use super::{n, s};
-use crate::cli::PrintOptions;
+use crate::summary::PrintOptions;
 use crate::summary::{names, put};
 
 /// `len`: the payload bytes (`decode::tcp_len`).

@@ -1,9 +1,9 @@
 //! UDP (print-udp.c), handing DNS and mDNS to `summary/dns.rs`.
 
 use super::{n, s};
-use crate::cli::PrintOptions;
 use crate::summary::decode::{self, Dns};
 use crate::summary::dns;
+use crate::summary::PrintOptions;
 
 /// `len`: the payload bytes (`decode::udp_len`).
 pub(super) fn print(
