@@ -4,6 +4,7 @@ use super::{n, s};
 use crate::summary::put;
 
 /// tcpdump: `ARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 28`.
+#[inline]
 pub(super) fn print(out: &mut Vec<u8>, a: &[u8], len: u32, prefix: bool) {
     let be = |i: usize| u16::from_be_bytes([a[i], a[i + 1]]);
     let (htype, ptype, hlen, plen, op) =

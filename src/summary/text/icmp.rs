@@ -15,6 +15,7 @@ fn quoted_v4(p: &[u8]) -> Option<([u8; 4], u8, Option<u16>)> {
     Some(([p[16], p[17], p[18], p[19]], p[9], dport))
 }
 
+#[inline]
 pub(super) fn print(out: &mut Vec<u8>, i: &etherparse::Icmpv4Slice<'_>, len: u32) {
     let (t, code, b) = (i.type_u8(), i.code_u8(), i.bytes5to8());
     // Error messages quote a header: tcpdump needs all of it (and, for an unreachable port,

@@ -10,6 +10,7 @@ fn v6_at(p: &[u8], at: usize) -> Option<[u8; 16]> {
     Some(a)
 }
 
+#[inline]
 pub(super) fn print(out: &mut Vec<u8>, i: &etherparse::Icmpv6Slice<'_>, len: u32) {
     let (t, code, b) = (i.type_u8(), i.code_u8(), i.bytes5to8());
     let payload = i.payload();

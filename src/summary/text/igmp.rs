@@ -3,6 +3,7 @@
 use super::{n, s};
 use crate::summary::put;
 
+#[inline]
 pub(super) fn print(out: &mut Vec<u8>, g: &[u8]) {
     let group = |out: &mut Vec<u8>| {
         if let Some(a) = g.get(4..8) {

@@ -47,6 +47,7 @@ fn ipv4_options(out: &mut Vec<u8>, mut o: &[u8]) {
 }
 
 /// The IP part and everything above it.
+#[inline]
 pub(super) fn print(
     out: &mut Vec<u8>,
     f: &Frame<'_>,

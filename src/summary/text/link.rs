@@ -7,7 +7,7 @@ use crate::summary::decode::{Frame, Link};
 use crate::summary::{names, put};
 
 /// `ethertype IPv4 (0x0800)`.
-pub(super) fn ethertype(out: &mut Vec<u8>, t: u16) {
+fn ethertype(out: &mut Vec<u8>, t: u16) {
     s(out, "ethertype ");
     s(out, names::ethertype_name(t));
     s(out, " (");

@@ -3,6 +3,9 @@
 //! `summary/dns.rs`). Differences kept on purpose: sequence numbers are absolute (tcpdump -S),
 //! TCP options only with `-v`, and `-v` output stays on one line.
 
+// Each layer's `print` has one caller and is `#[inline]`: split into modules, they landed in
+// other codegen units, where LLVM stopped inlining them (1.6% more instructions per line under
+// callgrind); with the hint the machine code is that of the single file again.
 mod arp;
 mod icmp;
 mod icmp6;

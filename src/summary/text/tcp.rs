@@ -5,6 +5,7 @@ use crate::summary::PrintOptions;
 use crate::summary::{names, put};
 
 /// `len`: the payload bytes (`decode::tcp_len`).
+#[inline]
 pub(super) fn print(
     out: &mut Vec<u8>,
     t: &etherparse::TcpSlice<'_>,

@@ -6,6 +6,7 @@ use crate::summary::dns;
 use crate::summary::PrintOptions;
 
 /// `len`: the payload bytes (`decode::udp_len`).
+#[inline]
 pub(super) fn print(
     out: &mut Vec<u8>,
     u: &etherparse::UdpSlice<'_>,
