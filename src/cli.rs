@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{ArgAction, Parser, ValueEnum};
 
 use crate::error::Exit;
+use crate::summary::PrintOptions;
 
 pub const DEFAULT_SNAPLEN: u32 = 262_144;
 
@@ -138,23 +139,6 @@ pub enum Direction {
 pub enum Format {
     Pcap,
     Pcapng,
-}
-
-/// How summary lines look (shared by live capture and `-r`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PrintOptions {
-    /// Seconds since the epoch instead of local time of day.
-    pub epoch: bool,
-    /// Nanoseconds instead of microseconds.
-    pub nano: bool,
-    /// Show the interface name on each line (several interfaces).
-    pub show_iface: bool,
-    /// `-e`: link-level header.
-    pub link_header: bool,
-    /// `-v` count.
-    pub verbose: u8,
-    /// `-q`: shorter lines.
-    pub quick: bool,
 }
 
 /// Where packets come from.

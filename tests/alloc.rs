@@ -4,12 +4,12 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use nscap::cli::PrintOptions;
 use nscap::packet::{Interface, Packet};
 use nscap::read::FileReader;
 use nscap::sink::pcap::PcapWriter;
 use nscap::sink::Sink;
 use nscap::summary::frames::*;
+use nscap::summary::PrintOptions;
 use nscap::summary::Summarizer;
 
 struct Counting;

@@ -4,10 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nscap::cli::PrintOptions;
 use nscap::sink::flows::FlowTable;
 use nscap::packet::{Interface, Packet};
-use nscap::summary::Summarizer;
+use nscap::summary::{PrintOptions, Summarizer};
 
 const LINKTYPES: [u16; 11] = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 147];
 

@@ -3,9 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nscap::cli::PrintOptions;
 use nscap::read::FileReader;
-use nscap::summary::Summarizer;
+use nscap::summary::{PrintOptions, Summarizer};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(mut r) = FileReader::new(data) else {

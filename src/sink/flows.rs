@@ -9,10 +9,10 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 use super::Sink;
-use crate::cli::PrintOptions;
 use crate::packet::{Interface, Packet};
 use crate::summary::decode::{self, Transport};
-use crate::summary::{fmt, Summarizer};
+use crate::summary::PrintOptions;
+use crate::summary::{put as fmt, Summarizer};
 
 pub const MAX_FLOWS: usize = 1_000_000;
 

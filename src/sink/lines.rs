@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 
 use super::Sink;
-use crate::cli::PrintOptions;
 use crate::packet::{Interface, Packet};
+use crate::summary::PrintOptions;
 use crate::summary::Summarizer;
 
 const DRAIN_AT: usize = 64 * 1024;

@@ -1,12 +1,15 @@
-//! From captured bytes to layers, without allocating: the link layer by hand (etherparse has no
-//! lax SLL and no SLL2, see PITFALLS.md), the rest with `LaxSlicedPacket`, which parses as far as
-//! the bytes go and says where it stopped.
+//! From captured bytes to layers, without allocating: the link layer by hand (etherparse 0.21
+//! has no lax entry point for Linux SLL, no SLL2 at all, and its SLL parser rejects loopback and
+//! raw-IP frames), the rest with `LaxSlicedPacket`, which parses as far as the bytes go and says
+//! where it stopped.
 
 use etherparse::err::Layer;
 use etherparse::{
     EtherType, IcmpEchoHeader, Icmpv4Slice, Icmpv6Slice, IgmpSlice, IpNumber, LaxIpPayloadSlice,
     LaxLinkExtSlice, LaxNetSlice, LaxSlicedPacket, TcpSlice, UdpSlice,
 };
+
+use super::dns;
 
 pub const LINKTYPE_NULL: u16 = 0;
 pub const LINKTYPE_ETHERNET: u16 = 1;
@@ -109,6 +112,43 @@ impl Ip<'_> {
             )),
             _ => None,
         }
+    }
+}
+
+/// TCP payload bytes: what the IP length fields leave after the TCP header and its options.
+pub fn tcp_len(t: &TcpSlice<'_>, ip_payload_len: u32) -> u32 {
+    ip_payload_len.saturating_sub(u32::from(t.data_offset()) * 4)
+}
+
+/// UDP payload bytes, from the UDP length field. A field below 8 (zero: a jumbogram or an
+/// offloaded packet) says nothing, and then the IP length is trusted.
+pub fn udp_len(u: &UdpSlice<'_>, ip_payload_len: u32) -> u32 {
+    let ulen = u32::from(u.length());
+    if ulen >= 8 {
+        ulen - 8
+    } else {
+        ip_payload_len.saturating_sub(8)
+    }
+}
+
+/// Which DNS a UDP datagram carries, by its ports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dns {
+    /// Port 53.
+    Unicast,
+    /// Port 5353: the class field's top bit is a flag (cache flush, unicast response).
+    Multicast,
+}
+
+/// tcpdump's rule (print-udp.c): DNS when either port is 53, else mDNS when either is 5353;
+/// port 53 is tested first, so a resolver on 5353 asking a server on 53 is plain DNS.
+pub fn dns_by_port(sport: u16, dport: u16) -> Option<Dns> {
+    if sport == dns::PORT || dport == dns::PORT {
+        Some(Dns::Unicast)
+    } else if sport == dns::MDNS_PORT || dport == dns::MDNS_PORT {
+        Some(Dns::Multicast)
+    } else {
+        None
     }
 }
 
@@ -437,39 +477,5 @@ pub fn decode<'a>(linktype: u16, data: &'a [u8], wire_len: u32, mac: Option<[u8;
             link_payload_len: rest(0),
             pkt: None,
         },
-    }
-}
-
-/// The cut marker's name for a transport header cut short inside an IP payload.
-pub fn transport_cut_name(ip_proto: u8) -> &'static str {
-    match ip_proto {
-        6 => "tcp",
-        17 => "udp",
-        1 => "icmp",
-        58 => "icmp6",
-        2 => "igmp",
-        _ => "ip",
-    }
-}
-
-/// The short protocol name tcpdump uses in its `[|proto]` cut marker.
-pub fn layer_name(l: Layer) -> &'static str {
-    match l {
-        Layer::LinuxSllHeader => "sll",
-        Layer::Ethernet2Header | Layer::EtherPayload => "ether",
-        Layer::VlanHeader => "vlan",
-        Layer::MacsecHeader | Layer::MacsecPacket => "macsec",
-        Layer::IpHeader | Layer::Ipv4Header | Layer::Ipv4Packet | Layer::IpAuthHeader => "ip",
-        Layer::Ipv6Header | Layer::Ipv6Packet | Layer::Ipv6ExtHeader => "ip6",
-        Layer::Ipv6HopByHopHeader => "hbhopt",
-        Layer::Ipv6DestOptionsHeader => "dstopt",
-        Layer::Ipv6RouteHeader => "srcrt",
-        Layer::Ipv6FragHeader => "frag",
-        Layer::UdpHeader | Layer::UdpPayload => "udp",
-        Layer::TcpHeader => "tcp",
-        Layer::Icmpv4 | Layer::Icmpv4Timestamp | Layer::Icmpv4TimestampReply => "icmp",
-        Layer::Icmpv6 => "icmp6",
-        Layer::Igmp => "igmp",
-        Layer::Arp => "arp",
     }
 }

@@ -2,7 +2,7 @@
 //! query, `4660 1/0/0 A 93.184.216.34 (45)` for a response. Every read is bounds-checked and
 //! name decompression is bounded, so any bytes at all give a line (ending `[|domain]` if cut).
 
-use super::fmt;
+use super::{names, put};
 
 pub const PORT: u16 = 53;
 pub const MDNS_PORT: u16 = 5353;
@@ -44,60 +44,13 @@ impl Header {
     }
 }
 
-pub fn type_name(t: u16) -> Option<&'static str> {
-    Some(match t {
-        1 => "A",
-        2 => "NS",
-        5 => "CNAME",
-        6 => "SOA",
-        12 => "PTR",
-        13 => "HINFO",
-        15 => "MX",
-        16 => "TXT",
-        28 => "AAAA",
-        33 => "SRV",
-        35 => "NAPTR",
-        39 => "DNAME",
-        41 => "OPT",
-        43 => "DS",
-        46 => "RRSIG",
-        47 => "NSEC",
-        48 => "DNSKEY",
-        64 => "SVCB",
-        65 => "HTTPS",
-        99 => "SPF",
-        251 => "IXFR",
-        252 => "AXFR",
-        255 => "ANY",
-        257 => "CAA",
-        _ => return None,
-    })
-}
-
 pub fn type_str(out: &mut Vec<u8>, t: u16) {
-    match type_name(t) {
+    match names::dns_type_name(t) {
         Some(n) => out.extend_from_slice(n.as_bytes()),
         None => {
             out.extend_from_slice(b"Type");
-            fmt::u64(out, u64::from(t));
+            put::u64(out, u64::from(t));
         }
-    }
-}
-
-pub fn rcode_name(r: u16) -> &'static str {
-    match r {
-        0 => "NoError",
-        1 => "FormErr",
-        2 => "ServFail",
-        3 => "NXDomain",
-        4 => "NotImp",
-        5 => "Refused",
-        6 => "YXDomain",
-        7 => "YXRRSet",
-        8 => "NXRRSet",
-        9 => "NotAuth",
-        10 => "NotZone",
-        _ => "Resp",
     }
 }
 
@@ -171,7 +124,7 @@ fn question(out: &mut Vec<u8>, m: &[u8], at: usize, mdns: bool) -> Option<usize>
     let c = if mdns { class & 0x7fff } else { class };
     if c != 1 {
         out.extend_from_slice(b" (Class ");
-        fmt::u64(out, u64::from(c));
+        put::u64(out, u64::from(c));
         out.push(b')');
     }
     if mdns {
@@ -204,13 +157,13 @@ fn record(out: &mut Vec<u8>, m: &[u8], at: usize, verbose: bool) -> Option<usize
     match typ {
         1 if rd.len() == 4 => {
             out.push(b' ');
-            fmt::ipv4(out, [rd[0], rd[1], rd[2], rd[3]]);
+            put::ipv4(out, [rd[0], rd[1], rd[2], rd[3]]);
         }
         28 if rd.len() == 16 => {
             let mut a = [0u8; 16];
             a.copy_from_slice(rd);
             out.push(b' ');
-            fmt::ipv6(out, a);
+            put::ipv6(out, a);
         }
         2 | 5 | 12 | 39 => {
             out.push(b' ');
@@ -220,7 +173,7 @@ fn record(out: &mut Vec<u8>, m: &[u8], at: usize, verbose: bool) -> Option<usize
             out.push(b' ');
             name(out, m, rd_at + 2)?;
             out.push(b' ');
-            fmt::u64(out, u64::from(u16::from_be_bytes([rd[0], rd[1]])));
+            put::u64(out, u64::from(u16::from_be_bytes([rd[0], rd[1]])));
         }
         _ => {}
     }
@@ -233,7 +186,7 @@ pub fn print(out: &mut Vec<u8>, m: &[u8], len: u32, verbose: bool, mdns: bool) {
         out.extend_from_slice(b" [|domain]");
         return;
     };
-    fmt::u64(out, u64::from(h.id));
+    put::u64(out, u64::from(h.id));
     const OPS: [&str; 16] = [
         "",
         " inv_q",
@@ -257,7 +210,7 @@ pub fn print(out: &mut Vec<u8>, m: &[u8], len: u32, verbose: bool, mdns: bool) {
     let ok = if h.response() {
         if h.rcode() != 0 {
             out.push(b' ');
-            out.extend_from_slice(rcode_name(h.rcode()).as_bytes());
+            out.extend_from_slice(names::dns_rcode_name(h.rcode()).as_bytes());
         }
         if h.flags & 0x0400 != 0 {
             out.push(b'*');
@@ -287,11 +240,11 @@ pub fn print(out: &mut Vec<u8>, m: &[u8], len: u32, verbose: bool, mdns: bool) {
                 }
             }
             out.push(b' ');
-            fmt::u64(out, u64::from(h.an));
+            put::u64(out, u64::from(h.an));
             out.push(b'/');
-            fmt::u64(out, u64::from(h.ns));
+            put::u64(out, u64::from(h.ns));
             out.push(b'/');
-            fmt::u64(out, u64::from(h.ar));
+            put::u64(out, u64::from(h.ar));
             for i in 0..h.an {
                 if i > 0 {
                     out.push(b',');
@@ -331,13 +284,13 @@ pub fn print(out: &mut Vec<u8>, m: &[u8], len: u32, verbose: bool, mdns: bool) {
         return;
     }
     out.extend_from_slice(b" (");
-    fmt::u64(out, u64::from(len));
+    put::u64(out, u64::from(len));
     out.push(b')');
 }
 
 fn bracket(out: &mut Vec<u8>, n: u16, suffix: &[u8]) {
     out.extend_from_slice(b" [");
-    fmt::u64(out, u64::from(n));
+    put::u64(out, u64::from(n));
     out.extend_from_slice(suffix);
 }
 
@@ -373,7 +326,7 @@ pub fn json_answers(out: &mut Vec<u8>, m: &[u8]) {
             Some(next) => {
                 // record() starts with a space; JSON values do not need it.
                 out.remove(body);
-                fmt::json_backslashes_from(out, body);
+                put::json_backslashes_from(out, body);
                 out.push(b'"');
                 at = next;
             }

@@ -3,7 +3,7 @@
 use etherparse::LaxNetSlice;
 
 use super::decode::{self, Dir, Frame, Link, Transport};
-use super::{dns, fmt, text};
+use super::{dns, names, put};
 use crate::packet::{Interface, Packet};
 
 fn key(out: &mut Vec<u8>, k: &str) {
@@ -21,13 +21,13 @@ fn key0(out: &mut Vec<u8>, k: &str) {
 
 fn num(out: &mut Vec<u8>, k: &str, v: impl Into<u64>) {
     key(out, k);
-    fmt::u64(out, v.into());
+    put::u64(out, v.into());
 }
 
 fn string(out: &mut Vec<u8>, k: &str, v: &[u8]) {
     key(out, k);
     out.push(b'"');
-    fmt::json_str(out, v);
+    put::json_str(out, v);
     out.push(b'"');
 }
 
@@ -64,9 +64,9 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
             out.push(b'{');
             key0(out, "src");
             out.push(b'"');
-            fmt::mac(out, &src);
+            put::mac(out, &src);
             out.push(b'"');
-            quoted(out, "dst", |o| fmt::mac(o, &dst));
+            quoted(out, "dst", |o| put::mac(o, &dst));
             num(out, "type", f.ethertype().unwrap_or(ethertype));
             if f.vlans().next().is_some() {
                 key(out, "vlan");
@@ -75,7 +75,7 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
                     if i > 0 {
                         out.push(b',');
                     }
-                    fmt::u64(out, u64::from(id));
+                    put::u64(out, u64::from(id));
                 }
                 out.push(b']');
             }
@@ -90,10 +90,10 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
             key(out, "sll");
             out.push(b'{');
             key0(out, "pkttype");
-            fmt::u64(out, u64::from(pkttype));
+            put::u64(out, u64::from(pkttype));
             num(out, "hatype", hatype);
             if !addr.is_empty() {
-                quoted(out, "addr", |o| fmt::mac(o, addr));
+                quoted(out, "addr", |o| put::mac(o, addr));
             }
             num(out, "type", proto);
             out.push(b'}');
@@ -108,7 +108,7 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
     if let Some(LaxNetSlice::Arp(a)) = f.pkt.as_ref().and_then(|p| p.net.as_ref()) {
         arp(out, a.slice());
     }
-    let mut cut: Option<&str> = f.stop_layer().map(decode::layer_name);
+    let mut cut: Option<&str> = f.stop_layer().map(names::layer_name);
     if let Some(ip) = f.ip() {
         let h = ip.header;
         key(out, "ip");
@@ -116,11 +116,11 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
         key0(out, "version");
         out.push(if ip.v6 { b'6' } else { b'4' });
         if ip.v6 {
-            quoted(out, "src", |o| fmt::ipv6(o, ip.src));
-            quoted(out, "dst", |o| fmt::ipv6(o, ip.dst));
+            quoted(out, "src", |o| put::ipv6(o, ip.src));
+            quoted(out, "dst", |o| put::ipv6(o, ip.dst));
         } else {
-            quoted(out, "src", |o| fmt::ipv4(o, ip.src4()));
-            quoted(out, "dst", |o| fmt::ipv4(o, ip.dst4()));
+            quoted(out, "src", |o| put::ipv4(o, ip.src4()));
+            quoted(out, "dst", |o| put::ipv4(o, ip.dst4()));
         }
         num(out, "proto", ip.proto);
         if ip.v6 {
@@ -138,7 +138,7 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
             key(out, "frag");
             out.push(b'{');
             key0(out, "id");
-            fmt::u64(out, u64::from(fr.id));
+            put::u64(out, u64::from(fr.id));
             num(out, "offset", u32::from(fr.offset) * 8);
             boolean(out, "more", fr.more);
             out.push(b'}');
@@ -149,39 +149,25 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
                 key(out, "tcp");
                 out.push(b'{');
                 key0(out, "sport");
-                fmt::u64(out, u64::from(t.source_port()));
+                put::u64(out, u64::from(t.source_port()));
                 num(out, "dport", t.destination_port());
-                quoted(out, "flags", |o| fmt::tcp_flags(o, t));
+                quoted(out, "flags", |o| names::tcp_flags(o, t));
                 num(out, "seq", t.sequence_number());
                 num(out, "ack", t.acknowledgment_number());
                 num(out, "win", t.window_size());
-                num(
-                    out,
-                    "len",
-                    ip.payload_len
-                        .saturating_sub(u32::from(t.data_offset()) * 4),
-                );
+                num(out, "len", decode::tcp_len(t, ip.payload_len));
                 out.push(b'}');
             }
             Transport::Udp(u) => {
                 let (sp, dp) = (u.source_port(), u.destination_port());
-                let ulen = u32::from(u.length());
-                let len = if ulen >= 8 {
-                    ulen - 8
-                } else {
-                    ip.payload_len.saturating_sub(8)
-                };
                 key(out, "udp");
                 out.push(b'{');
                 key0(out, "sport");
-                fmt::u64(out, u64::from(sp));
+                put::u64(out, u64::from(sp));
                 num(out, "dport", dp);
-                num(out, "len", len);
+                num(out, "len", decode::udp_len(u, ip.payload_len));
                 out.push(b'}');
-                let is_dns = [dns::PORT, dns::MDNS_PORT]
-                    .iter()
-                    .any(|p| *p == sp || *p == dp);
-                if is_dns && !dns_obj(out, u.payload()) {
+                if decode::dns_by_port(sp, dp).is_some() && !dns_obj(out, u.payload()) {
                     cut = Some("domain");
                 }
             }
@@ -191,7 +177,7 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
                     out,
                     i.type_u8(),
                     i.code_u8(),
-                    text::icmp_type_name(i.type_u8()),
+                    names::icmp_type_name(i.type_u8()),
                 );
             }
             Transport::Icmp6(i) => {
@@ -200,19 +186,19 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
                     out,
                     i.type_u8(),
                     i.code_u8(),
-                    text::icmp6_type_name(i.type_u8()),
+                    names::icmp6_type_name(i.type_u8()),
                 );
             }
             Transport::Igmp(g) => {
                 key(out, "igmp");
                 out.push(b'{');
                 key0(out, "type");
-                fmt::u64(out, u64::from(g.slice().first().copied().unwrap_or(0)));
+                put::u64(out, u64::from(g.slice().first().copied().unwrap_or(0)));
                 out.push(b'}');
             }
             Transport::Cut(_) => {
                 if cut.is_none() {
-                    cut = Some(decode::transport_cut_name(ip.proto));
+                    cut = Some(names::transport_cut_name(ip.proto));
                 }
             }
             Transport::Other => {}
@@ -226,7 +212,7 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
 fn icmp_obj(out: &mut Vec<u8>, t: u8, code: u8, name: Option<&str>) {
     out.push(b'{');
     key0(out, "type");
-    fmt::u64(out, u64::from(t));
+    put::u64(out, u64::from(t));
     num(out, "code", code);
     if let Some(n) = name {
         string(out, "name", n.as_bytes());
@@ -238,12 +224,12 @@ fn arp(out: &mut Vec<u8>, a: &[u8]) {
     key(out, "arp");
     out.push(b'{');
     key0(out, "op");
-    fmt::u64(out, u64::from(u16::from_be_bytes([a[6], a[7]])));
+    put::u64(out, u64::from(u16::from_be_bytes([a[6], a[7]])));
     if a.len() >= 28 && a[4] == 6 && a[5] == 4 {
-        quoted(out, "sha", |o| fmt::mac(o, &a[8..14]));
-        quoted(out, "spa", |o| fmt::ipv4(o, [a[14], a[15], a[16], a[17]]));
-        quoted(out, "tha", |o| fmt::mac(o, &a[18..24]));
-        quoted(out, "tpa", |o| fmt::ipv4(o, [a[24], a[25], a[26], a[27]]));
+        quoted(out, "sha", |o| put::mac(o, &a[8..14]));
+        quoted(out, "spa", |o| put::ipv4(o, [a[14], a[15], a[16], a[17]]));
+        quoted(out, "tha", |o| put::mac(o, &a[18..24]));
+        quoted(out, "tpa", |o| put::ipv4(o, [a[24], a[25], a[26], a[27]]));
     }
     out.push(b'}');
 }
@@ -256,7 +242,7 @@ fn dns_obj(out: &mut Vec<u8>, m: &[u8]) -> bool {
     key(out, "dns");
     out.push(b'{');
     key0(out, "id");
-    fmt::u64(out, u64::from(h.id));
+    put::u64(out, u64::from(h.id));
     boolean(out, "response", h.response());
     num(out, "opcode", h.opcode());
     let mut complete = h.qd == 0;
@@ -267,7 +253,7 @@ fn dns_obj(out: &mut Vec<u8>, m: &[u8]) -> bool {
         if dns::name(out, m, at).is_some() {
             // Names come with \ddd escapes (`"` and control bytes included): only the
             // backslashes need JSON escaping.
-            fmt::json_backslashes_from(out, mark);
+            put::json_backslashes_from(out, mark);
             out.push(b'"');
             key(out, "qtype");
             out.push(b'"');

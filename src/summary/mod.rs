@@ -3,17 +3,34 @@
 
 pub mod decode;
 pub mod dns;
-pub mod fmt;
 #[doc(hidden)]
 pub mod frames;
 mod json;
+pub mod names;
+pub mod put;
 mod text;
 
-use crate::cli::PrintOptions;
 use crate::packet::{Interface, Packet};
 
 pub use decode::{decode, Dir, Frame};
-pub use text::ip_proto_name;
+pub use names::ip_proto_name;
+
+/// How summary lines look (shared by live capture and `-r`; `cli` fills it from the flags).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrintOptions {
+    /// Seconds since the epoch instead of local time of day.
+    pub epoch: bool,
+    /// Nanoseconds instead of microseconds.
+    pub nano: bool,
+    /// Show the interface name on each line (several interfaces).
+    pub show_iface: bool,
+    /// `-e`: link-level header.
+    pub link_header: bool,
+    /// `-v` count.
+    pub verbose: u8,
+    /// `-q`: shorter lines.
+    pub quick: bool,
+}
 
 /// Local-time conversion, cached: libc's localtime_r is called once per quarter hour of capture
 /// time, and the digits once per second.
@@ -80,10 +97,6 @@ impl Summarizer {
         }
     }
 
-    pub fn options(&self) -> &PrintOptions {
-        &self.opts
-    }
-
     /// Name the interface on every line from now on (a file turned out to have several).
     pub fn show_interfaces(&mut self) {
         self.opts.show_iface = true;
@@ -92,16 +105,16 @@ impl Summarizer {
     /// Local time of day (`HH:MM:SS.uuuuuu`) or, with `epoch`, seconds since the epoch.
     pub fn timestamp(&mut self, out: &mut Vec<u8>, sec: i64, nsec: u32) {
         if self.opts.epoch {
-            fmt::i64(out, sec);
+            put::i64(out, sec);
         } else {
             out.extend_from_slice(self.clock.hms(sec));
         }
         out.push(b'.');
         let nsec = nsec.min(999_999_999);
         if self.opts.nano {
-            fmt::padded(out, u64::from(nsec), 9);
+            put::padded(out, u64::from(nsec), 9);
         } else {
-            fmt::padded(out, u64::from(nsec / 1000), 6);
+            put::padded(out, u64::from(nsec / 1000), 6);
         }
     }
 

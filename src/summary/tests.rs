@@ -564,3 +564,34 @@ fn cut_ipv6_extension_chain() {
     let l = line(1, &d);
     assert!(l.starts_with("IP6 "), "{l}");
 }
+
+/// One rule decides DNS for both outputs (tcpdump's, print-udp.c): port 53 on either side is
+/// DNS, else 5353 on either side is mDNS; other ports are plain UDP.
+#[test]
+fn text_and_json_agree_on_which_datagrams_are_dns() {
+    let cases = [
+        ((53, 40000), Some(false)),
+        ((40000, 53), Some(false)),
+        ((5353, 53), Some(false)),
+        ((53, 5353), Some(false)),
+        ((5353, 5353), Some(true)),
+        ((40000, 5353), Some(true)),
+        ((5353, 40000), Some(true)),
+        ((40000, 9999), None),
+    ];
+    let mut s = Summarizer::new(opts());
+    for ((sp, dp), dns) in cases {
+        let f = eth(
+            0x0800,
+            &ipv4(A4, B4, UDP, &udp(sp, dp, &dns_query(1, "a.b", 1))),
+        );
+        let l = line(1, &f);
+        let mdns = l.ends_with("1+ A (QM)? a.b. (21)");
+        let unicast = l.ends_with("1+ A? a.b. (21)");
+        assert_eq!(dns, (mdns || unicast).then_some(mdns), "{sp} > {dp}: {l}");
+        let mut out = Vec::new();
+        s.json(&mut out, &pkt(&f), &iface(1));
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
+        assert_eq!(v.get("dns").is_some(), dns.is_some(), "{sp} > {dp}: {v}");
+    }
+}

@@ -1,5 +1,5 @@
 //! Number and address formatting straight into the caller's buffer: `write!` goes through
-//! `fmt::Arguments` and is several times slower than these on the per-packet path.
+//! `std::fmt::Arguments` and is several times slower than these on the per-packet path.
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
@@ -188,24 +188,6 @@ pub fn json_str(out: &mut Vec<u8>, s: &[u8]) {
         }
         if !chunk.invalid().is_empty() {
             out.extend_from_slice("\u{fffd}".as_bytes());
-        }
-    }
-}
-
-/// TCP flags as tcpdump letters (`S`, `F`, `R`, `P`, `U`, `E`, `W`, `.` for ACK), in its order.
-pub fn tcp_flags(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>) {
-    for (on, c) in [
-        (t.fin(), b'F'),
-        (t.syn(), b'S'),
-        (t.rst(), b'R'),
-        (t.psh(), b'P'),
-        (t.urg(), b'U'),
-        (t.ece(), b'E'),
-        (t.cwr(), b'W'),
-        (t.ack(), b'.'),
-    ] {
-        if on {
-            out.push(c);
         }
     }
 }
