@@ -12,7 +12,7 @@ use super::Sink;
 use crate::packet::{Interface, Packet};
 use crate::summary::decode::{self, Transport};
 use crate::summary::PrintOptions;
-use crate::summary::{put as fmt, Summarizer};
+use crate::summary::{put, Summarizer};
 
 pub const MAX_FLOWS: usize = 1_000_000;
 
@@ -138,100 +138,125 @@ impl FlowTable {
     }
 
     /// The table as text; `time` formats first/last seen like the summary lines.
-    pub fn write(&self, out: &mut Vec<u8>, time: &mut Summarizer) {
+    ///
+    /// Two passes over the sorted rows, the first for column widths, the second writing out
+    /// in 64 KiB pieces: a table of a million conversations is never held as text, nor as a
+    /// cell per field (that peaked near 1 GB).
+    pub fn write(&self, out: &mut dyn Write, time: &mut Summarizer) -> io::Result<()> {
         let rows = self.sorted();
-        let mut cells: Vec<[Vec<u8>; 10]> = Vec::with_capacity(rows.len() + 1);
-        cells.push(
-            [
-                "PROTO",
-                "A",
-                "B",
-                "PKTS A>B",
-                "BYTES A>B",
-                "PKTS B>A",
-                "BYTES B>A",
-                "FIRST",
-                "LAST",
-                "TCP",
-            ]
-            .map(|h| h.as_bytes().to_vec()),
-        );
+        let mut cells: [Vec<u8>; 10] = Default::default();
+        let mut width = HEADER.map(str::len);
         for (k, st) in &rows {
-            let (a, b) = if st.a_is_lo {
-                (k.lo, k.hi)
-            } else {
-                (k.hi, k.lo)
-            };
-            let has_ports = matches!(k.proto, 6 | 17);
-            let mut c: [Vec<u8>; 10] = Default::default();
-            match crate::summary::ip_proto_name(k.proto) {
-                Some(n) => c[0].extend_from_slice(n.as_bytes()),
-                None => fmt::u64(&mut c[0], u64::from(k.proto)),
-            }
-            endpoint(&mut c[1], k.v6, a, has_ports);
-            endpoint(&mut c[2], k.v6, b, has_ports);
-            fmt::u64(&mut c[3], st.packets[0]);
-            fmt::u64(&mut c[4], st.bytes[0]);
-            fmt::u64(&mut c[5], st.packets[1]);
-            fmt::u64(&mut c[6], st.bytes[1]);
-            time.timestamp(&mut c[7], st.first.0, st.first.1);
-            time.timestamp(&mut c[8], st.last.0, st.last.1);
-            if k.proto == 6 {
-                let flags: Vec<&str> = [(st.syn, "SYN"), (st.fin, "FIN"), (st.rst, "RST")]
-                    .iter()
-                    .filter(|f| f.0)
-                    .map(|f| f.1)
-                    .collect();
-                c[9].extend_from_slice(flags.join(",").as_bytes());
-            }
-            cells.push(c);
-        }
-        let mut width = [0usize; 10];
-        for row in &cells {
-            for (w, c) in width.iter_mut().zip(row.iter()) {
+            row_cells(&mut cells, k, st, time);
+            for (w, c) in width.iter_mut().zip(&cells) {
                 *w = (*w).max(c.len());
             }
         }
-        out.extend_from_slice(b"Conversations: ");
-        fmt::u64(out, rows.len() as u64);
-        out.extend_from_slice(b" (sorted by bytes)\n");
-        for row in &cells {
-            let start = out.len();
-            for (i, c) in row.iter().enumerate() {
-                // Counts right-aligned, text left-aligned.
-                let pad = width[i] - c.len();
-                if (3..=6).contains(&i) {
-                    out.resize(out.len() + pad, b' ');
-                    out.extend_from_slice(c);
-                } else {
-                    out.extend_from_slice(c);
-                    if i < 9 {
-                        out.resize(out.len() + pad, b' ');
-                    }
-                }
-                if i < 9 {
-                    out.extend_from_slice(b"  ");
-                }
+        let mut buf = Vec::with_capacity(CHUNK + 1024);
+        buf.extend_from_slice(b"Conversations: ");
+        put::u64(&mut buf, rows.len() as u64);
+        buf.extend_from_slice(b" (sorted by bytes)\n");
+        for (i, h) in HEADER.iter().enumerate() {
+            cells[i].clear();
+            cells[i].extend_from_slice(h.as_bytes());
+        }
+        aligned_line(&mut buf, &cells, &width);
+        for (k, st) in &rows {
+            row_cells(&mut cells, k, st, time);
+            aligned_line(&mut buf, &cells, &width);
+            if buf.len() >= CHUNK {
+                out.write_all(&buf)?;
+                buf.clear();
             }
-            while out.len() > start && out.last() == Some(&b' ') {
-                out.pop();
-            }
-            out.push(b'\n');
         }
         for (label, (p, b)) in [
             ("not IP", self.non_ip),
             ("beyond the conversation limit", self.overflow),
         ] {
             if p > 0 {
-                out.extend_from_slice(label.as_bytes());
-                out.extend_from_slice(b": ");
-                fmt::u64(out, p);
-                out.extend_from_slice(b" packets, ");
-                fmt::u64(out, b);
-                out.extend_from_slice(b" bytes\n");
+                buf.extend_from_slice(label.as_bytes());
+                buf.extend_from_slice(b": ");
+                put::u64(&mut buf, p);
+                buf.extend_from_slice(b" packets, ");
+                put::u64(&mut buf, b);
+                buf.extend_from_slice(b" bytes\n");
+            }
+        }
+        out.write_all(&buf)
+    }
+}
+
+const HEADER: [&str; 10] = [
+    "PROTO",
+    "A",
+    "B",
+    "PKTS A>B",
+    "BYTES A>B",
+    "PKTS B>A",
+    "BYTES B>A",
+    "FIRST",
+    "LAST",
+    "TCP",
+];
+
+/// Table text gathered before it is written out.
+const CHUNK: usize = 64 * 1024;
+
+/// One conversation's cells, formatted into `c` (cleared first).
+fn row_cells(c: &mut [Vec<u8>; 10], k: &Key, st: &Stats, time: &mut Summarizer) {
+    c.iter_mut().for_each(Vec::clear);
+    let (a, b) = if st.a_is_lo {
+        (k.lo, k.hi)
+    } else {
+        (k.hi, k.lo)
+    };
+    let has_ports = matches!(k.proto, 6 | 17);
+    match crate::summary::ip_proto_name(k.proto) {
+        Some(n) => c[0].extend_from_slice(n.as_bytes()),
+        None => put::u64(&mut c[0], u64::from(k.proto)),
+    }
+    endpoint(&mut c[1], k.v6, a, has_ports);
+    endpoint(&mut c[2], k.v6, b, has_ports);
+    put::u64(&mut c[3], st.packets[0]);
+    put::u64(&mut c[4], st.bytes[0]);
+    put::u64(&mut c[5], st.packets[1]);
+    put::u64(&mut c[6], st.bytes[1]);
+    time.timestamp(&mut c[7], st.first.0, st.first.1);
+    time.timestamp(&mut c[8], st.last.0, st.last.1);
+    if k.proto == 6 {
+        for (seen, name) in [(st.syn, "SYN"), (st.fin, "FIN"), (st.rst, "RST")] {
+            if seen {
+                if !c[9].is_empty() {
+                    c[9].push(b',');
+                }
+                c[9].extend_from_slice(name.as_bytes());
             }
         }
     }
+}
+
+/// One line of the table: counts right-aligned, text left-aligned, no trailing blanks.
+fn aligned_line(out: &mut Vec<u8>, cells: &[Vec<u8>; 10], width: &[usize; 10]) {
+    let start = out.len();
+    for (i, c) in cells.iter().enumerate() {
+        let pad = width[i] - c.len();
+        if (3..=6).contains(&i) {
+            out.resize(out.len() + pad, b' ');
+            out.extend_from_slice(c);
+        } else {
+            out.extend_from_slice(c);
+            if i < 9 {
+                out.resize(out.len() + pad, b' ');
+            }
+        }
+        if i < 9 {
+            out.extend_from_slice(b"  ");
+        }
+    }
+    while out.len() > start && out.last() == Some(&b' ') {
+        out.pop();
+    }
+    out.push(b'\n');
 }
 
 fn endpoint(out: &mut Vec<u8>, v6: bool, e: Endpoint, port: bool) {
@@ -239,16 +264,16 @@ fn endpoint(out: &mut Vec<u8>, v6: bool, e: Endpoint, port: bool) {
         if port {
             out.push(b'[');
         }
-        fmt::ipv6(out, e.addr);
+        put::ipv6(out, e.addr);
         if port {
             out.push(b']');
         }
     } else {
-        fmt::ipv4(out, [e.addr[0], e.addr[1], e.addr[2], e.addr[3]]);
+        put::ipv4(out, [e.addr[0], e.addr[1], e.addr[2], e.addr[3]]);
     }
     if port {
         out.push(b':');
-        fmt::u64(out, u64::from(e.port));
+        put::u64(out, u64::from(e.port));
     }
 }
 
@@ -294,9 +319,7 @@ impl Sink for FlowSink {
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        let mut buf = Vec::new();
-        self.table.write(&mut buf, &mut self.time);
-        self.out.write_all(&buf)?;
+        self.table.write(&mut self.out, &mut self.time)?;
         self.out.flush()
     }
 }
@@ -384,7 +407,7 @@ mod tests {
             epoch: true,
             ..Default::default()
         });
-        t.write(&mut out, &mut time);
+        t.write(&mut out, &mut time).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "Conversations: 2 (sorted by bytes)");
