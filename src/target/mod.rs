@@ -112,6 +112,9 @@ pub fn locate(spec: &TargetSpec) -> Result<TargetSpec> {
 /// [`locate`] with explicit data roots.
 pub fn locate_in(spec: &TargetSpec, roots: &Roots) -> Result<Located> {
     let plain = |spec: TargetSpec, label: String| Ok(Located { spec, label });
+    if !matches!(spec, TargetSpec::Pid(_) | TargetSpec::Path(_)) {
+        roots.check()?;
+    }
     match spec {
         TargetSpec::Pid(pid) => plain(spec.clone(), format!("pid {pid}")),
         TargetSpec::Path(p) => plain(spec.clone(), p.display().to_string()),
@@ -177,7 +180,30 @@ fn searched(host: &Host, what: &str, netns: bool) -> String {
     } else {
         parts.push("not an ID prefix (4 or more hex digits)".into());
     }
+    // Run in a container without the host's root, nscap sees none of the runtimes' data.
+    let roots = &host.roots;
+    if roots.host.is_none()
+        && in_container()
+        && ![&roots.docker, &roots.podman, &roots.containerd]
+            .iter()
+            .any(|p| p.exists())
+    {
+        return format!(
+            "{}; nscap runs in a container where none of these exists: mount the host's root and give --host-root",
+            parts.join(", ")
+        );
+    }
     parts.join(", ")
+}
+
+/// Whether nscap itself seems to run in a container: the runtimes' marker files, a pod's
+/// environment, or a container in its own cgroup path.
+fn in_container() -> bool {
+    Path::new("/.dockerenv").exists()
+        || Path::new("/run/.containerenv").exists()
+        || std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
+        || std::fs::read_to_string("/proc/self/cgroup")
+            .is_ok_and(|c| cgroup::parse(&c).container.is_some())
 }
 
 fn is_id_prefix(s: &str) -> bool {
@@ -563,6 +589,7 @@ mod tests {
             containerd: dir.join("containerd"),
             pods: dir.join("pods"),
             netns: dir.join("netns"),
+            host: None,
         }
     }
 
