@@ -167,9 +167,10 @@ fn searched(host: &Host, what: &str, netns: bool) -> String {
         ));
     }
     parts.push(format!(
-        "no Docker name in {}, no Podman name in {}",
+        "no Docker name in {}, no Podman name in {}, no containerd ID in {}",
         host.roots.docker.display(),
-        host.roots.podman.display()
+        host.roots.podman.display(),
+        host.roots.containerd.display()
     ));
     if is_id_prefix(what) {
         parts.push(format!(
@@ -230,6 +231,11 @@ fn find_container<'h>(host: &'h Host, x: &str) -> Result<Option<&'h Container>> 
         0 => {}
         1 => return Ok(Some(named[0])),
         _ => return Err(ambiguous(x, &named)),
+    }
+    // containerd takes any string as an ID (`ctr run IMAGE web`) and such a container has no
+    // other name: the exact ID names it.
+    if let Some(c) = host.containers.iter().find(|c| c.id == x) {
+        return Ok(Some(c));
     }
     if !is_id_prefix(x) {
         return Ok(None);
@@ -632,6 +638,23 @@ mod tests {
             e.contains("no pod default/web in /nonexistent/nscap/pods"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn containerd_ids_need_not_be_hex() {
+        let dir = std::env::temp_dir().join(format!("nscap-ctr-{}", std::process::id()));
+        let task = dir.join("containerd/io.containerd.runtime.v2.task/default/web");
+        std::fs::create_dir_all(&task).unwrap();
+        let me = std::process::id() as i32;
+        std::fs::write(task.join("init.pid"), me.to_string()).unwrap();
+        let r = roots_in(&dir);
+        let l = locate_in(&TargetSpec::Name("web".into()), &r);
+        let c = locate_in(&TargetSpec::Container("web".into()), &r);
+        let _ = std::fs::remove_dir_all(&dir);
+        let l = l.unwrap();
+        assert_eq!(l.spec, TargetSpec::Pid(me));
+        assert_eq!(l.label, "containerd web");
+        assert_eq!(c.unwrap().spec, TargetSpec::Pid(me));
     }
 
     #[test]
