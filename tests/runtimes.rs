@@ -38,10 +38,15 @@ fn lists_its_address(target: &str, c: &Container) {
 }
 
 /// A capture by `target` while the container pings its gateway: nscap names the container in
-/// its listening line and sees the pings in the container's namespace.
+/// its listening line, sees the pings in the container's namespace, and the file describes the
+/// interface by the init PID the engine reports.
 fn captures_its_pings(target: &str, c: &Container, label: &str) {
     let gateway = c.inspect("{{.NetworkSettings.Gateway}}");
-    let mut n = Nscap::spawn(&["-t", target, "-c", "2", "icmp"]);
+    let tmp = TempDir::new();
+    let file = tmp.file("pings.pcapng");
+    let mut n = Nscap::spawn(&[
+        "-t", target, "-c", "2", "-w", &file, "--format", "pcapng", "icmp",
+    ]);
     n.wait_for("listening on");
     let listening = n.stderr.last().unwrap().clone();
     assert!(listening.contains(label), "{listening}");
@@ -49,6 +54,12 @@ fn captures_its_pings(target: &str, c: &Container, label: &str) {
     let (code, err) = n.finish(10);
     assert_eq!(code, Some(0), "{err:?}");
     assert!(err.iter().any(|l| l == "2 packets captured"), "{err:?}");
+    let want = format!("pid {} (sleep)", c.pid);
+    let described = tshark_fields(&file, &["frame.interface_description"]);
+    assert_eq!(described.len(), 2, "{described:?}");
+    for d in described {
+        assert!(d.contains(&want) && d.contains(&c.name), "{d}");
+    }
 }
 
 /// The first `n` hex digits of the ID, in a form nscap reads as an ID prefix: a prefix of
