@@ -143,14 +143,15 @@ fn linktype_name(lt: Linktype) -> String {
     }
 }
 
-/// The `listening on` line tcpdump prints, naming the target too.
+/// The `listening on` line tcpdump prints, naming the target too; escaped, since both names
+/// come from outside.
 pub fn listening_line(i: &Interface, who: &str) -> String {
-    format!(
+    crate::escape::text(&format!(
         "listening on {} in {who}, link-type {}, snapshot length {} bytes",
-        i.name,
+        crate::escape::name(i.name.as_bytes()),
         linktype_name(Linktype(crate::link::dlt_of_linktype(i.linktype))),
         i.snaplen
-    )
+    ))
 }
 
 /// Picks the interfaces to open: the ones asked for, checked against what the namespace has.
@@ -194,8 +195,8 @@ fn open_all(
         let cap = open_one(name, opts, label)?;
         let mac = ifs.iter().find(|i| i.name == name).and_then(|i| i.mac);
         out.push(Interface {
-            // The display name: every sink prints it, and it came from another namespace.
-            name: crate::escape::name(name.as_bytes()),
+            // As the namespace names it: files keep it whole; printers escape it.
+            name: name.to_string(),
             // Files carry LINKTYPE numbers; a tun device reports DLT_RAW (12), files say 101.
             linktype: crate::link::linktype_of_dlt(cap.get_datalink().0),
             snaplen: opts.snaplen,

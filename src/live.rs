@@ -31,8 +31,11 @@ pub fn run(cfg: &Config, targets: &[String]) -> Result<()> {
         // Two names for one namespace would capture (and print, and write) every packet twice.
         match resolved.iter().find(|seen| seen.inode == t.inode) {
             Some(seen) => eprintln!(
-                "nscap: {} is in the same network namespace as {} (net:[{}]): captured once",
-                t.label, seen.label, t.inode
+                "nscap: {}",
+                crate::escape::text(&format!(
+                    "{} is in the same network namespace as {} (net:[{}]): captured once",
+                    t.label, seen.label, t.inode
+                ))
             ),
             None => resolved.push(t),
         }
@@ -97,7 +100,8 @@ enum End {
 /// A pidfd wrapped for tokio: readable when the process exits.
 fn watch_pid(pid: Option<i32>) -> Result<Option<AsyncFd<OwnedFd>>> {
     let Some(pid) = pid else { return Ok(None) };
-    let fd = os::watch_exit(pid).map_err(|e| anyhow!("cannot watch pid {pid}: {e}"))?;
+    let fd =
+        os::watch_exit(pid).map_err(|e| anyhow!("cannot watch pid {pid}: {}", os_message(&e)))?;
     Ok(Some(fd))
 }
 
@@ -122,12 +126,6 @@ fn short_name(t: &Target) -> String {
 const SYNC_EVERY: Duration = Duration::from_millis(500);
 
 async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
-    // Before any capture thread exists: they inherit nothing, and block these signals so that
-    // this thread takes them, even while it is blocked writing.
-    let signals = Signals::install().context("cannot install the signal handlers")?;
-    // SAFETY: `signals` owns the descriptor and outlives `signal_fd`, declared after it.
-    let signal_fd = unsafe { AsyncFd::register(signals.fd()) }
-        .map_err(|e| anyhow!("cannot watch for signals: {}", e.into_parts().1))?;
     let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(64);
     let (stop_tx, stop_rx) = watch::channel(false);
     let (exit_tx, mut exit_rx) = mpsc::unbounded_channel::<usize>();
@@ -182,6 +180,14 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
     for (i, iface) in interfaces.iter().enumerate() {
         eprintln!("nscap: {}", listening_line(iface, &targets[owner[i]].label));
     }
+    // Installed once the output is open: opening a FIFO waits for its reader, std retries the
+    // open on EINTR, and a handler would keep Ctrl-C from ending that wait. The capture
+    // threads block these signals (netns::spawn), so this thread takes them, even while it is
+    // blocked writing.
+    let signals = Signals::install().context("cannot install the signal handlers")?;
+    // SAFETY: `signals` owns the descriptor and outlives `signal_fd`, declared after it.
+    let signal_fd = unsafe { AsyncFd::register(signals.fd()) }
+        .map_err(|e| anyhow!("cannot watch for signals: {}", e.into_parts().1))?;
 
     let mut sync_tick = tokio::time::interval(SYNC_EVERY);
     let watch_pipe = stdout_is_pipe() && (cfg.print || cfg.writes_stdout());
@@ -222,8 +228,9 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
                 }
                 Some(Event::Failed { iface, message }) => {
                     if end.is_none() {
-                        let name = &interfaces[iface].name;
+                        let name = crate::escape::name(interfaces[iface].name.as_bytes());
                         let label = &targets[owner[iface]].label;
+                        // Escaped when printed, with the rest of the message (error.rs).
                         end = Some(End::Failed(format!("{name} in {label}: {message}")));
                         let _ = stop_tx.send(true);
                     }
@@ -264,9 +271,9 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
         stats.extend(cap.join()?);
     }
     let end = end.unwrap_or(End::Done);
-    if matches!(end, End::ClosedPipe) {
-        return Ok(());
-    }
+    // A closed pipe ends quietly, but the other outputs (a -w file beside --print) are
+    // finished all the same: their last packets and statistics blocks are written.
+    let mut quiet = matches!(end, End::ClosedPipe);
     let counters: Vec<Counters> = captured
         .iter()
         .zip(stats.iter().chain(std::iter::repeat(&Stats::default())))
@@ -280,8 +287,9 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
     let mut failed = None;
     for s in sinks.iter_mut() {
         if let Err(e) = s.counters(&counters).and_then(|()| s.finish()) {
-            if e.kind() == io::ErrorKind::BrokenPipe {
-                return Ok(());
+            if quiet || e.kind() == io::ErrorKind::BrokenPipe {
+                quiet = true;
+                continue;
             }
             if e.kind() == io::ErrorKind::TimedOut && stop::requested().is_some() {
                 blocked.get_or_insert_with(|| write_error(cfg, &e).to_string());
@@ -291,10 +299,15 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
         }
     }
     drop(sinks);
-    if let Some(m) = blocked {
-        eprintln!("nscap: {m}; stopped without writing the rest");
+    if quiet {
+        return Ok(());
     }
-    eprint!("{}", stats_text(&interfaces, &counters));
+    let mut last = String::new();
+    if let Some(m) = blocked {
+        last = format!("nscap: {m}; stopped without writing the rest\n");
+    }
+    last += &stats_text(&interfaces, &counters);
+    stop::eprint_last(&last);
     match (end, failed) {
         (End::Failed(m), _) | (_, Some(m)) => Err(anyhow!(m)),
         _ => Ok(()),
@@ -342,7 +355,7 @@ pub fn stats_text(interfaces: &[Interface], counters: &[Counters]) -> String {
     let many = interfaces.len() > 1;
     for (iface, c) in interfaces.iter().zip(counters) {
         let prefix = if many {
-            format!("{}: ", iface.name)
+            format!("{}: ", crate::escape::name(iface.name.as_bytes()))
         } else {
             String::new()
         };

@@ -369,16 +369,13 @@ const PF_KTHREAD: u64 = 0x0020_0000;
 const CAP_SYS_PTRACE: u32 = 19;
 const CAP_SYS_ADMIN: u32 = 21;
 
-/// Whether this process has capability `cap` in its effective set (`CapEff` in
-/// /proc/self/status); false when that cannot be read.
+/// Whether this thread has capability `cap` in its effective set; false when that cannot be
+/// read.
 fn has_capability(cap: u32) -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let hex = s.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
-            u64::from_str_radix(hex.trim(), 16).ok()
-        })
-        .is_some_and(|eff| eff >> cap & 1 == 1)
+    crate::os::capget().is_ok_and(|d| {
+        let (word, bit) = ((cap / 32) as usize, cap % 32);
+        d[word].effective >> bit & 1 == 1
+    })
 }
 
 fn open_netns(path: &Path, what: &str) -> Result<File> {
@@ -414,10 +411,7 @@ fn open_netns(path: &Path, what: &str) -> Result<File> {
             anyhow!("{what}: permission denied (nscap needs root or CAP_SYS_ADMIN)")
         }
         // The system's words without Rust's "(os error N)", as every other message.
-        _ => match e.raw_os_error() {
-            Some(n) => anyhow!("{what}: {}", nix::errno::Errno::from_raw(n).desc()),
-            None => anyhow!("{what}: {e}"),
-        },
+        _ => anyhow!("{what}: {}", crate::error::os_message(&e)),
     })?;
     match crate::os::ns_type(f.as_fd()).ok() {
         Some(t) if t == libc::CLONE_NEWNET => Ok(f),
