@@ -57,6 +57,10 @@ pub struct HandleOptions {
     pub immediate: bool,
     pub direction: Option<Direction>,
     pub filter: Option<String>,
+    /// `-y`: the DLT to capture with.
+    pub datalink: Option<i32>,
+    /// `-j`: the time stamp type to capture with.
+    pub tstamp_type: Option<i32>,
 }
 
 impl HandleOptions {
@@ -71,6 +75,8 @@ impl HandleOptions {
                 || (cfg.print && std::io::IsTerminal::is_terminal(&std::io::stdout())),
             direction: cfg.direction,
             filter: cfg.filter.clone(),
+            datalink: cfg.datalink,
+            tstamp_type: cfg.tstamp_type,
         }
     }
 }
@@ -154,7 +160,11 @@ pub fn listening_line(i: &Interface, who: &str) -> String {
 }
 
 /// Picks the interfaces to open: the ones asked for, checked against what the namespace has.
-fn choose<'a>(names: &'a [String], ifs: &'a [IfInfo], label: &str) -> Result<Vec<&'a str>> {
+pub(crate) fn choose<'a>(
+    names: &'a [String],
+    ifs: &'a [IfInfo],
+    label: &str,
+) -> Result<Vec<&'a str>> {
     if names.is_empty() {
         return match iface::default_of(ifs) {
             Some(i) => Ok(vec![i.name.as_str()]),
@@ -220,7 +230,27 @@ fn open_one(name: &str, opts: &HandleOptions, label: &str) -> Result<Capture<Act
     if let Some(b) = opts.buffer_bytes {
         inactive = inactive.buffer_size(b);
     }
+    if let Some(t) = opts.tstamp_type {
+        let shown = crate::escape::name(name.as_bytes());
+        if let Some(w) = crate::pcapx::set_tstamp_type(&inactive, t, &shown)? {
+            eprintln!("nscap: warning: {w}");
+        }
+    }
     let mut cap = inactive.open().map_err(|e| open_error(name, label, e))?;
+    match opts.datalink {
+        Some(d) => cap.set_datalink(Linktype(d)).map_err(|e| {
+            let shown = crate::escape::name(name.as_bytes());
+            anyhow!("{shown} in {label}: -y: {}", pcap_message(&e))
+        })?,
+        // Linux cooked v2 names each packet's interface by index, which `any` alone would
+        // lose (libpcap 1.10 and later offer it there; older ones keep v1).
+        None if name == "any" => {
+            let _ = cap.set_datalink(Linktype(i32::from(
+                crate::summary::decode::LINKTYPE_LINUX_SLL2,
+            )));
+        }
+        None => {}
+    }
     if let Some(f) = &opts.filter {
         cap.filter(f, true)
             .map_err(|e| anyhow!("invalid filter '{f}': {}", pcap_message(&e)))?;

@@ -41,6 +41,9 @@ pub fn run(cfg: &Config, targets: &[String]) -> Result<()> {
     if cfg.list_interfaces {
         return list_interfaces(&targets);
     }
+    if cfg.list_datalinks || cfg.list_tstamp_types {
+        return crate::probe::run(cfg, &targets);
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
