@@ -81,9 +81,21 @@ impl HandleOptions {
     }
 }
 
+/// The real interfaces behind an `any` handle that reads Linux cooked v2 frames, whose header
+/// carries the interface index: packets are filed under them, by index, named as the target
+/// names them (the reading host may have other interfaces under those indexes).
+#[derive(Debug, Clone)]
+pub struct AnyMembers {
+    /// The `any` handle's position among this namespace's interfaces.
+    pub handle: usize,
+    /// (interface index in the target's namespace, the interface), by index.
+    pub members: Vec<(u32, Interface)>,
+}
+
 /// The capture running in one target namespace.
 pub struct NsCapture {
     pub interfaces: Vec<Interface>,
+    pub any_members: Vec<AnyMembers>,
     thread: JoinHandle<Result<Vec<Stats>>>,
 }
 
@@ -108,8 +120,8 @@ impl NsCapture {
         let thread = crate::netns::spawn(netns, label.clone(), "nscap-capture", move || {
             let opened = open_all(&names, &opts, &label, &description);
             let caps = match opened {
-                Ok((caps, ifs)) => {
-                    let _ = ready_tx.send(Ok(ifs));
+                Ok((caps, ifs, any)) => {
+                    let _ = ready_tx.send(Ok((ifs, any)));
                     caps
                 }
                 Err(e) => {
@@ -120,7 +132,11 @@ impl NsCapture {
             pump_all(caps, opts.immediate, first, events, stop)
         })?;
         match ready_rx.recv() {
-            Ok(Ok(interfaces)) => Ok(NsCapture { interfaces, thread }),
+            Ok(Ok((interfaces, any_members))) => Ok(NsCapture {
+                interfaces,
+                any_members,
+                thread,
+            }),
             Ok(Err(e)) => {
                 let _ = thread.join();
                 Err(e)
@@ -190,31 +206,47 @@ pub(crate) fn choose<'a>(
     Ok(out)
 }
 
+type Opened = (Vec<Capture<Active>>, Vec<Interface>, Vec<AnyMembers>);
+
 fn open_all(
     names: &[String],
     opts: &HandleOptions,
     label: &str,
     description: &str,
-) -> Result<(Vec<Capture<Active>>, Vec<Interface>)> {
+) -> Result<Opened> {
     let ifs = iface::list()?;
     let chosen = choose(names, &ifs, label)?;
     let mut caps = Vec::new();
     let mut out = Vec::new();
-    for name in chosen {
+    let mut any = Vec::new();
+    for (pos, name) in chosen.into_iter().enumerate() {
         let cap = open_one(name, opts, label)?;
         let mac = ifs.iter().find(|i| i.name == name).and_then(|i| i.mac);
-        out.push(Interface {
+        // Files carry LINKTYPE numbers; a tun device reports DLT_RAW (12), files say 101.
+        let linktype = crate::link::linktype_of_dlt(cap.get_datalink().0);
+        let interface = |name: &[u8], mac| Interface {
             // The display name: every sink prints it, and it came from another namespace.
-            name: crate::escape::name(name.as_bytes()),
-            // Files carry LINKTYPE numbers; a tun device reports DLT_RAW (12), files say 101.
-            linktype: crate::link::linktype_of_dlt(cap.get_datalink().0),
+            name: crate::escape::name(name),
+            linktype,
             snaplen: opts.snaplen,
             description: description.to_string(),
             mac,
-        });
+        };
+        if name == "any" && linktype == crate::summary::decode::LINKTYPE_LINUX_SLL2 {
+            // Interfaces created later are not here: their packets stay under `any`.
+            let members = ifs
+                .iter()
+                .map(|i| (i.index, interface(i.name.as_bytes(), None)))
+                .collect();
+            any.push(AnyMembers {
+                handle: pos,
+                members,
+            });
+        }
+        out.push(interface(name.as_bytes(), mac));
         caps.push(cap);
     }
-    Ok((caps, out))
+    Ok((caps, out, any))
 }
 
 fn open_one(name: &str, opts: &HandleOptions, label: &str) -> Result<Capture<Active>> {
