@@ -24,7 +24,8 @@ pub const DEFAULT_SNAPLEN: u32 = 262_144;
                   container:NAME|ID, pod:NAMESPACE/NAME; or a bare word: an ip-netns name, else a\n\
                   Docker/Podman container name, else a container ID prefix (4+ hex digits).\n\
                   Where containers and pods are looked up: NSCAP_DOCKER_ROOT, NSCAP_PODMAN_ROOT,\n\
-                  NSCAP_CONTAINERD_STATE, NSCAP_PODS_LOG_DIR, NSCAP_NETNS_DIR (see nscap list --help).\n\
+                  NSCAP_CONTAINERD_STATE, NSCAP_PODS_LOG_DIR, NSCAP_NETNS_DIR (see nscap list --help);\n\
+                  in a container with the host's root mounted at DIR and --pid=host: --host-root DIR.\n\
                   FILTER: a BPF expression, as in tcpdump (e.g. tcp port 80).\n\
                   Subcommands: `nscap exec` behaves as nsenter(1); `nscap list` shows every network namespace."
 )]
@@ -149,6 +150,11 @@ struct Args {
     #[arg(short = 'J', long = "list-time-stamp-types")]
     list_tstamp_types: bool,
 
+    /// The host's root is mounted at DIR (nscap runs in a container with --pid=host): container
+    /// runtimes' data, /run/netns and /var/log/pods are read under it [env: NSCAP_HOST_ROOT].
+    #[arg(long, value_name = "DIR")]
+    host_root: Option<PathBuf>,
+
     /// Filter expression words.
     #[arg(value_name = "FILTER", num_args = 0..)]
     filter: Vec<String>,
@@ -206,6 +212,8 @@ pub struct Config {
     pub list_tstamp_types: bool,
     /// `--count`: print only how many packets match.
     pub count_only: bool,
+    /// `--host-root`: where the host's root is mounted.
+    pub host_root: Option<PathBuf>,
 }
 
 impl Config {
@@ -232,7 +240,13 @@ fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
 /// come back as [`Exit::Info`]; clap's own errors and contradictions as [`Exit::Usage`].
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Config, Exit> {
     let matches = command().try_get_matches_from(normalize(args))?;
-    validate(Args::from_arg_matches(&matches)?)
+    let cfg = validate(Args::from_arg_matches(&matches)?)?;
+    // Targets are resolved deep in capture code: the host root reaches it the way the
+    // environment does, through `Roots::from_env`.
+    if let Some(dir) = &cfg.host_root {
+        crate::target::runtime::set_host_root(dir.clone());
+    }
+    Ok(cfg)
 }
 
 /// The capture-mode command as clap knows it, its version naming the libpcap in use: what
@@ -250,6 +264,31 @@ pub fn command() -> clap::Command {
 pub fn short_usage() -> String {
     let usage = command().render_usage().to_string();
     format!("{usage}\nFor more information, try 'nscap --help' or 'nscap man'.\n")
+}
+
+/// `nscap --host-root DIR list|exec|...`: a leading `--host-root` applies to every mode, so it
+/// is taken off (and recorded) before the mode is chosen. Capture mode and `list` also accept
+/// it among their own options.
+pub fn take_host_root(mut args: Vec<OsString>) -> Result<Vec<OsString>, Exit> {
+    let Some(first) = args.get(1).and_then(|a| a.to_str()) else {
+        return Ok(args);
+    };
+    let (dir, taken) = if first == "--host-root" {
+        match args.get(2) {
+            Some(d) => (d.clone(), 2),
+            None => return Err(Exit::Usage("--host-root needs a directory".into())),
+        }
+    } else if let Some(d) = first.strip_prefix("--host-root=") {
+        (OsString::from(d), 1)
+    } else {
+        return Ok(args);
+    };
+    if dir.is_empty() {
+        return Err(Exit::Usage("--host-root needs a directory".into()));
+    }
+    crate::target::runtime::set_host_root(PathBuf::from(dir));
+    args.drain(1..1 + taken);
+    Ok(args)
 }
 
 /// Returns from `validate` with a usage error (exit status 2).
@@ -322,6 +361,9 @@ fn validate(a: Args) -> Result<Config, Exit> {
             _ => usage!("-B {k}: buffer size must be between 1 and 2097151 KiB"),
         },
     };
+    if a.host_root.is_some() && is_file {
+        usage!("--host-root applies to -t: -r reads a file");
+    }
     if a.count == Some(0) {
         usage!("-c 0: count must be at least 1");
     }
@@ -371,6 +413,7 @@ fn validate(a: Args) -> Result<Config, Exit> {
         list_datalinks: a.list_datalinks,
         list_tstamp_types: a.list_tstamp_types,
         count_only: a.count_only,
+        host_root: a.host_root,
     })
 }
 
@@ -517,5 +560,39 @@ mod tests {
             );
         }
         assert!(matches!(cfg(&["--help"]), Err(Exit::Info(_))));
+    }
+
+    #[test]
+    fn leading_host_root_needs_a_directory() {
+        let v = |args: &[&str]| take_host_root(args.iter().map(OsString::from).collect());
+        // Nothing to take: the arguments come back as they were (and nothing is recorded).
+        let same = v(&["nscap", "-t", "x", "--host-root", "/h"]).unwrap();
+        assert_eq!(same.len(), 5);
+        assert!(matches!(v(&["nscap", "--host-root"]), Err(Exit::Usage(_))));
+        assert!(matches!(v(&["nscap", "--host-root="]), Err(Exit::Usage(_))));
+        assert!(matches!(
+            v(&["nscap", "--host-root", ""]),
+            Err(Exit::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn host_root_is_kept_for_targets() {
+        // validate, not parse: parse records the host root for the whole process.
+        let v = |args: &[&str]| {
+            let mut all = vec!["nscap"];
+            all.extend(args);
+            validate(Args::try_parse_from(all)?)
+        };
+        let c = v(&["--host-root", "/host", "-t", "web", "-D"]).unwrap();
+        assert_eq!(c.host_root, Some(PathBuf::from("/host")));
+        assert!(matches!(
+            v(&["--host-root", "", "-t", "web"]),
+            Err(Exit::Usage(_))
+        ));
+        assert!(matches!(
+            v(&["--host-root", "/host", "-r", "x.pcap"]),
+            Err(Exit::Usage(_))
+        ));
     }
 }
