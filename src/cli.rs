@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{ArgAction, Parser, ValueEnum};
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, ValueEnum};
 
 use crate::error::Exit;
 use crate::summary::PrintOptions;
@@ -124,6 +124,32 @@ struct Args {
     #[arg(short = 'l', hide = true)]
     _line_buffered: bool,
 
+    // tcpdump's flags that choose what is captured or listed, not how it prints (issue 12).
+    /// Read the filter expression from FILE (`#` starts a comment to the end of the line).
+    #[arg(short = 'F', value_name = "FILE")]
+    filter_file: Option<PathBuf>,
+
+    /// With -r: print only the number of packets that match, as `N packets`.
+    #[arg(long = "count")]
+    count_only: bool,
+
+    /// Capture with data link type TYPE (a name such as EN10MB or LINUX_SLL2, or a number;
+    /// see -L).
+    #[arg(short = 'y', long = "linktype", value_name = "TYPE")]
+    linktype: Option<String>,
+
+    /// List the data link types of the interfaces (in the target) and exit.
+    #[arg(short = 'L', long = "list-data-link-types")]
+    list_datalinks: bool,
+
+    /// Capture with time stamp type TYPE (host, adapter, adapter_unsynced, ...; see -J).
+    #[arg(short = 'j', long = "time-stamp-type", value_name = "TYPE")]
+    tstamp_type: Option<String>,
+
+    /// List the time stamp types of the interfaces (in the target) and exit.
+    #[arg(short = 'J', long = "list-time-stamp-types")]
+    list_tstamp_types: bool,
+
     /// The host's root is mounted at DIR (nscap runs in a container with --pid=host): container
     /// runtimes' data, /run/netns and /var/log/pods are read under it [env: NSCAP_HOST_ROOT].
     #[arg(long, value_name = "DIR")]
@@ -177,6 +203,15 @@ pub struct Config {
     pub json: bool,
     pub flows: bool,
     pub print_opts: PrintOptions,
+    /// `-y`: the DLT to capture with.
+    pub datalink: Option<i32>,
+    /// `-j`: the time stamp type to capture with.
+    pub tstamp_type: Option<i32>,
+    /// `-L` / `-J`: list data link types / time stamp types and exit.
+    pub list_datalinks: bool,
+    pub list_tstamp_types: bool,
+    /// `--count`: print only how many packets match.
+    pub count_only: bool,
     /// `--host-root`: where the host's root is mounted.
     pub host_root: Option<PathBuf>,
 }
@@ -204,13 +239,31 @@ fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
 /// Parses capture-mode arguments (`args[0]` is the program name). Help and version requests
 /// come back as [`Exit::Info`]; clap's own errors and contradictions as [`Exit::Usage`].
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Config, Exit> {
-    let cfg = validate(Args::try_parse_from(normalize(args))?)?;
+    let matches = command().try_get_matches_from(normalize(args))?;
+    let cfg = validate(Args::from_arg_matches(&matches)?)?;
     // Targets are resolved deep in capture code: the host root reaches it the way the
     // environment does, through `Roots::from_env`.
     if let Some(dir) = &cfg.host_root {
         crate::target::runtime::set_host_root(dir.clone());
     }
     Ok(cfg)
+}
+
+/// The capture-mode command as clap knows it, its version naming the libpcap in use: what
+/// parses the arguments, and what the man page and the completions are generated from.
+pub fn command() -> clap::Command {
+    let version = format!(
+        "{}\n{}",
+        env!("CARGO_PKG_VERSION"),
+        crate::pcapx::lib_version()
+    );
+    Args::command().version(version)
+}
+
+/// The usage lines, as a bare `nscap` prints them on standard error.
+pub fn short_usage() -> String {
+    let usage = command().render_usage().to_string();
+    format!("{usage}\nFor more information, try 'nscap --help' or 'nscap man'.\n")
 }
 
 /// `nscap --host-root DIR list|exec|...`: a leading `--host-root` applies to every mode, so it
@@ -271,6 +324,27 @@ fn validate(a: Args) -> Result<Config, Exit> {
         (Some(f), true) => Some(f),
         (None, false) => Some(a.filter.join(" ")),
         (None, true) => None,
+    };
+    let probe = probe_flags(&a.linktype, &a.tstamp_type, is_file)?;
+    let listings = [a.list_interfaces, a.list_datalinks, a.list_tstamp_types];
+    if listings.iter().filter(|&&l| l).count() > 1 {
+        usage!("-D, -L and -J each list something and exit: give one of them");
+    }
+    if is_file && (a.list_datalinks || a.list_tstamp_types) {
+        usage!("-L and -J list a target's interfaces' types: use them with -t, not -r");
+    }
+    if a.count_only && !is_file {
+        usage!("--count counts the packets of a file: use it with -r");
+    }
+    if a.count_only && (a.json || a.flows) {
+        usage!("--count prints only the count: it cannot be used with --json or --flows");
+    }
+    let filter = match (a.filter_file, filter) {
+        (Some(_), Some(_)) => {
+            usage!("give the filter with -F FILE, -f or as trailing words: only one of them")
+        }
+        (Some(path), None) => filter_from_file(&path)?,
+        (None, f) => f,
     };
     let snaplen = match a.snaplen {
         None | Some(0) => DEFAULT_SNAPLEN,
@@ -334,8 +408,66 @@ fn validate(a: Args) -> Result<Config, Exit> {
             verbose: a.verbose,
             quick: a.quick,
         },
+        datalink: probe.0,
+        tstamp_type: probe.1,
+        list_datalinks: a.list_datalinks,
+        list_tstamp_types: a.list_tstamp_types,
+        count_only: a.count_only,
         host_root: a.host_root,
     })
+}
+
+/// `-y` and `-j` by name (or, for `-y`, number), checked against libpcap's tables now so that a
+/// typo is a usage error, not a failure inside the target.
+fn probe_flags(
+    linktype: &Option<String>,
+    tstamp: &Option<String>,
+    is_file: bool,
+) -> Result<(Option<i32>, Option<i32>), Exit> {
+    if is_file && (linktype.is_some() || tstamp.is_some()) {
+        usage!("-y and -j choose how live interfaces capture: use them with -t, not -r");
+    }
+    let dlt = match linktype {
+        None => None,
+        Some(t) => match t.parse::<i32>() {
+            Ok(n) if n >= 0 => Some(n),
+            _ => match pcap::Linktype::from_name(t) {
+                Ok(l) => Some(l.0),
+                Err(_) => usage!("-y {t}: invalid data link type (see -L for the interface's)"),
+            },
+        },
+    };
+    let ts = match tstamp {
+        None => None,
+        Some(t) => match crate::pcapx::tstamp_type_of_name(t) {
+            Some(v) => Some(v),
+            None => usage!("-j {t}: invalid time stamp type (see -J for the interface's)"),
+        },
+    };
+    Ok((dlt, ts))
+}
+
+/// tcpdump's `-F`: the whole file is the expression, `#` to the end of a line a comment.
+fn filter_from_file(path: &std::path::Path) -> Result<Option<String>, Exit> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Exit::Fail(anyhow::anyhow!(
+            "cannot read filter file {}: {}",
+            path.display(),
+            crate::error::os_message(&e)
+        ))
+    })?;
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Err(Exit::Fail(anyhow::anyhow!(
+            "filter file {} is not text",
+            path.display()
+        )));
+    };
+    let expr: Vec<&str> = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or(""))
+        .flat_map(str::split_whitespace)
+        .collect();
+    Ok((!expr.is_empty()).then(|| expr.join(" ")))
 }
 
 #[cfg(test)]

@@ -44,6 +44,9 @@ pub fn run(cfg: &Config, targets: &[String]) -> Result<()> {
     if cfg.list_interfaces {
         return list_interfaces(&targets);
     }
+    if cfg.list_datalinks || cfg.list_tstamp_types {
+        return crate::probe::run(cfg, &targets);
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -134,6 +137,8 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
     let mut interfaces: Vec<Interface> = Vec::new();
     // For each interface, the target it belongs to.
     let mut owner: Vec<usize> = Vec::new();
+    // (`any` handle's place in the table, its target, the interfaces behind it).
+    let mut any_members = Vec::new();
     for (ti, t) in targets.iter().enumerate() {
         // Watch the process before opening anything, so a PID reused later is not mistaken
         // for it.
@@ -152,6 +157,9 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
             ev_tx.clone(),
             stop_rx.clone(),
         )?;
+        for a in &cap.any_members {
+            any_members.push((interfaces.len() + a.handle, ti, a.members.clone()));
+        }
         for mut i in cap.interfaces.iter().cloned() {
             if targets.len() > 1 {
                 i.name = format!("{}:{}", short_name(t), i.name);
@@ -162,6 +170,22 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
         captures.push(cap);
     }
     drop(ev_tx);
+    // The capture handles come first in the table; the real interfaces behind `any` handles
+    // after them, for the sinks only: statistics and failures stay the handles'.
+    let handles = interfaces.len();
+    let mut by_index: Vec<Option<Vec<(u32, usize)>>> = vec![None; handles];
+    for (handle, ti, members) in any_members {
+        let mut map = Vec::with_capacity(members.len());
+        for (index, mut i) in members {
+            if targets.len() > 1 {
+                i.name = format!("{}:{}", short_name(&targets[ti]), i.name);
+            }
+            map.push((index, interfaces.len()));
+            interfaces.push(i);
+        }
+        map.sort_unstable();
+        by_index[handle] = Some(map);
+    }
     let mut sinks = sink::build(cfg, &interfaces, stdout_output)?;
     for s in sinks.iter_mut() {
         match s.start(&interfaces) {
@@ -177,7 +201,7 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
             Ok(()) => {}
         }
     }
-    for (i, iface) in interfaces.iter().enumerate() {
+    for (i, iface) in interfaces[..handles].iter().enumerate() {
         eprintln!("nscap: {}", listening_line(iface, &targets[owner[i]].label));
     }
     // Installed once the output is open: opening a FIFO waits for its reader, std retries the
@@ -192,7 +216,7 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
     let mut sync_tick = tokio::time::interval(SYNC_EVERY);
     let watch_pipe = stdout_is_pipe() && (cfg.print || cfg.writes_stdout());
     let mut pipe_tick = tokio::time::interval(Duration::from_millis(200));
-    let mut captured = vec![0u64; interfaces.len()];
+    let mut captured = vec![0u64; handles];
     let mut total = 0u64;
     let mut end: Option<End> = None;
     // Packets that arrive after a stop signal, a target's exit or an interface failure are
@@ -213,7 +237,8 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
                     if let Some(c) = cfg.count {
                         n = n.min((c - total) as usize);
                     }
-                    let res = write_batch(&mut sinks, &batch, n);
+                    let members = by_index[batch.iface].as_deref();
+                    let res = write_batch(&mut sinks, &batch, n, members);
                     captured[batch.iface] += n as u64;
                     total += n as u64;
                     if let Err(e) = res {
@@ -306,7 +331,7 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
     if let Some(m) = blocked {
         last = format!("nscap: {m}; stopped without writing the rest\n");
     }
-    last += &stats_text(&interfaces, &counters);
+    last += &stats_text(&interfaces[..handles], &counters);
     stop::eprint_last(&last);
     match (end, failed) {
         (End::Failed(m), _) | (_, Some(m)) => Err(anyhow!(m)),
@@ -327,9 +352,19 @@ fn write_failed(cfg: &Config, e: &io::Error, end: &mut Option<End>, blocked: &mu
     }
 }
 
-/// The first `n` packets of `batch` to every sink, then a flush.
-fn write_batch(sinks: &mut [BoxSink], batch: &crate::packet::Batch, n: usize) -> io::Result<()> {
-    for p in batch.iter().take(n) {
+/// The first `n` packets of `batch` to every sink, then a flush. With `members` (the batch
+/// came from an `any` handle reading Linux cooked v2), each packet goes under the interface its
+/// header names by index.
+fn write_batch(
+    sinks: &mut [BoxSink],
+    batch: &crate::packet::Batch,
+    n: usize,
+    members: Option<&[(u32, usize)]>,
+) -> io::Result<()> {
+    for mut p in batch.iter().take(n) {
+        if let Some(m) = members {
+            p.iface = member_of(m, p.data).unwrap_or(p.iface);
+        }
         for s in sinks.iter_mut() {
             s.packet(&p)?;
         }
@@ -338,6 +373,14 @@ fn write_batch(sinks: &mut [BoxSink], batch: &crate::packet::Batch, n: usize) ->
         s.flush()?;
     }
     Ok(())
+}
+
+/// The table entry of the interface a Linux cooked v2 header names (its index is bytes 4..8,
+/// network order), if it was there when the capture started.
+fn member_of(members: &[(u32, usize)], sll2: &[u8]) -> Option<usize> {
+    let index = u32::from_be_bytes(sll2.get(4..8)?.try_into().ok()?);
+    let at = members.binary_search_by_key(&index, |&(i, _)| i).ok()?;
+    Some(members[at].1)
 }
 
 fn write_error(cfg: &Config, e: &io::Error) -> anyhow::Error {
@@ -395,6 +438,17 @@ mod tests {
             description: String::new(),
             mac: None,
         }
+    }
+
+    #[test]
+    fn cooked_v2_packets_go_under_their_interface() {
+        let members = [(1, 7), (4, 8), (9, 9)];
+        let mut sll2 = [0u8; 20];
+        sll2[4..8].copy_from_slice(&4u32.to_be_bytes());
+        assert_eq!(member_of(&members, &sll2), Some(8));
+        sll2[4..8].copy_from_slice(&5u32.to_be_bytes());
+        assert_eq!(member_of(&members, &sll2), None);
+        assert_eq!(member_of(&members, &sll2[..7]), None);
     }
 
     #[test]

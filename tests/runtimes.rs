@@ -190,12 +190,14 @@ fn agrees_with_inspect(rows: &[Value], c: &Container) {
 fn list_json(args: &[&str]) -> Vec<Value> {
     let mut all = vec!["list", "--json"];
     all.extend(args);
-    let out = nscap_ok(&all);
-    serde_json::from_str::<Value>(&out)
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
+    json_lines(&nscap_ok(&all))
+}
+
+/// `list --json` prints JSON lines: one object per namespace and line.
+fn json_lines(out: &str) -> Vec<Value> {
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
 }
 
 #[test]
@@ -305,11 +307,7 @@ fn host_root_from_a_privileged_container() {
         let dbg = debug_container(&["--pid=host", &cgroupns]);
         let rows: Vec<Value> = {
             let out = dbg.exec(&["/nscap", "--host-root", "/host", "list", "--json"]);
-            serde_json::from_str::<Value>(&out)
-                .unwrap()
-                .as_array()
-                .unwrap()
-                .clone()
+            json_lines(&out)
         };
         agrees_with_inspect_from(&rows, &d, &cgroupns);
         agrees_with_inspect_from(&rows, &p, &cgroupns);
