@@ -1,5 +1,5 @@
 //! The per-packet path allocates nothing: a counting allocator watches the summary and JSON
-//! formatters and the file reader over thousands of packets.
+//! formatters, the pcapng writer and the file reader over thousands of packets.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -8,6 +8,7 @@ use nscap::cli::PrintOptions;
 use nscap::packet::{Interface, Packet};
 use nscap::read::FileReader;
 use nscap::sink::pcap::PcapWriter;
+use nscap::sink::pcapng::PcapngWriter;
 use nscap::sink::Sink;
 use nscap::summary::frames::*;
 use nscap::summary::Summarizer;
@@ -164,4 +165,36 @@ fn formatting_and_reading_allocate_nothing_per_packet() {
     }
     assert!(n > 0);
     assert_eq!(allocs() - before, 0, "allocations while reading");
+}
+
+#[test]
+fn pcapng_writing_allocates_nothing_per_packet() {
+    let fr = frames();
+    let iface = Interface {
+        name: "eth0".into(),
+        linktype: 1,
+        snaplen: 65535,
+        description: String::new(),
+        // Known: every packet gets its direction in epb_flags.
+        mac: Some(MAC_A),
+    };
+    let mut w = PcapngWriter::new(std::io::sink(), false).with_filter(Some("ip or arp"));
+    w.start(std::slice::from_ref(&iface)).unwrap();
+    let before = allocs();
+    for i in 0..20_000usize {
+        let d = &fr[i % fr.len()];
+        w.packet(&Packet {
+            iface: 0,
+            ts_sec: 1,
+            ts_nsec: 0,
+            len: d.len() as u32,
+            data: d,
+        })
+        .unwrap();
+        if i % 64 == 63 {
+            w.flush().unwrap();
+        }
+    }
+    assert_eq!(allocs() - before, 0, "allocations while writing pcapng");
+    w.finish().unwrap();
 }
