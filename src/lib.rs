@@ -10,6 +10,7 @@ pub mod cli;
 pub mod error;
 pub mod escape;
 pub mod exec;
+pub mod extcap;
 pub mod iface;
 pub mod link;
 pub mod list;

@@ -26,7 +26,12 @@ fn dispatch(args: Vec<OsString>) -> u8 {
         let names = nscap::exec::Names::for_exec();
         return exit_byte(nscap::exec::main(&names, &args[2..]));
     }
-    let outcome = if args.get(1).is_some_and(|a| a == "list") {
+    let outcome = if nscap::extcap::wanted(&args) {
+        // Wireshark calling with its own flags, which the normal parser would refuse.
+        nscap::extcap::main(args)
+    } else if args.get(1).is_some_and(|a| a == "extcap") {
+        nscap::extcap::install(&args[2..])
+    } else if args.get(1).is_some_and(|a| a == "list") {
         nscap::list::main(args[1..].to_vec())
     } else {
         capture(args)
