@@ -1,5 +1,5 @@
 //! The per-packet path allocates nothing: a counting allocator watches the summary and JSON
-//! formatters and the file reader over thousands of packets.
+//! formatters, the pcapng writer and the file reader over thousands of packets.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -7,6 +7,7 @@ use std::cell::Cell;
 use nscap::packet::{Interface, Packet};
 use nscap::read::FileReader;
 use nscap::sink::pcap::PcapWriter;
+use nscap::sink::pcapng::PcapngWriter;
 use nscap::sink::Sink;
 use nscap::summary::frames::*;
 use nscap::summary::PrintOptions;
@@ -206,4 +207,36 @@ fn flow_table_renders_without_a_copy_per_row() {
         rendering < 100,
         "{rendering} allocations rendering {rows} rows"
     );
+}
+
+#[test]
+fn pcapng_writing_allocates_nothing_per_packet() {
+    let fr = frames();
+    let iface = Interface {
+        name: "eth0".into(),
+        linktype: 1,
+        snaplen: 65535,
+        description: String::new(),
+        // Known: every packet gets its direction in epb_flags.
+        mac: Some(MAC_A),
+    };
+    let mut w = PcapngWriter::new(std::io::sink(), false).with_filter(Some("ip or arp"));
+    w.start(std::slice::from_ref(&iface)).unwrap();
+    let before = allocs();
+    for i in 0..20_000usize {
+        let d = &fr[i % fr.len()];
+        w.packet(&Packet {
+            iface: 0,
+            ts_sec: 1,
+            ts_nsec: 0,
+            len: d.len() as u32,
+            data: d,
+        })
+        .unwrap();
+        if i % 64 == 63 {
+            w.flush().unwrap();
+        }
+    }
+    assert_eq!(allocs() - before, 0, "allocations while writing pcapng");
+    w.finish().unwrap();
 }
