@@ -99,6 +99,14 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
             out.push(b'}');
         }
         Link::Null { family } => num(out, "family", family),
+        Link::Nflog { family, rid } => {
+            key(out, "nflog");
+            out.push(b'{');
+            key0(out, "family");
+            put::u64(out, u64::from(family));
+            num(out, "group", rid);
+            out.push(b'}');
+        }
         Link::Raw | Link::Cut | Link::Unknown => {}
     }
     if let Link::Cut = f.link {

@@ -1,7 +1,7 @@
 //! IPv4 and IPv6 (print-ip.c, print-ip6.c and the IPv6 extension headers), then the layer
 //! above.
 
-use super::{icmp, icmp6, igmp, n, s, tcp, udp};
+use super::{encap, icmp, icmp6, igmp, n, s, tcp, udp};
 use crate::summary::decode::{self, Frame, Ip, Transport};
 use crate::summary::PrintOptions;
 use crate::summary::{names, put};
@@ -224,7 +224,7 @@ pub(super) fn print(
                 s(out, " [|");
                 s(out, names::layer_name(layer));
                 out.push(b']');
-            } else {
+            } else if !encap::ip_proto(out, ip, opts) {
                 s(out, "ip-proto-");
                 n(out, ip.proto);
                 out.push(b' ');
