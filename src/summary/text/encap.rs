@@ -563,14 +563,16 @@ fn gre_body(out: &mut Vec<u8>, b: &[u8], length: u32, opts: &PrintOptions) -> Op
             len -= 4;
         }
         if flags & GRE_SP != 0 {
+            let q = word(at, len)?;
             s(out, ", seq ");
-            n(out, word(at, len)?);
+            n(out, q);
             at += 4;
             len -= 4;
         }
         if flags & GRE_AP != 0 {
+            let a = word(at, len)?;
             s(out, ", ack ");
-            n(out, word(at, len)?);
+            n(out, a);
             at += 4;
             len -= 4;
         }
@@ -607,14 +609,16 @@ fn gre_body(out: &mut Vec<u8>, b: &[u8], length: u32, opts: &PrintOptions) -> Op
         len -= 2;
     }
     if flags & GRE_KP != 0 {
+        let k = word(at, len)?;
         s(out, ", key=0x");
-        put::hex(out, u64::from(word(at, len)?));
+        put::hex(out, u64::from(k));
         at += 4;
         len -= 4;
     }
     if flags & GRE_SP != 0 {
+        let q = word(at, len)?;
         s(out, ", seq ");
-        n(out, word(at, len)?);
+        n(out, q);
         at += 4;
         len -= 4;
     }

@@ -207,12 +207,8 @@ pub(super) fn print(
         Transport::Cut(b) if ip.proto == 58 && !b.is_empty() => icmp6::cut(out, b, ip.payload_len),
         Transport::Cut(_) => {
             // tcpdump: `a.p > b.q:  [|tcp]` when it read the ports, `a > b: [|tcp]` when not;
-            // `a > b:  [|icmp]`.
-            if matches!(ip.proto, 6 | 17)
-                && ports.is_none()
-                && !v6_frag
-                && out.last() == Some(&b' ')
-            {
+            // `a > b:  [|udp]`, `a > b:  [|icmp]`.
+            if ip.proto == 6 && ports.is_none() && !v6_frag && out.last() == Some(&b' ') {
                 out.pop();
             }
             s(out, " [|");
