@@ -17,6 +17,8 @@ pub mod live;
 pub mod netns;
 pub mod os;
 pub mod packet;
+pub mod privs;
+pub mod progress;
 pub mod read;
 pub mod sink;
 pub mod stop;
