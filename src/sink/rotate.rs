@@ -190,6 +190,8 @@ pub struct Rotating {
     seq: u64,
     /// Files opened since the last time-driven rotation (tcpdump's number within a `-G` slice).
     in_slice: u64,
+    /// When the current `-G` slice began: every file of the slice is named after it.
+    slice_time: i64,
     /// Files on disk, oldest first, for a dumpcap ring.
     kept: VecDeque<PathBuf>,
     /// Packets written per interface, for the statistics blocks of files closed early.
@@ -224,6 +226,7 @@ impl Rotating {
             cur: None,
             seq: 0,
             in_slice: 0,
+            slice_time: 0,
             kept: VecDeque::new(),
             captured: Vec::new(),
             so_far: None,
@@ -297,7 +300,15 @@ impl Rotating {
 
     /// Opens the next file at `when` and writes its header; the caller has closed the last.
     fn open(&mut self, when: i64, first_ts: Option<i64>) -> io::Result<()> {
-        let path = self.next_name(when);
+        if self.in_slice == 0 {
+            self.slice_time = when;
+        }
+        // dumpcap names each file after its own start.
+        let t = match self.plan.naming {
+            Naming::Tcpdump => self.slice_time,
+            Naming::Dumpcap => when,
+        };
+        let path = self.next_name(t);
         if self.plan.naming == Naming::Dumpcap {
             if let Some(r) = self.plan.ring {
                 while self.kept.len() >= r.max(1) as usize {
