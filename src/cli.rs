@@ -26,7 +26,8 @@ pub const DEFAULT_SNAPLEN: u32 = 262_144;
                   container:NAME|ID, pod:NAMESPACE/NAME; or a bare word: an ip-netns name, else a\n\
                   Docker/Podman container name, else a container ID prefix (4+ hex digits).\n\
                   Where containers and pods are looked up: NSCAP_DOCKER_ROOT, NSCAP_PODMAN_ROOT,\n\
-                  NSCAP_CONTAINERD_STATE, NSCAP_PODS_LOG_DIR, NSCAP_NETNS_DIR (see nscap list --help).\n\
+                  NSCAP_CONTAINERD_STATE, NSCAP_PODS_LOG_DIR, NSCAP_NETNS_DIR (see nscap list --help);\n\
+                  in a container with the host's root mounted at DIR and --pid=host: --host-root DIR.\n\
                   FILTER: a BPF expression, as in tcpdump (e.g. tcp port 80).\n\
                   Subcommands: `nscap exec` behaves as nsenter(1); `nscap list` shows every network namespace."
 )]
@@ -125,6 +126,11 @@ struct Args {
     #[arg(short = 'l', hide = true)]
     _line_buffered: bool,
 
+    /// The host's root is mounted at DIR (nscap runs in a container with --pid=host): container
+    /// runtimes' data, /run/netns and /var/log/pods are read under it [env: NSCAP_HOST_ROOT].
+    #[arg(long, value_name = "DIR")]
+    host_root: Option<PathBuf>,
+
     // Long captures (issue 11): tcpdump's -C -W -G -z -Z, dumpcap's -b -a.
     /// Start a new file before one would pass SIZE millions of bytes (suffix k, m or g: KiB,
     /// MiB, GiB); files are FILE, FILE1, FILE2...
@@ -206,6 +212,8 @@ pub struct Config {
     pub json: bool,
     pub flows: bool,
     pub print_opts: PrintOptions,
+    /// `--host-root`: where the host's root is mounted.
+    pub host_root: Option<PathBuf>,
     /// When `-w FILE` starts a new file, and when the capture stops on a file limit.
     pub rotation: Plan,
     /// `-a duration`: stop after this long.
@@ -237,7 +245,38 @@ fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
 /// Parses capture-mode arguments (`args[0]` is the program name). Help and version requests
 /// come back as [`Exit::Info`]; clap's own errors and contradictions as [`Exit::Usage`].
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Config, Exit> {
-    validate(Args::try_parse_from(normalize(args))?)
+    let cfg = validate(Args::try_parse_from(normalize(args))?)?;
+    // Targets are resolved deep in capture code: the host root reaches it the way the
+    // environment does, through `Roots::from_env`.
+    if let Some(dir) = &cfg.host_root {
+        crate::target::runtime::set_host_root(dir.clone());
+    }
+    Ok(cfg)
+}
+
+/// `nscap --host-root DIR list|exec|...`: a leading `--host-root` applies to every mode, so it
+/// is taken off (and recorded) before the mode is chosen. Capture mode and `list` also accept
+/// it among their own options.
+pub fn take_host_root(mut args: Vec<OsString>) -> Result<Vec<OsString>, Exit> {
+    let Some(first) = args.get(1).and_then(|a| a.to_str()) else {
+        return Ok(args);
+    };
+    let (dir, taken) = if first == "--host-root" {
+        match args.get(2) {
+            Some(d) => (d.clone(), 2),
+            None => return Err(Exit::Usage("--host-root needs a directory".into())),
+        }
+    } else if let Some(d) = first.strip_prefix("--host-root=") {
+        (OsString::from(d), 1)
+    } else {
+        return Ok(args);
+    };
+    if dir.is_empty() {
+        return Err(Exit::Usage("--host-root needs a directory".into()));
+    }
+    crate::target::runtime::set_host_root(PathBuf::from(dir));
+    args.drain(1..1 + taken);
+    Ok(args)
 }
 
 /// Returns from `validate` with a usage error (exit status 2).
@@ -289,6 +328,9 @@ fn validate(a: Args) -> Result<Config, Exit> {
             _ => usage!("-B {k}: buffer size must be between 1 and 2097151 KiB"),
         },
     };
+    if a.host_root.is_some() && is_file {
+        usage!("--host-root applies to -t: -r reads a file");
+    }
     if a.count == Some(0) {
         usage!("-c 0: count must be at least 1");
     }
@@ -343,6 +385,7 @@ fn validate(a: Args) -> Result<Config, Exit> {
             verbose: a.verbose,
             quick: a.quick,
         },
+        host_root: a.host_root,
         rotation: long.plan,
         stop_after: long.stop_after,
         user: a.user.clone(),
@@ -563,5 +606,39 @@ mod tests {
             );
         }
         assert!(matches!(cfg(&["--help"]), Err(Exit::Info(_))));
+    }
+
+    #[test]
+    fn leading_host_root_needs_a_directory() {
+        let v = |args: &[&str]| take_host_root(args.iter().map(OsString::from).collect());
+        // Nothing to take: the arguments come back as they were (and nothing is recorded).
+        let same = v(&["nscap", "-t", "x", "--host-root", "/h"]).unwrap();
+        assert_eq!(same.len(), 5);
+        assert!(matches!(v(&["nscap", "--host-root"]), Err(Exit::Usage(_))));
+        assert!(matches!(v(&["nscap", "--host-root="]), Err(Exit::Usage(_))));
+        assert!(matches!(
+            v(&["nscap", "--host-root", ""]),
+            Err(Exit::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn host_root_is_kept_for_targets() {
+        // validate, not parse: parse records the host root for the whole process.
+        let v = |args: &[&str]| {
+            let mut all = vec!["nscap"];
+            all.extend(args);
+            validate(Args::try_parse_from(all)?)
+        };
+        let c = v(&["--host-root", "/host", "-t", "web", "-D"]).unwrap();
+        assert_eq!(c.host_root, Some(PathBuf::from("/host")));
+        assert!(matches!(
+            v(&["--host-root", "", "-t", "web"]),
+            Err(Exit::Usage(_))
+        ));
+        assert!(matches!(
+            v(&["--host-root", "/host", "-r", "x.pcap"]),
+            Err(Exit::Usage(_))
+        ));
     }
 }

@@ -32,6 +32,10 @@ struct Args {
     /// Print a JSON array, one object per namespace.
     #[arg(long)]
     json: bool,
+    /// The host's root is mounted at DIR (nscap runs in a container with --pid=host): every
+    /// default below is read under it [env: NSCAP_HOST_ROOT].
+    #[arg(long, value_name = "DIR")]
+    host_root: Option<PathBuf>,
     /// Docker's data root [env: NSCAP_DOCKER_ROOT; default /var/lib/docker].
     #[arg(long, value_name = "DIR")]
     docker_root: Option<PathBuf>,
@@ -384,6 +388,9 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
 }
 
 fn run(a: Args) -> Result<()> {
+    if let Some(dir) = a.host_root {
+        crate::target::runtime::set_host_root(dir);
+    }
     let mut roots = Roots::from_env();
     for (opt, slot) in [
         (a.docker_root, &mut roots.docker),
@@ -396,6 +403,7 @@ fn run(a: Args) -> Result<()> {
             *slot = p;
         }
     }
+    roots.check()?;
     let host = Host::load(&roots);
     let rows = collect(&host);
     let text = if a.json { json(&rows)? } else { table(&rows) };

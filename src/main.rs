@@ -10,7 +10,10 @@ fn main() -> ExitCode {
         eprintln!("nscap: internal error: {info}");
     }));
     let args: Vec<OsString> = std::env::args_os().collect();
-    let code = dispatch(args);
+    let code = match nscap::cli::take_host_root(args) {
+        Ok(args) => dispatch(args),
+        Err(exit) => exit.report(),
+    };
     ExitCode::from(code)
 }
 

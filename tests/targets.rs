@@ -28,6 +28,7 @@ impl Data {
             containerd: self.tmp.0.join("containerd"),
             pods: self.tmp.0.join("pods"),
             netns: "/run/netns".into(),
+            host: None,
         }
     }
 

@@ -112,6 +112,9 @@ pub fn locate(spec: &TargetSpec) -> Result<TargetSpec> {
 /// [`locate`] with explicit data roots.
 pub fn locate_in(spec: &TargetSpec, roots: &Roots) -> Result<Located> {
     let plain = |spec: TargetSpec, label: String| Ok(Located { spec, label });
+    if !matches!(spec, TargetSpec::Pid(_) | TargetSpec::Path(_)) {
+        roots.check()?;
+    }
     match spec {
         TargetSpec::Pid(pid) => plain(spec.clone(), format!("pid {pid}")),
         TargetSpec::Path(p) => plain(spec.clone(), p.display().to_string()),
@@ -164,9 +167,10 @@ fn searched(host: &Host, what: &str, netns: bool) -> String {
         ));
     }
     parts.push(format!(
-        "no Docker name in {}, no Podman name in {}",
+        "no Docker name in {}, no Podman name in {}, no containerd ID in {}",
         host.roots.docker.display(),
-        host.roots.podman.display()
+        host.roots.podman.display(),
+        host.roots.containerd.display()
     ));
     if is_id_prefix(what) {
         parts.push(format!(
@@ -177,7 +181,30 @@ fn searched(host: &Host, what: &str, netns: bool) -> String {
     } else {
         parts.push("not an ID prefix (4 or more hex digits)".into());
     }
+    // Run in a container without the host's root, nscap sees none of the runtimes' data.
+    let roots = &host.roots;
+    if roots.host.is_none()
+        && in_container()
+        && ![&roots.docker, &roots.podman, &roots.containerd]
+            .iter()
+            .any(|p| p.exists())
+    {
+        return format!(
+            "{}; nscap runs in a container where none of these exists: mount the host's root and give --host-root",
+            parts.join(", ")
+        );
+    }
     parts.join(", ")
+}
+
+/// Whether nscap itself seems to run in a container: the runtimes' marker files, a pod's
+/// environment, or a container in its own cgroup path.
+fn in_container() -> bool {
+    Path::new("/.dockerenv").exists()
+        || Path::new("/run/.containerenv").exists()
+        || std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
+        || std::fs::read_to_string("/proc/self/cgroup")
+            .is_ok_and(|c| cgroup::parse(&c).container.is_some())
 }
 
 fn is_id_prefix(s: &str) -> bool {
@@ -204,6 +231,11 @@ fn find_container<'h>(host: &'h Host, x: &str) -> Result<Option<&'h Container>> 
         0 => {}
         1 => return Ok(Some(named[0])),
         _ => return Err(ambiguous(x, &named)),
+    }
+    // containerd takes any string as an ID (`ctr run IMAGE web`) and such a container has no
+    // other name: the exact ID names it.
+    if let Some(c) = host.containers.iter().find(|c| c.id == x) {
+        return Ok(Some(c));
     }
     if !is_id_prefix(x) {
         return Ok(None);
@@ -563,6 +595,7 @@ mod tests {
             containerd: dir.join("containerd"),
             pods: dir.join("pods"),
             netns: dir.join("netns"),
+            host: None,
         }
     }
 
@@ -605,6 +638,23 @@ mod tests {
             e.contains("no pod default/web in /nonexistent/nscap/pods"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn containerd_ids_need_not_be_hex() {
+        let dir = std::env::temp_dir().join(format!("nscap-ctr-{}", std::process::id()));
+        let task = dir.join("containerd/io.containerd.runtime.v2.task/default/web");
+        std::fs::create_dir_all(&task).unwrap();
+        let me = std::process::id() as i32;
+        std::fs::write(task.join("init.pid"), me.to_string()).unwrap();
+        let r = roots_in(&dir);
+        let l = locate_in(&TargetSpec::Name("web".into()), &r);
+        let c = locate_in(&TargetSpec::Container("web".into()), &r);
+        let _ = std::fs::remove_dir_all(&dir);
+        let l = l.unwrap();
+        assert_eq!(l.spec, TargetSpec::Pid(me));
+        assert_eq!(l.label, "containerd web");
+        assert_eq!(c.unwrap().spec, TargetSpec::Pid(me));
     }
 
     #[test]
