@@ -82,3 +82,52 @@ fn static_binary_lists_and_captures_in_a_namespace() {
     let types = tshark_fields(&f, &["icmp.type"]);
     assert!(types.iter().any(|t| t == "8"), "{types:?}");
 }
+
+/// The static binary in a container whose image holds busybox and nothing else (no libc, no
+/// libpcap, no loader), with the host's PIDs as a node-debug pod sees them: `-D` and `-w -`
+/// work there, where the dynamic binary cannot even start.
+#[test]
+fn static_binary_runs_in_an_empty_container() {
+    let bin = static_bin();
+    let engine = Engine::Docker;
+    engine.ready();
+    static BARE: OnceLock<()> = OnceLock::new();
+    BARE.get_or_init(|| {
+        let d = TempDir::new();
+        let root = d.file("rootfs");
+        sh(&format!(
+            "mkdir -p {root}/bin && cp /bin/busybox {root}/bin/ && \
+             tar -C {root} -c . | {} import - nscap-test-bare >/dev/null",
+            engine.cli()
+        ));
+    });
+    let w = World::new();
+    let pid = w.target_pid.to_string();
+    let mount = format!("{bin}:/nscap:ro");
+    let run = |args: &[&str]| {
+        let mut cmd = engine.command();
+        cmd.args(["run", "--rm", "--pid=host", "--network=none", "-v", &mount]);
+        cmd.args(privileged_options());
+        cmd.arg("nscap-test-bare").arg("/nscap").args(args);
+        cmd.output().unwrap()
+    };
+    let out = run(&["-t", &pid, "-D"]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && listed.contains(&w.target_ip),
+        "{listed} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pinger = w.ping_forever();
+    let out = run(&["-t", &pid, "-i", "eth0", "-c", "4", "-w", "-", "icmp"]);
+    drop(pinger);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let d = TempDir::new();
+    let f = d.file("bare.pcap");
+    std::fs::write(&f, &out.stdout).unwrap();
+    assert_eq!(capinfos(&f)["Number of packets"], "4");
+}
