@@ -62,14 +62,17 @@ pub fn frame(
     }
     let start = out.len();
     let undecoded = summary(out, f, pkt, linktype, opts, st);
-    // A printer that ran out of bytes makes tcpdump dump from the frame's first byte.
-    let cut = out[start..].windows(2).any(|w| w == b"[|");
-    let hdr = if cut {
-        0
-    } else {
-        link::header_len(f, linktype)
-    };
     let data = pkt.data;
+    // A cut link header is all header: nothing after it to dump. The ARP and ICMP printers
+    // give up on a cut packet by a long jump, after which tcpdump dumps from the first byte.
+    let line = &out[start..];
+    let jumped = line.ends_with(b"[|arp]") || line.ends_with(b"[|icmp]");
+    let hdr = match f.link {
+        Link::Cut => data.len(),
+        _ if line.ends_with(b"[|vlan]") => data.len(),
+        _ if jumped => 0,
+        _ => link::header_len(f, linktype),
+    };
     let body = data.get(hdr..).unwrap_or(&[]);
     if opts.hex_ascii > 0 {
         dump::hex_ascii(out, if opts.hex_ascii > 1 { data } else { body });
@@ -97,6 +100,11 @@ fn summary<'a>(
     if opts.link_header {
         link::header(out, f, pkt, linktype, opts);
     }
+    // tcpdump's raw-IP printer says `ip: ` under -e, and the IP layer then drops its `IP `.
+    let raw_e = opts.link_header && matches!(linktype, 12 | 14 | 101) && f.pkt.is_some();
+    if raw_e {
+        s(out, "ip: ");
+    }
     match f.link {
         Link::Cut => {
             s(out, " [|");
@@ -119,7 +127,8 @@ fn summary<'a>(
         _ => {}
     }
     // With -e the ethertype is already on the line, and tcpdump then drops `IP `/`ARP, `.
-    let prefix = !(opts.link_header && matches!(f.link, Link::Ether { .. } | Link::Sll { .. }));
+    let prefix =
+        !(raw_e || opts.link_header && matches!(f.link, Link::Ether { .. } | Link::Sll { .. }));
     let Some(p) = &f.pkt else {
         link::fallback(out, f, pkt, linktype, prefix);
         return None;
