@@ -5,32 +5,37 @@ use crate::summary::decode::Ip;
 use crate::summary::PrintOptions;
 use crate::summary::{names, put};
 
-/// Ways per set and sets: 65536 conversations remembered, the least recently used of a set
+/// Ways per set and sets: 16384 conversations remembered, the least recently used of a set
 /// forgotten first. tcpdump's table never forgets (and grows without bound); a conversation
 /// forgotten here and seen again is taken up from that packet, as tcpdump would a new one.
-const WAYS: usize = 8;
-const SET_BITS: u32 = 13;
+const WAYS: usize = 4;
+const SET_BITS: u32 = 12;
 
-/// A slot: source (4 words), destination (4), ports, first seq, first ack, last use, flags.
-type Slot = [u32; 13];
-const USED: u32 = 1;
-const V6: u32 = 2;
+/// A slot: the conversation's 64-bit hash (0: empty), its first seq and first ack. A set is one
+/// 64-byte cache line, kept in order of last use. Two conversations are confused only if their
+/// hashes collide, one chance in 2^64 per pair.
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(16))]
+struct Slot {
+    hash: u64,
+    seq: u32,
+    ack: u32,
+}
 
 /// The first sequence numbers of each conversation, for tcpdump's relative numbers: one
-/// allocation up front (zeroed, so the pages cost nothing until used), none per packet.
+/// allocation up front, none per packet.
 pub struct Seqs {
     slots: Vec<Slot>,
-    tick: u32,
 }
 
 impl Seqs {
     pub fn new(on: bool) -> Self {
         let slots = if on {
-            vec![[0u32; 13]; WAYS << SET_BITS]
+            vec![Slot::default(); WAYS << SET_BITS]
         } else {
             Vec::new()
         };
-        Seqs { slots, tick: 0 }
+        Seqs { slots }
     }
 
     /// tcpdump's lookup: (seq, ack) to print, the conversation's (seq, ack) base for SACK
@@ -48,57 +53,43 @@ impl Seqs {
         } else {
             (&ip.src, &ip.dst, u32::from(sport) << 16 | u32::from(dport))
         };
-        let mut key = [0u32; 9];
-        for i in 0..4 {
-            key[i] = u32::from_ne_bytes([a[4 * i], a[4 * i + 1], a[4 * i + 2], a[4 * i + 3]]);
-            key[4 + i] = u32::from_ne_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]);
+        let words = |x: &[u8; 16]| {
+            [
+                u64::from_ne_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]]),
+                u64::from_ne_bytes([x[8], x[9], x[10], x[11], x[12], x[13], x[14], x[15]]),
+            ]
+        };
+        let (wa, wb) = (words(a), words(b));
+        let mut h = u64::from(ports) << 1 | u64::from(ip.v6);
+        for w in [wa[0], wa[1], wb[0], wb[1]] {
+            h = (h.rotate_left(23) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
         }
-        key[8] = ports;
-        let flags = USED | if ip.v6 { V6 } else { 0 };
-        let mut h: u64 = u64::from(flags);
-        for w in key {
-            h = (h.rotate_left(5) ^ u64::from(w)).wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
+        h ^= h >> 29;
+        let hash = h.max(1);
         let set = (h >> (64 - SET_BITS)) as usize * WAYS;
-        self.tick = self.tick.wrapping_add(1);
-        let tick = self.tick;
         let ways = &mut self.slots[set..set + WAYS];
-        let found = ways.iter().position(|w| w[12] == flags && w[..9] == key);
-        match found {
-            Some(i) if !syn => {
-                let w = &mut ways[i];
-                w[11] = tick;
-                let (base_seq, base_ack) = (w[9], w[10]);
-                let (seq, ack) = if rev {
-                    (seq.wrapping_sub(base_ack), ack.wrapping_sub(base_seq))
-                } else {
-                    (seq.wrapping_sub(base_seq), ack.wrapping_sub(base_ack))
-                };
-                (seq, ack, base_seq, base_ack, rev)
-            }
-            _ => {
-                let i = found.unwrap_or_else(|| {
-                    ways.iter().position(|w| w[12] == 0).unwrap_or_else(|| {
-                        // Oldest by ticks elapsed, so that wrapping does not matter.
-                        (0..WAYS)
-                            .max_by_key(|&i| tick.wrapping_sub(ways[i][11]))
-                            .unwrap_or(0)
-                    })
-                });
-                let w = &mut ways[i];
-                w[..9].copy_from_slice(&key);
-                w[12] = flags;
-                w[11] = tick;
-                if rev {
-                    w[10] = seq;
-                    w[9] = ack.wrapping_sub(1);
-                } else {
-                    w[9] = seq;
-                    w[10] = ack.wrapping_sub(1);
-                }
-                (seq, ack, w[9], w[10], rev)
-            }
+        let found = ways.iter().position(|w| w.hash == hash);
+        // Most recently used first: the hit, or the new entry, moves to the front.
+        let i = found.unwrap_or(WAYS - 1);
+        ways[..=i].rotate_right(1);
+        let w = &mut ways[0];
+        if found.is_some() && !syn {
+            let (seq, ack) = if rev {
+                (seq.wrapping_sub(w.ack), ack.wrapping_sub(w.seq))
+            } else {
+                (seq.wrapping_sub(w.seq), ack.wrapping_sub(w.ack))
+            };
+            return (seq, ack, w.seq, w.ack, rev);
         }
+        w.hash = hash;
+        if rev {
+            w.ack = seq;
+            w.seq = ack.wrapping_sub(1);
+        } else {
+            w.seq = seq;
+            w.ack = ack.wrapping_sub(1);
+        }
+        (seq, ack, w.seq, w.ack, rev)
     }
 }
 
