@@ -57,6 +57,10 @@ pub struct HandleOptions {
     pub immediate: bool,
     pub direction: Option<Direction>,
     pub filter: Option<String>,
+    /// `-y`: the DLT to capture with.
+    pub datalink: Option<i32>,
+    /// `-j`: the time stamp type to capture with.
+    pub tstamp_type: Option<i32>,
 }
 
 impl HandleOptions {
@@ -72,13 +76,27 @@ impl HandleOptions {
                 || (cfg.print && std::io::IsTerminal::is_terminal(&std::io::stdout())),
             direction: cfg.direction,
             filter: cfg.filter.clone(),
+            datalink: cfg.datalink,
+            tstamp_type: cfg.tstamp_type,
         }
     }
+}
+
+/// The real interfaces behind an `any` handle that reads Linux cooked v2 frames, whose header
+/// carries the interface index: packets are filed under them, by index, named as the target
+/// names them (the reading host may have other interfaces under those indexes).
+#[derive(Debug, Clone)]
+pub struct AnyMembers {
+    /// The `any` handle's position among this namespace's interfaces.
+    pub handle: usize,
+    /// (interface index in the target's namespace, the interface), by index.
+    pub members: Vec<(u32, Interface)>,
 }
 
 /// The capture running in one target namespace.
 pub struct NsCapture {
     pub interfaces: Vec<Interface>,
+    pub any_members: Vec<AnyMembers>,
     thread: JoinHandle<Result<Vec<Stats>>>,
 }
 
@@ -103,8 +121,8 @@ impl NsCapture {
         let thread = crate::netns::spawn(netns, label.clone(), "nscap-capture", move || {
             let opened = open_all(&names, &opts, &label, &description);
             let caps = match opened {
-                Ok((caps, ifs)) => {
-                    let _ = ready_tx.send(Ok(ifs));
+                Ok((caps, ifs, any)) => {
+                    let _ = ready_tx.send(Ok((ifs, any)));
                     caps
                 }
                 Err(e) => {
@@ -115,7 +133,11 @@ impl NsCapture {
             pump_all(caps, opts.immediate, first, events, stop)
         })?;
         match ready_rx.recv() {
-            Ok(Ok(interfaces)) => Ok(NsCapture { interfaces, thread }),
+            Ok(Ok((interfaces, any_members))) => Ok(NsCapture {
+                interfaces,
+                any_members,
+                thread,
+            }),
             Ok(Err(e)) => {
                 let _ = thread.join();
                 Err(e)
@@ -144,18 +166,23 @@ fn linktype_name(lt: Linktype) -> String {
     }
 }
 
-/// The `listening on` line tcpdump prints, naming the target too.
+/// The `listening on` line tcpdump prints, naming the target too; escaped, since both names
+/// come from outside.
 pub fn listening_line(i: &Interface, who: &str) -> String {
-    format!(
+    crate::escape::text(&format!(
         "listening on {} in {who}, link-type {}, snapshot length {} bytes",
-        i.name,
+        crate::escape::name(i.name.as_bytes()),
         linktype_name(Linktype(crate::link::dlt_of_linktype(i.linktype))),
         i.snaplen
-    )
+    ))
 }
 
 /// Picks the interfaces to open: the ones asked for, checked against what the namespace has.
-fn choose<'a>(names: &'a [String], ifs: &'a [IfInfo], label: &str) -> Result<Vec<&'a str>> {
+pub(crate) fn choose<'a>(
+    names: &'a [String],
+    ifs: &'a [IfInfo],
+    label: &str,
+) -> Result<Vec<&'a str>> {
     if names.is_empty() {
         return match iface::default_of(ifs) {
             Some(i) => Ok(vec![i.name.as_str()]),
@@ -181,31 +208,47 @@ fn choose<'a>(names: &'a [String], ifs: &'a [IfInfo], label: &str) -> Result<Vec
     Ok(out)
 }
 
+type Opened = (Vec<Capture<Active>>, Vec<Interface>, Vec<AnyMembers>);
+
 fn open_all(
     names: &[String],
     opts: &HandleOptions,
     label: &str,
     description: &str,
-) -> Result<(Vec<Capture<Active>>, Vec<Interface>)> {
+) -> Result<Opened> {
     let ifs = iface::list()?;
     let chosen = choose(names, &ifs, label)?;
     let mut caps = Vec::new();
     let mut out = Vec::new();
-    for name in chosen {
+    let mut any = Vec::new();
+    for (pos, name) in chosen.into_iter().enumerate() {
         let cap = open_one(name, opts, label)?;
         let mac = ifs.iter().find(|i| i.name == name).and_then(|i| i.mac);
-        out.push(Interface {
-            // The display name: every sink prints it, and it came from another namespace.
-            name: crate::escape::name(name.as_bytes()),
-            // Files carry LINKTYPE numbers; a tun device reports DLT_RAW (12), files say 101.
-            linktype: crate::link::linktype_of_dlt(cap.get_datalink().0),
+        // Files carry LINKTYPE numbers; a tun device reports DLT_RAW (12), files say 101.
+        let linktype = crate::link::linktype_of_dlt(cap.get_datalink().0);
+        let interface = |name: &[u8], mac| Interface {
+            // As the namespace names it: files keep it whole; printers escape it.
+            name: String::from_utf8_lossy(name).into_owned(),
+            linktype,
             snaplen: opts.snaplen,
             description: description.to_string(),
             mac,
-        });
+        };
+        if name == "any" && linktype == crate::summary::decode::LINKTYPE_LINUX_SLL2 {
+            // Interfaces created later are not here: their packets stay under `any`.
+            let members = ifs
+                .iter()
+                .map(|i| (i.index, interface(i.name.as_bytes(), None)))
+                .collect();
+            any.push(AnyMembers {
+                handle: pos,
+                members,
+            });
+        }
+        out.push(interface(name.as_bytes(), mac));
         caps.push(cap);
     }
-    Ok((caps, out))
+    Ok((caps, out, any))
 }
 
 fn open_one(name: &str, opts: &HandleOptions, label: &str) -> Result<Capture<Active>> {
@@ -221,7 +264,27 @@ fn open_one(name: &str, opts: &HandleOptions, label: &str) -> Result<Capture<Act
     if let Some(b) = opts.buffer_bytes {
         inactive = inactive.buffer_size(b);
     }
+    if let Some(t) = opts.tstamp_type {
+        let shown = crate::escape::name(name.as_bytes());
+        if let Some(w) = crate::pcapx::set_tstamp_type(&inactive, t, &shown)? {
+            eprintln!("nscap: warning: {w}");
+        }
+    }
     let mut cap = inactive.open().map_err(|e| open_error(name, label, e))?;
+    match opts.datalink {
+        Some(d) => cap.set_datalink(Linktype(d)).map_err(|e| {
+            let shown = crate::escape::name(name.as_bytes());
+            anyhow!("{shown} in {label}: -y: {}", pcap_message(&e))
+        })?,
+        // Linux cooked v2 names each packet's interface by index, which `any` alone would
+        // lose (libpcap 1.10 and later offer it there; older ones keep v1).
+        None if name == "any" => {
+            let _ = cap.set_datalink(Linktype(i32::from(
+                crate::summary::decode::LINKTYPE_LINUX_SLL2,
+            )));
+        }
+        None => {}
+    }
     if let Some(f) = &opts.filter {
         cap.filter(f, true)
             .map_err(|e| anyhow!("invalid filter '{f}': {}", pcap_message(&e)))?;

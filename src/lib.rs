@@ -7,6 +7,7 @@
 
 pub mod capture;
 pub mod cli;
+pub mod docs;
 pub mod error;
 pub mod escape;
 pub mod exec;
@@ -17,6 +18,8 @@ pub mod live;
 pub mod netns;
 pub mod os;
 pub mod packet;
+pub mod pcapx;
+pub mod probe;
 pub mod read;
 pub mod sink;
 pub mod stop;

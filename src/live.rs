@@ -31,8 +31,11 @@ pub fn run(cfg: &Config, targets: &[String]) -> Result<()> {
         // Two names for one namespace would capture (and print, and write) every packet twice.
         match resolved.iter().find(|seen| seen.inode == t.inode) {
             Some(seen) => eprintln!(
-                "nscap: {} is in the same network namespace as {} (net:[{}]): captured once",
-                t.label, seen.label, t.inode
+                "nscap: {}",
+                crate::escape::text(&format!(
+                    "{} is in the same network namespace as {} (net:[{}]): captured once",
+                    t.label, seen.label, t.inode
+                ))
             ),
             None => resolved.push(t),
         }
@@ -40,6 +43,9 @@ pub fn run(cfg: &Config, targets: &[String]) -> Result<()> {
     let targets = resolved;
     if cfg.list_interfaces {
         return list_interfaces(&targets);
+    }
+    if cfg.list_datalinks || cfg.list_tstamp_types {
+        return crate::probe::run(cfg, &targets);
     }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -97,7 +103,8 @@ enum End {
 /// A pidfd wrapped for tokio: readable when the process exits.
 fn watch_pid(pid: Option<i32>) -> Result<Option<AsyncFd<OwnedFd>>> {
     let Some(pid) = pid else { return Ok(None) };
-    let fd = os::watch_exit(pid).map_err(|e| anyhow!("cannot watch pid {pid}: {e}"))?;
+    let fd =
+        os::watch_exit(pid).map_err(|e| anyhow!("cannot watch pid {pid}: {}", os_message(&e)))?;
     Ok(Some(fd))
 }
 
@@ -122,12 +129,6 @@ fn short_name(t: &Target) -> String {
 const SYNC_EVERY: Duration = Duration::from_millis(500);
 
 async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
-    // Before any capture thread exists: they inherit nothing, and block these signals so that
-    // this thread takes them, even while it is blocked writing.
-    let signals = Signals::install().context("cannot install the signal handlers")?;
-    // SAFETY: `signals` owns the descriptor and outlives `signal_fd`, declared after it.
-    let signal_fd = unsafe { AsyncFd::register(signals.fd()) }
-        .map_err(|e| anyhow!("cannot watch for signals: {}", e.into_parts().1))?;
     let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(64);
     let (stop_tx, stop_rx) = watch::channel(false);
     let (exit_tx, mut exit_rx) = mpsc::unbounded_channel::<usize>();
@@ -136,6 +137,8 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
     let mut interfaces: Vec<Interface> = Vec::new();
     // For each interface, the target it belongs to.
     let mut owner: Vec<usize> = Vec::new();
+    // (`any` handle's place in the table, its target, the interfaces behind it).
+    let mut any_members = Vec::new();
     for (ti, t) in targets.iter().enumerate() {
         // Watch the process before opening anything, so a PID reused later is not mistaken
         // for it.
@@ -154,6 +157,9 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
             ev_tx.clone(),
             stop_rx.clone(),
         )?;
+        for a in &cap.any_members {
+            any_members.push((interfaces.len() + a.handle, ti, a.members.clone()));
+        }
         for mut i in cap.interfaces.iter().cloned() {
             if targets.len() > 1 {
                 i.name = format!("{}:{}", short_name(t), i.name);
@@ -164,6 +170,22 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
         captures.push(cap);
     }
     drop(ev_tx);
+    // The capture handles come first in the table; the real interfaces behind `any` handles
+    // after them, for the sinks only: statistics and failures stay the handles'.
+    let handles = interfaces.len();
+    let mut by_index: Vec<Option<Vec<(u32, usize)>>> = vec![None; handles];
+    for (handle, ti, members) in any_members {
+        let mut map = Vec::with_capacity(members.len());
+        for (index, mut i) in members {
+            if targets.len() > 1 {
+                i.name = format!("{}:{}", short_name(&targets[ti]), i.name);
+            }
+            map.push((index, interfaces.len()));
+            interfaces.push(i);
+        }
+        map.sort_unstable();
+        by_index[handle] = Some(map);
+    }
     let mut sinks = sink::build(cfg, &interfaces, stdout_output)?;
     for s in sinks.iter_mut() {
         match s.start(&interfaces) {
@@ -179,14 +201,22 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
             Ok(()) => {}
         }
     }
-    for (i, iface) in interfaces.iter().enumerate() {
+    for (i, iface) in interfaces[..handles].iter().enumerate() {
         eprintln!("nscap: {}", listening_line(iface, &targets[owner[i]].label));
     }
+    // Installed once the output is open: opening a FIFO waits for its reader, std retries the
+    // open on EINTR, and a handler would keep Ctrl-C from ending that wait. The capture
+    // threads block these signals (netns::spawn), so this thread takes them, even while it is
+    // blocked writing.
+    let signals = Signals::install().context("cannot install the signal handlers")?;
+    // SAFETY: `signals` owns the descriptor and outlives `signal_fd`, declared after it.
+    let signal_fd = unsafe { AsyncFd::register(signals.fd()) }
+        .map_err(|e| anyhow!("cannot watch for signals: {}", e.into_parts().1))?;
 
     let mut sync_tick = tokio::time::interval(SYNC_EVERY);
     let watch_pipe = stdout_is_pipe() && (cfg.print || cfg.writes_stdout());
     let mut pipe_tick = tokio::time::interval(Duration::from_millis(200));
-    let mut captured = vec![0u64; interfaces.len()];
+    let mut captured = vec![0u64; handles];
     let mut total = 0u64;
     let mut end: Option<End> = None;
     // Packets that arrive after a stop signal, a target's exit or an interface failure are
@@ -207,7 +237,8 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
                     if let Some(c) = cfg.count {
                         n = n.min((c - total) as usize);
                     }
-                    let res = write_batch(&mut sinks, &batch, n);
+                    let members = by_index[batch.iface].as_deref();
+                    let res = write_batch(&mut sinks, &batch, n, members);
                     captured[batch.iface] += n as u64;
                     total += n as u64;
                     if let Err(e) = res {
@@ -222,8 +253,9 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
                 }
                 Some(Event::Failed { iface, message }) => {
                     if end.is_none() {
-                        let name = &interfaces[iface].name;
+                        let name = crate::escape::name(interfaces[iface].name.as_bytes());
                         let label = &targets[owner[iface]].label;
+                        // Escaped when printed, with the rest of the message (error.rs).
                         end = Some(End::Failed(format!("{name} in {label}: {message}")));
                         let _ = stop_tx.send(true);
                     }
@@ -264,9 +296,9 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
         stats.extend(cap.join()?);
     }
     let end = end.unwrap_or(End::Done);
-    if matches!(end, End::ClosedPipe) {
-        return Ok(());
-    }
+    // A closed pipe ends quietly, but the other outputs (a -w file beside --print) are
+    // finished all the same: their last packets and statistics blocks are written.
+    let mut quiet = matches!(end, End::ClosedPipe);
     let counters: Vec<Counters> = captured
         .iter()
         .zip(stats.iter().chain(std::iter::repeat(&Stats::default())))
@@ -280,8 +312,9 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
     let mut failed = None;
     for s in sinks.iter_mut() {
         if let Err(e) = s.counters(&counters).and_then(|()| s.finish()) {
-            if e.kind() == io::ErrorKind::BrokenPipe {
-                return Ok(());
+            if quiet || e.kind() == io::ErrorKind::BrokenPipe {
+                quiet = true;
+                continue;
             }
             if e.kind() == io::ErrorKind::TimedOut && stop::requested().is_some() {
                 blocked.get_or_insert_with(|| write_error(cfg, &e).to_string());
@@ -291,10 +324,15 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
         }
     }
     drop(sinks);
-    if let Some(m) = blocked {
-        eprintln!("nscap: {m}; stopped without writing the rest");
+    if quiet {
+        return Ok(());
     }
-    eprint!("{}", stats_text(&interfaces, &counters));
+    let mut last = String::new();
+    if let Some(m) = blocked {
+        last = format!("nscap: {m}; stopped without writing the rest\n");
+    }
+    last += &stats_text(&interfaces[..handles], &counters);
+    stop::eprint_last(&last);
     match (end, failed) {
         (End::Failed(m), _) | (_, Some(m)) => Err(anyhow!(m)),
         _ => Ok(()),
@@ -314,9 +352,19 @@ fn write_failed(cfg: &Config, e: &io::Error, end: &mut Option<End>, blocked: &mu
     }
 }
 
-/// The first `n` packets of `batch` to every sink, then a flush.
-fn write_batch(sinks: &mut [BoxSink], batch: &crate::packet::Batch, n: usize) -> io::Result<()> {
-    for p in batch.iter().take(n) {
+/// The first `n` packets of `batch` to every sink, then a flush. With `members` (the batch
+/// came from an `any` handle reading Linux cooked v2), each packet goes under the interface its
+/// header names by index.
+fn write_batch(
+    sinks: &mut [BoxSink],
+    batch: &crate::packet::Batch,
+    n: usize,
+    members: Option<&[(u32, usize)]>,
+) -> io::Result<()> {
+    for mut p in batch.iter().take(n) {
+        if let Some(m) = members {
+            p.iface = member_of(m, p.data).unwrap_or(p.iface);
+        }
         for s in sinks.iter_mut() {
             s.packet(&p)?;
         }
@@ -325,6 +373,14 @@ fn write_batch(sinks: &mut [BoxSink], batch: &crate::packet::Batch, n: usize) ->
         s.flush()?;
     }
     Ok(())
+}
+
+/// The table entry of the interface a Linux cooked v2 header names (its index is bytes 4..8,
+/// network order), if it was there when the capture started.
+fn member_of(members: &[(u32, usize)], sll2: &[u8]) -> Option<usize> {
+    let index = u32::from_be_bytes(sll2.get(4..8)?.try_into().ok()?);
+    let at = members.binary_search_by_key(&index, |&(i, _)| i).ok()?;
+    Some(members[at].1)
 }
 
 fn write_error(cfg: &Config, e: &io::Error) -> anyhow::Error {
@@ -342,7 +398,7 @@ pub fn stats_text(interfaces: &[Interface], counters: &[Counters]) -> String {
     let many = interfaces.len() > 1;
     for (iface, c) in interfaces.iter().zip(counters) {
         let prefix = if many {
-            format!("{}: ", iface.name)
+            format!("{}: ", crate::escape::name(iface.name.as_bytes()))
         } else {
             String::new()
         };
@@ -382,6 +438,17 @@ mod tests {
             description: String::new(),
             mac: None,
         }
+    }
+
+    #[test]
+    fn cooked_v2_packets_go_under_their_interface() {
+        let members = [(1, 7), (4, 8), (9, 9)];
+        let mut sll2 = [0u8; 20];
+        sll2[4..8].copy_from_slice(&4u32.to_be_bytes());
+        assert_eq!(member_of(&members, &sll2), Some(8));
+        sll2[4..8].copy_from_slice(&5u32.to_be_bytes());
+        assert_eq!(member_of(&members, &sll2), None);
+        assert_eq!(member_of(&members, &sll2[..7]), None);
     }
 
     #[test]

@@ -85,13 +85,51 @@ pub fn run(cfg: &Config) -> Result<()> {
                 .map_err(|e| anyhow!("cannot read {}: {}", path.display(), os_message(&e)))?,
         )
     };
-    let sinks = sink::build(cfg, &[], || Ok(Box::new(io::stdout())))?;
+    let sinks: Vec<BoxSink> = if cfg.count_only {
+        vec![Box::new(CountSink {
+            count: 0,
+            out: io::stdout(),
+        })]
+    } else {
+        sink::build(cfg, &[], || Ok(Box::new(io::stdout())))?
+    };
     match print_file(cfg, input, sinks) {
         Ok(()) => Ok(()),
         Err(Stop::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         Err(Stop::Output(e)) => bail!("cannot write to standard output: {}", os_message(&e)),
         Err(Stop::Input(e)) if path == Path::new("-") => Err(e.context("standard input")),
         Err(Stop::Input(e)) => Err(e.context(path.display().to_string())),
+    }
+}
+
+/// `--count`: tcpdump's one line, `N packets`, once the file is read.
+struct CountSink<W: io::Write> {
+    count: u64,
+    out: W,
+}
+
+impl<W: io::Write> sink::Sink for CountSink<W> {
+    fn start(&mut self, _interfaces: &[Interface]) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn add_interfaces(&mut self, _added: &[Interface]) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn packet(&mut self, _pkt: &crate::packet::Packet<'_>) -> io::Result<()> {
+        self.count += 1;
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        let s = if self.count == 1 { "" } else { "s" };
+        writeln!(self.out, "{} packet{s}", self.count)?;
+        self.out.flush()
     }
 }
 

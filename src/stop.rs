@@ -18,7 +18,6 @@ use std::time::{Duration, Instant};
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
-use nix::sys::stat::{fstat, SFlag};
 
 /// The signals that end a capture.
 pub const SIGNALS: [Signal; 4] = [
@@ -42,7 +41,10 @@ const NONE: AtomicI32 = AtomicI32::new(-1);
 static OUTPUTS: [AtomicI32; 4] = [NONE; 4];
 
 extern "C" fn on_signal(sig: libc::c_int) {
-    // Only async-signal-safe calls here: atomics, write, fcntl.
+    // Only async-signal-safe calls here: atomics, write, fcntl. The interrupted code may be
+    // about to read errno, which our own calls can set: keep it.
+    // SAFETY: the calling thread's errno location.
+    let saved = unsafe { *libc::__errno_location() };
     STOP.store(sig, Ordering::SeqCst);
     for slot in &OUTPUTS {
         let out = slot.load(Ordering::SeqCst);
@@ -64,6 +66,8 @@ extern "C" fn on_signal(sig: libc::c_int) {
         // (a wake-up already pending) just drops it.
         unsafe { libc::write(wake, (&b as *const u8).cast(), 1) };
     }
+    // SAFETY: as above.
+    unsafe { *libc::__errno_location() = saved };
 }
 
 /// The installed handlers; `fd` becomes readable when a stop signal has arrived.
@@ -78,9 +82,11 @@ impl Signals {
     pub fn install() -> io::Result<Signals> {
         let (read, write) = nix::unistd::pipe2(OFlag::O_NONBLOCK | OFlag::O_CLOEXEC)?;
         WAKE.store(write.as_raw_fd(), Ordering::SeqCst);
+        // SA_RESETHAND: a second signal while nscap is stopping ends it at once, whatever it
+        // is waiting for (a FIFO nobody opens, a blocked terminal).
         let action = SigAction::new(
             SigHandler::Handler(on_signal),
-            SaFlags::empty(),
+            SaFlags::SA_RESETHAND,
             SigSet::empty(),
         );
         for sig in SIGNALS {
@@ -132,12 +138,28 @@ pub fn block_in_this_thread() {
     let _ = set.thread_block();
 }
 
+/// Writes the last words of a capture (a note, the statistics) to standard error. After a stop
+/// signal they go through an [`Output`], so a standard error that nobody reads (`2>&1 | sleep`)
+/// costs at most the grace period; what cannot be written is dropped.
+pub fn eprint_last(text: &str) {
+    if requested().is_none() {
+        eprint!("{text}");
+        return;
+    }
+    if let Ok(fd) = io::stderr().as_fd().try_clone_to_owned() {
+        let _ = Output::new(File::from(fd)).write_all(text.as_bytes());
+    }
+}
+
 /// An output file that gives up, rather than blocking for ever, once a stop was asked for.
 ///
 /// Regular files never block for long and are written as they are. A pipe, FIFO or socket is
 /// registered with the signal handler, which makes it non-blocking when a stop signal arrives;
 /// from then on a write waits for room until [`OUTPUT_GRACE`] after the first such wait, and
 /// then fails with `TimedOut`. The original flags are restored when the output is dropped.
+/// O_NONBLOCK belongs to the open file description, which a shell may share with other
+/// processes (`2>&1`, a subshell): that is why it is set only once nscap is stopping, and
+/// undone.
 pub struct Output {
     file: File,
     pipe: bool,
@@ -147,10 +169,7 @@ pub struct Output {
 
 impl Output {
     pub fn new(file: File) -> Output {
-        let pipe = fstat(&file).is_ok_and(|st| {
-            let kind = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT;
-            kind == SFlag::S_IFIFO || kind == SFlag::S_IFSOCK
-        });
+        let pipe = crate::os::is_pipe(file.as_fd());
         let flags = fcntl(&file, FcntlArg::F_GETFL)
             .ok()
             .map(OFlag::from_bits_truncate);
@@ -188,7 +207,9 @@ impl Output {
                 }
                 PollTimeout::try_from(left.as_millis().max(1) as i32).unwrap_or(PollTimeout::MAX)
             } else {
-                PollTimeout::NONE
+                // Looked at again now and then: a signal that lands between the check above
+                // and the poll would otherwise leave it waiting for room for ever.
+                PollTimeout::from(100u16)
             };
             let mut fds = [PollFd::new(self.file.as_fd(), PollFlags::POLLOUT)];
             match poll(&mut fds, timeout) {

@@ -236,8 +236,15 @@ impl Summarizer {
         }
         out.push(b' ');
         let frame = decode::decode(iface.linktype, pkt.data, pkt.len, iface.mac);
-        if self.opts.show_iface && !iface.name.is_empty() {
-            out.extend_from_slice(iface.name.as_bytes());
+        // SLL2 lines name the interface in tcpdump's column; nscap knows the target's names
+        // (`-i any`, or a file with one interface per name), tcpdump asks the reading host.
+        let sll2 = iface.linktype == decode::LINKTYPE_LINUX_SLL2;
+        let named = (self.opts.show_iface && !iface.name.is_empty()).then_some(iface.name.as_str());
+        // Packets `any` could not attribute (an interface created after the start) keep the
+        // index in their header: looked up as tcpdump does.
+        let sll2_name = named.filter(|n| sll2 && *n != "any");
+        if let (Some(name), false) = (named, sll2) {
+            out.extend_from_slice(name.as_bytes());
             out.push(b' ');
         }
         // Live Ethernet captures know the interface's own address, so they say which way a
@@ -252,6 +259,7 @@ impl Summarizer {
             iface.linktype,
             &self.opts,
             &mut self.state,
+            sll2_name,
         );
         out.push(b'\n');
     }

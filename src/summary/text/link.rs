@@ -68,15 +68,19 @@ impl IfNames {
     }
 }
 
-/// SLL2 lines start with the interface and the direction, with or without `-e`.
-pub(super) fn sll2_prefix(out: &mut Vec<u8>, data: &[u8], names: &mut IfNames) {
+/// SLL2 lines start with the interface and the direction, with or without `-e`. `name`: the
+/// interface as the capture named it, else looked up by index as tcpdump does.
+pub(super) fn sll2_prefix(out: &mut Vec<u8>, data: &[u8], names: &mut IfNames, name: Option<&str>) {
     if data.len() < 20 {
         return;
     }
-    names.name(
-        u32::from_be_bytes([data[4], data[5], data[6], data[7]]),
-        out,
-    );
+    match name {
+        Some(n) => left(out, n.as_bytes(), 5),
+        None => names.name(
+            u32::from_be_bytes([data[4], data[5], data[6], data[7]]),
+            out,
+        ),
+    }
     out.push(b' ');
     left(out, pkttype_word(u16::from(data[10])).as_bytes(), 3);
     out.push(b' ');

@@ -56,9 +56,10 @@ pub fn frame(
     linktype: u16,
     opts: &PrintOptions,
     st: &mut State,
+    sll2_name: Option<&str>,
 ) {
     if linktype == LINKTYPE_LINUX_SLL2 {
-        link::sll2_prefix(out, pkt.data, &mut st.ifnames);
+        link::sll2_prefix(out, pkt.data, &mut st.ifnames, sll2_name);
     }
     let start = out.len();
     let undecoded = summary(out, f, pkt, linktype, opts, st);
