@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 # containers from a busybox image built here.
 PKGS="libpcap-dev pkg-config gcc tshark tcpdump iproute2 iputils-ping iperf3 util-linux procps time jq
       docker.io podman runc busybox-static"
+# For scripts/static.sh: musl's compiler, libpcap's grammar tools, apt-get source, and `file`.
+PKGS="$PKGS musl-tools flex bison dpkg-dev file"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -20,6 +22,11 @@ fi
 if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: no cargo on PATH: install a Rust toolchain (1.85 or newer) first" >&2
     exit 1
+fi
+if command -v rustup >/dev/null 2>&1 &&
+    ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then
+    echo "setup: adding the Rust target x86_64-unknown-linux-musl (for scripts/static.sh)" >&2
+    rustup target add x86_64-unknown-linux-musl >&2
 fi
 # No init system in CI containers: start containerd and dockerd unless something already did.
 sh scripts/runtimes.sh

@@ -11,6 +11,7 @@ pub mod docs;
 pub mod error;
 pub mod escape;
 pub mod exec;
+pub mod extcap;
 pub mod iface;
 pub mod link;
 pub mod list;

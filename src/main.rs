@@ -44,6 +44,9 @@ fn dispatch(args: Vec<OsString>) -> u8 {
         return dispatch(again);
     }
     let outcome = match sub {
+        // Wireshark calling with its own flags, which the normal parser would refuse.
+        _ if nscap::extcap::wanted(&args) => nscap::extcap::main(args),
+        "extcap" => nscap::extcap::install(&args[2..]),
         "list" => nscap::list::main(args[1..].to_vec()),
         "man" | "completions" => nscap::docs::main(args[1..].to_vec()),
         _ => capture(args),

@@ -99,7 +99,9 @@ pub fn build(
                 cfg.print_opts.nano,
                 cfg.packet_buffered,
             )),
-            Format::Pcapng => Box::new(PcapngWriter::new(out, cfg.packet_buffered)),
+            Format::Pcapng => Box::new(
+                PcapngWriter::new(out, cfg.packet_buffered).with_filter(cfg.filter.as_deref()),
+            ),
         });
     }
     if cfg.print {

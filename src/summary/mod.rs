@@ -151,6 +151,8 @@ pub struct Summarizer {
     /// `-ttt`/`-ttttt`: the previous (or first) packet's time, in nanoseconds.
     reference: Option<i128>,
     state: text::State,
+    /// JSON objects written so far: the next one's `frame` number, less one.
+    json_frames: u64,
 }
 
 impl Summarizer {
@@ -162,6 +164,7 @@ impl Summarizer {
             count: 0,
             reference: None,
             state,
+            json_frames: 0,
         }
     }
 
@@ -276,6 +279,9 @@ impl Summarizer {
             self.timestamp(out, pkt.ts_sec, pkt.ts_nsec);
             self.opts.stamp = stamp;
         }
+        self.json_frames += 1;
+        out.extend_from_slice(b",\"frame\":");
+        put::u64(out, self.json_frames);
         let frame = decode::decode(iface.linktype, pkt.data, pkt.len, iface.mac);
         json::frame(out, &frame, pkt, iface);
         out.extend_from_slice(b"}\n");

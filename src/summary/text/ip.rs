@@ -1,7 +1,7 @@
 //! IPv4 and IPv6 (print-ip.c, print-ip6.c and the IPv6 extension headers), then the layer
 //! above.
 
-use super::{cksum, icmp, icmp6, igmp, n, s, tcp, udp};
+use super::{cksum, encap, icmp, icmp6, igmp, n, s, tcp, udp};
 use crate::summary::decode::{self, Frame, Ip, Transport};
 use crate::summary::PrintOptions;
 use crate::summary::{names, put};
@@ -54,7 +54,7 @@ pub(super) fn print(
     ip: &Ip<'_>,
     opts: &PrintOptions,
     prefix: bool,
-    seqs: &mut tcp::Seqs,
+    st: &mut super::State,
 ) {
     let h = ip.header;
     if ip.v6 {
@@ -220,20 +220,23 @@ pub(super) fn print(
         }
     }
     match &ip.transport {
-        Transport::Tcp(t) => tcp::print(out, t, decode::tcp_len(t, ip.payload_len), ip, opts, seqs),
-        Transport::Udp(u) => udp::print(out, u, decode::udp_len(u, ip.payload_len), ip, opts),
+        Transport::Tcp(t) => tcp::print(
+            out,
+            t,
+            decode::tcp_len(t, ip.payload_len),
+            ip,
+            opts,
+            &mut st.seqs,
+        ),
+        Transport::Udp(u) => udp::print(out, u, decode::udp_len(u, ip.payload_len), ip, opts, st),
         Transport::Icmp(i) => icmp::print(out, i, ip, opts),
         Transport::Icmp6(i) => icmp6::print(out, i, ip, opts),
         Transport::Igmp(g) => igmp::print(out, g.slice()),
         Transport::Cut(b) if ip.proto == 58 && !b.is_empty() => icmp6::cut(out, b, ip.payload_len),
         Transport::Cut(_) => {
             // tcpdump: `a.p > b.q:  [|tcp]` when it read the ports, `a > b: [|tcp]` when not;
-            // `a > b:  [|icmp]`.
-            if matches!(ip.proto, 6 | 17)
-                && ports.is_none()
-                && !v6_frag
-                && out.last() == Some(&b' ')
-            {
+            // `a > b:  [|udp]`, `a > b:  [|icmp]`.
+            if ip.proto == 6 && ports.is_none() && !v6_frag && out.last() == Some(&b' ') {
                 out.pop();
             }
             s(out, " [|");
@@ -245,7 +248,7 @@ pub(super) fn print(
                 s(out, " [|");
                 s(out, names::layer_name(layer));
                 out.push(b']');
-            } else {
+            } else if !encap::ip_proto(out, ip, opts, st) {
                 s(out, "ip-proto-");
                 n(out, ip.proto);
                 out.push(b' ');

@@ -93,7 +93,9 @@ pub(super) fn header_len(f: &Frame<'_>, linktype: u16) -> usize {
         Link::Ether { .. } => 14 + tags,
         Link::Sll { .. } if linktype == LINKTYPE_LINUX_SLL2 => 20 + tags,
         Link::Sll { .. } => 16 + tags,
-        Link::Null { .. } => 4,
+        // NFLOG's TLVs before the payload are not measured here: its dumps start after the
+        // fixed header.
+        Link::Null { .. } | Link::Nflog { .. } => 4,
         Link::Raw | Link::Cut | Link::Unknown => 0,
     }
 }
@@ -181,6 +183,7 @@ pub(super) fn header(
             n(out, wire_len);
             s(out, ": ");
         }
+        Link::Nflog { family, rid } => super::encap::nflog_header(out, family, rid, wire_len),
         Link::Raw | Link::Cut | Link::Unknown => {}
     }
 }

@@ -5,9 +5,12 @@
 // Each layer's `print` has one caller and is `#[inline]`: split into modules, they landed in
 // other codegen units, where LLVM stopped inlining them (1.6% more instructions per line under
 // callgrind); with the hint the machine code is that of the single file again.
+mod app;
 mod arp;
 mod cksum;
 mod dump;
+mod encap;
+mod http;
 mod icmp;
 mod icmp6;
 mod igmp;
@@ -128,8 +131,12 @@ fn summary<'a>(
         _ => {}
     }
     // With -e the ethertype is already on the line, and tcpdump then drops `IP `/`ARP, `.
-    let prefix =
-        !(raw_e || opts.link_header && matches!(f.link, Link::Ether { .. } | Link::Sll { .. }));
+    let prefix = !(raw_e
+        || opts.link_header
+            && matches!(
+                f.link,
+                Link::Ether { .. } | Link::Sll { .. } | Link::Nflog { .. }
+            ));
     let Some(p) = &f.pkt else {
         link::fallback(out, f, pkt, linktype, prefix);
         return None;
@@ -143,7 +150,7 @@ fn summary<'a>(
             arp::print(out, a.slice(), len, prefix, opts.verbose > 0)
         }
         Some(_) => match f.ip() {
-            Some(ip) => ip::print(out, f, &ip, opts, prefix, &mut st.seqs),
+            Some(ip) => ip::print(out, f, &ip, opts, prefix, st),
             None => link::fallback(out, f, pkt, linktype, prefix),
         },
         None => {
@@ -159,7 +166,7 @@ fn summary<'a>(
                 s(out, " [|");
                 s(out, name);
                 out.push(b']');
-            } else {
+            } else if !encap::link(out, f, opts, st) {
                 link::fallback(out, f, pkt, linktype, prefix);
             }
         }

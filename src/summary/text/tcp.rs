@@ -1,6 +1,6 @@
 //! TCP (print-tcp.c): flags, relative sequence numbers, options.
 
-use super::{cksum, n, s};
+use super::{app, cksum, n, s};
 use crate::summary::decode::Ip;
 use crate::summary::PrintOptions;
 use crate::summary::{names, put};
@@ -155,6 +155,9 @@ pub(super) fn print(
     }
     s(out, ", length ");
     n(out, len);
+    if len > 0 && !(t.rst() && opts.verbose > 0) {
+        app::tcp(out, t, len, opts);
+    }
 }
 
 fn be16(b: &[u8]) -> u16 {

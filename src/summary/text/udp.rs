@@ -1,6 +1,6 @@
 //! UDP (print-udp.c), handing DNS and mDNS to `summary/dns.rs`.
 
-use super::{cksum, n, s};
+use super::{cksum, encap, n, s};
 use crate::summary::decode::{self, Dns, Ip};
 use crate::summary::dns;
 use crate::summary::PrintOptions;
@@ -13,6 +13,7 @@ pub(super) fn print(
     len: u32,
     ip: &Ip<'_>,
     opts: &PrintOptions,
+    st: &mut super::State,
 ) {
     // tcpdump checks IPv4 UDP sums only from -vv; IPv6 ones (mandatory there) from -v.
     let check = opts.verbose > 0 && !opts.no_checksum && ip.frag.is_none();
@@ -29,9 +30,14 @@ pub(super) fn print(
                 out,
                 u.payload(),
                 len,
-                opts.verbose > 0,
+                opts.verbose,
+                false,
                 kind == Dns::Multicast,
             );
+            return;
+        }
+        let (sp, dp) = (u.source_port(), u.destination_port());
+        if encap::udp(out, sp, dp, u.payload(), len, opts, st) {
             return;
         }
     }
