@@ -247,7 +247,7 @@ fn pcapng_with_several_interfaces_and_link_types_names_them() {
     let (stamp, rest) = lines[2].split_at(16);
     assert_eq!(stamp, "22:13:22.123458 ");
     assert!(
-        rest.ends_with(" Out IP 10.1.0.1.1 > 10.1.0.2.2: UDP, length 3") && rest.len() >= 52,
+        rest.ends_with(" Out IP 10.1.0.1.1 > 10.1.0.2.2: UDP, length 3") && rest.len() >= 51,
         "{rest}"
     );
 }
