@@ -38,7 +38,16 @@ pub enum Event {
         iface: usize,
         message: String,
     },
+    /// An interface's counters so far, sent when they change (at most [`STATS_EVERY`]): for
+    /// the live counter, SIGUSR1 and the statistics blocks of rotated files.
+    Stats {
+        iface: usize,
+        stats: Stats,
+    },
 }
+
+/// How often a source reads its counters during the capture.
+pub const STATS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Counters of one interface at the end, as libpcap reports them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -494,10 +503,22 @@ impl Source {
                 return read_stats(&mut self.cap);
             }
         };
+        let mut stats_tick = tokio::time::interval(STATS_EVERY);
+        let mut last = Stats::default();
         loop {
             let mut guard = tokio::select! {
                 biased;
                 _ = stop.wait_for(|s| *s) => return self.finish(&fd, false).await,
+                _ = stats_tick.tick() => {
+                    let stats = read_stats(&mut self.cap);
+                    if stats != last {
+                        last = stats;
+                        // Never waits: a full channel means the writer is busy, and the next
+                        // reading will do.
+                        let _ = self.events.try_send(Event::Stats { iface: self.idx, stats });
+                    }
+                    continue;
+                }
                 g = fd.ready(Interest::READABLE | Interest::ERROR) => match g {
                     Ok(g) => g,
                     Err(_) => return read_stats(&mut self.cap),

@@ -3,10 +3,12 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, ValueEnum};
 
 use crate::error::Exit;
+use crate::sink::rotate::{Naming, Plan};
 use crate::summary::{PrintOptions, Stamp};
 
 pub const DEFAULT_SNAPLEN: u32 = 262_144;
@@ -200,6 +202,39 @@ struct Args {
     #[arg(long, value_name = "DIR")]
     host_root: Option<PathBuf>,
 
+    // Long captures (issue 11): tcpdump's -C -W -G -z -Z, dumpcap's -b -a.
+    /// Start a new file before one would pass SIZE millions of bytes (suffix k, m or g: KiB,
+    /// MiB, GiB); files are FILE, FILE1, FILE2...
+    #[arg(short = 'C', value_name = "SIZE")]
+    file_size: Option<String>,
+
+    /// With -C: a ring of N files, FILE0 to FILE{N-1}, overwritten in turn. With -G: stop
+    /// after N files.
+    #[arg(short = 'W', value_name = "N")]
+    file_count: Option<u32>,
+
+    /// Start a new file every SECONDS; the -w name goes through strftime (e.g. cap-%H%M%S.pcap).
+    #[arg(short = 'G', value_name = "SECONDS")]
+    rotate_seconds: Option<u64>,
+
+    /// Run CMD FILE on each file closed by a rotation (e.g. -z gzip), without waiting for it.
+    #[arg(short = 'z', value_name = "CMD")]
+    postrotate: Option<OsString>,
+
+    /// Once every capture handle is open, become USER (its uid, gid and groups) with no
+    /// capabilities left; files are created as USER.
+    #[arg(short = 'Z', long = "relinquish-privileges", value_name = "USER")]
+    user: Option<String>,
+
+    /// dumpcap's ring buffer: filesize:KB, duration:S, packets:N, files:N (repeatable); files
+    /// are named PREFIX_NNNNN_YYYYmmddHHMMSS.EXT.
+    #[arg(short = 'b', long = "ring-buffer", value_name = "KEY:VALUE", action = ArgAction::Append)]
+    ring_buffer: Vec<String>,
+
+    /// dumpcap's autostop: duration:S, filesize:KB, packets:N, files:N (repeatable).
+    #[arg(short = 'a', long = "autostop", value_name = "KEY:VALUE", action = ArgAction::Append)]
+    autostop: Vec<String>,
+
     /// Filter expression words.
     #[arg(value_name = "FILTER", num_args = 0..)]
     filter: Vec<String>,
@@ -267,6 +302,12 @@ pub struct Config {
     pub count_only: bool,
     /// `--host-root`: where the host's root is mounted.
     pub host_root: Option<PathBuf>,
+    /// When `-w FILE` starts a new file, and when the capture stops on a file limit.
+    pub rotation: Plan,
+    /// `-a duration`: stop after this long.
+    pub stop_after: Option<Duration>,
+    /// `-Z`: the user to become once every handle is open.
+    pub user: Option<String>,
 }
 
 impl Config {
@@ -417,10 +458,20 @@ fn validate(a: Args) -> Result<Config, Exit> {
     if a.count == Some(0) {
         usage!("-c 0: count must be at least 1");
     }
-    let write = a.write.map(PathBuf::from);
-    if write.is_some() && is_file {
-        usage!("-w with -r is not supported: nscap reads files only to print them");
-    }
+    let long_args = LongArgs {
+        file_size: a.file_size.as_deref(),
+        file_count: a.file_count,
+        rotate_seconds: a.rotate_seconds,
+        postrotate: a.postrotate.as_ref(),
+        ring_buffer: &a.ring_buffer,
+        autostop: &a.autostop,
+    };
+    let write = a.write.as_ref().map(PathBuf::from);
+    let long = long_capture(&long_args, write.as_deref(), is_file)?;
+    let count = match (a.count, long.stop_packets) {
+        (Some(c), Some(p)) => Some(c.min(p)),
+        (c, p) => c.or(p),
+    };
     if a.format.is_some() && write.is_none() {
         usage!("--format applies to -w output");
     }
@@ -452,7 +503,7 @@ fn validate(a: Args) -> Result<Config, Exit> {
         packet_buffered: a.packet_buffered || writes_stdout,
         write,
         format: a.format,
-        count: a.count,
+        count,
         snaplen,
         promisc: !a.no_promisc,
         buffer_bytes,
@@ -482,6 +533,133 @@ fn validate(a: Args) -> Result<Config, Exit> {
         list_tstamp_types: a.list_tstamp_types,
         count_only: a.count_only,
         host_root: a.host_root,
+        rotation: long.plan,
+        stop_after: long.stop_after,
+        user: a.user.clone(),
+    })
+}
+
+/// The long-capture options as given, apart from the rest of [`Args`].
+struct LongArgs<'a> {
+    file_size: Option<&'a str>,
+    file_count: Option<u32>,
+    rotate_seconds: Option<u64>,
+    postrotate: Option<&'a OsString>,
+    ring_buffer: &'a [String],
+    autostop: &'a [String],
+}
+
+/// The long-capture options, validated.
+struct Long {
+    plan: Plan,
+    stop_after: Option<Duration>,
+    stop_packets: Option<u64>,
+}
+
+/// tcpdump's `-C`: millions of bytes, or KiB, MiB, GiB with a k, m or g suffix.
+fn file_size(s: &str) -> Option<u64> {
+    let (digits, unit) = match s.char_indices().last()? {
+        (i, 'k' | 'K') => (&s[..i], 1024),
+        (i, 'm' | 'M') => (&s[..i], 1024 * 1024),
+        (i, 'g' | 'G') => (&s[..i], 1024 * 1024 * 1024),
+        _ => (s, 1_000_000),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .filter(|&n| n > 0)
+        .and_then(|n| n.checked_mul(unit))
+}
+
+/// dumpcap's `KEY:VALUE`, its value a whole number above 0.
+fn key_value<'a>(opt: &str, s: &'a str) -> Result<(&'a str, u64), Exit> {
+    match s.split_once(':') {
+        Some((k, v)) => match v.parse::<u64>() {
+            Ok(n) if n > 0 => Ok((k, n)),
+            _ => usage!("{opt} {s}: the value must be a whole number above 0"),
+        },
+        None => usage!("{opt} {s}: give KEY:VALUE"),
+    }
+}
+
+fn long_capture(
+    a: &LongArgs<'_>,
+    write: Option<&std::path::Path>,
+    is_file: bool,
+) -> Result<Long, Exit> {
+    let mut plan = Plan::default();
+    let mut stop_after = None;
+    let mut stop_packets = None;
+    let tcpdump = a.file_size.is_some() || a.rotate_seconds.is_some();
+    if let Some(s) = a.file_size {
+        match file_size(s) {
+            Some(b) => plan.file_bytes = Some(b),
+            None => usage!("-C {s}: give a size above 0 in millions of bytes (or with k, m, g)"),
+        }
+    }
+    if a.rotate_seconds == Some(0) {
+        usage!("-G 0: give the rotation period in seconds, at least 1");
+    }
+    plan.file_secs = a.rotate_seconds;
+    plan.strftime = a.rotate_seconds.is_some();
+    match a.file_count {
+        Some(0) => usage!("-W 0: give at least 1 file"),
+        Some(_) if !tcpdump => usage!("-W needs -C or -G"),
+        // tcpdump: with -G, -W stops after N files; with -C alone, it makes a ring; with both
+        // it only sets the width of the file number.
+        Some(n) => match (a.file_size.is_some(), a.rotate_seconds.is_some()) {
+            (true, false) => plan.ring = Some(n),
+            (false, true) => plan.max_files = Some(n),
+            _ => plan.digits_for = Some(n),
+        },
+        None => {}
+    }
+    if a.postrotate.is_some() && !tcpdump {
+        usage!("-z needs -C or -G");
+    }
+    plan.postrotate = a.postrotate.cloned();
+    if !a.ring_buffer.is_empty() {
+        if tcpdump {
+            usage!("-b and -C/-G are two ways to rotate files: use one");
+        }
+        plan.naming = Naming::Dumpcap;
+    }
+    for b in a.ring_buffer {
+        match key_value("-b", b)? {
+            ("filesize", kb) => plan.file_bytes = Some(kb.saturating_mul(1000)),
+            ("duration", s) => plan.file_secs = Some(s),
+            ("packets", n) => plan.file_packets = Some(n),
+            ("files", n) => plan.ring = Some(u32::try_from(n).unwrap_or(u32::MAX)),
+            (k, _) => usage!("-b {k}: use filesize, duration, packets or files"),
+        }
+    }
+    if !a.ring_buffer.is_empty() && !plan.rotates() {
+        usage!("-b files needs a rotation condition: filesize, duration or packets");
+    }
+    for s in a.autostop {
+        match key_value("-a", s)? {
+            ("duration", secs) => stop_after = Some(Duration::from_secs(secs)),
+            ("filesize", kb) => plan.stop_bytes = Some(kb.saturating_mul(1000)),
+            ("packets", n) => stop_packets = Some(n),
+            ("files", n) => plan.max_files = Some(u32::try_from(n).unwrap_or(u32::MAX)),
+            (k, _) => usage!("-a {k}: use duration, filesize, packets or files"),
+        }
+    }
+    let to_file = write.is_some_and(|w| w != std::path::Path::new("-"));
+    let needs_file = plan.rotates() || plan.stop_bytes.is_some() || plan.max_files.is_some();
+    if needs_file && !to_file {
+        usage!("rotation, -a filesize and -a files need -w FILE (not standard output)");
+    }
+    if plan.max_files.is_some() && !plan.rotates() {
+        usage!("-a files needs -b (or -G) to start new files");
+    }
+    if is_file && stop_after.is_some() {
+        usage!("-a duration applies to a live capture, not to -r");
+    }
+    Ok(Long {
+        plan,
+        stop_after,
+        stop_packets,
     })
 }
 

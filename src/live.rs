@@ -18,6 +18,7 @@ use crate::iface;
 use crate::netns;
 use crate::os::{self, stdout_closed, stdout_is_pipe};
 use crate::packet::{Counters, Interface};
+use crate::progress::Progress;
 use crate::sink::{self, BoxSink, Output};
 use crate::stop::{self, Signals};
 use crate::target::{self, Target, TargetSpec};
@@ -186,6 +187,10 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
         map.sort_unstable();
         by_index[handle] = Some(map);
     }
+    // Every handle is open: from here on, files are created as the -Z user.
+    if let Some(user) = &cfg.user {
+        crate::privs::drop_to(user)?;
+    }
     let mut sinks = sink::build(cfg, &interfaces, stdout_output)?;
     for s in sinks.iter_mut() {
         match s.start(&interfaces) {
@@ -216,6 +221,8 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
     let mut sync_tick = tokio::time::interval(SYNC_EVERY);
     let watch_pipe = stdout_is_pipe() && (cfg.print || cfg.writes_stdout());
     let mut pipe_tick = tokio::time::interval(Duration::from_millis(200));
+    let mut progress = Progress::new(cfg, handles);
+    let mut clock_tick = tokio::time::interval(crate::progress::TICK);
     let mut captured = vec![0u64; handles];
     let mut total = 0u64;
     let mut end: Option<End> = None;
@@ -239,13 +246,14 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
                     }
                     let members = by_index[batch.iface].as_deref();
                     let res = write_batch(&mut sinks, &batch, n, members);
+                    let n = *res.as_ref().unwrap_or(&n);
                     captured[batch.iface] += n as u64;
                     total += n as u64;
                     if let Err(e) = res {
                         writing = false;
                         write_failed(cfg, &e, &mut end, &mut blocked);
                         let _ = stop_tx.send(true);
-                    } else if cfg.count.is_some_and(|c| total >= c) {
+                    } else if cfg.count.is_some_and(|c| total >= c) || exhausted(&sinks) {
                         writing = false;
                         end.get_or_insert(End::Count);
                         let _ = stop_tx.send(true);
@@ -260,6 +268,10 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
                         let _ = stop_tx.send(true);
                     }
                 }
+                Some(Event::Stats { iface, stats }) => {
+                    progress.stats(iface, stats);
+                    progress.tell(&mut sinks, &captured);
+                }
             },
             ready = signal_fd.readable(), if end.is_none() => {
                 if let Ok(mut guard) = ready {
@@ -269,6 +281,27 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
                     end = Some(End::Signal);
                     let _ = stop_tx.send(true);
                 }
+                if stop::stats_requested() {
+                    progress.clear();
+                    eprint!("{}", stats_text(&interfaces, &progress.counters(&captured)));
+                }
+            }
+            _ = clock_tick.tick(), if writing && progress.needs_tick() => {
+                if let Err(e) = sinks.iter_mut().try_for_each(|s| s.tick()) {
+                    writing = false;
+                    write_failed(cfg, &e, &mut end, &mut blocked);
+                    let _ = stop_tx.send(true);
+                } else if exhausted(&sinks) {
+                    writing = false;
+                    end.get_or_insert(End::Count);
+                    let _ = stop_tx.send(true);
+                } else if progress.stop_due() && end.is_none() {
+                    // -a duration ends the capture as a signal would: what arrived before now
+                    // is still written.
+                    end = Some(End::Signal);
+                    let _ = stop_tx.send(true);
+                }
+                progress.draw(&sinks);
             }
             _ = sync_tick.tick(), if writing => {
                 if let Err(e) = sinks.iter_mut().try_for_each(|s| s.sync()) {
@@ -324,6 +357,7 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
         }
     }
     drop(sinks);
+    progress.clear();
     if quiet {
         return Ok(());
     }
@@ -352,27 +386,38 @@ fn write_failed(cfg: &Config, e: &io::Error, end: &mut Option<End>, blocked: &mu
     }
 }
 
-/// The first `n` packets of `batch` to every sink, then a flush. With `members` (the batch
-/// came from an `any` handle reading Linux cooked v2), each packet goes under the interface its
+/// The first `n` packets of `batch` to every sink, then a flush; fewer when a sink reached an
+/// autostop limit. Returns how many packets the sinks took. With `members` (the batch came
+/// from an `any` handle reading Linux cooked v2), each packet goes under the interface its
 /// header names by index.
 fn write_batch(
     sinks: &mut [BoxSink],
     batch: &crate::packet::Batch,
     n: usize,
     members: Option<&[(u32, usize)]>,
-) -> io::Result<()> {
-    for mut p in batch.iter().take(n) {
+) -> io::Result<usize> {
+    let mut taken = 0;
+    'packets: for mut p in batch.iter().take(n) {
         if let Some(m) = members {
             p.iface = member_of(m, p.data).unwrap_or(p.iface);
         }
         for s in sinks.iter_mut() {
             s.packet(&p)?;
+            // The file sink comes first: a packet it refused is not printed either.
+            if s.exhausted() {
+                break 'packets;
+            }
         }
+        taken += 1;
     }
     for s in sinks.iter_mut() {
         s.flush()?;
     }
-    Ok(())
+    Ok(taken)
+}
+
+fn exhausted(sinks: &[BoxSink]) -> bool {
+    sinks.iter().any(|s| s.exhausted())
 }
 
 /// The table entry of the interface a Linux cooked v2 header names (its index is bytes 4..8,
@@ -384,6 +429,10 @@ fn member_of(members: &[(u32, usize)], sll2: &[u8]) -> Option<usize> {
 }
 
 fn write_error(cfg: &Config, e: &io::Error) -> anyhow::Error {
+    // A file output names the file it was writing (with rotation, not the -w template).
+    if let Some(m) = sink::rotate::file_message(e) {
+        return anyhow!(m);
+    }
     match &cfg.write {
         Some(p) if p != Path::new("-") => {
             anyhow!("cannot write {}: {}", p.display(), os_message(e))

@@ -1,5 +1,6 @@
 //! `-r`: print a pcap or pcapng file (or standard input) through the same printers as live
-//! capture, with the BPF filter and `-c` applied.
+//! capture, with the BPF filter and `-c` applied; with `-w`, copy the packets that pass into
+//! another file (split by `-C`, `-G` or `-b` when asked).
 //!
 //! A damaged file prints every packet before the damage, then the table (with `--flows`), and
 //! then the caller prints one error line and exits 1. An output that cannot be written is named
@@ -85,6 +86,10 @@ pub fn run(cfg: &Config) -> Result<()> {
                 .map_err(|e| anyhow!("cannot read {}: {}", path.display(), os_message(&e)))?,
         )
     };
+    // The input is open: from here on, files are created as the -Z user.
+    if let Some(user) = &cfg.user {
+        crate::privs::drop_to(user)?;
+    }
     let sinks: Vec<BoxSink> = if cfg.count_only {
         vec![Box::new(CountSink {
             count: 0,
@@ -96,6 +101,9 @@ pub fn run(cfg: &Config) -> Result<()> {
     match print_file(cfg, input, sinks) {
         Ok(()) => Ok(()),
         Err(Stop::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(Stop::Output(e)) if sink::rotate::file_message(&e).is_some() => {
+            bail!("{}", sink::rotate::file_message(&e).unwrap_or_default())
+        }
         Err(Stop::Output(e)) => bail!("cannot write to standard output: {}", os_message(&e)),
         Err(Stop::Input(e)) if path == Path::new("-") => Err(e.context("standard input")),
         Err(Stop::Input(e)) => Err(e.context(path.display().to_string())),
@@ -170,6 +178,10 @@ pub fn print_file(cfg: &Config, input: impl Read, mut sinks: Vec<BoxSink>) -> Re
             }
             for s in sinks.iter_mut() {
                 s.packet(&pkt).map_err(Stop::Output)?;
+                // -a filesize or -a files reached: the rest of the input is not wanted.
+                if s.exhausted() {
+                    return Ok(());
+                }
             }
             printed += 1;
         }

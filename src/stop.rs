@@ -8,11 +8,13 @@
 //! async-signal-safe): the blocked `write` returns, and every later write may wait only until a
 //! deadline, after which [`Output`] gives up and the session prints its statistics.
 //! `nohup` is honoured: a SIGHUP that was ignored when nscap started stays ignored.
+//! SIGUSR1 asks for the statistics so far (as tcpdump's does) and the capture goes on: the
+//! handler only records it and wakes the session.
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
@@ -27,11 +29,16 @@ pub const SIGNALS: [Signal; 4] = [
     Signal::SIGQUIT,
 ];
 
+/// The signal that asks for the statistics so far.
+pub const STATS_SIGNAL: Signal = Signal::SIGUSR1;
+
 /// How long output may still block once a stop was asked for.
 pub const OUTPUT_GRACE: Duration = Duration::from_millis(700);
 
 /// The signal that asked for a stop, 0 before one arrives.
 static STOP: AtomicI32 = AtomicI32::new(0);
+/// A SIGUSR1 not yet answered.
+static STATS: AtomicBool = AtomicBool::new(false);
 /// Write end of the wake-up pipe, -1 when none is installed.
 static WAKE: AtomicI32 = AtomicI32::new(-1);
 /// Pipes and FIFOs the session writes to, switched to non-blocking by the handler; -1 for none.
@@ -45,6 +52,13 @@ extern "C" fn on_signal(sig: libc::c_int) {
     // about to read errno, which our own calls can set: keep it.
     // SAFETY: the calling thread's errno location.
     let saved = unsafe { *libc::__errno_location() };
+    if sig == STATS_SIGNAL as libc::c_int {
+        STATS.store(true, Ordering::SeqCst);
+        wake();
+        // SAFETY: as above.
+        unsafe { *libc::__errno_location() = saved };
+        return;
+    }
     STOP.store(sig, Ordering::SeqCst);
     for slot in &OUTPUTS {
         let out = slot.load(Ordering::SeqCst);
@@ -59,6 +73,13 @@ extern "C" fn on_signal(sig: libc::c_int) {
             }
         }
     }
+    wake();
+    // SAFETY: as above.
+    unsafe { *libc::__errno_location() = saved };
+}
+
+/// Wakes the session; async-signal-safe.
+fn wake() {
     let wake = WAKE.load(Ordering::SeqCst);
     if wake >= 0 {
         let b = 1u8;
@@ -66,8 +87,6 @@ extern "C" fn on_signal(sig: libc::c_int) {
         // (a wake-up already pending) just drops it.
         unsafe { libc::write(wake, (&b as *const u8).cast(), 1) };
     }
-    // SAFETY: as above.
-    unsafe { *libc::__errno_location() = saved };
 }
 
 /// The installed handlers; `fd` becomes readable when a stop signal has arrived.
@@ -82,16 +101,23 @@ impl Signals {
     pub fn install() -> io::Result<Signals> {
         let (read, write) = nix::unistd::pipe2(OFlag::O_NONBLOCK | OFlag::O_CLOEXEC)?;
         WAKE.store(write.as_raw_fd(), Ordering::SeqCst);
-        // SA_RESETHAND: a second signal while nscap is stopping ends it at once, whatever it
-        // is waiting for (a FIFO nobody opens, a blocked terminal).
-        let action = SigAction::new(
+        // SA_RESETHAND for the stop signals: a second one while nscap is stopping ends it at
+        // once, whatever it is waiting for (a blocked terminal). SIGUSR1 may come any number
+        // of times.
+        let stop = SigAction::new(
             SigHandler::Handler(on_signal),
             SaFlags::SA_RESETHAND,
             SigSet::empty(),
         );
-        for sig in SIGNALS {
+        let stats = SigAction::new(
+            SigHandler::Handler(on_signal),
+            SaFlags::empty(),
+            SigSet::empty(),
+        );
+        for sig in SIGNALS.into_iter().chain([STATS_SIGNAL]) {
+            let action = if sig == STATS_SIGNAL { &stats } else { &stop };
             // SAFETY: the handler only touches atomics and makes async-signal-safe calls.
-            let old = unsafe { signal::sigaction(sig, &action) }?;
+            let old = unsafe { signal::sigaction(sig, action) }?;
             if sig == Signal::SIGHUP && matches!(old.handler(), SigHandler::SigIgn) {
                 // SAFETY: restoring the disposition we found.
                 unsafe { signal::sigaction(sig, &old) }?;
@@ -129,10 +155,15 @@ pub fn requested() -> Option<Signal> {
     }
 }
 
+/// Whether SIGUSR1 arrived since the last call: the statistics so far are wanted.
+pub fn stats_requested() -> bool {
+    STATS.swap(false, Ordering::SeqCst)
+}
+
 /// Blocks the stop signals in the calling thread, so that they go to the session's thread.
 pub fn block_in_this_thread() {
     let mut set = SigSet::empty();
-    for sig in SIGNALS {
+    for sig in SIGNALS.into_iter().chain([STATS_SIGNAL]) {
         set.add(sig);
     }
     let _ = set.thread_block();

@@ -164,6 +164,27 @@ impl<W: Write> PcapngWriter<W> {
     }
 }
 
+impl<W: Write> PcapngWriter<W> {
+    /// The direction bits of `pkt`'s `epb_flags`; 0 when unknown.
+    fn flags(&self, pkt: &Packet<'_>) -> u32 {
+        match self.links.get(pkt.iface) {
+            Some(&(linktype, mac)) => direction(linktype, mac, pkt.data),
+            None => 0,
+        }
+    }
+
+    /// The bytes `pkt`'s Enhanced Packet Block takes, as `packet` writes it.
+    pub fn record_len(&self, pkt: &Packet<'_>) -> u64 {
+        epb_len(pkt.data.len(), self.flags(pkt)) as u64
+    }
+}
+
+/// An Enhanced Packet Block: 32 bytes around the data padded to 4, and epb_flags with the end
+/// of options (12 bytes) when there is a direction to tell.
+fn epb_len(caplen: usize, flags: u32) -> usize {
+    32 + caplen + pad4(caplen) + if flags != 0 { 12 } else { 0 }
+}
+
 impl<W: Write> Sink for PcapngWriter<W> {
     fn start(&mut self, interfaces: &[Interface]) -> io::Result<()> {
         let mut body = Vec::new();
@@ -209,13 +230,8 @@ impl<W: Write> Sink for PcapngWriter<W> {
             .wrapping_mul(1_000_000_000)
             .wrapping_add(u64::from(pkt.ts_nsec));
         let caplen = pkt.data.len();
-        let flags = match self.links.get(pkt.iface) {
-            Some(&(linktype, mac)) => direction(linktype, mac, pkt.data),
-            None => 0,
-        };
-        // epb_flags and the end of options, when there is a direction to tell.
-        let options = if flags != 0 { 12 } else { 0 };
-        let total = (32 + caplen + pad4(caplen) + options) as u32;
+        let flags = self.flags(pkt);
+        let total = epb_len(caplen, flags) as u32;
         let b = &mut self.out.buf;
         b.extend_from_slice(&NG_EPB.to_ne_bytes());
         b.extend_from_slice(&total.to_ne_bytes());
