@@ -422,12 +422,25 @@ fn sll_recs() -> Vec<Rec> {
         .collect()
 }
 
+/// SLL2 frames name their interface by index, which a reader looks up on its own host (as
+/// tcpdump does): an index no host has keeps the expected output the same everywhere.
+const NO_SUCH_IFINDEX: u32 = 3_000_000_000;
+
 fn sll2_recs() -> Vec<Rec> {
     cooked_payloads()
         .into_iter()
         .zip(PKTTYPES)
         .enumerate()
-        .map(|(i, ((proto, p), t))| rec(sll2(t, 1, 2 + (i as u32 % 2), &MAC_A, proto, &p)))
+        .map(|(i, ((proto, p), t))| {
+            rec(sll2(
+                t,
+                1,
+                NO_SUCH_IFINDEX + (i as u32 % 2),
+                &MAC_A,
+                proto,
+                &p,
+            ))
+        })
         .collect()
 }
 
@@ -1087,7 +1100,7 @@ fn multi() -> Vec<u8> {
             ),
         ),
         on(1, raw.clone()),
-        on(2, sll2(4, 1, 2, &MAC_A, 0x0800, &raw)),
+        on(2, sll2(4, 1, NO_SUCH_IFINDEX, &MAC_A, 0x0800, &raw)),
         on(
             0,
             e4(

@@ -206,9 +206,6 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
             Ok(()) => {}
         }
     }
-    for (i, iface) in interfaces[..handles].iter().enumerate() {
-        eprintln!("nscap: {}", listening_line(iface, &targets[owner[i]].label));
-    }
     // Installed once the output is open: opening a FIFO waits for its reader, std retries the
     // open on EINTR, and a handler would keep Ctrl-C from ending that wait. The capture
     // threads block these signals (netns::spawn), so this thread takes them, even while it is
@@ -217,6 +214,11 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
     // SAFETY: `signals` owns the descriptor and outlives `signal_fd`, declared after it.
     let signal_fd = unsafe { AsyncFd::register(signals.fd()) }
         .map_err(|e| anyhow!("cannot watch for signals: {}", e.into_parts().1))?;
+    // Listening is said once a signal would be handled: whoever waits for these lines to
+    // send one must not kill nscap by it.
+    for (i, iface) in interfaces[..handles].iter().enumerate() {
+        eprintln!("nscap: {}", listening_line(iface, &targets[owner[i]].label));
+    }
 
     let mut sync_tick = tokio::time::interval(SYNC_EVERY);
     let watch_pipe = stdout_is_pipe() && (cfg.print || cfg.writes_stdout());
