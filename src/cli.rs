@@ -123,6 +123,15 @@ struct Args {
     #[arg(short = 'l', hide = true)]
     _line_buffered: bool,
 
+    /// Every network namespace on the host except the host's own (with -t: added to them).
+    #[arg(long)]
+    all: bool,
+
+    /// Keep the selection live: namespaces and interfaces that appear join, those that go away
+    /// leave, and the capture goes on.
+    #[arg(long)]
+    follow: bool,
+
     /// Filter expression words.
     #[arg(value_name = "FILTER", num_args = 0..)]
     filter: Vec<String>,
@@ -171,6 +180,9 @@ pub struct Config {
     pub json: bool,
     pub flows: bool,
     pub print_opts: PrintOptions,
+    /// `--all` and `--follow` (see [`crate::select`]).
+    pub all: bool,
+    pub follow: bool,
 }
 
 impl Config {
@@ -212,7 +224,14 @@ fn validate(a: Args) -> Result<Config, Exit> {
             "empty target: give a PID, a namespace file, a container, pod:NS/NAME or netns:NAME"
         );
     }
-    let input = match (a.targets.is_empty(), &a.read) {
+    let live = !a.targets.is_empty() || a.all;
+    if (a.all || a.follow) && a.read.is_some() {
+        usage!("--all and --follow select live namespaces: they cannot be used with -r");
+    }
+    if a.follow && !live {
+        usage!("--follow needs -t or --all");
+    }
+    let input = match (!live, &a.read) {
         (false, Some(_)) => usage!("-t and -r cannot be used together"),
         (false, None) => Input::Live {
             targets: a.targets.clone(),
@@ -266,8 +285,12 @@ fn validate(a: Args) -> Result<Config, Exit> {
         usage!("--json and -w - both use standard output");
     }
     let print = write.is_none() || a.print || a.json;
-    let show_iface =
-        a.interfaces.len() > 1 || a.interfaces.iter().any(|i| i == "any") || a.targets.len() > 1;
+    let show_iface = a.interfaces.len() > 1
+        || a.interfaces.iter().any(|i| i == "any")
+        || a.targets.len() > 1
+        || a.all
+        || a.follow
+        || a.targets.iter().any(|t| crate::select::is_pattern(t));
     Ok(Config {
         input,
         list_interfaces: a.list_interfaces,
@@ -292,6 +315,8 @@ fn validate(a: Args) -> Result<Config, Exit> {
             verbose: a.verbose,
             quick: a.quick,
         },
+        all: a.all,
+        follow: a.follow,
     })
 }
 

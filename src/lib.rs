@@ -18,6 +18,7 @@ pub mod netns;
 pub mod os;
 pub mod packet;
 pub mod read;
+pub mod select;
 pub mod sink;
 pub mod stop;
 pub mod summary;

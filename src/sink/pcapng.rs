@@ -49,20 +49,10 @@ impl<W: Write> PcapngWriter<W> {
             out: Records::new(out, packet_buffered),
         }
     }
-}
 
-impl<W: Write> Sink for PcapngWriter<W> {
-    fn start(&mut self, interfaces: &[Interface]) -> io::Result<()> {
+    /// One Interface Description Block per interface, appended to the buffer.
+    fn interface_blocks(&mut self, interfaces: &[Interface]) {
         let mut body = Vec::new();
-        body.extend_from_slice(&NG_BOM.to_ne_bytes());
-        body.extend_from_slice(&NG_VERSION.0.to_ne_bytes());
-        body.extend_from_slice(&NG_VERSION.1.to_ne_bytes());
-        body.extend_from_slice(&(-1i64).to_ne_bytes()); // section length unknown
-        let appl = concat!("nscap ", env!("CARGO_PKG_VERSION"));
-        option(&mut body, SHB_USERAPPL, appl.as_bytes());
-        option(&mut body, OPT_END, &[]);
-        block(&mut self.out.buf, NG_SHB, &body);
-
         for i in interfaces {
             body.clear();
             body.extend_from_slice(&i.linktype.to_ne_bytes());
@@ -77,6 +67,67 @@ impl<W: Write> Sink for PcapngWriter<W> {
             option(&mut body, OPT_END, &[]);
             block(&mut self.out.buf, NG_IDB, &body);
         }
+    }
+}
+
+fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos() as u64
+}
+
+/// One Interface Statistics Block, as dumpcap writes them: readers show the drops, so the file
+/// itself says what it is missing. The counters come from libpcap, in dumpcap's mapping
+/// (ifrecv = received by filter, ifdrop = kernel + interface drops).
+fn statistics_block(buf: &mut Vec<u8>, id: usize, c: &Counters, ts: u64) {
+    let mut body = Vec::new();
+    body.extend_from_slice(&(id as u32).to_ne_bytes());
+    body.extend_from_slice(&((ts >> 32) as u32).to_ne_bytes());
+    body.extend_from_slice(&(ts as u32).to_ne_bytes());
+    let mut end = [0u8; 8];
+    end[..4].copy_from_slice(&((ts >> 32) as u32).to_ne_bytes());
+    end[4..].copy_from_slice(&(ts as u32).to_ne_bytes());
+    option(&mut body, ISB_ENDTIME, &end);
+    option(&mut body, ISB_IFRECV, &c.received.to_ne_bytes());
+    option(
+        &mut body,
+        ISB_IFDROP,
+        &(c.dropped + c.if_dropped).to_ne_bytes(),
+    );
+    option(&mut body, ISB_FILTERACCEPT, &c.received.to_ne_bytes());
+    option(&mut body, ISB_OSDROP, &c.dropped.to_ne_bytes());
+    option(&mut body, ISB_USRDELIV, &c.captured.to_ne_bytes());
+    option(&mut body, OPT_END, &[]);
+    block(buf, NG_ISB, &body);
+}
+
+impl<W: Write> Sink for PcapngWriter<W> {
+    fn start(&mut self, interfaces: &[Interface]) -> io::Result<()> {
+        let mut body = Vec::new();
+        body.extend_from_slice(&NG_BOM.to_ne_bytes());
+        body.extend_from_slice(&NG_VERSION.0.to_ne_bytes());
+        body.extend_from_slice(&NG_VERSION.1.to_ne_bytes());
+        body.extend_from_slice(&(-1i64).to_ne_bytes()); // section length unknown
+        let appl = concat!("nscap ", env!("CARGO_PKG_VERSION"));
+        option(&mut body, SHB_USERAPPL, appl.as_bytes());
+        option(&mut body, OPT_END, &[]);
+        block(&mut self.out.buf, NG_SHB, &body);
+
+        self.interface_blocks(interfaces);
+        self.out.write_through()
+    }
+
+    /// Interfaces that joined a live capture: their blocks may come anywhere before their
+    /// first packet, and go out at once so that a reader at the other end of a pipe sees them.
+    fn add_interfaces(&mut self, added: &[Interface]) -> io::Result<()> {
+        self.interface_blocks(added);
+        self.out.write_through()
+    }
+
+    /// The statistics of an interface that left, as at the end.
+    fn interface_left(&mut self, iface: usize, c: &Counters) -> io::Result<()> {
+        statistics_block(&mut self.out.buf, iface, c, now_ns());
         self.out.write_through()
     }
 
@@ -108,31 +159,9 @@ impl<W: Write> Sink for PcapngWriter<W> {
     /// drops, so the file itself says what it is missing. The counters come from libpcap, in
     /// dumpcap's mapping (ifrecv = received by filter, ifdrop = kernel + interface drops).
     fn counters(&mut self, counters: &[Counters]) -> io::Result<()> {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        let ts = now.as_nanos() as u64;
-        let mut body = Vec::new();
+        let ts = now_ns();
         for (id, c) in counters.iter().enumerate() {
-            body.clear();
-            body.extend_from_slice(&(id as u32).to_ne_bytes());
-            body.extend_from_slice(&((ts >> 32) as u32).to_ne_bytes());
-            body.extend_from_slice(&(ts as u32).to_ne_bytes());
-            let mut end = [0u8; 8];
-            end[..4].copy_from_slice(&((ts >> 32) as u32).to_ne_bytes());
-            end[4..].copy_from_slice(&(ts as u32).to_ne_bytes());
-            option(&mut body, ISB_ENDTIME, &end);
-            option(&mut body, ISB_IFRECV, &c.received.to_ne_bytes());
-            option(
-                &mut body,
-                ISB_IFDROP,
-                &(c.dropped + c.if_dropped).to_ne_bytes(),
-            );
-            option(&mut body, ISB_FILTERACCEPT, &c.received.to_ne_bytes());
-            option(&mut body, ISB_OSDROP, &c.dropped.to_ne_bytes());
-            option(&mut body, ISB_USRDELIV, &c.captured.to_ne_bytes());
-            option(&mut body, OPT_END, &[]);
-            block(&mut self.out.buf, NG_ISB, &body);
+            statistics_block(&mut self.out.buf, id, c, ts);
         }
         Ok(())
     }
