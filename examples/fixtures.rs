@@ -721,6 +721,338 @@ fn dns() -> Vec<Rec> {
     v
 }
 
+/// What container networks wrap packets in: VXLAN (4789, and 8472, which tcpdump calls OTV),
+/// Geneve, GRE (plain, with key and sequence, carrying Ethernet), IP in IP, IPv6 in IP (6in4),
+/// MPLS (one label and two), 802.1ad, and tunnels cut short.
+fn tunnels() -> Vec<Rec> {
+    let (o1, o2) = ([192, 168, 0, 1], [192, 168, 0, 2]);
+    let inner_tcp = ipv4(A4, B4, TCP, &tcp(43210, 80, 1, 0, SYN, 64240, &[], &[]));
+    let inner_eth = ether(MAC_B, MAC_A, 0x0800, &inner_tcp);
+    let inner_icmp6 = ipv6(a6(), b6(), ICMP6, &icmp(128, 0, echo_rest(5, 1), &[0; 8]));
+    let inner_dns = ipv4(
+        A4,
+        B4,
+        UDP,
+        &udp(40000, 53, &dns_query(7, "svc.cluster.local", 1)),
+    );
+    let arp_eth = ether(BROADCAST, MAC_A, 0x0806, &arp(1, MAC_A, A4, [0; 6], B4));
+    let outer = |proto, p: &[u8]| ether(MAC_B, MAC_A, 0x0800, &ipv4(o1, o2, proto, p));
+    let vx = |sport, dport, vni, inner: &[u8]| outer(UDP, &udp(sport, dport, &vxlan(vni, inner)));
+    // A Geneve option: class Linux, type 1, 4 bytes of data.
+    let gopt = [0x01, 0x00, 0x01, 0x01, 0xde, 0xad, 0xbe, 0xef];
+    let full = vx(51000, 4789, 42, &inner_eth);
+    vec![
+        rec(full.clone()),
+        rec(vx(
+            51001,
+            4789,
+            42,
+            &ether(MAC_B, MAC_A, 0x86dd, &inner_icmp6),
+        )),
+        rec(vx(51002, 4789, 7, &arp_eth)),
+        rec(vx(51003, 8472, 1, &ether(MAC_B, MAC_A, 0x0800, &inner_dns))),
+        rec(outer(
+            UDP,
+            &udp(51004, 6081, &geneve(5, 0x6558, &[], &inner_eth)),
+        )),
+        rec(outer(
+            UDP,
+            &udp(51005, 6081, &geneve(0x123456, 0x0800, &gopt, &inner_tcp)),
+        )),
+        rec(outer(47, &gre(0x0800, false, None, None, &inner_tcp))),
+        rec(outer(
+            47,
+            &gre(0x86dd, false, Some(0x1234), Some(9), &inner_icmp6),
+        )),
+        rec(outer(47, &gre(0x6558, true, Some(1), None, &inner_eth))),
+        rec(outer(
+            47,
+            &gre(
+                0x8847,
+                false,
+                None,
+                None,
+                &mpls(&[(100, 0, 64)], &inner_tcp),
+            ),
+        )),
+        rec(outer(47, &gre(0x88be, false, None, None, &[0; 8]))),
+        rec(outer(4, &inner_tcp)),
+        rec(outer(41, &inner_icmp6)),
+        rec(ether(
+            MAC_B,
+            MAC_A,
+            0x86dd,
+            &ipv6(a6(), b6(), 4, &inner_dns),
+        )),
+        rec(ether(
+            MAC_B,
+            MAC_A,
+            0x8847,
+            &mpls(&[(16, 5, 255)], &inner_tcp),
+        )),
+        rec(ether(
+            MAC_B,
+            MAC_A,
+            0x8847,
+            &mpls(&[(1000, 0, 64), (2, 0, 64)], &inner_icmp6),
+        )),
+        rec(ether(MAC_B, MAC_A, 0x8847, &mpls(&[(3, 0, 1)], &inner_dns))),
+        rec(ether(
+            MAC_B,
+            MAC_A,
+            0x88a8,
+            &vlan_tag(100, 2, 0x0800, &inner_tcp),
+        )),
+        rec(ether(
+            MAC_B,
+            MAC_A,
+            0x88a8,
+            &vlan_tag(100, 0, 0x8100, &vlan_tag(5, 0, 0x86dd, &inner_icmp6)),
+        )),
+        // Cut by the snapshot length inside the inner frame, and a VXLAN header with nothing after.
+        Rec {
+            iface: 0,
+            len: full.len() as u32,
+            data: full[..70].to_vec(),
+        },
+        rec(outer(UDP, &udp(51006, 4789, &vxlan(9, &[])))),
+        rec(outer(UDP, &udp(51007, 4789, &[8, 0, 0]))),
+    ]
+}
+
+/// HTTP on tcpdump's two HTTP ports: a request, a response, a body segment, a method in lower
+/// case, a line with no end, and text on a port that is not HTTP's.
+fn http() -> Vec<Rec> {
+    let seg = |sp, dp, data: &[u8]| {
+        e4(
+            MAC_B,
+            MAC_A,
+            A4,
+            B4,
+            TCP,
+            &tcp(sp, dp, 1, 1, PSH | ACK, 502, &[], data),
+        )
+    };
+    vec![
+        rec(seg(
+            43210,
+            80,
+            b"GET /index.html HTTP/1.1\r\nHost: example\r\nUser-Agent: curl/8.0\r\n\r\n",
+        )),
+        rec(seg(
+            80,
+            43210,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+        )),
+        rec(seg(80, 43210, b"<html><body>more</body></html>")),
+        rec(seg(43211, 8080, b"post /api HTTP/1.0\r\n\r\n")),
+        rec(seg(43212, 8080, b"PUT /x HTTP/1.1")),
+        rec(seg(8080, 43212, b"HTTP/1.1 404 Not Found\n\n")),
+        rec(seg(43213, 3128, b"GET http://example/ HTTP/1.1\r\n\r\n")),
+    ]
+}
+
+/// DNS record types beyond the common ones, EDNS options, mDNS and DNS over TCP in both
+/// directions.
+fn dns_types() -> Vec<Rec> {
+    let name = dns_name_wire;
+    let rr = |name, rtype, data: Vec<u8>| Rr {
+        name,
+        rtype,
+        ttl: 3600,
+        data,
+    };
+    let mut uri = [0u8, 10, 0, 1].to_vec();
+    uri.extend_from_slice(b"https://example.com/");
+    let mut https = [0u8, 1, 0].to_vec();
+    https.extend_from_slice(&[0, 1, 0, 3, 2, b'h', b'2']);
+    let mut soa = name("ns1.example.com");
+    soa.extend_from_slice(&name("hostmaster.example.com"));
+    for v in [1u32, 7200, 3600, 1209600, 300] {
+        soa.extend_from_slice(&v.to_be_bytes());
+    }
+    let mut txt = vec![5];
+    txt.extend_from_slice(b"hello");
+    txt.push(6);
+    txt.extend_from_slice(b"wor\"ld");
+    // OPT: UDP size 1232, DO, with a client-subnet and a cookie option.
+    let mut edns = vec![0, 8, 0, 7, 0, 1, 24, 0, 192, 0, 2];
+    edns.extend_from_slice(&[0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8]);
+    let opt = Rr {
+        name: ".",
+        rtype: 41,
+        ttl: 0x0000_8000,
+        data: edns,
+    };
+    let msg = |id, flags, q: (&str, u16), an: &[Rr], ns: &[Rr], ar: &[Rr]| {
+        dns_message(id, flags, Some(q), an, ns, ar)
+    };
+    let msgs: Vec<Vec<u8>> = vec![
+        msg(
+            20,
+            0x0120,
+            ("example.com", 65),
+            &[],
+            &[],
+            std::slice::from_ref(&opt),
+        ),
+        msg(
+            20,
+            0x8180,
+            ("example.com", 65),
+            &[rr(QNAME, 65, https.clone())],
+            &[],
+            &[],
+        ),
+        msg(
+            21,
+            0x8180,
+            ("_svc.example.com", 64),
+            &[rr(QNAME, 64, https)],
+            &[],
+            &[],
+        ),
+        msg(
+            22,
+            0x8180,
+            ("_http._tcp.example.com", 256),
+            &[rr(QNAME, 256, uri)],
+            &[],
+            &[],
+        ),
+        msg(
+            23,
+            0x8580,
+            ("example.com", 2),
+            &[
+                rr(QNAME, 2, name("ns1.example.com")),
+                rr(QNAME, 2, name("ns2.example.com")),
+            ],
+            &[],
+            &[],
+        ),
+        msg(
+            24,
+            0x8180,
+            ("example.com", 6),
+            &[rr(QNAME, 6, soa)],
+            &[],
+            &[],
+        ),
+        msg(
+            25,
+            0x8180,
+            ("old.example.com", 39),
+            &[rr(QNAME, 39, name("new.example.net"))],
+            &[],
+            &[],
+        ),
+        msg(
+            26,
+            0x8180,
+            ("example.com", 16),
+            &[rr(QNAME, 16, txt)],
+            &[],
+            &[],
+        ),
+        msg(
+            27,
+            0x8180,
+            ("example.com", 1),
+            &[rr(QNAME, 1, vec![192, 0, 2, 1])],
+            &[],
+            &[opt],
+        ),
+        msg(28, 0x8190, ("example.com", 28), &[], &[], &[]),
+        msg(29, 0x0100, ("example.com", 99), &[], &[], &[]),
+    ];
+    let mut v: Vec<Rec> = msgs
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let (s, d, sp, dp) = if m[2] & 0x80 == 0 {
+                (A4, B4, 41000 + i as u16, 53)
+            } else {
+                (B4, A4, 53, 41000 + i as u16)
+            };
+            rec(e4(MAC_B, MAC_A, s, d, UDP, &udp(sp, dp, m)))
+        })
+        .collect();
+    // mDNS: a QU question and a cache-flush answer.
+    let mut q = dns_query(0, "printer.local", 33);
+    let qn = q.len();
+    q[qn - 2] |= 0x80;
+    let mut r = dns_message(
+        0,
+        0x8400,
+        None,
+        &[rr("printer.local", 1, vec![10, 1, 0, 9])],
+        &[],
+        &[],
+    );
+    let n = r.len();
+    r[n - 12] |= 0x80;
+    let m4 = [224, 0, 0, 251];
+    v.push(rec(e4(MAC_B, MAC_A, A4, m4, UDP, &udp(5353, 5353, &q))));
+    v.push(rec(e4(MAC_B, MAC_A, A4, m4, UDP, &udp(5353, 5353, &r))));
+    // DNS over TCP: a query, its answer, and a segment whose prefix does not match.
+    for (i, m) in [&msgs[0], &msgs[1]].into_iter().enumerate() {
+        let mut framed = (m.len() as u16).to_be_bytes().to_vec();
+        framed.extend_from_slice(m);
+        let (s, d, sp, dp) = if i == 0 {
+            (A4, B4, 41100, 53)
+        } else {
+            (B4, A4, 53, 41100)
+        };
+        v.push(rec(e4(
+            MAC_B,
+            MAC_A,
+            s,
+            d,
+            TCP,
+            &tcp(sp, dp, 1, 1, PSH | ACK, 502, &[], &framed),
+        )));
+    }
+    v.push(rec(e4(
+        MAC_B,
+        MAC_A,
+        A4,
+        B4,
+        TCP,
+        &tcp(41101, 53, 1, 1, PSH | ACK, 502, &[], &[0, 99, 1, 2, 3]),
+    )));
+    v
+}
+
+/// NFLOG (`nflog:5` captures): IPv4 and IPv6 packets with a log prefix.
+fn nflog_recs() -> Vec<Rec> {
+    vec![
+        rec(nflog(
+            2,
+            5,
+            "drop ",
+            &ipv4(A4, B4, TCP, &tcp(43210, 443, 1, 0, SYN, 64240, &[], &[])),
+        )),
+        rec(nflog(
+            10,
+            5,
+            "",
+            &ipv6(a6(), b6(), ICMP6, &icmp(128, 0, echo_rest(1, 1), &[0; 8])),
+        )),
+        rec(nflog(
+            2,
+            7,
+            "udp",
+            &ipv4(
+                A4,
+                B4,
+                UDP,
+                &udp(40000, 53, &dns_query(3, "example.com", 1)),
+            ),
+        )),
+    ]
+}
+
 /// Two sections, the second big-endian; three interfaces of three link types in the first
 /// (one with a nanosecond clock), two in the second, where interface ids start again at 0.
 fn multi() -> Vec<u8> {
@@ -830,6 +1162,14 @@ fn main() -> anyhow::Result<()> {
     write(dir, "fragments.pcap", &eth(&fragments()))?;
     write(dir, "dns.pcap", &eth(&dns()))?;
     write(dir, "multi.pcapng", &multi())?;
+    write(dir, "tunnels.pcap", &eth(&tunnels()))?;
+    write(dir, "http.pcap", &eth(&http()))?;
+    write(dir, "dns-types.pcap", &eth(&dns_types()))?;
+    write(
+        dir,
+        "nflog.pcap",
+        &pcap(239, 262_144, false, false, &nflog_recs()),
+    )?;
     // The first packets of the mixed capture, big-endian with nanosecond timestamps.
     write(
         dir,

@@ -42,7 +42,16 @@ pub enum Event {
         iface: usize,
         message: String,
     },
+    /// An interface's counters so far, sent when they change (at most [`STATS_EVERY`]): for
+    /// the live counter, SIGUSR1 and the statistics blocks of rotated files.
+    Stats {
+        iface: usize,
+        stats: Stats,
+    },
 }
+
+/// How often a source reads its counters during the capture.
+pub const STATS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Counters of one interface at the end, as libpcap reports them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -61,6 +70,10 @@ pub struct HandleOptions {
     pub immediate: bool,
     pub direction: Option<Direction>,
     pub filter: Option<String>,
+    /// `-y`: the DLT to capture with.
+    pub datalink: Option<i32>,
+    /// `-j`: the time stamp type to capture with.
+    pub tstamp_type: Option<i32>,
 }
 
 /// Kernel buffer memory shared by all handles when there are many: libpcap's default is
@@ -92,6 +105,8 @@ impl HandleOptions {
                 || (cfg.print && std::io::IsTerminal::is_terminal(&std::io::stdout())),
             direction: cfg.direction,
             filter: cfg.filter.clone(),
+            datalink: cfg.datalink,
+            tstamp_type: cfg.tstamp_type,
         }
     }
 }
@@ -100,8 +115,13 @@ impl HandleOptions {
 pub struct Opened {
     pub cap: Capture<Active>,
     pub interface: Interface,
-    /// The interface's name as the kernel has it (the display name is escaped).
+    /// The interface's name as the kernel has it.
     pub raw_name: String,
+    /// For an `any` handle reading Linux cooked v2, whose header carries the interface index:
+    /// the interfaces behind it (index in the target's namespace, the interface), by index, so
+    /// that packets are filed under them, named as the target names them. Interfaces created
+    /// later are not here: their packets stay under `any`.
+    pub members: Vec<(u32, Interface)>,
 }
 
 /// Which interfaces to open in a namespace.
@@ -152,18 +172,28 @@ pub fn open_here(
             Err(e) => return Err(e),
         };
         let mac = ifs.iter().find(|i| i.name == name).and_then(|i| i.mac);
+        // Files carry LINKTYPE numbers; a tun device reports DLT_RAW (12), files say 101.
+        let linktype = crate::link::linktype_of_dlt(cap.get_datalink().0);
+        let interface = |name: &[u8], mac| Interface {
+            // As the namespace names it: files keep it whole; printers escape it.
+            name: String::from_utf8_lossy(name).into_owned(),
+            linktype,
+            snaplen: opts.snaplen,
+            description: description.to_string(),
+            mac,
+        };
+        let mut members = Vec::new();
+        if name == "any" && linktype == crate::summary::decode::LINKTYPE_LINUX_SLL2 {
+            members = ifs
+                .iter()
+                .map(|i| (i.index, interface(i.name.as_bytes(), None)))
+                .collect();
+        }
         out.push(Opened {
-            interface: Interface {
-                // The display name: every sink prints it, and it came from another namespace.
-                name: crate::escape::name(name.as_bytes()),
-                // Files carry LINKTYPE numbers; a tun device reports DLT_RAW (12), files say 101.
-                linktype: crate::link::linktype_of_dlt(cap.get_datalink().0),
-                snaplen: opts.snaplen,
-                description: description.to_string(),
-                mac,
-            },
+            interface: interface(name.as_bytes(), mac),
             cap,
             raw_name: name.to_string(),
+            members,
         });
     }
     Ok(out)
@@ -214,11 +244,20 @@ impl Remote {
 impl Pump {
     /// Starts the thread. Packets and failures go to `events`; raising `stop` ends every source
     /// (each sends what arrived before the stop), then the thread.
+    ///
+    /// Counters read during the capture (for progress) must describe the target's interfaces:
+    /// libpcap reads drop counters from `/sys/class/net` in promiscuous mode. With `home` (one
+    /// target namespace) the thread enters it with a private sysfs, as the hopper does, and
+    /// reads them every [`STATS_EVERY`]; with several it does so only when `promisc` is off,
+    /// and the counters come at the end (or as interfaces leave), read by the hopper.
     pub fn start(
         immediate: bool,
+        promisc: bool,
+        home: Option<(std::fs::File, String)>,
         events: mpsc::Sender<Event>,
         stop: watch::Receiver<bool>,
     ) -> Result<Pump> {
+        let periodic = home.is_some() || !promisc;
         let (cmds, rx) = mpsc::unbounded_channel();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_io()
@@ -230,8 +269,13 @@ impl Pump {
             .spawn(move || {
                 // Stop signals belong to the session's thread (see crate::stop).
                 crate::stop::block_in_this_thread();
+                // It opens nothing: only the sysfs that libpcap reads counters from matters.
+                let periodic = periodic
+                    && home
+                        .as_ref()
+                        .is_none_or(|(ns, label)| crate::netns::enter(ns, label).is_ok());
                 let local = tokio::task::LocalSet::new();
-                local.block_on(&rt, control(rx, immediate, events, stop))
+                local.block_on(&rt, control(rx, immediate, periodic, events, stop))
             })
             .context("cannot start the capture thread")?;
         Ok(Pump {
@@ -264,6 +308,7 @@ type Running = HashMap<
 async fn control(
     mut cmds: mpsc::UnboundedReceiver<Cmd>,
     immediate: bool,
+    periodic: bool,
     events: mpsc::Sender<Event>,
     mut stop: watch::Receiver<bool>,
 ) -> Vec<(usize, Capture<Active>)> {
@@ -285,6 +330,7 @@ async fn control(
                         cap,
                         idx,
                         immediate,
+                        periodic,
                         events: events.clone(),
                     };
                     let task = tokio::task::spawn_local(src.pump(stop.clone(), leave_rx));
@@ -329,18 +375,23 @@ fn linktype_name(lt: Linktype) -> String {
     }
 }
 
-/// The `listening on` line tcpdump prints, naming the target too.
+/// The `listening on` line tcpdump prints, naming the target too; escaped, since both names
+/// come from outside.
 pub fn listening_line(i: &Interface, who: &str) -> String {
-    format!(
+    crate::escape::text(&format!(
         "listening on {} in {who}, link-type {}, snapshot length {} bytes",
-        i.name,
+        crate::escape::name(i.name.as_bytes()),
         linktype_name(Linktype(crate::link::dlt_of_linktype(i.linktype))),
         i.snaplen
-    )
+    ))
 }
 
 /// Picks the interfaces to open: the ones asked for, checked against what the namespace has.
-fn choose<'a>(names: &'a [String], ifs: &'a [IfInfo], label: &str) -> Result<Vec<&'a str>> {
+pub(crate) fn choose<'a>(
+    names: &'a [String],
+    ifs: &'a [IfInfo],
+    label: &str,
+) -> Result<Vec<&'a str>> {
     if names.is_empty() {
         return match iface::default_of(ifs) {
             Some(i) => Ok(vec![i.name.as_str()]),
@@ -379,7 +430,27 @@ fn open_one(name: &str, opts: &HandleOptions, label: &str) -> Result<Capture<Act
     if let Some(b) = opts.buffer_bytes {
         inactive = inactive.buffer_size(b);
     }
+    if let Some(t) = opts.tstamp_type {
+        let shown = crate::escape::name(name.as_bytes());
+        if let Some(w) = crate::pcapx::set_tstamp_type(&inactive, t, &shown)? {
+            eprintln!("nscap: warning: {w}");
+        }
+    }
     let mut cap = inactive.open().map_err(|e| open_error(name, label, e))?;
+    match opts.datalink {
+        Some(d) => cap.set_datalink(Linktype(d)).map_err(|e| {
+            let shown = crate::escape::name(name.as_bytes());
+            anyhow!("{shown} in {label}: -y: {}", pcap_message(&e))
+        })?,
+        // Linux cooked v2 names each packet's interface by index, which `any` alone would
+        // lose (libpcap 1.10 and later offer it there; older ones keep v1).
+        None if name == "any" => {
+            let _ = cap.set_datalink(Linktype(i32::from(
+                crate::summary::decode::LINKTYPE_LINUX_SLL2,
+            )));
+        }
+        None => {}
+    }
     if let Some(f) = &opts.filter {
         cap.filter(f, true)
             .map_err(|e| anyhow!("invalid filter '{f}': {}", pcap_message(&e)))?;
@@ -492,6 +563,8 @@ struct Source {
     cap: Capture<Active>,
     idx: usize,
     immediate: bool,
+    /// Read the counters every [`STATS_EVERY`] (see [`Pump::start`]).
+    periodic: bool,
     events: mpsc::Sender<Event>,
 }
 
@@ -562,11 +635,23 @@ impl Source {
                 return;
             }
         };
+        let mut stats_tick = tokio::time::interval(STATS_EVERY);
+        let mut last = Stats::default();
         loop {
             let mut guard = tokio::select! {
                 biased;
                 _ = stop.wait_for(|s| *s) => return self.finish(&fd, false).await,
                 _ = &mut leave => return self.finish(&fd, false).await,
+                _ = stats_tick.tick(), if self.periodic => {
+                    let stats = read_stats(&mut self.cap);
+                    if stats != last {
+                        last = stats;
+                        // Never waits: a full channel means the writer is busy, and the next
+                        // reading will do.
+                        let _ = self.events.try_send(Event::Stats { iface: self.idx, stats });
+                    }
+                    continue;
+                }
                 g = fd.ready(Interest::READABLE | Interest::ERROR) => match g {
                     Ok(g) => g,
                     Err(_) => return,

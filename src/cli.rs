@@ -3,10 +3,12 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use clap::{ArgAction, Parser, ValueEnum};
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, ValueEnum};
 
 use crate::error::Exit;
+use crate::sink::rotate::{Naming, Plan};
 use crate::summary::PrintOptions;
 
 pub const DEFAULT_SNAPLEN: u32 = 262_144;
@@ -24,7 +26,8 @@ pub const DEFAULT_SNAPLEN: u32 = 262_144;
                   container:NAME|ID, pod:NAMESPACE/NAME; or a bare word: an ip-netns name, else a\n\
                   Docker/Podman container name, else a container ID prefix (4+ hex digits).\n\
                   Where containers and pods are looked up: NSCAP_DOCKER_ROOT, NSCAP_PODMAN_ROOT,\n\
-                  NSCAP_CONTAINERD_STATE, NSCAP_PODS_LOG_DIR, NSCAP_NETNS_DIR (see nscap list --help).\n\
+                  NSCAP_CONTAINERD_STATE, NSCAP_PODS_LOG_DIR, NSCAP_NETNS_DIR (see nscap list --help);\n\
+                  in a container with the host's root mounted at DIR and --pid=host: --host-root DIR.\n\
                   FILTER: a BPF expression, as in tcpdump (e.g. tcp port 80).\n\
                   Subcommands: `nscap exec` behaves as nsenter(1); `nscap list` shows every network namespace."
 )]
@@ -131,6 +134,69 @@ struct Args {
     /// leave, and the capture goes on.
     #[arg(long)]
     follow: bool,
+    // tcpdump's flags that choose what is captured or listed, not how it prints (issue 12).
+    /// Read the filter expression from FILE (`#` starts a comment to the end of the line).
+    #[arg(short = 'F', value_name = "FILE")]
+    filter_file: Option<PathBuf>,
+
+    /// With -r: print only the number of packets that match, as `N packets`.
+    #[arg(long = "count")]
+    count_only: bool,
+
+    /// Capture with data link type TYPE (a name such as EN10MB or LINUX_SLL2, or a number;
+    /// see -L).
+    #[arg(short = 'y', long = "linktype", value_name = "TYPE")]
+    linktype: Option<String>,
+
+    /// List the data link types of the interfaces (in the target) and exit.
+    #[arg(short = 'L', long = "list-data-link-types")]
+    list_datalinks: bool,
+
+    /// Capture with time stamp type TYPE (host, adapter, adapter_unsynced, ...; see -J).
+    #[arg(short = 'j', long = "time-stamp-type", value_name = "TYPE")]
+    tstamp_type: Option<String>,
+
+    /// List the time stamp types of the interfaces (in the target) and exit.
+    #[arg(short = 'J', long = "list-time-stamp-types")]
+    list_tstamp_types: bool,
+
+    /// The host's root is mounted at DIR (nscap runs in a container with --pid=host): container
+    /// runtimes' data, /run/netns and /var/log/pods are read under it [env: NSCAP_HOST_ROOT].
+    #[arg(long, value_name = "DIR")]
+    host_root: Option<PathBuf>,
+
+    // Long captures (issue 11): tcpdump's -C -W -G -z -Z, dumpcap's -b -a.
+    /// Start a new file before one would pass SIZE millions of bytes (suffix k, m or g: KiB,
+    /// MiB, GiB); files are FILE, FILE1, FILE2...
+    #[arg(short = 'C', value_name = "SIZE")]
+    file_size: Option<String>,
+
+    /// With -C: a ring of N files, FILE0 to FILE{N-1}, overwritten in turn. With -G: stop
+    /// after N files.
+    #[arg(short = 'W', value_name = "N")]
+    file_count: Option<u32>,
+
+    /// Start a new file every SECONDS; the -w name goes through strftime (e.g. cap-%H%M%S.pcap).
+    #[arg(short = 'G', value_name = "SECONDS")]
+    rotate_seconds: Option<u64>,
+
+    /// Run CMD FILE on each file closed by a rotation (e.g. -z gzip), without waiting for it.
+    #[arg(short = 'z', value_name = "CMD")]
+    postrotate: Option<OsString>,
+
+    /// Once every capture handle is open, become USER (its uid, gid and groups) with no
+    /// capabilities left; files are created as USER.
+    #[arg(short = 'Z', long = "relinquish-privileges", value_name = "USER")]
+    user: Option<String>,
+
+    /// dumpcap's ring buffer: filesize:KB, duration:S, packets:N, files:N (repeatable); files
+    /// are named PREFIX_NNNNN_YYYYmmddHHMMSS.EXT.
+    #[arg(short = 'b', long = "ring-buffer", value_name = "KEY:VALUE", action = ArgAction::Append)]
+    ring_buffer: Vec<String>,
+
+    /// dumpcap's autostop: duration:S, filesize:KB, packets:N, files:N (repeatable).
+    #[arg(short = 'a', long = "autostop", value_name = "KEY:VALUE", action = ArgAction::Append)]
+    autostop: Vec<String>,
 
     /// Filter expression words.
     #[arg(value_name = "FILTER", num_args = 0..)]
@@ -183,6 +249,23 @@ pub struct Config {
     /// `--all` and `--follow` (see [`crate::select`]).
     pub all: bool,
     pub follow: bool,
+    /// `-y`: the DLT to capture with.
+    pub datalink: Option<i32>,
+    /// `-j`: the time stamp type to capture with.
+    pub tstamp_type: Option<i32>,
+    /// `-L` / `-J`: list data link types / time stamp types and exit.
+    pub list_datalinks: bool,
+    pub list_tstamp_types: bool,
+    /// `--count`: print only how many packets match.
+    pub count_only: bool,
+    /// `--host-root`: where the host's root is mounted.
+    pub host_root: Option<PathBuf>,
+    /// When `-w FILE` starts a new file, and when the capture stops on a file limit.
+    pub rotation: Plan,
+    /// `-a duration`: stop after this long.
+    pub stop_after: Option<Duration>,
+    /// `-Z`: the user to become once every handle is open.
+    pub user: Option<String>,
 }
 
 impl Config {
@@ -208,7 +291,56 @@ fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
 /// Parses capture-mode arguments (`args[0]` is the program name). Help and version requests
 /// come back as [`Exit::Info`]; clap's own errors and contradictions as [`Exit::Usage`].
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Config, Exit> {
-    validate(Args::try_parse_from(normalize(args))?)
+    let matches = command().try_get_matches_from(normalize(args))?;
+    let cfg = validate(Args::from_arg_matches(&matches)?)?;
+    // Targets are resolved deep in capture code: the host root reaches it the way the
+    // environment does, through `Roots::from_env`.
+    if let Some(dir) = &cfg.host_root {
+        crate::target::runtime::set_host_root(dir.clone());
+    }
+    Ok(cfg)
+}
+
+/// The capture-mode command as clap knows it, its version naming the libpcap in use: what
+/// parses the arguments, and what the man page and the completions are generated from.
+pub fn command() -> clap::Command {
+    let version = format!(
+        "{}\n{}",
+        env!("CARGO_PKG_VERSION"),
+        crate::pcapx::lib_version()
+    );
+    Args::command().version(version)
+}
+
+/// The usage lines, as a bare `nscap` prints them on standard error.
+pub fn short_usage() -> String {
+    let usage = command().render_usage().to_string();
+    format!("{usage}\nFor more information, try 'nscap --help' or 'nscap man'.\n")
+}
+
+/// `nscap --host-root DIR list|exec|...`: a leading `--host-root` applies to every mode, so it
+/// is taken off (and recorded) before the mode is chosen. Capture mode and `list` also accept
+/// it among their own options.
+pub fn take_host_root(mut args: Vec<OsString>) -> Result<Vec<OsString>, Exit> {
+    let Some(first) = args.get(1).and_then(|a| a.to_str()) else {
+        return Ok(args);
+    };
+    let (dir, taken) = if first == "--host-root" {
+        match args.get(2) {
+            Some(d) => (d.clone(), 2),
+            None => return Err(Exit::Usage("--host-root needs a directory".into())),
+        }
+    } else if let Some(d) = first.strip_prefix("--host-root=") {
+        (OsString::from(d), 1)
+    } else {
+        return Ok(args);
+    };
+    if dir.is_empty() {
+        return Err(Exit::Usage("--host-root needs a directory".into()));
+    }
+    crate::target::runtime::set_host_root(PathBuf::from(dir));
+    args.drain(1..1 + taken);
+    Ok(args)
 }
 
 /// Returns from `validate` with a usage error (exit status 2).
@@ -252,6 +384,27 @@ fn validate(a: Args) -> Result<Config, Exit> {
         (None, false) => Some(a.filter.join(" ")),
         (None, true) => None,
     };
+    let probe = probe_flags(&a.linktype, &a.tstamp_type, is_file)?;
+    let listings = [a.list_interfaces, a.list_datalinks, a.list_tstamp_types];
+    if listings.iter().filter(|&&l| l).count() > 1 {
+        usage!("-D, -L and -J each list something and exit: give one of them");
+    }
+    if is_file && (a.list_datalinks || a.list_tstamp_types) {
+        usage!("-L and -J list a target's interfaces' types: use them with -t, not -r");
+    }
+    if a.count_only && !is_file {
+        usage!("--count counts the packets of a file: use it with -r");
+    }
+    if a.count_only && (a.json || a.flows) {
+        usage!("--count prints only the count: it cannot be used with --json or --flows");
+    }
+    let filter = match (a.filter_file, filter) {
+        (Some(_), Some(_)) => {
+            usage!("give the filter with -F FILE, -f or as trailing words: only one of them")
+        }
+        (Some(path), None) => filter_from_file(&path)?,
+        (None, f) => f,
+    };
     let snaplen = match a.snaplen {
         None | Some(0) => DEFAULT_SNAPLEN,
         // libpcap would silently use 262144 while the file header announced more.
@@ -267,13 +420,26 @@ fn validate(a: Args) -> Result<Config, Exit> {
             _ => usage!("-B {k}: buffer size must be between 1 and 2097151 KiB"),
         },
     };
+    if a.host_root.is_some() && is_file {
+        usage!("--host-root applies to -t: -r reads a file");
+    }
     if a.count == Some(0) {
         usage!("-c 0: count must be at least 1");
     }
-    let write = a.write.map(PathBuf::from);
-    if write.is_some() && is_file {
-        usage!("-w with -r is not supported: nscap reads files only to print them");
-    }
+    let long_args = LongArgs {
+        file_size: a.file_size.as_deref(),
+        file_count: a.file_count,
+        rotate_seconds: a.rotate_seconds,
+        postrotate: a.postrotate.as_ref(),
+        ring_buffer: &a.ring_buffer,
+        autostop: &a.autostop,
+    };
+    let write = a.write.as_ref().map(PathBuf::from);
+    let long = long_capture(&long_args, write.as_deref(), is_file)?;
+    let count = match (a.count, long.stop_packets) {
+        (Some(c), Some(p)) => Some(c.min(p)),
+        (c, p) => c.or(p),
+    };
     if a.format.is_some() && write.is_none() {
         usage!("--format applies to -w output");
     }
@@ -298,7 +464,7 @@ fn validate(a: Args) -> Result<Config, Exit> {
         packet_buffered: a.packet_buffered || writes_stdout,
         write,
         format: a.format,
-        count: a.count,
+        count,
         snaplen,
         promisc: !a.no_promisc,
         buffer_bytes,
@@ -317,7 +483,193 @@ fn validate(a: Args) -> Result<Config, Exit> {
         },
         all: a.all,
         follow: a.follow,
+        datalink: probe.0,
+        tstamp_type: probe.1,
+        list_datalinks: a.list_datalinks,
+        list_tstamp_types: a.list_tstamp_types,
+        count_only: a.count_only,
+        host_root: a.host_root,
+        rotation: long.plan,
+        stop_after: long.stop_after,
+        user: a.user.clone(),
     })
+}
+
+/// The long-capture options as given, apart from the rest of [`Args`].
+struct LongArgs<'a> {
+    file_size: Option<&'a str>,
+    file_count: Option<u32>,
+    rotate_seconds: Option<u64>,
+    postrotate: Option<&'a OsString>,
+    ring_buffer: &'a [String],
+    autostop: &'a [String],
+}
+
+/// The long-capture options, validated.
+struct Long {
+    plan: Plan,
+    stop_after: Option<Duration>,
+    stop_packets: Option<u64>,
+}
+
+/// tcpdump's `-C`: millions of bytes, or KiB, MiB, GiB with a k, m or g suffix.
+fn file_size(s: &str) -> Option<u64> {
+    let (digits, unit) = match s.char_indices().last()? {
+        (i, 'k' | 'K') => (&s[..i], 1024),
+        (i, 'm' | 'M') => (&s[..i], 1024 * 1024),
+        (i, 'g' | 'G') => (&s[..i], 1024 * 1024 * 1024),
+        _ => (s, 1_000_000),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .filter(|&n| n > 0)
+        .and_then(|n| n.checked_mul(unit))
+}
+
+/// dumpcap's `KEY:VALUE`, its value a whole number above 0.
+fn key_value<'a>(opt: &str, s: &'a str) -> Result<(&'a str, u64), Exit> {
+    match s.split_once(':') {
+        Some((k, v)) => match v.parse::<u64>() {
+            Ok(n) if n > 0 => Ok((k, n)),
+            _ => usage!("{opt} {s}: the value must be a whole number above 0"),
+        },
+        None => usage!("{opt} {s}: give KEY:VALUE"),
+    }
+}
+
+fn long_capture(
+    a: &LongArgs<'_>,
+    write: Option<&std::path::Path>,
+    is_file: bool,
+) -> Result<Long, Exit> {
+    let mut plan = Plan::default();
+    let mut stop_after = None;
+    let mut stop_packets = None;
+    let tcpdump = a.file_size.is_some() || a.rotate_seconds.is_some();
+    if let Some(s) = a.file_size {
+        match file_size(s) {
+            Some(b) => plan.file_bytes = Some(b),
+            None => usage!("-C {s}: give a size above 0 in millions of bytes (or with k, m, g)"),
+        }
+    }
+    if a.rotate_seconds == Some(0) {
+        usage!("-G 0: give the rotation period in seconds, at least 1");
+    }
+    plan.file_secs = a.rotate_seconds;
+    plan.strftime = a.rotate_seconds.is_some();
+    match a.file_count {
+        Some(0) => usage!("-W 0: give at least 1 file"),
+        Some(_) if !tcpdump => usage!("-W needs -C or -G"),
+        // tcpdump: with -G, -W stops after N files; with -C alone, it makes a ring; with both
+        // it only sets the width of the file number.
+        Some(n) => match (a.file_size.is_some(), a.rotate_seconds.is_some()) {
+            (true, false) => plan.ring = Some(n),
+            (false, true) => plan.max_files = Some(n),
+            _ => plan.digits_for = Some(n),
+        },
+        None => {}
+    }
+    if a.postrotate.is_some() && !tcpdump {
+        usage!("-z needs -C or -G");
+    }
+    plan.postrotate = a.postrotate.cloned();
+    if !a.ring_buffer.is_empty() {
+        if tcpdump {
+            usage!("-b and -C/-G are two ways to rotate files: use one");
+        }
+        plan.naming = Naming::Dumpcap;
+    }
+    for b in a.ring_buffer {
+        match key_value("-b", b)? {
+            ("filesize", kb) => plan.file_bytes = Some(kb.saturating_mul(1000)),
+            ("duration", s) => plan.file_secs = Some(s),
+            ("packets", n) => plan.file_packets = Some(n),
+            ("files", n) => plan.ring = Some(u32::try_from(n).unwrap_or(u32::MAX)),
+            (k, _) => usage!("-b {k}: use filesize, duration, packets or files"),
+        }
+    }
+    if !a.ring_buffer.is_empty() && !plan.rotates() {
+        usage!("-b files needs a rotation condition: filesize, duration or packets");
+    }
+    for s in a.autostop {
+        match key_value("-a", s)? {
+            ("duration", secs) => stop_after = Some(Duration::from_secs(secs)),
+            ("filesize", kb) => plan.stop_bytes = Some(kb.saturating_mul(1000)),
+            ("packets", n) => stop_packets = Some(n),
+            ("files", n) => plan.max_files = Some(u32::try_from(n).unwrap_or(u32::MAX)),
+            (k, _) => usage!("-a {k}: use duration, filesize, packets or files"),
+        }
+    }
+    let to_file = write.is_some_and(|w| w != std::path::Path::new("-"));
+    let needs_file = plan.rotates() || plan.stop_bytes.is_some() || plan.max_files.is_some();
+    if needs_file && !to_file {
+        usage!("rotation, -a filesize and -a files need -w FILE (not standard output)");
+    }
+    if plan.max_files.is_some() && !plan.rotates() {
+        usage!("-a files needs -b (or -G) to start new files");
+    }
+    if is_file && stop_after.is_some() {
+        usage!("-a duration applies to a live capture, not to -r");
+    }
+    Ok(Long {
+        plan,
+        stop_after,
+        stop_packets,
+    })
+}
+
+/// `-y` and `-j` by name (or, for `-y`, number), checked against libpcap's tables now so that a
+/// typo is a usage error, not a failure inside the target.
+fn probe_flags(
+    linktype: &Option<String>,
+    tstamp: &Option<String>,
+    is_file: bool,
+) -> Result<(Option<i32>, Option<i32>), Exit> {
+    if is_file && (linktype.is_some() || tstamp.is_some()) {
+        usage!("-y and -j choose how live interfaces capture: use them with -t, not -r");
+    }
+    let dlt = match linktype {
+        None => None,
+        Some(t) => match t.parse::<i32>() {
+            Ok(n) if n >= 0 => Some(n),
+            _ => match pcap::Linktype::from_name(t) {
+                Ok(l) => Some(l.0),
+                Err(_) => usage!("-y {t}: invalid data link type (see -L for the interface's)"),
+            },
+        },
+    };
+    let ts = match tstamp {
+        None => None,
+        Some(t) => match crate::pcapx::tstamp_type_of_name(t) {
+            Some(v) => Some(v),
+            None => usage!("-j {t}: invalid time stamp type (see -J for the interface's)"),
+        },
+    };
+    Ok((dlt, ts))
+}
+
+/// tcpdump's `-F`: the whole file is the expression, `#` to the end of a line a comment.
+fn filter_from_file(path: &std::path::Path) -> Result<Option<String>, Exit> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Exit::Fail(anyhow::anyhow!(
+            "cannot read filter file {}: {}",
+            path.display(),
+            crate::error::os_message(&e)
+        ))
+    })?;
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Err(Exit::Fail(anyhow::anyhow!(
+            "filter file {} is not text",
+            path.display()
+        )));
+    };
+    let expr: Vec<&str> = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or(""))
+        .flat_map(str::split_whitespace)
+        .collect();
+    Ok((!expr.is_empty()).then(|| expr.join(" ")))
 }
 
 #[cfg(test)]
@@ -410,5 +762,39 @@ mod tests {
             );
         }
         assert!(matches!(cfg(&["--help"]), Err(Exit::Info(_))));
+    }
+
+    #[test]
+    fn leading_host_root_needs_a_directory() {
+        let v = |args: &[&str]| take_host_root(args.iter().map(OsString::from).collect());
+        // Nothing to take: the arguments come back as they were (and nothing is recorded).
+        let same = v(&["nscap", "-t", "x", "--host-root", "/h"]).unwrap();
+        assert_eq!(same.len(), 5);
+        assert!(matches!(v(&["nscap", "--host-root"]), Err(Exit::Usage(_))));
+        assert!(matches!(v(&["nscap", "--host-root="]), Err(Exit::Usage(_))));
+        assert!(matches!(
+            v(&["nscap", "--host-root", ""]),
+            Err(Exit::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn host_root_is_kept_for_targets() {
+        // validate, not parse: parse records the host root for the whole process.
+        let v = |args: &[&str]| {
+            let mut all = vec!["nscap"];
+            all.extend(args);
+            validate(Args::try_parse_from(all)?)
+        };
+        let c = v(&["--host-root", "/host", "-t", "web", "-D"]).unwrap();
+        assert_eq!(c.host_root, Some(PathBuf::from("/host")));
+        assert!(matches!(
+            v(&["--host-root", "", "-t", "web"]),
+            Err(Exit::Usage(_))
+        ));
+        assert!(matches!(
+            v(&["--host-root", "/host", "-r", "x.pcap"]),
+            Err(Exit::Usage(_))
+        ));
     }
 }

@@ -40,8 +40,10 @@ impl Exit {
             Exit::Info(e) => {
                 let _ = e.print();
             }
-            Exit::Usage(m) => eprintln!("nscap: {m}"),
-            Exit::Fail(e) => eprintln!("nscap: {e:#}"),
+            // Messages quote names from outside (interfaces, containers, libpcap's words):
+            // nothing they hold may drive the terminal.
+            Exit::Usage(m) => eprintln!("nscap: {}", crate::escape::text(&m)),
+            Exit::Fail(e) => eprintln!("nscap: {}", crate::escape::text(&format!("{e:#}"))),
         }
         status
     }

@@ -25,6 +25,28 @@ pub fn name(s: &[u8]) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// A message for the terminal that may quote names from outside (an interface, a container
+/// name, libpcap's words about them): control characters become `\ddd`, everything else,
+/// spaces and non-ASCII letters included, stays as it is.
+pub fn text(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            let mut b = [0u8; 4];
+            for &byte in c.encode_utf8(&mut b).as_bytes() {
+                out.push('\\');
+                out.push_str(&format!("{byte:03}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -36,6 +58,12 @@ mod tests {
         assert_eq!(name(b"a b\\c\x7f"), "a\\032b\\092c\\127");
         assert_eq!(name("é".as_bytes()), "\\195\\169");
         assert_eq!(name(b"\xff"), "\\255");
+        assert_eq!(
+            text("no such interface 'a\x1b[31mb'\n"),
+            "no such interface 'a\\027[31mb'\\010"
+        );
+        assert_eq!(text("docker café (3f2a)"), "docker café (3f2a)");
+        assert_eq!(text("c1 \u{9b}"), "c1 \\194\\155");
         let mut out = Vec::new();
         bytes_into(&mut out, b"a.b\"", b".\"");
         assert_eq!(out, b"a\\046b\\034");

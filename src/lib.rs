@@ -7,9 +7,11 @@
 
 pub mod capture;
 pub mod cli;
+pub mod docs;
 pub mod error;
 pub mod escape;
 pub mod exec;
+pub mod extcap;
 pub mod iface;
 pub mod link;
 pub mod list;
@@ -17,6 +19,10 @@ pub mod live;
 pub mod netns;
 pub mod os;
 pub mod packet;
+pub mod pcapx;
+pub mod privs;
+pub mod probe;
+pub mod progress;
 pub mod read;
 pub mod select;
 pub mod sink;

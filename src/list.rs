@@ -29,9 +29,13 @@ use crate::target::{Host, Roots};
     about = "List every network namespace on this host: names, processes, containers, pods, interfaces."
 )]
 struct Args {
-    /// Print a JSON array, one object per namespace.
+    /// Print JSON lines: one object per namespace, one per line.
     #[arg(long)]
     json: bool,
+    /// The host's root is mounted at DIR (nscap runs in a container with --pid=host): every
+    /// default below is read under it [env: NSCAP_HOST_ROOT].
+    #[arg(long, value_name = "DIR")]
+    host_root: Option<PathBuf>,
     /// Docker's data root [env: NSCAP_DOCKER_ROOT; default /var/lib/docker].
     #[arg(long, value_name = "DIR")]
     docker_root: Option<PathBuf>,
@@ -93,6 +97,8 @@ pub struct Row {
     /// Every ip-netns name of it.
     pub names: Vec<String>,
     pub pids: Vec<i32>,
+    /// The command line of the lowest PID, as lsns's COMMAND (`[comm]` when it has none).
+    pub command: Option<String>,
     /// The container of its lowest containerised process.
     pub container: Option<ContainerRef>,
     /// Every container in it (a pod's containers share one).
@@ -124,6 +130,7 @@ pub fn rows(host: &Host) -> Vec<Row> {
         name: None,
         names: Vec::new(),
         pids: Vec::new(),
+        command: None,
         container: None,
         containers: Vec::new(),
         pod: None,
@@ -181,6 +188,7 @@ pub fn rows(host: &Host) -> Vec<Row> {
         .into_values()
         .map(|mut r| {
             r.name = r.names.first().cloned();
+            r.command = r.pids.first().and_then(|&p| command_of(p));
             r
         })
         .collect();
@@ -201,6 +209,40 @@ pub fn rows(host: &Host) -> Vec<Row> {
             ))
     });
     rows
+}
+
+/// `/proc/PID/cmdline` with spaces between the arguments, as lsns and ps print it; `[comm]`
+/// for a kernel thread (or a zombie), which has none. Each argument is escaped on its own: a
+/// process chooses its arguments, and they must not forge lines or drive the terminal.
+fn command_of(pid: i32) -> Option<String> {
+    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let args: Vec<String> = raw
+        .split(|&b| b == 0)
+        .filter(|a| !a.is_empty())
+        .map(crate::escape::name)
+        .collect();
+    if args.is_empty() {
+        let comm = std::fs::read(format!("/proc/{pid}/comm")).ok()?;
+        let comm = comm.strip_suffix(b"\n").unwrap_or(&comm);
+        return Some(format!("[{}]", crate::escape::name(comm)));
+    }
+    Some(args.join(" "))
+}
+
+/// Longest COMMAND cell in the table (JSON has it whole): a Java command line is thousands of
+/// characters and would push the interfaces off every screen.
+const COMMAND_CELL: usize = 40;
+
+fn command_cell(r: &Row) -> String {
+    let Some(c) = &r.command else {
+        return "-".into();
+    };
+    if c.chars().count() <= COMMAND_CELL {
+        return c.clone();
+    }
+    let mut cut: String = c.chars().take(COMMAND_CELL - 1).collect();
+    cut.push('…');
+    cut
 }
 
 /// A handle on the namespace with `inode`: through a process when one is left, else through a
@@ -315,11 +357,12 @@ pub fn table(rows: &[Row]) -> String {
         "NAME",
         "PIDS",
         "LOWEST",
+        "COMMAND",
         "CONTAINER",
         "POD",
         "INTERFACES",
     ];
-    let cells: Vec<[String; 7]> = rows
+    let cells: Vec<[String; 8]> = rows
         .iter()
         .map(|r| {
             [
@@ -332,6 +375,7 @@ pub fn table(rows: &[Row]) -> String {
                 },
                 r.pids.len().to_string(),
                 r.pids.first().map_or("-".into(), |p| p.to_string()),
+                command_cell(r),
                 container_cell(r),
                 pod_cell(r),
                 iface_cell(r),
@@ -344,7 +388,7 @@ pub fn table(rows: &[Row]) -> String {
             *w = (*w).max(s.chars().count());
         }
     }
-    let line = |c: [&str; 7]| {
+    let line = |c: [&str; 8]| {
         let mut s = String::new();
         for (i, cell) in c.iter().enumerate() {
             if i + 1 == c.len() {
@@ -358,7 +402,9 @@ pub fn table(rows: &[Row]) -> String {
     };
     let mut out = line(header);
     for c in &cells {
-        out.push_str(&line([&c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6]]));
+        out.push_str(&line([
+            &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7],
+        ]));
     }
     if rows.iter().any(|r| r.host) {
         out.push_str("* the host's (initial) network namespace\n");
@@ -366,15 +412,19 @@ pub fn table(rows: &[Row]) -> String {
     out
 }
 
-/// A JSON array with one namespace per line: greppable, and still one document.
+/// JSON lines: one object per namespace, one namespace per line, for `grep` and `jq -c`.
 pub fn json(rows: &[Row]) -> Result<String> {
-    let mut out = String::from("[");
-    for (i, r) in rows.iter().enumerate() {
-        out.push_str(if i == 0 { "\n" } else { ",\n" });
+    let mut out = String::new();
+    for r in rows {
         out.push_str(&serde_json::to_string(r).context("cannot encode JSON")?);
+        out.push('\n');
     }
-    out.push_str("\n]\n");
     Ok(out)
+}
+
+/// The `list` subcommand as clap knows it (for the man page and completions).
+pub fn command() -> clap::Command {
+    <Args as clap::CommandFactory>::command()
 }
 
 /// `nscap list [options]`; `args[0]` is `list`.
@@ -384,6 +434,9 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
 }
 
 fn run(a: Args) -> Result<()> {
+    if let Some(dir) = a.host_root {
+        crate::target::runtime::set_host_root(dir);
+    }
     let mut roots = Roots::from_env();
     for (opt, slot) in [
         (a.docker_root, &mut roots.docker),
@@ -396,6 +449,7 @@ fn run(a: Args) -> Result<()> {
             *slot = p;
         }
     }
+    roots.check()?;
     let host = Host::load(&roots);
     let rows = collect(&host);
     let text = if a.json { json(&rows)? } else { table(&rows) };
@@ -418,6 +472,7 @@ mod tests {
             name: None,
             names: vec![],
             pids: vec![],
+            command: None,
             container: None,
             containers: vec![],
             pod: None,
@@ -469,20 +524,38 @@ mod tests {
         );
         assert_eq!(lines[1].find(" 3 "), lines[2].find(" 1 "), "{t}");
         assert!(lines[3].starts_with("* the host's"), "{t}");
+        assert!(lines[0].contains(" LOWEST  COMMAND "), "{t}");
+    }
+
+    #[test]
+    fn command_is_lsns_and_cut_in_the_table() {
+        let me = command_of(std::process::id() as i32).unwrap();
+        assert!(!me.contains('\0') && !me.starts_with('['), "{me}");
+        let mut r = row(1);
+        r.command = Some("x".repeat(100));
+        let cell = command_cell(&r);
+        assert_eq!(cell.chars().count(), COMMAND_CELL);
+        assert!(cell.ends_with('…'));
+        r.command = None;
+        assert_eq!(command_cell(&r), "-");
     }
 
     #[test]
     fn json_has_the_documented_keys() {
-        assert_eq!(json(&[]).unwrap(), "[\n]\n");
+        assert_eq!(json(&[]).unwrap(), "");
         let mut r = row(7);
         r.names = vec!["blue".into()];
         r.name = Some("blue".into());
-        let v: serde_json::Value = serde_json::from_str(&json(&[r.clone(), r]).unwrap()).unwrap();
-        assert_eq!(v.as_array().unwrap().len(), 2);
+        let text = json(&[r.clone(), r]).unwrap();
+        let v: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(v.len(), 2);
         let o = &v[0];
         assert_eq!(o["inode"], 7);
         assert_eq!(o["name"], "blue");
         assert!(o["pids"].is_array() && o["interfaces"].is_array());
-        assert!(o["container"].is_null() && o["pod"].is_null());
+        assert!(o["container"].is_null() && o["pod"].is_null() && o["command"].is_null());
     }
 }

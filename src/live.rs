@@ -23,6 +23,7 @@ use crate::iface;
 use crate::netns;
 use crate::os::{self, stdout_closed, stdout_is_pipe};
 use crate::packet::{Counters, Interface};
+use crate::progress::Progress;
 use crate::select::{self, Member, Selection};
 use crate::sink::{self, BoxSink, Output};
 use crate::stop::{self, Signals};
@@ -38,6 +39,13 @@ pub fn run(cfg: &Config, targets: &[String]) -> Result<()> {
     let many = members.len() > 1 || sel.dynamic() || cfg.follow;
     if cfg.list_interfaces {
         return list_interfaces(&members, many);
+    }
+    if cfg.list_datalinks || cfg.list_tstamp_types {
+        let targets: Vec<_> = members.into_iter().map(|m| m.target).collect();
+        return crate::probe::run(cfg, &targets);
+    }
+    if cfg.follow && cfg.user.is_some() {
+        bail!("-Z and --follow cannot be used together: namespaces that join later are entered with privileges -Z gives up");
     }
     let mut cfg = cfg.clone();
     if many && cfg.format.is_none() && cfg.write.is_some() {
@@ -197,6 +205,10 @@ struct Table {
     captured: Vec<u64>,
     /// Counters read when the interface left.
     stats: Vec<Option<Stats>>,
+    /// A capture handle (not an interface behind an `any` handle).
+    handle: Vec<bool>,
+    /// For an `any` handle reading Linux cooked v2: (interface index, table entry), by index.
+    by_index: Vec<Option<Vec<(u32, usize)>>>,
     /// How often each NAME/IFACE was given, for `#2`.
     given: HashMap<String, u32>,
 }
@@ -215,9 +227,35 @@ impl Table {
         self.owner.push(space);
         self.captured.push(0);
         self.stats.push(None);
+        self.handle.push(true);
+        self.by_index.push(None);
         self.interfaces.len() - 1
     }
 
+    /// Adds a handle and the interfaces behind it, if it is an `any`; returns the handle's
+    /// index. Statistics and failures stay the handle's; its packets go under the members.
+    fn add_opened(&mut self, space: usize, sp: &Space, o: &mut Opened, many: bool) -> usize {
+        let idx = self.add(space, sp, o.interface.clone(), many);
+        if !o.members.is_empty() {
+            let mut map = Vec::new();
+            for (index, i) in std::mem::take(&mut o.members) {
+                let m = self.add(space, sp, i, many);
+                self.handle[m] = false;
+                map.push((index, m));
+            }
+            map.sort_unstable();
+            self.by_index[idx] = Some(map);
+        }
+        idx
+    }
+
+    /// The handles' entries and their counters, for the statistics printed on stderr.
+    fn handles_only(&self, counters: &[Counters]) -> (Vec<Interface>, Vec<Counters>) {
+        (0..self.interfaces.len())
+            .filter(|&i| self.handle[i])
+            .map(|i| (self.interfaces[i].clone(), counters[i]))
+            .unzip()
+    }
     fn counters(&self, idx: usize, st: Stats) -> Counters {
         Counters {
             captured: self.captured[idx],
@@ -469,19 +507,19 @@ fn watch_links(
 }
 
 async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool) -> Result<()> {
-    // Before any capture thread exists: they inherit nothing, and block these signals so that
-    // this thread takes them, even while it is blocked writing.
-    let signals = Signals::install().context("cannot install the signal handlers")?;
-    // SAFETY: `signals` owns the descriptor and outlives `signal_fd`, declared after it.
-    let signal_fd = unsafe { AsyncFd::register(signals.fd()) }
-        .map_err(|e| anyhow!("cannot watch for signals: {}", e.into_parts().1))?;
     let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(64);
     let (stop_tx, stop_rx) = watch::channel(false);
     let (exit_tx, mut exit_rx) = mpsc::unbounded_channel::<usize>();
     let (ctl_tx, mut ctl_rx) = mpsc::unbounded_channel::<Ctl>();
     let opts = HandleOptions::from_config(cfg);
     let hopper = Arc::new(Hopper::start()?);
-    let pump = Pump::start(opts.immediate, ev_tx, stop_rx)?;
+    // One target: the pump sits in its namespace, so that counters read during the capture
+    // are its interfaces'.
+    let home = match members.as_slice() {
+        [m] if !many => Some((m.target.netns.try_clone()?, m.target.label.clone())),
+        _ => None,
+    };
+    let pump = Pump::start(opts.immediate, opts.promisc, home, ev_tx, stop_rx)?;
     let mut s = Session {
         cfg,
         many,
@@ -549,8 +587,8 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
             s.spaces[si].links = watch_links(fd, si, s.ctl.clone());
         }
         let mut caps = Vec::new();
-        for o in opened {
-            let idx = s.table.add(si, &s.spaces[si], o.interface, many);
+        for mut o in opened {
+            let idx = s.table.add_opened(si, &s.spaces[si], &mut o, many);
             s.spaces[si].open.push((idx, o.raw_name));
             caps.push((idx, o.cap));
             listening.push(idx);
@@ -565,6 +603,10 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
             s.spaces.len()
         );
     }
+    // Every handle is open: from here on, files are created as the -Z user.
+    if let Some(user) = &cfg.user {
+        crate::privs::drop_to(user)?;
+    }
     let mut sinks = sink::build(cfg, &s.table.interfaces, stdout_output)?;
     for sk in sinks.iter_mut() {
         match sk.start(&s.table.interfaces) {
@@ -578,6 +620,14 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
             Ok(()) => {}
         }
     }
+    // Installed once the output is open: opening a FIFO waits for its reader, std retries the
+    // open on EINTR, and a handler would keep Ctrl-C from ending that wait. The capture and
+    // namespace threads block these signals, so this thread takes them, even while it is
+    // blocked writing.
+    let signals = Signals::install().context("cannot install the signal handlers")?;
+    // SAFETY: `signals` owns the descriptor and outlives `signal_fd`, declared after it.
+    let signal_fd = unsafe { AsyncFd::register(signals.fd()) }
+        .map_err(|e| anyhow!("cannot watch for signals: {}", e.into_parts().1))?;
     if !many || cfg.print_opts.verbose > 0 {
         for &i in &listening {
             let label = &s.spaces[s.table.owner[i]].label;
@@ -595,6 +645,8 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
         );
     }
 
+    let mut progress = Progress::new(cfg, s.table.interfaces.len());
+    let mut clock_tick = tokio::time::interval(crate::progress::TICK);
     let mut sync_tick = tokio::time::interval(SYNC_EVERY);
     let watch_pipe = stdout_is_pipe() && (cfg.print || cfg.writes_stdout());
     let mut pipe_tick = tokio::time::interval(Duration::from_millis(200));
@@ -626,14 +678,16 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
                     if let Some(c) = cfg.count {
                         n = n.min((c - total) as usize);
                     }
-                    let res = write_batch(&mut sinks, &batch, n);
+                    let members = s.table.by_index[batch.iface].as_deref();
+                    let res = write_batch(&mut sinks, &batch, n, members);
+                    let n = *res.as_ref().unwrap_or(&n);
                     s.table.captured[batch.iface] += n as u64;
                     total += n as u64;
                     if let Err(e) = res {
                         writing = false;
                         write_failed(cfg, &e, &mut end, &mut blocked);
                         let _ = stop_tx.send(true);
-                    } else if cfg.count.is_some_and(|c| total >= c) {
+                    } else if cfg.count.is_some_and(|c| total >= c) || exhausted(&sinks) {
                         writing = false;
                         end.get_or_insert(End::Count);
                         let _ = stop_tx.send(true);
@@ -646,11 +700,16 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
                             s.leave(si, vec![iface], message, false);
                         }
                     } else if end.is_none() {
-                        let name = &s.table.interfaces[iface].name;
+                        let name = crate::escape::name(s.table.interfaces[iface].name.as_bytes());
                         let label = &s.spaces[si].label;
+                        // Escaped when printed, with the rest of the message (error.rs).
                         end = Some(End::Failed(format!("{name} in {label}: {message}")));
                         let _ = stop_tx.send(true);
                     }
+                }
+                Some(Event::Stats { iface, stats }) => {
+                    progress.stats(iface, stats);
+                    progress.tell(&mut sinks, &s.table.captured);
                 }
             },
             Some(c) = ctl_rx.recv(), if end.is_none() => match c {
@@ -675,8 +734,8 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
                     let again = std::mem::take(&mut sp.again);
                     let mut caps = Vec::new();
                     let first = s.table.interfaces.len();
-                    for o in opened {
-                        let idx = s.table.add(space, &s.spaces[space], o.interface, many);
+                    for mut o in opened {
+                        let idx = s.table.add_opened(space, &s.spaces[space], &mut o, many);
                         s.spaces[space].open.push((idx, o.raw_name));
                         caps.push((idx, o.cap));
                         eprintln!("nscap: {} joined ({})", s.table.interfaces[idx].name, s.spaces[space].description);
@@ -738,6 +797,28 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
                     end = Some(End::Signal);
                     let _ = stop_tx.send(true);
                 }
+                if stop::stats_requested() {
+                    progress.clear();
+                    let (ifs, c) = s.table.handles_only(&progress.counters(&s.table.captured));
+                    eprint!("{}", stats_text(&ifs, &c));
+                }
+            }
+            _ = clock_tick.tick(), if writing && progress.needs_tick() => {
+                if let Err(e) = sinks.iter_mut().try_for_each(|sk| sk.tick()) {
+                    writing = false;
+                    write_failed(cfg, &e, &mut end, &mut blocked);
+                    let _ = stop_tx.send(true);
+                } else if exhausted(&sinks) {
+                    writing = false;
+                    end.get_or_insert(End::Count);
+                    let _ = stop_tx.send(true);
+                } else if progress.stop_due() && end.is_none() {
+                    // -a duration ends the capture as a signal would: what arrived before now
+                    // is still written.
+                    end = Some(End::Signal);
+                    let _ = stop_tx.send(true);
+                }
+                progress.draw(&sinks);
             }
             _ = sync_tick.tick(), if writing => {
                 if let Err(e) = sinks.iter_mut().try_for_each(|sk| sk.sync()) {
@@ -802,17 +883,18 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
     }
     capture::close_all(all_caps);
     let end = end.unwrap_or(End::Done);
-    if matches!(end, End::ClosedPipe) {
-        return Ok(());
-    }
+    // A closed pipe ends quietly, but the other outputs (a -w file beside --print) are
+    // finished all the same: their last packets and statistics blocks are written.
+    let mut quiet = matches!(end, End::ClosedPipe);
     let counters: Vec<Counters> = (0..s.table.interfaces.len())
         .map(|i| s.table.counters(i, s.table.stats[i].unwrap_or_default()))
         .collect();
     let mut failed = None;
     for sk in sinks.iter_mut() {
         if let Err(e) = sk.counters(&counters).and_then(|()| sk.finish()) {
-            if e.kind() == io::ErrorKind::BrokenPipe {
-                return Ok(());
+            if quiet || e.kind() == io::ErrorKind::BrokenPipe {
+                quiet = true;
+                continue;
             }
             if e.kind() == io::ErrorKind::TimedOut && stop::requested().is_some() {
                 blocked.get_or_insert_with(|| write_error(cfg, &e).to_string());
@@ -822,10 +904,17 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
         }
     }
     drop(sinks);
-    if let Some(m) = blocked {
-        eprintln!("nscap: {m}; stopped without writing the rest");
+    progress.clear();
+    if quiet {
+        return Ok(());
     }
-    eprint!("{}", stats_text(&s.table.interfaces, &counters));
+    let mut last = String::new();
+    if let Some(m) = blocked {
+        last = format!("nscap: {m}; stopped without writing the rest\n");
+    }
+    let (ifs, c) = s.table.handles_only(&counters);
+    last += &stats_text(&ifs, &c);
+    stop::eprint_last(&last);
     match (end, failed) {
         (End::Failed(m), _) | (_, Some(m)) => Err(anyhow!(m)),
         _ => Ok(()),
@@ -891,20 +980,53 @@ fn write_failed(cfg: &Config, e: &io::Error, end: &mut Option<End>, blocked: &mu
     }
 }
 
-/// The first `n` packets of `batch` to every sink, then a flush.
-fn write_batch(sinks: &mut [BoxSink], batch: &crate::packet::Batch, n: usize) -> io::Result<()> {
-    for p in batch.iter().take(n) {
+/// The first `n` packets of `batch` to every sink, then a flush; fewer when a sink reached an
+/// autostop limit. Returns how many packets the sinks took. With `members` (the batch came
+/// from an `any` handle reading Linux cooked v2), each packet goes under the interface its
+/// header names by index.
+fn write_batch(
+    sinks: &mut [BoxSink],
+    batch: &crate::packet::Batch,
+    n: usize,
+    members: Option<&[(u32, usize)]>,
+) -> io::Result<usize> {
+    let mut taken = 0;
+    'packets: for mut p in batch.iter().take(n) {
+        if let Some(m) = members {
+            p.iface = member_of(m, p.data).unwrap_or(p.iface);
+        }
         for s in sinks.iter_mut() {
             s.packet(&p)?;
+            // The file sink comes first: a packet it refused is not printed either.
+            if s.exhausted() {
+                break 'packets;
+            }
         }
+        taken += 1;
     }
     for s in sinks.iter_mut() {
         s.flush()?;
     }
-    Ok(())
+    Ok(taken)
+}
+
+fn exhausted(sinks: &[BoxSink]) -> bool {
+    sinks.iter().any(|s| s.exhausted())
+}
+
+/// The table entry of the interface a Linux cooked v2 header names (its index is bytes 4..8,
+/// network order), if it was there when the capture started.
+fn member_of(members: &[(u32, usize)], sll2: &[u8]) -> Option<usize> {
+    let index = u32::from_be_bytes(sll2.get(4..8)?.try_into().ok()?);
+    let at = members.binary_search_by_key(&index, |&(i, _)| i).ok()?;
+    Some(members[at].1)
 }
 
 fn write_error(cfg: &Config, e: &io::Error) -> anyhow::Error {
+    // A file output names the file it was writing (with rotation, not the -w template).
+    if let Some(m) = sink::rotate::file_message(e) {
+        return anyhow!(m);
+    }
     match &cfg.write {
         Some(p) if p != Path::new("-") => {
             anyhow!("cannot write {}: {}", p.display(), os_message(e))
@@ -919,7 +1041,7 @@ pub fn stats_text(interfaces: &[Interface], counters: &[Counters]) -> String {
     let many = interfaces.len() > 1;
     for (iface, c) in interfaces.iter().zip(counters) {
         let prefix = if many {
-            format!("{}: ", iface.name)
+            format!("{}: ", crate::escape::name(iface.name.as_bytes()))
         } else {
             String::new()
         };
@@ -959,6 +1081,17 @@ mod tests {
             description: String::new(),
             mac: None,
         }
+    }
+
+    #[test]
+    fn cooked_v2_packets_go_under_their_interface() {
+        let members = [(1, 7), (4, 8), (9, 9)];
+        let mut sll2 = [0u8; 20];
+        sll2[4..8].copy_from_slice(&4u32.to_be_bytes());
+        assert_eq!(member_of(&members, &sll2), Some(8));
+        sll2[4..8].copy_from_slice(&5u32.to_be_bytes());
+        assert_eq!(member_of(&members, &sll2), None);
+        assert_eq!(member_of(&members, &sll2[..7]), None);
     }
 
     #[test]

@@ -10,7 +10,10 @@ fn main() -> ExitCode {
         eprintln!("nscap: internal error: {info}");
     }));
     let args: Vec<OsString> = std::env::args_os().collect();
-    let code = dispatch(args);
+    let code = match nscap::cli::take_host_root(args) {
+        Ok(args) => dispatch(args),
+        Err(exit) => exit.report(),
+    };
     ExitCode::from(code)
 }
 
@@ -26,10 +29,27 @@ fn dispatch(args: Vec<OsString>) -> u8 {
         let names = nscap::exec::Names::for_exec();
         return exit_byte(nscap::exec::main(&names, &args[2..]));
     }
-    let outcome = if args.get(1).is_some_and(|a| a == "list") {
-        nscap::list::main(args[1..].to_vec())
-    } else {
-        capture(args)
+    if args.len() == 1 {
+        // tcpdump's habit would capture on a default interface; there is no default target.
+        eprintln!("nscap: no target: give -t PID|PATH (or -r FILE to read a capture file)");
+        eprint!("{}", nscap::cli::short_usage());
+        return 2;
+    }
+    let sub = args[1].to_str().unwrap_or("");
+    if sub == "help" {
+        // `nscap help [SUBCOMMAND]` is `nscap [SUBCOMMAND] --help`.
+        let mut again = vec![args[0].clone()];
+        again.extend(args.get(2).cloned());
+        again.push("--help".into());
+        return dispatch(again);
+    }
+    let outcome = match sub {
+        // Wireshark calling with its own flags, which the normal parser would refuse.
+        _ if nscap::extcap::wanted(&args) => nscap::extcap::main(args),
+        "extcap" => nscap::extcap::install(&args[2..]),
+        "list" => nscap::list::main(args[1..].to_vec()),
+        "man" | "completions" => nscap::docs::main(args[1..].to_vec()),
+        _ => capture(args),
     };
     match outcome {
         Ok(()) => 0,

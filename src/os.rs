@@ -181,6 +181,12 @@ pub fn stdout_closed() -> bool {
 
 /// True when fd 1 is a pipe or a socket.
 pub fn stdout_is_pipe() -> bool {
-    nix::sys::stat::fstat(io::stdout().as_fd())
+    is_pipe(io::stdout().as_fd())
+}
+
+/// True when `fd` is a pipe, a FIFO or a socket: an output that can block for as long as its
+/// reader likes.
+pub fn is_pipe(fd: BorrowedFd<'_>) -> bool {
+    nix::sys::stat::fstat(fd)
         .is_ok_and(|st| matches!(st.st_mode & libc::S_IFMT, libc::S_IFIFO | libc::S_IFSOCK))
 }

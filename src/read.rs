@@ -1,5 +1,6 @@
 //! `-r`: print a pcap or pcapng file (or standard input) through the same printers as live
-//! capture, with the BPF filter and `-c` applied.
+//! capture, with the BPF filter and `-c` applied; with `-w`, copy the packets that pass into
+//! another file (split by `-C`, `-G` or `-b` when asked).
 //!
 //! A damaged file prints every packet before the damage, then the table (with `--flows`), and
 //! then the caller prints one error line and exits 1. An output that cannot be written is named
@@ -85,13 +86,58 @@ pub fn run(cfg: &Config) -> Result<()> {
                 .map_err(|e| anyhow!("cannot read {}: {}", path.display(), os_message(&e)))?,
         )
     };
-    let sinks = sink::build(cfg, &[], || Ok(Box::new(io::stdout())))?;
+    // The input is open: from here on, files are created as the -Z user.
+    if let Some(user) = &cfg.user {
+        crate::privs::drop_to(user)?;
+    }
+    let sinks: Vec<BoxSink> = if cfg.count_only {
+        vec![Box::new(CountSink {
+            count: 0,
+            out: io::stdout(),
+        })]
+    } else {
+        sink::build(cfg, &[], || Ok(Box::new(io::stdout())))?
+    };
     match print_file(cfg, input, sinks) {
         Ok(()) => Ok(()),
         Err(Stop::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(Stop::Output(e)) if sink::rotate::file_message(&e).is_some() => {
+            bail!("{}", sink::rotate::file_message(&e).unwrap_or_default())
+        }
         Err(Stop::Output(e)) => bail!("cannot write to standard output: {}", os_message(&e)),
         Err(Stop::Input(e)) if path == Path::new("-") => Err(e.context("standard input")),
         Err(Stop::Input(e)) => Err(e.context(path.display().to_string())),
+    }
+}
+
+/// `--count`: tcpdump's one line, `N packets`, once the file is read.
+struct CountSink<W: io::Write> {
+    count: u64,
+    out: W,
+}
+
+impl<W: io::Write> sink::Sink for CountSink<W> {
+    fn start(&mut self, _interfaces: &[Interface]) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn add_interfaces(&mut self, _added: &[Interface]) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn packet(&mut self, _pkt: &crate::packet::Packet<'_>) -> io::Result<()> {
+        self.count += 1;
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        let s = if self.count == 1 { "" } else { "s" };
+        writeln!(self.out, "{} packet{s}", self.count)?;
+        self.out.flush()
     }
 }
 
@@ -132,6 +178,10 @@ pub fn print_file(cfg: &Config, input: impl Read, mut sinks: Vec<BoxSink>) -> Re
             }
             for s in sinks.iter_mut() {
                 s.packet(&pkt).map_err(Stop::Output)?;
+                // -a filesize or -a files reached: the rest of the input is not wanted.
+                if s.exhausted() {
+                    return Ok(());
+                }
             }
             printed += 1;
         }

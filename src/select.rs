@@ -349,17 +349,26 @@ pub fn resolve(targets: &[String], all: bool, follow: bool) -> Result<(Vec<Membe
         patterns: Vec::new(),
     };
     let mut exact: Vec<Target> = Vec::new();
+    // Under --follow a name stays a selection: a restarted container's new namespace joins.
+    let mut names: Vec<Pattern> = Vec::new();
     for t in targets {
         if is_pattern(t) {
             sel.patterns.push(Pattern::parse(t)?);
             continue;
         }
-        let t = target::resolve(&TargetSpec::parse(t)?)?;
+        let spec = TargetSpec::parse(t)?;
+        if follow && !matches!(spec, TargetSpec::Pid(_) | TargetSpec::Path(_)) {
+            names.push(Pattern::parse(t)?);
+        }
+        let t = target::resolve(&spec)?;
         // Two names for one namespace would capture (and print, and write) every packet twice.
         match exact.iter().find(|seen| seen.inode == t.inode) {
             Some(seen) => eprintln!(
-                "nscap: {} is in the same network namespace as {} (net:[{}]): captured once",
-                t.label, seen.label, t.inode
+                "nscap: {}",
+                crate::escape::text(&format!(
+                    "{} is in the same network namespace as {} (net:[{}]): captured once",
+                    t.label, seen.label, t.inode
+                ))
             ),
             None => exact.push(t),
         }
@@ -409,6 +418,7 @@ pub fn resolve(targets: &[String], all: bool, follow: bool) -> Result<(Vec<Membe
             }
         }
     }
+    sel.patterns.extend(names);
     for row in snap.rows.values() {
         if taken.contains(&row.inode) || !sel.wants(row) {
             continue;
@@ -497,6 +507,7 @@ mod tests {
             pod: None,
             interfaces: vec![],
             interfaces_error: None,
+            command: None,
         }
     }
 

@@ -8,17 +8,18 @@
 //! async-signal-safe): the blocked `write` returns, and every later write may wait only until a
 //! deadline, after which [`Output`] gives up and the session prints its statistics.
 //! `nohup` is honoured: a SIGHUP that was ignored when nscap started stays ignored.
+//! SIGUSR1 asks for the statistics so far (as tcpdump's does) and the capture goes on: the
+//! handler only records it and wakes the session.
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
-use nix::sys::stat::{fstat, SFlag};
 
 /// The signals that end a capture.
 pub const SIGNALS: [Signal; 4] = [
@@ -28,11 +29,16 @@ pub const SIGNALS: [Signal; 4] = [
     Signal::SIGQUIT,
 ];
 
+/// The signal that asks for the statistics so far.
+pub const STATS_SIGNAL: Signal = Signal::SIGUSR1;
+
 /// How long output may still block once a stop was asked for.
 pub const OUTPUT_GRACE: Duration = Duration::from_millis(700);
 
 /// The signal that asked for a stop, 0 before one arrives.
 static STOP: AtomicI32 = AtomicI32::new(0);
+/// A SIGUSR1 not yet answered.
+static STATS: AtomicBool = AtomicBool::new(false);
 /// Write end of the wake-up pipe, -1 when none is installed.
 static WAKE: AtomicI32 = AtomicI32::new(-1);
 /// Pipes and FIFOs the session writes to, switched to non-blocking by the handler; -1 for none.
@@ -42,7 +48,17 @@ const NONE: AtomicI32 = AtomicI32::new(-1);
 static OUTPUTS: [AtomicI32; 4] = [NONE; 4];
 
 extern "C" fn on_signal(sig: libc::c_int) {
-    // Only async-signal-safe calls here: atomics, write, fcntl.
+    // Only async-signal-safe calls here: atomics, write, fcntl. The interrupted code may be
+    // about to read errno, which our own calls can set: keep it.
+    // SAFETY: the calling thread's errno location.
+    let saved = unsafe { *libc::__errno_location() };
+    if sig == STATS_SIGNAL as libc::c_int {
+        STATS.store(true, Ordering::SeqCst);
+        wake();
+        // SAFETY: as above.
+        unsafe { *libc::__errno_location() = saved };
+        return;
+    }
     STOP.store(sig, Ordering::SeqCst);
     for slot in &OUTPUTS {
         let out = slot.load(Ordering::SeqCst);
@@ -57,6 +73,13 @@ extern "C" fn on_signal(sig: libc::c_int) {
             }
         }
     }
+    wake();
+    // SAFETY: as above.
+    unsafe { *libc::__errno_location() = saved };
+}
+
+/// Wakes the session; async-signal-safe.
+fn wake() {
     let wake = WAKE.load(Ordering::SeqCst);
     if wake >= 0 {
         let b = 1u8;
@@ -78,14 +101,23 @@ impl Signals {
     pub fn install() -> io::Result<Signals> {
         let (read, write) = nix::unistd::pipe2(OFlag::O_NONBLOCK | OFlag::O_CLOEXEC)?;
         WAKE.store(write.as_raw_fd(), Ordering::SeqCst);
-        let action = SigAction::new(
+        // SA_RESETHAND for the stop signals: a second one while nscap is stopping ends it at
+        // once, whatever it is waiting for (a blocked terminal). SIGUSR1 may come any number
+        // of times.
+        let stop = SigAction::new(
+            SigHandler::Handler(on_signal),
+            SaFlags::SA_RESETHAND,
+            SigSet::empty(),
+        );
+        let stats = SigAction::new(
             SigHandler::Handler(on_signal),
             SaFlags::empty(),
             SigSet::empty(),
         );
-        for sig in SIGNALS {
+        for sig in SIGNALS.into_iter().chain([STATS_SIGNAL]) {
+            let action = if sig == STATS_SIGNAL { &stats } else { &stop };
             // SAFETY: the handler only touches atomics and makes async-signal-safe calls.
-            let old = unsafe { signal::sigaction(sig, &action) }?;
+            let old = unsafe { signal::sigaction(sig, action) }?;
             if sig == Signal::SIGHUP && matches!(old.handler(), SigHandler::SigIgn) {
                 // SAFETY: restoring the disposition we found.
                 unsafe { signal::sigaction(sig, &old) }?;
@@ -123,13 +155,31 @@ pub fn requested() -> Option<Signal> {
     }
 }
 
+/// Whether SIGUSR1 arrived since the last call: the statistics so far are wanted.
+pub fn stats_requested() -> bool {
+    STATS.swap(false, Ordering::SeqCst)
+}
+
 /// Blocks the stop signals in the calling thread, so that they go to the session's thread.
 pub fn block_in_this_thread() {
     let mut set = SigSet::empty();
-    for sig in SIGNALS {
+    for sig in SIGNALS.into_iter().chain([STATS_SIGNAL]) {
         set.add(sig);
     }
     let _ = set.thread_block();
+}
+
+/// Writes the last words of a capture (a note, the statistics) to standard error. After a stop
+/// signal they go through an [`Output`], so a standard error that nobody reads (`2>&1 | sleep`)
+/// costs at most the grace period; what cannot be written is dropped.
+pub fn eprint_last(text: &str) {
+    if requested().is_none() {
+        eprint!("{text}");
+        return;
+    }
+    if let Ok(fd) = io::stderr().as_fd().try_clone_to_owned() {
+        let _ = Output::new(File::from(fd)).write_all(text.as_bytes());
+    }
 }
 
 /// An output file that gives up, rather than blocking for ever, once a stop was asked for.
@@ -138,6 +188,9 @@ pub fn block_in_this_thread() {
 /// registered with the signal handler, which makes it non-blocking when a stop signal arrives;
 /// from then on a write waits for room until [`OUTPUT_GRACE`] after the first such wait, and
 /// then fails with `TimedOut`. The original flags are restored when the output is dropped.
+/// O_NONBLOCK belongs to the open file description, which a shell may share with other
+/// processes (`2>&1`, a subshell): that is why it is set only once nscap is stopping, and
+/// undone.
 pub struct Output {
     file: File,
     pipe: bool,
@@ -147,10 +200,7 @@ pub struct Output {
 
 impl Output {
     pub fn new(file: File) -> Output {
-        let pipe = fstat(&file).is_ok_and(|st| {
-            let kind = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT;
-            kind == SFlag::S_IFIFO || kind == SFlag::S_IFSOCK
-        });
+        let pipe = crate::os::is_pipe(file.as_fd());
         let flags = fcntl(&file, FcntlArg::F_GETFL)
             .ok()
             .map(OFlag::from_bits_truncate);
@@ -188,7 +238,9 @@ impl Output {
                 }
                 PollTimeout::try_from(left.as_millis().max(1) as i32).unwrap_or(PollTimeout::MAX)
             } else {
-                PollTimeout::NONE
+                // Looked at again now and then: a signal that lands between the check above
+                // and the poll would otherwise leave it waiting for room for ever.
+                PollTimeout::from(100u16)
             };
             let mut fds = [PollFd::new(self.file.as_fd(), PollFlags::POLLOUT)];
             match poll(&mut fds, timeout) {

@@ -1,5 +1,5 @@
 //! The per-packet path allocates nothing: a counting allocator watches the summary and JSON
-//! formatters and the file reader over thousands of packets.
+//! formatters, the pcapng writer and the file reader over thousands of packets.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -7,6 +7,7 @@ use std::cell::Cell;
 use nscap::packet::{Interface, Packet};
 use nscap::read::FileReader;
 use nscap::sink::pcap::PcapWriter;
+use nscap::sink::pcapng::PcapngWriter;
 use nscap::sink::Sink;
 use nscap::summary::frames::*;
 use nscap::summary::PrintOptions;
@@ -46,7 +47,54 @@ static A: Counting = Counting;
 
 fn frames() -> Vec<Vec<u8>> {
     let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
-    vec![
+    let inner = ipv4(
+        a,
+        b,
+        TCP,
+        &tcp(1, 80, 3, 4, PSH | ACK, 5, &[], b"GET / HTTP/1.1\r\n\r\n"),
+    );
+    let inner_eth = ether(MAC_B, MAC_A, 0x0800, &inner);
+    let q = dns_query(9, "example.com", 16);
+    let mut dns_tcp = (q.len() as u16).to_be_bytes().to_vec();
+    dns_tcp.extend_from_slice(&q);
+    let txt = dns_message(
+        9,
+        0x8180,
+        Some(("example.com", 16)),
+        &[Rr {
+            name: QNAME,
+            rtype: 16,
+            ttl: 60,
+            data: b"\x05hello".to_vec(),
+        }],
+        &[],
+        &[],
+    );
+    let tunnels = [
+        ipv4(a, b, UDP, &udp(40000, 4789, &vxlan(42, &inner_eth))),
+        ipv4(a, b, UDP, &udp(40000, 8472, &vxlan(1, &inner_eth))),
+        ipv4(
+            a,
+            b,
+            UDP,
+            &udp(40000, 6081, &geneve(7, 0x6558, &[], &inner_eth)),
+        ),
+        ipv4(a, b, 47, &gre(0x0800, false, Some(1), Some(2), &inner)),
+        ipv4(a, b, 4, &inner),
+        ipv4(
+            a,
+            b,
+            TCP,
+            &tcp(40000, 53, 1, 1, PSH | ACK, 5, &[], &dns_tcp),
+        ),
+        ipv4(b, a, UDP, &udp(53, 40000, &txt)),
+    ];
+    let mut v: Vec<Vec<u8>> = tunnels
+        .iter()
+        .map(|p| ether(MAC_B, MAC_A, 0x0800, p))
+        .collect();
+    v.push(ether(MAC_B, MAC_A, 0x8847, &mpls(&[(100, 0, 64)], &inner)));
+    v.extend(vec![
         ether(
             MAC_B,
             MAC_A,
@@ -102,7 +150,8 @@ fn frames() -> Vec<Vec<u8>> {
                 &ipv4(a, b, ICMP, &icmp(8, 0, echo_rest(1, 1), &[])),
             ),
         ),
-    ]
+    ]);
+    v
 }
 
 #[test]
@@ -206,4 +255,36 @@ fn flow_table_renders_without_a_copy_per_row() {
         rendering < 100,
         "{rendering} allocations rendering {rows} rows"
     );
+}
+
+#[test]
+fn pcapng_writing_allocates_nothing_per_packet() {
+    let fr = frames();
+    let iface = Interface {
+        name: "eth0".into(),
+        linktype: 1,
+        snaplen: 65535,
+        description: String::new(),
+        // Known: every packet gets its direction in epb_flags.
+        mac: Some(MAC_A),
+    };
+    let mut w = PcapngWriter::new(std::io::sink(), false).with_filter(Some("ip or arp"));
+    w.start(std::slice::from_ref(&iface)).unwrap();
+    let before = allocs();
+    for i in 0..20_000usize {
+        let d = &fr[i % fr.len()];
+        w.packet(&Packet {
+            iface: 0,
+            ts_sec: 1,
+            ts_nsec: 0,
+            len: d.len() as u32,
+            data: d,
+        })
+        .unwrap();
+        if i % 64 == 63 {
+            w.flush().unwrap();
+        }
+    }
+    assert_eq!(allocs() - before, 0, "allocations while writing pcapng");
+    w.finish().unwrap();
 }

@@ -900,3 +900,82 @@ fn many_interfaces_stop_promptly() {
     assert!(took < Duration::from_secs(3), "stopping took {took:?}");
     assert_eq!(capinfos(&f)["Number of interfaces in file"], "200");
 }
+
+/// `-i any` keeps each packet's interface, named as the target names it: a target with two
+/// veths (eth0, eth1) and traffic on both; the host has no eth1, and its eth0 (if any) has
+/// another index. Lines say `eth0 In` / `eth1 Out`, and the pcapng file has one interface
+/// block per real interface, as tshark reads it.
+#[test]
+fn any_interface_keeps_the_real_interface() {
+    let t = Netns::new("anyt");
+    let peers = [Netns::new("anyp"), Netns::new("anyp")];
+    let n = std::process::id() % 200 + 20;
+    for (k, p) in peers.iter().enumerate() {
+        let (outer, inner) = (unique("va"), unique("vb"));
+        sh(&format!(
+            "ip link add {outer} netns {p} type veth peer name {inner} netns {t} && \
+             ip -n {t} link set {inner} name eth{k} && \
+             ip -n {p} addr add 10.{n}.{k}.1/24 dev {outer} && \
+             ip -n {t} addr add 10.{n}.{k}.2/24 dev eth{k} && \
+             ip -n {p} link set {outer} up && ip -n {t} link set eth{k} up",
+            p = p.name,
+            t = t.name
+        ));
+    }
+    let d = TempDir::new();
+    let f = d.file("any.pcapng");
+    let mut cap = Nscap::spawn_with(
+        &["-t", &t.path(), "-i", "any", "-w", &f, "--print", "icmp"],
+        Stdio::piped(),
+    );
+    cap.wait_for("listening on any");
+    for (k, p) in peers.iter().enumerate() {
+        sh(&p.exec(&format!(
+            "ping -q -c 2 -i 0.01 -W 1 10.{n}.{k}.2 >/dev/null"
+        )));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    cap.signal(libc::SIGINT);
+    let mut stdout = cap.child.stdout.take().unwrap();
+    let (code, err) = cap.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    assert!(
+        err.iter().any(|l| l.contains("link-type LINUX_SLL2")),
+        "{err:?}"
+    );
+    let mut lines = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut lines).unwrap();
+    let seen: Vec<&str> = lines
+        .lines()
+        .map(|l| l.split(' ').nth(1).unwrap_or(""))
+        .collect();
+    assert_eq!(
+        seen,
+        ["eth0", "eth0", "eth0", "eth0", "eth1", "eth1", "eth1", "eth1"],
+        "{lines}"
+    );
+    assert!(lines.contains(&format!(
+        " eth1 In IP 10.{n}.1.1 > 10.{n}.1.2: ICMP echo request"
+    )));
+    assert!(lines.contains(&format!(
+        " eth0 Out IP 10.{n}.0.2 > 10.{n}.0.1: ICMP echo reply"
+    )));
+
+    let rows = tshark_fields(&f, &["frame.interface_name", "icmp.type"]);
+    assert_eq!(
+        rows,
+        ["eth0\t8", "eth0\t0", "eth0\t8", "eth0\t0", "eth1\t8", "eth1\t0", "eth1\t8", "eth1\t0"]
+    );
+    let info = capinfos(&f);
+    assert_eq!(info["File type"], "pcapng");
+    // `any` itself (its statistics, and packets of interfaces created later), lo, eth0, eth1.
+    assert_eq!(info["Number of interfaces in file"], "4");
+    // And nscap reads its own file back with the same names.
+    let out = nscap(&["-r", &f]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let back: Vec<&str> = text
+        .lines()
+        .map(|l| l.split(' ').nth(1).unwrap_or(""))
+        .collect();
+    assert_eq!(back, seen);
+}

@@ -302,3 +302,47 @@ fn hundred_namespaces_with_few_threads() {
         );
     }
 }
+
+/// A real Docker container restarted under --follow: its new namespace joins under the same
+/// name (`#2` for the new interface), the old one leaves, and packets from before and after
+/// are both in the file.
+#[test]
+fn docker_container_restarted_under_follow() {
+    let c = Container::start(Engine::Docker, "nsr", &[]);
+    let d = TempDir::new();
+    let f = d.file("r.pcapng");
+    let mut n = Nscap::spawn(&["-t", &c.name, "--follow", "-w", &f, "icmp"]);
+    n.wait_for("listening on 1 interface in 1 namespace");
+    let gw = c.inspect("{{.NetworkSettings.Gateway}}");
+    c.exec(&["ping", "-c", "2", "-i", "0.2", &gw]);
+    ok_stdout(Command::new("docker").args(["restart", "-t", "0", &c.name]));
+    n.wait_for(&format!("nscap: {}/eth0#2 joined", c.name));
+    let gw = c.inspect("{{.NetworkSettings.Gateway}}");
+    c.exec(&["ping", "-c", "3", "-i", "0.2", &gw]);
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    assert!(
+        err.iter()
+            .any(|l| l.starts_with(&format!("nscap: {}/eth0 left (", c.name))),
+        "{err:?}"
+    );
+    let counts = per_interface(&f);
+    assert_eq!(
+        counts.get(&format!("{}/eth0", c.name)),
+        Some(&4),
+        "{counts:?}"
+    );
+    assert_eq!(
+        counts.get(&format!("{}/eth0#2", c.name)),
+        Some(&6),
+        "{counts:?}"
+    );
+    let descr = tshark_fields(&f, &["frame.interface_description"]);
+    assert!(
+        descr
+            .iter()
+            .all(|d| d.starts_with(&format!("docker {} {}, ", c.name, c.id))),
+        "{descr:?}"
+    );
+}

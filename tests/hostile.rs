@@ -205,7 +205,21 @@ fn writes_fuzz_seeds() {
     ng::packet(&mut f, 0, 1, &RAW_IP);
     std::fs::write(read.join("hostile-name.pcapng"), f).unwrap();
     std::fs::write(read.join("largest-time.pcapng"), largest_time()).unwrap();
-    assert!(read.join("interleaved-interfaces.pcapng").exists());
+    // Each seed is what it claims to be: the reader takes it whole.
+    for (seed, lines) in [
+        ("interleaved-interfaces.pcapng", 4),
+        ("hostile-name.pcapng", 1),
+        ("largest-time.pcapng", 1),
+    ] {
+        let path = read.join(seed);
+        let out = nscap(&["-r", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{seed}: {out:?}");
+        assert_eq!(
+            out.stdout.iter().filter(|&&b| b == b'\n').count(),
+            lines,
+            "{seed}"
+        );
+    }
 }
 
 /// One line on stderr, exit 1: the shape of every refusal.
@@ -309,6 +323,26 @@ fn interface_names_from_namespaces_are_escaped() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains(shown), "{err}");
 
+    // A capture on it: every line on the terminal escaped, the file keeps the name whole.
+    let d = TempDir::new();
+    let f = d.file("odd.pcapng");
+    let raw = "a\x1b[31mb";
+    sh(&format!(
+        "ip -n {n} link set v1 up && ip -n {n} link set \"$(printf 'a\\033[31mb')\" up",
+        n = ns.name
+    ));
+    let mut n = Nscap::spawn(&["-t", &ns.path(), "-i", raw, "-i", "lo", "-w", &f]);
+    n.wait_for("listening on");
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    assert!(err.iter().all(|l| !l.contains('\x1b')), "{err:?}");
+    assert!(err.iter().any(|l| l.contains(shown)), "{err:?}");
+    let file = std::fs::read(&f).unwrap();
+    assert!(
+        file.windows(raw.len()).any(|w| w == raw.as_bytes()),
+        "the file names the interface as the namespace does"
+    );
     let out = nscap(&["list"]);
     assert!(out.status.success());
     assert!(!out.stdout.contains(&0x1b), "raw escape byte in list");

@@ -161,3 +161,120 @@ fn reader_gone_before_the_first_byte_is_quiet() {
         "{err}"
     );
 }
+
+/// `nscap … 2>&1 | sleep`: standard error shares the pipe nobody reads. The statistics must not
+/// hold nscap up after a stop signal either.
+#[test]
+fn signal_ends_capture_when_stderr_is_blocked_too() {
+    let w = World::new();
+    let pid = w.target_pid.to_string();
+    let _flood = pings(&w, "0.002", 1200);
+    let (read, write) = nix::unistd::pipe().unwrap();
+    let mut child = std::process::Command::new(nscap_bin())
+        .args(["-t", &pid, "-i", "eth0", "-w", "-"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(write.try_clone().unwrap()))
+        .stderr(Stdio::from(write))
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2000));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = wait_until(
+        5,
+        || "nscap did not exit with its stderr blocked".to_string(),
+        || child.try_wait().unwrap(),
+    );
+    drop(read);
+    assert_eq!(status.code(), Some(0));
+}
+
+/// `-w FIFO` with no reader yet: nscap waits in open(2), and Ctrl-C must still end it (std
+/// retries an open interrupted by a handled signal, so no handler may be installed yet).
+#[test]
+fn signal_ends_the_wait_for_a_fifo_reader() {
+    let w = World::new();
+    let d = TempDir::new();
+    let fifo = d.file("fifo");
+    sh(&format!("mkfifo {fifo}"));
+    let pid = w.target_pid.to_string();
+    let n = Nscap::spawn(&["-t", &pid, "-i", "eth0", "-w", &fifo]);
+    std::thread::sleep(Duration::from_millis(1000));
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(5);
+    assert_ne!(code, Some(1), "{err:?}");
+}
+
+/// A reader that reads slowly, then a stop: nscap gives up mid-stream, but what the reader got
+/// is the stream as written, cut once — never a piece of it written twice (which made readers
+/// call the file corrupt).
+#[test]
+fn a_stream_given_up_is_cut_not_repeated() {
+    let w = World::new();
+    let pid = w.target_pid.to_string();
+    let d = TempDir::new();
+    let got = d.file("got.pcap");
+    let _flood = pings(&w, "0.002", 1200);
+    let mut n = Nscap::spawn_with(&["-t", &pid, "-i", "eth0", "-w", "-"], Stdio::piped());
+    n.wait_for("listening on");
+    let mut out = n.child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut all = Vec::new();
+        let mut chunk = [0u8; 2048];
+        // Slower than the flood: the pipe stays full, with room now and then.
+        while let Ok(k) = out.read(&mut chunk) {
+            if k == 0 {
+                break;
+            }
+            all.extend_from_slice(&chunk[..k]);
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        all
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(5);
+    assert_eq!(code, Some(0), "{err:?}");
+    std::fs::write(&got, reader.join().unwrap()).unwrap();
+    let check = std::process::Command::new("capinfos")
+        .args(["-c", &got])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        !said.contains("corrupt") && !said.contains("damaged"),
+        "{said}"
+    );
+}
+
+/// `-w FILE --print | head`: the pipe closes, nscap ends quietly, and the file is finished all
+/// the same: its last packets and its statistics blocks are written.
+#[test]
+fn a_closed_pipe_still_finishes_the_file() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("kept.pcapng");
+    let pid = w.target_pid.to_string();
+    let _ping = pings(&w, "0.01", 56);
+    let mut n = Nscap::spawn_with(
+        &[
+            "-t", &pid, "-i", "eth0", "--format", "pcapng", "-w", &f, "--print",
+        ],
+        Stdio::piped(),
+    );
+    n.wait_for("listening on");
+    std::thread::sleep(Duration::from_millis(800));
+    drop(n.child.stdout.take());
+    let (code, err) = n.finish(5);
+    assert_eq!(code, Some(0), "{err:?}");
+    let bytes = std::fs::read(&f).unwrap();
+    let last_len = u32::from_ne_bytes(bytes[bytes.len() - 4..].try_into().unwrap()) as usize;
+    let last = &bytes[bytes.len() - last_len..];
+    assert_eq!(
+        u32::from_ne_bytes(last[..4].try_into().unwrap()),
+        5,
+        "the file ends with an interface statistics block"
+    );
+    assert!(packets_in(&f) > 0);
+}

@@ -28,6 +28,7 @@ impl Data {
             containerd: self.tmp.0.join("containerd"),
             pods: self.tmp.0.join("pods"),
             netns: "/run/netns".into(),
+            host: None,
         }
     }
 
@@ -184,8 +185,12 @@ fn list_json(data: &Data) -> Vec<serde_json::Value> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v.as_array().unwrap().clone()
+    // JSON lines: one object per line.
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn row_of(rows: &[serde_json::Value], inode: u64) -> serde_json::Value {

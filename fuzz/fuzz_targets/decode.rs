@@ -1,6 +1,7 @@
 //! The frame decoder and both formatters on arbitrary bytes, under every link type nscap knows
 //! (and one it does not). Byte 0 picks the link type, byte 1 the print options, the rest is the
-//! frame. Each call must give exactly one line, and the JSON must parse.
+//! frame. Each call must give one line (tcpdump's VXLAN and OTV headers end in a newline of
+//! their own, so those lines hold one more per tunnel), and the JSON must parse.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -8,7 +9,7 @@ use nscap::sink::flows::FlowTable;
 use nscap::packet::{Interface, Packet};
 use nscap::summary::{PrintOptions, Summarizer};
 
-const LINKTYPES: [u16; 11] = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 147];
+const LINKTYPES: [u16; 12] = [0, 1, 12, 14, 101, 108, 113, 228, 229, 239, 276, 147];
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 2 {
@@ -43,7 +44,9 @@ fuzz_target!(|data: &[u8]| {
     let mut s = Summarizer::new(opts);
     let mut out = Vec::new();
     s.line(&mut out, &pkt, &iface);
-    assert_eq!(out.iter().filter(|b| **b == b'\n').count(), 1);
+    let breaks = out.iter().filter(|b| **b == b'\n').count();
+    // One per line, plus one per VXLAN/OTV header, tunnels nesting at most 8 deep.
+    assert!((1..=9).contains(&breaks));
     assert_eq!(out.last(), Some(&b'\n'));
     assert!(std::str::from_utf8(&out).is_ok());
     out.clear();

@@ -72,7 +72,7 @@ impl<R: Read> Window<R> {
 /// "(os error N)" suffix (`-r /tmp`: "Is a directory").
 fn without_code(e: io::Error) -> io::Error {
     match e.raw_os_error() {
-        Some(n) => io::Error::new(e.kind(), nix::errno::Errno::from_raw(n).desc()),
+        Some(_) => io::Error::new(e.kind(), crate::error::os_message(&e)),
         None => e,
     }
 }
@@ -408,9 +408,10 @@ impl<R: Read> FileReader<R> {
             let val = &b[v..v + len];
             match code {
                 0 => break,
-                // Escaped on the way in, so no sink can print a file's raw bytes.
-                2 => name = crate::escape::name(val),
-                3 => description = crate::escape::name(val),
+                // Kept as the file has them (a copy to another file keeps them whole); the
+                // printers escape names before they reach a terminal.
+                2 => name = String::from_utf8_lossy(val).into_owned(),
+                3 => description = String::from_utf8_lossy(val).into_owned(),
                 9 if len >= 1 => tsresol = val[0],
                 14 if len >= 8 => {
                     let x = [

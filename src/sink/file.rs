@@ -22,6 +22,26 @@ pub const NG_BOM: u32 = 0x1a2b_3c4d;
 /// pcapng section version written: 1.0.
 pub const NG_VERSION: (u16, u16) = (1, 0);
 
+/// Writes `buf` to `out` and empties it. What a failed write leaves behind stays in `buf`,
+/// without the part already written: written again later, the stream goes on where it
+/// stopped instead of repeating bytes (`write_all` loses count of a partial write).
+pub fn write_out<W: Write + ?Sized>(out: &mut W, buf: &mut Vec<u8>) -> io::Result<()> {
+    let mut done = 0;
+    let res = loop {
+        if done == buf.len() {
+            break Ok(());
+        }
+        match out.write(&buf[done..]) {
+            Ok(0) => break Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
+    buf.drain(..done);
+    res
+}
+
 /// Bytes gathered before they are written out: few large writes, whatever the packet size.
 const DRAIN_AT: usize = 192 * 1024;
 /// Room for the largest packet record on top of a buffer about to be drained, so appending
@@ -58,11 +78,7 @@ impl<W: Write> Records<W> {
     }
 
     fn drain(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            self.out.write_all(&self.buf)?;
-            self.buf.clear();
-        }
-        Ok(())
+        write_out(&mut self.out, &mut self.buf)
     }
 
     /// Everything out now: file headers (so a reader at the other end of a pipe can start),

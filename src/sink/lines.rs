@@ -48,26 +48,24 @@ impl LineSink {
     }
 
     fn drain(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            self.out.write_all(&self.buf)?;
-            self.buf.clear();
-        }
-        Ok(())
+        super::file::write_out(&mut self.out, &mut self.buf)
     }
 }
 
 impl Sink for LineSink {
     /// May be called again when a file declares more interfaces: the table is replaced.
     fn start(&mut self, interfaces: &[Interface]) -> io::Result<()> {
-        self.interfaces = interfaces.to_vec();
-        if self.interfaces.len() > 1 {
-            self.summ.show_interfaces();
-        }
-        Ok(())
+        self.interfaces.clear();
+        self.add_interfaces(interfaces)
     }
 
+    /// Names come from another namespace or a file: kept escaped here, once, so no line
+    /// carries a control byte and no packet pays for escaping.
     fn add_interfaces(&mut self, added: &[Interface]) -> io::Result<()> {
-        self.interfaces.extend_from_slice(added);
+        self.interfaces.extend(added.iter().map(|i| Interface {
+            name: crate::escape::name(i.name.as_bytes()),
+            ..i.clone()
+        }));
         if self.interfaces.len() > 1 {
             self.summ.show_interfaces();
         }

@@ -3,14 +3,12 @@
 //! A sink sees the interface table once, then packets in arrival order, then `flush` after each
 //! batch that arrived together and `finish` at the end. Sinks never see raw arguments.
 
-use std::fs::File;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Result};
 
 use crate::cli::{Config, Format};
-use crate::error::os_message;
 use crate::packet::{Counters, Interface, Packet};
 
 pub mod file;
@@ -18,11 +16,24 @@ pub mod flows;
 pub mod lines;
 pub mod pcap;
 pub mod pcapng;
+pub mod rotate;
 
 use flows::FlowSink;
 use lines::{LineFormat, LineSink};
 use pcap::PcapWriter;
 use pcapng::PcapngWriter;
+use rotate::{Clock, Rotating};
+
+/// Where a file output stands, for the live counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStatus {
+    /// Packets written, over every file.
+    pub packets: u64,
+    /// Bytes written, over every file.
+    pub bytes: u64,
+    /// The file being written now.
+    pub file: PathBuf,
+}
 
 pub trait Sink {
     /// Called once, before any packet, with every interface that packets may name.
@@ -56,6 +67,23 @@ pub trait Sink {
     }
     /// End of the capture: write what is left (trailers, tables) and flush.
     fn finish(&mut self) -> io::Result<()>;
+    /// A live capture's counters so far, as they change: a file closed by a rotation records
+    /// them.
+    fn progress(&mut self, _so_far: &[Counters]) {}
+    /// Called a few times a second in a live capture: work due by the clock (a new file every
+    /// `-G` seconds).
+    fn tick(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// A limit was reached (`-a filesize`, `-a files`, `-G` with `-W`): no more packets are
+    /// wanted, and the capture ends as after `-c`.
+    fn exhausted(&self) -> bool {
+        false
+    }
+    /// Where a file output stands; `None` for every other sink.
+    fn status(&self) -> Option<FileStatus> {
+        None
+    }
 }
 
 pub type BoxSink = Box<dyn Sink + Send>;
@@ -76,36 +104,53 @@ pub fn build(
 ) -> Result<Vec<BoxSink>> {
     let mut sinks: Vec<BoxSink> = Vec::new();
     if let Some(path) = &cfg.write {
-        let out: Output = if path == Path::new("-") {
-            stdout()?
-        } else {
-            let f = File::create(path)
-                .map_err(|e| anyhow!("cannot write {}: {}", path.display(), os_message(&e)))?;
-            Box::new(crate::stop::Output::new(f))
-        };
-        // No buffer of its own: the writers gather whole records and write them out in one
-        // call, so the file never ends in the middle of one.
         let same_link = interfaces
             .windows(2)
             .all(|w| w[0].linktype == w[1].linktype);
-        let format = cfg.format.unwrap_or(if interfaces.len() > 1 || !same_link {
-            Format::Pcapng
+        if cfg.format == Some(Format::Pcap) && !same_link {
+            return Err(anyhow!(
+                "--format pcap: the interfaces have different link types; use pcapng"
+            ));
+        }
+        if path == Path::new("-") {
+            let out = stdout()?;
+            let format = cfg.format.unwrap_or(if interfaces.len() > 1 || !same_link {
+                Format::Pcapng
+            } else {
+                Format::Pcap
+            });
+            // No buffer of its own: the writers gather whole records and write them out in
+            // one call, so the output never ends in the middle of one.
+            sinks.push(match format {
+                Format::Pcap => Box::new(PcapWriter::new(
+                    out,
+                    cfg.print_opts.nano,
+                    cfg.packet_buffered,
+                )),
+                Format::Pcapng => Box::new(
+                    PcapngWriter::new(out, cfg.packet_buffered).with_filter(cfg.filter.as_deref()),
+                ),
+            });
         } else {
-            Format::Pcap
-        });
-        sinks.push(match format {
-            Format::Pcap if !same_link => {
-                return Err(anyhow!(
-                    "--format pcap: the interfaces have different link types; use pcapng"
-                ))
-            }
-            Format::Pcap => Box::new(PcapWriter::new(
-                out,
-                cfg.print_opts.nano,
-                cfg.packet_buffered,
-            )),
-            Format::Pcapng => Box::new(PcapngWriter::new(out, cfg.packet_buffered)),
-        });
+            // A file, rotated or not: created at `start`, when its format is known (a file
+            // being split learns its interfaces from its input).
+            let clock = if matches!(cfg.input, crate::cli::Input::File(_)) {
+                Clock::Packet
+            } else {
+                Clock::Wall
+            };
+            sinks.push(Box::new(
+                Rotating::new(
+                    path.clone(),
+                    cfg.rotation.clone(),
+                    cfg.format,
+                    cfg.print_opts.nano,
+                    cfg.packet_buffered,
+                    clock,
+                )
+                .with_filter(cfg.filter.as_deref()),
+            ));
+        }
     }
     if cfg.print {
         let format = if cfg.json {

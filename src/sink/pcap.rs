@@ -22,6 +22,13 @@ impl<W: Write> PcapWriter<W> {
     }
 }
 
+impl<W: Write> PcapWriter<W> {
+    /// The bytes `pkt`'s record takes: a 16-byte header and the data.
+    pub fn record_len(&self, pkt: &Packet<'_>) -> u64 {
+        16 + pkt.data.len() as u64
+    }
+}
+
 impl<W: Write> Sink for PcapWriter<W> {
     fn start(&mut self, interfaces: &[Interface]) -> io::Result<()> {
         let first = interfaces.first().ok_or_else(|| {

@@ -20,6 +20,7 @@ pub const LINKTYPE_LOOP: u16 = 108;
 pub const LINKTYPE_LINUX_SLL: u16 = 113;
 pub const LINKTYPE_IPV4: u16 = 228;
 pub const LINKTYPE_IPV6: u16 = 229;
+pub const LINKTYPE_NFLOG: u16 = 239;
 pub const LINKTYPE_LINUX_SLL2: u16 = 276;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +49,11 @@ pub enum Link<'a> {
         family: u32,
     },
     Raw,
+    /// Linux netfilter log (NFLOG): the address family and the log group ("resource ID").
+    Nflog {
+        family: u8,
+        rid: u16,
+    },
     /// The link header itself is cut short.
     Cut,
     Unknown,
@@ -471,11 +477,71 @@ pub fn decode<'a>(linktype: u16, data: &'a [u8], wire_len: u32, mac: Option<[u8;
                 pkt: Some(LaxSlicedPacket::from_ether_type(et, data)),
             }
         }
+        LINKTYPE_NFLOG => nflog(data, wire_len),
         _ => Frame {
             link: Link::Unknown,
             dir: None,
             link_payload_len: rest(0),
             pkt: None,
         },
+    }
+}
+
+/// NFLOG (print-nflog.c): a 4-byte header (family, version 0, resource id), then TLVs in the
+/// logging host's byte order (tcpdump reads them in its own, as here); the packet is the
+/// payload TLV (type 9). Anything else cut or odd leaves no packet.
+fn nflog(data: &[u8], wire_len: u32) -> Frame<'_> {
+    if data.len() < 4 {
+        return Frame {
+            link: Link::Cut,
+            dir: None,
+            link_payload_len: 0,
+            pkt: None,
+        };
+    }
+    let link = Link::Nflog {
+        family: data[0],
+        rid: u16::from_be_bytes([data[2], data[3]]),
+    };
+    let mut rest = &data[4..];
+    let mut length = wire_len.max(data.len() as u32).saturating_sub(4);
+    let mut payload = None;
+    let cut = Frame {
+        link: Link::Cut,
+        dir: None,
+        link_payload_len: 0,
+        pkt: None,
+    };
+    // tcpdump walks while wire bytes remain; every TLV is at least 4 bytes, so this ends.
+    while length > 0 {
+        if rest.len() < 4 {
+            return cut;
+        }
+        let size = usize::from(u16::from_ne_bytes([rest[0], rest[1]])).next_multiple_of(4);
+        let kind = u16::from_ne_bytes([rest[2], rest[3]]);
+        if size < 4 || rest.len() < size {
+            return cut;
+        }
+        if kind == 9 {
+            length = length.saturating_sub(4);
+            payload = Some(&rest[4..]);
+            break;
+        }
+        rest = &rest[size..];
+        length = length.saturating_sub(size as u32);
+    }
+    let et = match data[0] {
+        2 => Some(EtherType::IPV4),
+        10 => Some(EtherType::IPV6),
+        _ => None,
+    };
+    let pkt = payload
+        .zip(et)
+        .map(|(p, et)| LaxSlicedPacket::from_ether_type(et, p));
+    Frame {
+        link,
+        dir: None,
+        link_payload_len: length,
+        pkt,
     }
 }

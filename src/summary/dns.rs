@@ -1,16 +1,23 @@
-//! DNS messages as tcpdump prints them (print-domain.c): `4660+ A? example.com. (29)` for a
-//! query, `4660 1/0/0 A 93.184.216.34 (45)` for a response. Every read is bounds-checked and
-//! name decompression is bounded, so any bytes at all give a line (ending `[|domain]` if cut).
+//! DNS messages as tcpdump 4.99 prints them (print-domain.c, ported function by function so the
+//! quirks match): `4660+ A? example.com. (29)` for a query, `4660 1/0/0 A 93.184.216.34 (45)`
+//! for a response, over UDP and over TCP (two-byte length prefix). Offsets index the captured
+//! message; reading past its end is tcpdump's truncation (` [|domain]`). Every read is
+//! bounds-checked and compression pointers must point strictly backwards, so any bytes at all
+//! give a line.
 
 use super::{names, put};
 
 pub const PORT: u16 = 53;
 pub const MDNS_PORT: u16 = 5353;
 
-/// Longest name we print: keeps a malicious chain of labels from making a huge line.
+/// Longest name we print (JSON): keeps a malicious chain of labels from making a huge line.
 const MAX_NAME: usize = 255;
-/// Compression pointers followed per name: real names need a handful.
+/// Compression pointers followed per name (JSON): real names need a handful.
 const MAX_JUMPS: usize = 32;
+/// tcpdump's MAXCDNAME: characters of a name printed before `<DOMAIN NAME TOO LONG>`.
+const MAXCDNAME: usize = 255;
+
+const T_OPT: u16 = 41;
 
 pub struct Header {
     pub id: u16,
@@ -44,6 +51,7 @@ impl Header {
     }
 }
 
+/// JSON's type names (a few more than tcpdump 4.99 knows: SVCB, HTTPS, CAA).
 pub fn type_str(out: &mut Vec<u8>, t: u16) {
     match names::dns_type_name(t) {
         Some(n) => out.extend_from_slice(n.as_bytes()),
@@ -54,8 +62,950 @@ pub fn type_str(out: &mut Vec<u8>, t: u16) {
     }
 }
 
-/// Writes the name at `at` (`example.com.`, `.` for the root) and returns the offset just after
-/// it in the message, or None if the bytes run out or the name is malformed.
+/// tcpdump's ns_type2str.
+fn td_type_name(t: u16) -> Option<&'static str> {
+    Some(match t {
+        1 => "A",
+        2 => "NS",
+        3 => "MD",
+        4 => "MF",
+        5 => "CNAME",
+        6 => "SOA",
+        7 => "MB",
+        8 => "MG",
+        9 => "MR",
+        10 => "NULL",
+        11 => "WKS",
+        12 => "PTR",
+        13 => "HINFO",
+        14 => "MINFO",
+        15 => "MX",
+        16 => "TXT",
+        17 => "RP",
+        18 => "AFSDB",
+        19 => "X25",
+        20 => "ISDN",
+        21 => "RT",
+        22 => "NSAP",
+        23 => "NSAP_PTR",
+        24 => "SIG",
+        25 => "KEY",
+        26 => "PX",
+        27 => "GPOS",
+        28 => "AAAA",
+        29 => "LOC",
+        30 => "NXT",
+        31 => "EID",
+        32 => "NIMLOC",
+        33 => "SRV",
+        34 => "ATMA",
+        35 => "NAPTR",
+        36 => "KX",
+        37 => "CERT",
+        38 => "A6",
+        39 => "DNAME",
+        40 => "SINK",
+        41 => "OPT",
+        42 => "APL",
+        43 => "DS",
+        44 => "SSHFP",
+        45 => "IPSECKEY",
+        46 => "RRSIG",
+        47 => "NSEC",
+        48 => "DNSKEY",
+        99 => "SPF",
+        100 => "UINFO",
+        101 => "UID",
+        102 => "GID",
+        103 => "UNSPEC",
+        104 => "UNSPECA",
+        249 => "TKEY",
+        250 => "TSIG",
+        251 => "IXFR",
+        252 => "AXFR",
+        253 => "MAILB",
+        254 => "MAILA",
+        255 => "ANY",
+        256 => "URI",
+        _ => return None,
+    })
+}
+
+fn td_type(o: &mut Vec<u8>, t: u16) {
+    match td_type_name(t) {
+        Some(n) => o.extend_from_slice(n.as_bytes()),
+        None => {
+            o.extend_from_slice(b"Type");
+            put::u64(o, u64::from(t));
+        }
+    }
+}
+
+fn td_class(o: &mut Vec<u8>, c: u16) {
+    match c {
+        1 => o.extend_from_slice(b"IN"),
+        3 => o.extend_from_slice(b"CHAOS"),
+        4 => o.extend_from_slice(b"HS"),
+        255 => o.extend_from_slice(b"ANY"),
+        _ => {
+            o.extend_from_slice(b"(Class ");
+            put::u64(o, u64::from(c));
+            o.push(b')');
+        }
+    }
+}
+
+const RESP: [&str; 24] = [
+    "",
+    " FormErr",
+    " ServFail",
+    " NXDomain",
+    " NotImp",
+    " Refused",
+    " YXDomain",
+    " YXRRSet",
+    " NXRRSet",
+    " NotAuth",
+    " NotZone",
+    " Resp11",
+    " Resp12",
+    " Resp13",
+    " Resp14",
+    " NoChange",
+    " BadVers",
+    "Resp17",
+    " Resp18",
+    " Resp19",
+    " Resp20",
+    "Resp21",
+    " Resp22",
+    " BadCookie",
+];
+
+const OPS: [&str; 16] = [
+    "",
+    " inv_q",
+    " stat",
+    " op3",
+    " notify",
+    " update",
+    " op6",
+    " op7",
+    " op8",
+    " updateA",
+    " updateD",
+    " updateDA",
+    " updateM",
+    " updateMA",
+    " zoneInit",
+    " zoneRef",
+];
+
+fn b8(m: &[u8], at: usize) -> Option<u8> {
+    m.get(at).copied()
+}
+
+fn be16(m: &[u8], at: usize) -> Option<u16> {
+    m.get(at..at.checked_add(2)?)
+        .map(|b| u16::from_be_bytes([b[0], b[1]]))
+}
+
+fn be32(m: &[u8], at: usize) -> Option<u32> {
+    m.get(at..at.checked_add(4)?)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// tcpdump's fn_print_char: `M-` for the high bit, `^` for control characters.
+pub fn print_char(o: &mut Vec<u8>, mut c: u8) {
+    if c & 0x80 != 0 {
+        c &= 0x7f;
+        o.extend_from_slice(b"M-");
+    }
+    if !(0x20..0x7f).contains(&c) {
+        c ^= 0x40;
+        o.push(b'^');
+    }
+    o.push(c);
+}
+
+/// nd_printn: `n` bytes from `at`, stopping at the end of the capture; true when cut.
+fn printn(o: &mut Vec<u8>, m: &[u8], at: usize, n: usize) -> bool {
+    let avail = m.len().saturating_sub(at);
+    for &c in m.get(at..at + n.min(avail)).unwrap_or(&[]) {
+        print_char(o, c);
+    }
+    n > avail
+}
+
+fn nskip(m: &[u8], mut cp: usize) -> Option<usize> {
+    let mut i = b8(m, cp)?;
+    cp += 1;
+    while i != 0 {
+        match i & 0xc0 {
+            0xc0 => return Some(cp + 1),
+            0x40 => {
+                if i & 0x3f != 1 {
+                    return None;
+                }
+                let bitlen = match b8(m, cp)? {
+                    0 => 256,
+                    b => usize::from(b),
+                };
+                cp += 1 + bitlen.div_ceil(8);
+            }
+            0x80 => return None,
+            _ => cp += usize::from(i),
+        }
+        i = b8(m, cp)?;
+        cp += 1;
+    }
+    Some(cp)
+}
+
+fn blabel(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
+    let bitlen = match b8(m, cp)? {
+        0 => 256,
+        b => u32::from(b),
+    };
+    let lim = cp + 1 + (bitlen as usize).div_ceil(4);
+    o.extend_from_slice(b"\\[x");
+    let (mut bitp, mut b) = (cp + 1, bitlen);
+    while bitp < lim && b > 7 {
+        put::byte_hex(o, b8(m, bitp)?);
+        b -= 8;
+        bitp += 1;
+    }
+    if b > 4 {
+        put::byte_hex(o, b8(m, bitp)? & (0xffu32 << (8 - b)) as u8);
+    } else if b > 0 {
+        put::hex(o, u64::from((b8(m, bitp)? >> 4) & (0x0f << (4 - b))));
+    }
+    o.push(b'/');
+    put::u64(o, u64::from(bitlen));
+    o.push(b']');
+    Some(())
+}
+
+fn labellen(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
+    let i = b8(m, cp)?;
+    match i & 0xc0 {
+        0x40 => {
+            if i & 0x3f != 1 {
+                o.extend_from_slice(b"<ELT ");
+                put::u64(o, u64::from(i & 0x3f));
+                o.push(b'>');
+                return None;
+            }
+            let bitlen = match b8(m, cp + 1)? {
+                0 => 256,
+                b => usize::from(b),
+            };
+            Some(bitlen.div_ceil(8) + 1)
+        }
+        0x80 => {
+            o.extend_from_slice(b"<BAD LABEL TYPE>");
+            None
+        }
+        _ => Some(usize::from(i)),
+    }
+}
+
+/// fqdn_print: the name at `cp`, pointers relative to `base`; returns the offset after the
+/// name where it lies (not where pointers led).
+fn fqdn(o: &mut Vec<u8>, m: &[u8], mut cp: usize, base: usize) -> Option<usize> {
+    let mut l = labellen(o, m, cp)?;
+    let mut i = b8(m, cp)?;
+    let mut max_offset = cp.wrapping_sub(base);
+    cp += 1;
+    let mut rp = 0usize;
+    let mut compress = false;
+    if i & 0xc0 != 0xc0 {
+        rp = cp + l;
+    }
+    if i == 0 {
+        o.push(b'.');
+        return Some(rp);
+    }
+    let mut name_chars = 0usize;
+    while i != 0 && cp < m.len() {
+        match i & 0xc0 {
+            0xc0 => {
+                if !compress {
+                    rp = cp + 1;
+                    compress = true;
+                }
+                let offset = ((usize::from(i) << 8) | usize::from(b8(m, cp)?)) & 0x3fff;
+                if offset >= max_offset {
+                    o.extend_from_slice(b"<BAD PTR>");
+                    return None;
+                }
+                max_offset = offset;
+                cp = base.wrapping_add(offset);
+                i = b8(m, cp)?;
+                l = labellen(o, m, cp)?;
+                cp += 1;
+                continue;
+            }
+            0x40 => {
+                // labellen accepted only the bit-string label here.
+                blabel(o, m, cp)?;
+            }
+            0x80 => {
+                o.extend_from_slice(b"<BAD LABEL TYPE>");
+                return None;
+            }
+            _ => {
+                if name_chars + l <= MAXCDNAME {
+                    if printn(o, m, cp, l) {
+                        return None;
+                    }
+                } else if name_chars < MAXCDNAME && printn(o, m, cp, MAXCDNAME - name_chars) {
+                    return None;
+                }
+                name_chars += l;
+            }
+        }
+        cp += l;
+        if name_chars <= MAXCDNAME {
+            o.push(b'.');
+        }
+        name_chars += 1;
+        i = b8(m, cp)?;
+        l = labellen(o, m, cp)?;
+        cp += 1;
+        if !compress {
+            rp += l + 1;
+        }
+    }
+    if name_chars > MAXCDNAME {
+        o.extend_from_slice(b"<DOMAIN NAME TOO LONG>");
+    }
+    Some(rp)
+}
+
+/// ns_cprint: one length-prefixed character string.
+fn cstring(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
+    let i = usize::from(b8(m, cp)?);
+    if printn(o, m, cp + 1, i) {
+        return None;
+    }
+    Some(cp + 1 + i)
+}
+
+fn alg_list(o: &mut Vec<u8>, d: &[u8], name: fn(u8) -> Option<&'static str>) {
+    for (i, &a) in d.iter().enumerate() {
+        if i > 0 {
+            o.push(b' ');
+        }
+        match name(a) {
+            Some(n) => o.extend_from_slice(n.as_bytes()),
+            None => {
+                o.extend_from_slice(b"Alg_");
+                put::u64(o, u64::from(a));
+            }
+        }
+    }
+}
+
+fn dau_name(a: u8) -> Option<&'static str> {
+    Some(match a {
+        0 => "DELETE",
+        1 => "RSAMD5",
+        2 => "DH",
+        3 => "DS",
+        5 => "RSASHA1",
+        6 => "DSA-NSEC3-SHA1",
+        7 => "RSASHA1-NSEC3-SHA1",
+        8 => "RSASHA256",
+        10 => "RSASHA512",
+        12 => "ECC-GOST",
+        13 => "ECDSAP256SHA256",
+        14 => "ECDSAP384SHA384",
+        15 => "ED25519",
+        16 => "ED448",
+        252 => "INDIRECT",
+        253 => "PRIVATEDNS",
+        254 => "PRIVATEOID",
+        _ => return None,
+    })
+}
+
+fn dhu_name(a: u8) -> Option<&'static str> {
+    Some(match a {
+        1 => "SHA-1",
+        2 => "SHA-256",
+        3 => "GOST_R_34.11-94",
+        4 => "SHA-384",
+        _ => return None,
+    })
+}
+
+fn n3u_name(a: u8) -> Option<&'static str> {
+    (a == 1).then_some("SHA-1")
+}
+
+fn invalid(o: &mut Vec<u8>) {
+    o.extend_from_slice(b" (invalid)");
+}
+
+fn ecs(o: &mut Vec<u8>, d: &[u8]) {
+    if d.len() < 4 {
+        return invalid(o);
+    }
+    let family = u16::from_be_bytes([d[0], d[1]]);
+    let (src, scope) = (usize::from(d[2]), usize::from(d[3]));
+    let bits = match family {
+        1 => 32,
+        2 => 128,
+        _ => return invalid(o),
+    };
+    let alen = d.len() - 4;
+    if alen > bits / 8 || src > bits || scope > bits || src.div_ceil(8) != alen {
+        return invalid(o);
+    }
+    let mut a = [0u8; 16];
+    a[..alen].copy_from_slice(&d[4..]);
+    if family == 1 {
+        put::ipv4(o, [a[0], a[1], a[2], a[3]]);
+    } else {
+        put::ipv6(o, a);
+    }
+    o.push(b'/');
+    put::u64(o, src as u64);
+    o.push(b'/');
+    put::u64(o, scope as u64);
+}
+
+/// eopt_print: one EDNS option.
+fn eopt(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
+    let opt = be16(m, cp)?;
+    let name = match opt {
+        1 => "LLQ",
+        2 => "UL",
+        3 => "NSID",
+        5 => "DAU",
+        6 => "DHU",
+        7 => "N3U",
+        8 => "ECS",
+        9 => "EXPIRE",
+        10 => "COOKIE",
+        11 => "KEEPALIVE",
+        12 => "PADDING",
+        13 => "CHAIN",
+        14 => "KEY-TAG",
+        16 => "CLIENT-TAG",
+        17 => "SERVER-TAG",
+        _ => "",
+    };
+    if name.is_empty() {
+        o.extend_from_slice(b"Opt");
+        put::u64(o, u64::from(opt));
+    } else {
+        o.extend_from_slice(name.as_bytes());
+    }
+    let len = usize::from(be16(m, cp + 2)?);
+    let at = cp + 4;
+    let d = m.get(at..at + len)?;
+    if len > 0 {
+        o.push(b' ');
+        match opt {
+            8 => ecs(o, d),
+            10 => {
+                if len < 8 || (len > 8 && len < 16) || len > 40 {
+                    invalid(o);
+                } else {
+                    for (i, b) in d.iter().enumerate() {
+                        if i == 8 {
+                            o.push(b' ');
+                        }
+                        put::byte_hex(o, *b);
+                    }
+                }
+            }
+            11 => {
+                if len != 2 {
+                    invalid(o);
+                } else {
+                    let v = u16::from_be_bytes([d[0], d[1]]);
+                    put::u64(o, u64::from(v / 10));
+                    o.push(b'.');
+                    put::u64(o, u64::from(v % 10));
+                    o.extend_from_slice(b" sec");
+                }
+            }
+            9 => {
+                if len != 4 {
+                    invalid(o);
+                } else {
+                    put::u64(o, u64::from(u32::from_be_bytes([d[0], d[1], d[2], d[3]])));
+                    o.extend_from_slice(b" sec");
+                }
+            }
+            12 => {
+                o.push(b'(');
+                put::u64(o, len as u64);
+                o.push(b')');
+            }
+            14 => {
+                if len % 2 != 0 {
+                    invalid(o);
+                } else {
+                    for (i, c) in d.chunks_exact(2).enumerate() {
+                        if i > 0 {
+                            o.push(b' ');
+                        }
+                        put::u64(o, u64::from(u16::from_be_bytes([c[0], c[1]])));
+                    }
+                }
+            }
+            5 => alg_list(o, d, dau_name),
+            6 => alg_list(o, d, dhu_name),
+            7 => alg_list(o, d, n3u_name),
+            13 => {
+                // tcpdump ignores the result here, truncation included.
+                let _ = fqdn(o, m, at, at + len);
+            }
+            _ => {
+                for b in d {
+                    put::byte_hex(o, *b);
+                }
+            }
+        }
+    }
+    Some(at + len)
+}
+
+/// ns_qprint: ` A? example.com.`; returns the offset after the question.
+fn qprint(o: &mut Vec<u8>, m: &[u8], cp: usize, mdns: bool) -> Option<usize> {
+    let np = cp;
+    let cp = nskip(m, cp)?;
+    m.get(cp..cp + 4)?;
+    let t = be16(m, cp)?;
+    o.push(b' ');
+    td_type(o, t);
+    let i = be16(m, cp + 2)?;
+    let class = if mdns { i & 0x7fff } else { i };
+    if class != 1 {
+        o.push(b' ');
+        td_class(o, class);
+    }
+    if mdns {
+        o.extend_from_slice(if i & 0x8000 != 0 { b" (QU)" } else { b" (QM)" });
+    }
+    o.extend_from_slice(b"? ");
+    fqdn(o, m, np, 0).map(|c| c + 4)
+}
+
+/// ns_rprint: one resource record. Some(m.len()) is tcpdump's "give up quietly" (a record
+/// whose fixed part is cut), None its truncation.
+fn rprint(o: &mut Vec<u8>, m: &[u8], cp: usize, vflag: u8, mdns: bool) -> Option<usize> {
+    let cp = if vflag > 0 {
+        o.push(b' ');
+        fqdn(o, m, cp, 0)?
+    } else {
+        match nskip(m, cp) {
+            Some(c) => c,
+            None => return Some(m.len()),
+        }
+    };
+    if m.get(cp..cp + 10).is_none() {
+        return Some(m.len());
+    }
+    let typ = be16(m, cp)?;
+    let i = be16(m, cp + 2)?;
+    let class = if mdns { i & 0x7fff } else { i };
+    if class != 1 && typ != T_OPT {
+        o.push(b' ');
+        td_class(o, class);
+    }
+    if mdns && i & 0x8000 != 0 {
+        o.extend_from_slice(b" (Cache flush)");
+    }
+    let mut opt_flags = 0;
+    if typ == T_OPT {
+        opt_flags = be16(m, cp + 6)?;
+    } else if vflag > 2 {
+        o.extend_from_slice(b" [");
+        relts(o, be32(m, cp + 4)?);
+        o.push(b']');
+    }
+    let len = usize::from(be16(m, cp + 8)?);
+    let cp = cp + 10;
+    let rp = cp + len;
+    o.push(b' ');
+    td_type(o, typ);
+    if rp > m.len() {
+        return None;
+    }
+    match typ {
+        1 => {
+            let a = m.get(cp..cp + 4)?;
+            o.push(b' ');
+            put::ipv4(o, [a[0], a[1], a[2], a[3]]);
+        }
+        2 | 5 | 12 | 39 => {
+            o.push(b' ');
+            fqdn(o, m, cp, 0)?;
+        }
+        6 if vflag > 0 => {
+            o.push(b' ');
+            let c = fqdn(o, m, cp, 0)?;
+            o.push(b' ');
+            let c = fqdn(o, m, c, 0)?;
+            m.get(c..c + 20)?;
+            for k in 0..5 {
+                o.push(b' ');
+                put::u64(o, u64::from(be32(m, c + 4 * k)?));
+            }
+        }
+        15 => {
+            o.push(b' ');
+            m.get(cp..cp + 2)?;
+            fqdn(o, m, cp + 2, 0)?;
+            o.push(b' ');
+            put::u64(o, u64::from(be16(m, cp)?));
+        }
+        16 => {
+            let mut c = cp;
+            while c < rp {
+                o.extend_from_slice(b" \"");
+                c = cstring(o, m, c)?;
+                o.push(b'"');
+            }
+        }
+        33 => {
+            o.push(b' ');
+            m.get(cp..cp + 6)?;
+            fqdn(o, m, cp + 6, 0)?;
+            o.push(b':');
+            put::u64(o, u64::from(be16(m, cp + 4)?));
+            o.push(b' ');
+            put::u64(o, u64::from(be16(m, cp)?));
+            o.push(b' ');
+            put::u64(o, u64::from(be16(m, cp + 2)?));
+        }
+        28 => {
+            let a = m.get(cp..cp + 16)?;
+            let mut b = [0u8; 16];
+            b.copy_from_slice(a);
+            o.push(b' ');
+            put::ipv6(o, b);
+        }
+        38 => {
+            let pbit = b8(m, cp)?;
+            let pbyte = usize::from(pbit & !7) / 8;
+            if pbit > 128 {
+                o.push(b' ');
+                put::u64(o, u64::from(pbit));
+                o.extend_from_slice(b"(bad plen)");
+            } else {
+                if pbit < 128 {
+                    let mut a = [0u8; 16];
+                    a[pbyte..].copy_from_slice(m.get(cp + 1..cp + 1 + 16 - pbyte)?);
+                    o.push(b' ');
+                    put::u64(o, u64::from(pbit));
+                    o.push(b' ');
+                    put::ipv6(o, a);
+                }
+                if pbit > 0 {
+                    o.push(b' ');
+                    fqdn(o, m, cp + 1 + 16 - pbyte, 0)?;
+                }
+            }
+        }
+        256 => {
+            m.get(cp..cp + len)?;
+            o.push(b' ');
+            put::u64(o, u64::from(be16(m, cp)?));
+            o.push(b' ');
+            put::u64(o, u64::from(be16(m, cp + 2)?));
+            o.push(b' ');
+            // len - 4 is unsigned in tcpdump: a shorter record prints to the end, then is cut.
+            let n = len.checked_sub(4).unwrap_or(usize::MAX / 2);
+            if printn(o, m, cp + 4, n) {
+                return None;
+            }
+        }
+        T_OPT => {
+            o.extend_from_slice(b" UDPsize=");
+            put::u64(o, u64::from(class));
+            if opt_flags & 0x8000 != 0 {
+                o.extend_from_slice(b" DO");
+            }
+            if cp < rp {
+                o.extend_from_slice(b" [");
+                let mut c = cp;
+                while c < rp {
+                    c = eopt(o, m, c)?;
+                    if c < rp {
+                        o.push(b',');
+                    }
+                }
+                o.push(b']');
+            }
+        }
+        104 => {
+            m.get(cp..cp + len)?;
+            if printn(o, m, cp, len) {
+                return None;
+            }
+        }
+        250 if vflag > 0 => {
+            o.push(b' ');
+            let mut c = fqdn(o, m, cp, 0)? + 6;
+            o.extend_from_slice(b" fudge=");
+            put::u64(o, u64::from(be16(m, c)?));
+            c += 2;
+            o.extend_from_slice(b" maclen=");
+            let maclen = be16(m, c)?;
+            put::u64(o, u64::from(maclen));
+            c += 2 + usize::from(maclen);
+            for w in [&b" origid="[..], b" error=", b" otherlen="] {
+                o.extend_from_slice(w);
+                put::u64(o, u64::from(be16(m, c)?));
+                c += 2;
+            }
+        }
+        _ => {}
+    }
+    Some(rp)
+}
+
+/// unsigned_relts_print: `1h2m3s`, `0s`.
+fn relts(o: &mut Vec<u8>, mut secs: u32) {
+    const UNITS: [(&[u8], u32); 6] = [
+        (b"y", 31_536_000),
+        (b"w", 604_800),
+        (b"d", 86_400),
+        (b"h", 3_600),
+        (b"m", 60),
+        (b"s", 1),
+    ];
+    if secs == 0 {
+        o.extend_from_slice(b"0s");
+        return;
+    }
+    for (name, len) in UNITS {
+        if secs >= len {
+            put::u64(o, u64::from(secs / len));
+            o.extend_from_slice(name);
+            secs %= len;
+        }
+    }
+}
+
+/// Records `count` from `cp` as `first`, `,` between; Some(cp) after them, None when cut.
+fn records(
+    o: &mut Vec<u8>,
+    m: &[u8],
+    mut cp: usize,
+    mut count: u16,
+    first: &[u8],
+    vflag: u8,
+    mdns: bool,
+) -> Option<usize> {
+    if count > 0 && (first.is_empty() || cp < m.len()) {
+        o.extend_from_slice(first);
+        cp = rprint(o, m, cp, vflag, mdns)?;
+        count -= 1;
+        while cp < m.len() && count > 0 {
+            o.push(b',');
+            cp = rprint(o, m, cp, vflag, mdns)?;
+            count -= 1;
+        }
+    }
+    (count == 0).then_some(cp)
+}
+
+/// A DNS message in tcpdump's words. `len`: the payload length on the wire (UDP payload, or
+/// TCP payload with its two-byte prefix when `over_tcp`); `m`: the bytes captured of it.
+pub fn print(o: &mut Vec<u8>, m: &[u8], len: u32, vflag: u8, over_tcp: bool, mdns: bool) {
+    if body(o, m, len, vflag, over_tcp, mdns).is_none() {
+        o.extend_from_slice(b" [|domain]");
+    }
+}
+
+fn body(o: &mut Vec<u8>, m: &[u8], mut len: u32, vflag: u8, tcp: bool, mdns: bool) -> Option<()> {
+    let mut m = m;
+    if tcp {
+        if len < 2 {
+            o.extend_from_slice(b" [DNS over TCP: length ");
+            put::u64(o, u64::from(len));
+            o.extend_from_slice(b" < 2] (invalid)");
+            return Some(());
+        }
+        len -= 2;
+        let prefix = be16(m, 0)?;
+        if u32::from(prefix) != len {
+            o.extend_from_slice(b" [prefix length(");
+            put::u64(o, u64::from(prefix));
+            o.extend_from_slice(b") != length(");
+            put::u64(o, u64::from(len));
+            o.extend_from_slice(b")] (invalid)");
+            return Some(());
+        }
+        m = &m[2..];
+        o.push(b' ');
+    }
+    if len < 12 {
+        o.extend_from_slice(b"domain [length ");
+        put::u64(o, u64::from(len));
+        o.extend_from_slice(b" < 12] (invalid)");
+        return Some(());
+    }
+    let h = Header::parse(m)?;
+    let rcode = u32::from(h.rcode()) | (opt_rcode(m, &h).unwrap_or(0) << 4);
+    if h.response() {
+        put::u64(o, u64::from(h.id));
+        o.extend_from_slice(OPS[usize::from(h.opcode())].as_bytes());
+        match RESP.get(rcode as usize) {
+            Some(r) => o.extend_from_slice(r.as_bytes()),
+            None => {
+                o.extend_from_slice(b" Resp");
+                put::u64(o, u64::from(rcode & 0xfff));
+            }
+        }
+        let f = h.flags;
+        if f & 0x0400 != 0 {
+            o.push(b'*');
+        }
+        if f & 0x0080 == 0 {
+            o.push(b'-');
+        }
+        if f & 0x0200 != 0 {
+            o.push(b'|');
+        }
+        if f & 0x0020 != 0 {
+            o.push(b'$');
+        }
+        if h.qd != 1 {
+            bracket(o, h.qd, b"q]");
+        }
+        let mut cp = 12;
+        for i in 0..h.qd {
+            if i != 0 {
+                o.push(b',');
+            }
+            if vflag > 1 {
+                o.extend_from_slice(b" q:");
+                cp = qprint(o, m, cp, mdns)?;
+            } else {
+                cp = nskip(m, cp)? + 4;
+            }
+        }
+        o.push(b' ');
+        put::u64(o, u64::from(h.an));
+        o.push(b'/');
+        put::u64(o, u64::from(h.ns));
+        o.push(b'/');
+        put::u64(o, u64::from(h.ar));
+        cp = records(o, m, cp, h.an, b"", vflag, mdns)?;
+        if vflag > 1 {
+            cp = records(o, m, cp, h.ns, b" ns:", vflag, mdns)?;
+            records(o, m, cp, h.ar, b" ar:", vflag, mdns)?;
+        }
+    } else {
+        put::u64(o, u64::from(h.id));
+        o.extend_from_slice(OPS[usize::from(h.opcode())].as_bytes());
+        if h.flags & 0x0100 != 0 {
+            o.push(b'+');
+        }
+        if h.flags & 0x0010 != 0 {
+            o.push(b'%');
+        }
+        if h.flags & 0x6cf != 0 {
+            o.extend_from_slice(b" [b2&3=0x");
+            put::hex(o, u64::from(h.flags));
+            o.push(b']');
+        }
+        if h.opcode() == 1 {
+            if h.qd != 0 {
+                bracket(o, h.qd, b"q]");
+            }
+            if h.an != 1 {
+                bracket(o, h.an, b"a]");
+            }
+        } else {
+            if h.an != 0 {
+                bracket(o, h.an, b"a]");
+            }
+            if h.qd != 1 {
+                bracket(o, h.qd, b"q]");
+            }
+        }
+        if h.ns != 0 {
+            bracket(o, h.ns, b"n]");
+        }
+        if h.ar != 0 {
+            bracket(o, h.ar, b"au]");
+        }
+        let mut cp = 12;
+        let mut qd = h.qd;
+        if qd > 0 {
+            cp = qprint(o, m, cp, mdns)?;
+            qd -= 1;
+            while cp < m.len() && qd > 0 {
+                cp = qprint(o, m, cp, mdns)?;
+                qd -= 1;
+            }
+        }
+        if qd > 0 {
+            return None;
+        }
+        if vflag > 1 {
+            cp = records(o, m, cp, h.an, b"", vflag, mdns)?;
+            cp = records(o, m, cp, h.ns, b" ns:", vflag, mdns)?;
+            records(o, m, cp, h.ar, b" ar:", vflag, mdns)?;
+        }
+    }
+    o.extend_from_slice(b" (");
+    put::u64(o, u64::from(len));
+    o.push(b')');
+    Some(())
+}
+
+/// The extended rcode bits of an OPT record in the additional section, found the way tcpdump
+/// finds them (giving up quietly where the bytes end).
+fn opt_rcode(m: &[u8], h: &Header) -> Option<u32> {
+    let mut cp = 12;
+    for _ in 0..h.qd {
+        cp = nskip(m, cp)? + 4;
+        if cp >= m.len() {
+            return None;
+        }
+    }
+    for _ in 0..u32::from(h.an) + u32::from(h.ns) {
+        cp = nskip(m, cp)? + 8;
+        cp += 2 + usize::from(be16(m, cp)?);
+        if cp >= m.len() {
+            return None;
+        }
+    }
+    for _ in 0..h.ar {
+        cp = nskip(m, cp)?;
+        let t = be16(m, cp)?;
+        cp += 4;
+        let hi = b8(m, cp)?;
+        if t == T_OPT {
+            return Some(u32::from(hi));
+        }
+        cp += 4;
+        cp += 2 + usize::from(be16(m, cp)?);
+        if cp >= m.len() {
+            return None;
+        }
+    }
+    None
+}
+
+fn bracket(out: &mut Vec<u8>, n: u16, suffix: &[u8]) {
+    out.extend_from_slice(b" [");
+    put::u64(out, u64::from(n));
+    out.extend_from_slice(suffix);
+}
+
+/// A name for JSON (`example.com.`, `.` for the root; other bytes as `\ddd`), and the offset
+/// just after it in the message, or None if the bytes run out or the name is malformed.
 pub fn name(out: &mut Vec<u8>, m: &[u8], mut at: usize) -> Option<usize> {
     let mut end = None;
     let mut jumps = 0;
@@ -97,220 +1047,23 @@ pub fn name(out: &mut Vec<u8>, m: &[u8], mut at: usize) -> Option<usize> {
     }
 }
 
-fn skip_name(m: &[u8], mut at: usize) -> Option<usize> {
-    for _ in 0..128 {
-        let len = *m.get(at)? as usize;
-        match len & 0xc0 {
-            0x00 if len == 0 => return Some(at + 1),
-            0x00 => at += 1 + len,
-            0xc0 => return (at + 2 <= m.len()).then_some(at + 2),
-            _ => return None,
-        }
-    }
-    None
-}
-
-fn be16(m: &[u8], at: usize) -> Option<u16> {
-    m.get(at..at + 2).map(|b| u16::from_be_bytes([b[0], b[1]]))
-}
-
-/// The question: ` A? example.com.`; returns the offset after it.
-fn question(out: &mut Vec<u8>, m: &[u8], at: usize, mdns: bool) -> Option<usize> {
-    let after = skip_name(m, at)?;
-    let qtype = be16(m, after)?;
-    let class = be16(m, after + 2)?;
-    out.push(b' ');
-    type_str(out, qtype);
-    let c = if mdns { class & 0x7fff } else { class };
-    if c != 1 {
-        out.extend_from_slice(b" (Class ");
-        put::u64(out, u64::from(c));
-        out.push(b')');
-    }
-    if mdns {
-        out.extend_from_slice(if class & 0x8000 != 0 {
-            b" (QU)"
-        } else {
-            b" (QM)"
-        });
-    }
-    out.extend_from_slice(b"? ");
-    name(out, m, at)?;
-    Some(after + 4)
-}
-
-/// One resource record: ` A 1.2.3.4` (with `-v`, the owner name first).
-fn record(out: &mut Vec<u8>, m: &[u8], at: usize, verbose: bool) -> Option<usize> {
-    let after = if verbose {
-        out.push(b' ');
-        name(out, m, at)?;
-        skip_name(m, at)?
-    } else {
-        skip_name(m, at)?
-    };
-    let typ = be16(m, after)?;
-    let rdlen = usize::from(be16(m, after + 8)?);
-    let rd_at = after + 10;
-    let rd = m.get(rd_at..rd_at + rdlen)?;
-    out.push(b' ');
-    type_str(out, typ);
-    match typ {
-        1 if rd.len() == 4 => {
-            out.push(b' ');
-            put::ipv4(out, [rd[0], rd[1], rd[2], rd[3]]);
-        }
-        28 if rd.len() == 16 => {
-            let mut a = [0u8; 16];
-            a.copy_from_slice(rd);
-            out.push(b' ');
-            put::ipv6(out, a);
-        }
-        2 | 5 | 12 | 39 => {
-            out.push(b' ');
-            name(out, m, rd_at)?;
-        }
-        15 if rd.len() >= 2 => {
-            out.push(b' ');
-            name(out, m, rd_at + 2)?;
-            out.push(b' ');
-            put::u64(out, u64::from(u16::from_be_bytes([rd[0], rd[1]])));
-        }
-        _ => {}
-    }
-    Some(rd_at + rdlen)
-}
-
-/// A DNS message in tcpdump's words. `len`: the UDP payload length on the wire.
-pub fn print(out: &mut Vec<u8>, m: &[u8], len: u32, verbose: bool, mdns: bool) {
-    let Some(h) = Header::parse(m) else {
-        out.extend_from_slice(b" [|domain]");
-        return;
-    };
-    put::u64(out, u64::from(h.id));
-    const OPS: [&str; 16] = [
-        "",
-        " inv_q",
-        " stat",
-        " op3",
-        " notify",
-        " update",
-        " op6",
-        " op7",
-        " op8",
-        " updateA",
-        " updateD",
-        " updateDA",
-        " updateM",
-        " updateMA",
-        " zoneInit",
-        " zoneRef",
-    ];
-    out.extend_from_slice(OPS[usize::from(h.opcode())].as_bytes());
-    let mut at = 12;
-    let ok = if h.response() {
-        if h.rcode() != 0 {
-            out.push(b' ');
-            out.extend_from_slice(names::dns_rcode_name(h.rcode()).as_bytes());
-        }
-        if h.flags & 0x0400 != 0 {
-            out.push(b'*');
-        }
-        if h.flags & 0x0080 == 0 {
-            out.push(b'-');
-        }
-        if h.flags & 0x0200 != 0 {
-            out.push(b'|');
-        }
-        if h.flags & 0x0020 != 0 {
-            out.push(b'$');
-        }
-        if h.qd != 1 {
-            bracket(out, h.qd, b"q]");
-        }
-        (|| {
-            for i in 0..h.qd {
-                if verbose {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    out.extend_from_slice(b" q:");
-                    at = question(out, m, at, mdns)?;
-                } else {
-                    at = skip_name(m, at)? + 4;
-                }
-            }
-            out.push(b' ');
-            put::u64(out, u64::from(h.an));
-            out.push(b'/');
-            put::u64(out, u64::from(h.ns));
-            out.push(b'/');
-            put::u64(out, u64::from(h.ar));
-            for i in 0..h.an {
-                if i > 0 {
-                    out.push(b',');
-                }
-                at = record(out, m, at, verbose)?;
-            }
-            Some(())
-        })()
-    } else {
-        if h.flags & 0x0100 != 0 {
-            out.push(b'+');
-        }
-        if h.flags & 0x0010 != 0 {
-            out.push(b'%');
-        }
-        if h.qd != 1 {
-            bracket(out, h.qd, b"q]");
-        }
-        if h.an != 0 {
-            bracket(out, h.an, b"a]");
-        }
-        if h.ns != 0 {
-            bracket(out, h.ns, b"n]");
-        }
-        if h.ar != 0 {
-            bracket(out, h.ar, b"au]");
-        }
-        (|| {
-            if h.qd > 0 {
-                question(out, m, at, mdns)?;
-            }
-            Some(())
-        })()
-    };
-    if ok.is_none() {
-        out.extend_from_slice(b" [|domain]");
-        return;
-    }
-    out.extend_from_slice(b" (");
-    put::u64(out, u64::from(len));
-    out.push(b')');
-}
-
-fn bracket(out: &mut Vec<u8>, n: u16, suffix: &[u8]) {
-    out.extend_from_slice(b" [");
-    put::u64(out, u64::from(n));
-    out.extend_from_slice(suffix);
-}
-
-/// The first question's name and type, for JSON: (name end offset, qtype).
+/// The first question's name and type, for JSON: (name offset, qtype).
 pub fn first_question(m: &[u8]) -> Option<(usize, u16)> {
     let h = Header::parse(m)?;
     if h.qd == 0 {
         return None;
     }
-    let after = skip_name(m, 12)?;
+    let after = nskip(m, 12)?;
     Some((12, be16(m, after)?))
 }
 
-/// Writes answers of a response as JSON strings (`"A 1.2.3.4"`) separated by commas; stops
-/// quietly where the bytes run out.
+/// Writes answers of a response as JSON strings (`"A 1.2.3.4"`, `"TXT \"v=spf1\""`) separated
+/// by commas, each as the summary line words it; stops quietly where the bytes run out.
 pub fn json_answers(out: &mut Vec<u8>, m: &[u8]) {
     let Some(h) = Header::parse(m) else { return };
     let mut at = 12;
     for _ in 0..h.qd {
-        match skip_name(m, at) {
+        match nskip(m, at) {
             Some(a) => at = a + 4,
             None => return,
         }
@@ -322,18 +1075,41 @@ pub fn json_answers(out: &mut Vec<u8>, m: &[u8]) {
         }
         out.push(b'"');
         let body = out.len();
-        match record(out, m, at, false) {
-            Some(next) => {
-                // record() starts with a space; JSON values do not need it.
+        match rprint(out, m, at, 0, false) {
+            Some(next) if next < m.len() || (next == m.len() && out.len() > body) => {
+                // rprint starts with a space; JSON values do not need it.
                 out.remove(body);
-                put::json_backslashes_from(out, body);
+                json_escape_from(out, body);
                 out.push(b'"');
                 at = next;
             }
-            None => {
+            _ => {
                 out.truncate(mark);
                 return;
             }
+        }
+    }
+}
+
+/// Escapes `"` and `\` in `out[from..]` in place: tcpdump's words are printable ASCII only.
+fn json_escape_from(out: &mut Vec<u8>, from: usize) {
+    let extra = out[from..]
+        .iter()
+        .filter(|b| matches!(b, b'"' | b'\\'))
+        .count();
+    if extra == 0 {
+        return;
+    }
+    let old = out.len();
+    out.resize(old + extra, 0);
+    let (mut r, mut w) = (old, old + extra);
+    while r > from {
+        r -= 1;
+        w -= 1;
+        out[w] = out[r];
+        if matches!(out[r], b'"' | b'\\') {
+            w -= 1;
+            out[w] = b'\\';
         }
     }
 }
@@ -356,29 +1132,29 @@ mod tests {
         m
     }
 
-    fn p(m: &[u8], verbose: bool) -> String {
+    fn p(m: &[u8], vflag: u8) -> String {
         let mut out = Vec::new();
-        print(&mut out, m, m.len() as u32, verbose, false);
+        print(&mut out, m, m.len() as u32, vflag, false, false);
         String::from_utf8(out).unwrap()
     }
 
     #[test]
     fn query_like_tcpdump() {
-        assert_eq!(p(&query(), false), "4660+ A? example.com. (29)");
+        assert_eq!(p(&query(), 0), "4660+ A? example.com. (29)");
     }
 
     #[test]
     fn response_like_tcpdump() {
         let r = response();
         assert_eq!(
-            p(&r, false),
+            p(&r, 0),
             format!(
                 "4660 2/0/0 CNAME www.example.com., A 93.184.216.34 ({})",
                 r.len()
             )
         );
         assert_eq!(
-            p(&r, true),
+            p(&r, 2),
             format!(
                 "4660 q: A? example.com. 2/0/0 example.com. CNAME www.example.com., \
                  example.com. A 93.184.216.34 ({})",
@@ -388,16 +1164,30 @@ mod tests {
         let mut nx = r.clone();
         nx[3] = 0x83;
         nx[7] = 0;
-        assert!(p(&nx[..29], false).starts_with("4660 NXDomain 0/0/0"));
+        assert!(p(&nx[..29], 0).starts_with("4660 NXDomain 0/0/0"));
+    }
+
+    #[test]
+    fn over_tcp_checks_the_prefix() {
+        let q = query();
+        let mut framed = (q.len() as u16).to_be_bytes().to_vec();
+        framed.extend_from_slice(&q);
+        let mut out = Vec::new();
+        print(&mut out, &framed, framed.len() as u32, 0, true, false);
+        assert_eq!(out, b" 4660+ A? example.com. (29)");
+        out.clear();
+        print(&mut out, &framed, framed.len() as u32 + 1, 0, true, false);
+        assert_eq!(out, b" [prefix length(29) != length(30)] (invalid)");
     }
 
     #[test]
     fn cut_messages_are_marked() {
         let q = query();
-        assert_eq!(p(&q[..20], false), "4660+ [|domain]");
-        assert_eq!(p(&q[..5], false), " [|domain]");
-        let r = response();
-        assert!(p(&r[..r.len() - 3], false).ends_with(" [|domain]"));
+        assert_eq!(p(&q[..20], 0), "4660+ [|domain]");
+        assert_eq!(p(&q[..5], 0), "domain [length 5 < 12] (invalid)");
+        let mut out = Vec::new();
+        print(&mut out, &q[..5], 29, 0, false, false);
+        assert_eq!(out, b" [|domain]");
     }
 
     #[test]
@@ -406,7 +1196,7 @@ mod tests {
         m.extend_from_slice(b"\xc0\x0c\x00\x01\x00\x01");
         let mut out = Vec::new();
         assert_eq!(name(&mut out, &m, 12), None);
-        assert!(p(&m, false).ends_with("[|domain]"));
+        assert!(p(&m, 0).ends_with("<BAD PTR> [|domain]"));
     }
 
     #[test]
@@ -417,5 +1207,12 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "\"CNAME www.example.com.\",\"A 93.184.216.34\""
         );
+    }
+
+    #[test]
+    fn relative_times() {
+        let mut o = Vec::new();
+        relts(&mut o, 90061);
+        assert_eq!(o, b"1d1h1m1s");
     }
 }

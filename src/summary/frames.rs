@@ -21,9 +21,11 @@ use pnet_packet::tcp::{
     self, MutableTcpOptionPacket, MutableTcpPacket, TcpOptionPacket, TcpPacket,
 };
 
+use pnet_packet::gre::MutableGrePacket;
 pub use pnet_packet::tcp::TcpOption;
 use pnet_packet::udp::{self, MutableUdpPacket, UdpPacket};
 use pnet_packet::vlan::{ClassOfService, MutableVlanPacket};
+use pnet_packet::vxlan::MutableVxlanPacket;
 use pnet_packet::MutablePacket as _;
 
 pub const MAC_A: [u8; 6] = [0x02, 0x42, 0x0a, 0x01, 0x00, 0x01];
@@ -453,6 +455,83 @@ pub fn sll2(
         s.set_payload(payload);
     });
     h
+}
+
+/// A VXLAN header (flags: VNI valid) and the inner Ethernet frame, as UDP 4789 (or flannel's
+/// 8472) carries it.
+pub fn vxlan(vni: u32, inner: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    build(&mut v, 8 + inner.len(), MutableVxlanPacket::new, |x| {
+        x.set_flags(0x08);
+        x.set_vni(vni & 0x00ff_ffff);
+        x.set_payload(inner);
+    });
+    v
+}
+
+/// A GRE (version 0) header with the optional checksum, key and sequence fields, then the
+/// payload `proto` (an ethertype) names. pnet sets the flags and protocol; its optional
+/// fields cannot be built outside the crate, so those words are appended here.
+pub fn gre(proto: u16, csum: bool, key: Option<u32>, seq: Option<u32>, payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    build(&mut v, 4, MutableGrePacket::new, |g| {
+        g.set_checksum_present(u8::from(csum));
+        g.set_key_present(u8::from(key.is_some()));
+        g.set_sequence_present(u8::from(seq.is_some()));
+        g.set_protocol_type(proto);
+    });
+    if csum {
+        v.extend_from_slice(&[0; 4]);
+    }
+    for w in [key, seq].into_iter().flatten() {
+        v.extend_from_slice(&w.to_be_bytes());
+    }
+    v.extend_from_slice(payload);
+    v
+}
+
+/// A Geneve header (no pnet type for it): version 0, `options` (a multiple of 4 bytes), the
+/// payload's ethertype (0x6558 for Ethernet) and VNI.
+pub fn geneve(vni: u32, proto: u16, options: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut v = vec![(options.len() / 4) as u8 & 0x3f, 0];
+    v.extend_from_slice(&proto.to_be_bytes());
+    v.extend_from_slice(&(vni << 8).to_be_bytes());
+    v.extend_from_slice(options);
+    v.extend_from_slice(payload);
+    v
+}
+
+/// An MPLS label stack, outermost first, as (label, traffic class, ttl); the last is marked
+/// bottom of stack.
+pub fn mpls(labels: &[(u32, u8, u8)], payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    for (i, (label, tc, ttl)) in labels.iter().enumerate() {
+        let s = u32::from(i + 1 == labels.len());
+        let e = (label << 12) | (u32::from(tc & 7) << 9) | (s << 8) | u32::from(*ttl);
+        v.extend_from_slice(&e.to_be_bytes());
+    }
+    v.extend_from_slice(payload);
+    v
+}
+
+/// An NFLOG record (LINKTYPE_NFLOG): header (family, version 0, group), a prefix TLV, then the
+/// payload TLV. TLV fields are in host byte order, as the kernel writes them.
+pub fn nflog(family: u8, group: u16, prefix: &str, payload: &[u8]) -> Vec<u8> {
+    let mut v = vec![family, 0];
+    v.extend_from_slice(&group.to_be_bytes());
+    let mut tlv = |kind: u16, data: &[u8]| {
+        v.extend_from_slice(&((4 + data.len()) as u16).to_ne_bytes());
+        v.extend_from_slice(&kind.to_ne_bytes());
+        v.extend_from_slice(data);
+        while v.len() % 4 != 0 {
+            v.push(0);
+        }
+    };
+    let mut p = prefix.as_bytes().to_vec();
+    p.push(0);
+    tlv(10, &p);
+    tlv(9, payload);
+    v
 }
 
 pub fn v6(s: &str) -> [u8; 16] {

@@ -99,6 +99,14 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
             out.push(b'}');
         }
         Link::Null { family } => num(out, "family", family),
+        Link::Nflog { family, rid } => {
+            key(out, "nflog");
+            out.push(b'{');
+            key0(out, "family");
+            put::u64(out, u64::from(family));
+            num(out, "group", rid);
+            out.push(b'}');
+        }
         Link::Raw | Link::Cut | Link::Unknown => {}
     }
     if let Link::Cut = f.link {
@@ -167,8 +175,12 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
                 num(out, "dport", dp);
                 num(out, "len", decode::udp_len(u, ip.payload_len));
                 out.push(b'}');
-                if decode::dns_by_port(sp, dp).is_some() && !dns_obj(out, u.payload()) {
-                    cut = Some("domain");
+                if decode::dns_by_port(sp, dp).is_some() {
+                    if !dns_obj(out, u.payload()) {
+                        cut = Some("domain");
+                    }
+                } else {
+                    tunnel_udp(out, sp, dp, u.payload());
                 }
             }
             Transport::Icmp(i) => {
@@ -201,7 +213,21 @@ pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interfa
                     cut = Some(names::transport_cut_name(ip.proto));
                 }
             }
-            Transport::Other => {}
+            Transport::Other => match ip.proto {
+                47 => gre_obj(out, ip.rest),
+                137 => mpls_obj(out, ip.rest),
+                _ => {}
+            },
+        }
+        if let Transport::Tcp(t) = &ip.transport {
+            http_obj(out, t);
+        }
+    }
+    if f.ip().is_none() {
+        if let Some(p) = f.pkt.as_ref().and_then(|p| p.ether_payload()) {
+            if matches!(p.ether_type.0, 0x8847 | 0x8848) {
+                mpls_obj(out, p.payload);
+            }
         }
     }
     if let Some(c) = cut {
@@ -273,4 +299,79 @@ fn dns_obj(out: &mut Vec<u8>, m: &[u8]) -> bool {
     }
     out.push(b'}');
     complete
+}
+
+/// `"vxlan":{"vni":42}` (UDP 4789, and 8472, which tcpdump calls OTV) or
+/// `"geneve":{"vni":5,"proto":25944}`, when the header is there.
+fn tunnel_udp(out: &mut Vec<u8>, sp: u16, dp: u16, b: &[u8]) {
+    let port = |p: u16| sp == p || dp == p;
+    let Some(h) = b.get(..8) else { return };
+    let vni = u32::from_be_bytes([0, h[4], h[5], h[6]]);
+    if port(8472) || port(4789) {
+        key(out, "vxlan");
+        out.push(b'{');
+        key0(out, "vni");
+        put::u64(out, u64::from(vni));
+        out.push(b'}');
+    } else if port(6081) {
+        key(out, "geneve");
+        out.push(b'{');
+        key0(out, "vni");
+        put::u64(out, u64::from(vni));
+        num(out, "proto", u16::from_be_bytes([h[2], h[3]]));
+        out.push(b'}');
+    }
+}
+
+/// `"gre":{"version":0,"proto":2048,"key":1}` (key when present).
+fn gre_obj(out: &mut Vec<u8>, b: &[u8]) {
+    let Some(h) = b.get(..4) else { return };
+    let flags = u16::from_be_bytes([h[0], h[1]]);
+    key(out, "gre");
+    out.push(b'{');
+    key0(out, "version");
+    put::u64(out, u64::from(flags & 7));
+    num(out, "proto", u16::from_be_bytes([h[2], h[3]]));
+    if flags & 7 == 0 && flags & 0x2000 != 0 {
+        let at = if flags & 0xc000 != 0 { 8 } else { 4 };
+        if let Some(k) = b.get(at..at + 4) {
+            num(out, "key", u32::from_be_bytes([k[0], k[1], k[2], k[3]]));
+        }
+    }
+    out.push(b'}');
+}
+
+/// `"mpls":[100,2]`: the label stack, outermost first, as far as the bytes go.
+fn mpls_obj(out: &mut Vec<u8>, b: &[u8]) {
+    key(out, "mpls");
+    out.push(b'[');
+    for (i, e) in b.chunks_exact(4).enumerate() {
+        let e = u32::from_be_bytes([e[0], e[1], e[2], e[3]]);
+        if i > 0 {
+            out.push(b',');
+        }
+        put::u64(out, u64::from(e >> 12));
+        if e & 0x100 != 0 {
+            break;
+        }
+    }
+    out.push(b']');
+}
+
+/// `"http":"GET / HTTP/1.1"`: the first line of a segment on tcpdump's HTTP ports that starts
+/// with printable text ending in a line break.
+fn http_obj(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>) {
+    let (sp, dp) = (t.source_port(), t.destination_port());
+    if ![80, 8080].iter().any(|p| sp == *p || dp == *p) {
+        return;
+    }
+    let p = t.payload();
+    let Some(end) = p.iter().position(|c| *c == b'\n') else {
+        return;
+    };
+    let line = p[..end].strip_suffix(b"\r").unwrap_or(&p[..end]);
+    if line.is_empty() || !line.iter().all(|c| (0x20..0x7f).contains(c) || *c == b'\t') {
+        return;
+    }
+    string(out, "http", line);
 }

@@ -87,6 +87,8 @@ fn utc_offset(sec: i64) -> i64 {
 pub struct Summarizer {
     opts: PrintOptions,
     clock: Clock,
+    /// JSON objects written so far: the next one's `frame` number, less one.
+    json_frames: u64,
 }
 
 impl Summarizer {
@@ -94,6 +96,7 @@ impl Summarizer {
         Summarizer {
             opts,
             clock: Clock::default(),
+            json_frames: 0,
         }
     }
 
@@ -143,6 +146,9 @@ impl Summarizer {
         self.opts.epoch = true;
         self.timestamp(out, pkt.ts_sec, pkt.ts_nsec);
         self.opts.epoch = epoch;
+        self.json_frames += 1;
+        out.extend_from_slice(b",\"frame\":");
+        put::u64(out, self.json_frames);
         let frame = decode::decode(iface.linktype, pkt.data, pkt.len, iface.mac);
         json::frame(out, &frame, pkt, iface);
         out.extend_from_slice(b"}\n");

@@ -13,6 +13,7 @@ pub fn ethertype_name(t: u16) -> &'static str {
         0x88a8 => "802.1Q-QinQ",
         0x9100 => "802.1Q-9100",
         0x8035 => "Reverse ARP",
+        0x6558 => "TEB",
         0x8847 => "MPLS unicast",
         0x8848 => "MPLS multicast",
         0x8863 => "PPPoE D",
@@ -32,6 +33,7 @@ pub fn link_name(linktype: u16) -> &'static str {
         super::decode::LINKTYPE_LINUX_SLL => "sll",
         super::decode::LINKTYPE_LINUX_SLL2 => "sll2",
         super::decode::LINKTYPE_NULL | super::decode::LINKTYPE_LOOP => "null",
+        super::decode::LINKTYPE_NFLOG => "nflog",
         _ => "link",
     }
 }

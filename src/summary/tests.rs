@@ -70,7 +70,7 @@ fn tcp_data_flags_and_ack() {
     let t = tcp(80, 43210, 1000, 2000, PSH | ACK, 502, &[], b"hello");
     assert_eq!(
         line(1, &eth(0x0800, &ipv4(B4, A4, TCP, &t))),
-        "IP 10.1.0.2.80 > 10.1.0.1.43210: Flags [P.], seq 1000:1005, ack 2000, win 502, length 5"
+        "IP 10.1.0.2.80 > 10.1.0.1.43210: Flags [P.], seq 1000:1005, ack 2000, win 502, length 5: HTTP"
     );
     let t = tcp(80, 43210, 7, 9, FIN | ACK, 1, &[], &[]);
     assert!(line(1, &eth(0x0800, &ipv4(B4, A4, TCP, &t)))
@@ -285,6 +285,14 @@ fn udp_and_dns() {
     };
     assert!(
         line_with(o, &iface(1), &pkt(&eth(0x0800, &ipv4(B4, A4, UDP, &r))))
+            .contains("4660 1/0/0 example.com. A 93.184.216.34 (45)")
+    );
+    let o = PrintOptions {
+        verbose: 2,
+        ..opts()
+    };
+    assert!(
+        line_with(o, &iface(1), &pkt(&eth(0x0800, &ipv4(B4, A4, UDP, &r))))
             .contains("4660 q: A? example.com. 1/0/0 example.com. A 93.184.216.34 (45)")
     );
     let q6 = udp(5353, 53, &dns_query(1, "example.com", 28));
@@ -479,7 +487,12 @@ fn fallbacks_name_the_number() {
     let gre = ipv4(A4, B4, 47, &[0; 8]);
     assert_eq!(
         line(1, &eth(0x0800, &gre)),
-        "IP 10.1.0.1 > 10.1.0.2: ip-proto-47 8"
+        "IP 10.1.0.1 > 10.1.0.2: GREv0, length 8: gre-proto-0x0"
+    );
+    let experimental = ipv4(A4, B4, 253, &[0; 8]);
+    assert_eq!(
+        line(1, &eth(0x0800, &experimental)),
+        "IP 10.1.0.1 > 10.1.0.2: ip-proto-253 8"
     );
 }
 

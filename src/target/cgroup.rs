@@ -94,6 +94,13 @@ fn container_segment(seg: &str, prev: Option<&str>, in_pod: bool) -> Option<(Run
         if prev == Some("docker") {
             return Some((Runtime::Docker, seg.to_string()));
         }
+        // Seen from a container with its own cgroup namespace, a sibling's path starts with
+        // `/..` and its parent is hidden: `/../<id>` is a Docker (cgroupfs) container next to
+        // the one nscap runs in. Docker's records confirm it; a pod's bare IDs keep the rule
+        // below, since their `pod<uid>` segment stays visible.
+        if prev == Some("..") && !in_pod {
+            return Some((Runtime::Docker, seg.to_string()));
+        }
         // cgroupfs kubelets name the container's cgroup by its bare ID under the pod's. The
         // runtime could be Docker (cri-dockerd) as well: the caller checks Docker's data root.
         if in_pod {
@@ -258,6 +265,26 @@ mod tests {
         let inner = "a".repeat(64);
         let i = one(&format!("0::/docker/{ID}/docker/{inner}"));
         assert_eq!(i.container, Some((Runtime::Docker, inner)));
+    }
+
+    #[test]
+    fn paths_from_inside_a_cgroup_namespace() {
+        // What `cat /proc/PID/cgroup` shows in a container with --cgroupns=private (Docker 20.10,
+        // cgroup v1, cgroupfs driver): siblings hang off `/..`.
+        let i = one(&format!("9:name=systemd:/../{ID}\n0::/../{ID}\n"));
+        assert_eq!(i.container, c(Runtime::Docker));
+        let i = one(&format!("0::/../../libpod_parent/libpod-{ID}"));
+        assert_eq!(i.container, c(Runtime::Podman));
+        let i = one(&format!("0::/../../../burstable/pod{UID}/{ID}"));
+        assert_eq!(i.container, c(Runtime::Containerd));
+        assert_eq!(i.pod_uid.as_deref(), Some(UID));
+        let i = one(&format!(
+            "0::/../../../kubepods-burstable.slice/kubepods-burstable-pod{UID_}.slice/cri-containerd-{ID}.scope"
+        ));
+        assert_eq!(i.container, c(Runtime::Containerd));
+        assert_eq!(i.pod_uid.as_deref(), Some(UID));
+        // The host's own processes, seen from there.
+        assert_eq!(one("0::/../..\n4:memory:/../../x"), CgroupInfo::default());
     }
 
     #[test]

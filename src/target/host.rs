@@ -229,6 +229,7 @@ mod tests {
             containerd: none.clone(),
             pods: none.clone(),
             netns: none,
+            host: None,
         }
     }
 

@@ -112,6 +112,9 @@ pub fn locate(spec: &TargetSpec) -> Result<TargetSpec> {
 /// [`locate`] with explicit data roots.
 pub fn locate_in(spec: &TargetSpec, roots: &Roots) -> Result<Located> {
     let plain = |spec: TargetSpec, label: String| Ok(Located { spec, label });
+    if !matches!(spec, TargetSpec::Pid(_) | TargetSpec::Path(_)) {
+        roots.check()?;
+    }
     match spec {
         TargetSpec::Pid(pid) => plain(spec.clone(), format!("pid {pid}")),
         TargetSpec::Path(p) => plain(spec.clone(), p.display().to_string()),
@@ -164,9 +167,10 @@ fn searched(host: &Host, what: &str, netns: bool) -> String {
         ));
     }
     parts.push(format!(
-        "no Docker name in {}, no Podman name in {}",
+        "no Docker name in {}, no Podman name in {}, no containerd ID in {}",
         host.roots.docker.display(),
-        host.roots.podman.display()
+        host.roots.podman.display(),
+        host.roots.containerd.display()
     ));
     if is_id_prefix(what) {
         parts.push(format!(
@@ -177,7 +181,30 @@ fn searched(host: &Host, what: &str, netns: bool) -> String {
     } else {
         parts.push("not an ID prefix (4 or more hex digits)".into());
     }
+    // Run in a container without the host's root, nscap sees none of the runtimes' data.
+    let roots = &host.roots;
+    if roots.host.is_none()
+        && in_container()
+        && ![&roots.docker, &roots.podman, &roots.containerd]
+            .iter()
+            .any(|p| p.exists())
+    {
+        return format!(
+            "{}; nscap runs in a container where none of these exists: mount the host's root and give --host-root",
+            parts.join(", ")
+        );
+    }
     parts.join(", ")
+}
+
+/// Whether nscap itself seems to run in a container: the runtimes' marker files, a pod's
+/// environment, or a container in its own cgroup path.
+fn in_container() -> bool {
+    Path::new("/.dockerenv").exists()
+        || Path::new("/run/.containerenv").exists()
+        || std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
+        || std::fs::read_to_string("/proc/self/cgroup")
+            .is_ok_and(|c| cgroup::parse(&c).container.is_some())
 }
 
 fn is_id_prefix(s: &str) -> bool {
@@ -204,6 +231,11 @@ fn find_container<'h>(host: &'h Host, x: &str) -> Result<Option<&'h Container>> 
         0 => {}
         1 => return Ok(Some(named[0])),
         _ => return Err(ambiguous(x, &named)),
+    }
+    // containerd takes any string as an ID (`ctr run IMAGE web`) and such a container has no
+    // other name: the exact ID names it.
+    if let Some(c) = host.containers.iter().find(|c| c.id == x) {
+        return Ok(Some(c));
     }
     if !is_id_prefix(x) {
         return Ok(None);
@@ -337,16 +369,13 @@ const PF_KTHREAD: u64 = 0x0020_0000;
 const CAP_SYS_PTRACE: u32 = 19;
 const CAP_SYS_ADMIN: u32 = 21;
 
-/// Whether this process has capability `cap` in its effective set (`CapEff` in
-/// /proc/self/status); false when that cannot be read.
+/// Whether this thread has capability `cap` in its effective set; false when that cannot be
+/// read.
 fn has_capability(cap: u32) -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let hex = s.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
-            u64::from_str_radix(hex.trim(), 16).ok()
-        })
-        .is_some_and(|eff| eff >> cap & 1 == 1)
+    crate::os::capget().is_ok_and(|d| {
+        let (word, bit) = ((cap / 32) as usize, cap % 32);
+        d[word].effective >> bit & 1 == 1
+    })
 }
 
 fn open_netns(path: &Path, what: &str) -> Result<File> {
@@ -382,10 +411,7 @@ fn open_netns(path: &Path, what: &str) -> Result<File> {
             anyhow!("{what}: permission denied (nscap needs root or CAP_SYS_ADMIN)")
         }
         // The system's words without Rust's "(os error N)", as every other message.
-        _ => match e.raw_os_error() {
-            Some(n) => anyhow!("{what}: {}", nix::errno::Errno::from_raw(n).desc()),
-            None => anyhow!("{what}: {e}"),
-        },
+        _ => anyhow!("{what}: {}", crate::error::os_message(&e)),
     })?;
     match crate::os::ns_type(f.as_fd()).ok() {
         Some(t) if t == libc::CLONE_NEWNET => Ok(f),
@@ -563,6 +589,7 @@ mod tests {
             containerd: dir.join("containerd"),
             pods: dir.join("pods"),
             netns: dir.join("netns"),
+            host: None,
         }
     }
 
@@ -605,6 +632,23 @@ mod tests {
             e.contains("no pod default/web in /nonexistent/nscap/pods"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn containerd_ids_need_not_be_hex() {
+        let dir = std::env::temp_dir().join(format!("nscap-ctr-{}", std::process::id()));
+        let task = dir.join("containerd/io.containerd.runtime.v2.task/default/web");
+        std::fs::create_dir_all(&task).unwrap();
+        let me = std::process::id() as i32;
+        std::fs::write(task.join("init.pid"), me.to_string()).unwrap();
+        let r = roots_in(&dir);
+        let l = locate_in(&TargetSpec::Name("web".into()), &r);
+        let c = locate_in(&TargetSpec::Container("web".into()), &r);
+        let _ = std::fs::remove_dir_all(&dir);
+        let l = l.unwrap();
+        assert_eq!(l.spec, TargetSpec::Pid(me));
+        assert_eq!(l.label, "containerd web");
+        assert_eq!(c.unwrap().spec, TargetSpec::Pid(me));
     }
 
     #[test]

@@ -7,6 +7,9 @@ use std::ffi::OsString;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+
+use anyhow::{bail, Result};
 
 use serde::Deserialize;
 
@@ -23,28 +26,67 @@ pub struct Roots {
     pub pods: PathBuf,
     /// ip-netns names.
     pub netns: PathBuf,
+    /// Where the host's root is mounted when nscap runs in a container (`--host-root`): the
+    /// default roots above lie under it.
+    pub host: Option<PathBuf>,
 }
 
 impl Default for Roots {
     fn default() -> Roots {
-        Roots {
-            docker: "/var/lib/docker".into(),
-            podman: "/var/lib/containers/storage".into(),
-            containerd: "/run/containerd".into(),
-            pods: "/var/log/pods".into(),
-            netns: "/run/netns".into(),
-        }
+        Roots::under(None)
     }
 }
 
+/// `--host-root`, from the command line; it outranks `NSCAP_HOST_ROOT`.
+static HOST_ROOT: RwLock<Option<PathBuf>> = RwLock::new(None);
+
+/// Records `--host-root DIR` for every later [`Roots::from_env`] of this process (the last
+/// one given wins, as with any repeated option).
+pub fn set_host_root(dir: PathBuf) {
+    if let Ok(mut slot) = HOST_ROOT.write() {
+        *slot = Some(dir);
+    }
+}
+
+fn host_root_option() -> Option<PathBuf> {
+    HOST_ROOT.read().ok().and_then(|slot| slot.clone())
+}
+
 impl Roots {
-    /// The defaults, each overridden by its environment variable when set and non-empty.
-    pub fn from_env() -> Roots {
-        Self::from_lookup(|k| std::env::var_os(k))
+    /// The default roots, under `host` when the host's root is mounted there (`/host` in a
+    /// node-debug pod): `/host/var/lib/docker`, `/host/run/netns`, ...
+    pub fn under(host: Option<&Path>) -> Roots {
+        let at = |p: &str| match host {
+            Some(h) => h.join(p.trim_start_matches('/')),
+            None => PathBuf::from(p),
+        };
+        Roots {
+            docker: at("/var/lib/docker"),
+            podman: at("/var/lib/containers/storage"),
+            containerd: at("/run/containerd"),
+            pods: at("/var/log/pods"),
+            netns: at("/run/netns"),
+            host: host.map(Path::to_path_buf),
+        }
     }
 
+    /// The defaults (under `--host-root` or `NSCAP_HOST_ROOT`), each overridden by its
+    /// environment variable when set and non-empty.
+    pub fn from_env() -> Roots {
+        let option = host_root_option();
+        Self::from_lookup(|k| match &option {
+            Some(dir) if k == "NSCAP_HOST_ROOT" => Some(dir.clone().into_os_string()),
+            _ => std::env::var_os(k),
+        })
+    }
+
+    /// [`Roots::from_env`] with another environment. A root given by its own variable is taken
+    /// as it is, not put under the host root: it names a path as nscap sees it.
     pub fn from_lookup(get: impl Fn(&str) -> Option<OsString>) -> Roots {
-        let mut r = Roots::default();
+        let host = get("NSCAP_HOST_ROOT")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        let mut r = Roots::under(host.as_deref());
         for (var, slot) in [
             ("NSCAP_DOCKER_ROOT", &mut r.docker),
             ("NSCAP_PODMAN_ROOT", &mut r.podman),
@@ -57,6 +99,34 @@ impl Roots {
             }
         }
         r
+    }
+
+    /// With a host root: that it is a directory, and that `/proc` shows the host's PID
+    /// namespace, since the runtimes record host PIDs. Without one, nothing to check.
+    pub fn check(&self) -> Result<()> {
+        let Some(host) = &self.host else {
+            return Ok(());
+        };
+        match fs::metadata(host) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => bail!("host root {}: not a directory", host.display()),
+            Err(_) => bail!("host root {}: no such directory", host.display()),
+        }
+        // The host's /proc, mounted under its root, shows the host's PID namespace; ours shows
+        // the host's only when the container shares it. `self` in each is nscap's PID as that
+        // namespace numbers it (readable without ptrace rights, unlike `1/ns/pid` of a host
+        // process). Unreadable (no /proc under the root): nothing to compare.
+        let theirs = fs::read_link(host.join("proc/self")).ok();
+        let ours = fs::read_link("/proc/self").ok();
+        if let (Some(theirs), Some(ours)) = (theirs, ours) {
+            if theirs != ours {
+                bail!(
+                    "host root {}: nscap does not share the host's PID namespace, whose PIDs the runtimes record: run its container with --pid=host (hostPID in a pod)",
+                    host.display()
+                );
+            }
+        }
+        Ok(())
     }
 }
 
@@ -229,6 +299,44 @@ mod tests {
         assert_eq!(r.netns, PathBuf::from("/run/netns"));
         let r = Roots::from_lookup(|_| Some(OsString::new()));
         assert_eq!(r, Roots::default());
+    }
+
+    #[test]
+    fn host_root_prefixes_the_defaults_only() {
+        let env = |host: &'static str, docker: Option<&'static str>| {
+            move |k: &str| match k {
+                "NSCAP_HOST_ROOT" => Some(host.into()),
+                "NSCAP_DOCKER_ROOT" => docker.map(OsString::from),
+                _ => None,
+            }
+        };
+        let r = Roots::from_lookup(env("/host", None));
+        assert_eq!(r.docker, PathBuf::from("/host/var/lib/docker"));
+        assert_eq!(r.podman, PathBuf::from("/host/var/lib/containers/storage"));
+        assert_eq!(r.containerd, PathBuf::from("/host/run/containerd"));
+        assert_eq!(r.pods, PathBuf::from("/host/var/log/pods"));
+        assert_eq!(r.netns, PathBuf::from("/host/run/netns"));
+        assert_eq!(r.host, Some(PathBuf::from("/host")));
+        // A root named on its own is a path as nscap sees it.
+        let r = Roots::from_lookup(env("/host/", Some("/data/docker")));
+        assert_eq!(r.docker, PathBuf::from("/data/docker"));
+        assert_eq!(r.netns, PathBuf::from("/host/run/netns"));
+        assert_eq!(Roots::from_lookup(env("", None)), Roots::default());
+    }
+
+    #[test]
+    fn host_root_must_be_a_directory() {
+        let r = Roots::under(Some(Path::new("/nonexistent/nscap")));
+        let e = r.check().unwrap_err().to_string();
+        assert_eq!(e, "host root /nonexistent/nscap: no such directory");
+        let e = Roots::under(Some(Path::new("/etc/hostname")))
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(e.ends_with("not a directory"), "{e}");
+        // Our own root is the host's as far as this process can tell: same PID namespace.
+        Roots::under(Some(Path::new("/"))).check().unwrap();
+        Roots::default().check().unwrap();
     }
 
     #[test]

@@ -8,10 +8,11 @@
 mod cgroup;
 mod nscap;
 mod process;
+mod runtimes;
 mod tmp;
 mod tools;
 mod world;
 
 // A re-export counts as unused in a binary that uses nothing from its module.
 #[allow(unused_imports)]
-pub use self::{cgroup::*, nscap::*, process::*, tmp::*, tools::*, world::*};
+pub use self::{cgroup::*, nscap::*, process::*, runtimes::*, tmp::*, tools::*, world::*};

@@ -1,7 +1,7 @@
 //! IPv4 and IPv6 (print-ip.c, print-ip6.c and the IPv6 extension headers), then the layer
 //! above.
 
-use super::{icmp, icmp6, igmp, n, s, tcp, udp};
+use super::{encap, icmp, icmp6, igmp, n, s, tcp, udp};
 use crate::summary::decode::{self, Frame, Ip, Transport};
 use crate::summary::PrintOptions;
 use crate::summary::{names, put};
@@ -207,12 +207,8 @@ pub(super) fn print(
         Transport::Cut(b) if ip.proto == 58 && !b.is_empty() => icmp6::cut(out, b, ip.payload_len),
         Transport::Cut(_) => {
             // tcpdump: `a.p > b.q:  [|tcp]` when it read the ports, `a > b: [|tcp]` when not;
-            // `a > b:  [|icmp]`.
-            if matches!(ip.proto, 6 | 17)
-                && ports.is_none()
-                && !v6_frag
-                && out.last() == Some(&b' ')
-            {
+            // `a > b:  [|udp]`, `a > b:  [|icmp]`.
+            if ip.proto == 6 && ports.is_none() && !v6_frag && out.last() == Some(&b' ') {
                 out.pop();
             }
             s(out, " [|");
@@ -224,7 +220,7 @@ pub(super) fn print(
                 s(out, " [|");
                 s(out, names::layer_name(layer));
                 out.push(b']');
-            } else {
+            } else if !encap::ip_proto(out, ip, opts) {
                 s(out, "ip-proto-");
                 n(out, ip.proto);
                 out.push(b' ');

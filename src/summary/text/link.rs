@@ -62,6 +62,7 @@ pub(super) fn header(out: &mut Vec<u8>, f: &Frame<'_>, wire_len: u32) {
             n(out, wire_len);
             s(out, ": ");
         }
+        Link::Nflog { family, rid } => super::encap::nflog_header(out, family, rid, wire_len),
         Link::Raw | Link::Cut | Link::Unknown => {}
     }
 }

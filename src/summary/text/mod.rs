@@ -6,7 +6,10 @@
 // Each layer's `print` has one caller and is `#[inline]`: split into modules, they landed in
 // other codegen units, where LLVM stopped inlining them (1.6% more instructions per line under
 // callgrind); with the hint the machine code is that of the single file again.
+mod app;
 mod arp;
+mod encap;
+mod http;
 mod icmp;
 mod icmp6;
 mod igmp;
@@ -62,7 +65,11 @@ pub fn frame(
         _ => {}
     }
     // With -e the ethertype is already on the line, and tcpdump then drops `IP `/`ARP, `.
-    let prefix = !(opts.link_header && matches!(f.link, Link::Ether { .. } | Link::Sll { .. }));
+    let prefix = !(opts.link_header
+        && matches!(
+            f.link,
+            Link::Ether { .. } | Link::Sll { .. } | Link::Nflog { .. }
+        ));
     let Some(p) = &f.pkt else {
         link::fallback(out, f, pkt, linktype, prefix);
         return;
@@ -86,7 +93,7 @@ pub fn frame(
                 s(out, " [|");
                 s(out, name);
                 out.push(b']');
-            } else {
+            } else if !encap::link(out, f, opts) {
                 link::fallback(out, f, pkt, linktype, prefix);
             }
         }

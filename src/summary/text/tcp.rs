@@ -1,6 +1,6 @@
 //! TCP (print-tcp.c).
 
-use super::{n, s};
+use super::{app, n, s};
 use crate::summary::PrintOptions;
 use crate::summary::{names, put};
 
@@ -50,6 +50,9 @@ pub(super) fn print(
     }
     s(out, ", length ");
     n(out, len);
+    if len > 0 && !(t.rst() && opts.verbose > 0) {
+        app::tcp(out, t, len, opts);
+    }
 }
 
 /// tcpdump's `options [mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7]`.

@@ -1,6 +1,6 @@
 //! UDP (print-udp.c), handing DNS and mDNS to `summary/dns.rs`.
 
-use super::{n, s};
+use super::{encap, n, s};
 use crate::summary::decode::{self, Dns};
 use crate::summary::dns;
 use crate::summary::PrintOptions;
@@ -19,9 +19,14 @@ pub(super) fn print(
                 out,
                 u.payload(),
                 len,
-                opts.verbose > 0,
+                opts.verbose,
+                false,
                 kind == Dns::Multicast,
             );
+            return;
+        }
+        let (sp, dp) = (u.source_port(), u.destination_port());
+        if encap::udp(out, sp, dp, u.payload(), len, opts) {
             return;
         }
     }

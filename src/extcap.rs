@@ -1,0 +1,570 @@
+//! Wireshark's extcap protocol: nscap adds one entry per interface of every network namespace
+//! on the host to the interface list of Wireshark, tshark and dumpcap.
+//!
+//! Wireshark runs every program in its extcap folder with `--extcap-interfaces`, then
+//! `--extcap-dlts` and `--extcap-config` per interface, `--extcap-capture-filter F` alone to
+//! check a filter, and `--capture --fifo PATH` to capture; the program writes pcap or pcapng
+//! into the FIFO until it is sent SIGTERM. An interface's value names a target that `-t`
+//! understands and an interface in it (`nscap:container:ID:eth0`), so each later call finds it
+//! again on its own; a capture is then an ordinary `nscap -t TARGET -i IFACE -w FIFO`.
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use pcap::{Capture, Linktype};
+
+use crate::error::{os_message, Exit};
+use crate::list::{self, Row};
+use crate::netns;
+use crate::target::{self, Host, Roots, TargetSpec};
+
+/// Every interface value starts so: Wireshark finds the program of an interface by it.
+const PREFIX: &str = "nscap:";
+const DEFAULT_SNAPLEN: u32 = 262_144;
+
+/// True when Wireshark is calling: any `--extcap-*` option or `--capture`, which nscap's own
+/// command line never has. Checked before the normal parsing, which would reject them.
+pub fn wanted(args: &[OsString]) -> bool {
+    args.iter().skip(1).any(|a| {
+        let a = a.to_string_lossy();
+        a.starts_with("--extcap-") || a == "--capture"
+    })
+}
+
+/// What Wireshark asked for, from its arguments.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Call {
+    interfaces: bool,
+    dlts: bool,
+    config: bool,
+    capture: bool,
+    interface: Option<String>,
+    fifo: Option<PathBuf>,
+    filter: Option<String>,
+    snaplen: Option<u32>,
+    no_promiscuous: bool,
+    all_interfaces: bool,
+}
+
+fn parse(args: &[OsString]) -> Result<Call, Exit> {
+    let mut c = Call::default();
+    let mut it = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned());
+    while let Some(arg) = it.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |what: &str| {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .ok_or_else(|| Exit::usage(format!("extcap: {what} needs a value")))
+        };
+        match name.as_str() {
+            "--extcap-interfaces" => c.interfaces = true,
+            "--extcap-dlts" => c.dlts = true,
+            "--extcap-config" => c.config = true,
+            "--capture" => c.capture = true,
+            "--extcap-interface" => c.interface = Some(value(&name)?),
+            "--fifo" => c.fifo = Some(PathBuf::from(value(&name)?)),
+            "--extcap-capture-filter" => c.filter = Some(value(&name)?),
+            "--snaplen" => {
+                let v = value(&name)?;
+                c.snaplen =
+                    Some(v.parse().map_err(|_| {
+                        Exit::usage(format!("extcap: invalid snapshot length '{v}'"))
+                    })?);
+            }
+            "--no-promiscuous" => c.no_promiscuous = true,
+            "--all-interfaces" => c.all_interfaces = true,
+            // Wireshark says which version it is, and where a control channel or a log would
+            // go: nscap has no controls and logs nothing.
+            "--extcap-version"
+            | "--extcap-control-in"
+            | "--extcap-control-out"
+            | "--debug-file"
+            | "--log-file"
+            | "--log-level" => {
+                value(&name)?;
+            }
+            "--debug" => {}
+            _ => return Err(Exit::usage(format!("extcap: unknown argument '{arg}'"))),
+        }
+    }
+    Ok(c)
+}
+
+/// `nscap:TARGET:IFACE` split; the interface is after the last colon (interface names never
+/// hold one).
+fn split_value(value: &str) -> Result<(&str, &str)> {
+    value
+        .strip_prefix(PREFIX)
+        .and_then(|rest| rest.rsplit_once(':'))
+        .filter(|(t, i)| !t.is_empty() && !i.is_empty())
+        .ok_or_else(|| anyhow!("'{value}' is not an nscap interface (nscap:TARGET:IFACE)"))
+}
+
+/// The target a row is found by again later: the most stable name it has. A container keeps
+/// its ID across restarts (its namespace does not); the host is PID 1; a namespace with no
+/// name and no container is known only by a process in it.
+fn target_of(r: &Row) -> Option<String> {
+    if r.host {
+        return Some(format!("pid:{}", r.pids.first().copied().unwrap_or(1)));
+    }
+    if let Some(p) = &r.pod {
+        if let (Some(ns), Some(name)) = (&p.namespace, &p.name) {
+            return Some(format!("pod:{ns}/{name}"));
+        }
+    }
+    if let Some(c) = &r.container {
+        return Some(format!("container:{}", c.id));
+    }
+    if let Some(n) = r.names.first() {
+        return Some(format!("netns:{n}"));
+    }
+    r.pids.first().map(|p| format!("pid:{p}"))
+}
+
+/// Who a row is, for people: `docker web`, `pod default/web`, `netns blue`, `host`,
+/// `pid 4242 (nginx)`.
+fn who(r: &Row) -> String {
+    let esc = |s: &str| crate::escape::name(s.as_bytes());
+    if r.host {
+        return "host".into();
+    }
+    if let Some(p) = &r.pod {
+        if let (Some(ns), Some(name)) = (&p.namespace, &p.name) {
+            return format!("pod {}/{}", esc(ns), esc(name));
+        }
+    }
+    if let Some(c) = &r.container {
+        let name = c
+            .name
+            .as_deref()
+            .map_or_else(|| crate::target::host::short(&c.id).to_string(), esc);
+        return format!("{} {name}", c.runtime.name());
+    }
+    if let Some(n) = r.names.first() {
+        return format!("netns {}", esc(n));
+    }
+    match r.pids.first() {
+        Some(p) => match std::fs::read_to_string(format!("/proc/{p}/comm")) {
+            Ok(comm) => format!("pid {p} ({})", esc(comm.trim_end())),
+            Err(_) => format!("pid {p}"),
+        },
+        None => format!("net:[{}]", r.inode),
+    }
+}
+
+/// Braces end an extcap field; a value or display holding one cannot be said.
+fn sayable(s: &str) -> bool {
+    !s.contains(['{', '}', '\n'])
+}
+
+/// The `interface` lines: one per interface of every namespace whose interfaces could be read.
+fn interface_lines(rows: &[Row]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        let Some(target) = target_of(r) else { continue };
+        let who = who(r);
+        for i in &r.interfaces {
+            let value = format!("{PREFIX}{target}:{}", i.name);
+            let display = format!("{who}: {}", i.name);
+            if sayable(&value) && sayable(&display) {
+                let _ = writeln!(out, "interface {{value={value}}}{{display={display}}}");
+            }
+        }
+    }
+    out
+}
+
+fn config_lines() -> String {
+    format!(
+        "arg {{number=0}}{{call=--snaplen}}{{display=Snapshot length}}{{type=unsigned}}\
+         {{range=1,{DEFAULT_SNAPLEN}}}{{default={DEFAULT_SNAPLEN}}}\
+         {{tooltip=Bytes kept of each packet}}\n\
+         arg {{number=1}}{{call=--no-promiscuous}}{{display=No promiscuous mode}}\
+         {{type=boolflag}}{{default=false}}\
+         {{tooltip=Capture only traffic to and from the interface itself}}\n\
+         arg {{number=2}}{{call=--all-interfaces}}{{display=All interfaces of this namespace}}\
+         {{type=boolflag}}{{default=false}}\
+         {{tooltip=Capture on 'any' in the namespace: every interface, with Linux cooked headers}}\n"
+    )
+}
+
+/// The link type of `iface` in `target`, as a live handle reports it there.
+fn link_of(target: &str, iface: &str) -> Result<Linktype> {
+    let t = target::resolve(&TargetSpec::parse(target)?)?;
+    let name = iface.to_string();
+    let label = t.label.clone();
+    netns::run(t.netns, t.label, move || {
+        let cap = Capture::from_device(name.as_str())
+            .and_then(|c| c.snaplen(64).buffer_size(64 * 1024).open())
+            .map_err(|e| anyhow!("{name} in {label}: {e}"))?;
+        Ok(cap.get_datalink())
+    })
+}
+
+fn dlt_line(lt: Linktype) -> String {
+    let name = lt.get_name().unwrap_or_else(|_| lt.0.to_string());
+    let display = lt.get_description().unwrap_or_else(|_| name.clone());
+    format!(
+        "dlt {{number={}}}{{name={name}}}{{display={display}}}\n",
+        crate::link::linktype_of_dlt(lt.0)
+    )
+}
+
+/// Checks `filter` for the interface's link type: Wireshark colours its filter field by the
+/// answer. Nothing printed means valid; a line on stdout is the complaint.
+fn filter_check(target: &str, iface: &str, filter: &str) -> Result<String> {
+    let lt = link_of(target, iface)?;
+    let dead = Capture::dead(lt).map_err(|e| anyhow!("cannot check the filter: {e}"))?;
+    Ok(match dead.compile(filter, true) {
+        Ok(_) => String::new(),
+        Err(e) => format!("{e}\n"),
+    })
+}
+
+/// `nscap -t TARGET -i IFACE -w FIFO --format pcapng -U ...` for a capture call: the ordinary
+/// capture, so that the file is what `-w` writes.
+fn capture_args(c: &Call, target: &str, iface: &str, fifo: &Path) -> Vec<OsString> {
+    let mut a: Vec<OsString> = vec![
+        "nscap".into(),
+        "-t".into(),
+        target.into(),
+        "-i".into(),
+        if c.all_interfaces { "any" } else { iface }.into(),
+        "-w".into(),
+        fifo.as_os_str().to_owned(),
+        "--format".into(),
+        "pcapng".into(),
+        // Wireshark shows packets as they come: each one is written through.
+        "-U".into(),
+        "-s".into(),
+        c.snaplen.unwrap_or(DEFAULT_SNAPLEN).to_string().into(),
+    ];
+    if c.no_promiscuous {
+        a.push("-p".into());
+    }
+    if let Some(f) = c.filter.as_deref().filter(|f| !f.trim().is_empty()) {
+        a.push("-f".into());
+        a.push(f.into());
+    }
+    a
+}
+
+/// Runs `f` with standard error sent to /dev/null. Wireshark shows anything an extcap program
+/// wrote there as an error when the capture closes, so the `listening on` line and the
+/// statistics must not reach it; the error that ends a capture comes back from `f` and is
+/// reported after standard error is restored.
+fn quietly<T>(f: impl FnOnce() -> T) -> Result<T> {
+    let saved: OwnedFd = io::stderr()
+        .as_fd()
+        .try_clone_to_owned()
+        .context("cannot save standard error")?;
+    let null = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/null")
+        .context("cannot open /dev/null")?;
+    nix::unistd::dup2_stderr(&null).map_err(|e| anyhow!("cannot redirect standard error: {e}"))?;
+    let out = f();
+    nix::unistd::dup2_stderr(&saved).map_err(|e| anyhow!("cannot restore standard error: {e}"))?;
+    Ok(out)
+}
+
+fn write_stdout(text: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(anyhow!(
+            "cannot write to standard output: {}",
+            os_message(&e)
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Answers one extcap call.
+pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
+    let c = parse(&args)?;
+    let value = c.interface.as_deref();
+    let needs_interface =
+        || value.ok_or_else(|| Exit::usage("extcap: --extcap-interface is missing"));
+    if c.interfaces {
+        let version = env!("CARGO_PKG_VERSION");
+        let host = Host::load(&Roots::from_env());
+        let mut text = format!("extcap {{version={version}}}\n");
+        text.push_str(&interface_lines(&list::collect(&host)));
+        return Ok(write_stdout(&text)?);
+    }
+    if c.dlts {
+        let (target, iface) = split_value(needs_interface()?)?;
+        return Ok(write_stdout(&dlt_line(link_of(target, iface)?))?);
+    }
+    if c.config {
+        needs_interface()?;
+        return Ok(write_stdout(&config_lines())?);
+    }
+    if c.capture {
+        let (target, iface) = split_value(needs_interface()?)?;
+        let fifo = c
+            .fifo
+            .as_deref()
+            .ok_or_else(|| Exit::usage("extcap: --capture needs --fifo"))?;
+        let cfg = crate::cli::parse(capture_args(&c, target, iface, fifo))?;
+        let crate::cli::Input::Live { targets } = &cfg.input else {
+            return Err(Exit::Fail(anyhow!("extcap: not a live capture")));
+        };
+        return Ok(quietly(|| crate::live::run(&cfg, targets))??);
+    }
+    if let Some(filter) = &c.filter {
+        let (target, iface) = split_value(needs_interface()?)?;
+        return Ok(write_stdout(&filter_check(target, iface, filter)?)?);
+    }
+    Err(Exit::usage(
+        "extcap: nothing asked: give --extcap-interfaces, --extcap-dlts, --extcap-config or --capture",
+    ))
+}
+
+/// Where Wireshark looks for extcap programs, from `tshark -G folders`: the personal folder
+/// when this Wireshark has one (4.2 and later), else the global one.
+fn wireshark_folder(global: bool) -> Result<PathBuf> {
+    let out = std::process::Command::new("tshark")
+        .args(["-G", "folders"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .map_err(|e| {
+            anyhow!(
+                "cannot run tshark to find Wireshark's extcap folder ({}); give --dir",
+                os_message(&e)
+            )
+        })?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let folder = |key: &str| {
+        text.lines()
+            .filter_map(|l| l.split_once(':'))
+            .find(|(k, _)| k.trim() == key)
+            .map(|(_, v)| PathBuf::from(v.trim()))
+    };
+    let personal = if global {
+        None
+    } else {
+        folder("Personal Extcap path")
+    };
+    personal
+        .or_else(|| folder("Extcap path").or_else(|| folder("Global Extcap path")))
+        .ok_or_else(|| anyhow!("tshark -G folders names no extcap folder; give --dir"))
+}
+
+/// `nscap extcap install [--global] [--dir DIR]`: a link named `nscap` to this binary in
+/// Wireshark's extcap folder.
+pub fn install(args: &[OsString]) -> Result<(), Exit> {
+    let mut global = false;
+    let mut dir: Option<PathBuf> = None;
+    let mut it = args.iter();
+    match it.next().map(|a| a.to_string_lossy().into_owned()) {
+        Some(verb) if verb == "install" => {}
+        Some(verb) => {
+            return Err(Exit::usage(format!(
+            "extcap: unknown command '{verb}'; use: nscap extcap install [--global] [--dir DIR]"
+        )))
+        }
+        None => {
+            return Err(Exit::usage(
+                "usage: nscap extcap install [--global] [--dir DIR]",
+            ))
+        }
+    }
+    while let Some(a) = it.next() {
+        match a.to_string_lossy().as_ref() {
+            "--global" => global = true,
+            "--dir" => {
+                dir = Some(PathBuf::from(it.next().ok_or_else(|| {
+                    Exit::usage("extcap install: --dir needs a folder")
+                })?))
+            }
+            other => {
+                return Err(Exit::usage(format!(
+                    "extcap install: unknown argument '{other}'"
+                )))
+            }
+        }
+    }
+    let dir = match dir {
+        Some(d) => d,
+        None => wireshark_folder(global)?,
+    };
+    Ok(link_into(&dir)?)
+}
+
+fn link_into(dir: &Path) -> Result<()> {
+    let exe = std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .map_err(|e| anyhow!("cannot find nscap's own binary: {}", os_message(&e)))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow!("cannot create {}: {}", dir.display(), os_message(&e)))?;
+    let link = dir.join("nscap");
+    match std::fs::symlink_metadata(&link) {
+        // An older link of ours is replaced; anything else there is not ours to remove.
+        Ok(m) if m.file_type().is_symlink() => std::fs::remove_file(&link)
+            .map_err(|e| anyhow!("cannot replace {}: {}", link.display(), os_message(&e)))?,
+        Ok(_) => bail!("{} exists and is not a link: not replaced", link.display()),
+        Err(_) => {}
+    }
+    std::os::unix::fs::symlink(&exe, &link)
+        .map_err(|e| anyhow!("cannot create {}: {}", link.display(), os_message(&e)))?;
+    write_stdout(&format!("{} -> {}\n", link.display(), exe.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::list::{ContainerRef, IfaceRow, PodRef};
+    use crate::target::cgroup::Runtime;
+
+    fn os(v: &[&str]) -> Vec<OsString> {
+        v.iter().map(OsString::from).collect()
+    }
+
+    fn row(inode: u64) -> Row {
+        Row {
+            inode,
+            host: false,
+            name: None,
+            names: vec![],
+            pids: vec![],
+            command: None,
+            container: None,
+            containers: vec![],
+            pod: None,
+            interfaces: vec![IfaceRow {
+                name: "eth0".into(),
+                index: 2,
+                up: true,
+                addresses: vec![],
+            }],
+            interfaces_error: None,
+        }
+    }
+
+    #[test]
+    fn wireshark_calls_are_recognised() {
+        assert!(wanted(&os(&["nscap", "--extcap-interfaces"])));
+        assert!(wanted(&os(&["x", "--capture", "--fifo", "/f"])));
+        assert!(!wanted(&os(&["nscap", "-t", "1", "tcp"])));
+        assert!(!wanted(&os(&["nscap", "list"])));
+    }
+
+    #[test]
+    fn arguments_in_both_forms() {
+        let c = parse(&os(&[
+            "nscap",
+            "--capture",
+            "--extcap-interface=nscap:pid:1:eth0",
+            "--fifo",
+            "/tmp/f",
+            "--extcap-capture-filter",
+            "icmp",
+            "--snaplen",
+            "96",
+            "--no-promiscuous",
+            "--extcap-version=4.0",
+        ]))
+        .unwrap();
+        assert!(c.capture && c.no_promiscuous && !c.all_interfaces);
+        assert_eq!(c.interface.as_deref(), Some("nscap:pid:1:eth0"));
+        assert_eq!(c.fifo.as_deref(), Some(Path::new("/tmp/f")));
+        assert_eq!((c.filter.as_deref(), c.snaplen), (Some("icmp"), Some(96)));
+        assert!(parse(&os(&["nscap", "--bogus"])).is_err());
+        assert!(parse(&os(&["nscap", "--snaplen", "x"])).is_err());
+        assert!(parse(&os(&["nscap", "--fifo"])).is_err());
+    }
+
+    #[test]
+    fn values_split_at_the_last_colon() {
+        assert_eq!(
+            split_value("nscap:pod:default/web:eth0").unwrap(),
+            ("pod:default/web", "eth0")
+        );
+        assert_eq!(
+            split_value("nscap:container:3f2a:lo").unwrap(),
+            ("container:3f2a", "lo")
+        );
+        assert!(split_value("eth0").is_err());
+        assert!(split_value("nscap:pid:1:").is_err());
+    }
+
+    #[test]
+    fn entries_name_the_container_pod_or_netns() {
+        let mut host = row(1);
+        host.host = true;
+        host.pids = vec![1, 2];
+        let mut pod = row(2);
+        pod.pids = vec![40];
+        pod.container = Some(ContainerRef {
+            runtime: Runtime::Containerd,
+            id: "ab".repeat(32),
+            name: None,
+        });
+        pod.pod = Some(PodRef {
+            namespace: Some("default".into()),
+            name: Some("web".into()),
+            uid: "u".into(),
+        });
+        let mut docker = row(3);
+        docker.pids = vec![50];
+        docker.container = Some(ContainerRef {
+            runtime: Runtime::Docker,
+            id: "cd".repeat(32),
+            name: Some("db".into()),
+        });
+        let mut named = row(4);
+        named.names = vec!["blue".into()];
+        let mut braces = row(5);
+        braces.names = vec!["a{b}".into()];
+        let mut broken = row(6);
+        broken.names = vec!["gone".into()];
+        broken.interfaces.clear();
+        let text = interface_lines(&[host, pod, docker, named, braces, broken]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "interface {value=nscap:pid:1:eth0}{display=host: eth0}".to_string(),
+                "interface {value=nscap:pod:default/web:eth0}{display=pod default/web: eth0}"
+                    .to_string(),
+                format!(
+                    "interface {{value=nscap:container:{}:eth0}}{{display=docker db: eth0}}",
+                    "cd".repeat(32)
+                ),
+                "interface {value=nscap:netns:blue:eth0}{display=netns blue: eth0}".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_capture_is_an_ordinary_nscap_command_line() {
+        let c = Call {
+            capture: true,
+            filter: Some("icmp".into()),
+            all_interfaces: true,
+            no_promiscuous: true,
+            ..Call::default()
+        };
+        let a = capture_args(&c, "netns:blue", "eth0", Path::new("/tmp/f"));
+        let words: Vec<String> = a.iter().map(|w| w.to_string_lossy().into_owned()).collect();
+        assert_eq!(
+            words.join(" "),
+            "nscap -t netns:blue -i any -w /tmp/f --format pcapng -U -s 262144 -p -f icmp"
+        );
+        let cfg = crate::cli::parse(a).unwrap();
+        assert_eq!(cfg.filter.as_deref(), Some("icmp"));
+        assert!(!cfg.promisc);
+    }
+}

@@ -1,0 +1,539 @@
+//! Long captures: rotation (tcpdump's -C/-W/-G/-z, dumpcap's -b), autostop (-a), -Z, the live
+//! counter, SIGUSR1, file-to-file copies and a full disk; every file checked with capinfos.
+mod common;
+use common::*;
+
+use std::os::unix::fs::MetadataExt;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The files in `dir`, sorted by name.
+fn files(dir: &TempDir) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn packets(file: &str) -> usize {
+    capinfos(file)["Number of packets"].parse().unwrap()
+}
+
+/// The number before " packets captured" (or " packet captured") in nscap's statistics.
+fn captured(err: &[String]) -> usize {
+    err.iter()
+        .find_map(|l| {
+            l.strip_suffix(" packets captured")
+                .or_else(|| l.strip_suffix(" packet captured"))
+        })
+        .unwrap_or_else(|| panic!("no statistics in {err:?}"))
+        .parse()
+        .unwrap()
+}
+
+/// Pings with 500-byte payloads: 558-byte frames, 574 bytes a pcap record.
+fn big_pings(w: &World, count: u32) {
+    sh(&w.peer.exec(&format!(
+        "ping -q -c {count} -i 0.005 -s 500 -W 1 {} >/dev/null",
+        w.target_ip
+    )));
+}
+
+#[test]
+fn size_rotation_names_files_as_tcpdump_and_each_stands_alone() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("cap");
+    let mut n = Nscap::spawn(&["-t", &w.ns.path(), "-w", &f, "-C", "4k", "icmp"]);
+    n.wait_for("listening on");
+    big_pings(&w, 40);
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let names = files(&d);
+    // 80 records of 574 bytes, 7 to a 4096-byte file: 12 files, cap then cap1..cap11.
+    assert_eq!(names.len(), 12, "{names:?}");
+    let mut expected: Vec<String> = (1..12).map(|i| format!("cap{i}")).collect();
+    expected.push("cap".into());
+    expected.sort();
+    assert_eq!(names, expected);
+    let mut total = 0;
+    for name in &names {
+        let p = d.file(name);
+        let info = capinfos(&p);
+        assert_eq!(info["File type"], "pcap", "{name}: {info:?}");
+        assert!(std::fs::metadata(&p).unwrap().len() <= 4096, "{name}");
+        total += packets(&p);
+    }
+    assert_eq!(total, 80);
+    assert_eq!(captured(&err), 80, "{err:?}");
+}
+
+#[test]
+fn ring_of_w_files_reuses_the_oldest_and_runs_postrotate() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("ring");
+    let marks = d.file("rotated.log");
+    // -z runs CMD FILE: a script that notes each closed file it is given.
+    let script = d.file("note.sh");
+    std::fs::write(&script, format!("#!/bin/sh\necho \"$1\" >> {marks}\n")).unwrap();
+    sh(&format!("chmod +x {script}"));
+    let args = [
+        "-t",
+        &w.ns.path(),
+        "-w",
+        &f,
+        "-C",
+        "4k",
+        "-W",
+        "3",
+        "-z",
+        &script,
+    ];
+    let mut n = Nscap::spawn(&[&args[..], &["icmp"]].concat());
+    n.wait_for("listening on");
+    big_pings(&w, 40);
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let names: Vec<String> = files(&d)
+        .into_iter()
+        .filter(|n| n.starts_with("ring"))
+        .collect();
+    assert_eq!(names, ["ring0", "ring1", "ring2"]);
+    let kept: usize = names.iter().map(|n| packets(&d.file(n))).sum();
+    // Twelve files' worth went through three names: only the last ones are kept.
+    assert!((15..80).contains(&kept), "{kept}");
+    assert_eq!(captured(&err), 80);
+    // Eleven files were closed by a rotation; the last one, closed at the end, is not given to
+    // -z (as with tcpdump).
+    let log = wait_until(
+        5,
+        || "the -z commands did not all run".into(),
+        || {
+            let s = std::fs::read_to_string(&marks).unwrap_or_default();
+            (s.lines().count() == 11).then_some(s)
+        },
+    );
+    assert!(log.lines().all(|l| l.starts_with(&f)), "{log}");
+    assert_eq!(log.lines().filter(|l| *l == format!("{f}0")).count(), 4);
+}
+
+#[test]
+fn time_rotation_uses_strftime_names_and_w_stops_after_n_files() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("t-%Y%m%d-%H%M%S.pcap");
+    let _ping = w.ping_forever();
+    let start = Instant::now();
+    let mut n = Nscap::spawn(&["-t", &w.ns.path(), "-w", &f, "-G", "1", "-W", "3"]);
+    n.wait_for("listening on");
+    let (code, err) = n.finish(10);
+    let took = start.elapsed();
+    assert_eq!(code, Some(0), "{err:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    let names = files(&d);
+    assert_eq!(names.len(), 3, "{names:?}");
+    for name in &names {
+        // t-YYYYmmdd-HHMMSS.pcap
+        assert_eq!(name.len(), "t-20260101-000000.pcap".len(), "{name}");
+        assert!(
+            name.starts_with("t-20") && name.ends_with(".pcap"),
+            "{name}"
+        );
+        assert_eq!(capinfos(&d.file(name))["File type"], "pcap");
+    }
+}
+
+#[test]
+fn dumpcap_ring_names_and_autostop_on_time() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("d.pcapng");
+    let _ping = w.ping_forever();
+    let mut n = Nscap::spawn(&[
+        "-t",
+        &w.ns.path(),
+        "-w",
+        &f,
+        "-b",
+        "duration:1",
+        "-b",
+        "files:2",
+        "-a",
+        "duration:3",
+        "--format",
+        "pcapng",
+    ]);
+    n.wait_for("listening on");
+    let listening = Instant::now();
+    let (code, err) = n.finish(10);
+    let took = listening.elapsed().as_secs_f64();
+    assert_eq!(code, Some(0), "{err:?}");
+    assert!((took - 3.0).abs() <= 0.5, "stopped after {took} s");
+    let names = files(&d);
+    // Three or four files were started (one a second for three seconds); the ring keeps two,
+    // numbered on from the deleted ones: d_0000N_YYYYmmddHHMMSS.pcapng.
+    assert_eq!(names.len(), 2, "{names:?}");
+    for name in &names {
+        let (num, rest) = name
+            .strip_prefix("d_")
+            .and_then(|s| s.split_once('_'))
+            .unwrap_or_else(|| panic!("{name}"));
+        assert_eq!(num.len(), 5, "{name}");
+        assert!(num.parse::<u32>().unwrap() >= 2, "{name}");
+        assert_eq!(rest.len(), "20260101120000.pcapng".len(), "{name}");
+        assert!(rest.ends_with(".pcapng"), "{name}");
+        let info = capinfos(&d.file(name));
+        assert_eq!(info["File type"], "pcapng", "{info:?}");
+        assert_eq!(info["Number of interfaces in file"], "1", "{info:?}");
+    }
+}
+
+#[test]
+fn autostop_on_file_size_and_packets() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("a.pcap");
+    let _ping = w.ping_forever();
+    let mut n = Nscap::spawn(&["-t", &w.ns.path(), "-w", &f, "-a", "filesize:1", "icmp"]);
+    n.wait_for("listening on");
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    // 24-byte header + 114-byte records (98-byte frames): 8 fit under 1000 bytes.
+    assert!(std::fs::metadata(&f).unwrap().len() <= 1000);
+    assert_eq!(packets(&f), 8);
+    assert_eq!(captured(&err), 8);
+
+    let g = d.file("b.pcapng");
+    let mut n = Nscap::spawn(&["-t", &w.ns.path(), "-w", &g, "-a", "packets:3", "icmp"]);
+    n.wait_for("listening on");
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    assert_eq!(packets(&g), 3);
+}
+
+#[test]
+fn relinquished_privileges_show_in_proc_and_in_file_ownership() {
+    let w = World::new();
+    let d = TempDir::new();
+    // nobody must be able to create files here.
+    sh(&format!("chmod 777 {}", d.0.display()));
+    let f = d.file("z.pcap");
+    let _ping = w.ping_forever();
+    let mut n = Nscap::spawn(&["-t", &w.ns.path(), "-w", &f, "-Z", "nobody", "-C", "1k"]);
+    n.wait_for("listening on");
+    let pid = n.child.id();
+    std::thread::sleep(Duration::from_millis(1500));
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |k: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}:")))
+            .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|| panic!("no {k} in {status}"))
+    };
+    assert_eq!(field("Uid"), "65534 65534 65534 65534");
+    assert_eq!(field("CapEff"), "0000000000000000");
+    assert_eq!(field("CapPrm"), "0000000000000000");
+    assert_eq!(field("CapBnd"), "0000000000000000");
+    assert_eq!(field("NoNewPrivs"), "1");
+    // Every thread, the capture threads too, runs as nobody without capabilities.
+    for t in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let s = std::fs::read_to_string(t.unwrap().path().join("status")).unwrap();
+        assert!(s.contains("Uid:\t65534\t65534\t65534\t65534"), "{s}");
+        assert!(s.contains("CapEff:\t0000000000000000"), "{s}");
+    }
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let names = files(&d);
+    assert!(names.len() >= 2, "{names:?}");
+    for name in names {
+        let m = std::fs::metadata(d.file(&name)).unwrap();
+        assert_eq!(m.uid(), 65534, "{name}");
+        assert!(packets(&d.file(&name)) > 0 || m.len() == 24, "{name}");
+    }
+}
+
+#[test]
+fn unknown_user_is_one_line() {
+    let w = World::new();
+    let d = TempDir::new();
+    let out = nscap(&[
+        "-t",
+        &w.ns.path(),
+        "-w",
+        &d.file("x"),
+        "-Z",
+        "no-such-user-here",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.lines()
+            .any(|l| l == "nscap: -Z no-such-user-here: no such user"),
+        "{err}"
+    );
+}
+
+/// Runs nscap under `script` (stdin, stdout and stderr on a pseudo-terminal) for two seconds of
+/// pings; returns everything the terminal showed.
+fn on_a_terminal(w: &World, extra: &str) -> String {
+    let d = TempDir::new();
+    let _ping = w.ping_forever();
+    let cmd = format!(
+        "{} -t {} -w {} -a duration:2 {extra}",
+        nscap_bin(),
+        w.ns.path(),
+        d.file("t.pcap")
+    );
+    let out = Command::new("script")
+        .args(["-qfc", &cmd, "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn live_counter_on_a_terminal_only() {
+    let w = World::new();
+    let shown = on_a_terminal(&w, "");
+    let redraws = shown.matches("\r\x1b[K").count();
+    let lines: Vec<&str> = shown
+        .split('\r')
+        .filter(|l| l.contains(" written, "))
+        .collect();
+    assert!(lines.len() >= 3, "{shown:?}");
+    // At most four a second, over two seconds (and one more for the final state).
+    assert!(lines.len() <= 9, "{} redraws: {shown:?}", lines.len());
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .contains("packets written, 0 dropped, "),
+        "{shown:?}"
+    );
+    assert!(lines.last().unwrap().contains("t.pcap"), "{shown:?}");
+    // Erased before the final statistics, which follow on a clean line.
+    assert!(redraws >= 1);
+    let tail = shown.rsplit("\r\x1b[K").next().unwrap();
+    assert!(tail.contains("packets captured"), "{shown:?}");
+    // -q: no counter.
+    assert!(!on_a_terminal(&w, "-q").contains(" written, "));
+    // Without a terminal: no counter either.
+    let d = TempDir::new();
+    let _ping = w.ping_forever();
+    let f = d.file("x.pcap");
+    let out = nscap(&["-t", &w.ns.path(), "-w", &f, "-a", "duration:1"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains(" written, ") && !err.contains('\r'),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn sigusr1_prints_statistics_and_the_capture_goes_on() {
+    let w = World::new();
+    let d = TempDir::new();
+    let f = d.file("u.pcap");
+    let mut n = Nscap::spawn(&["-t", &w.ns.path(), "-w", &f, "icmp"]);
+    n.wait_for("listening on");
+    w.ping(3);
+    std::thread::sleep(Duration::from_millis(600));
+    n.signal(libc::SIGUSR1);
+    n.wait_for("packets dropped by kernel");
+    assert!(
+        n.stderr.contains(&"6 packets captured".to_string()),
+        "{:?}",
+        n.stderr
+    );
+    assert!(
+        n.child.try_wait().unwrap().is_none(),
+        "SIGUSR1 ended the capture"
+    );
+    w.ping(2);
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    assert!(err.contains(&"10 packets captured".to_string()), "{err:?}");
+    assert_eq!(packets(&f), 10);
+}
+
+/// tcpdump's reading of a file: every packet's time, length and bytes.
+fn dump(file: &str) -> String {
+    ok_stdout(Command::new("tcpdump").args(["-r", file, "-nn", "-tt", "-xx"]))
+}
+
+#[test]
+fn file_to_file_keeps_what_tcpdump_keeps() {
+    let d = TempDir::new();
+    for filter in ["icmp or arp", "tcp", "ip6", "udp and port 9999"] {
+        let ours = d.file("ours.pcap");
+        let theirs = d.file("theirs.pcap");
+        let out = nscap(&["-r", "fixtures/mixed.pcap", "-w", &ours, filter]);
+        assert!(out.status.success(), "{out:?}");
+        sh(&format!(
+            "tcpdump -r fixtures/mixed.pcap -w {theirs} '{filter}' 2>/dev/null"
+        ));
+        let (a, b) = (dump(&ours), dump(&theirs));
+        assert!(!a.is_empty(), "{filter}");
+        assert_eq!(a, b, "{filter}");
+    }
+    // -c, pcapng, and a pcapng input with several link types.
+    let out_ng = d.file("c.pcapng");
+    let out = nscap(&[
+        "-r",
+        "fixtures/mixed.pcap",
+        "-w",
+        &out_ng,
+        "--format",
+        "pcapng",
+        "-c",
+        "4",
+        "tcp",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(capinfos(&out_ng)["File type"], "pcapng");
+    assert_eq!(packets(&out_ng), 4);
+}
+
+#[test]
+fn file_to_file_splits_by_size_and_by_packet_time() {
+    let d = TempDir::new();
+    // mixed.pcap: 25 packets, one a second from hh:mm:20. -G 5 splits by the packets' own
+    // clock, into files named after the second each one starts at.
+    let f = d.file("g-%S.pcap");
+    let out = nscap(&["-r", "fixtures/mixed.pcap", "-w", &f, "-G", "5"]);
+    assert!(out.status.success(), "{out:?}");
+    let names = files(&d);
+    assert_eq!(
+        names,
+        [
+            "g-20.pcap",
+            "g-25.pcap",
+            "g-30.pcap",
+            "g-35.pcap",
+            "g-40.pcap"
+        ],
+        "{names:?}"
+    );
+    let counts: Vec<usize> = names.iter().map(|n| packets(&d.file(n))).collect();
+    assert_eq!(counts, [5, 5, 5, 5, 5]);
+    // With -C and -W as well, tcpdump numbers the files of each period, -W giving the width.
+    let d = TempDir::new();
+    let f = d.file("h-%S-");
+    let out = nscap(&[
+        "-r",
+        "fixtures/mixed.pcap",
+        "-w",
+        &f,
+        "-G",
+        "10",
+        "-C",
+        "1k",
+        "-W",
+        "10",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let names = files(&d);
+    assert_eq!(names, ["h-20-0", "h-30-0", "h-30-1", "h-40-0"], "{names:?}");
+    let total: usize = names.iter().map(|n| packets(&d.file(n))).sum();
+    assert_eq!(total, 25);
+    let d = TempDir::new();
+    let f = d.file("s.pcap");
+    let out = nscap(&["-r", "fixtures/mixed.pcap", "-w", &f, "-b", "packets:10"]);
+    assert!(out.status.success(), "{out:?}");
+    let names = files(&d);
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names[0].starts_with("s_00001_") && names[2].starts_with("s_00003_"));
+    let counts: Vec<usize> = names.iter().map(|n| packets(&d.file(n))).collect();
+    assert_eq!(counts, [10, 10, 5]);
+}
+
+/// A tmpfs of 200 KiB, unmounted on drop.
+struct SmallFs(TempDir);
+
+impl SmallFs {
+    fn new() -> SmallFs {
+        let d = TempDir::new();
+        sh(&format!(
+            "mount -t tmpfs -o size=200k tmpfs {}",
+            d.0.display()
+        ));
+        SmallFs(d)
+    }
+}
+
+impl Drop for SmallFs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0 .0).status();
+    }
+}
+
+#[test]
+fn full_filesystem_ends_the_capture_naming_the_file() {
+    let w = World::new();
+    let fs = SmallFs::new();
+    let f = fs.0.file("full");
+    let mut n = Nscap::spawn(&["-t", &w.ns.path(), "-w", &f, "-C", "50k", "icmp"]);
+    n.wait_for("listening on");
+    let _ping = Proc::spawn(&w.peer.exec(&format!(
+        "ping -q -i 0.002 -s 1000 {} >/dev/null",
+        w.target_ip
+    )));
+    let (code, err) = n.finish(20);
+    assert_eq!(code, Some(1), "{err:?}");
+    let last = err.last().unwrap();
+    let names = files(&fs.0);
+    assert!(names.len() >= 3, "{names:?}");
+    let failing = names
+        .iter()
+        .find(|n| {
+            last == &format!(
+                "nscap: cannot write {}: No space left on device",
+                fs.0.file(n)
+            )
+        })
+        .unwrap_or_else(|| panic!("{last:?} names none of {names:?}"));
+    // Every file before the one that filled the disk is whole.
+    for name in names.iter().filter(|n| n != &failing) {
+        let out = Command::new("capinfos")
+            .arg(fs.0.file(name))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}: {out:?}");
+        assert!(packets(&fs.0.file(name)) > 0, "{name}");
+    }
+}
+
+#[test]
+fn rotation_usage_errors_are_one_line() {
+    for (args, word) in [
+        (&["-t", "1", "-C", "1"][..], "-w FILE"),
+        (&["-t", "1", "-w", "-", "-C", "1"], "-w FILE"),
+        (&["-t", "1", "-w", "x", "-W", "2"], "-W needs"),
+        (&["-t", "1", "-w", "x", "-C", "0"], "-C 0"),
+        (&["-t", "1", "-w", "x", "-G", "0"], "-G 0"),
+        (&["-t", "1", "-w", "x", "-b", "size:3"], "-b size"),
+        (
+            &["-t", "1", "-w", "x", "-b", "filesize:1", "-C", "1"],
+            "-b and -C",
+        ),
+        (&["-t", "1", "-w", "x", "-a", "duration:x"], "-a duration:x"),
+        (&["-t", "1", "-w", "x", "-a", "files:2"], "-a files"),
+        (&["-r", "x", "-w", "y", "-a", "duration:2"], "-a duration"),
+        (&["-t", "1", "-w", "x", "-z", "gzip"], "-z needs"),
+    ] {
+        let out = nscap(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(word), "{args:?}: {err}");
+    }
+}
