@@ -102,6 +102,7 @@ impl HandleOptions {
             // Packet-buffered output, and a person watching a terminal, want each packet now,
             // not when a ring block fills or times out.
             immediate: cfg.packet_buffered
+                || cfg.immediate
                 || (cfg.print && std::io::IsTerminal::is_terminal(&std::io::stdout())),
             direction: cfg.direction,
             filter: cfg.filter.clone(),
