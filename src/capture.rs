@@ -536,7 +536,7 @@ pub fn close_all<T: Send>(caps: Vec<T>) {
 }
 
 /// Threads that close handles at the end.
-const CLOSERS: usize = 128;
+const CLOSERS: usize = 256;
 
 fn read_stats(cap: &mut Capture<Active>) -> Stats {
     match cap.stats() {
