@@ -1,11 +1,14 @@
-//! Live capture sources: libpcap handles opened inside a target's network namespace.
+//! Live capture sources: libpcap handles opened inside target network namespaces, all driven
+//! by one thread.
 //!
-//! One thread per target namespace enters it (see [`crate::netns`]), opens a handle per
-//! interface there, and drives them with a single-threaded tokio runtime of its own: the thread
-//! never serves anything else, so nothing outside it ever runs in the target's namespace.
-//! Packets leave the thread in batches over a channel; statistics are read on the same thread
-//! at the end, so libpcap's sysfs look-ups see the target's interfaces.
+//! Handles are opened by the [`Hopper`] (one thread that visits namespaces in turn, see
+//! [`crate::netns`]): a socket stays in the namespace it was created in, wherever it is used
+//! afterwards. Every handle is then read by one [`Pump`], a thread with a single-threaded tokio
+//! runtime of its own, so threads do not grow with the number of targets. Packets leave it in
+//! batches over a channel. Statistics are read back in the hopper, in each handle's namespace,
+//! since libpcap reads drop counters from `/sys/class/net`.
 
+use std::collections::HashMap;
 use std::os::fd::{AsRawFd, RawFd};
 use std::thread::JoinHandle;
 
@@ -13,12 +16,13 @@ use anyhow::{anyhow, bail, Context, Result};
 use pcap::{Active, Capture, Linktype, Precision};
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::cli::{Config, Direction};
 use crate::iface::{self, IfInfo};
 use crate::packet::{Batch, Interface};
-use crate::target::Target;
+
+pub use crate::netns::Hopper;
 
 /// Batches are sent when they reach either bound, or when the ring has nothing more.
 const BATCH_PACKETS: usize = 1024;
@@ -33,7 +37,7 @@ const BLOCK_TIMEOUT_MS: u64 = 100;
 /// What a source tells the writer.
 pub enum Event {
     Packets(Batch),
-    /// The source stopped on an error (interface gone, socket error): the capture ends.
+    /// The source stopped on an error (interface gone, socket error).
     Failed {
         iface: usize,
         message: String,
@@ -72,6 +76,23 @@ pub struct HandleOptions {
     pub tstamp_type: Option<i32>,
 }
 
+/// Kernel buffer memory shared by all handles when there are many: libpcap's default is
+/// 2 MiB per handle, and a ring counts toward our memory once the kernel has filled it, so 100
+/// namespaces would hold 200 MB.
+pub const BUFFER_BUDGET: usize = 48 << 20;
+/// The smallest default buffer: a few ring blocks, so the kernel can fill one while we read
+/// another.
+pub const BUFFER_FLOOR: usize = 256 << 10;
+/// libpcap's own default.
+const PCAP_DEFAULT_BUFFER: usize = 2 << 20;
+
+/// The default buffer per handle when `n` handles share [`BUFFER_BUDGET`]; None for libpcap's
+/// own default (few handles). `-B` always wins over this.
+pub fn default_buffer(n: usize) -> Option<i32> {
+    let share = BUFFER_BUDGET / n.max(1);
+    (share < PCAP_DEFAULT_BUFFER).then(|| share.max(BUFFER_FLOOR) as i32)
+}
+
 impl HandleOptions {
     pub fn from_config(cfg: &Config) -> HandleOptions {
         HandleOptions {
@@ -91,80 +112,260 @@ impl HandleOptions {
     }
 }
 
-/// The real interfaces behind an `any` handle that reads Linux cooked v2 frames, whose header
-/// carries the interface index: packets are filed under them, by index, named as the target
-/// names them (the reading host may have other interfaces under those indexes).
-#[derive(Debug, Clone)]
-pub struct AnyMembers {
-    /// The `any` handle's position among this namespace's interfaces.
-    pub handle: usize,
-    /// (interface index in the target's namespace, the interface), by index.
+/// A handle opened in a namespace, with what the sinks need to know of it.
+pub struct Opened {
+    pub cap: Capture<Active>,
+    pub interface: Interface,
+    /// The interface's name as the kernel has it.
+    pub raw_name: String,
+    /// For an `any` handle reading Linux cooked v2, whose header carries the interface index:
+    /// the interfaces behind it (index in the target's namespace, the interface), by index, so
+    /// that packets are filed under them, named as the target names them. Interfaces created
+    /// later are not here: their packets stay under `any`.
     pub members: Vec<(u32, Interface)>,
 }
 
-/// The capture running in one target namespace.
-pub struct NsCapture {
-    pub interfaces: Vec<Interface>,
-    pub any_members: Vec<AnyMembers>,
-    thread: JoinHandle<Result<Vec<Stats>>>,
+/// Which interfaces to open in a namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// Those of `-i` (all must exist), else the first up non-loopback one; an error otherwise.
+    Strict,
+    /// Those of `-i` that exist, else every up non-loopback one; none is fine (`--follow`:
+    /// more may come).
+    Every,
 }
 
-impl NsCapture {
-    /// Enters `target`'s namespace, opens `names` there (the default interface when empty) and
-    /// starts reading. `first` is the index of its first interface in the session's table.
-    /// Returns once every handle is open, or with the first error.
-    pub fn start(
-        target: &Target,
-        names: &[String],
-        opts: &HandleOptions,
-        first: usize,
-        events: mpsc::Sender<Event>,
-        stop: watch::Receiver<bool>,
-    ) -> Result<NsCapture> {
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let names = names.to_vec();
-        let opts = opts.clone();
-        let label = target.label.clone();
-        let description = target.description();
-        let netns = target.netns.try_clone()?;
-        let thread = crate::netns::spawn(netns, label.clone(), "nscap-capture", move || {
-            let opened = open_all(&names, &opts, &label, &description);
-            let caps = match opened {
-                Ok((caps, ifs, any)) => {
-                    let _ = ready_tx.send(Ok((ifs, any)));
-                    caps
-                }
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                    return Ok(Vec::new());
-                }
-            };
-            pump_all(caps, opts.immediate, first, events, stop)
-        })?;
-        match ready_rx.recv() {
-            Ok(Ok((interfaces, any_members))) => Ok(NsCapture {
-                interfaces,
-                any_members,
-                thread,
-            }),
-            Ok(Err(e)) => {
-                let _ = thread.join();
-                Err(e)
+/// Opens, in the calling thread's namespace, the interfaces `names` asks for (see [`Choice`])
+/// that are not in `open` already. Run it in the [`Hopper`].
+pub fn open_here(
+    names: &[String],
+    choice: Choice,
+    open: &[String],
+    opts: &HandleOptions,
+    label: &str,
+    description: &str,
+) -> Result<Vec<Opened>> {
+    let ifs = iface::list()?;
+    let chosen: Vec<&str> = match choice {
+        Choice::Strict => choose(names, &ifs, label)?,
+        Choice::Every if names.is_empty() => ifs
+            .iter()
+            .filter(|i| i.up() && !i.loopback())
+            .map(|i| i.name.as_str())
+            .collect(),
+        Choice::Every => names
+            .iter()
+            .map(String::as_str)
+            .filter(|n| *n == "any" || ifs.iter().any(|i| i.name == *n))
+            .collect(),
+    };
+    let mut out = Vec::new();
+    for name in chosen {
+        if open.iter().any(|o| o == name) {
+            continue;
+        }
+        let cap = match open_one(name, opts, label) {
+            Ok(cap) => cap,
+            // Under --follow an interface can vanish between the listing and the open.
+            Err(_) if choice == Choice::Every && !iface::list()?.iter().any(|i| i.name == name) => {
+                continue
             }
-            // The thread ended without a word: it failed to enter the namespace.
-            Err(_) => Err(match thread.join() {
-                Ok(Err(e)) => e,
-                _ => anyhow!("namespace thread failed"),
-            }),
+            Err(e) => return Err(e),
+        };
+        let mac = ifs.iter().find(|i| i.name == name).and_then(|i| i.mac);
+        // Files carry LINKTYPE numbers; a tun device reports DLT_RAW (12), files say 101.
+        let linktype = crate::link::linktype_of_dlt(cap.get_datalink().0);
+        let interface = |name: &[u8], mac| Interface {
+            // As the namespace names it: files keep it whole; printers escape it.
+            name: String::from_utf8_lossy(name).into_owned(),
+            linktype,
+            snaplen: opts.snaplen,
+            description: description.to_string(),
+            mac,
+        };
+        let mut members = Vec::new();
+        if name == "any" && linktype == crate::summary::decode::LINKTYPE_LINUX_SLL2 {
+            members = ifs
+                .iter()
+                .map(|i| (i.index, interface(i.name.as_bytes(), None)))
+                .collect();
+        }
+        out.push(Opened {
+            interface: interface(name.as_bytes(), mac),
+            cap,
+            raw_name: name.to_string(),
+            members,
+        });
+    }
+    Ok(out)
+}
+
+/// Reads libpcap's counters of handles, in the calling thread's namespace (see the module
+/// docs). Run it in the [`Hopper`], in the handles' namespace.
+pub fn stats_here(caps: &mut [(usize, Capture<Active>)]) -> Vec<(usize, Stats)> {
+    caps.iter_mut().map(|(i, c)| (*i, read_stats(c))).collect()
+}
+
+/// Orders for the pump.
+enum Cmd {
+    /// Start reading these handles; each is the interface with that index.
+    Add(Vec<(usize, Capture<Active>)>),
+    /// Stop reading these interfaces (what their rings hold is still sent), and hand the
+    /// handles back.
+    Leave(Vec<usize>, oneshot::Sender<Vec<(usize, Capture<Active>)>>),
+}
+
+/// The one thread that reads every handle.
+pub struct Pump {
+    remote: Remote,
+    thread: JoinHandle<Vec<(usize, Capture<Active>)>>,
+}
+
+/// Orders for a [`Pump`], from anywhere.
+#[derive(Clone)]
+pub struct Remote {
+    cmds: mpsc::UnboundedSender<Cmd>,
+}
+
+impl Remote {
+    pub fn add(&self, caps: Vec<(usize, Capture<Active>)>) {
+        if !caps.is_empty() {
+            let _ = self.cmds.send(Cmd::Add(caps));
         }
     }
 
-    /// Waits for the sources to stop (after `stop` was raised) and returns their counters.
-    pub fn join(self) -> Result<Vec<Stats>> {
+    /// Stops reading `ifaces` and returns their handles (none when the pump has ended).
+    pub async fn leave(&self, ifaces: Vec<usize>) -> Vec<(usize, Capture<Active>)> {
+        let (tx, rx) = oneshot::channel();
+        let _ = self.cmds.send(Cmd::Leave(ifaces, tx));
+        rx.await.unwrap_or_default()
+    }
+}
+
+impl Pump {
+    /// Starts the thread. Packets and failures go to `events`; raising `stop` ends every source
+    /// (each sends what arrived before the stop), then the thread.
+    ///
+    /// Counters read during the capture (for progress) must describe the target's interfaces:
+    /// libpcap reads drop counters from `/sys/class/net` in promiscuous mode. With `home` (one
+    /// target namespace) the thread enters it with a private sysfs, as the hopper does, and
+    /// reads them every [`STATS_EVERY`]; with several it does so only when `promisc` is off,
+    /// and the counters come at the end (or as interfaces leave), read by the hopper.
+    pub fn start(
+        immediate: bool,
+        promisc: bool,
+        home: Option<(std::fs::File, String)>,
+        events: mpsc::Sender<Event>,
+        stop: watch::Receiver<bool>,
+    ) -> Result<Pump> {
+        let periodic = home.is_some() || !promisc;
+        let (cmds, rx) = mpsc::unbounded_channel();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .context("cannot start the capture runtime")?;
+        let thread = std::thread::Builder::new()
+            .name("nscap-capture".into())
+            .spawn(move || {
+                // Stop signals belong to the session's thread (see crate::stop).
+                crate::stop::block_in_this_thread();
+                // It opens nothing: only the sysfs that libpcap reads counters from matters.
+                let periodic = periodic
+                    && home
+                        .as_ref()
+                        .is_none_or(|(ns, label)| crate::netns::enter(ns, label).is_ok());
+                let local = tokio::task::LocalSet::new();
+                local.block_on(&rt, control(rx, immediate, periodic, events, stop))
+            })
+            .context("cannot start the capture thread")?;
+        Ok(Pump {
+            remote: Remote { cmds },
+            thread,
+        })
+    }
+
+    pub fn remote(&self) -> Remote {
+        self.remote.clone()
+    }
+
+    /// After `stop` was raised: waits for the thread and returns the handles still open.
+    pub fn join(self) -> Result<Vec<(usize, Capture<Active>)>> {
+        drop(self.remote);
         self.thread
             .join()
-            .map_err(|_| anyhow!("capture thread failed"))?
+            .map_err(|_| anyhow!("capture thread failed"))
     }
+}
+
+type Running = HashMap<
+    usize,
+    (
+        oneshot::Sender<()>,
+        tokio::task::JoinHandle<Capture<Active>>,
+    ),
+>;
+
+async fn control(
+    mut cmds: mpsc::UnboundedReceiver<Cmd>,
+    immediate: bool,
+    periodic: bool,
+    events: mpsc::Sender<Event>,
+    mut stop: watch::Receiver<bool>,
+) -> Vec<(usize, Capture<Active>)> {
+    let mut running: Running = HashMap::new();
+    loop {
+        let cmd = tokio::select! {
+            biased;
+            _ = stop.wait_for(|s| *s) => break,
+            c = cmds.recv() => match c {
+                Some(c) => c,
+                None => break,
+            },
+        };
+        match cmd {
+            Cmd::Add(caps) => {
+                for (idx, cap) in caps {
+                    let (leave_tx, leave_rx) = oneshot::channel();
+                    let src = Source {
+                        cap,
+                        idx,
+                        immediate,
+                        periodic,
+                        events: events.clone(),
+                    };
+                    let task = tokio::task::spawn_local(src.pump(stop.clone(), leave_rx));
+                    running.insert(idx, (leave_tx, task));
+                }
+            }
+            Cmd::Leave(ifaces, reply) => {
+                let leaving: Vec<_> = ifaces
+                    .iter()
+                    .filter_map(|i| running.remove(i).map(|r| (*i, r)))
+                    .collect();
+                // Waited for apart, so that other sources and orders go on meanwhile.
+                tokio::task::spawn_local(async move {
+                    let mut out = Vec::new();
+                    for (idx, (leave, task)) in leaving {
+                        let _ = leave.send(());
+                        if let Ok(cap) = task.await {
+                            out.push((idx, cap));
+                        }
+                    }
+                    let _ = reply.send(out);
+                });
+            }
+        }
+    }
+    drop(events);
+    let mut out = Vec::new();
+    for (idx, (_leave, task)) in running {
+        if let Ok(cap) = task.await {
+            out.push((idx, cap));
+        }
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out
 }
 
 fn linktype_name(lt: Linktype) -> String {
@@ -215,49 +416,6 @@ pub(crate) fn choose<'a>(
         out.push(n);
     }
     Ok(out)
-}
-
-type Opened = (Vec<Capture<Active>>, Vec<Interface>, Vec<AnyMembers>);
-
-fn open_all(
-    names: &[String],
-    opts: &HandleOptions,
-    label: &str,
-    description: &str,
-) -> Result<Opened> {
-    let ifs = iface::list()?;
-    let chosen = choose(names, &ifs, label)?;
-    let mut caps = Vec::new();
-    let mut out = Vec::new();
-    let mut any = Vec::new();
-    for (pos, name) in chosen.into_iter().enumerate() {
-        let cap = open_one(name, opts, label)?;
-        let mac = ifs.iter().find(|i| i.name == name).and_then(|i| i.mac);
-        // Files carry LINKTYPE numbers; a tun device reports DLT_RAW (12), files say 101.
-        let linktype = crate::link::linktype_of_dlt(cap.get_datalink().0);
-        let interface = |name: &[u8], mac| Interface {
-            // As the namespace names it: files keep it whole; printers escape it.
-            name: String::from_utf8_lossy(name).into_owned(),
-            linktype,
-            snaplen: opts.snaplen,
-            description: description.to_string(),
-            mac,
-        };
-        if name == "any" && linktype == crate::summary::decode::LINKTYPE_LINUX_SLL2 {
-            // Interfaces created later are not here: their packets stay under `any`.
-            let members = ifs
-                .iter()
-                .map(|i| (i.index, interface(i.name.as_bytes(), None)))
-                .collect();
-            any.push(AnyMembers {
-                handle: pos,
-                members,
-            });
-        }
-        out.push(interface(name.as_bytes(), mac));
-        caps.push(cap);
-    }
-    Ok((caps, out, any))
 }
 
 fn open_one(name: &str, opts: &HandleOptions, label: &str) -> Result<Capture<Active>> {
@@ -352,63 +510,33 @@ impl AsRawFd for Fd {
     }
 }
 
-fn pump_all(
-    caps: Vec<Capture<Active>>,
-    immediate: bool,
-    first: usize,
-    events: mpsc::Sender<Event>,
-    stop: watch::Receiver<bool>,
-) -> Result<Vec<Stats>> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .enable_time()
-        .build()
-        .context("cannot start the capture runtime")?;
-    let local = tokio::task::LocalSet::new();
-    let handles: Vec<_> = caps
-        .into_iter()
-        .enumerate()
-        .map(|(i, cap)| {
-            let src = Source {
-                cap,
-                idx: first + i,
-                immediate,
-                events: events.clone(),
-            };
-            local.spawn_local(src.pump(stop.clone()))
-        })
-        .collect();
-    drop(events);
-    let (stats, caps): (Vec<Stats>, Vec<_>) = local.block_on(&rt, async move {
-        let mut out = Vec::with_capacity(handles.len());
-        for h in handles {
-            out.push(match h.await {
-                Ok((stats, cap)) => (stats, Some(cap)),
-                Err(_) => (Stats::default(), None),
-            });
-        }
-        out.into_iter().unzip()
-    });
-    close_all(caps.into_iter().flatten().collect());
-    Ok(stats)
-}
-
 /// Closes the handles side by side. Closing a packet socket waits for an RCU grace period
 /// (`synchronize_net` in the kernel's `packet_release`), some 30 ms here: one after another,
-/// 200 interfaces took 8.6 s to stop; on threads of their own the waits overlap.
-fn close_all(caps: Vec<Capture<Active>>) {
+/// 200 interfaces took 8.6 s to stop; on threads of their own the waits overlap. At most
+/// [`CLOSERS`] threads, each closing its share, keep 500 handles from meaning 500 threads.
+pub fn close_all<T: Send>(caps: Vec<T>) {
     if caps.len() < 2 {
         return;
     }
+    let per = caps.len().div_ceil(CLOSERS);
+    let mut caps = caps;
     std::thread::scope(|scope| {
-        for cap in caps {
+        while !caps.is_empty() {
+            let share: Vec<T> = caps.drain(..per.min(caps.len())).collect();
             let closer = std::thread::Builder::new().name("nscap-close".into());
-            // A thread that cannot start drops the handle it was given at once: slower,
+            // A thread that cannot start drops the handles it was given at once: slower,
             // never wrong.
-            let _ = closer.spawn_scoped(scope, move || drop(cap));
+            let _ = closer.spawn_scoped(scope, move || {
+                for cap in share {
+                    drop(cap);
+                }
+            });
         }
     });
 }
+
+/// Threads that close handles at the end.
+const CLOSERS: usize = 256;
 
 fn read_stats(cap: &mut Capture<Active>) -> Stats {
     match cap.stats() {
@@ -436,6 +564,8 @@ struct Source {
     cap: Capture<Active>,
     idx: usize,
     immediate: bool,
+    /// Read the counters every [`STATS_EVERY`] (see [`Pump::start`]).
+    periodic: bool,
     events: mpsc::Sender<Event>,
 }
 
@@ -478,16 +608,19 @@ impl Source {
         let _ = self.events.send(Event::Failed { iface, message }).await;
     }
 
-    /// Reads until `stop` is raised, the writer goes away, or the handle fails; returns the
-    /// handle's counters.
-    /// Reads until stopped (see [`Source::run`]); returns the counters and the handle, which the
-    /// caller closes together with the others.
-    async fn pump(mut self, stop: watch::Receiver<bool>) -> (Stats, Capture<Active>) {
-        let stats = self.run(stop).await;
-        (stats, self.cap)
+    /// Reads until `stop` is raised or this source is told to `leave` (see [`Source::run`]);
+    /// returns the handle, which the caller reads statistics from and closes.
+    async fn pump(
+        mut self,
+        stop: watch::Receiver<bool>,
+        leave: oneshot::Receiver<()>,
+    ) -> Capture<Active> {
+        self.run(stop, leave).await;
+        self.cap
     }
 
-    async fn run(&mut self, mut stop: watch::Receiver<bool>) -> Stats {
+    /// Reads until `stop` is raised, `leave` fires, the writer goes away, or the handle fails.
+    async fn run(&mut self, mut stop: watch::Receiver<bool>, mut leave: oneshot::Receiver<()>) {
         // SAFETY: the descriptor belongs to `self.cap`, which outlives `fd`: both are dropped
         // when this function returns, `fd` (declared later) first.
         let registered = unsafe {
@@ -500,7 +633,7 @@ impl Source {
             Ok(fd) => fd,
             Err(e) => {
                 self.fail(format!("cannot poll the capture: {e}")).await;
-                return read_stats(&mut self.cap);
+                return;
             }
         };
         let mut stats_tick = tokio::time::interval(STATS_EVERY);
@@ -509,7 +642,8 @@ impl Source {
             let mut guard = tokio::select! {
                 biased;
                 _ = stop.wait_for(|s| *s) => return self.finish(&fd, false).await,
-                _ = stats_tick.tick() => {
+                _ = &mut leave => return self.finish(&fd, false).await,
+                _ = stats_tick.tick(), if self.periodic => {
                     let stats = read_stats(&mut self.cap);
                     if stats != last {
                         last = stats;
@@ -521,29 +655,33 @@ impl Source {
                 }
                 g = fd.ready(Interest::READABLE | Interest::ERROR) => match g {
                     Ok(g) => g,
-                    Err(_) => return read_stats(&mut self.cap),
+                    Err(_) => return,
                 },
             };
             match self.read_ready(None).await {
                 Round::Drained => guard.clear_ready(),
-                Round::Closed => return read_stats(&mut self.cap),
+                Round::Closed => return,
                 Round::Failed(message) => {
                     drop(guard);
                     // What the kernel still holds comes out before the failure is reported.
-                    let stats = self.finish(&fd, true).await;
+                    self.finish(&fd, true).await;
                     self.fail(message).await;
-                    return stats;
+                    // Stay until told: the handle goes back to the session with the others.
+                    tokio::select! {
+                        _ = stop.wait_for(|s| *s) => {}
+                        _ = leave => {}
+                    }
+                    return;
                 }
             }
         }
     }
 
-    /// The end of a capture: counters as of now, then every packet that arrived before now,
+    /// The end of a capture: every packet that arrived before now,
     /// including those still in a ring block the kernel hands over only when it times out, so
     /// that nothing captured is dropped silently and nothing after the stop is added.
     /// After a failure the descriptor stays in error: wait out the block timeout instead.
-    async fn finish(&mut self, fd: &AsyncFd<Fd>, failed: bool) -> Stats {
-        let stats = read_stats(&mut self.cap);
+    async fn finish(&mut self, fd: &AsyncFd<Fd>, failed: bool) {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
@@ -561,11 +699,10 @@ impl Source {
                 let Ok(mut guard) = guard else { break };
                 match self.read_ready(until).await {
                     Round::Drained => guard.clear_ready(),
-                    Round::Closed | Round::Failed(_) => return stats,
+                    Round::Closed | Round::Failed(_) => return,
                 }
             }
         }
         self.read_ready(until).await;
-        stats
     }
 }

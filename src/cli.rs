@@ -171,6 +171,14 @@ struct Args {
     #[arg(long)]
     flows: bool,
 
+    /// Every network namespace on the host except the host's own (with -t: added to them).
+    #[arg(long)]
+    all: bool,
+
+    /// Keep the selection live: namespaces and interfaces that appear join, those that go away
+    /// leave, and the capture goes on.
+    #[arg(long)]
+    follow: bool,
     // tcpdump's flags that choose what is captured or listed, not how it prints (issue 12).
     /// Read the filter expression from FILE (`#` starts a comment to the end of the line).
     #[arg(short = 'F', value_name = "FILE")]
@@ -291,6 +299,9 @@ pub struct Config {
     /// `--immediate-mode`: deliver each packet as it arrives.
     pub immediate: bool,
     pub print_opts: PrintOptions,
+    /// `--all` and `--follow` (see [`crate::select`]).
+    pub all: bool,
+    pub follow: bool,
     /// `-y`: the DLT to capture with.
     pub datalink: Option<i32>,
     /// `-j`: the time stamp type to capture with.
@@ -395,7 +406,14 @@ fn validate(a: Args) -> Result<Config, Exit> {
             "empty target: give a PID, a namespace file, a container, pod:NS/NAME or netns:NAME"
         );
     }
-    let input = match (a.targets.is_empty(), &a.read) {
+    let live = !a.targets.is_empty() || a.all;
+    if (a.all || a.follow) && a.read.is_some() {
+        usage!("--all and --follow select live namespaces: they cannot be used with -r");
+    }
+    if a.follow && !live {
+        usage!("--follow needs -t or --all");
+    }
+    let input = match (!live, &a.read) {
         (false, Some(_)) => usage!("-t and -r cannot be used together"),
         (false, None) => Input::Live {
             targets: a.targets.clone(),
@@ -494,8 +512,12 @@ fn validate(a: Args) -> Result<Config, Exit> {
     if a.nano && a.precision == Some(Precision::Micro) {
         usage!("--nano and --time-stamp-precision=micro contradict each other");
     }
-    let show_iface =
-        a.interfaces.len() > 1 || a.interfaces.iter().any(|i| i == "any") || a.targets.len() > 1;
+    let show_iface = a.interfaces.len() > 1
+        || a.interfaces.iter().any(|i| i == "any")
+        || a.targets.len() > 1
+        || a.all
+        || a.follow
+        || a.targets.iter().any(|t| crate::select::is_pattern(t));
     Ok(Config {
         input,
         list_interfaces: a.list_interfaces,
@@ -527,6 +549,8 @@ fn validate(a: Args) -> Result<Config, Exit> {
             hex_ascii: a.hex_ascii,
             ascii: a.ascii,
         },
+        all: a.all,
+        follow: a.follow,
         datalink: probe.0,
         tstamp_type: probe.1,
         list_datalinks: a.list_datalinks,

@@ -24,6 +24,7 @@ pub mod privs;
 pub mod probe;
 pub mod progress;
 pub mod read;
+pub mod select;
 pub mod sink;
 pub mod stop;
 pub mod summary;

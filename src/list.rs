@@ -247,7 +247,7 @@ fn command_cell(r: &Row) -> String {
 
 /// A handle on the namespace with `inode`: through a process when one is left, else through a
 /// name. The inode is checked, since a PID may have been reused since the scan.
-fn open_ns(host: &Host, row: &Row) -> Result<File> {
+pub fn open_ns(host: &Host, row: &Row) -> Result<File> {
     let paths = row
         .pids
         .iter()

@@ -1,17 +1,22 @@
 //! A live capture session: target → sources → sinks, until a signal, a count, a closed pipe,
 //! a vanished interface or the target's exit ends it; then statistics, tcpdump's words.
 
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, Write};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use tokio::io::unix::AsyncFd;
 use tokio::sync::{mpsc, watch};
 
-use crate::capture::{listening_line, Event, HandleOptions, NsCapture, Stats};
+use crate::capture::{
+    self, listening_line, Choice, Event, HandleOptions, Hopper, Opened, Pump, Remote, Stats,
+};
 use crate::cli::Config;
 use crate::error::os_message;
 use crate::iface;
@@ -19,47 +24,63 @@ use crate::netns;
 use crate::os::{self, stdout_closed, stdout_is_pipe};
 use crate::packet::{Counters, Interface};
 use crate::progress::Progress;
+use crate::select::{self, Member, Selection};
 use crate::sink::{self, BoxSink, Output};
 use crate::stop::{self, Signals};
-use crate::target::{self, Target, TargetSpec};
+use crate::target::Roots;
 
-/// Runs capture mode for `-t TARGET...`. A capture that ended on a failure has printed its
-/// statistics already; the failure comes back as the error, for the caller's one line.
+/// Runs capture mode for `-t TARGET...` and `--all`. A capture that ended on a failure has
+/// printed its statistics already; the failure comes back as the error, for the caller's one
+/// line.
 pub fn run(cfg: &Config, targets: &[String]) -> Result<()> {
-    let mut resolved: Vec<Target> = Vec::new();
-    for t in targets {
-        let t = target::resolve(&TargetSpec::parse(t)?)?;
-        // Two names for one namespace would capture (and print, and write) every packet twice.
-        match resolved.iter().find(|seen| seen.inode == t.inode) {
-            Some(seen) => eprintln!(
-                "nscap: {}",
-                crate::escape::text(&format!(
-                    "{} is in the same network namespace as {} (net:[{}]): captured once",
-                    t.label, seen.label, t.inode
-                ))
-            ),
-            None => resolved.push(t),
-        }
-    }
-    let targets = resolved;
+    let (members, sel) = select::resolve(targets, cfg.all, cfg.follow)?;
+    // Several namespaces, or some that are found rather than named: interfaces are then named
+    // NAME/IFACE, and the file is pcapng.
+    let many = members.len() > 1 || sel.dynamic() || cfg.follow;
     if cfg.list_interfaces {
-        return list_interfaces(&targets);
+        return list_interfaces(&members, many);
     }
     if cfg.list_datalinks || cfg.list_tstamp_types {
+        let targets: Vec<_> = members.into_iter().map(|m| m.target).collect();
         return crate::probe::run(cfg, &targets);
+    }
+    if cfg.follow && cfg.user.is_some() {
+        bail!("-Z and --follow cannot be used together: namespaces that join later are entered with privileges -Z gives up");
+    }
+    let mut cfg = cfg.clone();
+    if many && cfg.format.is_none() && cfg.write.is_some() {
+        cfg.format = Some(crate::cli::Format::Pcapng);
+    }
+    if many {
+        raise_nofile();
     }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the runtime")?;
-    rt.block_on(session(cfg, &targets))
+    rt.block_on(session(&cfg, members, sel, many))
 }
 
-fn list_interfaces(targets: &[Target]) -> Result<()> {
+/// Every handle, netlink socket and namespace is a descriptor: 500 namespaces need more than
+/// the usual soft limit of 1024. The hard limit is ours to take.
+fn raise_nofile() {
+    // SAFETY: getrlimit/setrlimit on a stack struct.
+    unsafe {
+        let mut l: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 && l.rlim_cur < l.rlim_max {
+            l.rlim_cur = l.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &l);
+        }
+    }
+}
+
+fn list_interfaces(members: &[Member], many: bool) -> Result<()> {
+    let hopper = Hopper::start()?;
     let mut text = String::new();
-    for t in targets {
-        let ifs = netns::run(t.netns.try_clone()?, t.label.clone(), iface::list)?;
-        if targets.len() > 1 {
+    for m in members {
+        let t = &m.target;
+        let ifs = hopper.call(Some(t.netns.try_clone()?), t.label.clone(), iface::list)?;
+        if members.len() > 1 || many {
             text.push_str(&format!("{}:\n", t.label));
         }
         for i in &ifs {
@@ -104,102 +125,495 @@ enum End {
 /// A pidfd wrapped for tokio: readable when the process exits.
 fn watch_pid(pid: Option<i32>) -> Result<Option<AsyncFd<OwnedFd>>> {
     let Some(pid) = pid else { return Ok(None) };
-    let fd =
-        os::watch_exit(pid).map_err(|e| anyhow!("cannot watch pid {pid}: {}", os_message(&e)))?;
+    let fd = os::watch_exit(pid).map_err(|e| anyhow!("cannot watch pid {pid}: {e}"))?;
     Ok(Some(fd))
-}
-
-/// A short name for a target, to tell its interfaces apart when there are several targets:
-/// `4242` for a process, `blue` for `/run/netns/blue`.
-fn short_name(t: &Target) -> String {
-    if let Some(pid) = t.pid {
-        return pid.to_string();
-    }
-    let path = Path::new(&t.label);
-    let mut parts = path.iter().rev().map(|p| p.to_string_lossy());
-    match (parts.next(), parts.next(), parts.next()) {
-        // /proc/PID/ns/net
-        (Some(net), Some(ns), Some(pid)) if net == "net" && ns == "ns" => pid.into_owned(),
-        (Some(name), _, _) => name.into_owned(),
-        _ => t.label.clone(),
-    }
 }
 
 /// How often buffered output is written out, whatever its size: with libpcap's ring blocks
 /// handed over within 100 ms, every packet is in the kernel's hands within a second.
 const SYNC_EVERY: Duration = Duration::from_millis(500);
 
-async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
+/// How often the host is looked over for namespaces that came or went (`--follow`, and
+/// namespaces found by a pattern). inotify on the namespace folders wakes it sooner.
+const RESCAN_EVERY: Duration = Duration::from_millis(400);
+
+/// One namespace of the capture.
+struct Space {
+    /// Dropped when the namespace leaves, so that nscap does not keep it alive.
+    netns: Option<File>,
+    inode: u64,
+    pid: Option<i32>,
+    label: String,
+    name: String,
+    description: String,
+    matched: bool,
+    /// Its interfaces being read: index in the table, and the kernel's name.
+    open: Vec<(usize, String)>,
+    gone: bool,
+    /// A re-list is under way; `again`: another link event came meanwhile.
+    relisting: bool,
+    again: bool,
+    links: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Space {
+    fn new(m: Member) -> Space {
+        Space {
+            netns: Some(m.target.netns),
+            inode: m.target.inode,
+            pid: m.target.pid,
+            label: m.target.label,
+            name: m.name,
+            description: m.description,
+            matched: m.matched,
+            open: Vec::new(),
+            gone: false,
+            relisting: false,
+            again: false,
+            links: None,
+        }
+    }
+}
+
+/// What opening a space gave: its handles, and its link-event socket.
+type OpenedIn = (Result<Vec<Opened>>, Option<OwnedFd>);
+
+/// What the session's helpers report back.
+enum Ctl {
+    /// Handles opened in a space (at the start, on joining, after a link event).
+    Opened {
+        space: usize,
+        result: Result<Vec<Opened>>,
+        links: Option<OwnedFd>,
+    },
+    /// Interfaces that left, with their counters; `gone`: the namespace itself left.
+    Left {
+        space: usize,
+        stats: Vec<(usize, Stats)>,
+        why: String,
+        gone: bool,
+    },
+    /// A link appeared, changed or vanished in a space.
+    Links(usize),
+}
+
+/// The interface table and what is known of each interface.
+#[derive(Default)]
+struct Table {
+    interfaces: Vec<Interface>,
+    owner: Vec<usize>,
+    captured: Vec<u64>,
+    /// Counters read when the interface left.
+    stats: Vec<Option<Stats>>,
+    /// A capture handle (not an interface behind an `any` handle).
+    handle: Vec<bool>,
+    /// For an `any` handle reading Linux cooked v2: (interface index, table entry), by index.
+    by_index: Vec<Option<Vec<(u32, usize)>>>,
+    /// How often each NAME/IFACE was given, for `#2`.
+    given: HashMap<String, u32>,
+}
+
+impl Table {
+    /// Adds an interface of `space`; returns its index.
+    fn add(&mut self, space: usize, sp: &Space, mut i: Interface, many: bool) -> usize {
+        if many {
+            let base = format!("{}/{}", sp.name, i.name);
+            let n = self.given.entry(base.clone()).or_insert(0);
+            *n += 1;
+            i.name = if *n == 1 { base } else { format!("{base}#{n}") };
+            i.description.clone_from(&sp.description);
+        }
+        self.interfaces.push(i);
+        self.owner.push(space);
+        self.captured.push(0);
+        self.stats.push(None);
+        self.handle.push(true);
+        self.by_index.push(None);
+        self.interfaces.len() - 1
+    }
+
+    /// Adds a handle and the interfaces behind it, if it is an `any`; returns the handle's
+    /// index. Statistics and failures stay the handle's; its packets go under the members.
+    fn add_opened(&mut self, space: usize, sp: &Space, o: &mut Opened, many: bool) -> usize {
+        let idx = self.add(space, sp, o.interface.clone(), many);
+        if !o.members.is_empty() {
+            let mut map = Vec::new();
+            for (index, i) in std::mem::take(&mut o.members) {
+                let m = self.add(space, sp, i, many);
+                self.handle[m] = false;
+                map.push((index, m));
+            }
+            map.sort_unstable();
+            self.by_index[idx] = Some(map);
+        }
+        idx
+    }
+
+    /// The handles' entries and their counters, for the statistics printed on stderr.
+    fn handles_only(&self, counters: &[Counters]) -> (Vec<Interface>, Vec<Counters>) {
+        (0..self.interfaces.len())
+            .filter(|&i| self.handle[i])
+            .map(|i| (self.interfaces[i].clone(), counters[i]))
+            .unzip()
+    }
+    fn counters(&self, idx: usize, st: Stats) -> Counters {
+        Counters {
+            captured: self.captured[idx],
+            received: u64::from(st.received),
+            dropped: u64::from(st.dropped),
+            if_dropped: u64::from(st.if_dropped),
+        }
+    }
+}
+
+/// Everything the session's loop works with.
+struct Session<'a> {
+    cfg: &'a Config,
+    many: bool,
+    sel: Selection,
+    opts: HandleOptions,
+    hopper: Arc<Hopper>,
+    pump: Remote,
+    ctl: mpsc::UnboundedSender<Ctl>,
+    spaces: Vec<Space>,
+    table: Table,
+    /// Namespaces seen and not wanted (or that failed), not looked at again while they live.
+    passed: HashSet<u64>,
+    /// Spaces whose handles are being opened; the listening line waits for them.
+    opening: usize,
+}
+
+impl Session<'_> {
+    fn choice(&self, sp: &Space) -> Choice {
+        if self.cfg.follow || sp.matched {
+            Choice::Every
+        } else {
+            Choice::Strict
+        }
+    }
+
+    /// Opens `space`'s interfaces (those not open yet) in the hopper; the answer comes as
+    /// [`Ctl::Opened`]. `links`: also subscribe to its link events.
+    fn open(&mut self, space: usize, links: bool) {
+        let sp = &self.spaces[space];
+        let Some(netns) = sp.netns.as_ref().and_then(|f| f.try_clone().ok()) else {
+            return;
+        };
+        let names = self.cfg.interfaces.clone();
+        let choice = self.choice(sp);
+        let open: Vec<String> = sp.open.iter().map(|(_, n)| n.clone()).collect();
+        let mut opts = self.opts.clone();
+        if self.cfg.buffer_bytes.is_none() && self.many {
+            let n = self.spaces.len().max(self.table.interfaces.len() + 1);
+            opts.buffer_bytes = capture::default_buffer(n);
+        }
+        let (label, description) = (sp.label.clone(), sp.description.clone());
+        let ctl = self.ctl.clone();
+        self.opening += 1;
+        let job_label = label.clone();
+        self.hopper.submit(
+            Some(netns),
+            label,
+            move || {
+                let opened =
+                    capture::open_here(&names, choice, &open, &opts, &job_label, &description);
+                let links = if links {
+                    netns::link_events_here().ok()
+                } else {
+                    None
+                };
+                Ok((opened, links))
+            },
+            move |r: Result<OpenedIn>| {
+                let (result, links) = match r {
+                    Ok((opened, links)) => (opened, links),
+                    Err(e) => (Err(e), None),
+                };
+                let _ = ctl.send(Ctl::Opened {
+                    space,
+                    result,
+                    links,
+                });
+            },
+        );
+    }
+
+    /// Stops reading `ifaces` of `space` (all of them when the namespace is `gone`), reads
+    /// their counters in the namespace and closes them; the answer comes as [`Ctl::Left`].
+    fn leave(&mut self, space: usize, ifaces: Vec<usize>, why: String, gone: bool) {
+        let sp = &mut self.spaces[space];
+        sp.open.retain(|(i, _)| !ifaces.contains(i));
+        let netns = if gone {
+            sp.gone = true;
+            if let Some(t) = sp.links.take() {
+                t.abort();
+            }
+            sp.netns.take()
+        } else {
+            sp.netns.as_ref().and_then(|f| f.try_clone().ok())
+        };
+        let label = sp.label.clone();
+        let (pump, hopper, ctl) = (self.pump.clone(), self.hopper.clone(), self.ctl.clone());
+        tokio::spawn(async move {
+            let caps = if ifaces.is_empty() {
+                Vec::new()
+            } else {
+                pump.leave(ifaces).await
+            };
+            let stats = read_and_close(&hopper, netns, label, caps).await;
+            let _ = ctl.send(Ctl::Left {
+                space,
+                stats,
+                why,
+                gone,
+            });
+        });
+    }
+
+    /// Looks the host over: namespaces that went away leave; new ones that the selection wants
+    /// join (`--follow`). Without `--follow`, a namespace found by a pattern that went away ends
+    /// the capture, as a target's exit does: its name comes back.
+    fn rescan(&mut self) -> Option<String> {
+        let roots = Roots::from_env();
+        let live = select::live_inodes(&roots);
+        for s in 0..self.spaces.len() {
+            let sp = &self.spaces[s];
+            if sp.gone || live.contains(&sp.inode) {
+                continue;
+            }
+            if !self.cfg.follow {
+                if sp.matched {
+                    return Some(format!("{} ({}) is gone", sp.name, sp.label));
+                }
+                continue;
+            }
+            let ifaces = sp.open.iter().map(|(i, _)| *i).collect();
+            self.leave(s, ifaces, "namespace gone".into(), true);
+        }
+        if !self.cfg.follow {
+            return None;
+        }
+        self.passed.retain(|i| live.contains(i));
+        let known: HashSet<u64> = self
+            .spaces
+            .iter()
+            .filter(|s| !s.gone)
+            .map(|s| s.inode)
+            .collect();
+        let new: Vec<u64> = live
+            .iter()
+            .filter(|i| !known.contains(i) && !self.passed.contains(i))
+            .copied()
+            .collect();
+        if new.is_empty() {
+            return None;
+        }
+        let snap = select::Snapshot::load();
+        for ino in new {
+            let row = snap.rows.get(&ino);
+            let target = match row {
+                Some(r) if self.sel.wants(r) => select::open_row(&snap, r).ok(),
+                _ => None,
+            };
+            let Some(target) = target else {
+                self.passed.insert(ino);
+                continue;
+            };
+            let (name, description) = select::identify(row, ino, None);
+            let sp = Space::new(Member {
+                target,
+                name,
+                description,
+                matched: true,
+            });
+            eprintln!("nscap: {} joined ({})", sp.name, sp.description);
+            self.spaces.push(sp);
+            self.open(self.spaces.len() - 1, true);
+        }
+        None
+    }
+}
+
+/// Reads the counters of `caps` inside their namespace, then closes them off this thread.
+async fn read_and_close(
+    hopper: &Hopper,
+    netns: Option<File>,
+    label: String,
+    caps: Vec<(usize, pcap::Capture<pcap::Active>)>,
+) -> Vec<(usize, Stats)> {
+    if caps.is_empty() {
+        return Vec::new();
+    }
+    let idx: Vec<usize> = caps.iter().map(|(i, _)| *i).collect();
+    let read = hopper
+        .run(netns, label, move || {
+            let mut caps = caps;
+            let stats = capture::stats_here(&mut caps);
+            Ok((stats, caps))
+        })
+        .await;
+    match read {
+        Ok((stats, caps)) => {
+            let _ = std::thread::Builder::new()
+                .name("nscap-close".into())
+                .spawn(move || capture::close_all(caps));
+            stats
+        }
+        Err(_) => idx.into_iter().map(|i| (i, Stats::default())).collect(),
+    }
+}
+
+/// Watches a space's link events; each burst becomes one [`Ctl::Links`].
+fn watch_links(
+    fd: OwnedFd,
+    space: usize,
+    ctl: mpsc::UnboundedSender<Ctl>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    // SAFETY: the AsyncFd owns the descriptor until it is dropped.
+    let fd = unsafe { AsyncFd::register_with_interest(fd, tokio::io::Interest::READABLE) }.ok()?;
+    Some(tokio::spawn(async move {
+        let mut buf = vec![0u8; 16 << 10];
+        loop {
+            let Ok(mut guard) = fd.readable().await else {
+                return;
+            };
+            loop {
+                // SAFETY: reading into a live buffer of the length given.
+                let n = unsafe {
+                    libc::recv(
+                        fd.get_ref().as_raw_fd(),
+                        buf.as_mut_ptr().cast(),
+                        buf.len(),
+                        0,
+                    )
+                };
+                if n <= 0 {
+                    let e = io::Error::last_os_error();
+                    // ENOBUFS: events were lost; a re-list covers them anyway.
+                    if n == 0 || e.kind() == io::ErrorKind::WouldBlock {
+                        guard.clear_ready();
+                        break;
+                    }
+                    if e.raw_os_error() != Some(libc::ENOBUFS) {
+                        return;
+                    }
+                }
+            }
+            if ctl.send(Ctl::Links(space)).is_err() {
+                return;
+            }
+        }
+    }))
+}
+
+async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool) -> Result<()> {
     let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(64);
     let (stop_tx, stop_rx) = watch::channel(false);
     let (exit_tx, mut exit_rx) = mpsc::unbounded_channel::<usize>();
+    let (ctl_tx, mut ctl_rx) = mpsc::unbounded_channel::<Ctl>();
     let opts = HandleOptions::from_config(cfg);
-    let mut captures = Vec::new();
-    let mut interfaces: Vec<Interface> = Vec::new();
-    // For each interface, the target it belongs to.
-    let mut owner: Vec<usize> = Vec::new();
-    // (`any` handle's place in the table, its target, the interfaces behind it).
-    let mut any_members = Vec::new();
-    for (ti, t) in targets.iter().enumerate() {
+    let hopper = Arc::new(Hopper::start()?);
+    // One target: the pump sits in its namespace, so that counters read during the capture
+    // are its interfaces'.
+    let home = match members.as_slice() {
+        [m] if !many => Some((m.target.netns.try_clone()?, m.target.label.clone())),
+        _ => None,
+    };
+    let pump = Pump::start(opts.immediate, opts.promisc, home, ev_tx, stop_rx)?;
+    let mut s = Session {
+        cfg,
+        many,
+        sel,
+        opts,
+        hopper,
+        pump: pump.remote(),
+        ctl: ctl_tx,
+        spaces: members.into_iter().map(Space::new).collect(),
+        table: Table::default(),
+        passed: HashSet::new(),
+        opening: 0,
+    };
+    for (si, sp) in s.spaces.iter().enumerate() {
         // Watch the process before opening anything, so a PID reused later is not mistaken
-        // for it.
-        if let Some(fd) = watch_pid(t.pid)? {
+        // for it. With --follow a namespace leaves when nothing holds it any more instead.
+        if cfg.follow || sp.matched {
+            continue;
+        }
+        if let Some(fd) = watch_pid(sp.pid)? {
             let tx = exit_tx.clone();
             tokio::spawn(async move {
                 let _ = fd.readable().await;
-                let _ = tx.send(ti);
+                let _ = tx.send(si);
             });
         }
-        let cap = NsCapture::start(
-            t,
-            &cfg.interfaces,
-            &opts,
-            interfaces.len(),
-            ev_tx.clone(),
-            stop_rx.clone(),
-        )?;
-        for a in &cap.any_members {
-            any_members.push((interfaces.len() + a.handle, ti, a.members.clone()));
-        }
-        for mut i in cap.interfaces.iter().cloned() {
-            if targets.len() > 1 {
-                i.name = format!("{}:{}", short_name(t), i.name);
-            }
-            interfaces.push(i);
-            owner.push(ti);
-        }
-        captures.push(cap);
     }
-    drop(ev_tx);
-    // The capture handles come first in the table; the real interfaces behind `any` handles
-    // after them, for the sinks only: statistics and failures stay the handles'.
-    let handles = interfaces.len();
-    let mut by_index: Vec<Option<Vec<(u32, usize)>>> = vec![None; handles];
-    for (handle, ti, members) in any_members {
-        let mut map = Vec::with_capacity(members.len());
-        for (index, mut i) in members {
-            if targets.len() > 1 {
-                i.name = format!("{}:{}", short_name(&targets[ti]), i.name);
+    if let Some(host) = crate::list::host_netns() {
+        s.passed.insert(host);
+    }
+    for si in 0..s.spaces.len() {
+        s.open(si, cfg.follow);
+    }
+    // The start: every space opened (in order, so the table keeps the order of the targets).
+    let mut pending: Vec<Option<OpenedIn>> = (0..s.spaces.len()).map(|_| None).collect();
+    while s.opening > 0 {
+        match ctl_rx.recv().await {
+            Some(Ctl::Opened {
+                space,
+                result,
+                links,
+            }) => {
+                s.opening -= 1;
+                pending[space] = Some((result, links));
             }
-            map.push((index, interfaces.len()));
-            interfaces.push(i);
+            Some(_) => {}
+            None => bail!("namespace thread failed"),
         }
-        map.sort_unstable();
-        by_index[handle] = Some(map);
+    }
+    let mut listening = Vec::new();
+    for (si, p) in pending.into_iter().enumerate() {
+        let Some((result, links)) = p else { continue };
+        let opened = match result {
+            Ok(o) => o,
+            Err(e) if cfg.follow || s.spaces[si].matched => {
+                eprintln!(
+                    "nscap: {} ({}): {e:#}",
+                    s.spaces[si].name, s.spaces[si].label
+                );
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(fd) = links {
+            s.spaces[si].links = watch_links(fd, si, s.ctl.clone());
+        }
+        let mut caps = Vec::new();
+        for mut o in opened {
+            let idx = s.table.add_opened(si, &s.spaces[si], &mut o, many);
+            s.spaces[si].open.push((idx, o.raw_name));
+            caps.push((idx, o.cap));
+            listening.push(idx);
+        }
+        s.pump.add(caps);
+    }
+    if s.table.interfaces.is_empty() && !cfg.follow {
+        let _ = stop_tx.send(true);
+        let _ = pump.join();
+        bail!(
+            "no interface to capture: none of the {} namespaces selected has an interface that is up (choose one with -i, or wait for some with --follow)",
+            s.spaces.len()
+        );
     }
     // Every handle is open: from here on, files are created as the -Z user.
     if let Some(user) = &cfg.user {
         crate::privs::drop_to(user)?;
     }
-    let mut sinks = sink::build(cfg, &interfaces, stdout_output)?;
-    for s in sinks.iter_mut() {
-        match s.start(&interfaces) {
+    let mut sinks = sink::build(cfg, &s.table.interfaces, stdout_output)?;
+    for sk in sinks.iter_mut() {
+        match sk.start(&s.table.interfaces) {
             // The reader left before the first packet: as quiet as when it leaves later.
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
                 let _ = stop_tx.send(true);
-                for cap in captures {
-                    let _ = cap.join();
-                }
+                let _ = pump.join();
                 return Ok(());
             }
             Err(e) => return Err(write_error(cfg, &e)),
@@ -207,8 +621,8 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
         }
     }
     // Installed once the output is open: opening a FIFO waits for its reader, std retries the
-    // open on EINTR, and a handler would keep Ctrl-C from ending that wait. The capture
-    // threads block these signals (netns::spawn), so this thread takes them, even while it is
+    // open on EINTR, and a handler would keep Ctrl-C from ending that wait. The capture and
+    // namespace threads block these signals, so this thread takes them, even while it is
     // blocked writing.
     let signals = Signals::install().context("cannot install the signal handlers")?;
     // SAFETY: `signals` owns the descriptor and outlives `signal_fd`, declared after it.
@@ -216,16 +630,36 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
         .map_err(|e| anyhow!("cannot watch for signals: {}", e.into_parts().1))?;
     // Listening is said once a signal would be handled: whoever waits for these lines to
     // send one must not kill nscap by it.
-    for (i, iface) in interfaces[..handles].iter().enumerate() {
-        eprintln!("nscap: {}", listening_line(iface, &targets[owner[i]].label));
+    if !many || cfg.print_opts.verbose > 0 {
+        for &i in &listening {
+            let label = &s.spaces[s.table.owner[i]].label;
+            eprintln!("nscap: {}", listening_line(&s.table.interfaces[i], label));
+        }
+    }
+    if many {
+        let spaces: HashSet<usize> = listening.iter().map(|&i| s.table.owner[i]).collect();
+        eprintln!(
+            "nscap: listening on {} interface{} in {} namespace{}",
+            listening.len(),
+            if listening.len() == 1 { "" } else { "s" },
+            spaces.len(),
+            if spaces.len() == 1 { "" } else { "s" }
+        );
     }
 
+    let mut progress = Progress::new(cfg, s.table.interfaces.len());
+    let mut clock_tick = tokio::time::interval(crate::progress::TICK);
     let mut sync_tick = tokio::time::interval(SYNC_EVERY);
     let watch_pipe = stdout_is_pipe() && (cfg.print || cfg.writes_stdout());
     let mut pipe_tick = tokio::time::interval(Duration::from_millis(200));
-    let mut progress = Progress::new(cfg, handles);
-    let mut clock_tick = tokio::time::interval(crate::progress::TICK);
-    let mut captured = vec![0u64; handles];
+    let rescanning = cfg.follow || s.spaces.iter().any(|sp| sp.matched);
+    let mut rescan_tick = tokio::time::interval(RESCAN_EVERY);
+    rescan_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let wake = if cfg.follow {
+        watch_folders(&select::netns_dirs(&Roots::from_env()))
+    } else {
+        None
+    };
     let mut total = 0u64;
     let mut end: Option<End> = None;
     // Packets that arrive after a stop signal, a target's exit or an interface failure are
@@ -246,10 +680,10 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
                     if let Some(c) = cfg.count {
                         n = n.min((c - total) as usize);
                     }
-                    let members = by_index[batch.iface].as_deref();
+                    let members = s.table.by_index[batch.iface].as_deref();
                     let res = write_batch(&mut sinks, &batch, n, members);
                     let n = *res.as_ref().unwrap_or(&n);
-                    captured[batch.iface] += n as u64;
+                    s.table.captured[batch.iface] += n as u64;
                     total += n as u64;
                     if let Err(e) = res {
                         writing = false;
@@ -262,9 +696,14 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
                     }
                 }
                 Some(Event::Failed { iface, message }) => {
-                    if end.is_none() {
-                        let name = crate::escape::name(interfaces[iface].name.as_bytes());
-                        let label = &targets[owner[iface]].label;
+                    let si = s.table.owner[iface];
+                    if cfg.follow {
+                        if end.is_none() {
+                            s.leave(si, vec![iface], message, false);
+                        }
+                    } else if end.is_none() {
+                        let name = crate::escape::name(s.table.interfaces[iface].name.as_bytes());
+                        let label = &s.spaces[si].label;
                         // Escaped when printed, with the rest of the message (error.rs).
                         end = Some(End::Failed(format!("{name} in {label}: {message}")));
                         let _ = stop_tx.send(true);
@@ -272,7 +711,84 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
                 }
                 Some(Event::Stats { iface, stats }) => {
                     progress.stats(iface, stats);
-                    progress.tell(&mut sinks, &captured);
+                    progress.tell(&mut sinks, &s.table.captured);
+                }
+            },
+            Some(c) = ctl_rx.recv(), if end.is_none() => match c {
+                Ctl::Opened { space, result, links } => {
+                    s.opening -= 1;
+                    if let Some(fd) = links {
+                        s.spaces[space].links = watch_links(fd, space, s.ctl.clone());
+                    }
+                    let sp = &mut s.spaces[space];
+                    sp.relisting = false;
+                    if sp.gone {
+                        // It left while its handles were being opened: they close unread.
+                        continue;
+                    }
+                    let opened = match result {
+                        Ok(o) => o,
+                        Err(e) => {
+                            eprintln!("nscap: {} ({}): {e:#}", sp.name, sp.label);
+                            Vec::new()
+                        }
+                    };
+                    let again = std::mem::take(&mut sp.again);
+                    let mut caps = Vec::new();
+                    let first = s.table.interfaces.len();
+                    for mut o in opened {
+                        let idx = s.table.add_opened(space, &s.spaces[space], &mut o, many);
+                        s.spaces[space].open.push((idx, o.raw_name));
+                        caps.push((idx, o.cap));
+                        eprintln!("nscap: {} joined ({})", s.table.interfaces[idx].name, s.spaces[space].description);
+                    }
+                    if !caps.is_empty() {
+                        let added = &s.table.interfaces[first..];
+                        if let Err(e) = sinks.iter_mut().try_for_each(|sk| sk.add_interfaces(added)) {
+                            writing = false;
+                            if e.kind() == io::ErrorKind::Unsupported {
+                                end = Some(End::Failed("--format pcap cannot take interfaces that join later: use pcapng".into()));
+                            } else {
+                                write_failed(cfg, &e, &mut end, &mut blocked);
+                            }
+                            let _ = stop_tx.send(true);
+                        }
+                        s.pump.add(caps);
+                    }
+                    if again {
+                        s.spaces[space].relisting = true;
+                        s.open(space, false);
+                    }
+                }
+                Ctl::Left { space, stats, why, gone } => {
+                    for (idx, st) in stats {
+                        s.table.stats[idx] = Some(st);
+                        let c = s.table.counters(idx, st);
+                        if let Err(e) = sinks.iter_mut().try_for_each(|sk| sk.interface_left(idx, &c)) {
+                            writing = false;
+                            write_failed(cfg, &e, &mut end, &mut blocked);
+                            let _ = stop_tx.send(true);
+                        }
+                        eprintln!(
+                            "nscap: {} left ({why}): {} captured, {} received by filter, {} dropped by kernel",
+                            s.table.interfaces[idx].name, c.captured, c.received, c.dropped
+                        );
+                    }
+                    if gone {
+                        eprintln!("nscap: {} left ({why})", s.spaces[space].name);
+                    }
+                }
+                Ctl::Links(space) => {
+                    let sp = &mut s.spaces[space];
+                    if sp.gone {
+                        continue;
+                    }
+                    if sp.relisting {
+                        sp.again = true;
+                    } else {
+                        sp.relisting = true;
+                        s.open(space, false);
+                    }
                 }
             },
             ready = signal_fd.readable(), if end.is_none() => {
@@ -285,11 +801,12 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
                 }
                 if stop::stats_requested() {
                     progress.clear();
-                    eprint!("{}", stats_text(&interfaces, &progress.counters(&captured)));
+                    let (ifs, c) = s.table.handles_only(&progress.counters(&s.table.captured));
+                    eprint!("{}", stats_text(&ifs, &c));
                 }
             }
             _ = clock_tick.tick(), if writing && progress.needs_tick() => {
-                if let Err(e) = sinks.iter_mut().try_for_each(|s| s.tick()) {
+                if let Err(e) = sinks.iter_mut().try_for_each(|sk| sk.tick()) {
                     writing = false;
                     write_failed(cfg, &e, &mut end, &mut blocked);
                     let _ = stop_tx.send(true);
@@ -306,14 +823,26 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
                 progress.draw(&sinks);
             }
             _ = sync_tick.tick(), if writing => {
-                if let Err(e) = sinks.iter_mut().try_for_each(|s| s.sync()) {
+                if let Err(e) = sinks.iter_mut().try_for_each(|sk| sk.sync()) {
                     writing = false;
                     write_failed(cfg, &e, &mut end, &mut blocked);
                     let _ = stop_tx.send(true);
                 }
             }
-            Some(ti) = exit_rx.recv(), if end.is_none() => {
-                let label = &targets[ti].label;
+            _ = rescan_tick.tick(), if rescanning && end.is_none() => {
+                if let Some(gone) = s.rescan() {
+                    end = Some(End::Failed(format!("{gone}; capture ended")));
+                    let _ = stop_tx.send(true);
+                }
+            }
+            _ = woken(&wake), if end.is_none() => {
+                if let Some(gone) = s.rescan() {
+                    end = Some(End::Failed(format!("{gone}; capture ended")));
+                    let _ = stop_tx.send(true);
+                }
+            }
+            Some(si) = exit_rx.recv(), if end.is_none() => {
+                let label = &s.spaces[si].label;
                 end = Some(End::Failed(format!("target {label} exited; capture ended")));
                 let _ = stop_tx.send(true);
             }
@@ -326,27 +855,45 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
             }
         }
     }
-    let mut stats = Vec::new();
-    for cap in captures {
-        stats.extend(cap.join()?);
+    // The handles still open, by space: their counters are read in their namespaces.
+    let left = pump.join()?;
+    let mut by_space: HashMap<usize, Vec<(usize, pcap::Capture<pcap::Active>)>> = HashMap::new();
+    for (idx, cap) in left {
+        by_space
+            .entry(s.table.owner[idx])
+            .or_default()
+            .push((idx, cap));
     }
+    let mut all_caps = Vec::new();
+    for (si, caps) in by_space {
+        let sp = &s.spaces[si];
+        let netns = sp.netns.as_ref().and_then(|f| f.try_clone().ok());
+        let read = s
+            .hopper
+            .run(netns, sp.label.clone(), move || {
+                let mut caps = caps;
+                let stats = capture::stats_here(&mut caps);
+                Ok((stats, caps))
+            })
+            .await;
+        if let Ok((stats, caps)) = read {
+            for (idx, st) in stats {
+                s.table.stats[idx] = Some(st);
+            }
+            all_caps.extend(caps.into_iter().map(|(_, c)| c));
+        }
+    }
+    capture::close_all(all_caps);
     let end = end.unwrap_or(End::Done);
     // A closed pipe ends quietly, but the other outputs (a -w file beside --print) are
     // finished all the same: their last packets and statistics blocks are written.
     let mut quiet = matches!(end, End::ClosedPipe);
-    let counters: Vec<Counters> = captured
-        .iter()
-        .zip(stats.iter().chain(std::iter::repeat(&Stats::default())))
-        .map(|(&captured, st)| Counters {
-            captured,
-            received: u64::from(st.received),
-            dropped: u64::from(st.dropped),
-            if_dropped: u64::from(st.if_dropped),
-        })
+    let counters: Vec<Counters> = (0..s.table.interfaces.len())
+        .map(|i| s.table.counters(i, s.table.stats[i].unwrap_or_default()))
         .collect();
     let mut failed = None;
-    for s in sinks.iter_mut() {
-        if let Err(e) = s.counters(&counters).and_then(|()| s.finish()) {
+    for sk in sinks.iter_mut() {
+        if let Err(e) = sk.counters(&counters).and_then(|()| sk.finish()) {
             if quiet || e.kind() == io::ErrorKind::BrokenPipe {
                 quiet = true;
                 continue;
@@ -367,11 +914,58 @@ async fn session(cfg: &Config, targets: &[Target]) -> Result<()> {
     if let Some(m) = blocked {
         last = format!("nscap: {m}; stopped without writing the rest\n");
     }
-    last += &stats_text(&interfaces[..handles], &counters);
+    let (ifs, c) = s.table.handles_only(&counters);
+    last += &stats_text(&ifs, &c);
     stop::eprint_last(&last);
     match (end, failed) {
         (End::Failed(m), _) | (_, Some(m)) => Err(anyhow!(m)),
         _ => Ok(()),
+    }
+}
+
+/// inotify on the folders where namespaces get names: a new `ip netns` or container shows up
+/// at once instead of at the next scan. Folders that do not exist are not watched.
+/// An inotify instance that tokio can poll.
+struct Folders(Inotify);
+
+impl std::os::fd::AsRawFd for Folders {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.0.as_fd().as_raw_fd()
+    }
+}
+
+fn watch_folders(dirs: &[std::path::PathBuf]) -> Option<AsyncFd<Folders>> {
+    let ino = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC).ok()?;
+    let mut any = false;
+    for d in dirs {
+        let mask = AddWatchFlags::IN_CREATE | AddWatchFlags::IN_DELETE | AddWatchFlags::IN_MOVED_TO;
+        any |= ino.add_watch(d.as_path(), mask).is_ok();
+    }
+    if !any {
+        return None;
+    }
+    // SAFETY: the AsyncFd owns the instance, and so its descriptor, until it is dropped.
+    unsafe { AsyncFd::register_with_interest(Folders(ino), tokio::io::Interest::READABLE) }.ok()
+}
+
+/// Resolves when a watched folder changed (never when nothing is watched). A namespace file is
+/// bind-mounted just after it is created: a short pause lets that happen before the rescan.
+async fn woken(wake: &Option<AsyncFd<Folders>>) {
+    let Some(fd) = wake else {
+        return std::future::pending().await;
+    };
+    loop {
+        let Ok(mut guard) = fd.readable().await else {
+            return std::future::pending().await;
+        };
+        match fd.get_ref().0.read_events() {
+            Ok(ev) if !ev.is_empty() => {
+                guard.clear_ready();
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                return;
+            }
+            _ => guard.clear_ready(),
+        }
     }
 }
 

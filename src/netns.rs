@@ -78,3 +78,198 @@ where
         .join()
         .map_err(|_| anyhow!("namespace thread failed"))?
 }
+
+/// One thread that visits namespaces on request, so that the number of threads does not grow
+/// with the number of targets: a `setns` and a fresh sysfs cost well under a millisecond.
+///
+/// The thread unshares its mount namespace once; each visit enters a network namespace and
+/// mounts a sysfs there (so libpcap's `/sys/class/net` reads describe the target), and after
+/// each job it goes home and unmounts it again, so that no namespace is kept alive by it.
+pub struct Hopper {
+    jobs: Option<std::sync::mpsc::Sender<Job>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+impl Hopper {
+    pub fn start() -> Result<Hopper> {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<()>>();
+        let thread = thread::Builder::new()
+            .name("nscap-hop".into())
+            .spawn(move || {
+                crate::stop::block_in_this_thread();
+                let home = match setup() {
+                    Ok(home) => {
+                        let _ = ready_tx.send(Ok(()));
+                        home
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                for job in rx {
+                    job();
+                    // Home again: a namespace we stayed in (or whose sysfs stayed mounted)
+                    // would outlive its last process.
+                    let _ = setns(&home, CloneFlags::CLONE_NEWNET);
+                    let _ = umount2("/sys", MntFlags::MNT_DETACH);
+                }
+            })
+            .context("cannot start the namespace thread")?;
+        match ready_rx.recv() {
+            Ok(Ok(())) => Ok(Hopper {
+                jobs: Some(tx),
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(anyhow!("namespace thread failed")),
+        }
+    }
+
+    /// Runs `f` inside `netns` (None: where the thread is, the host's) and hands its answer to
+    /// `reply`.
+    pub fn submit<T, F>(
+        &self,
+        netns: Option<File>,
+        label: String,
+        f: F,
+        reply: impl FnOnce(Result<T>) + Send + 'static,
+    ) where
+        T: Send + 'static,
+        F: FnOnce() -> Result<T> + Send + 'static,
+    {
+        let job: Job = Box::new(move || {
+            let r = match &netns {
+                Some(ns) => visit(ns, &label).and_then(|()| f()),
+                None => f(),
+            };
+            reply(r);
+        });
+        if let Some(tx) = &self.jobs {
+            // A thread that ended has dropped the job, and with it the reply's sender.
+            let _ = tx.send(job);
+        }
+    }
+
+    /// [`Hopper::submit`] and wait for the answer (not from an async task).
+    pub fn call<T, F>(&self, netns: Option<File>, label: String, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> Result<T> + Send + 'static,
+    {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.submit(netns, label, f, move |r| {
+            let _ = tx.send(r);
+        });
+        rx.recv().map_err(|_| anyhow!("namespace thread failed"))?
+    }
+
+    /// [`Hopper::submit`], the answer awaited.
+    pub async fn run<T, F>(&self, netns: Option<File>, label: String, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> Result<T> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.submit(netns, label, f, move |r| {
+            let _ = tx.send(r);
+        });
+        rx.await.map_err(|_| anyhow!("namespace thread failed"))?
+    }
+}
+
+impl Drop for Hopper {
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A private mount namespace for the thread, once; returns its home network namespace.
+fn setup() -> Result<File> {
+    let home = File::open("/proc/thread-self/ns/net")
+        .context("cannot open this thread's network namespace")?;
+    unshare(CloneFlags::CLONE_FS | CloneFlags::CLONE_NEWNS).map_err(|e| {
+        if e == nix::errno::Errno::EPERM {
+            anyhow!("cannot make a private mount namespace to enter targets: permission denied (needs CAP_SYS_ADMIN)")
+        } else {
+            anyhow!("cannot make a private mount namespace: {e}")
+        }
+    })?;
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_SLAVE,
+        None::<&str>,
+    )
+    .context("cannot make a private mount namespace")?;
+    Ok(home)
+}
+
+/// Enters `netns` from the hopper's thread and mounts its sysfs.
+fn visit(netns: &File, label: &str) -> Result<()> {
+    setns(netns, CloneFlags::CLONE_NEWNET).map_err(|e| {
+        if e == nix::errno::Errno::EPERM {
+            anyhow!("cannot enter the network namespace of {label}: permission denied (needs CAP_SYS_ADMIN)")
+        } else {
+            anyhow!("cannot enter the network namespace of {label}: {e}")
+        }
+    })?;
+    let _ = umount2("/sys", MntFlags::MNT_DETACH);
+    mount(
+        Some("sysfs"),
+        "/sys",
+        Some("sysfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        None::<&str>,
+    )
+    .context("cannot mount the target's /sys in a private mount namespace")
+}
+
+/// An rtnetlink socket subscribed to link events (`RTMGRP_LINK`) of the calling thread's
+/// network namespace: readable whenever an interface there appears, changes or vanishes. Open it
+/// in the [`Hopper`]; it keeps reporting that namespace's events wherever it is read.
+pub fn link_events_here() -> Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain socket calls; the descriptor is owned at once.
+    let fd = unsafe {
+        libc::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+            libc::NETLINK_ROUTE,
+        )
+    };
+    if fd < 0 {
+        return Err(anyhow!(
+            "cannot open a netlink socket: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    // SAFETY: `fd` was just returned by socket() and nothing else owns it.
+    let owned = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
+    // SAFETY: an all-zero sockaddr_nl is valid; the fields are set below.
+    let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    addr.nl_family = libc::AF_NETLINK as u16;
+    addr.nl_groups = libc::RTMGRP_LINK as u32;
+    // SAFETY: `addr` is a valid sockaddr_nl of the size given.
+    let r = unsafe {
+        libc::bind(
+            fd,
+            (&addr as *const libc::sockaddr_nl).cast(),
+            std::mem::size_of::<libc::sockaddr_nl>() as u32,
+        )
+    };
+    if r < 0 {
+        return Err(anyhow!(
+            "cannot watch links: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    Ok(owned)
+}

@@ -52,9 +52,11 @@ impl Progress {
     }
 
     pub fn stats(&mut self, iface: usize, stats: Stats) {
-        if let Some(s) = self.stats.get_mut(iface) {
-            *s = stats;
+        // Interfaces join a --follow capture as it goes.
+        if iface >= self.stats.len() {
+            self.stats.resize(iface + 1, Stats::default());
         }
+        self.stats[iface] = stats;
     }
 
     /// Counters so far, given what the session has written per interface.

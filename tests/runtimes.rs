@@ -224,8 +224,7 @@ fn capture_between_two_docker_containers_from_both_sides() {
     let mut n = Nscap::spawn(&[
         "-t", &a.name, "-t", &b.name, "-w", &file, "-c", "12", "icmp",
     ]);
-    n.wait_for("listening on");
-    n.wait_for("listening on");
+    n.wait_for("listening on 2 interfaces in 2 namespaces");
     let a_ip = a.inspect("{{.NetworkSettings.IPAddress}}");
     let b_ip = b.inspect("{{.NetworkSettings.IPAddress}}");
     b.exec(&["ping", "-c", "3", "-i", "0.2", &a_ip]);
@@ -246,7 +245,8 @@ fn capture_between_two_docker_containers_from_both_sides() {
     for (c, peer) in [(&a, &b_ip), (&b, &a_ip)] {
         let side: Vec<&String> = lines
             .iter()
-            .filter(|l| l.contains(&format!("docker {} (", c.name)))
+            // Several targets: the description has the runtime, the name and the full ID.
+            .filter(|l| l.contains(&format!("docker {} {}, ", c.name, c.id)))
             .collect();
         assert_eq!(side.len(), 6, "{} side: {lines:?}", c.name);
         for seq in 0..3 {

@@ -53,6 +53,11 @@ pub trait Sink {
     fn counters(&mut self, _counters: &[Counters]) -> io::Result<()> {
         Ok(())
     }
+    /// An interface left a live capture (`--follow`) with these counters: files record them
+    /// then, as they do for every interface at the end.
+    fn interface_left(&mut self, _iface: usize, _counters: &Counters) -> io::Result<()> {
+        Ok(())
+    }
     /// Writes out whatever is buffered, however little: a live session calls it twice a
     /// second, so a killed nscap loses at most the last second of packets, and a file on disk
     /// always ends on a whole record. Sinks that write every batch, or only at the end, have

@@ -185,20 +185,10 @@ fn epb_len(caplen: usize, flags: u32) -> usize {
     32 + caplen + pad4(caplen) + if flags != 0 { 12 } else { 0 }
 }
 
-impl<W: Write> Sink for PcapngWriter<W> {
-    fn start(&mut self, interfaces: &[Interface]) -> io::Result<()> {
+impl<W: Write> PcapngWriter<W> {
+    /// One Interface Description Block per interface, appended to the buffer.
+    fn interface_blocks(&mut self, interfaces: &[Interface]) {
         let mut body = Vec::new();
-        body.extend_from_slice(&NG_BOM.to_ne_bytes());
-        body.extend_from_slice(&NG_VERSION.0.to_ne_bytes());
-        body.extend_from_slice(&NG_VERSION.1.to_ne_bytes());
-        body.extend_from_slice(&(-1i64).to_ne_bytes()); // section length unknown
-        option(&mut body, SHB_HARDWARE, hardware().as_bytes());
-        option(&mut body, SHB_OS, self.os.as_bytes());
-        let appl = concat!("nscap ", env!("CARGO_PKG_VERSION"));
-        option(&mut body, SHB_USERAPPL, appl.as_bytes());
-        option(&mut body, OPT_END, &[]);
-        block(&mut self.out.buf, NG_SHB, &body);
-
         for i in interfaces {
             body.clear();
             body.extend_from_slice(&i.linktype.to_ne_bytes());
@@ -222,6 +212,59 @@ impl<W: Write> Sink for PcapngWriter<W> {
             self.links.push((i.linktype, i.mac));
         }
         self.started.resize(self.links.len(), now_ns());
+    }
+
+    /// One Interface Statistics Block for interface `id`, as of `ts`.
+    fn statistics_block(&mut self, id: usize, c: &Counters, ts: u64) {
+        let mut body = Vec::new();
+        body.extend_from_slice(&(id as u32).to_ne_bytes());
+        body.extend_from_slice(&timestamp(ts));
+        // The span the counters cover: this interface's start, to now.
+        let start = self.started.get(id).copied().unwrap_or(ts);
+        option(&mut body, ISB_STARTTIME, &timestamp(start));
+        option(&mut body, ISB_ENDTIME, &timestamp(ts));
+        option(&mut body, ISB_IFRECV, &c.received.to_ne_bytes());
+        option(
+            &mut body,
+            ISB_IFDROP,
+            &(c.dropped + c.if_dropped).to_ne_bytes(),
+        );
+        option(&mut body, ISB_FILTERACCEPT, &c.received.to_ne_bytes());
+        option(&mut body, ISB_OSDROP, &c.dropped.to_ne_bytes());
+        option(&mut body, ISB_USRDELIV, &c.captured.to_ne_bytes());
+        option(&mut body, OPT_END, &[]);
+        block(&mut self.out.buf, NG_ISB, &body);
+    }
+}
+
+impl<W: Write> Sink for PcapngWriter<W> {
+    fn start(&mut self, interfaces: &[Interface]) -> io::Result<()> {
+        let mut body = Vec::new();
+        body.extend_from_slice(&NG_BOM.to_ne_bytes());
+        body.extend_from_slice(&NG_VERSION.0.to_ne_bytes());
+        body.extend_from_slice(&NG_VERSION.1.to_ne_bytes());
+        body.extend_from_slice(&(-1i64).to_ne_bytes()); // section length unknown
+        option(&mut body, SHB_HARDWARE, hardware().as_bytes());
+        option(&mut body, SHB_OS, self.os.as_bytes());
+        let appl = concat!("nscap ", env!("CARGO_PKG_VERSION"));
+        option(&mut body, SHB_USERAPPL, appl.as_bytes());
+        option(&mut body, OPT_END, &[]);
+        block(&mut self.out.buf, NG_SHB, &body);
+
+        self.interface_blocks(interfaces);
+        self.out.write_through()
+    }
+
+    /// Interfaces that joined a live capture: their blocks may come anywhere before their
+    /// first packet, and go out at once so that a reader at the other end of a pipe sees them.
+    fn add_interfaces(&mut self, added: &[Interface]) -> io::Result<()> {
+        self.interface_blocks(added);
+        self.out.write_through()
+    }
+
+    /// The statistics of an interface that left a live capture, as at the end.
+    fn interface_left(&mut self, iface: usize, c: &Counters) -> io::Result<()> {
+        self.statistics_block(iface, c, now_ns());
         self.out.write_through()
     }
 
@@ -261,26 +304,8 @@ impl<W: Write> Sink for PcapngWriter<W> {
     /// dumpcap's mapping (ifrecv = received by filter, ifdrop = kernel + interface drops).
     fn counters(&mut self, counters: &[Counters]) -> io::Result<()> {
         let ts = now_ns();
-        let mut body = Vec::new();
         for (id, c) in counters.iter().enumerate() {
-            body.clear();
-            body.extend_from_slice(&(id as u32).to_ne_bytes());
-            body.extend_from_slice(&timestamp(ts));
-            // The span the counters cover: this interface's start, to now.
-            let start = self.started.get(id).copied().unwrap_or(ts);
-            option(&mut body, ISB_STARTTIME, &timestamp(start));
-            option(&mut body, ISB_ENDTIME, &timestamp(ts));
-            option(&mut body, ISB_IFRECV, &c.received.to_ne_bytes());
-            option(
-                &mut body,
-                ISB_IFDROP,
-                &(c.dropped + c.if_dropped).to_ne_bytes(),
-            );
-            option(&mut body, ISB_FILTERACCEPT, &c.received.to_ne_bytes());
-            option(&mut body, ISB_OSDROP, &c.dropped.to_ne_bytes());
-            option(&mut body, ISB_USRDELIV, &c.captured.to_ne_bytes());
-            option(&mut body, OPT_END, &[]);
-            block(&mut self.out.buf, NG_ISB, &body);
+            self.statistics_block(id, c, ts);
         }
         Ok(())
     }
