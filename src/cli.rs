@@ -118,6 +118,11 @@ struct Args {
     #[arg(long)]
     flows: bool,
 
+    /// Name the local process each packet belongs to: pcapng packet comments
+    /// (`pid 1234 curl (container web)`), `curl[1234]` in summaries, `process` in JSON.
+    #[arg(long)]
+    process: bool,
+
     /// Accepted for tcpdump habit: nscap never resolves names.
     #[arg(short = 'n', hide = true)]
     _numeric: bool,
@@ -237,6 +242,8 @@ pub struct Config {
     pub print: bool,
     pub json: bool,
     pub flows: bool,
+    /// `--process`: attribute packets to the processes that own their sockets.
+    pub process: bool,
     pub print_opts: PrintOptions,
     /// `-y`: the DLT to capture with.
     pub datalink: Option<i32>,
@@ -374,6 +381,14 @@ fn validate(a: Args) -> Result<Config, Exit> {
     if is_file && (a.list_datalinks || a.list_tstamp_types) {
         usage!("-L and -J list a target's interfaces' types: use them with -t, not -r");
     }
+    if a.process && is_file {
+        usage!("--process names the processes of a live capture: use it with -t, not -r");
+    }
+    if a.process && a.format == Some(Format::Pcap) {
+        usage!(
+            "--process writes packet comments, which pcap files cannot hold: use --format pcapng"
+        );
+    }
     if a.count_only && !is_file {
         usage!("--count counts the packets of a file: use it with -r");
     }
@@ -441,7 +456,8 @@ fn validate(a: Args) -> Result<Config, Exit> {
         interfaces: a.interfaces,
         packet_buffered: a.packet_buffered || writes_stdout,
         write,
-        format: a.format,
+        // Packet comments exist in pcapng only.
+        format: a.format.or(a.process.then_some(Format::Pcapng)),
         count,
         snaplen,
         promisc: !a.no_promisc,
@@ -451,6 +467,7 @@ fn validate(a: Args) -> Result<Config, Exit> {
         print,
         json: a.json,
         flows: a.flows,
+        process: a.process,
         print_opts: PrintOptions {
             epoch: a.epoch,
             nano: a.nano,

@@ -10,6 +10,7 @@ pub mod names;
 pub mod put;
 mod text;
 
+use crate::attrib::Owner;
 use crate::packet::{Interface, Packet};
 
 pub use decode::{decode, Dir, Frame};
@@ -123,6 +124,18 @@ impl Summarizer {
 
     /// Appends one summary line, ending in `\n`.
     pub fn line(&mut self, out: &mut Vec<u8>, pkt: &Packet<'_>, iface: &Interface) {
+        self.line_by(out, pkt, iface, None)
+    }
+
+    /// A summary line naming the process the packet belongs to (`--process`) after the
+    /// direction: `eth0 Out curl[1234] IP ...`.
+    pub fn line_by(
+        &mut self,
+        out: &mut Vec<u8>,
+        pkt: &Packet<'_>,
+        iface: &Interface,
+        owner: Option<&Owner>,
+    ) {
         self.timestamp(out, pkt.ts_sec, pkt.ts_nsec);
         out.push(b' ');
         let frame = decode::decode(iface.linktype, pkt.data, pkt.len, iface.mac);
@@ -135,12 +148,27 @@ impl Summarizer {
             Some(Dir::Out) => out.extend_from_slice(b"Out "),
             None => {}
         }
+        if let Some(o) = owner {
+            out.extend_from_slice(o.tag.as_bytes());
+            out.push(b' ');
+        }
         text::frame(out, &frame, pkt, iface.linktype, &self.opts);
         out.push(b'\n');
     }
 
     /// Appends one JSON object (schema: docs/json.md), ending in `\n`.
     pub fn json(&mut self, out: &mut Vec<u8>, pkt: &Packet<'_>, iface: &Interface) {
+        self.json_by(out, pkt, iface, None)
+    }
+
+    /// A JSON object with a `process` object when the packet's process is known.
+    pub fn json_by(
+        &mut self,
+        out: &mut Vec<u8>,
+        pkt: &Packet<'_>,
+        iface: &Interface,
+        owner: Option<&Owner>,
+    ) {
         out.extend_from_slice(b"{\"time\":");
         let epoch = self.opts.epoch;
         self.opts.epoch = true;
@@ -150,7 +178,7 @@ impl Summarizer {
         out.extend_from_slice(b",\"frame\":");
         put::u64(out, self.json_frames);
         let frame = decode::decode(iface.linktype, pkt.data, pkt.len, iface.mac);
-        json::frame(out, &frame, pkt, iface);
+        json::frame(out, &frame, pkt, iface, owner);
         out.extend_from_slice(b"}\n");
     }
 }
