@@ -8,7 +8,7 @@
 //!
 //! The writer looks each packet up in that table when its batch is written ([`Stage`]). A
 //! packet of a flow the table does not know wakes the thread and waits for one fresh pass, at
-//! most [`WAIT`], once per flow: a packet whose answer is later than that is written without
+//! most [`WAIT`] (50 ms), once per flow: a packet whose answer is later than that is written without
 //! one. The thread also makes a pass every [`POLL`] unasked, so that flows found between
 //! batches are known before their packets are written.
 //!
@@ -37,8 +37,9 @@ use anyhow::{anyhow, Result};
 use crate::packet::{Batch, Interface};
 use crate::summary::decode::{self, Transport};
 
-/// The longest a batch waits for the answer about a flow it is the first to show.
-pub const WAIT: Duration = Duration::from_millis(10);
+/// The longest a batch waits for the answer about a flow it is the first to show. A pass
+/// takes about a millisecond; this bounds the writer's stall when the machine is busy.
+pub const WAIT: Duration = Duration::from_millis(50);
 /// The thread's pace when nothing asks it.
 pub const POLL: Duration = Duration::from_millis(50);
 /// The shortest gap between two passes: bounds the thread's CPU when every batch asks.
@@ -502,5 +503,46 @@ mod tests {
         assert_eq!(pid(t.lookup(6, (b, 5555), (far, 8080))), None);
         assert_eq!(pid(t.lookup(17, (b, 5555), (a, 53))), Some(3));
         assert_eq!(pid(t.lookup(17, (b, 5555), (a, 54))), None);
+    }
+
+    #[test]
+    fn summaries_name_the_process_after_the_direction() {
+        use crate::packet::Packet;
+        use crate::summary::{PrintOptions, Summarizer};
+        let data = [
+            0x45u8, 0, 0, 20, 0, 0, 0, 0, 64, 99, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8,
+        ];
+        let p = Packet {
+            iface: 0,
+            ts_sec: 1,
+            ts_nsec: 0,
+            len: 20,
+            data: &data,
+        };
+        let i = Interface {
+            name: "eth0".into(),
+            linktype: 101,
+            snaplen: 65535,
+            description: String::new(),
+            mac: None,
+        };
+        let o = Owner::new(1234, "curl", Some("web".into()));
+        let mut s = Summarizer::new(PrintOptions {
+            epoch: true,
+            ..Default::default()
+        });
+        let mut out = Vec::new();
+        s.line_by(&mut out, &p, &i, Some(&o));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "1.000000 curl[1234] IP 1.2.3.4 > 5.6.7.8: ip-proto-99 0\n"
+        );
+        let mut out = Vec::new();
+        s.json_by(&mut out, &p, &i, Some(&o));
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            v["process"],
+            serde_json::json!({"pid": 1234, "comm": "curl", "container": "web"})
+        );
     }
 }

@@ -476,4 +476,42 @@ mod tests {
         assert_eq!(u32_at(&out, opts + 4), EPB_OUTBOUND);
         assert_eq!(u32_at(&out, opts + 8), 0);
     }
+
+    #[test]
+    fn process_comment_is_an_option_and_counted() {
+        let owner = Owner::new(1234, "curl", Some("web".into()));
+        let me = [2, 0, 0, 0, 0, 1];
+        for (mac, data) in [(None, vec![1u8; 5]), (Some(me), [[0xff; 6], me].concat())] {
+            let mut out = Vec::new();
+            let mut w = PcapngWriter::new(&mut out, false);
+            w.start(&[Interface {
+                name: "eth0".into(),
+                linktype: 1,
+                snaplen: 262144,
+                description: String::new(),
+                mac,
+            }])
+            .unwrap();
+            let start = w.out.buf.len();
+            let pkt = Packet {
+                iface: 0,
+                ts_sec: 1,
+                ts_nsec: 0,
+                len: data.len() as u32,
+                data: &data,
+            };
+            let predicted = w.record_len_by(&pkt, Some(&owner));
+            w.packet_by(&pkt, Some(&owner)).unwrap();
+            assert_eq!((w.out.buf.len() - start) as u64, predicted);
+            w.finish().unwrap();
+            let epb = &out[out.len() - predicted as usize..];
+            let opts = 28 + data.len() + pad4(data.len());
+            assert_eq!(u16::from_ne_bytes([epb[opts], epb[opts + 1]]), OPT_COMMENT);
+            let n = u16::from_ne_bytes([epb[opts + 2], epb[opts + 3]]) as usize;
+            assert_eq!(
+                &epb[opts + 4..opts + 4 + n],
+                b"pid 1234 curl (container web)"
+            );
+        }
+    }
 }
