@@ -84,6 +84,7 @@ impl HandleOptions {
             // for a short-lived connection is well under a ring block's timeout.
             immediate: cfg.packet_buffered
                 || cfg.process
+                || cfg.immediate
                 || (cfg.print && std::io::IsTerminal::is_terminal(&std::io::stdout())),
             direction: cfg.direction,
             filter: cfg.filter.clone(),

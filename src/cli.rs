@@ -9,7 +9,7 @@ use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, ValueEnum};
 
 use crate::error::Exit;
 use crate::sink::rotate::{Naming, Plan};
-use crate::summary::PrintOptions;
+use crate::summary::{PrintOptions, Stamp};
 
 pub const DEFAULT_SNAPLEN: u32 = 262_144;
 
@@ -94,22 +94,75 @@ struct Args {
     #[arg(long, value_enum, value_name = "FORMAT")]
     format: Option<Format>,
 
+    // Printing flags, with tcpdump 4.99's meaning.
     /// Nanosecond timestamps (in summaries and pcap files).
     #[arg(long)]
     nano: bool,
 
-    /// Print timestamps as seconds since the epoch (tcpdump's -tt).
+    /// Timestamp precision: micro (the default) or nano (as --nano).
+    #[arg(long = "time-stamp-precision", value_enum, value_name = "PRECISION")]
+    precision: Option<Precision>,
+
+    /// -tt: print timestamps as seconds since the epoch.
     #[arg(long = "tt")]
     epoch: bool,
+
+    /// -ttt: print the time since the previous packet.
+    #[arg(long = "ttt")]
+    delta: bool,
+
+    /// -tttt: print the date before the time of day.
+    #[arg(long = "tttt")]
+    date: bool,
+
+    /// -ttttt: print the time since the first packet.
+    #[arg(long = "ttttt")]
+    since_first: bool,
 
     /// Print the link-level header on each summary line.
     #[arg(short = 'e')]
     link_header: bool,
 
-    /// More detail in summaries (repeatable).
+    /// More detail in summaries (repeatable: -vv, -vvv).
     #[arg(short = 'v', action = ArgAction::Count)]
     verbose: u8,
 
+    /// Absolute TCP sequence numbers (default: relative to the conversation's first).
+    #[arg(short = 'S', long = "absolute-tcp-sequence-numbers")]
+    absolute_seq: bool,
+
+    /// Do not verify IP, TCP, UDP and ICMP checksums (verified only with -v).
+    #[arg(short = 'K', long = "dont-verify-checksums")]
+    no_checksum: bool,
+
+    /// Number the summary lines.
+    #[arg(short = '#', long = "number")]
+    number: bool,
+
+    /// Hex dump of each packet after its link header (-xx: with the link header).
+    #[arg(short = 'x', action = ArgAction::Count)]
+    hex: u8,
+
+    /// Hex and ASCII dump of each packet after its link header (-XX: with the link header).
+    #[arg(short = 'X', action = ArgAction::Count)]
+    hex_ascii: u8,
+
+    /// ASCII dump of each packet after its link header (-AA: with the link header).
+    #[arg(short = 'A', action = ArgAction::Count)]
+    ascii: u8,
+
+    /// Hand each packet over as soon as it arrives (live capture).
+    #[arg(long = "immediate-mode")]
+    immediate: bool,
+
+    /// Accepted for tcpdump habit (-n, -nn): nscap never resolves names.
+    #[arg(short = 'n', action = ArgAction::Count, hide = true)]
+    _numeric: u8,
+
+    /// Accepted for tcpdump habit: summary output is flushed per packet group anyway.
+    #[arg(short = 'l', hide = true)]
+    _line_buffered: bool,
+    // End of the printing flags.
     /// Print one JSON object per packet instead of summary lines.
     #[arg(long)]
     json: bool,
@@ -122,14 +175,6 @@ struct Args {
     /// (`pid 1234 curl (container web)`), `curl[1234]` in summaries, `process` in JSON.
     #[arg(long)]
     process: bool,
-
-    /// Accepted for tcpdump habit: nscap never resolves names.
-    #[arg(short = 'n', hide = true)]
-    _numeric: bool,
-
-    /// Accepted for tcpdump habit: summary output is flushed per packet group anyway.
-    #[arg(short = 'l', hide = true)]
-    _line_buffered: bool,
 
     // tcpdump's flags that choose what is captured or listed, not how it prints (issue 12).
     /// Read the filter expression from FILE (`#` starts a comment to the end of the line).
@@ -208,6 +253,12 @@ pub enum Direction {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Precision {
+    Micro,
+    Nano,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Pcap,
     Pcapng,
@@ -244,6 +295,8 @@ pub struct Config {
     pub flows: bool,
     /// `--process`: attribute packets to the processes that own their sockets.
     pub process: bool,
+    /// `--immediate-mode`: deliver each packet as it arrives.
+    pub immediate: bool,
     pub print_opts: PrintOptions,
     /// `-y`: the DLT to capture with.
     pub datalink: Option<i32>,
@@ -270,16 +323,13 @@ impl Config {
     }
 }
 
-/// tcpdump users type `-tt` for epoch timestamps; here `-t` takes the target, so a lone `-tt`
-/// is read as `--tt`.
+/// tcpdump users type `-tt` to `-ttttt` for timestamp formats; here `-t` takes the target, so
+/// these words alone are read as `--tt` to `--ttttt` (a target named `tt` is `--target tt`).
 fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
     args.into_iter()
-        .map(|a| {
-            if a == "-tt" {
-                OsString::from("--tt")
-            } else {
-                a
-            }
+        .map(|a| match a.to_str() {
+            Some(t @ ("-tt" | "-ttt" | "-tttt" | "-ttttt")) => OsString::from(format!("-{t}")),
+            _ => a,
         })
         .collect()
 }
@@ -448,6 +498,17 @@ fn validate(a: Args) -> Result<Config, Exit> {
         usage!("--json and -w - both use standard output");
     }
     let print = write.is_none() || a.print || a.json;
+    let stamp = match (a.epoch, a.delta, a.date, a.since_first) {
+        (false, false, false, false) => Stamp::Time,
+        (true, false, false, false) => Stamp::Epoch,
+        (false, true, false, false) => Stamp::Delta,
+        (false, false, true, false) => Stamp::Date,
+        (false, false, false, true) => Stamp::SinceFirst,
+        _ => usage!("give one timestamp format: -tt, -ttt, -tttt or -ttttt"),
+    };
+    if a.nano && a.precision == Some(Precision::Micro) {
+        usage!("--nano and --time-stamp-precision=micro contradict each other");
+    }
     let show_iface =
         a.interfaces.len() > 1 || a.interfaces.iter().any(|i| i == "any") || a.targets.len() > 1;
     Ok(Config {
@@ -468,13 +529,20 @@ fn validate(a: Args) -> Result<Config, Exit> {
         json: a.json,
         flows: a.flows,
         process: a.process,
+        immediate: a.immediate,
         print_opts: PrintOptions {
-            epoch: a.epoch,
-            nano: a.nano,
+            stamp,
+            nano: a.nano || a.precision == Some(Precision::Nano),
             show_iface,
             link_header: a.link_header,
             verbose: a.verbose,
             quick: a.quick,
+            absolute_seq: a.absolute_seq,
+            no_checksum: a.no_checksum,
+            number: a.number,
+            hex: a.hex,
+            hex_ascii: a.hex_ascii,
+            ascii: a.ascii,
         },
         datalink: probe.0,
         tstamp_type: probe.1,
@@ -711,7 +779,7 @@ mod tests {
     #[test]
     fn double_t_means_epoch() {
         let c = cfg(&["-r", "x.pcap", "-tt"]).unwrap();
-        assert!(c.print_opts.epoch);
+        assert_eq!(c.print_opts.stamp, Stamp::Epoch);
     }
 
     #[test]

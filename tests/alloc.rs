@@ -194,6 +194,39 @@ fn formatting_and_reading_allocate_nothing_per_packet() {
     }
     let formatting = allocs() - before;
     assert_eq!(formatting, 0, "allocations while formatting 20000 lines");
+    // Relative sequence numbers (the default) fill their table; -S, -X and -# take other paths.
+    for opts in [
+        PrintOptions::default(),
+        PrintOptions {
+            absolute_seq: true,
+            hex_ascii: 1,
+            number: true,
+            verbose: 2,
+            ..PrintOptions::default()
+        },
+    ] {
+        let mut s = Summarizer::new(opts);
+        let before = allocs();
+        for i in 0..5000usize {
+            let d = &fr[i % fr.len()];
+            let p = Packet {
+                iface: 0,
+                ts_sec: 1_700_000_000 + (i / 100) as i64,
+                ts_nsec: 0,
+                len: d.len() as u32,
+                data: d,
+            };
+            if out.len() > (1 << 20) - 4096 {
+                out.clear();
+            }
+            s.line(&mut out, &p, &iface);
+        }
+        assert_eq!(
+            allocs() - before,
+            0,
+            "allocations while formatting 5000 lines"
+        );
+    }
 
     let mut file = Vec::new();
     let mut w = PcapWriter::new(&mut file, false, false);

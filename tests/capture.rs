@@ -961,10 +961,10 @@ fn any_interface_keeps_the_real_interface() {
         "{lines}"
     );
     assert!(lines.contains(&format!(
-        " eth1 In IP 10.{n}.1.1 > 10.{n}.1.2: ICMP echo request"
+        " eth1  In  IP 10.{n}.1.1 > 10.{n}.1.2: ICMP echo request"
     )));
     assert!(lines.contains(&format!(
-        " eth0 Out IP 10.{n}.0.2 > 10.{n}.0.1: ICMP echo reply"
+        " eth0  Out IP 10.{n}.0.2 > 10.{n}.0.1: ICMP echo reply"
     )));
 
     let rows = tshark_fields(&f, &["frame.interface_name", "icmp.type"]);

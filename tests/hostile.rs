@@ -428,7 +428,7 @@ fn the_missing_capability_is_named() {
 }
 
 /// A timestamp of 2^64-1 whole seconds does not fit the signed time every printer takes: it
-/// saturates (tcpdump prints "[Error converting time]") instead of wrapping to -1.
+/// saturates instead of wrapping to -1; summary lines say what tcpdump says of it.
 #[test]
 fn the_largest_timestamp_is_not_negative() {
     let tmp = TempDir::new();
@@ -438,8 +438,13 @@ fn the_largest_timestamp_is_not_negative() {
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
-        "9223372036854775807.000000 IP 1.2.3.4 > 5.6.7.8: ip-proto-99 0\n"
+        "[Error converting time] IP 1.2.3.4 > 5.6.7.8: ip-proto-99 0\n"
     );
+    // JSON keeps the number, saturated.
+    let out = nscap(&["-r", &path, "--json"]);
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .starts_with("{\"time\":9223372036854775807.000000,"));
 }
 
 /// One packet at 2^64-1 ticks of one second.

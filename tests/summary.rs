@@ -1,6 +1,6 @@
-//! Summary lines against `tcpdump -n -S` on the same files, where tcpdump is installed.
-//! Known, deliberate differences are normalised away first: tcpdump shows TCP options without
-//! `-v` and guesses HTTP on port 80; nscap shows SLL directions without `-e`.
+//! Summary lines against `tcpdump -n` on the same files, where tcpdump is installed, line for
+//! line and byte for byte in every printing mode (relative and absolute sequence numbers, -e,
+//! -q, -v, the timestamp formats, -#, the payload dumps).
 mod common;
 use common::ok_stdout;
 
@@ -184,37 +184,53 @@ fn lines(cmd: &str, args: &[&str]) -> Vec<String> {
         .collect()
 }
 
-fn normalise_tcpdump(l: &str) -> String {
-    let mut s = l.to_string();
-    if let Some(a) = s.find(", options [") {
-        if let Some(b) = s[a..].find(']') {
-            s.replace_range(a..a + b + 1, "");
-        }
-    }
-    s.trim_end_matches(": HTTP").to_string()
-}
+/// Every printing mode compared, with the flags given to both programs alike.
+const MODES: &[&[&str]] = &[
+    &[],
+    &["-n"],
+    &["-nn", "-S"],
+    &["-e"],
+    &["-q"],
+    &["-tt"],
+    &["-ttt"],
+    &["-tttt"],
+    &["-ttttt"],
+    &["-#"],
+    &["-x"],
+    &["-xx"],
+    &["-X"],
+    &["-XX"],
+    &["-A"],
+    &["-tt", "--time-stamp-precision=nano"],
+    &["-e", "-S", "-#", "-X"],
+];
 
-fn compare(path: &Path, extra: &[&str], strip_direction: bool) {
+fn compare(path: &Path, extra: &[&str]) {
     let p = path.to_str().unwrap();
     let mut args = extra.to_vec();
     args.extend_from_slice(&["-r", p]);
     let ours = lines(env!("CARGO_BIN_EXE_nscap"), &args);
-    let mut targs = vec!["-n", "-S"];
+    let mut targs = vec!["-n"];
     targs.extend_from_slice(&args);
     let theirs = lines("tcpdump", &targs);
-    assert_eq!(ours.len(), theirs.len());
+    assert_eq!(
+        ours.len(),
+        theirs.len(),
+        "{extra:?} {p}\n{ours:#?}\n{theirs:#?}"
+    );
     for (o, t) in ours.iter().zip(&theirs) {
         // tcpdump 4.99 ends the line with a bare `frag (0|24) ` when the IPv6 fragment header is
         // cut; nscap marks the cut (`[|ip6]`) instead.
         if t.ends_with(") ") && o.ends_with(" [|ip6]") {
             continue;
         }
-        let o = if strip_direction {
-            o.replacen(" In ", " ", 1).replacen(" Out ", " ", 1)
-        } else {
-            o.clone()
-        };
-        assert_eq!(o, normalise_tcpdump(t));
+        assert_eq!(o, t, "{extra:?} {p}");
+    }
+}
+
+fn compare_modes(path: &Path) {
+    for m in MODES {
+        compare(path, m);
     }
 }
 
@@ -252,15 +268,13 @@ fn ethernet_matches_tcpdump() {
     ));
     let f = file("eth.pcap");
     write(&f, 1, &frames, usize::MAX);
-    compare(&f, &[], false);
-    compare(&f, &["-e"], false);
-    compare(&f, &["-q"], false);
-    compare(&f, &["-tt"], false);
+    compare_modes(&f);
     // Snapshot lengths that cut inside every header: Ethernet, VLAN, ARP, IP, TCP, UDP, DNS, ICMP.
     for snap in [10, 16, 20, 30, 38, 40, 44, 50, 58, 64, 70, 80] {
         let f = file(&format!("eth-snap{snap}.pcap"));
         write(&f, 1, &frames, snap);
-        compare(&f, &[], false);
+        compare(&f, &[]);
+        compare(&f, &["-S"]);
     }
 }
 
@@ -287,8 +301,60 @@ fn cooked_and_raw_link_types_match_tcpdump() {
         .collect();
     let f = file("sll.pcap");
     write(&f, 113, &sll1, usize::MAX);
-    compare(&f, &[], true);
+    compare_modes(&f);
     let raw = file("raw.pcap");
     write(&raw, 101, &ips, usize::MAX);
-    compare(&raw, &[], false);
+    compare_modes(&raw);
+}
+
+/// Every printing flag through the binary: accepted, and changing the output as tcpdump's does.
+#[test]
+fn printing_flags_through_the_binary() {
+    let f = file("flags.pcap");
+    let frame = ether(
+        MAC_B,
+        MAC_A,
+        0x0800,
+        &ipv4(
+            A4,
+            B4,
+            TCP,
+            &tcp(50000, 443, 7, 9, PSH | ACK, 100, &[], b"hi"),
+        ),
+    );
+    write(&f, 1, &[frame.clone(), frame], usize::MAX);
+    let p = f.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut a = extra.to_vec();
+        a.extend_from_slice(&["-r", p]);
+        lines(env!("CARGO_BIN_EXE_nscap"), &a).join("\n")
+    };
+    let plain = run(&[]);
+    assert!(plain.contains("seq 7:9, ack 9,"), "{plain}");
+    assert!(run(&["-n"]) == plain && run(&["-nn"]) == plain && run(&["-l"]) == plain);
+    assert_eq!(run(&["--immediate-mode"]), plain);
+    assert!(run(&["-S"]).contains("seq 7:9"));
+    assert!(run(&["-K", "-v"]).contains("Flags [P.], seq"));
+    assert!(run(&["-v"]).contains("cksum 0x"));
+    assert!(run(&["-vv"]).contains(")\n    192.168.7.1.50000 > "));
+    assert!(run(&["-vvv"]).contains(")\n    192.168.7.1.50000 > "));
+    assert!(run(&["-#"]).starts_with("    1  "));
+    assert!(run(&["--number"]).contains("\n    2  "));
+    assert!(run(&["-tt"]).starts_with("1600000000.000000 "));
+    assert!(run(&["--time-stamp-precision=nano", "-tt"]).starts_with("1600000000.000000000 "));
+    assert!(run(&["--time-stamp-precision=micro"]).starts_with("12:26:40.000000 "));
+    assert!(run(&["-ttt"]).contains("\n 00:00:01.000001 "));
+    assert!(run(&["-tttt"]).starts_with("2020-09-13 12:26:40.000000 "));
+    assert!(run(&["-ttttt"]).starts_with(" 00:00:00.000000 "));
+    assert!(run(&["-x"]).contains("\n\t0x0000:  4500 002a"));
+    assert!(run(&["-xx"]).contains("\n\t0x0000:  0242 0a01"));
+    assert!(run(&["-X"]).contains("  E..*"));
+    assert!(run(&["-XX"]).contains("  .B...."));
+    assert!(run(&["-A"]).contains("\nE..*"));
+    // A target literally named `tt` is written --target; `-tt` alone is the timestamp format.
+    let out = Command::new(env!("CARGO_BIN_EXE_nscap"))
+        .args(["-r", p, "-tt", "-ttt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -528,7 +528,7 @@ mod tests {
         };
         let o = Owner::new(1234, "curl", Some("web".into()));
         let mut s = Summarizer::new(PrintOptions {
-            epoch: true,
+            stamp: crate::summary::Stamp::Epoch,
             ..Default::default()
         });
         let mut out = Vec::new();

@@ -404,7 +404,7 @@ mod tests {
         assert_eq!(t.non_ip, (1, arp_f.len() as u64));
         let mut out = Vec::new();
         let mut time = Summarizer::new(PrintOptions {
-            epoch: true,
+            stamp: crate::summary::Stamp::Epoch,
             ..Default::default()
         });
         t.write(&mut out, &mut time).unwrap();

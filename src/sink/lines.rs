@@ -131,7 +131,7 @@ mod tests {
         let out = Shared::default();
         let mut s = LineSink::new(
             PrintOptions {
-                epoch: true,
+                stamp: crate::summary::Stamp::Epoch,
                 ..Default::default()
             },
             LineFormat::Text,

@@ -86,10 +86,10 @@ pub fn tcp_flags(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>) {
         (t.syn(), b'S'),
         (t.rst(), b'R'),
         (t.psh(), b'P'),
+        (t.ack(), b'.'),
         (t.urg(), b'U'),
         (t.ece(), b'E'),
         (t.cwr(), b'W'),
-        (t.ack(), b'.'),
     ] {
         if on {
             out.push(c);

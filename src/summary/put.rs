@@ -57,6 +57,15 @@ pub fn padded(out: &mut Vec<u8>, mut n: u64, width: usize) {
     out.extend_from_slice(&buf[..width]);
 }
 
+/// Right-aligned in `width` columns, as printf's `%5u`.
+pub fn right(out: &mut Vec<u8>, n: u64, width: usize) {
+    let digits = n.checked_ilog10().map_or(1, |l| l as usize + 1);
+    for _ in digits..width {
+        out.push(b' ');
+    }
+    u64(out, n);
+}
+
 /// Lower-case hex, no leading zeros (`0` for zero).
 pub fn hex(out: &mut Vec<u8>, n: u64) {
     let mut buf = [0u8; 16];
@@ -71,6 +80,19 @@ pub fn hex(out: &mut Vec<u8>, n: u64) {
         }
     }
     out.extend_from_slice(&buf[i..]);
+}
+
+/// Lower-case hex, zero-padded to at least `width` digits (`%04x`).
+pub fn hex_padded(out: &mut Vec<u8>, n: u64, width: usize) {
+    let digits = if n == 0 {
+        1
+    } else {
+        (64 - n.leading_zeros() as usize).div_ceil(4)
+    };
+    for _ in digits..width {
+        out.push(b'0');
+    }
+    hex(out, n);
 }
 
 /// `0x` and exactly four hex digits, as tcpdump prints ethertypes.

@@ -18,7 +18,7 @@ fn iface(linktype: u16) -> Interface {
 
 fn opts() -> PrintOptions {
     PrintOptions {
-        epoch: true,
+        stamp: Stamp::Epoch,
         ..PrintOptions::default()
     }
 }
@@ -39,7 +39,11 @@ fn line_with(o: PrintOptions, i: &Interface, p: &Packet<'_>) -> String {
     let mut out = Vec::new();
     s.line(&mut out, p, i);
     let text = String::from_utf8(out).expect("utf-8");
-    assert_eq!(text.matches('\n').count(), 1, "{text:?}");
+    // -v lines continue on a second line, as tcpdump's do.
+    assert!(
+        text.ends_with('\n') && text.matches('\n').count() <= 2,
+        "{text:?}"
+    );
     let text = text.strip_suffix('\n').unwrap();
     text.split_once(' ').map(|x| x.1).unwrap_or("").to_string()
 }
@@ -95,19 +99,19 @@ fn verbose_shows_ip_fields_and_tcp_options() {
     };
     assert_eq!(
         line_with(o, &iface(1), &pkt(&f)),
-        "IP (tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length 60) \
-         10.1.0.1.43210 > 10.1.0.2.80: Flags [S], seq 1, win 64240, \
+        "IP (tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length 60)\n    \
+         10.1.0.1.43210 > 10.1.0.2.80: Flags [S], cksum 0x8fee (correct), seq 1, win 64240, \
          options [mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7], length 0"
     );
-    // Options with -v only.
-    assert!(!line(1, &f).contains("options"));
+    // Options without -v too, as tcpdump; the checksum only with -v.
+    assert!(line(1, &f).contains(", options [mss 1460,") && !line(1, &f).contains("cksum"));
     let ip = ipv4_full(A4, B4, UDP, 7, 0, 1, &[148, 4, 0, 0], &udp(1, 2, b"x"));
     let o = PrintOptions {
         verbose: 1,
         ..opts()
     };
     assert!(line_with(o, &iface(1), &pkt(&eth(0x0800, &ip)))
-        .starts_with("IP (tos 0x0, ttl 1, id 7, offset 0, flags [none], proto UDP (17), length 33, options (RA)) "));
+        .starts_with("IP (tos 0x0, ttl 1, id 7, offset 0, flags [none], proto UDP (17), length 33, options (RA))\n    "));
 }
 
 #[test]
@@ -342,12 +346,13 @@ fn linux_cooked_v1_and_v2() {
     let ip = ipv4(A4, B4, UDP, &udp(1, 2, b"abc"));
     assert_eq!(
         line(113, &sll(4, 1, &MAC_A, 0x0800, &ip)),
-        "Out IP 10.1.0.1.1 > 10.1.0.2.2: UDP, length 3"
+        "IP 10.1.0.1.1 > 10.1.0.2.2: UDP, length 3"
     );
-    assert!(line(113, &sll(0, 1, &MAC_A, 0x0800, &ip)).starts_with("In IP "));
+    // SLL v1 shows the direction only with -e, as tcpdump; SLL2 always, after the interface.
+    assert!(line(113, &sll(0, 1, &MAC_A, 0x0800, &ip)).starts_with("IP "));
     // Loopback (772) and raw-IP tunnel (65534) devices: etherparse's own SLL parser refuses them.
-    assert!(line(113, &sll(0, 772, &[0; 6], 0x0800, &ip)).starts_with("In IP 10.1.0.1.1 > "));
-    assert!(line(276, &sll2(4, 65534, 3, &[], 0x0800, &ip)).starts_with("Out IP 10.1.0.1.1 > "));
+    assert!(line(113, &sll(0, 772, &[0; 6], 0x0800, &ip)).starts_with("IP 10.1.0.1.1 > "));
+    assert!(line(276, &sll2(4, 65534, 3, &[], 0x0800, &ip)).contains(" Out IP 10.1.0.1.1 > "));
     let e6 = ipv6(
         v6("::1"),
         v6("::1"),
@@ -355,10 +360,10 @@ fn linux_cooked_v1_and_v2() {
         &icmp(128, 0, echo_rest(1, 1), &[]),
     );
     assert!(line(276, &sll2(0, 772, 1, &[0; 6], 0x86dd, &e6))
-        .starts_with("In IP6 ::1 > ::1: ICMP6, echo request"));
+        .contains(" In  IP6 ::1 > ::1: ICMP6, echo request"));
     let a = arp(1, MAC_A, A4, [0; 6], B4);
     assert!(line(276, &sll2(1, 1, 2, &MAC_A, 0x0806, &a))
-        .starts_with("In ARP, Request who-has 10.1.0.2"));
+        .contains(" B   ARP, Request who-has 10.1.0.2"));
     let o = PrintOptions {
         link_header: true,
         ..opts()
@@ -482,7 +487,7 @@ fn fallbacks_name_the_number() {
     assert_eq!(line(147, &[1, 2, 3]), "unknown link type 147, length 3");
     assert_eq!(
         line(113, &sll(0, 824, &[], 0x0010, &[0; 20])),
-        "In Linux cooked, hatype 824, protocol 0x0010, length 20"
+        "Linux cooked, hatype 824, protocol 0x0010, length 20"
     );
     let gre = ipv4(A4, B4, 47, &[0; 8]);
     assert_eq!(
@@ -538,7 +543,10 @@ fn any_prefix_under_any_link_type_gives_one_line() {
                     let d = f.get(start..cut).unwrap_or(&[]);
                     out.clear();
                     s.line(&mut out, &pkt(d), &iface(lt));
-                    assert_eq!(out.iter().filter(|b| **b == b'\n').count(), 1);
+                    // One line, or two for IPv4 under -v (tcpdump's form), ending in one newline.
+                    let nl = out.iter().filter(|b| **b == b'\n').count();
+                    assert!(nl == 1 || nl == 2 && out.windows(6).any(|w| w == b")\n    "));
+                    assert_eq!(out.last(), Some(&b'\n'));
                     out.clear();
                     s.json(&mut out, &pkt(d), &iface(lt));
                     assert_eq!(out.last(), Some(&b'\n'));

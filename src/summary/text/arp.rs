@@ -5,7 +5,7 @@ use crate::summary::put;
 
 /// tcpdump: `ARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 28`.
 #[inline]
-pub(super) fn print(out: &mut Vec<u8>, a: &[u8], len: u32, prefix: bool) {
+pub(super) fn print(out: &mut Vec<u8>, a: &[u8], len: u32, prefix: bool, verbose: bool) {
     let be = |i: usize| u16::from_be_bytes([a[i], a[i + 1]]);
     let (htype, ptype, hlen, plen, op) =
         (be(0), be(2), usize::from(a[4]), usize::from(a[5]), be(6));
@@ -22,6 +22,9 @@ pub(super) fn print(out: &mut Vec<u8>, a: &[u8], len: u32, prefix: bool) {
         s(out, ", length ");
         n(out, len);
         return;
+    }
+    if verbose {
+        s(out, "Ethernet (len 6), IPv4 (len 4), ");
     }
     let sha = &a[8..14];
     let spa = [a[14], a[15], a[16], a[17]];

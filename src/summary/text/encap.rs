@@ -7,7 +7,7 @@
 
 use std::cell::Cell;
 
-use super::{n, s};
+use super::{n, s, State};
 use crate::packet::Packet;
 use crate::summary::decode::{self, Ip};
 use crate::summary::PrintOptions;
@@ -54,7 +54,7 @@ fn hex_byte(out: &mut Vec<u8>, b: u8) {
 
 /// An Ethernet frame inside a tunnel (tcpdump's ether_print): `len` bytes on the wire, `data`
 /// captured.
-pub(super) fn ether(out: &mut Vec<u8>, data: &[u8], len: u32, opts: &PrintOptions) {
+pub(super) fn ether(out: &mut Vec<u8>, data: &[u8], len: u32, opts: &PrintOptions, st: &mut State) {
     nested(out, |out| {
         let lt = decode::LINKTYPE_ETHERNET;
         let pkt = Packet {
@@ -65,13 +65,20 @@ pub(super) fn ether(out: &mut Vec<u8>, data: &[u8], len: u32, opts: &PrintOption
             data,
         };
         let f = decode::decode(lt, data, len, None);
-        super::frame(out, &f, &pkt, lt, opts);
+        super::summary(out, &f, &pkt, lt, opts, st);
     });
 }
 
 /// An IP packet inside a tunnel, with the checks tcpdump's ip_print/ip6_print make before
 /// the header (they name the version unless `-e`).
-pub(super) fn ip(out: &mut Vec<u8>, data: &[u8], len: u32, v6: bool, opts: &PrintOptions) {
+pub(super) fn ip(
+    out: &mut Vec<u8>,
+    data: &[u8],
+    len: u32,
+    v6: bool,
+    opts: &PrintOptions,
+    st: &mut State,
+) {
     let prefix = !opts.link_header;
     let version = data.first().map(|b| b >> 4);
     if v6 {
@@ -125,7 +132,7 @@ pub(super) fn ip(out: &mut Vec<u8>, data: &[u8], len: u32, v6: bool, opts: &Prin
         };
         let f = decode::decode(lt, data, len, None);
         match f.ip() {
-            Some(ip) => super::ip::print(out, &f, &ip, opts, false),
+            Some(ip) => super::ip::print(out, &f, &ip, opts, false, st),
             None => s(out, if v6 { " [|ip6]" } else { " [|ip]" }),
         }
     });
@@ -133,11 +140,18 @@ pub(super) fn ip(out: &mut Vec<u8>, data: &[u8], len: u32, v6: bool, opts: &Prin
 
 /// What tcpdump's ethertype_print does with the protocols a tunnel header names; false when
 /// it is none of them.
-fn by_ethertype(out: &mut Vec<u8>, et: u16, b: &[u8], len: u32, opts: &PrintOptions) -> bool {
+fn by_ethertype(
+    out: &mut Vec<u8>,
+    et: u16,
+    b: &[u8],
+    len: u32,
+    opts: &PrintOptions,
+    st: &mut State,
+) -> bool {
     match et {
-        0x0800 => ip(out, b, len, false, opts),
-        0x86dd => ip(out, b, len, true, opts),
-        0x8847 | 0x8848 => mpls(out, b, len, opts),
+        0x0800 => ip(out, b, len, false, opts, st),
+        0x86dd => ip(out, b, len, true, opts, st),
+        0x8847 | 0x8848 => mpls(out, b, len, opts, st),
         _ => return false,
     }
     true
@@ -152,14 +166,15 @@ pub(super) fn udp(
     b: &[u8],
     len: u32,
     opts: &PrintOptions,
+    st: &mut State,
 ) -> bool {
     let port = |p| sport == p || dport == p;
     if port(OTV_PORT) {
-        otv(out, b, len, opts);
+        otv(out, b, len, opts, st);
     } else if port(VXLAN_PORT) {
-        vxlan(out, b, len, opts);
+        vxlan(out, b, len, opts, st);
     } else if port(GENEVE_PORT) {
-        geneve(out, b, len, opts);
+        geneve(out, b, len, opts, st);
     } else {
         return false;
     }
@@ -172,7 +187,7 @@ pub const OTV_PORT: u16 = 8472;
 pub const VXLAN_PORT: u16 = 4789;
 pub const GENEVE_PORT: u16 = 6081;
 
-fn vxlan(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions) {
+fn vxlan(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, st: &mut State) {
     s(out, "VXLAN");
     if len < 8 {
         s(out, " (invalid)");
@@ -195,10 +210,10 @@ fn vxlan(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions) {
     if b.len() < 8 {
         return s(out, " [|vxlan]");
     }
-    ether(out, &b[8..], len - 8, opts);
+    ether(out, &b[8..], len - 8, opts, st);
 }
 
-fn otv(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions) {
+fn otv(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, st: &mut State) {
     s(out, "OTV, ");
     if len < 8 {
         s(out, "[length ");
@@ -232,7 +247,7 @@ fn otv(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions) {
     if b.len() < 8 {
         return s(out, " [|otv]");
     }
-    ether(out, &b[8..], len - 8, opts);
+    ether(out, &b[8..], len - 8, opts, st);
 }
 
 fn geneve_class(c: u16) -> &'static str {
@@ -260,7 +275,7 @@ fn proto_e(out: &mut Vec<u8>, et: u16) {
     out.push(b')');
 }
 
-fn geneve(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions) {
+fn geneve(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, st: &mut State) {
     s(out, "Geneve");
     if len < 8 {
         s(out, " [length ");
@@ -332,9 +347,9 @@ fn geneve(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions) {
     s(out, if opts.verbose < 1 { ": " } else { "\n\t" });
     let inner = &b[8 + opts_len as usize..];
     let len = len - opts_len;
-    if !by_ethertype(out, prot, inner, len, opts) {
+    if !by_ethertype(out, prot, inner, len, opts, st) {
         if prot == 0x6558 {
-            ether(out, inner, len, opts);
+            ether(out, inner, len, opts, st);
         } else {
             s(out, "geneve-proto-0x");
             put::hex(out, u64::from(prot));
@@ -382,7 +397,7 @@ fn geneve_opts(out: &mut Vec<u8>, mut o: &[u8], verbose: u8) {
 }
 
 /// An MPLS label stack and what follows the bottom label (print-mpls.c).
-pub(super) fn mpls(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions) {
+pub(super) fn mpls(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, st: &mut State) {
     s(out, "MPLS");
     let (mut at, mut length, mut depth) = (0usize, len, 0u32);
     let label = loop {
@@ -453,12 +468,17 @@ pub(super) fn mpls(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions) {
         }
     };
     s(out, if opts.verbose > 0 { "\n\t" } else { " " });
-    ip(out, rest, length, v6, opts);
+    ip(out, rest, length, v6, opts, st);
 }
 
 /// Frames whose ethertype names a tunnel or label stack nscap decodes (MPLS); true when
 /// printed.
-pub(super) fn link(out: &mut Vec<u8>, f: &decode::Frame<'_>, opts: &PrintOptions) -> bool {
+pub(super) fn link(
+    out: &mut Vec<u8>,
+    f: &decode::Frame<'_>,
+    opts: &PrintOptions,
+    st: &mut State,
+) -> bool {
     let Some(p) = f.pkt.as_ref().and_then(|p| p.ether_payload()) else {
         return false;
     };
@@ -468,19 +488,24 @@ pub(super) fn link(out: &mut Vec<u8>, f: &decode::Frame<'_>, opts: &PrintOptions
     }
     let tags = f.vlans().count() as u32;
     let len = f.link_payload_len.saturating_sub(4 * tags);
-    mpls(out, p.payload, len, opts);
+    mpls(out, p.payload, len, opts, st);
     true
 }
 
 /// IP protocols that carry another packet (print-ip-demux.c): IP in IP, IPv6 in IP, GRE,
 /// MPLS in IP. True when printed.
-pub(super) fn ip_proto(out: &mut Vec<u8>, ip: &Ip<'_>, opts: &PrintOptions) -> bool {
+pub(super) fn ip_proto(
+    out: &mut Vec<u8>,
+    ip: &Ip<'_>,
+    opts: &PrintOptions,
+    st: &mut State,
+) -> bool {
     let (b, len) = (ip.rest, ip.payload_len);
     match ip.proto {
-        4 => self::ip(out, b, len, false, opts),
-        41 => self::ip(out, b, len, true, opts),
-        47 => gre(out, b, len, opts),
-        137 => mpls(out, b, len, opts),
+        4 => self::ip(out, b, len, false, opts, st),
+        41 => self::ip(out, b, len, true, opts, st),
+        47 => gre(out, b, len, opts, st),
+        137 => mpls(out, b, len, opts, st),
         _ => return false,
     }
     true
@@ -493,8 +518,8 @@ const GRE_SP: u16 = 0x1000;
 const GRE_SSR: u16 = 0x0800;
 const GRE_AP: u16 = 0x0080;
 
-fn gre(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions) {
-    if gre_body(out, b, len, opts).is_none() {
+fn gre(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, st: &mut State) {
+    if gre_body(out, b, len, opts, st).is_none() {
         s(out, " [|gre]");
     }
 }
@@ -530,7 +555,13 @@ fn field(b: &[u8], at: usize, len: u32, need: u32) -> Option<&[u8]> {
     (len >= need).then_some(v)
 }
 
-fn gre_body(out: &mut Vec<u8>, b: &[u8], length: u32, opts: &PrintOptions) -> Option<()> {
+fn gre_body(
+    out: &mut Vec<u8>,
+    b: &[u8],
+    length: u32,
+    opts: &PrintOptions,
+    st: &mut State,
+) -> Option<()> {
     let flags = be16(b, 0)?;
     if length < 2 {
         return None;
@@ -647,9 +678,9 @@ fn gre_body(out: &mut Vec<u8>, b: &[u8], length: u32, opts: &PrintOptions) -> Op
     n(out, length);
     s(out, if v { "\n\t" } else { ": " });
     let inner = b.get(at..).unwrap_or(&[]);
-    if !by_ethertype(out, prot, inner, len, opts) {
+    if !by_ethertype(out, prot, inner, len, opts, st) {
         if prot == 0x6558 {
-            ether(out, inner, len, opts);
+            ether(out, inner, len, opts, st);
         } else {
             s(out, "gre-proto-0x");
             put::hex(out, u64::from(prot));

@@ -1,6 +1,8 @@
 //! ICMP (print-icmp.c).
 
-use super::{n, s};
+use super::{cksum, n, s};
+use crate::summary::decode::Ip;
+use crate::summary::PrintOptions;
 use crate::summary::{decode, names, put};
 
 /// The inner header an ICMP error quotes: (destination, protocol, destination port if there).
@@ -16,7 +18,13 @@ fn quoted_v4(p: &[u8]) -> Option<([u8; 4], u8, Option<u16>)> {
 }
 
 #[inline]
-pub(super) fn print(out: &mut Vec<u8>, i: &etherparse::Icmpv4Slice<'_>, len: u32) {
+pub(super) fn print(
+    out: &mut Vec<u8>,
+    i: &etherparse::Icmpv4Slice<'_>,
+    ip: &Ip<'_>,
+    opts: &PrintOptions,
+) {
+    let len = ip.payload_len;
     let (t, code, b) = (i.type_u8(), i.code_u8(), i.bytes5to8());
     // Error messages quote a header: tcpdump needs all of it (and, for an unreachable port,
     // the ports after it) or calls the packet cut.
@@ -134,4 +142,17 @@ pub(super) fn print(out: &mut Vec<u8>, i: &etherparse::Icmpv4Slice<'_>, len: u32
     }
     s(out, ", length ");
     n(out, len);
+    if opts.verbose > 0 && ip.frag.is_none() {
+        if let Some(b) = ip.rest.get(..len as usize) {
+            let sum = cksum::plain(b);
+            if sum != 0 {
+                let field = i.checksum();
+                s(out, " (wrong icmp cksum ");
+                put::hex(out, u64::from(field));
+                s(out, " (->");
+                put::hex(out, u64::from(cksum::should_be(field, sum)));
+                s(out, ")!)");
+            }
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! ICMPv6 (print-icmp6.c).
 
-use super::{n, s};
+use super::{cksum, n, s};
+use crate::summary::decode::Ip;
+use crate::summary::PrintOptions;
 use crate::summary::{decode, names, put};
 
 fn v6_at(p: &[u8], at: usize) -> Option<[u8; 16]> {
@@ -11,7 +13,19 @@ fn v6_at(p: &[u8], at: usize) -> Option<[u8; 16]> {
 }
 
 #[inline]
-pub(super) fn print(out: &mut Vec<u8>, i: &etherparse::Icmpv6Slice<'_>, len: u32) {
+pub(super) fn print(
+    out: &mut Vec<u8>,
+    i: &etherparse::Icmpv6Slice<'_>,
+    ip: &Ip<'_>,
+    opts: &PrintOptions,
+) {
+    let len = ip.payload_len;
+    if opts.verbose > 0 && ip.frag.is_none() {
+        if let Some(sum) = cksum::transport(ip, 58) {
+            let field = u16::from_be_bytes([i.slice()[2], i.slice()[3]]);
+            cksum::bracket(out, "icmp6", field, sum);
+        }
+    }
     let (t, code, b) = (i.type_u8(), i.code_u8(), i.bytes5to8());
     let payload = i.payload();
     type_name(out, t);

@@ -1,7 +1,7 @@
 //! IPv4 and IPv6 (print-ip.c, print-ip6.c and the IPv6 extension headers), then the layer
 //! above.
 
-use super::{encap, icmp, icmp6, igmp, n, s, tcp, udp};
+use super::{cksum, encap, icmp, icmp6, igmp, n, s, tcp, udp};
 use crate::summary::decode::{self, Frame, Ip, Transport};
 use crate::summary::PrintOptions;
 use crate::summary::{names, put};
@@ -54,6 +54,7 @@ pub(super) fn print(
     ip: &Ip<'_>,
     opts: &PrintOptions,
     prefix: bool,
+    st: &mut super::State,
 ) {
     let h = ip.header;
     if ip.v6 {
@@ -66,12 +67,12 @@ pub(super) fn print(
             out.push(b'(');
             if tc != 0 {
                 s(out, "class 0x");
-                put::hex(out, u64::from(tc));
+                put::hex_padded(out, u64::from(tc), 2);
                 s(out, ", ");
             }
             if flow != 0 {
                 s(out, "flowlabel 0x");
-                put::hex(out, u64::from(flow));
+                put::hex_padded(out, u64::from(flow), 5);
                 s(out, ", ");
             }
             s(out, "hlim ");
@@ -89,8 +90,19 @@ pub(super) fn print(
         if opts.verbose > 0 && h.len() >= 20 {
             s(out, "(tos 0x");
             put::hex(out, u64::from(h[1]));
-            s(out, ", ttl ");
-            n(out, h[8]);
+            s(
+                out,
+                match h[1] & 3 {
+                    1 => ",ECT(1)",
+                    2 => ",ECT(0)",
+                    3 => ",CE",
+                    _ => "",
+                },
+            );
+            if h[8] >= 1 {
+                s(out, ", ttl ");
+                n(out, h[8]);
+            }
             s(out, ", id ");
             n(out, u16::from_be_bytes([h[4], h[5]]));
             s(out, ", offset ");
@@ -117,7 +129,16 @@ pub(super) fn print(
             if h.len() > 20 {
                 ipv4_options(out, &h[20..]);
             }
-            s(out, ") ");
+            let sum = cksum::plain(h);
+            if !opts.no_checksum && sum != 0 {
+                let field = u16::from_be_bytes([h[10], h[11]]);
+                s(out, ", bad cksum ");
+                put::hex(out, u64::from(field));
+                s(out, " (->");
+                put::hex(out, u64::from(cksum::should_be(field, sum)));
+                s(out, ")!");
+            }
+            s(out, ")\n    ");
         }
     }
     // tcpdump names IPv6 extension headers after the addresses, then the ports.
@@ -199,10 +220,17 @@ pub(super) fn print(
         }
     }
     match &ip.transport {
-        Transport::Tcp(t) => tcp::print(out, t, decode::tcp_len(t, ip.payload_len), opts),
-        Transport::Udp(u) => udp::print(out, u, decode::udp_len(u, ip.payload_len), opts),
-        Transport::Icmp(i) => icmp::print(out, i, ip.payload_len),
-        Transport::Icmp6(i) => icmp6::print(out, i, ip.payload_len),
+        Transport::Tcp(t) => tcp::print(
+            out,
+            t,
+            decode::tcp_len(t, ip.payload_len),
+            ip,
+            opts,
+            &mut st.seqs,
+        ),
+        Transport::Udp(u) => udp::print(out, u, decode::udp_len(u, ip.payload_len), ip, opts, st),
+        Transport::Icmp(i) => icmp::print(out, i, ip, opts),
+        Transport::Icmp6(i) => icmp6::print(out, i, ip, opts),
         Transport::Igmp(g) => igmp::print(out, g.slice()),
         Transport::Cut(b) if ip.proto == 58 && !b.is_empty() => icmp6::cut(out, b, ip.payload_len),
         Transport::Cut(_) => {
@@ -220,7 +248,7 @@ pub(super) fn print(
                 s(out, " [|");
                 s(out, names::layer_name(layer));
                 out.push(b']');
-            } else if !encap::ip_proto(out, ip, opts) {
+            } else if !encap::ip_proto(out, ip, opts, st) {
                 s(out, "ip-proto-");
                 n(out, ip.proto);
                 out.push(b' ');

@@ -3,7 +3,8 @@
 
 use super::{n, s};
 use crate::packet::Packet;
-use crate::summary::decode::{Frame, Link};
+use crate::summary::decode::{Frame, Link, LINKTYPE_LINUX_SLL2};
+use crate::summary::PrintOptions;
 use crate::summary::{names, put};
 
 /// `ethertype IPv4 (0x0800)`.
@@ -15,8 +16,99 @@ fn ethertype(out: &mut Vec<u8>, t: u16) {
     out.push(b')');
 }
 
+/// tcpdump's words for the Linux packet types (print-sll.c).
+fn pkttype_word(t: u16) -> &'static str {
+    match t {
+        0 => "In",
+        1 => "B",
+        2 => "M",
+        3 => "P",
+        4 => "Out",
+        _ => "?",
+    }
+}
+
+/// Left-aligned in `width` columns, as printf's `%-5s`.
+fn left(out: &mut Vec<u8>, t: &[u8], width: usize) {
+    out.extend_from_slice(t);
+    for _ in t.len()..width {
+        out.push(b' ');
+    }
+}
+
+/// Interface names by index, as tcpdump finds them for SLL2 (if_indextoname, in the reading
+/// process's network namespace), asked once per index.
+#[derive(Default)]
+pub(super) struct IfNames {
+    known: Vec<(u32, [u8; libc::IF_NAMESIZE], usize)>,
+}
+
+/// More indexes than this in one capture are looked up every time rather than remembered.
+const IFNAMES_KEPT: usize = 64;
+
+impl IfNames {
+    fn name(&mut self, index: u32, out: &mut Vec<u8>) {
+        if let Some((_, b, l)) = self.known.iter().find(|k| k.0 == index) {
+            left(out, &b[..*l], 5);
+            return;
+        }
+        let mut b = [0u8; libc::IF_NAMESIZE];
+        // SAFETY: the buffer holds IF_NAMESIZE bytes, as if_indextoname requires.
+        let ok = unsafe { !libc::if_indextoname(index, b.as_mut_ptr().cast()).is_null() };
+        let l = if ok {
+            b.iter().position(|c| *c == 0).unwrap_or(b.len())
+        } else {
+            b[0] = b'?';
+            1
+        };
+        left(out, &b[..l], 5);
+        if self.known.len() < IFNAMES_KEPT {
+            self.known.push((index, b, l));
+        }
+    }
+}
+
+/// SLL2 lines start with the interface and the direction, with or without `-e`. `name`: the
+/// interface as the capture named it, else looked up by index as tcpdump does.
+pub(super) fn sll2_prefix(out: &mut Vec<u8>, data: &[u8], names: &mut IfNames, name: Option<&str>) {
+    if data.len() < 20 {
+        return;
+    }
+    match name {
+        Some(n) => left(out, n.as_bytes(), 5),
+        None => names.name(
+            u32::from_be_bytes([data[4], data[5], data[6], data[7]]),
+            out,
+        ),
+    }
+    out.push(b' ');
+    left(out, pkttype_word(u16::from(data[10])).as_bytes(), 3);
+    out.push(b' ');
+}
+
+/// Bytes of link header tcpdump skips before `-x`/`-X`/`-A` (VLAN tags included).
+pub(super) fn header_len(f: &Frame<'_>, linktype: u16) -> usize {
+    let tags = 4 * f.vlans().count();
+    match f.link {
+        Link::Ether { .. } => 14 + tags,
+        Link::Sll { .. } if linktype == LINKTYPE_LINUX_SLL2 => 20 + tags,
+        Link::Sll { .. } => 16 + tags,
+        // NFLOG's TLVs before the payload are not measured here: its dumps start after the
+        // fixed header.
+        Link::Null { .. } | Link::Nflog { .. } => 4,
+        Link::Raw | Link::Cut | Link::Unknown => 0,
+    }
+}
+
 /// `-e`: the link-level header, tcpdump style, ending in `: `.
-pub(super) fn header(out: &mut Vec<u8>, f: &Frame<'_>, wire_len: u32) {
+pub(super) fn header(
+    out: &mut Vec<u8>,
+    f: &Frame<'_>,
+    pkt: &Packet<'_>,
+    linktype: u16,
+    opts: &PrintOptions,
+) {
+    let wire_len = pkt.len;
     match f.link {
         Link::Ether {
             dst,
@@ -45,15 +137,44 @@ pub(super) fn header(out: &mut Vec<u8>, f: &Frame<'_>, wire_len: u32) {
                 s(out, ", ");
             }
         }
-        Link::Sll { addr, proto, .. } => {
-            if !addr.is_empty() {
+        Link::Sll {
+            pkttype,
+            addr,
+            proto,
+            ..
+        } => {
+            let d = pkt.data;
+            if linktype == LINKTYPE_LINUX_SLL2 {
+                s(out, "ifindex ");
+                n(out, u32::from_be_bytes([d[4], d[5], d[6], d[7]]));
+                out.push(b' ');
+            } else {
+                let w = pkttype_word(pkttype);
+                for _ in w.len()..3 {
+                    out.push(b' ');
+                }
+                s(out, w);
+                out.push(b' ');
+            }
+            if addr.len() == 6 {
                 put::mac(out, addr);
                 out.push(b' ');
             }
-            ethertype(out, proto);
-            s(out, ", length ");
-            n(out, wire_len);
-            s(out, ": ");
+            if !opts.quick {
+                match proto {
+                    1 => s(out, "802.3"),
+                    4 => s(out, "802.2"),
+                    p if p < 0x0600 => {
+                        s(out, "ethertype Unknown (");
+                        put::hex16(out, p);
+                        out.push(b')');
+                    }
+                    p => ethertype(out, p),
+                }
+                s(out, ", length ");
+                n(out, wire_len);
+                s(out, ": ");
+            }
         }
         Link::Null { family } => {
             s(out, "AF ");

@@ -1,7 +1,7 @@
 //! UDP (print-udp.c), handing DNS and mDNS to `summary/dns.rs`.
 
-use super::{encap, n, s};
-use crate::summary::decode::{self, Dns};
+use super::{cksum, encap, n, s};
+use crate::summary::decode::{self, Dns, Ip};
 use crate::summary::dns;
 use crate::summary::PrintOptions;
 
@@ -11,8 +11,19 @@ pub(super) fn print(
     out: &mut Vec<u8>,
     u: &etherparse::UdpSlice<'_>,
     len: u32,
+    ip: &Ip<'_>,
     opts: &PrintOptions,
+    st: &mut super::State,
 ) {
+    // tcpdump checks IPv4 UDP sums only from -vv; IPv6 ones (mandatory there) from -v.
+    let check = opts.verbose > 0 && !opts.no_checksum && ip.frag.is_none();
+    if check && !ip.v6 && opts.verbose > 1 && u.checksum() == 0 {
+        s(out, "[no cksum] ");
+    } else if check && (ip.v6 || opts.verbose > 1) {
+        if let Some(sum) = cksum::transport(ip, 17) {
+            cksum::bracket(out, "udp", u.checksum(), sum);
+        }
+    }
     if !opts.quick {
         if let Some(kind) = decode::dns_by_port(u.source_port(), u.destination_port()) {
             dns::print(
@@ -26,7 +37,7 @@ pub(super) fn print(
             return;
         }
         let (sp, dp) = (u.source_port(), u.destination_port());
-        if encap::udp(out, sp, dp, u.payload(), len, opts) {
+        if encap::udp(out, sp, dp, u.payload(), len, opts, st) {
             return;
         }
     }

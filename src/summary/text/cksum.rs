@@ -1,0 +1,79 @@
+//! Internet checksums, verified under `-v` as tcpdump does (in_cksum.c).
+
+use super::s;
+use crate::summary::decode::Ip;
+use crate::summary::put;
+
+/// The one's-complement sum of big-endian 16-bit words, not yet folded.
+pub(super) fn sum(mut acc: u64, data: &[u8]) -> u64 {
+    let mut it = data.chunks_exact(2);
+    for w in it.by_ref() {
+        acc += u64::from(u16::from_be_bytes([w[0], w[1]]));
+    }
+    if let [last] = it.remainder() {
+        acc += u64::from(*last) << 8;
+    }
+    acc
+}
+
+/// Folded and complemented: zero when the data (checksum field included) is right.
+pub(super) fn finish(mut acc: u64) -> u16 {
+    while acc >> 16 != 0 {
+        acc = (acc & 0xffff) + (acc >> 16);
+    }
+    !(acc as u16)
+}
+
+/// The check of a TCP/UDP/ICMPv6 segment with its pseudo-header, when all of it was captured.
+pub(super) fn transport(ip: &Ip<'_>, proto: u8) -> Option<u16> {
+    let len = ip.payload_len as usize;
+    let seg = ip.rest.get(..len)?;
+    let mut acc = u64::from(proto) + len as u64;
+    acc = if ip.v6 {
+        sum(sum(acc, &ip.src), &ip.dst)
+    } else {
+        sum(sum(acc, &ip.src[..4]), &ip.dst[..4])
+    };
+    Some(finish(sum(acc, seg)))
+}
+
+/// The check of data that carries its own checksum (ICMP, the IPv4 header).
+pub(super) fn plain(data: &[u8]) -> u16 {
+    finish(sum(0, data))
+}
+
+/// What the checksum field should have held (in_cksum_shouldbe).
+pub(super) fn should_be(field: u16, computed: u16) -> u16 {
+    let mut v = u32::from(field) + u32::from(computed);
+    v = (v & 0xffff) + (v >> 16);
+    v = (v & 0xffff) + (v >> 16);
+    v as u16
+}
+
+/// TCP's ` (correct)` or ` (incorrect -> 0x1234)`.
+pub(super) fn verdict(out: &mut Vec<u8>, field: u16, computed: u16) {
+    if computed == 0 {
+        s(out, " (correct)");
+    } else {
+        s(out, " (incorrect -> 0x");
+        put::hex_padded(out, u64::from(should_be(field, computed)), 4);
+        out.push(b')');
+    }
+}
+
+/// UDP's and ICMPv6's `[udp sum ok] ` or `[bad udp cksum 0x1234 -> 0x5678!] `.
+pub(super) fn bracket(out: &mut Vec<u8>, name: &str, field: u16, computed: u16) {
+    if computed == 0 {
+        out.push(b'[');
+        s(out, name);
+        s(out, " sum ok] ");
+    } else {
+        s(out, "[bad ");
+        s(out, name);
+        s(out, " cksum 0x");
+        put::hex_padded(out, u64::from(field), 4);
+        s(out, " -> 0x");
+        put::hex_padded(out, u64::from(should_be(field, computed)), 4);
+        s(out, "!] ");
+    }
+}
