@@ -179,6 +179,12 @@ struct Args {
     /// leave, and the capture goes on.
     #[arg(long)]
     follow: bool,
+
+    /// Name the local process each packet belongs to: pcapng packet comments
+    /// (`pid 1234 curl (container web)`), `curl[1234]` in summaries, `process` in JSON.
+    #[arg(long)]
+    process: bool,
+
     // tcpdump's flags that choose what is captured or listed, not how it prints (issue 12).
     /// Read the filter expression from FILE (`#` starts a comment to the end of the line).
     #[arg(short = 'F', value_name = "FILE")]
@@ -296,6 +302,8 @@ pub struct Config {
     pub print: bool,
     pub json: bool,
     pub flows: bool,
+    /// `--process`: attribute packets to the processes that own their sockets.
+    pub process: bool,
     /// `--immediate-mode`: deliver each packet as it arrives.
     pub immediate: bool,
     pub print_opts: PrintOptions,
@@ -442,6 +450,14 @@ fn validate(a: Args) -> Result<Config, Exit> {
     if is_file && (a.list_datalinks || a.list_tstamp_types) {
         usage!("-L and -J list a target's interfaces' types: use them with -t, not -r");
     }
+    if a.process && is_file {
+        usage!("--process names the processes of a live capture: use it with -t, not -r");
+    }
+    if a.process && a.format == Some(Format::Pcap) {
+        usage!(
+            "--process writes packet comments, which pcap files cannot hold: use --format pcapng"
+        );
+    }
     if a.count_only && !is_file {
         usage!("--count counts the packets of a file: use it with -r");
     }
@@ -524,7 +540,8 @@ fn validate(a: Args) -> Result<Config, Exit> {
         interfaces: a.interfaces,
         packet_buffered: a.packet_buffered || writes_stdout,
         write,
-        format: a.format,
+        // Packet comments exist in pcapng only.
+        format: a.format.or(a.process.then_some(Format::Pcapng)),
         count,
         snaplen,
         promisc: !a.no_promisc,
@@ -534,6 +551,7 @@ fn validate(a: Args) -> Result<Config, Exit> {
         print,
         json: a.json,
         flows: a.flows,
+        process: a.process,
         immediate: a.immediate,
         print_opts: PrintOptions {
             stamp,

@@ -5,6 +5,7 @@
 //! summaries) ← [`cli`] (the validated configuration). [`exec`] is the other mode: run a program
 //! inside a target's namespaces, as `nsenter` does.
 
+pub mod attrib;
 pub mod capture;
 pub mod cli;
 pub mod docs;

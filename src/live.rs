@@ -603,6 +603,11 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
             s.spaces.len()
         );
     }
+    // Attribution reads /proc/PID/fd, which needs root or CAP_SYS_PTRACE for other users'
+    // processes: after -Z (which changes every thread's user) only the -Z user's own processes
+    // are named.
+    // Namespaces that join later under --follow are not attributed (README).
+    let mut attrib = process_stage(cfg, &s.spaces, &s.table)?;
     // Every handle is open: from here on, files are created as the -Z user.
     if let Some(user) = &cfg.user {
         crate::privs::drop_to(user)?;
@@ -681,7 +686,8 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
                         n = n.min((c - total) as usize);
                     }
                     let members = s.table.by_index[batch.iface].as_deref();
-                    let res = write_batch(&mut sinks, &batch, n, members);
+                    let owners = attrib.as_mut().map(|a| a.annotate(&batch));
+                    let res = write_batch(&mut sinks, &batch, n, members, owners);
                     let n = *res.as_ref().unwrap_or(&n);
                     s.table.captured[batch.iface] += n as u64;
                     total += n as u64;
@@ -884,6 +890,11 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
         }
     }
     capture::close_all(all_caps);
+    if let Some(a) = attrib.take() {
+        if let Err(e) = a.finish() {
+            eprintln!("nscap: warning: {}", crate::escape::text(&e.to_string()));
+        }
+    }
     let end = end.unwrap_or(End::Done);
     // A closed pipe ends quietly, but the other outputs (a -w file beside --print) are
     // finished all the same: their last packets and statistics blocks are written.
@@ -991,14 +1002,16 @@ fn write_batch(
     batch: &crate::packet::Batch,
     n: usize,
     members: Option<&[(u32, usize)]>,
+    owners: Option<&[Option<std::sync::Arc<crate::attrib::Owner>>]>,
 ) -> io::Result<usize> {
     let mut taken = 0;
-    'packets: for mut p in batch.iter().take(n) {
+    'packets: for (i, mut p) in batch.iter().take(n).enumerate() {
         if let Some(m) = members {
             p.iface = member_of(m, p.data).unwrap_or(p.iface);
         }
+        let owner = owners.and_then(|o| o.get(i)?.as_deref());
         for s in sinks.iter_mut() {
-            s.packet(&p)?;
+            s.packet_by(&p, owner)?;
             // The file sink comes first: a packet it refused is not printed either.
             if s.exhausted() {
                 break 'packets;
@@ -1010,6 +1023,30 @@ fn write_batch(
         s.flush()?;
     }
     Ok(taken)
+}
+
+/// `--process`: one attribution thread per target namespace, each capture handle tied to its
+/// target's.
+fn process_stage(
+    cfg: &Config,
+    spaces: &[Space],
+    table: &Table,
+) -> Result<Option<crate::attrib::Stage>> {
+    if !cfg.process {
+        return Ok(None);
+    }
+    let mut threads = Vec::new();
+    // Every namespace is open at the start; the stage numbers them as the table does.
+    for sp in spaces {
+        let netns = sp
+            .netns
+            .as_ref()
+            .context("a namespace left before it was attributed")?;
+        threads.push((netns.try_clone()?, sp.inode, sp.label.clone()));
+    }
+    let handles: Vec<(usize, &Interface)> =
+        table.owner.iter().copied().zip(&table.interfaces).collect();
+    crate::attrib::Stage::start(threads, &handles).map(Some)
 }
 
 fn exhausted(sinks: &[BoxSink]) -> bool {

@@ -4,6 +4,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
+use nscap::attrib::Owner;
 use nscap::packet::{Interface, Packet};
 use nscap::read::FileReader;
 use nscap::sink::pcap::PcapWriter;
@@ -170,6 +171,7 @@ fn formatting_and_reading_allocate_nothing_per_packet() {
         ..PrintOptions::default()
     };
     let mut s = Summarizer::new(opts);
+    let owner = Owner::new(1234, "curl", Some("web".into()));
     let mut out = Vec::with_capacity(1 << 20);
     let before = allocs();
     for i in 0..5000usize {
@@ -186,9 +188,12 @@ fn formatting_and_reading_allocate_nothing_per_packet() {
         }
         s.line(&mut out, &p, &iface);
         s.json(&mut out, &p, &iface);
+        // --process: the owner's texts were made once, when it was found.
+        s.line_by(&mut out, &p, &iface, Some(&owner));
+        s.json_by(&mut out, &p, &iface, Some(&owner));
     }
     let formatting = allocs() - before;
-    assert_eq!(formatting, 0, "allocations while formatting 10000 lines");
+    assert_eq!(formatting, 0, "allocations while formatting 20000 lines");
     // Relative sequence numbers (the default) fill their table; -S, -X and -# take other paths.
     for opts in [
         PrintOptions::default(),
@@ -303,17 +308,20 @@ fn pcapng_writing_allocates_nothing_per_packet() {
     };
     let mut w = PcapngWriter::new(std::io::sink(), false).with_filter(Some("ip or arp"));
     w.start(std::slice::from_ref(&iface)).unwrap();
+    let owner = Owner::new(1234, "curl", Some("web".into()));
     let before = allocs();
     for i in 0..20_000usize {
         let d = &fr[i % fr.len()];
-        w.packet(&Packet {
+        let p = Packet {
             iface: 0,
             ts_sec: 1,
             ts_nsec: 0,
             len: d.len() as u32,
             data: d,
-        })
-        .unwrap();
+        };
+        // Every other packet with a `--process` comment.
+        w.packet_by(&p, Some(&owner).filter(|_| i % 2 == 0))
+            .unwrap();
         if i % 64 == 63 {
             w.flush().unwrap();
         }

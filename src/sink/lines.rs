@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use super::Sink;
+use crate::attrib::Owner;
 use crate::packet::{Interface, Packet};
 use crate::summary::PrintOptions;
 use crate::summary::Summarizer;
@@ -73,10 +74,14 @@ impl Sink for LineSink {
     }
 
     fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
+        self.packet_by(pkt, None)
+    }
+
+    fn packet_by(&mut self, pkt: &Packet<'_>, owner: Option<&Owner>) -> io::Result<()> {
         let iface = self.interfaces.get(pkt.iface).unwrap_or(&self.unknown);
         match self.format {
-            LineFormat::Text => self.summ.line(&mut self.buf, pkt, iface),
-            LineFormat::Json => self.summ.json(&mut self.buf, pkt, iface),
+            LineFormat::Text => self.summ.line_by(&mut self.buf, pkt, iface, owner),
+            LineFormat::Json => self.summ.json_by(&mut self.buf, pkt, iface, owner),
         }
         if self.buf.len() >= DRAIN_AT {
             self.drain()?;

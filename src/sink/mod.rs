@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Result};
 
+use crate::attrib::Owner;
 use crate::cli::{Config, Format};
 use crate::packet::{Counters, Interface, Packet};
 
@@ -47,6 +48,12 @@ pub trait Sink {
         ))
     }
     fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()>;
+    /// A packet and the local process it belongs to (`--process`); sinks that do not show
+    /// processes take the packet alone.
+    fn packet_by(&mut self, pkt: &Packet<'_>, owner: Option<&Owner>) -> io::Result<()> {
+        let _ = owner;
+        self.packet(pkt)
+    }
     /// End of a group of packets that arrived together: packet-buffered sinks write through here.
     fn flush(&mut self) -> io::Result<()>;
     /// The live capture's counters per interface, before `finish` (files can record them).

@@ -11,9 +11,12 @@ use std::io::{self, Write};
 
 use super::file::{Records, NG_BOM, NG_EPB, NG_IDB, NG_ISB, NG_SHB, NG_VERSION};
 use super::Sink;
+use crate::attrib::Owner;
 use crate::packet::{Counters, Interface, Packet};
 
 const OPT_END: u16 = 0;
+/// opt_comment: Wireshark's packet comment (`frame.comment`); carries the `--process` owner.
+const OPT_COMMENT: u16 = 1;
 const SHB_HARDWARE: u16 = 2;
 const SHB_OS: u16 = 3;
 const SHB_USERAPPL: u16 = 4;
@@ -175,14 +178,39 @@ impl<W: Write> PcapngWriter<W> {
 
     /// The bytes `pkt`'s Enhanced Packet Block takes, as `packet` writes it.
     pub fn record_len(&self, pkt: &Packet<'_>) -> u64 {
-        epb_len(pkt.data.len(), self.flags(pkt)) as u64
+        self.record_len_by(pkt, None)
+    }
+
+    /// The bytes `pkt`'s Enhanced Packet Block takes, as `packet_by` writes it.
+    pub fn record_len_by(&self, pkt: &Packet<'_>, owner: Option<&Owner>) -> u64 {
+        epb_len(pkt.data.len(), self.flags(pkt), comment_len(owner)) as u64
     }
 }
 
-/// An Enhanced Packet Block: 32 bytes around the data padded to 4, and epb_flags with the end
-/// of options (12 bytes) when there is a direction to tell.
-fn epb_len(caplen: usize, flags: u32) -> usize {
-    32 + caplen + pad4(caplen) + if flags != 0 { 12 } else { 0 }
+/// The comment's length in the block (0: none): a comment longer than an option can hold is
+/// left out rather than cut.
+fn comment_len(owner: Option<&Owner>) -> usize {
+    match owner.map_or(0, |o| o.comment.len()) {
+        n if n > usize::from(u16::MAX) => 0,
+        n => n,
+    }
+}
+
+/// An Enhanced Packet Block: 32 bytes around the data padded to 4; then the options, if any:
+/// the comment (4 + its length padded to 4), epb_flags (8) when there is a direction to tell,
+/// and the end of options (4).
+fn epb_len(caplen: usize, flags: u32, comment: usize) -> usize {
+    let mut options = 0;
+    if comment != 0 {
+        options += 4 + comment + pad4(comment);
+    }
+    if flags != 0 {
+        options += 8;
+    }
+    if options != 0 {
+        options += 4;
+    }
+    32 + caplen + pad4(caplen) + options
 }
 
 impl<W: Write> PcapngWriter<W> {
@@ -269,12 +297,17 @@ impl<W: Write> Sink for PcapngWriter<W> {
     }
 
     fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
+        self.packet_by(pkt, None)
+    }
+
+    fn packet_by(&mut self, pkt: &Packet<'_>, owner: Option<&Owner>) -> io::Result<()> {
         let ts = (pkt.ts_sec as u64)
             .wrapping_mul(1_000_000_000)
             .wrapping_add(u64::from(pkt.ts_nsec));
         let caplen = pkt.data.len();
         let flags = self.flags(pkt);
-        let total = epb_len(caplen, flags) as u32;
+        let comment = comment_len(owner);
+        let total = epb_len(caplen, flags, comment) as u32;
         let b = &mut self.out.buf;
         b.extend_from_slice(&NG_EPB.to_ne_bytes());
         b.extend_from_slice(&total.to_ne_bytes());
@@ -285,10 +318,18 @@ impl<W: Write> Sink for PcapngWriter<W> {
         b.extend_from_slice(&pkt.len.to_ne_bytes());
         b.extend_from_slice(pkt.data);
         b.extend(std::iter::repeat_n(0u8, pad4(caplen)));
+        if let Some(o) = owner.filter(|_| comment != 0) {
+            b.extend_from_slice(&OPT_COMMENT.to_ne_bytes());
+            b.extend_from_slice(&(comment as u16).to_ne_bytes());
+            b.extend_from_slice(o.comment.as_bytes());
+            b.extend(std::iter::repeat_n(0u8, pad4(comment)));
+        }
         if flags != 0 {
             b.extend_from_slice(&EPB_FLAGS.to_ne_bytes());
             b.extend_from_slice(&4u16.to_ne_bytes());
             b.extend_from_slice(&flags.to_ne_bytes());
+        }
+        if flags != 0 || comment != 0 {
             b.extend_from_slice(&[0; 4]); // opt_endofopt
         }
         b.extend_from_slice(&total.to_ne_bytes());
@@ -459,5 +500,43 @@ mod tests {
         assert_eq!(u16::from_ne_bytes([out[opts], out[opts + 1]]), EPB_FLAGS);
         assert_eq!(u32_at(&out, opts + 4), EPB_OUTBOUND);
         assert_eq!(u32_at(&out, opts + 8), 0);
+    }
+
+    #[test]
+    fn process_comment_is_an_option_and_counted() {
+        let owner = Owner::new(1234, "curl", Some("web".into()));
+        let me = [2, 0, 0, 0, 0, 1];
+        for (mac, data) in [(None, vec![1u8; 5]), (Some(me), [[0xff; 6], me].concat())] {
+            let mut out = Vec::new();
+            let mut w = PcapngWriter::new(&mut out, false);
+            w.start(&[Interface {
+                name: "eth0".into(),
+                linktype: 1,
+                snaplen: 262144,
+                description: String::new(),
+                mac,
+            }])
+            .unwrap();
+            let start = w.out.buf.len();
+            let pkt = Packet {
+                iface: 0,
+                ts_sec: 1,
+                ts_nsec: 0,
+                len: data.len() as u32,
+                data: &data,
+            };
+            let predicted = w.record_len_by(&pkt, Some(&owner));
+            w.packet_by(&pkt, Some(&owner)).unwrap();
+            assert_eq!((w.out.buf.len() - start) as u64, predicted);
+            w.finish().unwrap();
+            let epb = &out[out.len() - predicted as usize..];
+            let opts = 28 + data.len() + pad4(data.len());
+            assert_eq!(u16::from_ne_bytes([epb[opts], epb[opts + 1]]), OPT_COMMENT);
+            let n = u16::from_ne_bytes([epb[opts + 2], epb[opts + 3]]) as usize;
+            assert_eq!(
+                &epb[opts + 4..opts + 4 + n],
+                b"pid 1234 curl (container web)"
+            );
+        }
     }
 }

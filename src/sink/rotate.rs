@@ -22,6 +22,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use super::pcap::PcapWriter;
 use super::pcapng::PcapngWriter;
 use super::{FileStatus, Sink};
+use crate::attrib::Owner;
 use crate::cli::Format;
 use crate::error::os_message;
 use crate::packet::{Counters, Interface, Packet};
@@ -149,10 +150,10 @@ impl Writer {
     }
 
     /// The bytes a packet's record takes, as the writer will write it.
-    fn record_len(&self, pkt: &Packet<'_>) -> u64 {
+    fn record_len(&self, pkt: &Packet<'_>, owner: Option<&Owner>) -> u64 {
         match self {
             Writer::Pcap(w) => w.record_len(pkt),
-            Writer::Pcapng(w) => w.record_len(pkt),
+            Writer::Pcapng(w) => w.record_len_by(pkt, owner),
         }
     }
 }
@@ -514,6 +515,10 @@ impl Sink for Rotating {
     }
 
     fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
+        self.packet_by(pkt, None)
+    }
+
+    fn packet_by(&mut self, pkt: &Packet<'_>, owner: Option<&Owner>) -> io::Result<()> {
         if self.exhausted {
             return Ok(());
         }
@@ -526,7 +531,7 @@ impl Sink for Rotating {
         let Some(cur) = &self.cur else {
             return Ok(());
         };
-        let len = cur.w.record_len(pkt);
+        let len = cur.w.record_len(pkt, owner);
         let p = &self.plan;
         if cur.packets > 0 && p.stop_bytes.is_some_and(|b| cur.bytes + len > b) {
             self.exhausted = true;
@@ -557,7 +562,7 @@ impl Sink for Rotating {
         };
         cur.w
             .sink()
-            .packet(pkt)
+            .packet_by(pkt, owner)
             .map_err(|e| file_error(&cur.path, e))?;
         cur.bytes += len;
         cur.packets += 1;

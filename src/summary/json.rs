@@ -4,6 +4,7 @@ use etherparse::LaxNetSlice;
 
 use super::decode::{self, Dir, Frame, Link, Transport};
 use super::{dns, names, put};
+use crate::attrib::Owner;
 use crate::packet::{Interface, Packet};
 
 fn key(out: &mut Vec<u8>, k: &str) {
@@ -44,12 +45,29 @@ fn boolean(out: &mut Vec<u8>, k: &str, v: bool) {
 }
 
 /// Everything after `"time":...`; the caller closes the object.
-pub fn frame(out: &mut Vec<u8>, f: &Frame<'_>, pkt: &Packet<'_>, iface: &Interface) {
+pub fn frame(
+    out: &mut Vec<u8>,
+    f: &Frame<'_>,
+    pkt: &Packet<'_>,
+    iface: &Interface,
+    owner: Option<&Owner>,
+) {
     if !iface.name.is_empty() {
         string(out, "interface", iface.name.as_bytes());
     }
     if let Some(d) = f.dir {
         string(out, "direction", if d == Dir::In { b"in" } else { b"out" });
+    }
+    if let Some(o) = owner {
+        key(out, "process");
+        out.push(b'{');
+        key0(out, "pid");
+        put::u64(out, u64::from(o.pid));
+        string(out, "comm", o.comm.as_bytes());
+        if let Some(c) = &o.container {
+            string(out, "container", c.as_bytes());
+        }
+        out.push(b'}');
     }
     num(out, "len", pkt.len);
     num(out, "caplen", pkt.data.len() as u64);

@@ -10,6 +10,7 @@ pub mod names;
 pub mod put;
 mod text;
 
+use crate::attrib::Owner;
 use crate::packet::{Interface, Packet};
 
 pub use decode::{decode, Dir, Frame};
@@ -228,6 +229,18 @@ impl Summarizer {
 
     /// Appends one summary line (with a payload dump when asked, several lines), ending in `\n`.
     pub fn line(&mut self, out: &mut Vec<u8>, pkt: &Packet<'_>, iface: &Interface) {
+        self.line_by(out, pkt, iface, None)
+    }
+
+    /// A summary line naming the process the packet belongs to (`--process`) after the
+    /// direction: `eth0 Out curl[1234] IP ...`.
+    pub fn line_by(
+        &mut self,
+        out: &mut Vec<u8>,
+        pkt: &Packet<'_>,
+        iface: &Interface,
+        owner: Option<&Owner>,
+    ) {
         self.count = self.count.wrapping_add(1);
         if self.opts.number {
             put::right(out, u64::from(self.count), 5);
@@ -255,6 +268,10 @@ impl Summarizer {
         if let (decode::Link::Ether { .. }, Some(d)) = (frame.link, frame.dir) {
             out.extend_from_slice(if d == Dir::In { b"In " } else { b"Out " });
         }
+        if let Some(o) = owner {
+            out.extend_from_slice(o.tag.as_bytes());
+            out.push(b' ');
+        }
         text::frame(
             out,
             &frame,
@@ -269,6 +286,17 @@ impl Summarizer {
 
     /// Appends one JSON object (schema: docs/json.md), ending in `\n`.
     pub fn json(&mut self, out: &mut Vec<u8>, pkt: &Packet<'_>, iface: &Interface) {
+        self.json_by(out, pkt, iface, None)
+    }
+
+    /// A JSON object with a `process` object when the packet's process is known.
+    pub fn json_by(
+        &mut self,
+        out: &mut Vec<u8>,
+        pkt: &Packet<'_>,
+        iface: &Interface,
+        owner: Option<&Owner>,
+    ) {
         out.extend_from_slice(b"{\"time\":");
         if unconvertible(pkt.ts_sec) {
             put::i64(out, pkt.ts_sec);
@@ -283,7 +311,7 @@ impl Summarizer {
         out.extend_from_slice(b",\"frame\":");
         put::u64(out, self.json_frames);
         let frame = decode::decode(iface.linktype, pkt.data, pkt.len, iface.mac);
-        json::frame(out, &frame, pkt, iface);
+        json::frame(out, &frame, pkt, iface, owner);
         out.extend_from_slice(b"}\n");
     }
 }

@@ -1,0 +1,218 @@
+//! `--process` end to end: real processes with known PIDs in real namespaces, their packets'
+//! comments read back with tshark, and the JSON lines printed beside the file.
+mod common;
+use common::*;
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::process::Stdio;
+use std::time::Duration;
+
+fn script(name: &str) -> String {
+    format!("{}/tests/process/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Waits for a file a script writes once ready, and returns its words.
+fn ready(path: &str) -> Vec<u32> {
+    wait_until(
+        10,
+        || format!("{path} never appeared"),
+        || std::fs::read_to_string(path).ok(),
+    )
+    .split_whitespace()
+    .map(|w| w.parse().unwrap())
+    .collect()
+}
+
+/// Runs client.py in `ns` to completion; returns its (PID, local port), if it told them.
+fn client(ns: &Netns, tmp: &TempDir, name: &str, host: &str, mode: &str) -> Option<(u32, u32)> {
+    let out = tmp.file(name);
+    sh(&ns.exec(&format!(
+        "exec python3 {} {out} {host} 8080 {mode}",
+        script("client.py")
+    )));
+    let words: Vec<u32> = std::fs::read_to_string(&out)
+        .ok()?
+        .split_whitespace()
+        .map(|w| w.parse().unwrap())
+        .collect();
+    Some((words[0], words[1]))
+}
+
+/// One captured packet as tshark reads it: (source, source port, destination, destination
+/// port, comment).
+#[derive(Debug)]
+struct Seen {
+    src: String,
+    sport: u32,
+    dst: String,
+    dport: u32,
+    comment: String,
+}
+
+fn packets(file: &str) -> Vec<Seen> {
+    let fields = [
+        "ip.src",
+        "ipv6.src",
+        "tcp.srcport",
+        "udp.srcport",
+        "ip.dst",
+        "ipv6.dst",
+        "tcp.dstport",
+        "udp.dstport",
+        "frame.comment",
+    ];
+    tshark_fields(file, &fields)
+        .iter()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let first = |a: &str, b: &str| if a.is_empty() { b } else { a }.to_string();
+            // ICMP errors quote the packet they answer: tshark lists both headers.
+            let one = |s: &str| s.split(',').next().unwrap_or("").to_string();
+            let port = |a: &str, b: &str| one(&first(a, b)).parse().ok();
+            Some(Seen {
+                src: one(&first(f[0], f[1])),
+                sport: port(f[2], f[3])?,
+                dst: one(&first(f[4], f[5])),
+                dport: port(f[6], f[7])?,
+                comment: f.get(8).copied().unwrap_or("").to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The packets of the flow whose target-side end is `port`.
+fn flow<'a>(ps: &'a [Seen], ip: &str, port: u32) -> Vec<&'a Seen> {
+    ps.iter()
+        .filter(|p| (p.src == ip && p.sport == port) || (p.dst == ip && p.dport == port))
+        .collect()
+}
+
+/// Every packet of `flow` names `pid`: the first two (a lookup that came late on a busy
+/// machine) may carry nothing, none may name another process.
+fn all_name(flow: &[&Seen], pid: u32, what: &str) {
+    let want = format!("pid {pid} python3");
+    assert!(flow.len() >= 4, "{what}: too few packets: {flow:?}");
+    for (i, p) in flow.iter().enumerate() {
+        let ok = p.comment == want || (i < 2 && p.comment.is_empty());
+        assert!(
+            ok,
+            "{what}: packet {i} says {:?}, not {want:?}: {flow:?}",
+            p.comment
+        );
+    }
+}
+
+#[test]
+fn packets_name_their_processes() {
+    let w = World::new();
+    let tmp = TempDir::new();
+    let n = w.target_ip.split('.').nth(2).unwrap().to_string();
+    let (peer6, target6) = (format!("fd77:{n}::1"), format!("fd77:{n}::2"));
+    sh(&format!(
+        "ip -n {p} addr add {peer6}/64 dev {pif} nodad && \
+         ip -n {t} addr add {target6}/64 dev eth0 nodad && \
+         ip -n {p} route add 10.200.0.0/24 via {tip}",
+        p = w.peer.name,
+        t = w.ns.name,
+        pif = w.peer_if,
+        tip = w.target_ip
+    ));
+    let server_pid_file = tmp.file("server");
+    let _server = Proc::spawn(&w.ns.exec(&format!(
+        "exec python3 {} 8080 {server_pid_file}",
+        script("peer.py")
+    )));
+    let _peer_server = Proc::spawn(&w.peer.exec(&format!(
+        "exec python3 {} 8080 {}",
+        script("peer.py"),
+        tmp.file("peer")
+    )));
+    let server = ready(&server_pid_file)[0];
+    ready(&tmp.file("peer"));
+
+    let file = tmp.file("p.pcapng");
+    let json = tmp.file("p.json");
+    let pid = w.target_pid.to_string();
+    let args = [
+        "-t",
+        &pid,
+        "-i",
+        "eth0",
+        "--process",
+        "-w",
+        &file,
+        "--print",
+        "--json",
+    ];
+    let mut cap = Nscap::spawn_with(&args, Stdio::from(File::create(&json).unwrap()));
+    cap.wait_for("listening on");
+
+    let ours = |name, host, mode| client(&w.ns, &tmp, name, host, mode).unwrap();
+    let long4 = ours("long4", &w.peer_ip, "long");
+    let long6 = ours("long6", &peer6, "long");
+    let udp = ours("udp", &w.peer_ip, "udp");
+    let exits = ours("exit", &w.peer_ip, "exit");
+    let incoming = client(&w.peer, &tmp, "in", &w.target_ip, "long").unwrap();
+    // Unowned: nothing in the target listens on UDP 9; forwarded: 10.200.0.5 is not the
+    // target's, though the target's server listens on its port on every address it has.
+    client(&w.peer, &tmp, "discard", &w.target_ip, "discard");
+    client(&w.peer, &tmp, "fwd", "10.200.0.5", "try");
+    // The late answer to the client that exited, and its reset.
+    std::thread::sleep(Duration::from_millis(900));
+    assert!(
+        !std::path::Path::new(&format!("/proc/{}", exits.0)).exists(),
+        "the exiting client still runs"
+    );
+    cap.signal(libc::SIGINT);
+    let (code, stderr) = cap.finish(10);
+    assert_eq!(code, Some(0), "{stderr:?}");
+
+    let ps = packets(&file);
+    let t4 = w.target_ip.as_str();
+    all_name(&flow(&ps, t4, long4.1), long4.0, "TCP client");
+    all_name(
+        &flow(&ps, &target6, long6.1),
+        long6.0,
+        "TCP client over IPv6",
+    );
+    all_name(&flow(&ps, t4, udp.1), udp.0, "UDP client");
+    // The server's listening socket answers for the connection before it is accepted.
+    let inc = flow(&ps, &w.peer_ip, incoming.1);
+    assert!(inc.len() >= 4, "{inc:?}");
+    for p in &inc {
+        assert_eq!(p.comment, format!("pid {server} python3"), "{inc:?}");
+    }
+    // The client that exited: its flow's last packets came after its exit, and still name it.
+    let gone = flow(&ps, t4, exits.1);
+    all_name(&gone, exits.0, "exited client");
+    let late: Vec<_> = gone.iter().filter(|p| p.src == w.peer_ip).collect();
+    assert!(late.len() >= 2, "no late answer: {gone:?}");
+    let unowned: Vec<_> = ps.iter().filter(|p| p.dport == 9 || p.sport == 9).collect();
+    let forwarded: Vec<_> = ps.iter().filter(|p| p.dst == "10.200.0.5").collect();
+    assert!(!unowned.is_empty() && !forwarded.is_empty(), "{ps:?}");
+    for p in unowned.iter().chain(&forwarded) {
+        assert_eq!(p.comment, "", "unowned or forwarded: {p:?}");
+    }
+
+    // JSON: the same owners, as objects; nothing for the forwarded packets.
+    let lines = std::fs::read_to_string(&json).unwrap();
+    let mut by_owner: HashMap<u64, usize> = HashMap::new();
+    for l in lines.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        if v["ip"]["dst"] == "10.200.0.5" {
+            assert!(v.get("process").is_none(), "{l}");
+        }
+        if let Some(p) = v.get("process") {
+            assert_eq!(p["comm"], "python3", "{l}");
+            assert!(p.get("container").is_none(), "{l}");
+            *by_owner.entry(p["pid"].as_u64().unwrap()).or_default() += 1;
+        }
+    }
+    for pid in [long4.0, long6.0, udp.0, exits.0, server] {
+        assert!(
+            by_owner.contains_key(&u64::from(pid)),
+            "{pid}: {by_owner:?}"
+        );
+    }
+}

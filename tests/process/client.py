@@ -1,0 +1,49 @@
+# A client for tests/process.rs: client.py OUT HOST PORT MODE. Writes "PID PORT" to OUT once
+# connected. MODE long: five lines 100 ms apart, each answered; exit: sends "late" and exits
+# 200 ms later, before the answer comes; udp: three datagrams, each echoed; try: a TCP connection
+# that nobody answers (forwarded traffic), given up after half a second; discard: one UDP
+# datagram to port 9, where nothing listens.
+import os, socket, sys, time
+
+out, host, port, mode = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def tell(s):
+    with open(out + ".tmp", "w") as f:
+        f.write("%d %d" % (os.getpid(), s.getsockname()[1]))
+    os.rename(out + ".tmp", out)
+
+
+if mode == "udp":
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.bind(("", 0))
+    tell(s)
+    s.settimeout(2)
+    for i in range(3):
+        s.sendto(b"hello", (host, port))
+        s.recvfrom(100)
+        time.sleep(0.1)
+elif mode == "discard":
+    socket.socket(family, socket.SOCK_DGRAM).sendto(b"x", (host, 9))
+    time.sleep(0.2)
+elif mode == "try":
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.settimeout(0.5)
+    try:
+        s.connect((host, port))
+    except OSError:
+        pass
+else:
+    s = socket.create_connection((host, port), timeout=5)
+    tell(s)
+    f = s.makefile("rb")
+    if mode == "exit":
+        s.sendall(b"late\n")
+        time.sleep(0.2)
+        os._exit(0)
+    for i in range(5):
+        s.sendall(b"ping\n")
+        f.readline()
+        time.sleep(0.1)
+    s.close()
