@@ -537,3 +537,21 @@ fn rotation_usage_errors_are_one_line() {
         assert!(err.contains(word), "{args:?}: {err}");
     }
 }
+
+/// A pcapng input that declares interfaces between packets and in a second section: the copy
+/// holds every packet, each under the interface it came from.
+#[test]
+fn file_to_file_keeps_interfaces_declared_late() {
+    let d = TempDir::new();
+    let out = d.file("multi-copy.pcapng");
+    let r = nscap(&["-r", "fixtures/multi.pcapng", "-w", &out]);
+    assert!(r.status.success(), "{r:?}");
+    // As nscap reads the input (fixtures/expected/multi.out). tshark 4.0 names the second
+    // section's packets after the first section's interfaces, whose ids they reuse; in the
+    // copy, one section, every interface has its own id.
+    assert_eq!(
+        tshark_fields(&out, &["frame.interface_name"]),
+        ["eth0", "tun0", "any", "eth0", "wlan0", "eth1"]
+    );
+    assert_eq!(packets(&out), 6);
+}
