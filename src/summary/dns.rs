@@ -1093,25 +1093,7 @@ pub fn json_answers(out: &mut Vec<u8>, m: &[u8]) {
 
 /// Escapes `"` and `\` in `out[from..]` in place: tcpdump's words are printable ASCII only.
 fn json_escape_from(out: &mut Vec<u8>, from: usize) {
-    let extra = out[from..]
-        .iter()
-        .filter(|b| matches!(b, b'"' | b'\\'))
-        .count();
-    if extra == 0 {
-        return;
-    }
-    let old = out.len();
-    out.resize(old + extra, 0);
-    let (mut r, mut w) = (old, old + extra);
-    while r > from {
-        r -= 1;
-        w -= 1;
-        out[w] = out[r];
-        if matches!(out[r], b'"' | b'\\') {
-            w -= 1;
-            out[w] = b'\\';
-        }
-    }
+    put::backslash_from(out, from, |b| matches!(b, b'"' | b'\\'));
 }
 
 #[cfg(test)]

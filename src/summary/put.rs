@@ -175,7 +175,13 @@ pub fn ipv6(out: &mut Vec<u8>, a: [u8; 16]) {
 /// Doubles every backslash in `out[from..]`, in place: text written with `\ddd` escapes (DNS
 /// names) becomes a valid JSON string body without a second buffer.
 pub fn json_backslashes_from(out: &mut Vec<u8>, from: usize) {
-    let extra = out[from..].iter().filter(|b| **b == b'\\').count();
+    backslash_from(out, from, |b| b == b'\\');
+}
+
+/// Puts a backslash before every byte of `out[from..]` that `needs` picks, in place, working
+/// from the end so that nothing is copied twice.
+pub fn backslash_from(out: &mut Vec<u8>, from: usize, needs: impl Fn(u8) -> bool) {
+    let extra = out[from..].iter().filter(|&&b| needs(b)).count();
     if extra == 0 {
         return;
     }
@@ -186,7 +192,7 @@ pub fn json_backslashes_from(out: &mut Vec<u8>, from: usize) {
         r -= 1;
         w -= 1;
         out[w] = out[r];
-        if out[r] == b'\\' {
+        if needs(out[r]) {
             w -= 1;
             out[w] = b'\\';
         }
