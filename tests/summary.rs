@@ -27,6 +27,16 @@ fn ip_packets() -> Vec<Vec<u8>> {
     ns.extend_from_slice(&[1, 1, 2, 0x42, 0x0a, 1, 0, 1]);
     let quoted = ipv4(B4, A4, UDP, &udp(40000, 33434, &[0; 4]));
     let quoted6 = ipv6(b6, a6, UDP, &udp(40000, 33434, &[0; 4]));
+    let syn_quoted = ipv4(A4, B4, TCP, &tcp(50000, 443, 7, 0, SYN, 64240, &[], &[]));
+    let big_quoted = ipv4(A4, B4, UDP, &udp(40000, 33434, &[7; 300]));
+    // Padded to 128 bytes, then an RFC 4884 extension (version 2) holding an MPLS label stack
+    // entry and an object of an unknown class; its checksum is filled in below.
+    let mut mpls_ext = ipv4(A4, B4, UDP, &udp(40000, 33434, &[0; 100]));
+    mpls_ext.resize(128, 0);
+    mpls_ext.extend_from_slice(&[0x20, 0, 0, 0, 0, 8, 1, 1, 0, 0x10, 0x13, 0x40]);
+    mpls_ext.extend_from_slice(&[0, 10, 9, 1, 1, 2, 3, 4, 5, 6]);
+    let sum = ones_complement(&mpls_ext[128..]);
+    mpls_ext[130..132].copy_from_slice(&sum.to_be_bytes());
     vec![
         ipv4(A4, B4, TCP, &tcp(50000, 443, 7, 0, SYN, 64240, &[], &[])),
         ipv4(
@@ -143,6 +153,24 @@ fn ip_packets() -> Vec<Vec<u8>> {
             h.extend_from_slice(&udp(1, 2, b"abc"));
             h
         }),
+        // ICMP errors whose quoted packet -v prints: a router's 28 bytes of a TCP SYN, a
+        // whole large datagram (past the RFC 4884 extension offset), and the other error types.
+        ipv4(B4, A4, ICMP, &icmp(11, 0, [0; 4], &syn_quoted[..28])),
+        ipv4(B4, A4, ICMP, &icmp(3, 3, [0; 4], &big_quoted)),
+        ipv4(B4, A4, ICMP, &icmp(3, 4, [0, 0, 5, 0xdc], &syn_quoted)),
+        ipv4(B4, A4, ICMP, &icmp(3, 13, [0; 4], &syn_quoted)),
+        ipv4(B4, A4, ICMP, &icmp(4, 0, [0; 4], &quoted)),
+        ipv4(B4, A4, ICMP, &icmp(5, 1, [192, 168, 7, 9], &quoted)),
+        ipv4(B4, A4, ICMP, &icmp(11, 1, [0; 4], &quoted)),
+        ipv4(B4, A4, ICMP, &icmp(12, 0, [20, 0, 0, 0], &quoted)),
+        ipv4(B4, A4, ICMP, &icmp(12, 1, [20, 0, 0, 0], &quoted)),
+        ipv4(B4, A4, ICMP, &icmp(11, 0, [0, 32, 0, 0], &mpls_ext)),
+        ipv4(B4, A4, ICMP, &icmp(3, 1, [0; 4], &mpls_ext)),
+        ipv4(B4, A4, ICMP, &icmp(11, 2, [0; 4], &quoted)),
+        ipv4(B4, A4, ICMP, &icmp(5, 0, [192, 168, 7, 9], &quoted)),
+        ipv4(B4, A4, ICMP, &icmp(5, 2, [192, 168, 7, 9], &quoted)),
+        ipv4(B4, A4, ICMP, &icmp(5, 3, [192, 168, 7, 9], &quoted)),
+        ipv4(B4, A4, ICMP, &icmp(5, 7, [192, 168, 7, 9], &quoted)),
     ]
 }
 
@@ -203,6 +231,15 @@ const MODES: &[&[&str]] = &[
     &["-A"],
     &["-tt", "--time-stamp-precision=nano"],
     &["-e", "-S", "-#", "-X"],
+];
+
+/// The -v modes, on the packets whose -v lines nscap prints as tcpdump does.
+const VERBOSE: &[&[&str]] = &[
+    &["-v"],
+    &["-vv"],
+    &["-vvv", "-S"],
+    &["-v", "-e"],
+    &["-v", "-q"],
 ];
 
 fn compare(path: &Path, extra: &[&str]) {
@@ -269,12 +306,26 @@ fn ethernet_matches_tcpdump() {
     let f = file("eth.pcap");
     write(&f, 1, &frames, usize::MAX);
     compare_modes(&f);
+    // -v on what it prints like tcpdump so far: IPv4 with its ICMP errors' quoted packets.
+    let v4: Vec<Vec<u8>> = frames
+        .iter()
+        .filter(|f| f[12..14] == [8, 0])
+        .cloned()
+        .collect();
+    let f = file("eth-v4.pcap");
+    write(&f, 1, &v4, usize::MAX);
+    for m in VERBOSE {
+        compare(&f, m);
+    }
     // Snapshot lengths that cut inside every header: Ethernet, VLAN, ARP, IP, TCP, UDP, DNS, ICMP.
-    for snap in [10, 16, 20, 30, 38, 40, 44, 50, 58, 64, 70, 80] {
+    for snap in [10, 16, 20, 30, 36, 37, 38, 40, 44, 50, 58, 64, 70, 80] {
         let f = file(&format!("eth-snap{snap}.pcap"));
         write(&f, 1, &frames, snap);
         compare(&f, &[]);
         compare(&f, &["-S"]);
+        let f = file(&format!("eth-v4-snap{snap}.pcap"));
+        write(&f, 1, &v4, snap);
+        compare(&f, &["-v"]);
     }
 }
 
@@ -357,4 +408,16 @@ fn printing_flags_through_the_binary() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// The Internet checksum of `b` (RFC 1071), for the extension the ICMP errors carry.
+fn ones_complement(b: &[u8]) -> u16 {
+    let mut sum: u32 = b
+        .chunks(2)
+        .map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])))
+        .sum();
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
 }

@@ -9,7 +9,13 @@ fn graph(b: u8) -> bool {
 
 /// `-x`: `\n\t0x0000:  4500 0054 ...`, eight groups a line.
 pub(super) fn hex(out: &mut Vec<u8>, data: &[u8]) {
+    hex_after(out, data, "\n\t");
+}
+
+/// tcpdump's print_unknown_data: the `-x` lines, each after `prefix` (`\n\t    `, say).
+pub(super) fn hex_after(out: &mut Vec<u8>, data: &[u8], prefix: &str) {
     for (i, line) in data.chunks(16).enumerate() {
+        out.extend_from_slice(prefix.as_bytes());
         offset(out, i);
         for pair in line.chunks(2) {
             out.push(b' ');
@@ -21,7 +27,7 @@ pub(super) fn hex(out: &mut Vec<u8>, data: &[u8]) {
 }
 
 fn offset(out: &mut Vec<u8>, line: usize) {
-    out.extend_from_slice(b"\n\t0x");
+    out.extend_from_slice(b"0x");
     let o = (line * 16) as u64;
     for shift in [12, 8, 4, 0] {
         out.push(b"0123456789abcdef"[((o >> shift) & 15) as usize]);
@@ -33,6 +39,7 @@ fn offset(out: &mut Vec<u8>, line: usize) {
 /// `-X`: the hex groups padded to 40 columns, two spaces, the printable bytes.
 pub(super) fn hex_ascii(out: &mut Vec<u8>, data: &[u8]) {
     for (i, line) in data.chunks(16).enumerate() {
+        out.extend_from_slice(b"\n\t");
         offset(out, i);
         let start = out.len();
         for pair in line.chunks(2) {

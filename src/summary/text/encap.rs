@@ -22,7 +22,7 @@ thread_local! {
 /// Real stacks nest two or three tunnels; past this the inner bytes are marked, not decoded.
 const MAX_DEPTH: u8 = 8;
 
-fn nested(out: &mut Vec<u8>, f: impl FnOnce(&mut Vec<u8>)) {
+pub(super) fn nested(out: &mut Vec<u8>, f: impl FnOnce(&mut Vec<u8>)) {
     let d = DEPTH.with(Cell::get);
     if d >= MAX_DEPTH {
         s(out, " [|nested]");

@@ -1,6 +1,6 @@
 //! ICMP (print-icmp.c).
 
-use super::{cksum, n, s};
+use super::{cksum, dump, encap, n, s};
 use crate::summary::decode::Ip;
 use crate::summary::PrintOptions;
 use crate::summary::{decode, names, put};
@@ -23,12 +23,13 @@ pub(super) fn print(
     i: &etherparse::Icmpv4Slice<'_>,
     ip: &Ip<'_>,
     opts: &PrintOptions,
+    st: &mut super::State,
 ) {
     let len = ip.payload_len;
     let (t, code, b) = (i.type_u8(), i.code_u8(), i.bytes5to8());
-    // Error messages quote a header: tcpdump needs all of it (and, for an unreachable port,
-    // the ports after it) or calls the packet cut.
-    if matches!(t, 4 | 5 | 11 | 12) && i.payload().len() < 20 {
+    // Error messages quote a header: to name the packet, tcpdump needs all of it (and, for an
+    // unreachable port, the ports after it) or calls the packet cut.
+    if matches!(t, 5 | 11) && i.payload().len() < 20 {
         s(out, " [|icmp]");
         return;
     }
@@ -124,14 +125,49 @@ pub(super) fn print(
                 n(out, code);
             }
         },
-        11 => s(
-            out,
+        5 => {
+            // The quoted packet's destination, then the gateway to use for it.
+            let q = i.payload();
+            s(
+                out,
+                match code {
+                    0 | 1 => "redirect ",
+                    2 | 3 => "redirect-tos ",
+                    _ => "redirect-#",
+                },
+            );
+            if code > 3 {
+                n(out, code);
+                out.push(b' ');
+            }
+            put::ipv4(out, [q[16], q[17], q[18], q[19]]);
+            s(
+                out,
+                match code {
+                    0 | 2 => " to net ",
+                    1 | 3 => " to host ",
+                    _ => " to ",
+                },
+            );
+            put::ipv4(out, b);
+        }
+        11 => match code {
+            0 => s(out, "time exceeded in-transit"),
+            1 => s(out, "ip reassembly time exceeded"),
+            _ => {
+                s(out, "time exceeded-#");
+                n(out, code);
+            }
+        },
+        12 => {
             if code == 0 {
-                "time exceeded in-transit"
+                s(out, "parameter problem - octet ");
+                n(out, b[0]);
             } else {
-                "ip reassembly time exceeded"
-            },
-        ),
+                s(out, "parameter problem - code ");
+                n(out, code);
+            }
+        }
         _ => match names::icmp_type_name(t) {
             Some(name) => s(out, name),
             None => {
@@ -155,4 +191,138 @@ pub(super) fn print(
             }
         }
     }
+    // tcpdump -v prints the packet an error quotes on the lines after, as IP printed anew.
+    if opts.verbose > 0 && matches!(t, 3 | 4 | 5 | 11 | 12) {
+        quoted(out, i.payload(), opts, st);
+        if matches!(t, 3 | 11 | 12) && len > EXT_AT as u32 {
+            extensions(out, ip.rest, len);
+        }
+    }
+}
+
+/// RFC 4884 extensions start this far into an ICMP message: 8 bytes of header, 128 quoted.
+const EXT_AT: usize = 136;
+
+/// RFC 4884 extensions after the quoted packet, as print-icmp.c reads them: when the length
+/// field is 0 (Linux) the area is taken for extensions only if its checksum holds.
+fn extensions(out: &mut Vec<u8>, icmp: &[u8], plen: u32) {
+    // tcpdump first wants its whole extension structure (header, 128 bytes, 5 more).
+    if icmp.len() < EXT_AT + 5 {
+        return s(out, " [|icmp]");
+    }
+    let ext = &icmp[EXT_AT..];
+    let hlen = plen as usize - EXT_AT;
+    if icmp[5] == 0 && ext.len() >= hlen && cksum::plain(&ext[..hlen]) != 0 {
+        return;
+    }
+    let version = ext[0] >> 4;
+    s(out, "\n\tICMP Multi-Part extension v");
+    n(out, version);
+    if version != 2 {
+        return s(out, " packet not supported");
+    }
+    if ext.len() >= hlen {
+        s(out, ", checksum 0x");
+        put::hex_padded(out, u64::from(u16::from_be_bytes([ext[2], ext[3]])), 4);
+        s(
+            out,
+            if cksum::plain(&ext[..hlen]) != 0 {
+                " (incorrect)"
+            } else {
+                " (correct)"
+            },
+        );
+        s(out, ", length ");
+        n(out, hlen as u32);
+    }
+    let mut left = hlen.saturating_sub(4);
+    let mut at = 4;
+    while left > 4 {
+        let Some(h) = ext.get(at..at + 4) else {
+            return s(out, " [|icmp]");
+        };
+        let (tlen, class, ctype) = (usize::from(u16::from_be_bytes([h[0], h[1]])), h[2], h[3]);
+        s(out, "\n\t  ");
+        s(
+            out,
+            if class == 1 {
+                "MPLS Stack Entry"
+            } else {
+                "unknown"
+            },
+        );
+        s(out, " Object (");
+        n(out, class);
+        s(out, "), Class-Type: ");
+        n(out, ctype);
+        s(out, ", length ");
+        n(out, tlen as u32);
+        left -= 4;
+        if class == 0 || tlen < 4 {
+            return;
+        }
+        let body_len = tlen - 4;
+        at += 4;
+        let body = &ext[at.min(ext.len())..(at + body_len).min(ext.len())];
+        if class == 1 && ctype == 1 {
+            let Some(l) = body.get(..4) else {
+                return s(out, " [|icmp]");
+            };
+            let l = u32::from_be_bytes([l[0], l[1], l[2], l[3]]);
+            s(out, "\n\t    label ");
+            n(out, l >> 12);
+            s(out, ", tc ");
+            n(out, (l >> 9) & 7);
+            if l & 0x100 != 0 {
+                s(out, ", [S]");
+            }
+            s(out, ", ttl ");
+            n(out, l & 0xff);
+        } else {
+            dump::hex_after(out, body, "\n\t    ");
+        }
+        if left < body_len {
+            break;
+        }
+        left -= body_len;
+        at += body_len;
+    }
+}
+
+/// The quoted IPv4 packet, cut at its own total length (extensions may follow it).
+fn quoted(out: &mut Vec<u8>, p: &[u8], opts: &PrintOptions, st: &mut super::State) {
+    s(out, "\n\t");
+    let Some(iplen) = p.get(2..4).map(|b| u16::from_be_bytes([b[0], b[1]])) else {
+        return s(out, " [|icmp]");
+    };
+    let data = &p[..p.len().min(usize::from(iplen))];
+    encap::ip(out, data, u32::from(iplen), false, opts, st);
+}
+
+/// A header cut before its eighth byte, true when printed: tcpdump still names a source
+/// quench or a parameter problem, which need nothing past the pointer; under -v the
+/// quoted packet it then looks for is cut.
+pub(super) fn cut(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions) -> bool {
+    let (t, code) = match b {
+        [t, c, ..] => (*t, *c),
+        _ => return false,
+    };
+    match (t, code) {
+        (4, _) => s(out, "ICMP source quench"),
+        (12, 1..) => {
+            s(out, "ICMP parameter problem - code ");
+            n(out, code);
+        }
+        (12, 0) if b.len() > 4 => {
+            s(out, "ICMP parameter problem - octet ");
+            n(out, b[4]);
+        }
+        _ => return false,
+    }
+    s(out, ", length ");
+    n(out, len);
+    if opts.verbose > 0 {
+        s(out, "\n\t [|icmp]");
+    }
+    true
 }
