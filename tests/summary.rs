@@ -174,6 +174,52 @@ fn ip_packets() -> Vec<Vec<u8>> {
     ]
 }
 
+/// Neighbour discovery with the options -v prints: a router advertisement with a source
+/// link-layer address, an MTU, a prefix, DNS servers and an option tcpdump does not know; a
+/// solicitation and an advertisement with theirs.
+fn nd_packets() -> Vec<Vec<u8>> {
+    let (ll, all) = (v6("fe80::1"), v6("ff02::1"));
+    let mut ra = vec![0, 0, 0x75, 0x30, 0, 0, 3, 0xe8];
+    ra.extend_from_slice(&ndp_lladdr(1, MAC_A));
+    ra.extend_from_slice(&[5, 1, 0, 0, 0, 0, 5, 0xdc]);
+    ra.extend_from_slice(&[
+        3, 4, 64, 0xc0, 0, 0x27, 0x8d, 0, 0, 0, 0x0e, 0x10, 0, 0, 0, 0,
+    ]);
+    ra.extend_from_slice(&v6("2001:db8:1::"));
+    ra.extend_from_slice(&[25, 5, 0, 0, 0, 0, 0x0e, 0x10]);
+    ra.extend_from_slice(&v6("2001:db8::53"));
+    ra.extend_from_slice(&v6("2001:db8::54"));
+    ra.extend_from_slice(&[200, 1, 1, 2, 3, 4, 5, 6]);
+    let mut ns = v6("fe80::2").to_vec();
+    ns.extend_from_slice(&ndp_lladdr(1, MAC_A));
+    ns.extend_from_slice(&[14, 1, 1, 2, 3, 4, 5, 6]);
+    let mut na = v6("fe80::2").to_vec();
+    na.extend_from_slice(&ndp_lladdr(2, MAC_B));
+    vec![
+        ipv6(ll, all, ICMP6, &icmp(134, 0, [64, 0x88, 0x07, 0x08], &ra)),
+        ipv6(ll, all, ICMP6, &icmp(134, 0, [255, 0x58, 0, 0], &ra[..8])),
+        ipv6(ll, v6("ff02::1:ff00:2"), ICMP6, &icmp(135, 0, [0; 4], &ns)),
+        ipv6(
+            v6("fe80::2"),
+            ll,
+            ICMP6,
+            &icmp(136, 0, [0xe0, 0, 0, 0], &na),
+        ),
+        ipv6(
+            v6("fe80::2"),
+            ll,
+            ICMP6,
+            &icmp(136, 0, [0, 0, 0, 0], &na[..16]),
+        ),
+        ipv6(
+            ll,
+            v6("ff02::2"),
+            ICMP6,
+            &icmp(133, 0, [0; 4], &ndp_lladdr(1, MAC_A)),
+        ),
+    ]
+}
+
 /// Each frame is cut to `snap` bytes, with its wire length kept, as a capture would.
 fn write(path: &Path, linktype: u16, frames: &[Vec<u8>], snap: usize) {
     let f = std::fs::File::create(path).unwrap();
@@ -306,10 +352,13 @@ fn ethernet_matches_tcpdump() {
     let f = file("eth.pcap");
     write(&f, 1, &frames, usize::MAX);
     compare_modes(&f);
-    // -v on what it prints like tcpdump so far: IPv4 with its ICMP errors' quoted packets.
+    // -v on what it prints like tcpdump so far: IPv4 with its ICMP errors' quoted packets,
+    // IPv6 without extension headers.
     let v4: Vec<Vec<u8>> = frames
         .iter()
-        .filter(|f| f[12..14] == [8, 0])
+        .filter(|f| {
+            f[12..14] == [8, 0] || f[12..14] == [0x86, 0xdd] && ![0, 44, 60].contains(&f[20])
+        })
         .cloned()
         .collect();
     let f = file("eth-v4.pcap");
@@ -420,4 +469,28 @@ fn ones_complement(b: &[u8]) -> u16 {
         sum = (sum & 0xffff) + (sum >> 16);
     }
     !(sum as u16)
+}
+
+#[test]
+fn neighbour_discovery_matches_tcpdump() {
+    if !have_tcpdump() {
+        eprintln!("tcpdump not installed: comparison skipped");
+        return;
+    }
+    let frames: Vec<Vec<u8>> = nd_packets()
+        .iter()
+        .map(|p| ether(MAC_B, MAC_A, 0x86dd, p))
+        .collect();
+    let f = file("nd.pcap");
+    write(&f, 1, &frames, usize::MAX);
+    compare_modes(&f);
+    for m in VERBOSE {
+        compare(&f, m);
+    }
+    for snap in [55, 56, 58, 62, 70, 80, 90, 100, 120, 150] {
+        let f = file(&format!("nd-snap{snap}.pcap"));
+        write(&f, 1, &frames, snap);
+        compare(&f, &[]);
+        compare(&f, &["-v"]);
+    }
 }

@@ -1,6 +1,6 @@
 //! ICMPv6 (print-icmp6.c).
 
-use super::{cksum, n, s};
+use super::{cksum, dump, n, s};
 use crate::summary::decode::Ip;
 use crate::summary::PrintOptions;
 use crate::summary::{decode, names, put};
@@ -28,7 +28,14 @@ pub(super) fn print(
     }
     let (t, code, b) = (i.type_u8(), i.code_u8(), i.bytes5to8());
     let payload = i.payload();
+    let v = opts.verbose;
     type_name(out, t);
+    // tcpdump -v moves the length of the neighbour discovery messages up front and drops it
+    // from the end of every ICMPv6 line.
+    if v > 0 && matches!(t, 133..=137) {
+        s(out, ", length ");
+        n(out, len);
+    }
     match t {
         1 => {
             s(out, ", ");
@@ -80,10 +87,55 @@ pub(super) fn print(
             s(out, ", seq ");
             n(out, e.seq);
         }
+        134 if v > 0 => {
+            // Bytes 5-8: hop limit, flags, router lifetime; then the two timers.
+            let (Some(reach), Some(retrans)) = (be32(payload, 0), be32(payload, 4)) else {
+                return s(out, " [|icmp6]");
+            };
+            s(out, "\n\thop limit ");
+            n(out, b[0]);
+            s(out, ", Flags [");
+            let names = [
+                (0x80, "managed"),
+                (0x40, "other stateful"),
+                (0x20, "home agent"),
+            ];
+            flags(out, b[1], &names);
+            s(out, "], pref ");
+            s(
+                out,
+                ["medium", "high", "reserved", "low"][usize::from((b[1] >> 3) & 3)],
+            );
+            s(out, ", router lifetime ");
+            n(out, u16::from_be_bytes([b[2], b[3]]));
+            s(out, "s, reachable time ");
+            n(out, reach);
+            s(out, "ms, retrans timer ");
+            n(out, retrans);
+            s(out, "ms");
+            if options(out, &payload[8..], len.saturating_sub(16), v).is_none() {
+                return s(out, " [|icmp6]");
+            }
+        }
+        133 if v > 0 && options(out, payload, len.saturating_sub(8), v).is_none() => {
+            return s(out, " [|icmp6]");
+        }
         135 | 136 => match v6_at(payload, 0) {
             Some(tgt) => {
                 s(out, if t == 135 { ", who has " } else { ", tgt is " });
                 put::ipv6(out, tgt);
+                if v > 0 {
+                    if t == 136 {
+                        s(out, ", Flags [");
+                        let names = [(0x80, "router"), (0x40, "solicited"), (0x20, "override")];
+                        flags(out, b[0], &names);
+                        out.push(b']');
+                    }
+                    let opts_at = payload.get(16..).unwrap_or(&[]);
+                    if options(out, opts_at, len.saturating_sub(24), v).is_none() {
+                        return s(out, " [|icmp6]");
+                    }
+                }
             }
             None => {
                 s(out, " [|icmp6]");
@@ -97,8 +149,121 @@ pub(super) fn print(
         }
         _ => {}
     }
-    s(out, ", length ");
-    n(out, len);
+    if v == 0 {
+        s(out, ", length ");
+        n(out, len);
+    }
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    let v = b.get(at..at + 4)?;
+    Some(u32::from_be_bytes([v[0], v[1], v[2], v[3]]))
+}
+
+/// tcpdump's bittok2str: the names of the bits set, or `none`.
+fn flags(out: &mut Vec<u8>, v: u8, names: &[(u8, &str)]) {
+    let mark = out.len();
+    for (bit, name) in names {
+        if v & bit != 0 {
+            if out.len() > mark {
+                s(out, ", ");
+            }
+            s(out, name);
+        }
+    }
+    if out.len() == mark {
+        s(out, "none");
+    }
+}
+
+fn lifetime(out: &mut Vec<u8>, v: u32) {
+    if v == u32::MAX {
+        s(out, "infinity");
+    } else {
+        n(out, v);
+        out.push(b's');
+    }
+}
+
+/// Neighbour discovery options (icmp6_opt_print): each on its own line, `-vv` adding its
+/// bytes in hex; `len` is what the ICMPv6 length leaves for them. None: cut, or a bad length.
+fn options(out: &mut Vec<u8>, mut o: &[u8], len: u32, v: u8) -> Option<()> {
+    let mut left = len as usize;
+    // Options end where the capture does, unless one is cut in the middle.
+    while left > 0 && !o.is_empty() {
+        let (&kind, &units) = (o.first()?, o.get(1)?);
+        let olen = usize::from(units) * 8;
+        if units == 0 || o.len() < olen || left < olen {
+            return None;
+        }
+        let body = &o[2..olen];
+        s(out, "\n\t  ");
+        s(
+            out,
+            match kind {
+                1 => "source link-address",
+                2 => "destination link-address",
+                3 => "prefix info",
+                5 => "mtu",
+                25 => "rdnss",
+                _ => "unknown",
+            },
+        );
+        s(out, " option (");
+        n(out, kind);
+        s(out, "), length ");
+        n(out, olen as u32);
+        s(out, " (");
+        n(out, units);
+        s(out, "): ");
+        match kind {
+            1 | 2 => put::mac(out, body),
+            3 => {
+                let prefix = v6_at(body, 14)?;
+                put::ipv6(out, prefix);
+                out.push(b'/');
+                n(out, body[0]);
+                if units != 4 {
+                    s(out, "badlen");
+                }
+                s(out, ", Flags [");
+                flags(
+                    out,
+                    body[1],
+                    &[(0x80, "onlink"), (0x40, "auto"), (0x20, "router")],
+                );
+                s(out, "], valid time ");
+                lifetime(out, be32(body, 2)?);
+                s(out, ", pref. time ");
+                lifetime(out, be32(body, 6)?);
+            }
+            5 => {
+                out.push(b' ');
+                n(out, be32(body, 2)?);
+                if units != 1 {
+                    s(out, "bad option length");
+                }
+            }
+            25 => {
+                s(out, " lifetime ");
+                n(out, be32(body, 2)?);
+                s(out, "s,");
+                for k in 0..usize::from((units - 1) / 2) {
+                    s(out, " addr: ");
+                    put::ipv6(out, v6_at(body, 6 + 16 * k)?);
+                }
+            }
+            // tcpdump's own dump of an option it does not know gives way to the -vv one.
+            _ if v == 1 => dump::hex_after(out, body, "\n\t  "),
+            _ => {}
+        }
+        if v > 1 {
+            dump::hex_after(out, body, "\n\t    ");
+        }
+        o = &o[olen..];
+        left -= olen;
+    }
+    Some(())
 }
 
 /// `ICMP6, echo request` or `ICMP6, unknown icmp6 type (200)`.
@@ -115,17 +280,28 @@ fn type_name(out: &mut Vec<u8>, t: u8) {
 }
 
 /// A header cut short but with its first byte: tcpdump still names the type.
-pub(super) fn cut(out: &mut Vec<u8>, b: &[u8], len: u32) {
+pub(super) fn cut(out: &mut Vec<u8>, b: &[u8], len: u32, v: u8) {
     type_name(out, b[0]);
     if b[0] == 1 && b.len() >= 2 {
         s(out, ", ");
         s(out, names::icmp6_unreach_name(b[1]));
     }
-    // A router solicitation has nothing to show past its checksum.
-    if b[0] == 133 && b.len() >= 4 {
+    // -v puts the length of neighbour discovery first, whatever is cut after it.
+    if v > 0 && matches!(b[0], 133..=137) {
         s(out, ", length ");
         n(out, len);
-    } else {
+    }
+    // A router solicitation has nothing to show past its checksum, an advertisement nothing
+    // without -v; under -v the solicitation's options start past the captured bytes.
+    let whole = match b[0] {
+        133 => b.len() >= 2,
+        134 => b.len() >= 2 && v == 0,
+        _ => false,
+    };
+    if !whole {
         s(out, " [|icmp6]");
+    } else if v == 0 {
+        s(out, ", length ");
+        n(out, len);
     }
 }

@@ -232,7 +232,9 @@ pub(super) fn print(
         Transport::Icmp(i) => icmp::print(out, i, ip, opts, st),
         Transport::Icmp6(i) => icmp6::print(out, i, ip, opts),
         Transport::Igmp(g) => igmp::print(out, g.slice()),
-        Transport::Cut(b) if ip.proto == 58 && !b.is_empty() => icmp6::cut(out, b, ip.payload_len),
+        Transport::Cut(b) if ip.proto == 58 && !b.is_empty() => {
+            icmp6::cut(out, b, ip.payload_len, opts.verbose)
+        }
         Transport::Cut(b) if ip.proto == 1 && icmp::cut(out, b, ip.payload_len, opts) => {}
         Transport::Cut(_) => {
             // tcpdump: `a.p > b.q:  [|tcp]` when it read the ports, `a > b: [|tcp]` when not;
