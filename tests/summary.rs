@@ -23,6 +23,7 @@ fn have_tcpdump() -> bool {
 fn ip_packets() -> Vec<Vec<u8>> {
     let a6 = v6("2001:db8::1");
     let b6 = v6("2001:db8::2");
+    let c6 = v6("2001:db8::3");
     let mut ns = v6("fe80::2").to_vec();
     ns.extend_from_slice(&[1, 1, 2, 0x42, 0x0a, 1, 0, 1]);
     let quoted = ipv4(B4, A4, UDP, &udp(40000, 33434, &[0; 4]));
@@ -164,6 +165,32 @@ fn ip_packets() -> Vec<Vec<u8>> {
         ipv4(B4, A4, ICMP, &icmp(11, 1, [0; 4], &quoted)),
         ipv4(B4, A4, ICMP, &icmp(12, 0, [20, 0, 0, 0], &quoted)),
         ipv4(B4, A4, ICMP, &icmp(12, 1, [20, 0, 0, 0], &quoted)),
+        // Routing headers: type 0 (deprecated), 2 (Mobile IPv6), 4 (segment routing) and one
+        // tcpdump does not know; the UDP checksum is over the final destination.
+        ipv6(
+            a6,
+            b6,
+            ROUTING,
+            &routed(0, 2, 1, 0, &[c6], &udp(1, 2, b"abc")),
+        ),
+        ipv6(
+            a6,
+            b6,
+            ROUTING,
+            &routed(2, 2, 1, 0, &[c6], &udp(1, 2, b"abc")),
+        ),
+        ipv6(
+            a6,
+            b6,
+            ROUTING,
+            &routed(4, 4, 1, 1, &[c6, a6], &udp(1, 2, b"abc")),
+        ),
+        ipv6(
+            a6,
+            b6,
+            ROUTING,
+            &routed(5, 0, 0, 0, &[], &udp(1, 2, b"abc")),
+        ),
         ipv4(B4, A4, ICMP, &icmp(11, 0, [0, 32, 0, 0], &mpls_ext)),
         ipv4(B4, A4, ICMP, &icmp(3, 1, [0; 4], &mpls_ext)),
         ipv4(B4, A4, ICMP, &icmp(11, 2, [0; 4], &quoted)),
@@ -172,6 +199,24 @@ fn ip_packets() -> Vec<Vec<u8>> {
         ipv4(B4, A4, ICMP, &icmp(5, 3, [192, 168, 7, 9], &quoted)),
         ipv4(B4, A4, ICMP, &icmp(5, 7, [192, 168, 7, 9], &quoted)),
     ]
+}
+
+/// A routing header (before UDP): type, length in 8-byte units, segments left, the byte after
+/// them (last entry for type 4), the addresses.
+fn routed(
+    kind: u8,
+    len: u8,
+    segleft: u8,
+    fourth: u8,
+    addrs: &[[u8; 16]],
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut h = vec![UDP, len, kind, segleft, fourth, 0, 0, 0];
+    for a in addrs {
+        h.extend_from_slice(a);
+    }
+    h.extend_from_slice(payload);
+    h
 }
 
 /// Neighbour discovery with the options -v prints: a router advertisement with a source
@@ -367,7 +412,9 @@ fn ethernet_matches_tcpdump() {
         compare(&f, m);
     }
     // Snapshot lengths that cut inside every header: Ethernet, VLAN, ARP, IP, TCP, UDP, DNS, ICMP.
-    for snap in [10, 16, 20, 30, 36, 37, 38, 40, 44, 50, 58, 64, 70, 80] {
+    for snap in [
+        10, 16, 20, 30, 36, 37, 38, 40, 44, 50, 55, 56, 58, 64, 70, 80, 104,
+    ] {
         let f = file(&format!("eth-snap{snap}.pcap"));
         write(&f, 1, &frames, snap);
         compare(&f, &[]);

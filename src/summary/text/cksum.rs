@@ -30,11 +30,37 @@ pub(super) fn transport(ip: &Ip<'_>, proto: u8) -> Option<u16> {
     let seg = ip.rest.get(..len)?;
     let mut acc = u64::from(proto) + len as u64;
     acc = if ip.v6 {
-        sum(sum(acc, &ip.src), &ip.dst)
+        sum(sum(acc, &ip.src), &final_dst(ip))
     } else {
         sum(sum(acc, &ip.src[..4]), &ip.dst[..4])
     };
     Some(finish(sum(acc, seg)))
+}
+
+/// The pseudo-header's IPv6 destination: past a routing header, the last hop's address
+/// (the last of type 0 and 2, the first segment of type 4), as tcpdump's ip6_finddst.
+fn final_dst(ip: &Ip<'_>) -> [u8; 16] {
+    let walk = crate::summary::decode::ExtWalk {
+        next: ip.ext_first,
+        rest: ip.ext,
+    };
+    for (kind, h) in walk {
+        if kind != 43 {
+            continue;
+        }
+        let mut addrs = h.get(8..).unwrap_or(&[]).chunks_exact(16);
+        let a = match h[2] {
+            0 | 2 => addrs.next_back(),
+            4 => addrs.next(),
+            _ => None,
+        };
+        if let Some(a) = a {
+            let mut d = [0u8; 16];
+            d.copy_from_slice(a);
+            return d;
+        }
+    }
+    ip.dst
 }
 
 /// The check of data that carries its own checksum (ICMP, the IPv4 header).

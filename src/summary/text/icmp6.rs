@@ -57,6 +57,8 @@ pub(super) fn print(
                         s(out, if nh == 6 { " tcp port " } else { " udp port " });
                         n(out, p);
                     }
+                    // tcpdump wants the quoted ports of an unreachable port.
+                    (4, 6 | 17, None) => return s(out, " [|icmp6]"),
                     _ => {
                         out.push(b' ');
                         put::ipv6(out, dst);

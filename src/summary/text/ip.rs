@@ -5,6 +5,7 @@ use super::{cksum, encap, icmp, icmp6, igmp, n, s, tcp, udp};
 use crate::summary::decode::{self, Frame, Ip, Transport};
 use crate::summary::PrintOptions;
 use crate::summary::{names, put};
+use etherparse::err::Layer;
 
 fn proto_named(out: &mut Vec<u8>, p: u8) {
     s(out, names::ip_proto_name(p).unwrap_or("unknown"));
@@ -44,6 +45,88 @@ fn ipv4_options(out: &mut Vec<u8>, mut o: &[u8]) {
         o = &o[len..];
     }
     out.push(b')');
+}
+
+/// An IPv6 routing header as print-rt6.c writes it, field by field as far as the bytes go;
+/// false when tcpdump gives up on the packet there (cut, a type it does not know, an odd
+/// length).
+fn routing(out: &mut Vec<u8>, h: &[u8], verbose: bool) -> bool {
+    let cut = |out: &mut Vec<u8>| {
+        s(out, " [|rt6]");
+        false
+    };
+    s(out, "RT6");
+    let Some(&len) = h.get(1) else {
+        return cut(out);
+    };
+    s(out, " (len=");
+    n(out, len);
+    let Some(&kind) = h.get(2) else {
+        return cut(out);
+    };
+    s(out, ", type=");
+    n(out, kind);
+    if kind == 0 {
+        s(out, " [Deprecated]");
+    }
+    let Some(&segleft) = h.get(3) else {
+        return cut(out);
+    };
+    s(out, ", segleft=");
+    n(out, segleft);
+    let count = match kind {
+        0 | 2 => {
+            if verbose {
+                let Some(r) = h.get(4..8) else {
+                    return cut(out);
+                };
+                s(out, ", rsv=0x");
+                put::hex(out, u64::from(u32::from_be_bytes([r[0], r[1], r[2], r[3]])));
+            }
+            if len % 2 == 1 {
+                s(out, " (invalid)");
+                return false;
+            }
+            usize::from(len / 2)
+        }
+        4 => {
+            let Some(&last) = h.get(4) else {
+                return cut(out);
+            };
+            s(out, ", last-entry=");
+            n(out, last);
+            if verbose {
+                let Some(&fl) = h.get(5) else {
+                    return cut(out);
+                };
+                s(out, ", flags=0x");
+                put::hex(out, u64::from(fl));
+            }
+            let Some(tag) = h.get(6..8) else {
+                return cut(out);
+            };
+            s(out, ", tag=");
+            put::hex(out, u64::from(u16::from_be_bytes([tag[0], tag[1]])));
+            usize::from(last) + 1
+        }
+        _ => {
+            s(out, " (unknown type) (invalid)");
+            return false;
+        }
+    };
+    for i in 0..count {
+        let Some(a) = h.get(8 + 16 * i..8 + 16 * (i + 1)) else {
+            return cut(out);
+        };
+        let mut addr = [0u8; 16];
+        addr.copy_from_slice(a);
+        s(out, ", [");
+        n(out, i as u32);
+        out.push(b']');
+        put::ipv6(out, addr);
+    }
+    s(out, ") ");
+    true
 }
 
 /// The IP part and everything above it.
@@ -166,13 +249,9 @@ pub(super) fn print(
                 0 => s(out, "HBH "),
                 60 => s(out, "DSTOPT "),
                 43 => {
-                    s(out, "srcrt (len=");
-                    n(out, h[1]);
-                    s(out, ", type=");
-                    n(out, h[2]);
-                    s(out, ", segleft=");
-                    n(out, h[3]);
-                    s(out, ") ");
+                    if !routing(out, h, opts.verbose > 0) {
+                        return;
+                    }
                 }
                 44 => {
                     let w = u16::from_be_bytes([h[2], h[3]]);
@@ -248,8 +327,24 @@ pub(super) fn print(
         }
         Transport::Other => {
             if let Some(layer) = f.stop_layer() {
+                // A routing header cut short: tcpdump prints the fields it has.
+                if layer == Layer::Ipv6RouteHeader {
+                    if ip.rest.is_empty() {
+                        s(out, " [|ip6]");
+                    } else {
+                        routing(out, ip.rest, opts.verbose > 0);
+                    }
+                    return;
+                }
                 s(out, " [|");
-                s(out, names::layer_name(layer));
+                // print-frag6.c's name for its own cut (JSON keeps `frag`).
+                s(
+                    out,
+                    match layer {
+                        Layer::Ipv6FragHeader => "frag6",
+                        _ => names::layer_name(layer),
+                    },
+                );
                 out.push(b']');
             } else if !encap::ip_proto(out, ip, opts, st) {
                 s(out, "ip-proto-");
