@@ -541,3 +541,47 @@ fn neighbour_discovery_matches_tcpdump() {
         compare(&f, &["-v"]);
     }
 }
+
+/// Ethernet's configuration testing protocol (0x9000) on Ethernet and in cooked captures, and
+/// raw-IP frames whose version is neither 4 nor 6.
+#[test]
+fn loopback_and_unknown_ip_versions_match_tcpdump() {
+    if !have_tcpdump() {
+        eprintln!("tcpdump not installed: comparison skipped");
+        return;
+    }
+    let bodies: Vec<Vec<u8>> = vec![
+        vec![0, 0, 1, 0, 7, 0, 1, 2, 3],
+        [&[0, 0, 2, 0][..], &MAC_B, &[9; 4]].concat(),
+        [&[8, 0][..], &[0; 8], &[5, 0]].concat(),
+        vec![3, 0, 0, 0, 0, 1, 0],
+        vec![0, 1, 1, 2, 3],
+        vec![0, 0, 1],
+        vec![],
+    ];
+    let eth: Vec<Vec<u8>> = bodies
+        .iter()
+        .map(|b| ether(MAC_B, MAC_A, 0x9000, b))
+        .collect();
+    let f = file("loopback.pcap");
+    write(&f, 1, &eth, usize::MAX);
+    compare_modes(&f);
+    compare(&f, &["-v"]);
+    for snap in [15, 17, 19, 22] {
+        let f = file(&format!("loopback-snap{snap}.pcap"));
+        write(&f, 1, &eth, snap);
+        compare(&f, &[]);
+    }
+    let cooked: Vec<Vec<u8>> = bodies
+        .iter()
+        .map(|b| sll(0, 1, &MAC_A, 0x9000, b))
+        .collect();
+    let f = file("loopback-sll.pcap");
+    write(&f, 113, &cooked, usize::MAX);
+    compare_modes(&f);
+    let raw: Vec<Vec<u8>> = vec![vec![0x50; 24], vec![0, 1, 2, 3], vec![0xf0]];
+    let f = file("raw-versions.pcap");
+    write(&f, 101, &raw, usize::MAX);
+    compare_modes(&f);
+    compare(&f, &["-v"]);
+}

@@ -23,6 +23,7 @@ pub fn ethertype_name(t: u16) -> &'static str {
         0x88e5 => "MACsec",
         0x88f7 => "PTP",
         0x8906 => "FCoE",
+        0x9000 => "Loopback",
         _ => "Unknown",
     }
 }

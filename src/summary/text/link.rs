@@ -198,6 +198,13 @@ pub(super) fn fallback(
     prefix: bool,
 ) {
     match (f.link, f.ethertype()) {
+        (Link::Ether { .. } | Link::Sll { .. }, Some(0x9000)) => {
+            let body = pkt.data.get(header_len(f, linktype)..).unwrap_or(&[]);
+            let len = f
+                .link_payload_len
+                .saturating_sub(4 * f.vlans().count() as u32);
+            loopback(out, body, len as usize);
+        }
         (_, Some(et)) => {
             if prefix || f.vlans().next().is_some() {
                 ethertype(out, et);
@@ -226,6 +233,83 @@ pub(super) fn fallback(
             n(out, linktype);
             s(out, ", length ");
             n(out, pkt.len);
+        }
+    }
+}
+
+/// Ethernet configuration testing protocol (print-loopback.c): little-endian fields, `len` on
+/// the wire, `b` what was captured of it.
+fn loopback(out: &mut Vec<u8>, b: &[u8], len: usize) {
+    s(out, "Loopback");
+    let le16 = |at: usize| b.get(at..at + 2).map(|v| u16::from_le_bytes([v[0], v[1]]));
+    let end = |out: &mut Vec<u8>, at: usize, invalid: bool| {
+        if invalid {
+            s(out, " (invalid)");
+        }
+        // tcpdump checks that the rest was captured before it leaves.
+        if b.len() < at + len.saturating_sub(at) {
+            s(out, " [|loopback]");
+        }
+    };
+    if len < 2 {
+        return end(out, 0, true);
+    }
+    let Some(skip) = le16(0) else {
+        return s(out, " [|loopback]");
+    };
+    s(out, ", skipCount ");
+    n(out, skip);
+    if skip % 8 != 0 {
+        s(out, " (bogus)");
+    }
+    let skip = usize::from(skip);
+    if skip > len - 2 {
+        return end(out, 2, true);
+    }
+    let at = 2 + skip;
+    if len - at < 2 {
+        return end(out, at, true);
+    }
+    let Some(function) = le16(at) else {
+        return s(out, " [|loopback]");
+    };
+    let at = at + 2;
+    match function {
+        1 => {
+            s(out, ", Reply");
+            if len - at < 2 {
+                return end(out, at, true);
+            }
+            let Some(receipt) = le16(at) else {
+                return s(out, " [|loopback]");
+            };
+            s(out, ", receipt number ");
+            n(out, receipt);
+            s(out, ", data (");
+            n(out, (len - at - 2) as u32);
+            s(out, " octets)");
+            end(out, at + 2, false);
+        }
+        2 => {
+            s(out, ", Forward Data");
+            if len - at < 6 {
+                return end(out, at, true);
+            }
+            let Some(mac) = b.get(at..at + 6) else {
+                return s(out, " [|loopback]");
+            };
+            s(out, ", forwarding address ");
+            put::mac(out, mac);
+            s(out, ", data (");
+            n(out, (len - at - 6) as u32);
+            s(out, " octets)");
+            end(out, at + 6, false);
+        }
+        _ => {
+            s(out, ",  invalid (");
+            n(out, function);
+            out.push(b')');
+            end(out, at, false);
         }
     }
 }

@@ -86,7 +86,8 @@ pub fn frame(
         if let Some(rest) = undecoded {
             dump::hex_ascii(out, rest);
         }
-        if opts.ascii > 0 {
+        // tcpdump dumps the payload only when there is one past the link header.
+        if opts.ascii > 1 || opts.ascii > 0 && !body.is_empty() {
             dump::ascii(out, if opts.ascii > 1 { data } else { body });
         }
     }
@@ -108,6 +109,19 @@ fn summary<'a>(
     let raw_e = opts.link_header && matches!(linktype, 12 | 14 | 101) && f.pkt.is_some();
     if raw_e {
         s(out, "ip: ");
+    }
+    // tcpdump's raw-IP printer names neither IPv4 nor IPv6 by the version nibble alone.
+    if matches!(linktype, 12 | 14 | 101) {
+        if let Some(v) = pkt
+            .data
+            .first()
+            .map(|b| b >> 4)
+            .filter(|v| !matches!(v, 4 | 6))
+        {
+            s(out, "unknown ip ");
+            n(out, v);
+            return None;
+        }
     }
     match f.link {
         Link::Cut => {
