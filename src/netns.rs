@@ -94,28 +94,43 @@ type Job = Box<dyn FnOnce() + Send>;
 
 impl Hopper {
     pub fn start() -> Result<Hopper> {
+        Hopper::launch("nscap-hop", true)
+    }
+
+    /// A thread that runs jobs where it is, in the host's namespaces, and never enters a target's
+    /// (jobs must be submitted with `netns` None): with `-Z --follow`, the one thread that keeps
+    /// the capabilities to look the host's `/proc` over for namespaces that join later.
+    pub fn plain(name: &str) -> Result<Hopper> {
+        Hopper::launch(name, false)
+    }
+
+    fn launch(name: &str, hops: bool) -> Result<Hopper> {
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<()>>();
         let thread = thread::Builder::new()
-            .name("nscap-hop".into())
+            .name(name.into())
             .spawn(move || {
                 crate::stop::block_in_this_thread();
-                let home = match setup() {
-                    Ok(home) => {
-                        let _ = ready_tx.send(Ok(()));
-                        home
+                let home = if hops {
+                    match setup() {
+                        Ok(home) => Some(home),
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
                     }
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
+                } else {
+                    None
                 };
+                let _ = ready_tx.send(Ok(()));
                 for job in rx {
                     job();
                     // Home again: a namespace we stayed in (or whose sysfs stayed mounted)
                     // would outlive its last process.
-                    let _ = setns(&home, CloneFlags::CLONE_NEWNET);
-                    let _ = umount2("/sys", MntFlags::MNT_DETACH);
+                    if let Some(home) = &home {
+                        let _ = setns(home, CloneFlags::CLONE_NEWNET);
+                        let _ = umount2("/sys", MntFlags::MNT_DETACH);
+                    }
                 }
             })
             .context("cannot start the namespace thread")?;
