@@ -542,10 +542,10 @@ fn neighbour_discovery_matches_tcpdump() {
     }
 }
 
-/// Ethernet's configuration testing protocol (0x9000) on Ethernet and in cooked captures, and
-/// raw-IP frames whose version is neither 4 nor 6.
+/// Ethernet's configuration testing protocol (0x9000) and unknown ethertypes on Ethernet and in
+/// cooked captures, and raw-IP frames whose version is neither 4 nor 6.
 #[test]
-fn loopback_and_unknown_ip_versions_match_tcpdump() {
+fn loopback_unknown_ethertypes_and_ip_versions_match_tcpdump() {
     if !have_tcpdump() {
         eprintln!("tcpdump not installed: comparison skipped");
         return;
@@ -559,23 +559,30 @@ fn loopback_and_unknown_ip_versions_match_tcpdump() {
         vec![0, 0, 1],
         vec![],
     ];
-    let eth: Vec<Vec<u8>> = bodies
+    let mut eth: Vec<Vec<u8>> = bodies
         .iter()
         .map(|b| ether(MAC_B, MAC_A, 0x9000, b))
         .collect();
+    // Ethertypes tcpdump has no name for: the link header, then its hex dump of the rest.
+    let unknown = [
+        ether(MAC_B, MAC_A, 0x1234, &[0x41; 20]),
+        ether(MAC_B, MAC_A, 0x88b5, &[]),
+    ];
+    eth.extend(unknown.iter().cloned());
     let f = file("loopback.pcap");
     write(&f, 1, &eth, usize::MAX);
     compare_modes(&f);
     compare(&f, &["-v"]);
-    for snap in [15, 17, 19, 22] {
+    for snap in [15, 17, 19, 22, 30] {
         let f = file(&format!("loopback-snap{snap}.pcap"));
         write(&f, 1, &eth, snap);
         compare(&f, &[]);
     }
-    let cooked: Vec<Vec<u8>> = bodies
+    let mut cooked: Vec<Vec<u8>> = bodies
         .iter()
         .map(|b| sll(0, 1, &MAC_A, 0x9000, b))
         .collect();
+    cooked.push(sll(4, 1, &MAC_A, 0x1234, &[0x41; 20]));
     let f = file("loopback-sll.pcap");
     write(&f, 113, &cooked, usize::MAX);
     compare_modes(&f);

@@ -21,7 +21,7 @@ mod udp;
 
 use etherparse::LaxNetSlice;
 
-use super::decode::{Frame, Link, LINKTYPE_LINUX_SLL2};
+use super::decode::{Frame, Link, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2};
 use super::{names, put};
 use crate::packet::Packet;
 use crate::summary::PrintOptions;
@@ -181,9 +181,47 @@ fn summary<'a>(
                 s(out, name);
                 out.push(b']');
             } else if !encap::link(out, f, opts, st) {
+                if let Some(body) = unknown_ethertype(out, f, pkt, linktype, opts) {
+                    return Some(body);
+                }
                 link::fallback(out, f, pkt, linktype, prefix);
             }
         }
     }
     None
+}
+
+/// An Ethernet or cooked frame of an ethertype tcpdump has neither name nor printer for: the
+/// link header as -e prints it, then (returned) the bytes after it for tcpdump's hex dump.
+fn unknown_ethertype<'a>(
+    out: &mut Vec<u8>,
+    f: &Frame<'a>,
+    pkt: &Packet<'a>,
+    linktype: u16,
+    opts: &PrintOptions,
+) -> Option<&'a [u8]> {
+    let et = f.ethertype()?;
+    let plain = matches!(f.link, Link::Ether { .. })
+        || matches!(f.link, Link::Sll { .. }) && linktype == LINKTYPE_LINUX_SLL;
+    if !plain || f.vlans().next().is_some() || names::ethertype_name(et) != "Unknown" {
+        return None;
+    }
+    match f.link {
+        // -q words the type its own way, and prints only the addresses before it.
+        Link::Ether { dst, src, .. } if opts.quick && !opts.link_header => {
+            put::mac(out, &src);
+            s(out, " > ");
+            put::mac(out, &dst);
+            s(out, ", Unknown Ethertype (0x");
+            put::hex_padded(out, u64::from(et), 4);
+            s(out, "), length ");
+            n(out, pkt.len);
+            s(out, ": ");
+        }
+        _ if !opts.link_header => link::header(out, f, pkt, linktype, opts),
+        _ => {}
+    }
+    // -q also drops the dump.
+    let body = pkt.data.get(link::header_len(f, linktype)..).unwrap_or(&[]);
+    Some(if opts.quick { &[] } else { body })
 }
