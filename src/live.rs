@@ -23,6 +23,7 @@ use crate::iface;
 use crate::netns;
 use crate::os::{self, stdout_closed, stdout_is_pipe};
 use crate::packet::{Counters, Interface};
+use crate::privs::{Keep, CAP_DAC_READ_SEARCH, CAP_NET_RAW, CAP_SYS_ADMIN, CAP_SYS_PTRACE};
 use crate::progress::Progress;
 use crate::select::{self, Member, Selection};
 use crate::sink::{self, BoxSink, Output};
@@ -43,9 +44,6 @@ pub fn run(cfg: &Config, targets: &[String]) -> Result<()> {
     if cfg.list_datalinks || cfg.list_tstamp_types {
         let targets: Vec<_> = members.into_iter().map(|m| m.target).collect();
         return crate::probe::run(cfg, &targets);
-    }
-    if cfg.follow && cfg.user.is_some() {
-        bail!("-Z and --follow cannot be used together: namespaces that join later are entered with privileges -Z gives up");
     }
     let mut cfg = cfg.clone();
     if many && cfg.format.is_none() && cfg.write.is_some() {
@@ -273,6 +271,9 @@ struct Session<'a> {
     sel: Selection,
     opts: HandleOptions,
     hopper: Arc<Hopper>,
+    /// With `-Z --follow`: the thread that looks the host over, with the capabilities that
+    /// needs; without, the session's own thread does.
+    scanner: Option<Hopper>,
     pump: Remote,
     ctl: mpsc::UnboundedSender<Ctl>,
     spaces: Vec<Space>,
@@ -374,14 +375,33 @@ impl Session<'_> {
     /// join (`--follow`). Without `--follow`, a namespace found by a pattern that went away ends
     /// the capture, as a target's exit does: its name comes back.
     fn rescan(&mut self) -> Option<String> {
-        let roots = Roots::from_env();
-        let live = select::live_inodes(&roots);
+        let follow = self.cfg.follow;
+        let skip: HashSet<u64> = if follow {
+            self.spaces
+                .iter()
+                .filter(|s| !s.gone)
+                .map(|s| s.inode)
+                .chain(self.passed.iter().copied())
+                .collect()
+        } else {
+            HashSet::new()
+        };
+        let found = match &self.scanner {
+            Some(t) => {
+                let sel = self.sel.clone();
+                match t.call(None, String::new(), move || Ok(look(follow, &sel, &skip))) {
+                    Ok(f) => f,
+                    Err(e) => return Some(format!("cannot look for namespaces: {e:#}")),
+                }
+            }
+            None => look(follow, &self.sel, &skip),
+        };
         for s in 0..self.spaces.len() {
             let sp = &self.spaces[s];
-            if sp.gone || live.contains(&sp.inode) {
+            if sp.gone || found.live.contains(&sp.inode) {
                 continue;
             }
-            if !self.cfg.follow {
+            if !follow {
                 if sp.matched {
                     return Some(format!("{} ({}) is gone", sp.name, sp.label));
                 }
@@ -390,48 +410,98 @@ impl Session<'_> {
             let ifaces = sp.open.iter().map(|(i, _)| *i).collect();
             self.leave(s, ifaces, "namespace gone".into(), true);
         }
-        if !self.cfg.follow {
+        if !follow {
             return None;
         }
-        self.passed.retain(|i| live.contains(i));
-        let known: HashSet<u64> = self
-            .spaces
-            .iter()
-            .filter(|s| !s.gone)
-            .map(|s| s.inode)
-            .collect();
-        let new: Vec<u64> = live
-            .iter()
-            .filter(|i| !known.contains(i) && !self.passed.contains(i))
-            .copied()
-            .collect();
-        if new.is_empty() {
-            return None;
-        }
-        let snap = select::Snapshot::load();
-        for ino in new {
-            let row = snap.rows.get(&ino);
-            let target = match row {
-                Some(r) if self.sel.wants(r) => select::open_row(&snap, r).ok(),
-                _ => None,
-            };
-            let Some(target) = target else {
-                self.passed.insert(ino);
-                continue;
-            };
-            let (name, description) = select::identify(row, ino, None);
-            let sp = Space::new(Member {
-                target,
-                name,
-                description,
-                matched: true,
-            });
+        self.passed.retain(|i| found.live.contains(i));
+        self.passed.extend(found.passed);
+        for m in found.joined {
+            let sp = Space::new(m);
             eprintln!("nscap: {} joined ({})", sp.name, sp.description);
             self.spaces.push(sp);
             self.open(self.spaces.len() - 1, true);
         }
         None
     }
+}
+
+/// What a look over the host found.
+struct Found {
+    /// The namespaces something still holds.
+    live: HashSet<u64>,
+    /// New namespaces the selection wants, open.
+    joined: Vec<Member>,
+    /// New namespaces it does not want, or that could not be opened.
+    passed: Vec<u64>,
+}
+
+/// Looks the host over; with `follow`, namespaces not in `skip` are also sorted into those
+/// that join and those passed over. Reads other users' `/proc/PID/ns/net` (CAP_SYS_PTRACE) and
+/// the runtimes' state (CAP_DAC_READ_SEARCH).
+fn look(follow: bool, sel: &Selection, skip: &HashSet<u64>) -> Found {
+    let live = select::live_inodes(&Roots::from_env());
+    let mut found = Found {
+        live,
+        joined: Vec::new(),
+        passed: Vec::new(),
+    };
+    if !follow {
+        return found;
+    }
+    let new: Vec<u64> = found
+        .live
+        .iter()
+        .filter(|i| !skip.contains(i))
+        .copied()
+        .collect();
+    if new.is_empty() {
+        return found;
+    }
+    let snap = select::Snapshot::load();
+    for ino in new {
+        let row = snap.rows.get(&ino);
+        let target = match row {
+            Some(r) if sel.wants(r) => select::open_row(&snap, r).ok(),
+            _ => None,
+        };
+        let Some(target) = target else {
+            found.passed.push(ino);
+            continue;
+        };
+        let (name, description) = select::identify(row, ino, None);
+        found.joined.push(Member {
+            target,
+            name,
+            description,
+            matched: true,
+        });
+    }
+    found
+}
+
+/// The hopper enters namespaces and mounts their sysfs (CAP_SYS_ADMIN) and opens packet
+/// sockets there (CAP_NET_RAW).
+const HOPPER_CAPS: u64 = 1 << CAP_SYS_ADMIN | 1 << CAP_NET_RAW;
+/// The scanner reads and opens other users' `/proc/PID/ns/net` (CAP_SYS_PTRACE) and reads the
+/// runtimes' state and `/run/docker/netns` (CAP_DAC_READ_SEARCH).
+const SCANNER_CAPS: u64 = 1 << CAP_SYS_PTRACE | 1 << CAP_DAC_READ_SEARCH;
+
+/// `-Z USER`: with `--follow`, the hopper keeps what entering a namespace and opening its
+/// interfaces needs, and the scanner what finding and opening namespaces needs (README); every
+/// other thread keeps nothing.
+fn drop_privileges(user: &str, s: &Session) -> Result<()> {
+    let mut keep = Vec::new();
+    if let Some(scanner) = &s.scanner {
+        keep.push(Keep {
+            thread: &s.hopper,
+            caps: HOPPER_CAPS,
+        });
+        keep.push(Keep {
+            thread: scanner,
+            caps: SCANNER_CAPS,
+        });
+    }
+    crate::privs::drop_to(user, &keep)
 }
 
 /// Reads the counters of `caps` inside their namespace, then closes them off this thread.
@@ -528,6 +598,11 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
         sel,
         opts,
         hopper,
+        scanner: if cfg.follow && cfg.user.is_some() {
+            Some(Hopper::plain("nscap-scan")?)
+        } else {
+            None
+        },
         pump: pump.remote(),
         ctl: ctl_tx,
         spaces: members.into_iter().map(Space::new).collect(),
@@ -610,9 +685,15 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
     // are named.
     // Namespaces that join later under --follow are not attributed (README).
     let mut attrib = process_stage(cfg, &s.spaces, &s.table)?;
+    // Watched before -Z: the folders need not be readable by its user.
+    let wake = if cfg.follow {
+        watch_folders(&select::netns_dirs(&Roots::from_env()))
+    } else {
+        None
+    };
     // Every handle is open: from here on, files are created as the -Z user.
     if let Some(user) = &cfg.user {
-        crate::privs::drop_to(user)?;
+        drop_privileges(user, &s)?;
     }
     let mut sinks = sink::build(cfg, &s.table.interfaces, stdout_output)?;
     for sk in sinks.iter_mut() {
@@ -662,11 +743,6 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
     let rescanning = cfg.follow || s.spaces.iter().any(|sp| sp.matched);
     let mut rescan_tick = tokio::time::interval(RESCAN_EVERY);
     rescan_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let wake = if cfg.follow {
-        watch_folders(&select::netns_dirs(&Roots::from_env()))
-    } else {
-        None
-    };
     let mut total = 0u64;
     let mut end: Option<End> = None;
     // Packets that arrive after a stop signal, a target's exit or an interface failure are

@@ -111,6 +111,17 @@ impl Hopper {
 
     /// `lanes` threads (1 to [`MAX_LANES`]), all started before this returns.
     pub fn with_lanes(lanes: usize) -> Result<Hopper> {
+        Hopper::launch("nscap-hop", true, lanes)
+    }
+
+    /// A thread that runs jobs where it is, in the host's namespaces, and never enters a target's
+    /// (jobs must be submitted with `netns` None): with `-Z --follow`, the one thread that keeps
+    /// the capabilities to look the host's `/proc` over for namespaces that join later.
+    pub fn plain(name: &str) -> Result<Hopper> {
+        Hopper::launch(name, false, 1)
+    }
+
+    fn launch(name: &str, hops: bool, lanes: usize) -> Result<Hopper> {
         let mut hopper = Hopper {
             lanes: Vec::new(),
             threads: Vec::new(),
@@ -118,7 +129,7 @@ impl Hopper {
         // Started together, so that their mount namespaces are made at the same time.
         let mut ready = Vec::new();
         for _ in 0..lanes.clamp(1, MAX_LANES) {
-            let (tx, thread, ready_rx) = lane()?;
+            let (tx, thread, ready_rx) = lane(name, hops)?;
             hopper.lanes.push(tx);
             hopper.threads.push(thread);
             ready.push(ready_rx);
@@ -176,6 +187,26 @@ impl Hopper {
         rx.recv().map_err(|_| anyhow!("namespace thread failed"))?
     }
 
+    /// Runs `f` on every lane, where each is (the host's namespaces), one lane after the other:
+    /// for what is per thread, such as capabilities.
+    pub fn call_every_lane<F>(&self, f: F) -> Result<()>
+    where
+        F: Fn() -> Result<()> + Clone + Send + 'static,
+    {
+        for tx in &self.lanes {
+            let (reply_tx, reply_rx) = std::sync::mpsc::channel();
+            let f = f.clone();
+            let job: Job = Box::new(move || {
+                let _ = reply_tx.send(f());
+            });
+            let _ = tx.send(job);
+            reply_rx
+                .recv()
+                .map_err(|_| anyhow!("namespace thread failed"))??;
+        }
+        Ok(())
+    }
+
     /// [`Hopper::submit`], the answer awaited.
     pub async fn run<T, F>(&self, netns: Option<File>, label: String, f: F) -> Result<T>
     where
@@ -205,30 +236,35 @@ type Lane = (
     std::sync::mpsc::Receiver<Result<()>>,
 );
 
-/// Starts one lane; its receiver answers once its mount namespace is made (or could not be).
-fn lane() -> Result<Lane> {
+/// Starts one lane; its receiver answers once its thread is ready (with `hops`, once its mount
+/// namespace is made, or could not be).
+fn lane(name: &str, hops: bool) -> Result<Lane> {
     let (tx, rx) = std::sync::mpsc::channel::<Job>();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<()>>();
     let thread = thread::Builder::new()
-        .name("nscap-hop".into())
+        .name(name.into())
         .spawn(move || {
             crate::stop::block_in_this_thread();
-            let home = match setup() {
-                Ok(home) => {
-                    let _ = ready_tx.send(Ok(()));
-                    home
+            let home = if hops {
+                match setup() {
+                    Ok(home) => Some(home),
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
                 }
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                    return;
-                }
+            } else {
+                None
             };
+            let _ = ready_tx.send(Ok(()));
             for job in rx {
                 job();
                 // Home again: a namespace we stayed in (or whose sysfs stayed mounted)
                 // would outlive its last process.
-                let _ = setns(&home, CloneFlags::CLONE_NEWNET);
-                let _ = umount2("/sys", MntFlags::MNT_DETACH);
+                if let Some(home) = &home {
+                    let _ = setns(home, CloneFlags::CLONE_NEWNET);
+                    let _ = umount2("/sys", MntFlags::MNT_DETACH);
+                }
             }
         })
         .context("cannot start the namespace thread")?;

@@ -6,6 +6,12 @@
 //! none of its uids is 0 any more. The calling thread (the one that writes files and starts
 //! `-z` commands) also empties its bounding and inheritable sets and sets no_new_privs, so
 //! nothing it runs can regain privilege.
+//!
+//! With `--follow`, namespaces that join later still have to be found and entered: the threads
+//! that do it (see [`Keep`]) set SECBIT_KEEP_CAPS on themselves before the uid changes, so their
+//! permitted set survives it, and then keep exactly the capabilities their work needs, with a
+//! bounding set of those alone and no_new_privs. Capability sets, keepcaps and no_new_privs are
+//! all per thread, so this is done on each such thread by a job it runs.
 
 use std::ffi::CString;
 use std::io;
@@ -14,22 +20,19 @@ use anyhow::{anyhow, bail, Result};
 use nix::unistd::{Gid, Uid, User};
 
 use crate::error::os_message;
+use crate::netns::Hopper;
+use crate::os::{capset, CapData};
 
-/// linux/capability.h: _LINUX_CAPABILITY_VERSION_3, two 32-bit words per set.
-const CAP_VERSION_3: u32 = 0x2008_0522;
+/// linux/capability.h numbers of the capabilities kept with `--follow`.
+pub const CAP_DAC_READ_SEARCH: u32 = 2;
+pub const CAP_NET_RAW: u32 = 13;
+pub const CAP_SYS_PTRACE: u32 = 19;
+pub const CAP_SYS_ADMIN: u32 = 21;
 
-#[repr(C)]
-struct CapHeader {
-    version: u32,
-    pid: libc::c_int,
-}
-
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-struct CapData {
-    effective: u32,
-    permitted: u32,
-    inheritable: u32,
+/// A thread that keeps `caps` (a mask of `1 << CAP_*`) after the drop.
+pub struct Keep<'a> {
+    pub thread: &'a Hopper,
+    pub caps: u64,
 }
 
 /// The highest capability number this kernel knows.
@@ -48,17 +51,32 @@ fn check(r: libc::c_int, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// Becomes `name` (uid, gid, its supplementary groups) with no capability left.
-pub fn drop_to(name: &str) -> Result<()> {
+/// Becomes `name` (uid, gid, its supplementary groups) with no capability left, except on the
+/// threads of `keep`, which keep theirs.
+pub fn drop_to(name: &str, keep: &[Keep]) -> Result<()> {
     let user = User::from_name(name)
         .map_err(|e| anyhow!("-Z {name}: cannot look the user up: {}", e.desc()))?
         .ok_or_else(|| anyhow!("-Z {name}: no such user"))?;
-    become_user(&user.name, user.uid, user.gid)
+    // Before the uid changes: those threads still have every capability, which glibc needs of
+    // them too, since each thread makes the set*id calls itself.
+    for k in keep {
+        let caps = k.caps;
+        k.thread.call_every_lane(move || bound_and_keep(caps))?;
+    }
+    become_user(&user.name, user.uid, user.gid)?;
+    for k in keep {
+        let caps = k.caps;
+        k.thread.call_every_lane(move || narrow(caps))?;
+    }
+    Ok(())
 }
 
-fn become_user(name: &str, uid: Uid, gid: Gid) -> Result<()> {
-    // The bounding set can only be emptied while CAP_SETPCAP is still ours.
+/// Empties the calling thread's bounding set but for `keep`; needs CAP_SETPCAP, so comes first.
+fn bound(keep: u64) -> Result<()> {
     for cap in 0..=last_cap() {
+        if cap < 64 && keep & (1 << cap) != 0 {
+            continue;
+        }
         // SAFETY: prctl with integer arguments.
         let r = unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) };
         // EINVAL: a capability this kernel does not have.
@@ -66,13 +84,43 @@ fn become_user(name: &str, uid: Uid, gid: Gid) -> Result<()> {
             check(r, "empty the capability bounding set")?;
         }
     }
-    let cname = CString::new(name).map_err(|_| anyhow!("-Z {name}: bad user name"))?;
-    nix::unistd::initgroups(&cname, gid)
-        .map_err(|e| anyhow!("-Z {name}: cannot set the groups: {}", e.desc()))?;
-    nix::unistd::setresgid(gid, gid, gid)
-        .map_err(|e| anyhow!("-Z {name}: cannot set the group id: {}", e.desc()))?;
-    nix::unistd::setresuid(uid, uid, uid)
-        .map_err(|e| anyhow!("-Z {name}: cannot set the user id: {}", e.desc()))?;
+    Ok(())
+}
+
+/// On a kept thread, before the uid changes: its bounding set narrowed, and its permitted set
+/// kept across the change (the kernel clears only the effective one then).
+fn bound_and_keep(caps: u64) -> Result<()> {
+    bound(caps)?;
+    // SAFETY: prctl with integer arguments.
+    let r = unsafe { libc::prctl(libc::PR_SET_KEEPCAPS, 1, 0, 0, 0) };
+    check(r, "keep capabilities across the uid change")
+}
+
+/// On a kept thread, after the uid change: exactly `caps` permitted and effective, nothing
+/// inheritable or ambient, keepcaps off again, and no_new_privs.
+fn narrow(caps: u64) -> Result<()> {
+    clear_ambient()?;
+    let half = |w: u32| CapData {
+        effective: w,
+        permitted: w,
+        inheritable: 0,
+    };
+    let data = [half(caps as u32), half((caps >> 32) as u32)];
+    capset(&data).map_err(|e| {
+        anyhow!(
+            "-Z: cannot keep the capabilities --follow needs: {}",
+            e.desc()
+        )
+    })?;
+    // SAFETY: prctl with integer arguments.
+    let r = unsafe { libc::prctl(libc::PR_SET_KEEPCAPS, 0, 0, 0, 0) };
+    check(r, "turn keepcaps off")?;
+    // SAFETY: prctl with integer arguments.
+    let r = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+    check(r, "set no_new_privs")
+}
+
+fn clear_ambient() -> Result<()> {
     // SAFETY: prctl with integer arguments.
     let r = unsafe {
         libc::prctl(
@@ -83,21 +131,22 @@ fn become_user(name: &str, uid: Uid, gid: Gid) -> Result<()> {
             0,
         )
     };
-    check(r, "clear the ambient capabilities")?;
-    let mut header = CapHeader {
-        version: CAP_VERSION_3,
-        pid: 0,
-    };
-    let data = [CapData::default(); 2];
-    // SAFETY: capset reads a valid header and two data words, as version 3 wants.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_capset,
-            &mut header as *mut CapHeader,
-            data.as_ptr(),
-        )
-    } as libc::c_int;
-    check(r, "clear the capabilities")?;
+    check(r, "clear the ambient capabilities")
+}
+
+fn become_user(name: &str, uid: Uid, gid: Gid) -> Result<()> {
+    // The bounding set can only be emptied while CAP_SETPCAP is still ours.
+    bound(0)?;
+    let cname = CString::new(name).map_err(|_| anyhow!("-Z {name}: bad user name"))?;
+    nix::unistd::initgroups(&cname, gid)
+        .map_err(|e| anyhow!("-Z {name}: cannot set the groups: {}", e.desc()))?;
+    nix::unistd::setresgid(gid, gid, gid)
+        .map_err(|e| anyhow!("-Z {name}: cannot set the group id: {}", e.desc()))?;
+    nix::unistd::setresuid(uid, uid, uid)
+        .map_err(|e| anyhow!("-Z {name}: cannot set the user id: {}", e.desc()))?;
+    clear_ambient()?;
+    capset(&[CapData::default(); 2])
+        .map_err(|e| anyhow!("-Z: cannot clear the capabilities: {}", e.desc()))?;
     // SAFETY: prctl with integer arguments.
     let r = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
     check(r, "set no_new_privs")?;

@@ -88,7 +88,7 @@ pub fn run(cfg: &Config) -> Result<()> {
     };
     // The input is open: from here on, files are created as the -Z user.
     if let Some(user) = &cfg.user {
-        crate::privs::drop_to(user)?;
+        crate::privs::drop_to(user, &[])?;
     }
     let sinks: Vec<BoxSink> = if cfg.count_only {
         vec![Box::new(CountSink {

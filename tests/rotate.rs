@@ -555,3 +555,88 @@ fn file_to_file_keeps_interfaces_declared_late() {
     );
     assert_eq!(packets(&out), 6);
 }
+
+/// A namespace named `name` with an `eth0` up, its veth peer on the host up too, so that pings
+/// from the host reach it.
+fn spot(name: &str, subnet: u32) -> Netns {
+    let ns = Netns::new(name);
+    let host = format!("zv{}", random_hex(8));
+    sh(&format!(
+        "ip link add {host} type veth peer name eth0 netns {n} && \
+         ip -n {n} addr add 10.231.{subnet}.2/24 dev eth0 && ip -n {n} link set eth0 up && \
+         ip addr add 10.231.{subnet}.1/24 dev {host} && ip link set {host} up",
+        n = ns.name
+    ));
+    ns
+}
+
+#[test]
+fn relinquished_privileges_with_follow_keep_only_what_joining_needs() {
+    let tag = format!("z{}", random_hex(4));
+    let d = TempDir::new();
+    sh(&format!("chmod 777 {}", d.0.display()));
+    let f = d.file("zf.pcapng");
+    let subnet = std::process::id() % 200 + 20;
+    let first = spot(&tag, subnet);
+    let pattern = format!("{tag}*");
+    let mut n = Nscap::spawn(&["-t", &pattern, "--follow", "-w", &f, "-Z", "nobody", "icmp"]);
+    n.wait_for("listening on 1 interface in 1 namespace");
+    let pid = n.child.id();
+    // Born after the drop: found by the scanner, entered by the hopper, as nobody.
+    let second = spot(&tag, subnet + 1);
+    n.wait_for(&format!("nscap: {}/eth0 joined", second.name));
+    sh(&format!(
+        "ping -q -c 3 -i 0.2 -W 1 10.231.{}.2 >/dev/null",
+        subnet + 1
+    ));
+    let field = |s: &str, k: &str| {
+        s.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}:")))
+            .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|| panic!("no {k} in {s}"))
+    };
+    // CAP_SYS_ADMIN (21) and CAP_NET_RAW (13) for the hopper; CAP_SYS_PTRACE (19) and
+    // CAP_DAC_READ_SEARCH (2) for the scanner; nothing for any other thread.
+    let mut seen = Vec::new();
+    for t in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let t = t.unwrap().path();
+        let comm = std::fs::read_to_string(t.join("comm")).unwrap();
+        let s = std::fs::read_to_string(t.join("status")).unwrap();
+        assert_eq!(field(&s, "Uid"), "65534 65534 65534 65534", "{s}");
+        assert_eq!(field(&s, "Gid"), "65534 65534 65534 65534", "{s}");
+        let want = match comm.trim_end() {
+            "nscap-hop" => "0000000000202000",
+            "nscap-scan" => "0000000000080004",
+            _ => "0000000000000000",
+        };
+        assert_eq!(field(&s, "CapEff"), want, "{comm}: {s}");
+        assert_eq!(field(&s, "CapPrm"), want, "{comm}: {s}");
+        assert_eq!(field(&s, "CapAmb"), "0000000000000000", "{comm}: {s}");
+        if want != "0000000000000000" || comm.trim_end() == "nscap" {
+            assert_eq!(field(&s, "CapBnd"), want, "{comm}: {s}");
+            assert_eq!(field(&s, "NoNewPrivs"), "1", "{comm}: {s}");
+        }
+        seen.push(comm.trim_end().to_string());
+    }
+    for name in ["nscap", "nscap-hop", "nscap-scan"] {
+        assert!(seen.iter().any(|s| s == name), "{seen:?}");
+    }
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    assert!(
+        err.iter()
+            .any(|l| l == &format!("{}/eth0: 6 packets captured", second.name)),
+        "{err:?}"
+    );
+    assert_eq!(std::fs::metadata(&f).unwrap().uid(), 65534);
+    let names = tshark_fields(&f, &["frame.interface_name"]);
+    let joined = format!("{}/eth0", second.name);
+    // Three echo requests and their replies.
+    assert_eq!(
+        names.iter().filter(|n| **n == joined).count(),
+        6,
+        "{names:?}"
+    );
+    drop(first);
+}
