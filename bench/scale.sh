@@ -37,6 +37,8 @@ for count in "${counts[@]}"; do
         ip -n "$n" link set p0 up
         ip -n "$n" link set eth0 up
     done
+    # The previous count's lines must not be taken for this one's before the shell truncates.
+    rm -f "$tmp/err"
     start=$(date +%s%N)
     "$nscap" -t "netns:${tag}n${count}y*" -i eth0 -w "$tmp/out.pcapng" 2>"$tmp/err" &
     pid=$!

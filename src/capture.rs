@@ -1,7 +1,7 @@
 //! Live capture sources: libpcap handles opened inside target network namespaces, all driven
 //! by one thread.
 //!
-//! Handles are opened by the [`Hopper`] (one thread that visits namespaces in turn, see
+//! Handles are opened by the [`Hopper`] (a few threads that visit namespaces in turn, see
 //! [`crate::netns`]): a socket stays in the namespace it was created in, wherever it is used
 //! afterwards. Every handle is then read by one [`Pump`], a thread with a single-threaded tokio
 //! runtime of its own, so threads do not grow with the number of targets. Packets leave it in

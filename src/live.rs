@@ -582,7 +582,9 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
     let (exit_tx, mut exit_rx) = mpsc::unbounded_channel::<usize>();
     let (ctl_tx, mut ctl_rx) = mpsc::unbounded_channel::<Ctl>();
     let opts = HandleOptions::from_config(cfg);
-    let hopper = Arc::new(Hopper::start()?);
+    // A lane per namespace up to a few: opening a handle mostly waits on the kernel (see
+    // netns::Hopper), and lanes wait together.
+    let hopper = Arc::new(Hopper::with_lanes(members.len())?);
     // One target: the pump sits in its namespace, so that counters read during the capture
     // are its interfaces'.
     let home = match members.as_slice() {

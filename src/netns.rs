@@ -8,6 +8,7 @@
 //! untouched: only this thread sees the new mounts.
 
 use std::fs::File;
+use std::os::unix::fs::MetadataExt;
 use std::thread::{self, JoinHandle};
 
 use anyhow::{anyhow, Context, Result};
@@ -79,69 +80,69 @@ where
         .map_err(|_| anyhow!("namespace thread failed"))?
 }
 
-/// One thread that visits namespaces on request, so that the number of threads does not grow
-/// with the number of targets: a `setns` and a fresh sysfs cost well under a millisecond.
+/// A few threads ("lanes") that visit namespaces on request, so that the number of threads does
+/// not grow with the number of targets: a `setns` and a fresh sysfs cost well under a millisecond.
 ///
-/// The thread unshares its mount namespace once; each visit enters a network namespace and
-/// mounts a sysfs there (so libpcap's `/sys/class/net` reads describe the target), and after
-/// each job it goes home and unmounts it again, so that no namespace is kept alive by it.
+/// Each lane unshares its mount namespace once; each visit enters a network namespace and mounts
+/// a sysfs there (so libpcap's `/sys/class/net` reads describe the target), and after each job it
+/// goes home and unmounts it again, so that no namespace is kept alive by it.
+///
+/// Why more than one lane: activating a pcap handle sets up its `PACKET_RX_RING`, and the kernel
+/// waits there for an RCU grace period (`synchronize_net`), 10 to 15 ms on a loaded VM whatever
+/// the ring's size. Waits on concurrent threads share grace periods, so lanes overlap them. Jobs
+/// for one namespace always go to the same lane (by the namespace's inode) and so keep the order
+/// in which they were submitted.
 pub struct Hopper {
-    jobs: Option<std::sync::mpsc::Sender<Job>>,
-    thread: Option<JoinHandle<()>>,
+    lanes: Vec<std::sync::mpsc::Sender<Job>>,
+    threads: Vec<JoinHandle<()>>,
 }
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// Lanes a session may use: with the session's own thread and the pump, at most 8 threads
+/// (issue 10) whatever the number of namespaces.
+pub const MAX_LANES: usize = 4;
+
 impl Hopper {
+    /// One lane: jobs run one after the other.
     pub fn start() -> Result<Hopper> {
-        Hopper::launch("nscap-hop", true)
+        Hopper::with_lanes(1)
+    }
+
+    /// `lanes` threads (1 to [`MAX_LANES`]), all started before this returns.
+    pub fn with_lanes(lanes: usize) -> Result<Hopper> {
+        Hopper::launch("nscap-hop", true, lanes)
     }
 
     /// A thread that runs jobs where it is, in the host's namespaces, and never enters a target's
     /// (jobs must be submitted with `netns` None): with `-Z --follow`, the one thread that keeps
     /// the capabilities to look the host's `/proc` over for namespaces that join later.
     pub fn plain(name: &str) -> Result<Hopper> {
-        Hopper::launch(name, false)
+        Hopper::launch(name, false, 1)
     }
 
-    fn launch(name: &str, hops: bool) -> Result<Hopper> {
-        let (tx, rx) = std::sync::mpsc::channel::<Job>();
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<()>>();
-        let thread = thread::Builder::new()
-            .name(name.into())
-            .spawn(move || {
-                crate::stop::block_in_this_thread();
-                let home = if hops {
-                    match setup() {
-                        Ok(home) => Some(home),
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e));
-                            return;
-                        }
-                    }
-                } else {
-                    None
-                };
-                let _ = ready_tx.send(Ok(()));
-                for job in rx {
-                    job();
-                    // Home again: a namespace we stayed in (or whose sysfs stayed mounted)
-                    // would outlive its last process.
-                    if let Some(home) = &home {
-                        let _ = setns(home, CloneFlags::CLONE_NEWNET);
-                        let _ = umount2("/sys", MntFlags::MNT_DETACH);
-                    }
-                }
-            })
-            .context("cannot start the namespace thread")?;
-        match ready_rx.recv() {
-            Ok(Ok(())) => Ok(Hopper {
-                jobs: Some(tx),
-                thread: Some(thread),
-            }),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(anyhow!("namespace thread failed")),
+    fn launch(name: &str, hops: bool, lanes: usize) -> Result<Hopper> {
+        let mut hopper = Hopper {
+            lanes: Vec::new(),
+            threads: Vec::new(),
+        };
+        // Started together, so that their mount namespaces are made at the same time.
+        let mut ready = Vec::new();
+        for _ in 0..lanes.clamp(1, MAX_LANES) {
+            let (tx, thread, ready_rx) = lane(name, hops)?;
+            hopper.lanes.push(tx);
+            hopper.threads.push(thread);
+            ready.push(ready_rx);
         }
+        // Dropping `hopper` on an error ends the lanes already started.
+        for r in ready {
+            match r.recv() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Err(anyhow!("namespace thread failed")),
+            }
+        }
+        Ok(hopper)
     }
 
     /// Runs `f` inside `netns` (None: where the thread is, the host's) and hands its answer to
@@ -156,6 +157,10 @@ impl Hopper {
         T: Send + 'static,
         F: FnOnce() -> Result<T> + Send + 'static,
     {
+        let lane = netns
+            .as_ref()
+            .and_then(|f| f.metadata().ok())
+            .map_or(0, |m| m.ino() as usize % self.lanes.len().max(1));
         let job: Job = Box::new(move || {
             let r = match &netns {
                 Some(ns) => visit(ns, &label).and_then(|()| f()),
@@ -163,7 +168,7 @@ impl Hopper {
             };
             reply(r);
         });
-        if let Some(tx) = &self.jobs {
+        if let Some(tx) = self.lanes.get(lane) {
             // A thread that ended has dropped the job, and with it the reply's sender.
             let _ = tx.send(job);
         }
@@ -182,6 +187,26 @@ impl Hopper {
         rx.recv().map_err(|_| anyhow!("namespace thread failed"))?
     }
 
+    /// Runs `f` on every lane, where each is (the host's namespaces), one lane after the other:
+    /// for what is per thread, such as capabilities.
+    pub fn call_every_lane<F>(&self, f: F) -> Result<()>
+    where
+        F: Fn() -> Result<()> + Clone + Send + 'static,
+    {
+        for tx in &self.lanes {
+            let (reply_tx, reply_rx) = std::sync::mpsc::channel();
+            let f = f.clone();
+            let job: Job = Box::new(move || {
+                let _ = reply_tx.send(f());
+            });
+            let _ = tx.send(job);
+            reply_rx
+                .recv()
+                .map_err(|_| anyhow!("namespace thread failed"))??;
+        }
+        Ok(())
+    }
+
     /// [`Hopper::submit`], the answer awaited.
     pub async fn run<T, F>(&self, netns: Option<File>, label: String, f: F) -> Result<T>
     where
@@ -198,11 +223,52 @@ impl Hopper {
 
 impl Drop for Hopper {
     fn drop(&mut self) {
-        drop(self.jobs.take());
-        if let Some(t) = self.thread.take() {
+        self.lanes.clear();
+        for t in self.threads.drain(..) {
             let _ = t.join();
         }
     }
+}
+
+type Lane = (
+    std::sync::mpsc::Sender<Job>,
+    JoinHandle<()>,
+    std::sync::mpsc::Receiver<Result<()>>,
+);
+
+/// Starts one lane; its receiver answers once its thread is ready (with `hops`, once its mount
+/// namespace is made, or could not be).
+fn lane(name: &str, hops: bool) -> Result<Lane> {
+    let (tx, rx) = std::sync::mpsc::channel::<Job>();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<()>>();
+    let thread = thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            crate::stop::block_in_this_thread();
+            let home = if hops {
+                match setup() {
+                    Ok(home) => Some(home),
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                }
+            } else {
+                None
+            };
+            let _ = ready_tx.send(Ok(()));
+            for job in rx {
+                job();
+                // Home again: a namespace we stayed in (or whose sysfs stayed mounted)
+                // would outlive its last process.
+                if let Some(home) = &home {
+                    let _ = setns(home, CloneFlags::CLONE_NEWNET);
+                    let _ = umount2("/sys", MntFlags::MNT_DETACH);
+                }
+            }
+        })
+        .context("cannot start the namespace thread")?;
+    Ok((tx, thread, ready_rx))
 }
 
 /// A private mount namespace for the thread, once; returns its home network namespace.

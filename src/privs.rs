@@ -61,13 +61,12 @@ pub fn drop_to(name: &str, keep: &[Keep]) -> Result<()> {
     // them too, since each thread makes the set*id calls itself.
     for k in keep {
         let caps = k.caps;
-        k.thread
-            .call(None, String::new(), move || bound_and_keep(caps))?;
+        k.thread.call_every_lane(move || bound_and_keep(caps))?;
     }
     become_user(&user.name, user.uid, user.gid)?;
     for k in keep {
         let caps = k.caps;
-        k.thread.call(None, String::new(), move || narrow(caps))?;
+        k.thread.call_every_lane(move || narrow(caps))?;
     }
     Ok(())
 }
