@@ -8,31 +8,7 @@
 set -euo pipefail
 minutes=${1:-1}
 secs=$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 }')
-here=$(cd "$(dirname "$0")/.." && pwd)
-cd "$here"
-cargo build --release --locked -q
-nscap="$here/target/release/nscap"
-tmp=$(mktemp -d)
-tag="s$$"; ns="nscap-$tag"; peer="nscap-${tag}p"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
-    ip netns del "$peer" 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ip netns add "$ns"; ip netns add "$peer"
-ip link add "v$tag" netns "$peer" type veth peer name "t$tag" netns "$ns"
-ip -n "$ns" link set "t$tag" name eth0
-ip -n "$peer" addr add 10.215.0.1/24 dev "v$tag"
-ip -n "$ns" addr add 10.215.0.2/24 dev eth0
-for l in lo eth0; do ip -n "$ns" link set "$l" up; done
-ip -n "$peer" link set "v$tag" up
-ip netns exec "$ns" iperf3 -s -p 5201 >/dev/null 2>&1 &
-server=$!; pids+=("$server"); sleep 0.5
-target=$(pgrep -P "$server" -x iperf3 || echo "$server")
+. "$(dirname "$0")/lib.sh" s 215
 
 # run NAME CMD... : captures for $secs under load, RSS of the capturing process sampled into
 # $tmp/NAME.rss (KiB), its statistics in $tmp/NAME.err
