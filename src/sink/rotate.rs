@@ -525,7 +525,8 @@ impl Sink for Rotating {
         let packet_time = self.clock == Clock::Packet;
         if packet_time {
             self.ensure_open(pkt.ts_sec, Some(pkt.ts_sec))?;
-        } else {
+        } else if self.cur.is_none() {
+            // The clock is read only when a file must be opened: not once per packet.
             self.ensure_open(now_secs(), None)?;
         }
         let Some(cur) = &self.cur else {
