@@ -1191,13 +1191,7 @@ mod tests {
     use super::*;
 
     fn iface(name: &str) -> Interface {
-        Interface {
-            name: name.into(),
-            linktype: 1,
-            snaplen: 65535,
-            description: String::new(),
-            mac: None,
-        }
+        Interface::for_test(name, 1)
     }
 
     #[test]

@@ -30,6 +30,20 @@ pub struct Interface {
     pub mac: Option<[u8; 6]>,
 }
 
+#[cfg(test)]
+impl Interface {
+    /// A plain interface for unit tests: no description, no MAC, snapshot length 65535.
+    pub(crate) fn for_test(name: &str, linktype: u16) -> Interface {
+        Interface {
+            name: name.into(),
+            linktype,
+            snaplen: 65535,
+            description: String::new(),
+            mac: None,
+        }
+    }
+}
+
 /// One interface's counters at the end of a capture: what nscap handed to the sinks, and what
 /// libpcap says the kernel saw.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

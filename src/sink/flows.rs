@@ -330,13 +330,7 @@ mod tests {
     use crate::summary::frames::*;
 
     fn iface() -> Interface {
-        Interface {
-            name: "eth0".into(),
-            linktype: 1,
-            snaplen: 65535,
-            description: String::new(),
-            mac: None,
-        }
+        Interface::for_test("eth0", 1)
     }
 
     fn p(data: &[u8], sec: i64) -> Packet<'_> {

@@ -117,13 +117,7 @@ mod tests {
     }
 
     fn iface(name: &str) -> Interface {
-        Interface {
-            name: name.into(),
-            linktype: 101,
-            snaplen: 65535,
-            description: String::new(),
-            mac: None,
-        }
+        Interface::for_test(name, 101)
     }
 
     #[test]

@@ -85,13 +85,7 @@ mod tests {
     use super::*;
 
     fn iface(linktype: u16) -> Interface {
-        Interface {
-            name: "eth0".into(),
-            linktype,
-            snaplen: 65535,
-            description: String::new(),
-            mac: None,
-        }
+        Interface::for_test("eth0", linktype)
     }
 
     #[test]

@@ -642,13 +642,7 @@ mod tests {
     use super::*;
 
     fn iface() -> Interface {
-        Interface {
-            name: "eth0".into(),
-            linktype: 1,
-            snaplen: 65535,
-            description: String::new(),
-            mac: None,
-        }
+        Interface::for_test("eth0", 1)
     }
 
     fn pkt(data: &[u8]) -> Packet<'_> {

@@ -8,11 +8,8 @@ const B4: [u8; 4] = [10, 1, 0, 2];
 
 fn iface(linktype: u16) -> Interface {
     Interface {
-        name: "eth0".into(),
-        linktype,
         snaplen: 262_144,
-        description: String::new(),
-        mac: None,
+        ..Interface::for_test("eth0", linktype)
     }
 }
 
