@@ -22,15 +22,23 @@ wait_for() {
 }
 
 exec 9>/run/nscap-runtimes.lock
-flock 9
+# Bounded: a lock that is never released must fail the run, not hang it.
+if ! flock -w 120 9; then
+    echo "runtimes.sh: /run/nscap-runtimes.lock still held after 120 s by:" >&2
+    for fd in /proc/[0-9]*/fd/*; do
+        [ "$(readlink "$fd" 2>/dev/null)" = /run/nscap-runtimes.lock ] && echo "  ${fd%/fd/*}" >&2
+    done
+    exit 1
+fi
 # A daemon that is still starting (begun by someone else) makes a second one give up on its
 # pid file or socket; either way, what answers is waited for.
-# setsid: the daemons must outlive the test run that started them.
+# setsid: the daemons must outlive the test run that started them. 9>&-: they must not inherit
+# the lock, or it stays held for as long as they live and every later caller waits for ever.
 if ! ctr version >/dev/null 2>&1; then
-    setsid containerd >/var/log/containerd.log 2>&1 </dev/null &
+    setsid containerd >/var/log/containerd.log 2>&1 </dev/null 9>&- &
     wait_for containerd /var/log/containerd.log ctr version
 fi
 if ! "$DOCKER" info >/dev/null 2>&1; then
-    setsid dockerd >/var/log/dockerd.log 2>&1 </dev/null &
+    setsid dockerd >/var/log/dockerd.log 2>&1 </dev/null 9>&- &
     wait_for dockerd /var/log/dockerd.log "$DOCKER" info
 fi

@@ -315,7 +315,7 @@ fn docker_container_restarted_under_follow() {
     n.wait_for("listening on 1 interface in 1 namespace");
     let gw = c.inspect("{{.NetworkSettings.Gateway}}");
     c.exec(&["ping", "-c", "2", "-i", "0.2", &gw]);
-    ok_stdout(Command::new("docker").args(["restart", "-t", "0", &c.name]));
+    ok_stdout(c.engine.command().args(["restart", "-t", "0", &c.name]));
     n.wait_for(&format!("nscap: {}/eth0#2 joined", c.name));
     let gw = c.inspect("{{.NetworkSettings.Gateway}}");
     c.exec(&["ping", "-c", "3", "-i", "0.2", &gw]);

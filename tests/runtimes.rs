@@ -2,8 +2,8 @@
 //! engines' own `inspect`, a capture across two containers, `nscap exec` against `docker
 //! exec`, and nscap run from a privileged container with the host's root mounted.
 //!
-//! The engines must work here (scripts/setup.sh installs them, scripts/dockerd.sh starts
-//! Docker's daemon): a test whose engine cannot start fails with the reason.
+//! The engines must work here (scripts/setup.sh installs them, scripts/runtimes.sh starts
+//! containerd and dockerd): a test whose engine cannot start fails with the reason.
 mod common;
 use common::*;
 
@@ -115,6 +115,33 @@ fn containerd_task_by_its_id() {
         let line = n.stderr.last().unwrap();
         assert!(line.contains(&format!("in containerd {}", c.id)), "{line}");
     }
+}
+
+/// The daemons scripts/runtimes.sh starts must not inherit its lock: one that did held it for
+/// as long as it lived, and the next caller (the next test binary) waited for ever.
+#[test]
+fn started_daemons_do_not_hold_the_start_up_lock() {
+    Engine::Docker.ready();
+    let lock = std::path::Path::new("/run/nscap-runtimes.lock");
+    let mut holders = Vec::new();
+    for proc in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(fds) = std::fs::read_dir(proc.path().join("fd")) else {
+            continue;
+        };
+        if fds
+            .flatten()
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|to| to == lock))
+        {
+            holders.push(std::fs::read_to_string(proc.path().join("comm")).unwrap_or_default());
+        }
+    }
+    assert!(holders.is_empty(), "{} held by {holders:?}", lock.display());
+    let out = std::process::Command::new("timeout")
+        .args(["20", "sh"])
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/runtimes.sh"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
 #[test]

@@ -53,8 +53,9 @@ impl Engine {
         }
     }
 
+    /// The engine's CLI, killed if it runs longer than [`RUNTIME_SECONDS`].
     pub fn command(self) -> Command {
-        Command::new(self.cli())
+        bounded(self.cli())
     }
 
     /// Runs the engine's CLI; its stdout, trimmed, or a panic with its stderr.
@@ -68,7 +69,7 @@ impl Engine {
             out.status.success(),
             "{} {args:?} failed: {}",
             self.cli(),
-            String::from_utf8_lossy(&out.stderr).trim()
+            failure(&out)
         );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
@@ -101,10 +102,7 @@ impl Engine {
                         format!("cannot run podman (scripts/setup.sh installs it): {e}")
                     })?;
                 if !out.status.success() {
-                    return Err(format!(
-                        "podman info failed: {}",
-                        String::from_utf8_lossy(&out.stderr).trim()
-                    ));
+                    return Err(format!("podman info failed: {}", failure(&out)));
                 }
             }
         }
@@ -124,13 +122,29 @@ impl Engine {
             .map_err(|e| format!("cannot run {} import: {e}", self.cli()))?;
         let _ = tar.wait();
         if !out.status.success() {
-            return Err(format!(
-                "{} import failed: {}",
-                self.cli(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
+            return Err(format!("{} import failed: {}", self.cli(), failure(&out)));
         }
         Ok(())
+    }
+}
+
+/// How long one runtime command may take: a daemon that stops answering must fail the test
+/// that asked, not hang the whole run.
+pub const RUNTIME_SECONDS: u32 = 180;
+
+/// `PROGRAM`, run under coreutils' `timeout` (status 124 when it had to be killed).
+fn bounded(program: &str) -> Command {
+    let mut cmd = Command::new("timeout");
+    cmd.args(["-k", "10", &RUNTIME_SECONDS.to_string(), program]);
+    cmd
+}
+
+/// Why a runtime command failed: its stderr, or that it was killed for taking too long.
+fn failure(out: &std::process::Output) -> String {
+    if out.status.code() == Some(124) {
+        format!("no answer within {RUNTIME_SECONDS} s")
+    } else {
+        String::from_utf8_lossy(&out.stderr).trim().to_string()
     }
 }
 
@@ -350,16 +364,13 @@ pub struct CtrContainer {
 }
 
 fn ctr(args: &[&str]) -> Result<String, String> {
-    let out = Command::new("ctr")
+    let out = bounded("ctr")
         .args(["-n", CTR_NAMESPACE])
         .args(args)
         .output()
         .map_err(|e| format!("cannot run ctr (containerd's client): {e}"))?;
     if !out.status.success() {
-        return Err(format!(
-            "ctr {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
+        return Err(format!("ctr {args:?} failed: {}", failure(&out)));
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
@@ -369,22 +380,20 @@ fn ctr_ready() {
     static READY: OnceLock<Result<(), String>> = OnceLock::new();
     let verdict = READY.get_or_init(|| {
         Engine::Docker.ready();
-        let mut save = Command::new(Engine::Docker.cli())
+        let mut save = Engine::Docker
+            .command()
             .args(["save", IMAGE])
             .stdout(std::process::Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot run docker save: {e}"))?;
-        let out = Command::new("ctr")
+        let out = bounded("ctr")
             .args(["-n", CTR_NAMESPACE, "images", "import", "-"])
             .stdin(save.stdout.take().ok_or("docker save has no stdout")?)
             .output()
             .map_err(|e| format!("cannot run ctr: {e}"))?;
         let _ = save.wait();
         if !out.status.success() {
-            return Err(format!(
-                "ctr images import failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
+            return Err(format!("ctr images import failed: {}", failure(&out)));
         }
         Ok(())
     });
