@@ -216,3 +216,141 @@ fn packets_name_their_processes() {
         );
     }
 }
+
+/// A namespace named `name` (patterns need a known prefix) whose `eth0` is a veth to a peer
+/// namespace where peer.py serves on 8080.
+struct Spot {
+    ns: Netns,
+    _peer: Netns,
+    _server: Proc,
+    ip: String,
+    peer_ip: String,
+}
+
+impl Spot {
+    fn new(name: &str, tmp: &TempDir) -> Spot {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let n = (std::process::id() + N.fetch_add(1, Ordering::Relaxed) * 7) % 250 + 1;
+        sh(&format!(
+            "ip netns add {name} && ip -n {name} link set lo up"
+        ));
+        let ns = Netns {
+            name: name.to_string(),
+        };
+        let peer = Netns::new("pp");
+        let (a, b) = (unique("pa"), unique("pb"));
+        sh(&format!(
+            "ip link add {a} netns {p} type veth peer name {b} netns {t} && \
+             ip -n {t} link set {b} name eth0 && \
+             ip -n {p} addr add 10.76.{n}.1/24 dev {a} && \
+             ip -n {t} addr add 10.76.{n}.2/24 dev eth0 && \
+             ip -n {p} link set {a} up && ip -n {t} link set eth0 up",
+            p = peer.name,
+            t = ns.name
+        ));
+        let ready_file = tmp.file(&format!("{name}.server"));
+        let server = Proc::spawn(&peer.exec(&format!(
+            "exec python3 {} 8080 {ready_file}",
+            script("peer.py")
+        )));
+        ready(&ready_file);
+        Spot {
+            ns,
+            _peer: peer,
+            _server: server,
+            ip: format!("10.76.{n}.2"),
+            peer_ip: format!("10.76.{n}.1"),
+        }
+    }
+
+    /// A client of `mode` from this namespace to its peer: (PID, local port).
+    fn client(&self, tmp: &TempDir, name: &str, mode: &str) -> (u32, u32) {
+        client(&self.ns, tmp, name, &self.peer_ip, mode).unwrap()
+    }
+}
+
+/// nscap's threads named `comm`, each with its CapEff.
+fn threads(pid: u32, comm: &str) -> Vec<String> {
+    let mut v = Vec::new();
+    for t in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .flatten()
+    {
+        let dir = t.path();
+        let Ok(c) = std::fs::read_to_string(dir.join("comm")) else {
+            continue;
+        };
+        if c.trim() != comm {
+            continue;
+        }
+        let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
+        let eff = status
+            .lines()
+            .find_map(|l| l.strip_prefix("CapEff:"))
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        v.push(eff);
+    }
+    v
+}
+
+fn wait_threads(pid: u32, n: usize) {
+    wait_until(
+        5,
+        || {
+            format!(
+                "never {n} nscap-process threads: {:?}",
+                threads(pid, "nscap-process")
+            )
+        },
+        || (threads(pid, "nscap-process").len() == n).then_some(()),
+    );
+}
+
+/// Under --follow, a namespace that joins later gets its lookup thread, and its packets
+/// their processes; one that leaves takes its thread with it.
+#[test]
+fn follow_attributes_namespaces_that_join_and_stops_for_those_that_leave() {
+    let tmp = TempDir::new();
+    let tag = unique("pf");
+    let first = Spot::new(&format!("{tag}a"), &tmp);
+    let file = tmp.file("f.pcapng");
+    let pattern = format!("{tag}*");
+    let mut cap = Nscap::spawn(&["-t", &pattern, "--follow", "--process", "-w", &file]);
+    cap.wait_for("listening on 1 interface in 1 namespace");
+    let pid = cap.child.id();
+    wait_threads(pid, 1);
+    let one = first.client(&tmp, "one", "long");
+
+    let second = Spot::new(&format!("{tag}b"), &tmp);
+    cap.wait_for(&format!("nscap: {}/eth0 joined", second.ns.name));
+    wait_threads(pid, 2);
+    let two = second.client(&tmp, "two", "long");
+    let udp = second.client(&tmp, "udp", "udp");
+
+    let name = second.ns.name.clone();
+    let ip2 = second.ip.clone();
+    drop(second);
+    let left = format!("nscap: {name} left (namespace gone)");
+    while !cap.stderr.iter().any(|l| l == &left) {
+        cap.wait_for(" left (");
+    }
+    // Its thread held the namespace: it has ended, the first one's still runs.
+    wait_threads(pid, 1);
+    let three = first.client(&tmp, "three", "long");
+    cap.signal(libc::SIGINT);
+    let (code, err) = cap.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+
+    let ps = packets(&file);
+    all_name(&flow(&ps, &first.ip, one.1), one.0, "first namespace");
+    all_name(&flow(&ps, &ip2, two.1), two.0, "joined namespace");
+    all_name(&flow(&ps, &ip2, udp.1), udp.0, "joined namespace, UDP");
+    all_name(
+        &flow(&ps, &first.ip, three.1),
+        three.0,
+        "after the other left",
+    );
+}
