@@ -354,3 +354,71 @@ fn follow_attributes_namespaces_that_join_and_stops_for_those_that_leave() {
         "after the other left",
     );
 }
+
+/// After `-Z nobody` the lookup threads keep CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH and
+/// nothing else, so root's processes are still named, in the namespaces there at the start and
+/// in those that join later (started by the launcher, which keeps CAP_SYS_ADMIN besides).
+#[test]
+fn after_dropping_privileges_other_users_processes_are_still_named() {
+    let tmp = TempDir::new();
+    sh(&format!("chmod 777 {}", tmp.0.display()));
+    let tag = unique("pz");
+    let first = Spot::new(&format!("{tag}a"), &tmp);
+    let file = tmp.file("z.pcapng");
+    let pattern = format!("{tag}*");
+    let args = [
+        "-t",
+        &pattern,
+        "--follow",
+        "--process",
+        "-Z",
+        "nobody",
+        "-w",
+        &file,
+    ];
+    let mut cap = Nscap::spawn(&args);
+    cap.wait_for("listening on 1 interface in 1 namespace");
+    let pid = cap.child.id();
+    wait_threads(pid, 1);
+    let second = Spot::new(&format!("{tag}b"), &tmp);
+    cap.wait_for(&format!("nscap: {}/eth0 joined", second.ns.name));
+    wait_threads(pid, 2);
+    assert_eq!(
+        threads(pid, "nscap-process"),
+        ["0000000000080004", "0000000000080004"]
+    );
+    assert_eq!(threads(pid, "nscap-attrib"), ["0000000000280004"]);
+    assert_eq!(threads(pid, "nscap"), ["0000000000000000"]);
+    // The clients run as root, the capture as nobody.
+    let one = first.client(&tmp, "one", "long");
+    let two = second.client(&tmp, "two", "long");
+    cap.signal(libc::SIGINT);
+    let (code, err) = cap.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let ps = packets(&file);
+    all_name(
+        &flow(&ps, &first.ip, one.1),
+        one.0,
+        "namespace of the start",
+    );
+    all_name(&flow(&ps, &second.ip, two.1), two.0, "joined namespace");
+
+    // Without --follow nothing joins: the launcher ends once the threads are started.
+    let out = tmp.file("y.pcapng");
+    let target = first.ns.path();
+    let mut cap = Nscap::spawn(&["-t", &target, "--process", "-Z", "nobody", "-w", &out]);
+    cap.wait_for("listening on");
+    let pid = cap.child.id();
+    wait_threads(pid, 1);
+    assert_eq!(threads(pid, "nscap-process"), ["0000000000080004"]);
+    assert!(threads(pid, "nscap-attrib").is_empty());
+    let three = first.client(&tmp, "three", "long");
+    cap.signal(libc::SIGINT);
+    let (code, err) = cap.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    all_name(
+        &flow(&packets(&out), &first.ip, three.1),
+        three.0,
+        "without --follow",
+    );
+}
