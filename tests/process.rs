@@ -422,3 +422,60 @@ fn after_dropping_privileges_other_users_processes_are_still_named() {
         "without --follow",
     );
 }
+
+/// Every file of a rotated capture stands alone and carries its packets' processes: the
+/// comments are per packet, so a flow cut across files is named in each.
+#[test]
+fn rotated_files_each_carry_their_comments() {
+    let w = World::new();
+    let tmp = TempDir::new();
+    let ready_file = tmp.file("server");
+    let _server = Proc::spawn(&w.peer.exec(&format!(
+        "exec python3 {} 8080 {ready_file}",
+        script("peer.py")
+    )));
+    ready(&ready_file);
+    let pid = w.target_pid.to_string();
+    // tcpdump's -C (2 KiB), and dumpcap's ring by packets.
+    let runs: [(&str, &[&str]); 2] = [("c", &["-C", "2k"]), ("b", &["-b", "packets:12"])];
+    for (tag, rotation) in runs {
+        let dir = TempDir::new();
+        let base = dir.file(&format!("{tag}.pcapng"));
+        let mut args = vec!["-t", &pid, "-i", "eth0", "--process", "-w", &base];
+        args.extend_from_slice(rotation);
+        let mut cap = Nscap::spawn(&args);
+        cap.wait_for("listening on");
+        let clients: Vec<(u32, u32)> = (0..3)
+            .map(|i| client(&w.ns, &tmp, &format!("{tag}{i}"), &w.peer_ip, "long").unwrap())
+            .collect();
+        cap.signal(libc::SIGINT);
+        let (code, err) = cap.finish(10);
+        assert_eq!(code, Some(0), "{err:?}");
+        let mut files: Vec<String> = std::fs::read_dir(&dir.0)
+            .unwrap()
+            .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        assert!(files.len() >= 4, "{tag}: too few files: {files:?}");
+        let mut all = Vec::new();
+        for f in &files {
+            let info = capinfos(f);
+            assert_eq!(info["File type"], "pcapng", "{f}: {info:?}");
+            let ps = packets(f);
+            assert!(!ps.is_empty(), "{f}: no packets");
+            // Each file read alone names processes; the first file may hold only a
+            // connection's first packets, which may come before the answer.
+            if f != &files[0] {
+                assert!(ps.iter().any(|p| !p.comment.is_empty()), "{f}: {ps:?}");
+            }
+            all.extend(ps);
+        }
+        for (pid, port) in clients {
+            all_name(
+                &flow(&all, &w.target_ip, port),
+                pid,
+                &format!("{tag}: client {pid}"),
+            );
+        }
+    }
+}
