@@ -479,3 +479,66 @@ fn rotated_files_each_carry_their_comments() {
         }
     }
 }
+
+/// The host PID of the process named `comm` in the network namespace of `pid`.
+fn pid_in_netns_of(pid: i32, comm: &str) -> Option<u32> {
+    let ns = std::fs::read_link(format!("/proc/{pid}/ns/net")).ok()?;
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let p: u32 = e.file_name().to_str()?.parse().ok()?;
+        let c = std::fs::read_to_string(format!("/proc/{p}/comm")).ok()?;
+        let n = std::fs::read_link(format!("/proc/{p}/ns/net")).ok()?;
+        (c.trim() == comm && n == ns).then_some(p)
+    })
+}
+
+/// A real Docker container: its client's packets name the process with its host PID and the
+/// container by name.
+#[test]
+fn docker_container_process_is_named_with_its_container() {
+    let c = Container::start(Engine::Docker, "nsp", &[]);
+    let tmp = TempDir::new();
+    let gw = c.inspect("{{.NetworkSettings.Gateway}}");
+    let ip = c.inspect("{{.NetworkSettings.IPAddress}}");
+    let port = 20000 + std::process::id() % 20000;
+    let ready_file = tmp.file("server");
+    let _server = Proc::spawn(&format!(
+        "exec python3 {} {port} {ready_file}",
+        script("peer.py")
+    ));
+    ready(&ready_file);
+    let file = tmp.file("d.pcapng");
+    let filter = format!("tcp port {port}");
+    let mut cap = Nscap::spawn(&["-t", &c.name, "--process", "-w", &file, &filter]);
+    cap.wait_for("listening on");
+    // Five lines a fifth of a second apart, each answered by the server on the host.
+    let mut client = Proc::start({
+        let mut cmd = c.engine.command();
+        cmd.args(["exec", &c.name, "sh", "-c"]).arg(format!(
+            "for i in 1 2 3 4 5; do echo ping; sleep 0.2; done | nc {gw} {port}"
+        ));
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd
+    });
+    let nc = wait_until(
+        10,
+        || "nc never ran in the container".to_string(),
+        || pid_in_netns_of(c.pid, "nc"),
+    );
+    let out = client.output();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(out.stdout, "ok\n".repeat(5), "{out:?}");
+    cap.signal(libc::SIGINT);
+    let (code, err) = cap.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let ps = packets(&file);
+    let ours: Vec<&Seen> = ps.iter().filter(|p| p.src == ip || p.dst == ip).collect();
+    assert!(ours.len() >= 8, "{ps:?}");
+    let want = format!("pid {nc} nc (container {})", c.name);
+    for (i, p) in ours.iter().enumerate() {
+        assert!(
+            p.comment == want || (i < 2 && p.comment.is_empty()),
+            "packet {i} says {:?}, not {want:?}: {ours:?}",
+            p.comment
+        );
+    }
+}
