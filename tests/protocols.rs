@@ -57,7 +57,18 @@ fn tunnels_http_dns_and_nflog_match_tcpdump() {
     for c in CAPTURES {
         let f = dir.join(c);
         let f = f.to_str().unwrap();
-        for flags in [&[][..], &["-e"], &["-q"], &["-tt"]] {
+        for flags in [
+            &[][..],
+            &["-e"],
+            &["-q"],
+            &["-q", "-e"],
+            &["-tt"],
+            &["-v"],
+            &["-vv"],
+            &["-x"],
+            &["-X"],
+            &["-e", "-x"],
+        ] {
             compare(f, flags);
         }
     }

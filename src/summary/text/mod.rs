@@ -21,7 +21,7 @@ mod udp;
 
 use etherparse::LaxNetSlice;
 
-use super::decode::{Frame, Link, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2};
+use super::decode::{Frame, Link, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_NFLOG};
 use super::{names, put};
 use crate::packet::Packet;
 use crate::summary::PrintOptions;
@@ -67,15 +67,16 @@ pub fn frame(
     let start = out.len();
     let undecoded = summary(out, f, pkt, linktype, opts, st);
     let data = pkt.data;
-    // A cut link header is all header: nothing after it to dump. The ARP and ICMP printers
+    // A cut link header is all header: nothing after it to dump (NFLOG's is what its walk of
+    // the TLVs got through). The ARP and ICMP printers
     // give up on a cut packet by a long jump, after which tcpdump dumps from the first byte.
     let line = &out[start..];
     let jumped = line.ends_with(b"[|arp]") || line.ends_with(b"[|icmp]");
     let hdr = match f.link {
-        Link::Cut => data.len(),
+        Link::Cut if linktype != LINKTYPE_NFLOG => data.len(),
         _ if line.ends_with(b"[|vlan]") => data.len(),
         _ if jumped => 0,
-        _ => link::header_len(f, linktype),
+        _ => link::header_len(f, pkt, linktype),
     };
     let body = data.get(hdr..).unwrap_or(&[]);
     if opts.hex_ascii > 0 {
@@ -222,6 +223,9 @@ fn unknown_ethertype<'a>(
         _ => {}
     }
     // -q also drops the dump.
-    let body = pkt.data.get(link::header_len(f, linktype)..).unwrap_or(&[]);
+    let body = pkt
+        .data
+        .get(link::header_len(f, pkt, linktype)..)
+        .unwrap_or(&[]);
     Some(if opts.quick { &[] } else { body })
 }
