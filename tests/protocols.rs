@@ -1,5 +1,5 @@
 //! The protocols container networks carry (tunnels, MPLS, 802.1ad, HTTP, DNS record types and
-//! DNS over TCP, NFLOG), line for line against the installed `tcpdump -n` on the fixtures that
+//! DNS over TCP, NFLOG) and LLDP, line for line against the installed `tcpdump -n` on the fixtures that
 //! hold them, whole and cut by short snapshot lengths.
 mod common;
 use common::ok_stdout;
@@ -45,7 +45,13 @@ fn compare(file: &str, flags: &[&str]) {
     assert_eq!(ours, theirs, "nscap {ours_args:?} differs from tcpdump");
 }
 
-const CAPTURES: [&str; 4] = ["tunnels.pcap", "http.pcap", "dns-types.pcap", "nflog.pcap"];
+const CAPTURES: [&str; 5] = [
+    "tunnels.pcap",
+    "http.pcap",
+    "dns-types.pcap",
+    "nflog.pcap",
+    "lldp.pcap",
+];
 
 #[test]
 fn tunnels_http_dns_and_nflog_match_tcpdump() {

@@ -16,6 +16,7 @@ mod icmp6;
 mod igmp;
 mod ip;
 mod link;
+mod lldp;
 mod tcp;
 mod udp;
 
@@ -225,6 +226,12 @@ fn summary<'a>(
                 s(out, " [|");
                 s(out, name);
                 out.push(b']');
+            } else if f.ethertype() == Some(0x88cc) {
+                let body = pkt.data.get(link::header_len(f, pkt, linktype)..);
+                let len = f
+                    .link_payload_len
+                    .saturating_sub(4 * f.vlans().count() as u32);
+                lldp::print(out, body.unwrap_or(&[]), len, opts.verbose);
             } else if !encap::link(out, f, opts, st) {
                 if let Some(body) = unknown_ethertype(out, f, pkt, linktype, opts) {
                     return Some(body);
