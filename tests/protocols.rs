@@ -45,12 +45,14 @@ fn compare(file: &str, flags: &[&str]) {
     assert_eq!(ours, theirs, "nscap {ours_args:?} differs from tcpdump");
 }
 
-const CAPTURES: [&str; 5] = [
+const CAPTURES: [&str; 7] = [
     "tunnels.pcap",
     "http.pcap",
     "dns-types.pcap",
     "nflog.pcap",
     "lldp.pcap",
+    "dns.pcap",
+    "vlan.pcap",
 ];
 
 #[test]
@@ -91,7 +93,9 @@ fn cut_tunnels_http_and_dns_match_tcpdump() {
     std::fs::create_dir_all(&out).unwrap();
     for c in CAPTURES {
         // Every header of every layer is cut by one of these somewhere.
-        for snap in [20, 40, 50, 58, 62, 70, 76, 84, 90, 96, 104, 110, 120] {
+        for snap in [
+            14, 16, 18, 20, 40, 50, 58, 62, 64, 70, 72, 76, 82, 84, 90, 96, 104, 110, 120,
+        ] {
             let cut = out.join(format!("{snap}-{c}"));
             let st = Command::new("editcap")
                 .args(["-F", "pcap", "-s", &snap.to_string()])
@@ -103,6 +107,9 @@ fn cut_tunnels_http_and_dns_match_tcpdump() {
             compare(cut.to_str().unwrap(), &[]);
             // Where the dump starts tells how tcpdump's printer gave up on the cut header.
             compare(cut.to_str().unwrap(), &["-X"]);
+            // -v and -vv print what was read before the cut (DNS answers, LLDP TLVs).
+            compare(cut.to_str().unwrap(), &["-vv"]);
+            compare(cut.to_str().unwrap(), &["-e"]);
         }
     }
 }

@@ -27,6 +27,11 @@ fn ethertype(out: &mut Vec<u8>, t: u16, quick: bool) {
     out.push(b')');
 }
 
+/// The ethertypes print-ether.c takes as VLAN tags.
+fn is_tag(t: u16) -> bool {
+    matches!(t, 0x8100 | 0x88a8 | 0x9100 | 0x9200)
+}
+
 /// tcpdump's words for the Linux packet types (print-sll.c).
 fn pkttype_word(t: u16) -> &'static str {
     match t {
@@ -130,6 +135,12 @@ pub(super) fn header(
             s(out, " > ");
             put::mac(out, &dst);
             s(out, ", ");
+            // print-ether.c names a tag's type only once it has read the tag: a cut one leaves
+            // the line at the addresses, or after the last whole tag.
+            let tags = f.vlans().count();
+            if is_tag(et) && tags == 0 {
+                return;
+            }
             if et < 0x0600 {
                 s(out, "802.3");
             } else {
@@ -138,12 +149,15 @@ pub(super) fn header(
             s(out, ", length ");
             n(out, wire_len);
             s(out, ": ");
-            for (id, pcp, next) in f.vlans() {
+            for (i, (id, pcp, next)) in f.vlans().enumerate() {
                 s(out, "vlan ");
                 n(out, id);
                 s(out, ", p ");
                 n(out, pcp);
                 s(out, ", ");
+                if i + 1 == tags && is_tag(next) {
+                    break;
+                }
                 ethertype(out, next, opts.quick);
                 s(out, ", ");
             }

@@ -85,7 +85,13 @@ pub fn frame(
         _ if line.ends_with(b" [|ip]") && data.len() == link::header_len(f, pkt, linktype) => 0,
         // The same inside a tunnel or label stack: a header cut after its first byte prints
         // `IP ` first (unless -e), one with none does not.
-        _ if !opts.link_header && (line.ends_with(b")  [|ip]") || line.ends_with(b":  [|ip]")) => 0,
+        _ if !opts.link_header
+            && [&b")  [|ip]"[..], b":  [|ip]", b"\n [|ip]"]
+                .iter()
+                .any(|e| line.ends_with(e)) =>
+        {
+            0
+        }
         // DNS over TCP cut inside its length prefix (read by a jumping getter).
         _ if tcp_dns_length_cut(line) => 0,
         _ => link::header_len(f, pkt, linktype),
@@ -220,7 +226,9 @@ fn summary<'a>(
                     (Some(0x86dd), "ip") => "ip6",
                     (_, name) => name,
                 };
-                if prefix && f.ethertype() == Some(0x0800) {
+                // ip_print reads the version before it prints `IP `: no byte, no word.
+                let hdr = link::header_len(f, pkt, linktype);
+                if prefix && f.ethertype() == Some(0x0800) && pkt.data.len() > hdr {
                     s(out, "IP ");
                 }
                 s(out, " [|");
