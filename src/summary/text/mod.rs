@@ -114,7 +114,7 @@ pub fn frame(
 
 /// The cut marks of tcpdump printers that give up only by a long jump (their reads and bounds
 /// checks jump: ND_LONGJMP_FROM_TCHECK, or GET_ macros throughout).
-const JUMPING: [&[u8]; 9] = [
+const JUMPING: [&[u8]; 10] = [
     b"[|arp]",
     b"HTTP [|http]",
     b"[|frag6]",
@@ -123,6 +123,7 @@ const JUMPING: [&[u8]; 9] = [
     b"[|mpls]",
     b"[|otv]",
     b"[|rt6]",
+    b"[|ssh]",
     b"[|vxlan]",
 ];
 
