@@ -316,7 +316,7 @@ fn mixed() -> Vec<Rec> {
         )),
         // GRE: a protocol nscap names by number only.
         rec(e4(b, a, A4, B4, 47, &[0, 0, 0x08, 0, 0, 0, 0, 0])),
-        // LLDP: an ethertype nscap does not decode.
+        // LLDP with a chassis ID only (lldp.pcap has the rest).
         rec(ether(
             [0x01, 0x80, 0xc2, 0, 0, 0x0e],
             a,
@@ -1146,6 +1146,88 @@ fn multi() -> Vec<u8> {
     f
 }
 
+/// One LLDP TLV: 7 bits of type, 9 of length, the value.
+fn lldp_tlv(t: u16, v: &[u8]) -> Vec<u8> {
+    let mut b = ((t << 9) | v.len() as u16).to_be_bytes().to_vec();
+    b.extend_from_slice(v);
+    b
+}
+
+/// LLDP as switches and lldpd send it: every TLV tcpdump decodes, the 802.1 and 802.3
+/// organisation-specific ones, and what it only hex-dumps (an unknown TLV type, subtype and
+/// organisation); other ID subtypes; text with control and high-bit bytes; a TLV longer than
+/// the frame; one behind a VLAN tag.
+fn lldp() -> Vec<Rec> {
+    let a = [0x02, 0x42, 0x0a, 0x01, 0x00, 0x01];
+    let group = [0x01, 0x80, 0xc2, 0, 0, 0x0e];
+    let t = lldp_tlv;
+    let org = |oui: [u8; 3], sub: u8, v: &[u8]| {
+        let mut b = oui.to_vec();
+        b.push(sub);
+        b.extend_from_slice(v);
+        t(127, &b)
+    };
+    let (i8021, i8023) = ([0x00, 0x80, 0xc2], [0x00, 0x12, 0x0f]);
+    let mut mgmt4 = vec![5, 1, 10, 1, 0, 1, 2, 0, 0, 0, 3, 8];
+    mgmt4.extend_from_slice(&[0x2b, 6, 1, 4, 1, 0x81, 0x9b, 0x70]);
+    let mut mgmt6 = vec![17, 2];
+    mgmt6.extend_from_slice(&v6("2001:db8::1"));
+    mgmt6.extend_from_slice(&[3, 0, 0, 0, 7, 0]);
+    let full: Vec<Vec<u8>> = vec![
+        t(1, &[&[4][..], &a].concat()),
+        t(2, b"\x05eth0"),
+        t(3, &[0, 120]),
+        t(4, b"uplink to core"),
+        t(5, b"switch1.example.com"),
+        t(6, b"Debian GNU/Linux 12 (bookworm) Linux 6.1.0 x86_64"),
+        t(7, &[0, 0x14, 0, 0x10]),
+        t(8, &mgmt4),
+        t(8, &mgmt6),
+        org(i8021, 1, &[0, 100]),
+        org(i8021, 2, &[6, 0, 200]),
+        org(i8021, 3, &[0, 100, 5, b'u', b's', b'e', b'r', b's']),
+        org(i8021, 4, &[4, 0x88, 0x8e, 0x01, 0x00]),
+        org(i8021, 7, &[3, 0, 0, 0, 9]),
+        org(i8021, 99, &[1, 2, 3]),
+        org(i8023, 1, &[3, 0x6c, 0x01, 0, 16]),
+        org(i8023, 2, &[0x0f, 1, 1]),
+        org(i8023, 3, &[1, 0, 0, 0, 0]),
+        org(i8023, 4, &[0x05, 0xee]),
+        org(i8023, 9, &[0xaa]),
+        org([0x00, 0x00, 0x0c], 1, &[0xbb, 0xcc]),
+        t(9, &[1, 2, 3, 4, 5]),
+        t(0, &[]),
+    ];
+    let other_ids: Vec<Vec<u8>> = vec![
+        t(1, &[5, 1, 192, 0, 2, 1]),
+        t(2, &[&[3][..], &a].concat()),
+        t(3, &[0, 0]),
+        t(5, b"bad\x01name\xe9\0rest"),
+        t(7, &[0, 0, 0, 0]),
+        t(0, &[]),
+    ];
+    let more_ids: Vec<Vec<u8>> = vec![
+        t(1, b"\x07local-chassis"),
+        t(2, &[4, 6, 1, 2, 3, 4, 5, 6]),
+        t(2, &[9, 1, 2]),
+        t(1, &[42, 1, 2, 3]),
+        t(0, &[]),
+    ];
+    // A system name TLV that says 40 bytes where 5 follow.
+    let mut long = [t(1, &[&[4][..], &a].concat()), t(3, &[0, 30])].concat();
+    long.extend_from_slice(&[0x0a, 40]);
+    long.extend_from_slice(b"short");
+    let mut tagged = vec![0x20, 7, 0x88, 0xcc];
+    tagged.extend([t(1, &[&[4][..], &a].concat()), t(3, &[0, 120]), t(0, &[])].concat());
+    vec![
+        rec(ether(group, a, 0x88cc, &full.concat())),
+        rec(ether(group, a, 0x88cc, &other_ids.concat())),
+        rec(ether(group, a, 0x88cc, &more_ids.concat())),
+        rec(ether(group, a, 0x88cc, &long)),
+        rec(ether(group, a, 0x8100, &tagged)),
+    ]
+}
+
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::write(dir.join(name), bytes)
 }
@@ -1178,6 +1260,7 @@ fn main() -> anyhow::Result<()> {
     write(dir, "tunnels.pcap", &eth(&tunnels()))?;
     write(dir, "http.pcap", &eth(&http()))?;
     write(dir, "dns-types.pcap", &eth(&dns_types()))?;
+    write(dir, "lldp.pcap", &eth(&lldp()))?;
     write(
         dir,
         "nflog.pcap",

@@ -1,5 +1,5 @@
 //! The protocols container networks carry (tunnels, MPLS, 802.1ad, HTTP, DNS record types and
-//! DNS over TCP, NFLOG), line for line against the installed `tcpdump -n` on the fixtures that
+//! DNS over TCP, NFLOG) and LLDP, line for line against the installed `tcpdump -n` on the fixtures that
 //! hold them, whole and cut by short snapshot lengths.
 mod common;
 use common::ok_stdout;
@@ -45,7 +45,15 @@ fn compare(file: &str, flags: &[&str]) {
     assert_eq!(ours, theirs, "nscap {ours_args:?} differs from tcpdump");
 }
 
-const CAPTURES: [&str; 4] = ["tunnels.pcap", "http.pcap", "dns-types.pcap", "nflog.pcap"];
+const CAPTURES: [&str; 7] = [
+    "tunnels.pcap",
+    "http.pcap",
+    "dns-types.pcap",
+    "nflog.pcap",
+    "lldp.pcap",
+    "dns.pcap",
+    "vlan.pcap",
+];
 
 #[test]
 fn tunnels_http_dns_and_nflog_match_tcpdump() {
@@ -57,7 +65,18 @@ fn tunnels_http_dns_and_nflog_match_tcpdump() {
     for c in CAPTURES {
         let f = dir.join(c);
         let f = f.to_str().unwrap();
-        for flags in [&[][..], &["-e"], &["-q"], &["-tt"]] {
+        for flags in [
+            &[][..],
+            &["-e"],
+            &["-q"],
+            &["-q", "-e"],
+            &["-tt"],
+            &["-v"],
+            &["-vv"],
+            &["-x"],
+            &["-X"],
+            &["-e", "-x"],
+        ] {
             compare(f, flags);
         }
     }
@@ -74,7 +93,9 @@ fn cut_tunnels_http_and_dns_match_tcpdump() {
     std::fs::create_dir_all(&out).unwrap();
     for c in CAPTURES {
         // Every header of every layer is cut by one of these somewhere.
-        for snap in [20, 40, 50, 58, 62, 70, 76, 84, 90, 96, 104, 110, 120] {
+        for snap in [
+            14, 16, 18, 20, 40, 50, 58, 62, 64, 70, 72, 76, 82, 84, 90, 96, 104, 110, 120,
+        ] {
             let cut = out.join(format!("{snap}-{c}"));
             let st = Command::new("editcap")
                 .args(["-F", "pcap", "-s", &snap.to_string()])
@@ -84,6 +105,11 @@ fn cut_tunnels_http_and_dns_match_tcpdump() {
                 .unwrap();
             assert!(st.success());
             compare(cut.to_str().unwrap(), &[]);
+            // Where the dump starts tells how tcpdump's printer gave up on the cut header.
+            compare(cut.to_str().unwrap(), &["-X"]);
+            // -v and -vv print what was read before the cut (DNS answers, LLDP TLVs).
+            compare(cut.to_str().unwrap(), &["-vv"]);
+            compare(cut.to_str().unwrap(), &["-e"]);
         }
     }
 }

@@ -491,45 +491,22 @@ pub fn decode<'a>(linktype: u16, data: &'a [u8], wire_len: u32, mac: Option<[u8;
 /// logging host's byte order (tcpdump reads them in its own, as here); the packet is the
 /// payload TLV (type 9). Anything else cut or odd leaves no packet.
 fn nflog(data: &[u8], wire_len: u32) -> Frame<'_> {
-    if data.len() < 4 {
-        return Frame {
-            link: Link::Cut,
-            dir: None,
-            link_payload_len: 0,
-            pkt: None,
-        };
-    }
-    let link = Link::Nflog {
-        family: data[0],
-        rid: u16::from_be_bytes([data[2], data[3]]),
-    };
-    let mut rest = &data[4..];
-    let mut length = wire_len.max(data.len() as u32).saturating_sub(4);
-    let mut payload = None;
     let cut = Frame {
         link: Link::Cut,
         dir: None,
         link_payload_len: 0,
         pkt: None,
     };
-    // tcpdump walks while wire bytes remain; every TLV is at least 4 bytes, so this ends.
-    while length > 0 {
-        if rest.len() < 4 {
-            return cut;
-        }
-        let size = usize::from(u16::from_ne_bytes([rest[0], rest[1]])).next_multiple_of(4);
-        let kind = u16::from_ne_bytes([rest[2], rest[3]]);
-        if size < 4 || rest.len() < size {
-            return cut;
-        }
-        if kind == 9 {
-            length = length.saturating_sub(4);
-            payload = Some(&rest[4..]);
-            break;
-        }
-        rest = &rest[size..];
-        length = length.saturating_sub(size as u32);
+    if data.len() < 4 {
+        return cut;
     }
+    let link = Link::Nflog {
+        family: data[0],
+        rid: u16::from_be_bytes([data[2], data[3]]),
+    };
+    let (_, Some((payload, length))) = nflog_tlvs(data, wire_len) else {
+        return cut;
+    };
     let et = match data[0] {
         2 => Some(EtherType::IPV4),
         10 => Some(EtherType::IPV6),
@@ -544,4 +521,41 @@ fn nflog(data: &[u8], wire_len: u32) -> Frame<'_> {
         link_payload_len: length,
         pkt,
     }
+}
+
+/// Walks NFLOG's TLVs as tcpdump does: the bytes it takes as link header (the fixed header,
+/// the TLVs before the payload and the payload's own TLV header, which its dumps skip), then,
+/// unless a TLV is cut, the payload and the wire bytes left for it.
+type NflogWalk<'a> = (usize, Option<(Option<&'a [u8]>, u32)>);
+fn nflog_tlvs(data: &[u8], wire_len: u32) -> NflogWalk<'_> {
+    let Some(mut rest) = data.get(4..) else {
+        return (data.len(), None);
+    };
+    let mut length = wire_len.max(data.len() as u32).saturating_sub(4);
+    // tcpdump walks while wire bytes remain; every TLV is at least 4 bytes, so this ends.
+    while length > 0 {
+        let walked = data.len() - rest.len();
+        if rest.len() < 4 {
+            return (walked, None);
+        }
+        let size = usize::from(u16::from_ne_bytes([rest[0], rest[1]])).next_multiple_of(4);
+        let kind = u16::from_ne_bytes([rest[2], rest[3]]);
+        if size < 4 || rest.len() < size {
+            return (walked, None);
+        }
+        if kind == 9 {
+            return (
+                walked + 4,
+                Some((Some(&rest[4..]), length.saturating_sub(4))),
+            );
+        }
+        rest = &rest[size..];
+        length = length.saturating_sub(size as u32);
+    }
+    (data.len() - rest.len(), Some((None, length)))
+}
+
+/// The bytes of an NFLOG frame tcpdump counts as link header (and leaves out of `-x`).
+pub fn nflog_header_len(data: &[u8], wire_len: u32) -> usize {
+    nflog_tlvs(data, wire_len).0
 }

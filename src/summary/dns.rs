@@ -317,21 +317,23 @@ fn fqdn(o: &mut Vec<u8>, m: &[u8], mut cp: usize, base: usize) -> Option<usize> 
     let mut i = b8(m, cp)?;
     let mut max_offset = cp.wrapping_sub(base);
     cp += 1;
-    let mut rp = 0usize;
+    // None until known: a name that starts with a pointer cut right after its first byte
+    // leaves it unset, and tcpdump then calls the message cut.
+    let mut rp = None;
     let mut compress = false;
     if i & 0xc0 != 0xc0 {
-        rp = cp + l;
+        rp = Some(cp + l);
     }
     if i == 0 {
         o.push(b'.');
-        return Some(rp);
+        return rp;
     }
     let mut name_chars = 0usize;
     while i != 0 && cp < m.len() {
         match i & 0xc0 {
             0xc0 => {
                 if !compress {
-                    rp = cp + 1;
+                    rp = Some(cp + 1);
                     compress = true;
                 }
                 let offset = ((usize::from(i) << 8) | usize::from(b8(m, cp)?)) & 0x3fff;
@@ -374,13 +376,13 @@ fn fqdn(o: &mut Vec<u8>, m: &[u8], mut cp: usize, base: usize) -> Option<usize> 
         l = labellen(o, m, cp)?;
         cp += 1;
         if !compress {
-            rp += l + 1;
+            rp = rp.map(|r| r + l + 1);
         }
     }
     if name_chars > MAXCDNAME {
         o.extend_from_slice(b"<DOMAIN NAME TOO LONG>");
     }
-    Some(rp)
+    rp
 }
 
 /// ns_cprint: one length-prefixed character string.

@@ -483,9 +483,11 @@ fn fallbacks_name_the_number() {
         "02:42:0a:01:00:01 > 02:42:0a:01:00:02, Unknown Ethertype (0x88b5), length 60: "
     );
     assert_eq!(
-        line(1, &eth(0x88cc, &[0; 46])),
-        "ethertype LLDP (0x88cc), length 46"
+        line(1, &eth(0x88f7, &[0; 46])),
+        "ethertype PTP (0x88f7), length 46"
     );
+    // LLDP is decoded: an End TLV first ends it.
+    assert_eq!(line(1, &eth(0x88cc, &[0; 46])), "LLDP, length 46");
     assert_eq!(line(1, &eth(46, &[0; 46])), "802.3 LLC, length 46");
     assert_eq!(line(147, &[1, 2, 3]), "unknown link type 147, length 3");
     assert_eq!(

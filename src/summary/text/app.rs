@@ -1,5 +1,5 @@
 //! What tcpdump decodes inside TCP by port (the dispatch at the end of print-tcp.c), for the
-//! protocols nscap decodes: HTTP and DNS over TCP.
+//! protocols nscap decodes: SSH version lines, HTTP and DNS over TCP.
 
 use super::http;
 use crate::summary::{dns, PrintOptions};
@@ -15,6 +15,10 @@ const EARLIER: [u16; 13] = [
 pub(super) fn tcp(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>, len: u32, opts: &PrintOptions) {
     let (sp, dp) = (t.source_port(), t.destination_port());
     let port = |p: u16| sp == p || dp == p;
+    // Port 22 comes seventh in tcpdump's order.
+    if port(22) && !EARLIER[..6].iter().any(|p| port(*p)) {
+        return ssh(out, t.payload(), len as usize);
+    }
     if EARLIER.iter().any(|p| port(*p)) {
         return;
     }
@@ -24,4 +28,39 @@ pub(super) fn tcp(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>, len: u32, opt
     } else if port(dns::PORT) {
         dns::print(out, t.payload(), len, opts.verbose, true, false);
     }
+}
+
+/// print-ssh.c: the version line (`SSH-2.0-OpenSSH_9.2`) when the segment starts with one and
+/// holds its end; nothing for anything else. Its reads jump when the capture ends first.
+fn ssh(out: &mut Vec<u8>, b: &[u8], len: usize) {
+    for (i, c) in b"SSH-".iter().enumerate() {
+        match b.get(i) {
+            None => return out.extend_from_slice(b" [|ssh]"),
+            Some(x) if x != c => return,
+            Some(_) => {}
+        }
+    }
+    let mut end = 4;
+    while end < len {
+        let Some(&c) = b.get(end) else {
+            return out.extend_from_slice(b" [|ssh]");
+        };
+        match c {
+            b'\n' => break,
+            b'\r' => match b.get(end + 1) {
+                _ if end + 1 >= len => return,
+                Some(b'\n') => break,
+                Some(_) => return,
+                None => return out.extend_from_slice(b" [|ssh]"),
+            },
+            0x20..=0x7e => end += 1,
+            _ => return,
+        }
+    }
+    // A line that fills the segment without an end is not printed either.
+    if end >= len {
+        return;
+    }
+    out.extend_from_slice(b": SSH: ");
+    out.extend_from_slice(&b[..end]);
 }

@@ -746,22 +746,33 @@ fn sre(out: &mut Vec<u8>, af: u16, off: u8, slen: u8, b: &[u8], mut len: u32) ->
     ok
 }
 
-/// `-e` on NFLOG: `version 0, resource ID 1, family IPv4 (2), length 120: `.
-pub(super) fn nflog_header(out: &mut Vec<u8>, family: u8, rid: u16, wire_len: u32) {
+/// `-e` on NFLOG: `version 0, resource ID 1, family IPv4 (2), length 120: `; -q names the
+/// family alone (print-nflog.c).
+pub(super) fn nflog_header(out: &mut Vec<u8>, family: u8, rid: u16, wire_len: u32, quick: bool) {
     s(out, "version 0, resource ID ");
     n(out, rid);
-    s(out, ", family ");
-    s(
-        out,
-        match family {
-            2 => "IPv4",
-            10 => "IPv6",
-            _ => "Unknown",
-        },
-    );
-    s(out, " (");
-    n(out, family);
-    s(out, "), length ");
+    let name = match family {
+        2 => "IPv4",
+        10 => "IPv6",
+        _ => "",
+    };
+    if quick {
+        s(out, ", ");
+        if name.is_empty() {
+            s(out, "Unknown NFLOG (0x");
+            put::byte_hex(out, family);
+            out.push(b')');
+        } else {
+            s(out, name);
+        }
+    } else {
+        s(out, ", family ");
+        s(out, if name.is_empty() { "Unknown" } else { name });
+        s(out, " (");
+        n(out, family);
+        out.push(b')');
+    }
+    s(out, ", length ");
     n(out, wire_len);
     s(out, ": ");
 }

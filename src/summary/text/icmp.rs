@@ -299,6 +299,37 @@ fn quoted(out: &mut Vec<u8>, p: &[u8], opts: &PrintOptions, st: &mut super::Stat
     encap::ip(out, data, u32::from(iplen), false, opts, st);
 }
 
+/// Whether tcpdump gave up on this cut ICMP message (`b`: the bytes captured from its header
+/// on) by a long jump, after which it dumps the frame from its first byte, rather than by a
+/// bounds check that keeps the link header out of the dump. print-icmp.c reads most fields
+/// with jumping getters, but checks the quoted protocol of a port unreachable, the quoted
+/// destination of a time exceeded and the timestamps first.
+pub(super) fn cut_jumps(b: &[u8]) -> bool {
+    let &[t, code, ..] = b else {
+        return true;
+    };
+    let header_cut = match (t, code) {
+        (0 | 8 | 15 | 16, _) => Some((b.len() < 8, true)),
+        (17 | 18, _) => Some((b.len() < 12, true)),
+        (3, 3) if b.len() < 18 => Some((true, false)),
+        (3, 3) => {
+            let ihl = usize::from(b[8] & 0x0f) * 4;
+            Some((b.len() < 8 + ihl + 4, true))
+        }
+        (3 | 5, _) => Some((b.len() < 28, true)),
+        (11, _) => Some((b.len() < 28, false)),
+        (12, 0) => Some((b.len() < 5, true)),
+        (13 | 14, _) => Some((b.len() < 20, false)),
+        _ => None,
+    };
+    match header_cut {
+        Some((true, jumps)) => jumps,
+        // Under -v an error's quoted packet follows: its length is read by a jumping getter;
+        // the extensions after it are bounds-checked.
+        _ => b.len() < 12,
+    }
+}
+
 /// A header cut before its eighth byte, true when printed: tcpdump still names a source
 /// quench or a parameter problem, which need nothing past the pointer; under -v the
 /// quoted packet it then looks for is cut.

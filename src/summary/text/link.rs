@@ -3,17 +3,33 @@
 
 use super::{n, s};
 use crate::packet::Packet;
-use crate::summary::decode::{Frame, Link, LINKTYPE_LINUX_SLL2};
+use crate::summary::decode::{self, Frame, Link, LINKTYPE_LINUX_SLL2, LINKTYPE_NFLOG};
 use crate::summary::PrintOptions;
 use crate::summary::{names, put};
 
-/// `ethertype IPv4 (0x0800)`.
-fn ethertype(out: &mut Vec<u8>, t: u16) {
+/// `ethertype IPv4 (0x0800)`; under -q only the name (print-ether.c's ether_type_print).
+fn ethertype(out: &mut Vec<u8>, t: u16, quick: bool) {
+    if quick {
+        match names::ethertype_name(t) {
+            "Unknown" => {
+                s(out, "Unknown Ethertype (");
+                put::hex16(out, t);
+                out.push(b')');
+            }
+            name => s(out, name),
+        }
+        return;
+    }
     s(out, "ethertype ");
     s(out, names::ethertype_name(t));
     s(out, " (");
     put::hex16(out, t);
     out.push(b')');
+}
+
+/// The ethertypes print-ether.c takes as VLAN tags.
+fn is_tag(t: u16) -> bool {
+    matches!(t, 0x8100 | 0x88a8 | 0x9100 | 0x9200)
 }
 
 /// tcpdump's words for the Linux packet types (print-sll.c).
@@ -87,15 +103,15 @@ pub(super) fn sll2_prefix(out: &mut Vec<u8>, data: &[u8], names: &mut IfNames, n
 }
 
 /// Bytes of link header tcpdump skips before `-x`/`-X`/`-A` (VLAN tags included).
-pub(super) fn header_len(f: &Frame<'_>, linktype: u16) -> usize {
+pub(super) fn header_len(f: &Frame<'_>, pkt: &Packet<'_>, linktype: u16) -> usize {
     let tags = 4 * f.vlans().count();
     match f.link {
+        Link::Nflog { .. } => decode::nflog_header_len(pkt.data, pkt.len),
+        Link::Cut if linktype == LINKTYPE_NFLOG => decode::nflog_header_len(pkt.data, pkt.len),
         Link::Ether { .. } => 14 + tags,
         Link::Sll { .. } if linktype == LINKTYPE_LINUX_SLL2 => 20 + tags,
         Link::Sll { .. } => 16 + tags,
-        // NFLOG's TLVs before the payload are not measured here: its dumps start after the
-        // fixed header.
-        Link::Null { .. } | Link::Nflog { .. } => 4,
+        Link::Null { .. } => 4,
         Link::Raw | Link::Cut | Link::Unknown => 0,
     }
 }
@@ -119,21 +135,30 @@ pub(super) fn header(
             s(out, " > ");
             put::mac(out, &dst);
             s(out, ", ");
+            // print-ether.c names a tag's type only once it has read the tag: a cut one leaves
+            // the line at the addresses, or after the last whole tag.
+            let tags = f.vlans().count();
+            if is_tag(et) && tags == 0 {
+                return;
+            }
             if et < 0x0600 {
                 s(out, "802.3");
             } else {
-                ethertype(out, et);
+                ethertype(out, et, opts.quick);
             }
             s(out, ", length ");
             n(out, wire_len);
             s(out, ": ");
-            for (id, pcp, next) in f.vlans() {
+            for (i, (id, pcp, next)) in f.vlans().enumerate() {
                 s(out, "vlan ");
                 n(out, id);
                 s(out, ", p ");
                 n(out, pcp);
                 s(out, ", ");
-                ethertype(out, next);
+                if i + 1 == tags && is_tag(next) {
+                    break;
+                }
+                ethertype(out, next, opts.quick);
                 s(out, ", ");
             }
         }
@@ -169,7 +194,7 @@ pub(super) fn header(
                         put::hex16(out, p);
                         out.push(b')');
                     }
-                    p => ethertype(out, p),
+                    p => ethertype(out, p, false),
                 }
                 s(out, ", length ");
                 n(out, wire_len);
@@ -183,7 +208,15 @@ pub(super) fn header(
             n(out, wire_len);
             s(out, ": ");
         }
-        Link::Nflog { family, rid } => super::encap::nflog_header(out, family, rid, wire_len),
+        Link::Nflog { family, rid } => {
+            super::encap::nflog_header(out, family, rid, wire_len, opts.quick)
+        }
+        // tcpdump prints NFLOG's header before it walks the TLVs that turn out cut.
+        Link::Cut if linktype == LINKTYPE_NFLOG && pkt.data.len() >= 4 => {
+            let d = pkt.data;
+            let rid = u16::from_be_bytes([d[2], d[3]]);
+            super::encap::nflog_header(out, d[0], rid, wire_len, opts.quick);
+        }
         Link::Raw | Link::Cut | Link::Unknown => {}
     }
 }
@@ -199,7 +232,7 @@ pub(super) fn fallback(
 ) {
     match (f.link, f.ethertype()) {
         (Link::Ether { .. } | Link::Sll { .. }, Some(0x9000)) => {
-            let body = pkt.data.get(header_len(f, linktype)..).unwrap_or(&[]);
+            let body = pkt.data.get(header_len(f, pkt, linktype)..).unwrap_or(&[]);
             let len = f
                 .link_payload_len
                 .saturating_sub(4 * f.vlans().count() as u32);
@@ -207,7 +240,7 @@ pub(super) fn fallback(
         }
         (_, Some(et)) => {
             if prefix || f.vlans().next().is_some() {
-                ethertype(out, et);
+                ethertype(out, et, false);
             } else {
                 s(out, names::ethertype_name(et));
             }

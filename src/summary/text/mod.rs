@@ -16,12 +16,13 @@ mod icmp6;
 mod igmp;
 mod ip;
 mod link;
+mod lldp;
 mod tcp;
 mod udp;
 
 use etherparse::LaxNetSlice;
 
-use super::decode::{Frame, Link, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2};
+use super::decode::{Frame, Link, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_NFLOG};
 use super::{names, put};
 use crate::packet::Packet;
 use crate::summary::PrintOptions;
@@ -67,15 +68,33 @@ pub fn frame(
     let start = out.len();
     let undecoded = summary(out, f, pkt, linktype, opts, st);
     let data = pkt.data;
-    // A cut link header is all header: nothing after it to dump. The ARP and ICMP printers
+    // A cut link header is all header: nothing after it to dump (NFLOG's is what its walk of
+    // the TLVs got through). The ARP and ICMP printers
     // give up on a cut packet by a long jump, after which tcpdump dumps from the first byte.
     let line = &out[start..];
-    let jumped = line.ends_with(b"[|arp]") || line.ends_with(b"[|icmp]");
+    // print-icmp6.c checks the quoted header of a port unreachable without jumping.
+    let jumped = line.ends_with(b"[|icmp]") && icmp_jumped(f)
+        || JUMPING.iter().any(|p| line.ends_with(p))
+            && !line.ends_with(b", unreachable port [|icmp6]");
     let hdr = match f.link {
-        Link::Cut => data.len(),
+        Link::Cut if matches!(linktype, LINKTYPE_LINUX_SLL | LINKTYPE_LINUX_SLL2) => 0,
+        Link::Cut if linktype != LINKTYPE_NFLOG => data.len(),
         _ if line.ends_with(b"[|vlan]") => data.len(),
         _ if jumped => 0,
-        _ => link::header_len(f, linktype),
+        // Not one byte of the IP header: its version is read by a jumping getter.
+        _ if line.ends_with(b" [|ip]") && data.len() == link::header_len(f, pkt, linktype) => 0,
+        // The same inside a tunnel or label stack: a header cut after its first byte prints
+        // `IP ` first (unless -e), one with none does not.
+        _ if !opts.link_header
+            && [&b")  [|ip]"[..], b":  [|ip]", b"\n [|ip]"]
+                .iter()
+                .any(|e| line.ends_with(e)) =>
+        {
+            0
+        }
+        // DNS over TCP cut inside its length prefix (read by a jumping getter).
+        _ if tcp_dns_length_cut(line) => 0,
+        _ => link::header_len(f, pkt, linktype),
     };
     let body = data.get(hdr..).unwrap_or(&[]);
     if opts.hex_ascii > 0 {
@@ -90,6 +109,40 @@ pub fn frame(
         if opts.ascii > 1 || opts.ascii > 0 && !body.is_empty() {
             dump::ascii(out, if opts.ascii > 1 { data } else { body });
         }
+    }
+}
+
+/// The cut marks of tcpdump printers that give up only by a long jump (their reads and bounds
+/// checks jump: ND_LONGJMP_FROM_TCHECK, or GET_ macros throughout).
+const JUMPING: [&[u8]; 10] = [
+    b"[|arp]",
+    b"HTTP [|http]",
+    b"[|frag6]",
+    b"[|icmp6]",
+    b"[|loopback]",
+    b"[|mpls]",
+    b"[|otv]",
+    b"[|rt6]",
+    b"[|ssh]",
+    b"[|vxlan]",
+];
+
+/// `…, length 65 [|domain]`: the cut came before the DNS message, in its TCP length prefix.
+fn tcp_dns_length_cut(line: &[u8]) -> bool {
+    let Some(rest) = line.strip_suffix(b" [|domain]") else {
+        return false;
+    };
+    let digits = rest.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    digits > 0 && rest[..rest.len() - digits].ends_with(b", length ")
+}
+
+/// A line cut in ICMP: did tcpdump's printer long-jump out (see `icmp::cut_jumps`)?
+fn icmp_jumped(f: &Frame<'_>) -> bool {
+    use super::decode::Transport;
+    match f.ip().map(|ip| ip.transport) {
+        Some(Transport::Icmp(i)) => icmp::cut_jumps(i.slice()),
+        Some(Transport::Cut(b)) => icmp::cut_jumps(b),
+        _ => true,
     }
 }
 
@@ -174,12 +227,20 @@ fn summary<'a>(
                     (Some(0x86dd), "ip") => "ip6",
                     (_, name) => name,
                 };
-                if prefix && f.ethertype() == Some(0x0800) {
+                // ip_print reads the version before it prints `IP `: no byte, no word.
+                let hdr = link::header_len(f, pkt, linktype);
+                if prefix && f.ethertype() == Some(0x0800) && pkt.data.len() > hdr {
                     s(out, "IP ");
                 }
                 s(out, " [|");
                 s(out, name);
                 out.push(b']');
+            } else if f.ethertype() == Some(0x88cc) {
+                let body = pkt.data.get(link::header_len(f, pkt, linktype)..);
+                let len = f
+                    .link_payload_len
+                    .saturating_sub(4 * f.vlans().count() as u32);
+                lldp::print(out, body.unwrap_or(&[]), len, opts.verbose);
             } else if !encap::link(out, f, opts, st) {
                 if let Some(body) = unknown_ethertype(out, f, pkt, linktype, opts) {
                     return Some(body);
@@ -222,6 +283,9 @@ fn unknown_ethertype<'a>(
         _ => {}
     }
     // -q also drops the dump.
-    let body = pkt.data.get(link::header_len(f, linktype)..).unwrap_or(&[]);
+    let body = pkt
+        .data
+        .get(link::header_len(f, pkt, linktype)..)
+        .unwrap_or(&[]);
     Some(if opts.quick { &[] } else { body })
 }
