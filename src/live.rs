@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
@@ -278,8 +278,9 @@ struct Session<'a> {
     ctl: mpsc::UnboundedSender<Ctl>,
     spaces: Vec<Space>,
     table: Table,
-    /// Namespaces seen and not wanted (or that failed), not looked at again while they live.
-    passed: HashSet<u64>,
+    /// Namespaces seen and not wanted (or that failed): not looked at again while they live,
+    /// unless [`Passed::again`] says they may have become what the selection wants.
+    passed: HashMap<u64, Passed>,
     /// Spaces whose handles are being opened; the listening line waits for them.
     opening: usize,
 }
@@ -376,29 +377,32 @@ impl Session<'_> {
     /// the capture, as a target's exit does: its name comes back.
     fn rescan(&mut self) -> Option<String> {
         let follow = self.cfg.follow;
-        let skip: HashSet<u64> = if follow {
-            self.spaces
+        let (open, passed) = if follow {
+            let open = self
+                .spaces
                 .iter()
                 .filter(|s| !s.gone)
                 .map(|s| s.inode)
-                .chain(self.passed.iter().copied())
-                .collect()
+                .collect();
+            (open, self.passed.clone())
         } else {
-            HashSet::new()
+            (HashSet::new(), HashMap::new())
         };
         let found = match &self.scanner {
             Some(t) => {
                 let sel = self.sel.clone();
-                match t.call(None, String::new(), move || Ok(look(follow, &sel, &skip))) {
+                match t.call(None, String::new(), move || {
+                    Ok(look(follow, &sel, &open, &passed))
+                }) {
                     Ok(f) => f,
                     Err(e) => return Some(format!("cannot look for namespaces: {e:#}")),
                 }
             }
-            None => look(follow, &self.sel, &skip),
+            None => look(follow, &self.sel, &open, &passed),
         };
         for s in 0..self.spaces.len() {
             let sp = &self.spaces[s];
-            if sp.gone || found.live.contains(&sp.inode) {
+            if sp.gone || found.live.contains_key(&sp.inode) {
                 continue;
             }
             if !follow {
@@ -413,8 +417,16 @@ impl Session<'_> {
         if !follow {
             return None;
         }
-        self.passed.retain(|i| found.live.contains(i));
-        self.passed.extend(found.passed);
+        self.passed.retain(|i, _| found.live.contains_key(i));
+        for (ino, held) in found.passed {
+            self.passed
+                .entry(ino)
+                .and_modify(|p| p.held = held)
+                .or_insert(Passed {
+                    held,
+                    since: Some(Instant::now()),
+                });
+        }
         for m in found.joined {
             let sp = Space::new(m);
             eprintln!("nscap: {} joined ({})", sp.name, sp.description);
@@ -425,20 +437,51 @@ impl Session<'_> {
     }
 }
 
-/// What a look over the host found.
-struct Found {
-    /// The namespaces something still holds.
-    live: HashSet<u64>,
-    /// New namespaces the selection wants, open.
-    joined: Vec<Member>,
-    /// New namespaces it does not want, or that could not be opened.
-    passed: Vec<u64>,
+/// A namespace the selection did not want when it was seen.
+#[derive(Clone, Copy)]
+struct Passed {
+    /// A process held it then (not only a name in a netns folder).
+    held: bool,
+    /// When it was first passed over; `None`: never look again (the host's own).
+    since: Option<Instant>,
 }
 
-/// Looks the host over; with `follow`, namespaces not in `skip` are also sorted into those
-/// that join and those passed over. Reads other users' `/proc/PID/ns/net` (CAP_SYS_PTRACE) and
-/// the runtimes' state (CAP_DAC_READ_SEARCH).
-fn look(follow: bool, sel: &Selection, skip: &HashSet<u64>) -> Found {
+/// How long a new namespace is looked at again on every scan: a runtime creates and names it
+/// (Docker's `/run/docker/netns`, CNI's `cni-*`) before it has moved the container's process
+/// and cgroup in, and until then nothing says whose it is.
+const SETTLING: Duration = Duration::from_secs(3);
+
+impl Passed {
+    /// Whether to look again at a namespace passed over, now that `held` says whether a
+    /// process holds it: while it settles, and when it gained its first process.
+    fn again(&self, held: bool) -> bool {
+        match self.since {
+            None => false,
+            Some(at) => at.elapsed() < SETTLING || (held && !self.held),
+        }
+    }
+}
+
+/// What a look over the host found.
+struct Found {
+    /// The namespaces something still holds, and whether a process is among the holders.
+    live: HashMap<u64, bool>,
+    /// New namespaces the selection wants, open.
+    joined: Vec<Member>,
+    /// Namespaces it does not want, or that could not be opened, and whether a process held
+    /// each.
+    passed: Vec<(u64, bool)>,
+}
+
+/// Looks the host over; with `follow`, namespaces neither `open` nor `passed` over for good
+/// are also sorted into those that join and those passed over. Reads other users'
+/// `/proc/PID/ns/net` (CAP_SYS_PTRACE) and the runtimes' state (CAP_DAC_READ_SEARCH).
+fn look(
+    follow: bool,
+    sel: &Selection,
+    open: &HashSet<u64>,
+    passed: &HashMap<u64, Passed>,
+) -> Found {
     let live = select::live_inodes(&Roots::from_env());
     let mut found = Found {
         live,
@@ -448,24 +491,24 @@ fn look(follow: bool, sel: &Selection, skip: &HashSet<u64>) -> Found {
     if !follow {
         return found;
     }
-    let new: Vec<u64> = found
+    let new: Vec<(u64, bool)> = found
         .live
         .iter()
-        .filter(|i| !skip.contains(i))
-        .copied()
+        .filter(|(i, held)| !open.contains(i) && passed.get(i).is_none_or(|p| p.again(**held)))
+        .map(|(i, held)| (*i, *held))
         .collect();
     if new.is_empty() {
         return found;
     }
     let snap = select::Snapshot::load();
-    for ino in new {
+    for (ino, held) in new {
         let row = snap.rows.get(&ino);
         let target = match row {
             Some(r) if sel.wants(r) => select::open_row(&snap, r).ok(),
             _ => None,
         };
         let Some(target) = target else {
-            found.passed.push(ino);
+            found.passed.push((ino, held));
             continue;
         };
         let (name, description) = select::identify(row, ino, None);
@@ -614,7 +657,7 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
         ctl: ctl_tx,
         spaces: members.into_iter().map(Space::new).collect(),
         table: Table::default(),
-        passed: HashSet::new(),
+        passed: HashMap::new(),
         opening: 0,
     };
     for (si, sp) in s.spaces.iter().enumerate() {
@@ -632,7 +675,13 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
         }
     }
     if let Some(host) = crate::list::host_netns() {
-        s.passed.insert(host);
+        s.passed.insert(
+            host,
+            Passed {
+                held: true,
+                since: None,
+            },
+        );
     }
     for si in 0..s.spaces.len() {
         s.open(si, cfg.follow);

@@ -6,7 +6,7 @@
 //! after what lives in it: a pod's `namespace/name`, a container's name, an ip-netns name, else
 //! a PID; interfaces are then `NAME/IFACE`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -439,11 +439,11 @@ pub fn resolve(targets: &[String], all: bool, follow: bool) -> Result<(Vec<Membe
     Ok((members, sel))
 }
 
-/// The namespaces that something still holds: a process, or a name in one of the folders where
-/// `ip netns` and the runtimes bind-mount them. A namespace held only by nscap's own handles is
-/// gone for the user.
-pub fn live_inodes(roots: &Roots) -> HashSet<u64> {
-    let mut set = HashSet::new();
+/// The namespaces that something still holds: a process (then `true`), or only a name in one of
+/// the folders where `ip netns` and the runtimes bind-mount them. A namespace held only by
+/// nscap's own handles is gone for the user.
+pub fn live_inodes(roots: &Roots) -> HashMap<u64, bool> {
+    let mut set = HashMap::new();
     if let Ok(dir) = std::fs::read_dir("/proc") {
         for e in dir.flatten() {
             let name = e.file_name();
@@ -454,13 +454,13 @@ pub fn live_inodes(roots: &Roots) -> HashSet<u64> {
                 continue;
             };
             if let Ok(m) = std::fs::metadata(format!("/proc/{pid}/ns/net")) {
-                set.insert(m.ino());
+                set.insert(m.ino(), true);
             }
         }
     }
     for dir in netns_dirs(roots) {
         for (_, ino) in target::runtime::netns_names(Path::new(&dir)) {
-            set.insert(ino);
+            set.entry(ino).or_insert(false);
         }
     }
     set

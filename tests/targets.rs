@@ -584,6 +584,41 @@ fn gone_processes_and_stopped_containers() {
     assert!(e.contains(&format!("no such process: pid {pid}")), "{e}");
 }
 
+/// Docker and CNI create and name a namespace before the container's process is in it; one
+/// passed over then (nothing said whose it was) must join under `--follow` once the process
+/// moves in, however long after.
+#[test]
+fn follow_joins_a_namespace_when_its_container_moves_in_later() {
+    let data = Data::new();
+    let tree = CgroupTree::v2();
+    let ns = Netns::new("late");
+    let id = container_id();
+    let name = unique("late");
+    let r = data.roots();
+    let d = TempDir::new();
+    let f = d.file("late.pcapng");
+    let pattern = format!("container:{name}*");
+    let mut n = Nscap::spawn_env(
+        &["-t", &pattern, "--follow", "-w", &f],
+        std::process::Stdio::null(),
+        &[("NSCAP_DOCKER_ROOT", &r.docker)],
+    );
+    n.wait_for("listening on 0 interfaces in 0 namespaces");
+    // Longer than a new namespace is looked at again on every scan.
+    std::thread::sleep(std::time::Duration::from_millis(3500));
+    let rel = format!("system.slice/docker-{id}.scope");
+    let p = tree.spawn(&rel, &format!("ip netns exec {} sleep 600", ns.name));
+    wait_ns_change(p.pid(), "net");
+    data.docker(&id, &name, p.pid());
+    n.wait_for(&format!(
+        "nscap: {name} joined (docker {name} {id}, netns {}",
+        ns.name
+    ));
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+}
+
 #[test]
 fn cgroup_trees_are_removed() {
     let top;

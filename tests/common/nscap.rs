@@ -34,8 +34,14 @@ impl Nscap {
     }
 
     pub fn spawn_with(args: &[&str], stdout: Stdio) -> Nscap {
+        Self::spawn_env(args, stdout, &[])
+    }
+
+    /// With `env` added to its environment (`NSCAP_DOCKER_ROOT` ...).
+    pub fn spawn_env(args: &[&str], stdout: Stdio, env: &[(&str, &std::path::Path)]) -> Nscap {
         let mut child = Command::new(nscap_bin())
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(Stdio::piped())
