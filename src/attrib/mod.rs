@@ -9,8 +9,9 @@
 //! The writer looks each packet up in that table when its batch is written ([`Stage`]). A
 //! packet of a flow the table does not know wakes the thread and waits for one fresh pass, at
 //! most [`WAIT`] (50 ms), once per flow: a packet whose answer is later than that is written without
-//! one. The thread also makes a pass every [`POLL`] unasked, so that flows found between
-//! batches are known before their packets are written.
+//! one. Such a pass looks only the asked flows up, one kernel lookup each ([`diag::Diag::find`]);
+//! every [`POLL`] a pass lists every socket instead, asked or not, so that flows found between
+//! batches are known before their packets are written, and gone ones age out.
 //!
 //! Attribution never guesses: a packet is attributed only to a socket of the namespace whose
 //! addresses and ports it carries. The sender's socket wins over the receiver's (on loopback
