@@ -113,7 +113,7 @@ impl Procs {
         }
     }
 
-    /// Looks for the processes holding `wanted` inodes: hot processes ([`HOT`]) first, then
+    /// Looks for the processes holding `wanted` inodes: hot processes (`HOT`) first, then
     /// new PIDs, then, when some are still missing and the last full pass is old enough,
     /// every process of the namespace.
     pub fn resolve(&mut self, wanted: &[u64]) {
