@@ -79,17 +79,72 @@ impl Diag {
         Ok(())
     }
 
+    /// Appends the socket the kernel would deliver a `proto` packet between `local` and
+    /// `remote` to (a connected socket, else a listening or unbound one), if any, to `out`.
+    /// One hash lookup in the kernel: a dump walks the whole host's socket tables, every
+    /// namespace's TIME_WAIT sockets included, which costs milliseconds on a busy host.
+    pub fn find(
+        &mut self,
+        proto: u8,
+        local: (IpAddr, u16),
+        remote: (IpAddr, u16),
+        out: &mut Vec<Sock>,
+    ) -> io::Result<()> {
+        let (family, l, r) = match (local.0, remote.0) {
+            (IpAddr::V4(l), IpAddr::V4(r)) => (
+                libc::AF_INET as u8,
+                l.octets().to_vec(),
+                r.octets().to_vec(),
+            ),
+            (IpAddr::V6(l), IpAddr::V6(r)) => (
+                libc::AF_INET6 as u8,
+                l.octets().to_vec(),
+                r.octets().to_vec(),
+            ),
+            _ => return Ok(()),
+        };
+        let mut id = [0u8; SOCKID];
+        // UDP's lookup (udp_dump_one) takes the source as the remote end, TCP's
+        // (inet_diag_find_one_icsk) as the local one.
+        let (src, dst) = if proto == libc::IPPROTO_UDP as u8 {
+            ((&r, remote.1), (&l, local.1))
+        } else {
+            ((&l, local.1), (&r, remote.1))
+        };
+        id[0..2].copy_from_slice(&src.1.to_be_bytes());
+        id[2..4].copy_from_slice(&dst.1.to_be_bytes());
+        id[4..4 + src.0.len()].copy_from_slice(src.0);
+        id[20..20 + dst.0.len()].copy_from_slice(dst.0);
+        // INET_DIAG_NOCOOKIE: any socket on these addresses.
+        id[40..48].fill(0xff);
+        // No such socket: the kernel answers ENOENT, which `parse` takes for an empty answer.
+        self.request(family, proto, NLM_F_REQUEST, &id, out)
+    }
+
     fn dump(&mut self, family: u8, proto: u8, out: &mut Vec<Sock>) -> io::Result<()> {
+        self.request(family, proto, NLM_F_REQUEST | NLM_F_DUMP, &[0; SOCKID], out)
+    }
+
+    fn request(
+        &mut self,
+        family: u8,
+        proto: u8,
+        flags: u16,
+        id: &[u8; SOCKID],
+        out: &mut Vec<Sock>,
+    ) -> io::Result<()> {
         self.seq = self.seq.wrapping_add(1);
         let mut req = [0u8; NLMSG_HDR + REQ];
         req[0..4].copy_from_slice(&((NLMSG_HDR + REQ) as u32).to_ne_bytes());
         req[4..6].copy_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
-        req[6..8].copy_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
+        req[6..8].copy_from_slice(&flags.to_ne_bytes());
         req[8..12].copy_from_slice(&self.seq.to_ne_bytes());
         req[16] = family;
         req[17] = proto;
         req[20..24].copy_from_slice(&u32::MAX.to_ne_bytes()); // every state
-                                                              // SAFETY: sends `req`'s bytes on our socket, to the kernel (the default destination).
+        req[24..].copy_from_slice(id);
+        let dump = flags & NLM_F_DUMP != 0;
+        // SAFETY: sends `req`'s bytes on our socket, to the kernel (the default destination).
         let sent = unsafe {
             libc::send(
                 self.fd.as_raw_fd(),
@@ -118,7 +173,8 @@ impl Diag {
                 }
                 return Err(e);
             }
-            if parse(&self.buf[..n as usize], self.seq, proto, out)? {
+            // A lookup's answer is one message, or an error, with no NLMSG_DONE after it.
+            if parse(&self.buf[..n as usize], self.seq, proto, out)? || !dump {
                 return Ok(());
             }
         }
@@ -214,5 +270,62 @@ mod tests {
         assert!(socks
             .iter()
             .any(|s| s.proto == 17 && s.local == ("::1".parse().unwrap(), uport)));
+    }
+
+    fn inode_of(fd: &impl AsRawFd) -> String {
+        std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    /// One lookup finds a connected socket by its ends, either side's; a listener for a flow
+    /// it has not accepted; a UDP socket by its ends; nothing where nothing listens.
+    #[test]
+    fn finds_one_socket_by_its_ends() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let server = l.local_addr().unwrap();
+        let c = std::net::TcpStream::connect(server).unwrap();
+        let (a, _) = l.accept().unwrap();
+        let client = c.local_addr().unwrap();
+        let ends = |s: std::net::SocketAddr| (s.ip(), s.port());
+        let mut d = Diag::open().unwrap();
+        let mut found = Vec::new();
+        d.find(6, ends(client), ends(server), &mut found).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(format!("socket:[{}]", found[0].inode), inode_of(&c));
+        assert_eq!(
+            (found[0].local, found[0].remote),
+            (ends(client), ends(server))
+        );
+        found.clear();
+        d.find(6, ends(server), ends(client), &mut found).unwrap();
+        assert_eq!(format!("socket:[{}]", found[0].inode), inode_of(&a));
+        found.clear();
+        let stranger = ("127.0.0.1".parse().unwrap(), 9);
+        d.find(6, ends(server), stranger, &mut found).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].state, LISTEN);
+        assert_eq!(format!("socket:[{}]", found[0].inode), inode_of(&l));
+        drop(l);
+        found.clear();
+        d.find(6, ends(server), stranger, &mut found).unwrap();
+        assert!(found.is_empty(), "{found:?}");
+
+        let u = std::net::UdpSocket::bind("[::1]:0").unwrap();
+        let peer = std::net::UdpSocket::bind("[::1]:0").unwrap();
+        u.connect(peer.local_addr().unwrap()).unwrap();
+        d.find(
+            17,
+            ends(u.local_addr().unwrap()),
+            ends(peer.local_addr().unwrap()),
+            &mut found,
+        )
+        .unwrap();
+        let inodes: Vec<String> = found
+            .iter()
+            .map(|s| format!("socket:[{}]", s.inode))
+            .collect();
+        assert_eq!(inodes, [inode_of(&u)]);
     }
 }

@@ -9,8 +9,9 @@
 //! The writer looks each packet up in that table when its batch is written ([`Stage`]). A
 //! packet of a flow the table does not know wakes the thread and waits for one fresh pass, at
 //! most [`WAIT`] (50 ms), once per flow: a packet whose answer is later than that is written without
-//! one. The thread also makes a pass every [`POLL`] unasked, so that flows found between
-//! batches are known before their packets are written.
+//! one. Such a pass looks only the asked flows up, one kernel lookup each ([`diag::Diag::find`]);
+//! every [`POLL`] a pass lists every socket instead, asked or not, so that flows found between
+//! batches are known before their packets are written, and gone ones age out.
 //!
 //! Attribution never guesses: a packet is attributed only to a socket of the namespace whose
 //! addresses and ports it carries. The sender's socket wins over the receiver's (on loopback
@@ -42,7 +43,8 @@ use crate::summary::decode::{self, Transport};
 pub const WAIT: Duration = Duration::from_millis(50);
 /// The thread's pace when nothing asks it.
 pub const POLL: Duration = Duration::from_millis(50);
-/// The shortest gap between two passes: bounds the thread's CPU when every batch asks.
+/// The shortest gap after a pass that listed every socket: bounds the thread's CPU when every
+/// batch asks. A pass of lookups costs microseconds and does not wait: the writer waits for it.
 const MIN_GAP: Duration = Duration::from_millis(1);
 /// How long a flow keeps its process after its socket is gone.
 pub const LINGER: Duration = Duration::from_secs(10);
@@ -114,6 +116,8 @@ struct Table {
     done: u64,
     /// The thread stopped (it could not list sockets): nobody waits for it.
     gone: bool,
+    /// Flows the writer wants looked up, taken by the next pass.
+    wanted: Vec<(u8, End, End)>,
 }
 
 impl Table {
@@ -330,6 +334,8 @@ impl Stage {
         }
         // One fresh pass, begun after these packets were seen, answers for them all.
         let want = t.begun + 1;
+        t.wanted
+            .extend(self.misses.iter().map(|&(_, p, s, d)| (p, s, d)));
         let _ = space.wake.try_send(());
         let deadline = now + WAIT;
         while t.done < want && !t.gone {
@@ -416,35 +422,65 @@ fn resolve_loop(
     let mut addrs_at: Option<Instant> = None;
     let mut addrs = Vec::new();
     let mut last = Instant::now();
+    let mut full_at: Option<Instant> = None;
+    let mut asked = Vec::new();
     loop {
         if stop.load(Ordering::Relaxed) {
             return Ok(());
         }
         let gap = last.elapsed();
-        if gap < MIN_GAP {
+        if full_at == Some(last) && gap < MIN_GAP {
             std::thread::sleep(MIN_GAP - gap);
         }
         last = Instant::now();
-        lock(shared).begun += 1;
+        {
+            let mut t = lock(shared);
+            t.begun += 1;
+            std::mem::swap(&mut asked, &mut t.wanted);
+            t.wanted.clear();
+        }
         if addrs_at.is_none_or(|t| t.elapsed() >= ADDRS_EVERY) {
             addrs = own_addrs();
             addrs_at = Some(Instant::now());
         }
         socks.clear();
-        diag.dump_all(&mut socks)?;
-        listed.clear();
+        // The writer's questions are answered by one kernel lookup each; the whole list,
+        // which costs far more, is read every POLL (it ages flows out and finds bound sockets
+        // and flows before anyone asks).
+        let full = asked.is_empty() || full_at.is_none_or(|t| t.elapsed() >= POLL);
+        if full {
+            diag.dump_all(&mut socks)?;
+            full_at = Some(last);
+        } else {
+            for &(proto, a, b) in &asked {
+                let n = socks.len();
+                // Either end may be ours. A failed lookup is a flow left unknown, not an
+                // end of attribution.
+                let _ = diag.find(proto, a, b, &mut socks);
+                if socks.len() == n {
+                    let _ = diag.find(proto, b, a, &mut socks);
+                }
+            }
+        }
         wanted.clear();
+        if full {
+            listed.clear();
+        }
         for s in &socks {
             if s.inode != 0 {
-                listed.insert(s.inode);
+                if full {
+                    listed.insert(s.inode);
+                }
                 if !procs.inodes.contains_key(&s.inode) {
                     wanted.push(s.inode);
                 }
             }
         }
         procs.resolve(&wanted);
-        procs.retain(&listed);
-        publish(shared, &socks, &procs, &addrs);
+        if full {
+            procs.retain(&listed);
+        }
+        publish(shared, &socks, &procs, &addrs, full);
         match woken.recv_timeout(POLL) {
             Ok(()) | Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
@@ -457,12 +493,22 @@ fn canonical((ip, port): End) -> End {
     (ip.to_canonical(), port)
 }
 
-fn publish(shared: &Shared, socks: &[diag::Sock], procs: &procs::Procs, addrs: &[IpAddr]) {
+/// Puts what a pass found into the table: all of it when `full` (the complete list of the
+/// namespace's sockets), else added to what is there.
+fn publish(
+    shared: &Shared,
+    socks: &[diag::Sock],
+    procs: &procs::Procs,
+    addrs: &[IpAddr],
+    full: bool,
+) {
     let now = Instant::now();
     let mut t = lock(shared);
     t.addrs.clear();
     t.addrs.extend_from_slice(addrs);
-    t.bound.clear();
+    if full {
+        t.bound.clear();
+    }
     for s in socks {
         let owner = procs.inodes.get(&s.inode);
         let (local, remote) = (canonical(s.local), canonical(s.remote));
@@ -473,10 +519,11 @@ fn publish(shared: &Shared, socks: &[diag::Sock], procs: &procs::Procs, addrs: &
         };
         if bound {
             if let Some(o) = owner {
-                t.bound
-                    .entry((s.proto, local.1))
-                    .or_default()
-                    .push((local.0, o.clone()));
+                let v = t.bound.entry((s.proto, local.1)).or_default();
+                // A lookup finds again what the table may hold already.
+                if full || !v.iter().any(|(a, _)| *a == local.0) {
+                    v.push((local.0, o.clone()));
+                }
             }
             continue;
         }
@@ -507,7 +554,9 @@ fn publish(shared: &Shared, socks: &[diag::Sock], procs: &procs::Procs, addrs: &
             _ => {}
         }
     }
-    t.flows.retain(|_, k| now.duration_since(k.seen) < LINGER);
+    if full {
+        t.flows.retain(|_, k| now.duration_since(k.seen) < LINGER);
+    }
     t.done = t.begun;
     shared.1.notify_all();
 }

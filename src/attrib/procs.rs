@@ -26,12 +26,19 @@ const HOST_EVERY: Duration = Duration::from_secs(1);
 const YOUNG: Duration = Duration::from_secs(2);
 /// Older processes in other namespaces are looked at again at most this often.
 const ELSEWHERE_EVERY: Duration = Duration::from_secs(1);
+/// A process of the namespace first seen, or last found with a new socket, this recently is
+/// read again whenever a socket is still unknown, ahead of the rate-limited rescan: a
+/// one-shot client (often first seen as the shell that execs it) and a process that opens
+/// sockets in a stream are the usual owners of new sockets, and their sockets may live
+/// shorter than [`RESCAN_EVERY`].
+const HOT: Duration = Duration::from_secs(1);
 
 /// What is known of one PID.
 enum Pid {
     /// In another network namespace (or unreadable) when last looked at; first seen then.
     Elsewhere(Instant),
-    Here(Arc<Owner>),
+    /// In the namespace; first seen, or last found with a new socket, then.
+    Here(Arc<Owner>, Instant),
 }
 
 pub struct Procs {
@@ -58,11 +65,13 @@ fn netns_of(pid: i32) -> Option<u64> {
 }
 
 /// Adds the socket inodes `pid` holds to `into`. Several processes may hold one socket (a
-/// listener shared over fork): the lowest PID, usually the parent, keeps it.
-fn read_fds(pid: i32, owner: &Arc<Owner>, into: &mut HashMap<u64, Arc<Owner>>) {
+/// listener shared over fork): the lowest PID, usually the parent, keeps it. True when it
+/// added one.
+fn read_fds(pid: i32, owner: &Arc<Owner>, into: &mut HashMap<u64, Arc<Owner>>) -> bool {
     let Ok(rd) = fs::read_dir(format!("/proc/{pid}/fd")) else {
-        return;
+        return false;
     };
+    let mut added = false;
     let mut link = String::new();
     for e in rd.flatten() {
         let Ok(target) = fs::read_link(e.path()) else {
@@ -81,9 +90,11 @@ fn read_fds(pid: i32, owner: &Arc<Owner>, into: &mut HashMap<u64, Arc<Owner>>) {
             Some(o) if o.pid < owner.pid || Arc::ptr_eq(o, owner) => {}
             _ => {
                 into.insert(inode, owner.clone());
+                added = true;
             }
         }
     }
+    added
 }
 
 impl Procs {
@@ -102,17 +113,33 @@ impl Procs {
         }
     }
 
-    /// Looks for the processes holding `wanted` inodes: new PIDs first, then, when some are
-    /// still missing and the last full pass is old enough, every process of the namespace.
+    /// Looks for the processes holding `wanted` inodes: hot processes (`HOT`) first, then
+    /// new PIDs, then, when some are still missing and the last full pass is old enough,
+    /// every process of the namespace.
     pub fn resolve(&mut self, wanted: &[u64]) {
         if wanted.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        // The hot ones first: reading a few fd directories is cheaper than listing /proc.
+        let hot: Vec<i32> = self
+            .pids
+            .iter()
+            .filter_map(|(&pid, p)| match p {
+                Pid::Here(_, t) if now.duration_since(*t) < HOT => Some(pid),
+                _ => None,
+            })
+            .collect();
+        for pid in hot {
+            self.classify(pid, now, true);
+        }
+        if wanted.iter().all(|i| self.inodes.contains_key(i)) {
             return;
         }
         let Ok(rd) = fs::read_dir("/proc") else {
             return;
         };
         self.seen.clear();
-        let now = Instant::now();
         let mut look = Vec::new();
         for e in rd.flatten() {
             let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
@@ -152,7 +179,7 @@ impl Procs {
             .pids
             .iter()
             .map(|(&pid, p)| match p {
-                Pid::Here(_) => (pid, None),
+                Pid::Here(..) => (pid, None),
                 Pid::Elsewhere(first) => (pid, Some(*first)),
             })
             .collect();
@@ -173,9 +200,9 @@ impl Procs {
             self.pids.insert(pid, Pid::Elsewhere(first));
             return;
         }
-        let known = match self.pids.get(&pid) {
-            Some(Pid::Here(o)) => Some(o.clone()),
-            _ => None,
+        let (known, hot) = match self.pids.get(&pid) {
+            Some(Pid::Here(o, t)) => (Some(o.clone()), *t),
+            _ => (None, Instant::now()),
         };
         let owner = match known {
             Some(o) if !refresh => Some(o),
@@ -187,8 +214,12 @@ impl Procs {
         };
         match owner {
             Some(o) => {
-                read_fds(pid, &o, &mut self.inodes);
-                self.pids.insert(pid, Pid::Here(o));
+                let hot = if read_fds(pid, &o, &mut self.inodes) {
+                    Instant::now()
+                } else {
+                    hot
+                };
+                self.pids.insert(pid, Pid::Here(o, hot));
             }
             None => {
                 self.pids.insert(pid, Pid::Elsewhere(first));
@@ -242,5 +273,34 @@ impl Procs {
             self.containers.insert(id.clone(), Some(label.clone()));
         }
         Some(label)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsRawFd;
+
+    fn inode(fd: &impl AsRawFd) -> u64 {
+        let l = fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd())).unwrap();
+        let l = l.to_string_lossy();
+        l["socket:[".len()..l.len() - 1].parse().unwrap()
+    }
+
+    /// A process that just got a socket is read again at once for the next one, although
+    /// the rate-limited rescan of every process has just run: a stream of short connections
+    /// from one process is found while each lives.
+    #[test]
+    fn a_process_with_a_new_socket_is_read_again_at_once() {
+        let me = std::process::id();
+        let mut p = Procs::new(netns_of(me as i32).unwrap());
+        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        p.resolve(&[inode(&a)]);
+        assert_eq!(p.inodes.get(&inode(&a)).map(|o| o.pid), Some(me));
+        // Nobody holds this one: the rescan runs, and is not due again for RESCAN_EVERY.
+        p.resolve(&[u64::from(u32::MAX)]);
+        let b = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        p.resolve(&[inode(&b)]);
+        assert_eq!(p.inodes.get(&inode(&b)).map(|o| o.pid), Some(me));
     }
 }
