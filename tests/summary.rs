@@ -498,10 +498,27 @@ fn ext_packets() -> Vec<Vec<u8>> {
             &ipv6_ext(HOP_BY_HOP, &[], &hbh(UDP, &udp3)),
         ),
     ];
-    // A hop-by-hop header with no payload length and no jumbo option.
-    let mut zero = ipv6(a6, b6, HOP_BY_HOP, &hbh(UDP, &udp3));
-    zero[4..6].fill(0);
-    pkts.push(zero);
+    // No payload length: behind a hop-by-hop header without a jumbo option, behind
+    // destination options, behind a jumbo option (its length then counts).
+    let zero = |mut p: Vec<u8>| {
+        p[4..6].fill(0);
+        p
+    };
+    pkts.push(zero(ipv6(a6, b6, HOP_BY_HOP, &hbh(UDP, &udp3))));
+    pkts.push(zero(ipv6(a6, b6, DEST_OPTS, &ipv6_ext(UDP, &[], &udp3))));
+    let jumbo_tcp = tcp(1, 2, 3, 4, PSH | ACK, 5, &[], b"abc");
+    let jumbo_opt = [0xc2, 4, 0, 1, 0x11, 0x70];
+    pkts.push(zero(ipv6(
+        a6,
+        b6,
+        HOP_BY_HOP,
+        &ipv6_ext(TCP, &jumbo_opt, &jumbo_tcp),
+    )));
+    // A payload length past the bytes on the wire. (Not UDP: tcpdump checks its sum over the
+    // UDP length, nscap over the IP one.)
+    let mut long = ipv6(a6, b6, TCP, &jumbo_tcp);
+    long[5] += 10;
+    pkts.push(long);
     pkts
 }
 

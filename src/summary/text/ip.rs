@@ -312,9 +312,19 @@ fn v6_sub_options(out: &mut Vec<u8>, b: &[u8]) -> bool {
     true
 }
 
-/// The IPv6 extension header chain as print-ip6.c walks it, up to the header above. False
-/// when the line ends there: a header cut or invalid, a fragment other than the first.
-fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8) -> bool {
+/// What follows an IPv6 extension header chain.
+enum Chain {
+    /// The line ends: a header cut or invalid, a fragment other than the first.
+    Stop,
+    /// The header above, as decoded.
+    Go,
+    /// The header above, with this many bytes (a jumbo payload's length, less the chain).
+    Jumbo(u32),
+}
+
+/// The IPv6 extension header chain as print-ip6.c walks it, up to the header above; `wire`:
+/// the IPv6 packet's bytes on the wire.
+fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
     let plen = u32::from(u16::from_be_bytes([ip.header[4], ip.header[5]]));
     // etherparse split the chain where it stopped: whole headers, then the rest.
     let at = |off: usize| -> &[u8] {
@@ -340,11 +350,11 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8) -> bool {
                             "[The Hop-by-Hop Options header don't follow the IPv6 header] (invalid)"
                         },
                     );
-                    return false;
+                    return Chain::Stop;
                 }
                 let Some(whole) = b.get(1).map(|l| (usize::from(*l) + 1) * 8) else {
                     s(out, " [|hbhopt]");
-                    return false;
+                    return Chain::Stop;
                 };
                 let ok = whole <= b.len() && {
                     s(out, "HBH ");
@@ -359,10 +369,10 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8) -> bool {
                         out,
                         "[No valid Jumbo Payload Hop-by-Hop option found] (invalid)",
                     );
-                    return false;
+                    return Chain::Stop;
                 }
                 if !ok {
-                    return false;
+                    return Chain::Stop;
                 }
                 whole
             }
@@ -377,30 +387,30 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8) -> bool {
                 };
                 if !ok {
                     s(out, " [|dstopt]");
-                    return false;
+                    return Chain::Stop;
                 }
                 whole.unwrap_or(0)
             }
             43 => {
                 if b.is_empty() {
                     s(out, " [|ip6]");
-                    return false;
+                    return Chain::Stop;
                 }
                 if !routing(out, b, v > 0) {
-                    return false;
+                    return Chain::Stop;
                 }
                 (usize::from(b[1]) + 1) * 8
             }
             44 => {
                 let (Some(w), id) = (b.get(2..4), b.get(4..8)) else {
                     s(out, " [|frag6]");
-                    return false;
+                    return Chain::Stop;
                 };
                 let field = u16::from_be_bytes([w[0], w[1]]) & 0xfff8;
                 let rest = u64::from(plen).wrapping_sub(off as u64 + 8);
                 if v > 0 && id.is_none() {
                     s(out, " [|frag6]");
-                    return false;
+                    return Chain::Stop;
                 }
                 s(out, "frag (");
                 if let (true, Some(id)) = (v > 0, id) {
@@ -416,11 +426,11 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8) -> bool {
                 // Later pieces are not decoded; a first one with nothing after its header
                 // ends where tcpdump ends it (with a trailing space), marked as cut here.
                 if field != 0 {
-                    return false;
+                    return Chain::Stop;
                 }
                 if (ip.ext.len() + ip.rest.len()).saturating_sub(off) <= 8 {
                     s(out, " [|ip6]");
-                    return false;
+                    return Chain::Stop;
                 }
                 out.push(b' ');
                 8
@@ -429,7 +439,26 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8) -> bool {
                 s(out, "AH ");
                 (usize::from(b[1]) + 2) * 4
             }
-            _ => return true,
+            _ if jumbo.0 => {
+                // A valid jumbo payload option: its length replaces the header's.
+                let (len, adv) = (u64::from(jumbo.1) + 40, off as u64 + 40);
+                if len < adv {
+                    s(out, " [|ip6]");
+                    return Chain::Stop;
+                }
+                if u64::from(wire) < len {
+                    s(out, "truncated-ip6 - ");
+                    n(out, len - u64::from(wire));
+                    s(out, " bytes missing!");
+                }
+                return Chain::Jumbo((len - adv) as u32);
+            }
+            // Headers but no payload to hold them.
+            _ if plen == 0 && off > 0 => {
+                s(out, " [|ip6]");
+                return Chain::Stop;
+            }
+            _ => return Chain::Go,
         };
         next = b[0];
         off += len;
@@ -447,9 +476,19 @@ pub(super) fn print(
     st: &mut super::State,
 ) {
     let h = ip.header;
+    // The IP packet's bytes on the wire, for tcpdump's note when its length field says more.
+    let wire = f
+        .link_payload_len
+        .saturating_sub(4 * f.vlans().count() as u32);
     if ip.v6 {
         if prefix {
             s(out, "IP6 ");
+        }
+        let plen = u32::from(u16::from_be_bytes([h[4], h[5]]));
+        if plen != 0 && wire < plen + 40 {
+            s(out, "truncated-ip6 - ");
+            n(out, plen + 40 - wire);
+            s(out, " bytes missing!");
         }
         if opts.verbose > 0 && h.len() >= 40 {
             let tc = ((h[0] & 0x0f) << 4) | (h[1] >> 4);
@@ -476,6 +515,12 @@ pub(super) fn print(
     } else {
         if prefix {
             s(out, "IP ");
+        }
+        let total = u32::from(u16::from_be_bytes([h[2], h[3]]));
+        if wire < total {
+            s(out, "truncated-ip - ");
+            n(out, total - wire);
+            s(out, " bytes missing! ");
         }
         if opts.verbose > 0 && h.len() >= 20 {
             s(out, "(tos 0x");
@@ -533,6 +578,8 @@ pub(super) fn print(
     }
     // tcpdump names IPv6 extension headers after the addresses, then the ports.
     let v6_frag = ip.v6 && !ip.ext.is_empty();
+    let jumbo;
+    let mut ip = ip;
     let ports = if v6_frag { None } else { ip.ports() };
     addr(out, ip, true);
     if let Some((sp, _)) = ports {
@@ -547,8 +594,16 @@ pub(super) fn print(
     }
     s(out, ": ");
     if ip.v6 && (v6_frag || matches!(ip.ext_first, 0 | 43 | 44 | 60)) {
-        if !v6_exts(out, ip, opts.verbose) {
-            return;
+        match v6_exts(out, ip, opts.verbose, wire) {
+            Chain::Stop => return,
+            Chain::Go => {}
+            Chain::Jumbo(len) => {
+                jumbo = Ip {
+                    payload_len: len,
+                    ..ip.clone()
+                };
+                ip = &jumbo;
+            }
         }
         if let Some((sp, dp)) = ip.ports() {
             n(out, sp);
