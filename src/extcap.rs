@@ -279,6 +279,18 @@ fn quietly<T>(f: impl FnOnce() -> T) -> Result<T> {
     Ok(out)
 }
 
+/// A capture that failed before it opened the FIFO: the reader (dumpcap) may be blocked
+/// opening its end, waiting for a writer that will never come. Opening and closing ours wakes
+/// it with end of file, and it reports our stderr instead of waiting for ever. Non-blocking:
+/// with no reader there, the open fails at once (ENXIO) and nothing is lost.
+fn release(fifo: &Path) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let _ = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(fifo);
+}
+
 fn write_stdout(text: &str) -> Result<()> {
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -317,11 +329,18 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
             .fifo
             .as_deref()
             .ok_or_else(|| Exit::usage("extcap: --capture needs --fifo"))?;
-        let cfg = crate::cli::parse(capture_args(&c, target, iface, fifo))?;
-        let crate::cli::Input::Live { targets } = &cfg.input else {
-            return Err(Exit::Fail(anyhow!("extcap: not a live capture")));
+        let run = || -> Result<(), Exit> {
+            let cfg = crate::cli::parse(capture_args(&c, target, iface, fifo))?;
+            let crate::cli::Input::Live { targets } = &cfg.input else {
+                return Err(Exit::Fail(anyhow!("extcap: not a live capture")));
+            };
+            Ok(quietly(|| crate::live::run(&cfg, targets))??)
         };
-        return Ok(quietly(|| crate::live::run(&cfg, targets))??);
+        let out = run();
+        if out.is_err() {
+            release(fifo);
+        }
+        return out;
     }
     if let Some(filter) = &c.filter {
         let (target, iface) = split_value(needs_interface()?)?;

@@ -487,10 +487,17 @@ const HOPPER_CAPS: u64 = 1 << CAP_SYS_ADMIN | 1 << CAP_NET_RAW;
 const SCANNER_CAPS: u64 = 1 << CAP_SYS_PTRACE | 1 << CAP_DAC_READ_SEARCH;
 
 /// `-Z USER`: with `--follow`, the hopper keeps what entering a namespace and opening its
-/// interfaces needs, and the scanner what finding and opening namespaces needs (README); every
+/// interfaces needs, and the scanner what finding and opening namespaces needs; with
+/// `--process`, the launcher what starting a lookup thread in a namespace needs (README); every
 /// other thread keeps nothing.
-fn drop_privileges(user: &str, s: &Session) -> Result<()> {
+fn drop_privileges(user: &str, s: &Session, launcher: Option<&Hopper>) -> Result<()> {
     let mut keep = Vec::new();
+    if let Some(l) = launcher {
+        keep.push(Keep {
+            thread: l,
+            caps: crate::attrib::LAUNCH_CAPS,
+        });
+    }
     if let Some(scanner) = &s.scanner {
         keep.push(Keep {
             thread: &s.hopper,
@@ -680,21 +687,24 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
             s.spaces.len()
         );
     }
-    // Attribution reads /proc/PID/fd, which needs root or CAP_SYS_PTRACE for other users'
-    // processes: after -Z (which changes every thread's user) only the -Z user's own processes
-    // are named.
-    // Namespaces that join later under --follow are not attributed (README).
-    let mut attrib = process_stage(cfg, &s.spaces, &s.table)?;
     // Watched before -Z: the folders need not be readable by its user.
     let wake = if cfg.follow {
         watch_folders(&select::netns_dirs(&Roots::from_env()))
     } else {
         None
     };
+    // With -Z, the lookup threads of --process are started by a thread that keeps what
+    // entering a namespace and reading other users' /proc/PID/fd need (README).
+    let launcher = if cfg.process && cfg.user.is_some() {
+        Some(Hopper::plain("nscap-attrib")?)
+    } else {
+        None
+    };
     // Every handle is open: from here on, files are created as the -Z user.
     if let Some(user) = &cfg.user {
-        drop_privileges(user, &s)?;
+        drop_privileges(user, &s, launcher.as_ref())?;
     }
+    let mut attrib = process_stage(cfg, &s.spaces, &s.table, launcher)?;
     let mut sinks = sink::build(cfg, &s.table.interfaces, stdout_output)?;
     for sk in sinks.iter_mut() {
         match sk.start(&s.table.interfaces) {
@@ -826,6 +836,9 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
                         caps.push((idx, o.cap));
                         eprintln!("nscap: {} joined ({})", s.table.interfaces[idx].name, s.spaces[space].description);
                     }
+                    if let Some(a) = attrib.as_mut() {
+                        attribute_joined(a, &s, space, first);
+                    }
                     if !caps.is_empty() {
                         let added = &s.table.interfaces[first..];
                         if let Err(e) = sinks.iter_mut().try_for_each(|sk| sk.add_interfaces(added)) {
@@ -859,6 +872,9 @@ async fn session(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
                         );
                     }
                     if gone {
+                        if let Some(a) = attrib.as_mut() {
+                            a.remove_space(space);
+                        }
                         eprintln!("nscap: {} left ({why})", s.spaces[space].name);
                     }
                 }
@@ -1104,27 +1120,53 @@ fn write_batch(
 }
 
 /// `--process`: one attribution thread per target namespace, each capture handle tied to its
-/// target's.
+/// target's. Namespaces and handles that join later are added as they come.
 fn process_stage(
     cfg: &Config,
     spaces: &[Space],
     table: &Table,
+    launcher: Option<Hopper>,
 ) -> Result<Option<crate::attrib::Stage>> {
     if !cfg.process {
         return Ok(None);
     }
-    let mut threads = Vec::new();
-    // Every namespace is open at the start; the stage numbers them as the table does.
-    for sp in spaces {
+    let mut stage = crate::attrib::Stage::new(launcher);
+    for (si, sp) in spaces.iter().enumerate() {
         let netns = sp
             .netns
             .as_ref()
             .context("a namespace left before it was attributed")?;
-        threads.push((netns.try_clone()?, sp.inode, sp.label.clone()));
+        stage.add_space(si, netns.try_clone()?, sp.inode, sp.label.clone())?;
     }
-    let handles: Vec<(usize, &Interface)> =
-        table.owner.iter().copied().zip(&table.interfaces).collect();
-    crate::attrib::Stage::start(threads, &handles).map(Some)
+    for (idx, (&si, i)) in table.owner.iter().zip(&table.interfaces).enumerate() {
+        stage.add_handle(idx, si, i);
+    }
+    if !cfg.follow {
+        stage.close_launcher();
+    }
+    Ok(Some(stage))
+}
+
+/// `--process` for handles opened after the start: in a namespace that joined (its thread
+/// starts now) or one that has its thread already.
+fn attribute_joined(stage: &mut crate::attrib::Stage, s: &Session, space: usize, first: usize) {
+    let sp = &s.spaces[space];
+    if !stage.has_space(space) {
+        let Some(netns) = sp.netns.as_ref().and_then(|f| f.try_clone().ok()) else {
+            return;
+        };
+        if let Err(e) = stage.add_space(space, netns, sp.inode, sp.label.clone()) {
+            eprintln!(
+                "nscap: warning: --process in {}: {}",
+                sp.label,
+                crate::escape::text(&format!("{e:#}"))
+            );
+            return;
+        }
+    }
+    for idx in first..s.table.interfaces.len() {
+        stage.add_handle(idx, space, &s.table.interfaces[idx]);
+    }
 }
 
 fn exhausted(sinks: &[BoxSink]) -> bool {

@@ -11,7 +11,9 @@
 //! that do it (see [`Keep`]) set SECBIT_KEEP_CAPS on themselves before the uid changes, so their
 //! permitted set survives it, and then keep exactly the capabilities their work needs, with a
 //! bounding set of those alone and no_new_privs. Capability sets, keepcaps and no_new_privs are
-//! all per thread, so this is done on each such thread by a job it runs.
+//! all per thread, so this is done on each such thread by a job it runs. With `--process` the
+//! same is done for the thread that starts the lookup threads: each of those inherits its sets
+//! and narrows them further once inside its namespace ([`narrow_thread`]).
 
 use std::ffi::CString;
 use std::io;
@@ -108,7 +110,7 @@ fn narrow(caps: u64) -> Result<()> {
     let data = [half(caps as u32), half((caps >> 32) as u32)];
     capset(&data).map_err(|e| {
         anyhow!(
-            "-Z: cannot keep the capabilities --follow needs: {}",
+            "-Z: cannot keep the capabilities a thread needs: {}",
             e.desc()
         )
     })?;
@@ -118,6 +120,12 @@ fn narrow(caps: u64) -> Result<()> {
     // SAFETY: prctl with integer arguments.
     let r = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
     check(r, "set no_new_privs")
+}
+
+/// A thread started by a kept one (it inherits that one's sets, bounding set and
+/// no_new_privs) narrows its permitted and effective sets to `caps` once it has used the rest.
+pub fn narrow_thread(caps: u64) -> Result<()> {
+    narrow(caps)
 }
 
 fn clear_ambient() -> Result<()> {

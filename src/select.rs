@@ -467,14 +467,34 @@ pub fn live_inodes(roots: &Roots) -> HashSet<u64> {
 }
 
 /// Folders where namespaces are bind-mounted by name: ip-netns (and CNI's `cni-*` there), and
-/// Docker's own.
+/// Docker's own, under the host's root when nscap runs in a node-debug container.
 pub fn netns_dirs(roots: &Roots) -> Vec<std::path::PathBuf> {
-    vec![roots.netns.clone(), "/run/docker/netns".into()]
+    let docker = match &roots.host {
+        Some(host) => host.join("run/docker/netns"),
+        None => "/run/docker/netns".into(),
+    };
+    vec![roots.netns.clone(), docker]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn namespace_folders_lie_under_the_host_root() {
+        let dirs = |host: Option<&str>| netns_dirs(&Roots::under(host.map(Path::new)));
+        assert_eq!(
+            dirs(None),
+            [Path::new("/run/netns"), Path::new("/run/docker/netns")]
+        );
+        assert_eq!(
+            dirs(Some("/host")),
+            [
+                Path::new("/host/run/netns"),
+                Path::new("/host/run/docker/netns")
+            ]
+        );
+    }
 
     #[test]
     fn globs() {

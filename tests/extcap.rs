@@ -137,8 +137,20 @@ fn tshark_lists_and_captures_through_nscap() {
     let d = TempDir::new();
     let f = d.file("extcap.pcapng");
     let _pings = w.ping_forever();
-    let out: Out = Command::new("tshark")
-        .args(["-i", &entry(&w), "-f", "icmp", "-a", "duration:3", "-w", &f])
+    // Bounded: a capture that never starts must fail this test, not hang the run.
+    let out: Out = Command::new("timeout")
+        .args([
+            "60",
+            "tshark",
+            "-i",
+            &entry(&w),
+            "-f",
+            "icmp",
+            "-a",
+            "duration:3",
+            "-w",
+            &f,
+        ])
         .output()
         .unwrap()
         .into();
@@ -157,4 +169,44 @@ fn tshark_lists_and_captures_through_nscap() {
         info.contains(&format!("/run/netns/{}", w.ns.name)),
         "{info}"
     );
+}
+
+/// dumpcap opens its end of the FIFO and blocks until the extcap program opens the other: a
+/// capture call that fails first must still wake it, or Wireshark waits for ever.
+#[test]
+fn a_failed_capture_call_wakes_the_fifo_reader() {
+    let d = TempDir::new();
+    let fifo = d.file("fifo");
+    sh(&format!("mkfifo {fifo}"));
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut bytes = Vec::new();
+            std::fs::File::open(&fifo)
+                .unwrap()
+                .read_to_end(&mut bytes)
+                .unwrap();
+            bytes
+        })
+    };
+    let out = nscap(&[
+        "--capture",
+        "--extcap-interface",
+        "nscap:netns:no-such-ns-x:eth0",
+        "--fifo",
+        &fifo,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no-such-ns-x") && err.lines().count() == 1,
+        "{err}"
+    );
+    wait_until(
+        5,
+        || "the FIFO's reader still waits for a writer".to_string(),
+        || reader.is_finished().then_some(()),
+    );
+    assert!(reader.join().unwrap().is_empty());
 }

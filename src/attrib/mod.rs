@@ -179,71 +179,135 @@ fn ends(linktype: u16, mac: Option<[u8; 6]>, data: &[u8], len: u32) -> Option<(u
 /// The attribution of one namespace: its thread and the table it fills.
 struct Space {
     shared: Shared,
+    /// Dropping it ends the thread (its wait sees the channel closed).
     wake: SyncSender<()>,
     thread: Option<JoinHandle<Result<()>>>,
 }
 
+/// With `-Z`: the thread that starts the attribution threads, kept with the capabilities a new
+/// one needs to enter its namespace ([`LAUNCH_CAPS`]). Each thread it starts inherits them,
+/// enters, and then keeps only [`LOOKUP_CAPS`].
+pub type Launcher = crate::netns::Hopper;
+
+/// What a lookup thread needs to name other users' processes, verified on Linux 6.18: reading
+/// the directory `/proc/PID/fd` (mode 0500, the process's owner) takes CAP_DAC_READ_SEARCH;
+/// reading its links and `/proc/PID/ns/net` takes CAP_SYS_PTRACE (ptrace_may_access).
+pub const LOOKUP_CAPS: u64 =
+    1 << crate::privs::CAP_SYS_PTRACE | 1 << crate::privs::CAP_DAC_READ_SEARCH;
+/// The launcher's: the lookup's and CAP_SYS_ADMIN, for `setns`.
+pub const LAUNCH_CAPS: u64 = LOOKUP_CAPS | 1 << crate::privs::CAP_SYS_ADMIN;
+
+/// A capture handle's namespace number, link type and MAC.
+type Handle = (usize, u16, Option<[u8; 6]>);
+
 /// The writer's side: annotates each batch before it is written.
 pub struct Stage {
-    spaces: Vec<Space>,
-    /// Per capture handle: its namespace, link type and MAC.
-    handles: Vec<(usize, u16, Option<[u8; 6]>)>,
+    /// By the session's space number; None for one that left (or was never given).
+    spaces: Vec<Option<Space>>,
+    /// By capture handle (the session's interface table): its namespace, link type and MAC.
+    handles: Vec<Option<Handle>>,
     owners: Vec<Option<Arc<Owner>>>,
     misses: Vec<(usize, u8, End, End)>,
     asked: HashMap<(u8, End, End), Instant>,
     swept: Instant,
     stop: Arc<AtomicBool>,
+    launcher: Option<Launcher>,
 }
 
 impl Stage {
-    /// Starts a thread in each namespace (`netns`, its inode, its label). `handles` gives,
-    /// per capture handle, the index of its namespace and the interface it reads.
-    pub fn start(
-        spaces: Vec<(File, u64, String)>,
-        handles: &[(usize, &Interface)],
-    ) -> Result<Stage> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let mut out = Vec::new();
-        for (netns, inode, label) in spaces {
-            let shared: Shared = Arc::default();
-            let (wake, woken) = mpsc::sync_channel(1);
-            let (s, st) = (shared.clone(), stop.clone());
-            let thread = crate::netns::spawn(netns, label.clone(), "nscap-process", move || {
-                let r = resolve_loop(inode, &s, &woken, &st);
-                let mut t = lock(&s);
-                t.gone = true;
-                s.1.notify_all();
-                drop(t);
-                r.map_err(|e| anyhow!("--process in {label}: cannot list sockets: {e}"))
-            })?;
-            out.push(Space {
-                shared,
-                wake,
-                thread: Some(thread),
-            });
-        }
-        Ok(Stage {
-            spaces: out,
-            handles: handles
-                .iter()
-                .map(|&(ns, i)| (ns, i.linktype, i.mac))
-                .collect(),
+    /// A stage with no namespace yet. `launcher` (with `-Z`) starts the threads; without one
+    /// they are started from the calling thread.
+    pub fn new(launcher: Option<Launcher>) -> Stage {
+        Stage {
+            spaces: Vec::new(),
+            handles: Vec::new(),
             owners: Vec::new(),
             misses: Vec::new(),
             asked: HashMap::new(),
             swept: Instant::now(),
-            stop,
-        })
+            stop: Arc::new(AtomicBool::new(false)),
+            launcher,
+        }
+    }
+
+    /// Ends the launcher: no namespace will join any more.
+    pub fn close_launcher(&mut self) {
+        self.launcher = None;
+    }
+
+    /// Whether namespace `space` has its thread (or had one: a namespace is given once).
+    pub fn has_space(&self, space: usize) -> bool {
+        self.spaces.get(space).is_some_and(Option::is_some)
+    }
+
+    /// Starts the thread of namespace number `space` (`netns`, its inode, its label).
+    pub fn add_space(
+        &mut self,
+        space: usize,
+        netns: File,
+        inode: u64,
+        label: String,
+    ) -> Result<()> {
+        let shared: Shared = Arc::default();
+        let (wake, woken) = mpsc::sync_channel(1);
+        let (s, st) = (shared.clone(), self.stop.clone());
+        let narrow = self.launcher.is_some();
+        let name = label.clone();
+        let body = move || {
+            if narrow {
+                crate::privs::narrow_thread(LOOKUP_CAPS)?;
+            }
+            let r = resolve_loop(inode, &s, &woken, &st);
+            let mut t = lock(&s);
+            t.gone = true;
+            s.1.notify_all();
+            drop(t);
+            r.map_err(|e| anyhow!("--process in {name}: cannot list sockets: {e}"))
+        };
+        let thread = match &self.launcher {
+            // Started by the launcher, the thread inherits its capabilities.
+            Some(l) => l.call(None, String::new(), move || {
+                crate::netns::spawn(netns, label, "nscap-process", body)
+            })?,
+            None => crate::netns::spawn(netns, label, "nscap-process", body)?,
+        };
+        if self.spaces.len() <= space {
+            self.spaces.resize_with(space + 1, || None);
+        }
+        self.spaces[space] = Some(Space {
+            shared,
+            wake,
+            thread: Some(thread),
+        });
+        Ok(())
+    }
+
+    /// Namespace `space` left: its thread ends (it keeps the namespace alive while it runs).
+    pub fn remove_space(&mut self, space: usize) {
+        if let Some(s) = self.spaces.get_mut(space) {
+            // Not joined: the thread ends within a pass, and the writer does not wait for it.
+            *s = None;
+        }
+    }
+
+    /// Capture handle `handle` reads `iface` in namespace number `space`.
+    pub fn add_handle(&mut self, handle: usize, space: usize, iface: &Interface) {
+        if self.handles.len() <= handle {
+            self.handles.resize(handle + 1, None);
+        }
+        self.handles[handle] = Some((space, iface.linktype, iface.mac));
     }
 
     /// The process of each packet of `batch`, in order (`None`: unknown or not attributable).
     pub fn annotate(&mut self, batch: &Batch) -> &[Option<Arc<Owner>>] {
         self.owners.clear();
         self.misses.clear();
-        let Some(&(ns, linktype, mac)) = self.handles.get(batch.iface) else {
+        let Some(&Some((ns, linktype, mac))) = self.handles.get(batch.iface) else {
             return &self.owners;
         };
-        let space = &self.spaces[ns];
+        let Some(Some(space)) = self.spaces.get(ns) else {
+            return &self.owners;
+        };
         let now = Instant::now();
         if now.duration_since(self.swept) >= ASKED_FOR {
             self.asked.retain(|_, t| now.duration_since(*t) < ASKED_FOR);
@@ -295,7 +359,7 @@ impl Stage {
     pub fn finish(mut self) -> Result<()> {
         self.stop.store(true, Ordering::Relaxed);
         let mut first = Ok(());
-        for s in &mut self.spaces {
+        for s in self.spaces.iter_mut().flatten() {
             let _ = s.wake.try_send(());
             if let Some(t) = s.thread.take() {
                 let r = t.join().map_err(|_| anyhow!("--process: thread failed"));
@@ -311,7 +375,7 @@ impl Stage {
 impl Drop for Stage {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        for s in &self.spaces {
+        for s in self.spaces.iter().flatten() {
             let _ = s.wake.try_send(());
         }
     }
