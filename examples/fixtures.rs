@@ -531,8 +531,8 @@ fn loopback() -> Vec<u8> {
     )
 }
 
-/// IPv6 extension headers before TCP, UDP and ICMPv6, and a chain that ends in "no next
-/// header".
+/// IPv6 extension headers before TCP, UDP and ICMPv6, a chain that ends in "no next
+/// header", multicast listener discovery v2 and a fragment behind options.
 fn ipv6_ext_recs() -> Vec<Rec> {
     // Router Alert (MLD) in a hop-by-hop header: type 5, length 2, value 0, then PadN.
     let ra = [5, 2, 0, 0, 1, 0];
@@ -541,6 +541,15 @@ fn ipv6_ext_recs() -> Vec<Rec> {
     rh.extend_from_slice(&v6("2001:db8::99"));
     let pad = [1, 4, 0, 0, 0, 0];
     let e = |next, p: &[u8]| e6(a6(), b6(), next, p);
+    // Records: exclude nothing for ff02::fb (a join), include one source for ff05::1:3.
+    let mut mld_records = vec![2, 0, 0, 0];
+    mld_records.extend_from_slice(&v6("ff02::fb"));
+    mld_records.extend_from_slice(&[3, 0, 0, 1]);
+    mld_records.extend_from_slice(&v6("ff05::1:3"));
+    mld_records.extend_from_slice(&v6("2001:db8::7"));
+    // A general query: no group, robustness 2, query interval 125 s, no sources.
+    let mut query = [0u8; 16].to_vec();
+    query.extend_from_slice(&[2, 125, 0, 0]);
     vec![
         rec(e(
             HOP_BY_HOP,
@@ -567,6 +576,28 @@ fn ipv6_ext_recs() -> Vec<Rec> {
             ),
         )),
         rec(e(DEST_OPTS, &ipv6_ext(NO_NEXT, &pad, &[]))),
+        // MLDv2 as a host joins mDNS (a report, its records) and a router asks (a query).
+        rec(e6(
+            v6("fe80::1"),
+            v6("ff02::16"),
+            HOP_BY_HOP,
+            &ipv6_ext(ICMP6, &ra, &icmp(143, 0, [0, 0, 0, 2], &mld_records)),
+        )),
+        rec(e6(
+            v6("fe80::2"),
+            v6("ff02::1"),
+            HOP_BY_HOP,
+            &ipv6_ext(ICMP6, &ra, &icmp(130, 0, [0x27, 0x10, 0, 0], &query)),
+        )),
+        // A first fragment behind a hop-by-hop header.
+        rec(e(
+            HOP_BY_HOP,
+            &ipv6_ext(
+                FRAGMENT,
+                &ra,
+                &ipv6_frag(UDP, 0, true, 0x1234, &udp(5000, 5001, &[0x55; 16])),
+            ),
+        )),
     ]
 }
 

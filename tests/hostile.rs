@@ -181,7 +181,7 @@ fn many_interfaces_read_end_to_end() {
     assert_eq!(text.lines().count(), n as usize);
     assert_eq!(
         text.lines().last().unwrap(),
-        "0.099999 if99999 IP 1.2.3.4 > 5.6.7.8: ip-proto-99 0"
+        "0.099999 if99999 IP 1.2.3.4 > 5.6.7.8:  ip-proto-99 0"
     );
 }
 
@@ -276,8 +276,8 @@ fn interface_names_from_files_are_escaped() {
     assert_eq!(
         text,
         format!(
-            "0.000001 {HOSTILE_SHOWN} IP 1.2.3.4 > 5.6.7.8: ip-proto-99 0\n\
-             0.000002 tun0 IP 1.2.3.4 > 5.6.7.8: ip-proto-99 0\n"
+            "0.000001 {HOSTILE_SHOWN} IP 1.2.3.4 > 5.6.7.8:  ip-proto-99 0\n\
+             0.000002 tun0 IP 1.2.3.4 > 5.6.7.8:  ip-proto-99 0\n"
         )
     );
 
@@ -438,7 +438,7 @@ fn the_largest_timestamp_is_not_negative() {
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
-        "[Error converting time] IP 1.2.3.4 > 5.6.7.8: ip-proto-99 0\n"
+        "[Error converting time] IP 1.2.3.4 > 5.6.7.8:  ip-proto-99 0\n"
     );
     // JSON keeps the number, saturated.
     let out = nscap(&["-r", &path, "--json"]);

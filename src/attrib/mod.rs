@@ -648,7 +648,7 @@ mod tests {
         s.line_by(&mut out, &p, &i, Some(&o));
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "1.000000 curl[1234] IP 1.2.3.4 > 5.6.7.8: ip-proto-99 0\n"
+            "1.000000 curl[1234] IP 1.2.3.4 > 5.6.7.8:  ip-proto-99 0\n"
         );
         let mut out = Vec::new();
         s.json_by(&mut out, &p, &i, Some(&o));

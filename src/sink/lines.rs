@@ -147,7 +147,7 @@ mod tests {
         s.flush().unwrap();
         assert_eq!(
             String::from_utf8(out.0.lock().unwrap().clone()).unwrap(),
-            "1.000000 lo IP 1.2.3.4 > 5.6.7.8: ip-proto-99 0\n"
+            "1.000000 lo IP 1.2.3.4 > 5.6.7.8:  ip-proto-99 0\n"
         );
     }
 }

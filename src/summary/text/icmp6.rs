@@ -144,10 +144,8 @@ pub(super) fn print(
                 return;
             }
         },
-        143 => {
-            s(out, ", ");
-            n(out, u16::from_be_bytes([b[2], b[3]]));
-            s(out, " group record(s)");
+        130..=132 | 143 if mld(out, t, i.slice(), len, v).is_none() => {
+            return s(out, " [|icmp6]");
         }
         _ => {}
     }
@@ -155,6 +153,162 @@ pub(super) fn print(
         s(out, ", length ");
         n(out, len);
     }
+}
+
+/// Multicast listener messages from the ICMPv6 header on (`m`, as captured); None: cut.
+fn mld(out: &mut Vec<u8>, t: u8, m: &[u8], len: u32, v: u8) -> Option<()> {
+    match t {
+        130 if len == 24 => mld1(out, m),
+        130 if len >= 28 => {
+            s(out, " v2");
+            mld2_query(out, m, len, v)?;
+        }
+        130 => {
+            s(out, " unknown-version (len ");
+            n(out, len);
+            s(out, ") ");
+        }
+        143 if len < 8 => {
+            s(out, " [invalid len ");
+            n(out, len);
+            out.push(b']');
+        }
+        143 => {
+            let count = be16(m, 6)?;
+            s(out, ", ");
+            n(out, count);
+            s(out, " group record(s)");
+            if v > 0 {
+                mld2_records(out, m, len, v)?;
+            }
+        }
+        _ => mld1(out, m),
+    }
+    Some(())
+}
+
+/// MLDv1 (mld6_print): glued to the type name as tcpdump prints it; nothing when cut.
+fn mld1(out: &mut Vec<u8>, m: &[u8]) {
+    if let (Some(delay), Some(group)) = (be16(m, 4), v6_at(m, 8)) {
+        s(out, "max resp delay: ");
+        n(out, delay);
+        s(out, " addr: ");
+        put::ipv6(out, group);
+    }
+}
+
+/// An MLDv2 query (mldv2_query_print), from the ICMPv6 header on; None: cut.
+fn mld2_query(out: &mut Vec<u8>, m: &[u8], len: u32, v: u8) -> Option<()> {
+    let mrc = u32::from(be16(m, 4)?);
+    if v > 0 {
+        // Codes from 32768 on are a floating-point form (RFC 3810 5.1.3).
+        let mrt = if mrc < 32768 {
+            mrc
+        } else {
+            ((mrc & 0x0fff) | 0x1000) << (((mrc & 0x7000) >> 12) + 3)
+        };
+        s(out, " [max resp delay=");
+        n(out, mrt);
+        out.push(b']');
+    }
+    let group = v6_at(m, 8)?;
+    s(out, " [gaddr ");
+    put::ipv6(out, group);
+    if v > 0 {
+        let flags = *m.get(24)?;
+        if flags & 0x08 != 0 {
+            s(out, " sflag");
+        }
+        if flags & 0x07 != 0 {
+            s(out, " robustness=");
+            n(out, flags & 0x07);
+        }
+        let code = u32::from(*m.get(25)?);
+        let qqi = if code < 128 {
+            code
+        } else {
+            ((code & 0x0f) | 0x10) << (((code & 0x70) >> 4) + 3)
+        };
+        s(out, " qqi=");
+        n(out, qqi);
+    }
+    let nsrcs = be16(m, 26)?;
+    if nsrcs > 0 {
+        if len < 28 + u32::from(nsrcs) * 16 {
+            s(out, " [invalid number of sources]");
+        } else if v > 1 {
+            s(out, " {");
+            for k in 0..usize::from(nsrcs) {
+                let a = v6_at(m, 28 + 16 * k)?;
+                out.push(b' ');
+                put::ipv6(out, a);
+            }
+            s(out, " }");
+        } else {
+            s(out, ", ");
+            n(out, nsrcs);
+            s(out, " source(s)");
+        }
+    }
+    out.push(b']');
+    Some(())
+}
+
+/// An MLDv2 report's group records (mldv2_report_print under -v): with their sources under
+/// -vv, their count under -v. None: cut.
+fn mld2_records(out: &mut Vec<u8>, m: &[u8], len: u32, v: u8) -> Option<()> {
+    let len = len as usize;
+    let mut at = 8;
+    for _ in 0..be16(m, 6)? {
+        if len < at + 20 {
+            s(out, " [invalid number of groups]");
+            return Some(());
+        }
+        let group = v6_at(m, at + 4)?;
+        s(out, " [gaddr ");
+        put::ipv6(out, group);
+        let kind = *m.get(at)?;
+        out.push(b' ');
+        match kind {
+            1..=6 => s(
+                out,
+                ["is_in", "is_ex", "to_in", "to_ex", "allow", "block"][usize::from(kind - 1)],
+            ),
+            _ => {
+                s(out, " [v2-report-#");
+                n(out, kind);
+                out.push(b']');
+            }
+        }
+        let nsrcs = usize::from(be16(m, at + 2)?);
+        if len < at + 20 + nsrcs * 16 {
+            s(out, " [invalid number of sources ");
+            n(out, nsrcs as u32);
+            out.push(b']');
+            return Some(());
+        }
+        if v == 1 {
+            s(out, ", ");
+            n(out, nsrcs as u32);
+            s(out, " source(s)");
+        } else {
+            s(out, " {");
+            for k in 0..nsrcs {
+                let a = v6_at(m, at + 20 + 16 * k)?;
+                out.push(b' ');
+                put::ipv6(out, a);
+            }
+            s(out, " }");
+        }
+        at += 20 + nsrcs * 16;
+        out.push(b']');
+    }
+    Some(())
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    let v = b.get(at..at + 2)?;
+    Some(u16::from_be_bytes([v[0], v[1]]))
 }
 
 fn be32(b: &[u8], at: usize) -> Option<u32> {
@@ -295,6 +449,16 @@ pub(super) fn cut(out: &mut Vec<u8>, b: &[u8], len: u32, v: u8) {
     }
     // A router solicitation has nothing to show past its checksum, an advertisement nothing
     // without -v; under -v the solicitation's options start past the captured bytes.
+    // tcpdump reads the code before it looks at the type.
+    if matches!(b[0], 130..=132 | 143) && b.len() >= 2 {
+        if mld(out, b[0], b, len, v).is_none() {
+            s(out, " [|icmp6]");
+        } else if v == 0 {
+            s(out, ", length ");
+            n(out, len);
+        }
+        return;
+    }
     let whole = match b[0] {
         133 => b.len() >= 2,
         134 => b.len() >= 2 && v == 0,

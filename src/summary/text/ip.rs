@@ -7,8 +7,44 @@ use crate::summary::PrintOptions;
 use crate::summary::{names, put};
 use etherparse::err::Layer;
 
+/// tcpdump's ipproto_values, the names its -v header line uses (other than `names`' for
+/// flows: `Fragment`, and none for 59 and 60).
+fn ipproto_value(p: u8) -> &'static str {
+    match p {
+        0 => "Options",
+        1 => "ICMP",
+        2 => "IGMP",
+        4 => "IPIP",
+        6 => "TCP",
+        8 => "EGP",
+        9 => "IGRP",
+        17 => "UDP",
+        33 => "DCCP",
+        41 => "IPv6",
+        43 => "Routing",
+        44 => "Fragment",
+        46 => "RSVP",
+        47 => "GRE",
+        50 => "ESP",
+        51 => "AH",
+        55 => "Mobile IP",
+        58 => "ICMPv6",
+        62 => "Mobile IP (old)",
+        88 => "EIGRP",
+        89 => "OSPF",
+        103 => "PIM",
+        108 => "Compressed IP",
+        112 => "VRRP",
+        113 => "PGM",
+        132 => "SCTP",
+        135 => "Mobility",
+        143 => "Ethernet",
+        _ => "unknown",
+    }
+}
+
 fn proto_named(out: &mut Vec<u8>, p: u8) {
-    s(out, names::ip_proto_name(p).unwrap_or("unknown"));
+    s(out, ipproto_value(p));
     s(out, " (");
     n(out, p);
     out.push(b')');
@@ -49,7 +85,7 @@ fn ipv4_options(out: &mut Vec<u8>, mut o: &[u8]) {
 
 /// An IPv6 routing header as print-rt6.c writes it, field by field as far as the bytes go;
 /// false when tcpdump gives up on the packet there (cut, a type it does not know, an odd
-/// length).
+/// length). The reserved word and the SRH flags show when set, or under -v.
 fn routing(out: &mut Vec<u8>, h: &[u8], verbose: bool) -> bool {
     let cut = |out: &mut Vec<u8>| {
         s(out, " [|rt6]");
@@ -74,20 +110,16 @@ fn routing(out: &mut Vec<u8>, h: &[u8], verbose: bool) -> bool {
     };
     s(out, ", segleft=");
     n(out, segleft);
-    let count = match kind {
+    match kind {
         0 | 2 => {
-            if verbose {
-                let Some(r) = h.get(4..8) else {
-                    return cut(out);
-                };
+            let Some(r) = h.get(4..8) else {
+                return cut(out);
+            };
+            let rsv = u32::from_be_bytes([r[0], r[1], r[2], r[3]]);
+            if rsv != 0 || verbose {
                 s(out, ", rsv=0x");
-                put::hex(out, u64::from(u32::from_be_bytes([r[0], r[1], r[2], r[3]])));
+                put::hex(out, u64::from(rsv));
             }
-            if len % 2 == 1 {
-                s(out, " (invalid)");
-                return false;
-            }
-            usize::from(len / 2)
         }
         4 => {
             let Some(&last) = h.get(4) else {
@@ -95,10 +127,10 @@ fn routing(out: &mut Vec<u8>, h: &[u8], verbose: bool) -> bool {
             };
             s(out, ", last-entry=");
             n(out, last);
-            if verbose {
-                let Some(&fl) = h.get(5) else {
-                    return cut(out);
-                };
+            let Some(&fl) = h.get(5) else {
+                return cut(out);
+            };
+            if fl != 0 || verbose {
                 s(out, ", flags=0x");
                 put::hex(out, u64::from(fl));
             }
@@ -107,14 +139,19 @@ fn routing(out: &mut Vec<u8>, h: &[u8], verbose: bool) -> bool {
             };
             s(out, ", tag=");
             put::hex(out, u64::from(u16::from_be_bytes([tag[0], tag[1]])));
-            usize::from(last) + 1
         }
         _ => {
             s(out, " (unknown type) (invalid)");
             return false;
         }
-    };
-    for i in 0..count {
+    }
+    if len % 2 == 1 {
+        s(out, " (invalid length ");
+        n(out, len);
+        s(out, ") (invalid)");
+        return false;
+    }
+    for i in 0..usize::from(len / 2) {
         let Some(a) = h.get(8 + 16 * i..8 + 16 * (i + 1)) else {
             return cut(out);
         };
@@ -129,6 +166,305 @@ fn routing(out: &mut Vec<u8>, h: &[u8], verbose: bool) -> bool {
     true
 }
 
+/// Hop-by-hop or destination options (print-ip6opts.c's ip6_opt_process): listed under -v,
+/// only their errors without. `jumbo` is the IPv6 payload length for a hop-by-hop header
+/// (None for destination options, where tcpdump calls a jumbo payload option invalid); a valid
+/// one replaces it. False: lengths that do not add up, where tcpdump gives up.
+fn v6_options(out: &mut Vec<u8>, b: &[u8], v: u8, mut jumbo: Option<&mut (bool, u32)>) -> bool {
+    let len = b.len();
+    let mut seen_jumbo = false;
+    let mut i = 0;
+    while i < len {
+        let t = b[i];
+        let optlen = if t == 0 {
+            1
+        } else if i + 1 < len {
+            usize::from(b[i + 1]) + 2
+        } else {
+            return false;
+        };
+        if i + optlen > len {
+            return false;
+        }
+        let olen = b.get(i + 1).copied().unwrap_or(0);
+        match t {
+            0 if v > 0 => s(out, "(pad1)"),
+            0 => {}
+            1 if v > 0 => s(out, "(padn)"),
+            1 => {}
+            5 => {
+                if len - i < 4 {
+                    s(out, "(rtalert: trunc)");
+                    return false;
+                }
+                if olen != 2 {
+                    s(out, "(rtalert: invalid len ");
+                    n(out, olen);
+                    out.push(b')');
+                    return false;
+                }
+                if v > 0 {
+                    s(out, "(rtalert: 0x");
+                    put::hex_padded(out, u64::from(u16::from_be_bytes([b[i + 2], b[i + 3]])), 4);
+                    s(out, ") ");
+                }
+            }
+            0xc2 => {
+                if len - i < 6 {
+                    s(out, "(jumbo: trunc)");
+                    return false;
+                }
+                if olen != 4 {
+                    s(out, "(jumbo: invalid len ");
+                    n(out, olen);
+                    out.push(b')');
+                    return false;
+                }
+                let jl = u32::from_be_bytes([b[i + 2], b[i + 3], b[i + 4], b[i + 5]]);
+                let why = if seen_jumbo {
+                    " - already seen"
+                } else {
+                    seen_jumbo = true;
+                    match jumbo.as_deref_mut() {
+                        None => " - not a hop-by-hop option",
+                        Some((_, plen)) if *plen != 0 => " - payload len != 0",
+                        Some(_) if jl < 65536 => " - < 65536",
+                        Some(j) => {
+                            *j = (true, jl);
+                            ""
+                        }
+                    }
+                };
+                if v > 0 {
+                    s(out, "(jumbo: ");
+                    n(out, jl);
+                    s(out, why);
+                    s(out, ") ");
+                }
+            }
+            0xc9 => {
+                if len - i < 18 {
+                    s(out, "(homeaddr: trunc)");
+                    return false;
+                }
+                if olen < 16 {
+                    s(out, "(homeaddr: invalid len ");
+                    n(out, olen);
+                    out.push(b')');
+                    return false;
+                }
+                if v > 0 {
+                    let mut a = [0u8; 16];
+                    a.copy_from_slice(&b[i + 2..i + 18]);
+                    s(out, "(homeaddr: ");
+                    put::ipv6(out, a);
+                    if olen > 16 && !v6_sub_options(out, &b[i + 18..i + optlen]) {
+                        return false;
+                    }
+                    out.push(b')');
+                }
+            }
+            _ if v > 0 => {
+                s(out, "(opt_type 0x");
+                put::hex_padded(out, u64::from(t), 2);
+                s(out, ": len=");
+                n(out, olen);
+                out.push(b')');
+            }
+            _ => {}
+        }
+        i += optlen;
+    }
+    if v > 0 && len > 0 {
+        out.push(b' ');
+    }
+    true
+}
+
+/// The sub-options of a home address option (ip6_sopt_print).
+fn v6_sub_options(out: &mut Vec<u8>, b: &[u8]) -> bool {
+    let len = b.len();
+    let mut i = 0;
+    while i < len {
+        let t = b[i];
+        let optlen = if t == 0 {
+            1
+        } else if i + 1 < len {
+            usize::from(b[i + 1]) + 2
+        } else {
+            return false;
+        };
+        if i + optlen > len {
+            return false;
+        }
+        match t {
+            0 => s(out, ", pad1"),
+            1 => s(out, ", padn"),
+            _ => {
+                s(out, ", sopt_type 0x");
+                put::hex_padded(out, u64::from(t), 2);
+                s(out, ": len=");
+                n(out, b[i + 1]);
+            }
+        }
+        i += optlen;
+    }
+    true
+}
+
+/// What follows an IPv6 extension header chain.
+enum Chain {
+    /// The line ends: a header cut or invalid, a fragment other than the first.
+    Stop,
+    /// The header above, as decoded.
+    Go,
+    /// The header above, with this many bytes (a jumbo payload's length, less the chain).
+    Jumbo(u32),
+}
+
+/// The IPv6 extension header chain as print-ip6.c walks it, up to the header above; `wire`:
+/// the IPv6 packet's bytes on the wire.
+fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
+    let plen = u32::from(u16::from_be_bytes([ip.header[4], ip.header[5]]));
+    // etherparse split the chain where it stopped: whole headers, then the rest.
+    let at = |off: usize| -> &[u8] {
+        match ip.ext.get(off..) {
+            Some(b) if !b.is_empty() => b,
+            _ => ip.rest.get(off - ip.ext.len()..).unwrap_or(&[]),
+        }
+    };
+    let mut next = ip.ext_first;
+    let mut off = 0usize;
+    let mut jumbo = (false, plen);
+    let mut first = true;
+    loop {
+        let b = at(off);
+        let len = match next {
+            0 => {
+                if !first {
+                    s(
+                        out,
+                        if off > 0 && ip.ext_first == 0 {
+                            "[The Hop-by-Hop Options header was already found] (invalid)"
+                        } else {
+                            "[The Hop-by-Hop Options header don't follow the IPv6 header] (invalid)"
+                        },
+                    );
+                    return Chain::Stop;
+                }
+                let Some(whole) = b.get(1).map(|l| (usize::from(*l) + 1) * 8) else {
+                    s(out, " [|hbhopt]");
+                    return Chain::Stop;
+                };
+                let ok = whole <= b.len() && {
+                    s(out, "HBH ");
+                    v6_options(out, &b[2..whole], v, Some(&mut jumbo))
+                };
+                if !ok {
+                    s(out, " [|hbhopt]");
+                }
+                // Checked before the cut: a zero payload length needs a jumbo option.
+                if jumbo.1 == 0 && !jumbo.0 {
+                    s(
+                        out,
+                        "[No valid Jumbo Payload Hop-by-Hop option found] (invalid)",
+                    );
+                    return Chain::Stop;
+                }
+                if !ok {
+                    return Chain::Stop;
+                }
+                whole
+            }
+            60 => {
+                let whole = b.get(1).map(|l| (usize::from(*l) + 1) * 8);
+                let ok = match whole {
+                    Some(l) if l <= b.len() => {
+                        s(out, "DSTOPT ");
+                        v == 0 || v6_options(out, &b[2..l], v, None)
+                    }
+                    _ => false,
+                };
+                if !ok {
+                    s(out, " [|dstopt]");
+                    return Chain::Stop;
+                }
+                whole.unwrap_or(0)
+            }
+            43 => {
+                if b.is_empty() {
+                    s(out, " [|ip6]");
+                    return Chain::Stop;
+                }
+                if !routing(out, b, v > 0) {
+                    return Chain::Stop;
+                }
+                (usize::from(b[1]) + 1) * 8
+            }
+            44 => {
+                let (Some(w), id) = (b.get(2..4), b.get(4..8)) else {
+                    s(out, " [|frag6]");
+                    return Chain::Stop;
+                };
+                let field = u16::from_be_bytes([w[0], w[1]]) & 0xfff8;
+                let rest = u64::from(plen).wrapping_sub(off as u64 + 8);
+                if v > 0 && id.is_none() {
+                    s(out, " [|frag6]");
+                    return Chain::Stop;
+                }
+                s(out, "frag (");
+                if let (true, Some(id)) = (v > 0, id) {
+                    s(out, "0x");
+                    let id = u32::from_be_bytes([id[0], id[1], id[2], id[3]]);
+                    put::hex_padded(out, u64::from(id), 8);
+                    out.push(b':');
+                }
+                n(out, field);
+                out.push(b'|');
+                n(out, rest);
+                out.push(b')');
+                // Later pieces are not decoded; a first one with nothing after its header
+                // ends where tcpdump ends it (with a trailing space), marked as cut here.
+                if field != 0 {
+                    return Chain::Stop;
+                }
+                if (ip.ext.len() + ip.rest.len()).saturating_sub(off) <= 8 {
+                    s(out, " [|ip6]");
+                    return Chain::Stop;
+                }
+                out.push(b' ');
+                8
+            }
+            51 if off < ip.ext.len() => {
+                s(out, "AH ");
+                (usize::from(b[1]) + 2) * 4
+            }
+            _ if jumbo.0 => {
+                // A valid jumbo payload option: its length replaces the header's.
+                let (len, adv) = (u64::from(jumbo.1) + 40, off as u64 + 40);
+                if len < adv {
+                    s(out, " [|ip6]");
+                    return Chain::Stop;
+                }
+                if u64::from(wire) < len {
+                    s(out, "truncated-ip6 - ");
+                    n(out, len - u64::from(wire));
+                    s(out, " bytes missing!");
+                }
+                return Chain::Jumbo((len - adv) as u32);
+            }
+            // Headers but no payload to hold them.
+            _ if plen == 0 && off > 0 => {
+                s(out, " [|ip6]");
+                return Chain::Stop;
+            }
+            _ => return Chain::Go,
+        };
+        next = b[0];
+        off += len;
+        first = false;
+    }
+}
 /// The IP part and everything above it.
 #[inline]
 pub(super) fn print(
@@ -140,9 +476,19 @@ pub(super) fn print(
     st: &mut super::State,
 ) {
     let h = ip.header;
+    // The IP packet's bytes on the wire, for tcpdump's note when its length field says more.
+    let wire = f
+        .link_payload_len
+        .saturating_sub(4 * f.vlans().count() as u32);
     if ip.v6 {
         if prefix {
             s(out, "IP6 ");
+        }
+        let plen = u32::from(u16::from_be_bytes([h[4], h[5]]));
+        if plen != 0 && wire < plen + 40 {
+            s(out, "truncated-ip6 - ");
+            n(out, plen + 40 - wire);
+            s(out, " bytes missing!");
         }
         if opts.verbose > 0 && h.len() >= 40 {
             let tc = ((h[0] & 0x0f) << 4) | (h[1] >> 4);
@@ -169,6 +515,12 @@ pub(super) fn print(
     } else {
         if prefix {
             s(out, "IP ");
+        }
+        let total = u32::from(u16::from_be_bytes([h[2], h[3]]));
+        if wire < total {
+            s(out, "truncated-ip - ");
+            n(out, total - wire);
+            s(out, " bytes missing! ");
         }
         if opts.verbose > 0 && h.len() >= 20 {
             s(out, "(tos 0x");
@@ -226,6 +578,8 @@ pub(super) fn print(
     }
     // tcpdump names IPv6 extension headers after the addresses, then the ports.
     let v6_frag = ip.v6 && !ip.ext.is_empty();
+    let jumbo;
+    let mut ip = ip;
     let ports = if v6_frag { None } else { ip.ports() };
     addr(out, ip, true);
     if let Some((sp, _)) = ports {
@@ -239,44 +593,16 @@ pub(super) fn print(
         n(out, dp);
     }
     s(out, ": ");
-    if v6_frag || (ip.v6 && ip.ext_first == 44) {
-        let mut walk = decode::ExtWalk {
-            next: ip.ext_first,
-            rest: ip.ext,
-        };
-        for (kind, h) in walk.by_ref() {
-            match kind {
-                0 => s(out, "HBH "),
-                60 => s(out, "DSTOPT "),
-                43 => {
-                    if !routing(out, h, opts.verbose > 0) {
-                        return;
-                    }
-                }
-                44 => {
-                    let w = u16::from_be_bytes([h[2], h[3]]);
-                    s(out, "frag (");
-                    n(out, u32::from(w >> 3) * 8);
-                    out.push(b'|');
-                    n(out, ip.payload_len);
-                    s(out, ") ");
-                }
-                _ => s(out, "AH "),
-            }
-        }
-        // A fragment header cut short still shows its offset, as in tcpdump.
-        if walk.next == 44 && walk.rest.is_empty() {
-            if let Some(h) = ip.rest.get(..4) {
-                let off = u16::from_be_bytes([h[2], h[3]]) >> 3;
-                s(out, "frag (");
-                n(out, u32::from(off) * 8);
-                out.push(b'|');
-                n(out, ip.payload_len.saturating_sub(8));
-                out.push(b')');
-                if off == 0 {
-                    s(out, " [|ip6]");
-                }
-                return;
+    if ip.v6 && (v6_frag || matches!(ip.ext_first, 0 | 43 | 44 | 60)) {
+        match v6_exts(out, ip, opts.verbose, wire) {
+            Chain::Stop => return,
+            Chain::Go => {}
+            Chain::Jumbo(len) => {
+                jumbo = Ip {
+                    payload_len: len,
+                    ..ip.clone()
+                };
+                ip = &jumbo;
             }
         }
         if let Some((sp, dp)) = ip.ports() {
@@ -287,16 +613,31 @@ pub(super) fn print(
         }
     }
     if let Some(fr) = ip.frag {
-        if fr.offset != 0 {
-            // IPv6: the `frag (offset|length)` note already said it all.
-            if ip.v6 {
-                out.pop();
-            } else {
-                s(out, "ip-proto-");
-                n(out, ip.proto);
-            }
+        if fr.offset != 0 && !ip.v6 {
+            s(out, "ip-proto-");
+            n(out, ip.proto);
             return;
         }
+    }
+    // print-ip-demux.c's words for "nothing follows", after any header chain.
+    if ip.proto == 59 && matches!(ip.transport, Transport::Other) && f.stop_layer().is_none() {
+        s(out, "no next header");
+        return;
+    }
+    // ICMP and IGMP belong to IPv4, ICMPv6 to IPv6: print-ip-demux.c rejects the others.
+    if matches!((ip.v6, ip.proto), (true, 1 | 2) | (false, 58)) {
+        out.push(b'[');
+        s(out, ipproto_value(ip.proto));
+        s(
+            out,
+            if ip.v6 {
+                " requires IPv4]"
+            } else {
+                " requires IPv6]"
+            },
+        );
+        s(out, " (invalid)");
+        return;
     }
     match &ip.transport {
         Transport::Tcp(t) => tcp::print(
@@ -318,7 +659,13 @@ pub(super) fn print(
         Transport::Cut(_) => {
             // tcpdump: `a.p > b.q:  [|tcp]` when it read the ports, `a > b: [|tcp]` when not;
             // `a > b:  [|udp]`, `a > b:  [|icmp]`.
-            if ip.proto == 6 && ports.is_none() && !v6_frag && out.last() == Some(&b' ') {
+            // After IPv6 extension headers, print-tcp.c names the addresses again.
+            if ip.proto == 6 && ip.ports().is_none() && v6_frag {
+                addr(out, ip, true);
+                s(out, " > ");
+                addr(out, ip, false);
+                out.push(b':');
+            } else if ip.proto == 6 && ports.is_none() && !v6_frag && out.last() == Some(&b' ') {
                 out.pop();
             }
             s(out, " [|");
@@ -327,15 +674,6 @@ pub(super) fn print(
         }
         Transport::Other => {
             if let Some(layer) = f.stop_layer() {
-                // A routing header cut short: tcpdump prints the fields it has.
-                if layer == Layer::Ipv6RouteHeader {
-                    if ip.rest.is_empty() {
-                        s(out, " [|ip6]");
-                    } else {
-                        routing(out, ip.rest, opts.verbose > 0);
-                    }
-                    return;
-                }
                 s(out, " [|");
                 // print-frag6.c's name for its own cut (JSON keeps `frag`).
                 s(
@@ -347,7 +685,7 @@ pub(super) fn print(
                 );
                 out.push(b']');
             } else if !encap::ip_proto(out, ip, opts, st) {
-                s(out, "ip-proto-");
+                s(out, " ip-proto-");
                 n(out, ip.proto);
                 out.push(b' ');
                 n(out, ip.payload_len);
