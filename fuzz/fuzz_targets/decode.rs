@@ -60,8 +60,13 @@ fuzz_target!(|data: &[u8]| {
     let mut out = Vec::new();
     s.line(&mut out, &pkt, &iface);
     let breaks = out.iter().filter(|b| **b == b'\n').count();
-    // One per line, plus one per VXLAN/OTV header, tunnels nesting at most 8 deep.
-    assert!(breaks >= 1 && (!plain || breaks <= 9), "{breaks} lines");
+    // One per line, plus one per VXLAN/OTV header, tunnels nesting at most 8 deep; the hex
+    // dump tcpdump prints of an unknown ethertype's payload comes on top, even without -x.
+    let text = out
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty() && !l.starts_with(b"\t0x"))
+        .count();
+    assert!(breaks >= 1 && (!plain || text <= 9), "{text} lines of text");
     assert_eq!(out.last(), Some(&b'\n'));
     assert!(std::str::from_utf8(&out).is_ok());
     out.clear();
