@@ -429,16 +429,16 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
                 out.push(b'|');
                 n(out, rest);
                 out.push(b')');
-                // Later pieces are not decoded; a first one with nothing after its header
-                // ends where tcpdump ends it (with a trailing space), marked as cut here.
+                // Later pieces are not decoded; a first one with nothing captured after its
+                // header ends there, with print-frag6.c's trailing space and no cut mark
+                // (print-ip6.c returns when the header's end reaches the snapshot's).
                 if field != 0 {
                     return Chain::Stop;
                 }
+                out.push(b' ');
                 if (ip.ext.len() + ip.rest.len()).saturating_sub(off) <= 8 {
-                    s(out, " [|ip6]");
                     return Chain::Stop;
                 }
-                out.push(b' ');
                 8
             }
             51 if off < ip.ext.len() => {
