@@ -938,3 +938,87 @@ fn ipv6_extension_headers_and_mld_match_tcpdump() {
         compare(&f, &["-q"]);
     }
 }
+
+/// IPv4 options of every kind tcpdump prints (record route, timestamps, router alert, source
+/// routes, security, unknown and malformed ones) and TCP options of every kind (SACK blocks,
+/// timestamps, MD5, TCP-AO, user timeout, fast open, experimental, unknown), before TCP, UDP
+/// and ICMP.
+fn option_packets() -> Vec<Vec<u8>> {
+    let v4opts: [&[u8]; 9] = [
+        &[7, 11, 8, 10, 0, 0, 1, 0, 0, 0, 0, 0],
+        &[148, 4, 0, 0],
+        &[148, 4, 1, 2],
+        &[68, 12, 13, 1, 10, 0, 0, 1, 0, 0, 0, 9],
+        &[68, 16, 5, 0x20, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3],
+        &[
+            1, 131, 7, 4, 10, 0, 0, 9, 137, 11, 12, 10, 0, 0, 7, 10, 0, 0, 8,
+        ],
+        &[130, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 25, 4, 1, 2, 0],
+        &[1, 7, 1, 0],
+        &[82, 12, 0, 0, 0, 1, 0, 2, 0, 3, 0, 4, 68, 3, 0, 0],
+    ];
+    let tcpopts: [&[u8]; 8] = [
+        &[
+            2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7,
+        ],
+        &[
+            1, 1, 5, 18, 0, 0, 0, 9, 0, 0, 0, 19, 0, 0, 0, 29, 0, 0, 0, 39,
+        ],
+        &[
+            19, 18, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 1, 1,
+        ],
+        &[
+            29, 8, 1, 2, 0xaa, 0xbb, 0xcc, 0xdd, 28, 4, 0x81, 0x2c, 34, 2, 1, 1,
+        ],
+        &[
+            254, 8, 0xf9, 0x89, 1, 2, 3, 4, 254, 4, 0x12, 0x34, 99, 5, 1, 2, 3, 0,
+        ],
+        &[
+            20, 4, 1, 2, 6, 6, 0, 0, 0, 5, 7, 6, 0, 0, 0, 6, 12, 6, 0, 0, 0, 7,
+        ],
+        &[2, 4, 5, 0xb4, 0, 0, 0, 0],
+        &[2, 2, 3, 3, 7, 1],
+    ];
+    let mut v = Vec::new();
+    for (i, o) in v4opts.iter().enumerate() {
+        let payload = match i % 3 {
+            0 => tcp(50000, 443, 7, 9, PSH | ACK, 100, &[], b"hi"),
+            1 => udp(40000, 9999, &[0; 12]),
+            _ => icmp(8, 0, echo_rest(9, 2), &[0; 8]),
+        };
+        let proto = [TCP, UDP, ICMP][i % 3];
+        v.push(ipv4_full(A4, B4, proto, 5, 0x4000, 64, o, &payload));
+    }
+    for (i, o) in tcpopts.iter().enumerate() {
+        let flags = if i == 0 { SYN } else { PSH | ACK };
+        let seg = tcp(50000, 443, 7, 9, flags, 100, o, b"abc");
+        v.push(ipv4(A4, B4, TCP, &seg));
+    }
+    v
+}
+
+#[test]
+fn ip_and_tcp_options_match_tcpdump_whole_and_cut() {
+    if !have_tcpdump() {
+        eprintln!("tcpdump not installed: comparison skipped");
+        return;
+    }
+    let frames: Vec<Vec<u8>> = option_packets()
+        .iter()
+        .map(|p| ether(MAC_B, MAC_A, 0x0800, p))
+        .collect();
+    let f = file("options.pcap");
+    write(&f, 1, &frames, usize::MAX);
+    compare_modes(&f);
+    for m in VERBOSE {
+        compare(&f, m);
+    }
+    // Every cut inside the IPv4 options and the TCP options after them.
+    for snap in 34..=98 {
+        let f = file(&format!("options-snap{snap}.pcap"));
+        write(&f, 1, &frames, snap);
+        for m in [&[][..], &["-v"], &["-q"], &["-X"], &["-v", "-x"]] {
+            compare(&f, m);
+        }
+    }
+}

@@ -271,6 +271,39 @@ impl<'a> Frame<'a> {
     }
 }
 
+/// An IPv4 header cut inside its options, which etherparse does not take: what tcpdump still
+/// prints from its fixed 20 bytes. `b`: the bytes from the header on, fewer than its length.
+pub fn ipv4_cut(b: &[u8]) -> Option<Ip<'_>> {
+    let hlen = usize::from(b.first()? & 0x0f) * 4;
+    let total = usize::from(u16::from_be_bytes([*b.get(2)?, *b.get(3)?]));
+    if b[0] >> 4 != 4 || b.len() < 20 || b.len() >= hlen || total < hlen {
+        return None;
+    }
+    let mut src = [0u8; 16];
+    let mut dst = [0u8; 16];
+    src[..4].copy_from_slice(&b[12..16]);
+    dst[..4].copy_from_slice(&b[16..20]);
+    let word = u16::from_be_bytes([b[6], b[7]]);
+    let (offset, more) = (word & 0x1fff, word & 0x2000 != 0);
+    Some(Ip {
+        v6: false,
+        src,
+        dst,
+        proto: b[9],
+        payload_len: (total - hlen) as u32,
+        header: b,
+        frag: (more || offset != 0).then_some(Frag {
+            id: u32::from(u16::from_be_bytes([b[4], b[5]])),
+            offset,
+            more,
+        }),
+        ext: &[],
+        ext_first: 0,
+        rest: &[],
+        transport: Transport::Other,
+    })
+}
+
 fn auth_len(v4: &etherparse::LaxIpv4Slice<'_>) -> u32 {
     v4.extensions()
         .auth

@@ -65,19 +65,19 @@ pub fn ip_proto_name(p: u8) -> Option<&'static str> {
     })
 }
 /// IPv4 option names, as tcpdump's `-v` lists them.
-pub fn ipv4_option_name(kind: u8) -> &'static str {
-    match kind {
+pub fn ipv4_option_name(kind: u8) -> Option<&'static str> {
+    Some(match kind {
         0 => "EOL",
         1 => "NOP",
         7 => "RR",
-        68 => "TS",
+        68 => "timestamp",
+        82 => "traceroute",
         130 => "security",
         131 => "LSRR",
-        136 => "SID",
         137 => "SSRR",
         148 => "RA",
-        _ => "unknown",
-    }
+        _ => return None,
+    })
 }
 
 /// TCP flags as tcpdump letters (`S`, `F`, `R`, `P`, `U`, `E`, `W`, `.` for ACK), in its order.

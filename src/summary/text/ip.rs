@@ -58,29 +58,182 @@ fn addr(out: &mut Vec<u8>, ip: &Ip<'_>, src: bool) {
     }
 }
 
-fn ipv4_options(out: &mut Vec<u8>, mut o: &[u8]) {
-    s(out, ", options (");
-    let mut first = true;
-    while let Some(&kind) = o.first() {
-        if !first {
+/// How print-ip.c's option list ends.
+enum OptEnd {
+    Done,
+    /// A bounds check failed (` [truncated-option]`, then the line ends after the addresses).
+    Cut,
+    /// A getter failed: the long jump's ` [|ip]`, there.
+    Jump,
+}
+
+/// ip_optprint: `o` the option bytes captured, `declared` of them by the header length.
+fn ipv4_options(out: &mut Vec<u8>, o: &[u8], declared: usize) -> OptEnd {
+    let bad = |out: &mut Vec<u8>, len: usize| {
+        s(out, " [bad length ");
+        n(out, len as u64);
+        out.push(b']');
+    };
+    let mut at = 0;
+    while at < declared {
+        if at > 0 {
             out.push(b',');
         }
-        first = false;
-        let len = match kind {
-            0 | 1 => 1,
-            _ => o.get(1).map_or(0, |l| usize::from(*l)),
+        let Some(&kind) = o.get(at) else {
+            return OptEnd::Jump;
         };
-        s(out, names::ipv4_option_name(kind));
-        if kind == 0 {
-            break;
+        match names::ipv4_option_name(kind) {
+            Some(name) => s(out, name),
+            None => {
+                s(out, "unknown ");
+                n(out, kind);
+            }
         }
-        if len < 2 && kind != 1 || len > o.len() {
-            s(out, " [bad length]");
-            break;
+        let len = if kind <= 1 {
+            1
+        } else {
+            let Some(&l) = o.get(at + 1) else {
+                return OptEnd::Jump;
+            };
+            let l = usize::from(l);
+            if l < 2 {
+                bad(out, l);
+                return OptEnd::Done;
+            }
+            l
+        };
+        if len > declared - at {
+            bad(out, len);
+            return OptEnd::Done;
         }
-        o = &o[len..];
+        let Some(opt) = o.get(at..at + len) else {
+            return OptEnd::Cut;
+        };
+        match kind {
+            0 => return OptEnd::Done,
+            68 if !timestamps(out, opt, &o[at..]) => return OptEnd::Cut,
+            7 | 131 | 137 if !route(out, opt, &o[at..]) => return OptEnd::Cut,
+            148 if len < 4 => bad(out, len),
+            148 => {
+                let v = u16::from_be_bytes([opt[2], opt[3]]);
+                if v != 0 {
+                    s(out, " value ");
+                    n(out, v);
+                }
+            }
+            _ => {}
+        }
+        at += len;
     }
-    out.push(b')');
+    OptEnd::Done
+}
+
+/// ip_printroute: the addresses of a record or source route option, a comma after each one
+/// the pointer has passed. `more`: the captured bytes from the option on (a malformed length
+/// reads past it). False: cut.
+fn route(out: &mut Vec<u8>, opt: &[u8], more: &[u8]) -> bool {
+    let length = opt.len() as u32;
+    if length < 3 {
+        s(out, " [bad length ");
+        n(out, length);
+        out.push(b']');
+        return true;
+    }
+    if (length + 1) & 3 != 0 {
+        s(out, " [bad length ");
+        n(out, length);
+        out.push(b']');
+    }
+    let ptr = u32::from(opt[2]).wrapping_sub(1);
+    if ptr < 3 || (ptr.wrapping_add(1)) & 3 != 0 || ptr > length + 1 {
+        s(out, " [bad ptr ");
+        n(out, opt[2]);
+        out.push(b']');
+    }
+    let mut len = 3;
+    while len < length {
+        let Some(a) = more.get(len as usize..len as usize + 4) else {
+            return false;
+        };
+        out.push(b' ');
+        put::ipv4(out, [a[0], a[1], a[2], a[3]]);
+        if ptr > len {
+            out.push(b',');
+        }
+        len += 4;
+    }
+    true
+}
+
+/// ip_printts: ` TS{TSONLY ^ 1@ 2@}` and its notes. False: cut.
+fn timestamps(out: &mut Vec<u8>, opt: &[u8], more: &[u8]) -> bool {
+    let length = opt.len() as u32;
+    if length < 4 {
+        s(out, "[bad length ");
+        n(out, length);
+        out.push(b']');
+        return true;
+    }
+    s(out, " TS{");
+    let flags = opt[3];
+    let hoplen: u32 = if flags & 0x0f != 0 { 8 } else { 4 };
+    if (length - 4) & (hoplen - 1) != 0 {
+        s(out, "[bad length ");
+        n(out, length);
+        out.push(b']');
+    }
+    let ptr = u32::from(opt[2]).wrapping_sub(1);
+    let mut len = 0;
+    if ptr < 4 || ptr.wrapping_sub(4) & (hoplen - 1) != 0 || ptr > length + 1 {
+        s(out, "[bad ptr ");
+        n(out, opt[2]);
+        out.push(b']');
+    }
+    let known = match flags & 0x0f {
+        0 => Some("TSONLY"),
+        1 => Some("TS+ADDR"),
+        3 => Some("PRESPEC"),
+        _ => None,
+    };
+    match known {
+        Some(name) => {
+            s(out, name);
+            len = 4;
+            while len < length {
+                let sep = if ptr == len { " ^ " } else { " " };
+                let Some(e) = more.get(len as usize..(len + hoplen) as usize) else {
+                    return false;
+                };
+                s(out, sep);
+                let h = hoplen as usize;
+                n(
+                    out,
+                    u32::from_be_bytes([e[h - 4], e[h - 3], e[h - 2], e[h - 1]]),
+                );
+                out.push(b'@');
+                if hoplen == 8 {
+                    put::ipv4(out, [e[0], e[1], e[2], e[3]]);
+                }
+                len += hoplen;
+            }
+        }
+        None => {
+            s(out, "[bad ts type ");
+            n(out, flags & 0x0f);
+            out.push(b']');
+        }
+    }
+    if ptr == len {
+        s(out, " ^ ");
+    }
+    if flags >> 4 != 0 {
+        s(out, " [");
+        n(out, flags >> 4);
+        s(out, " hops not recorded]} ");
+    } else {
+        out.push(b'}');
+    }
+    true
 }
 
 /// An IPv6 routing header as print-rt6.c writes it, field by field as far as the bytes go;
@@ -522,6 +675,8 @@ pub(super) fn print(
         if prefix {
             s(out, "IP ");
         }
+        // `header` holds what was captured of it: all, or (cut in its options) 20 bytes and more.
+        let hlen = usize::from(h[0] & 0x0f) * 4;
         let total = u32::from(u16::from_be_bytes([h[2], h[3]]));
         if wire < total {
             s(out, "truncated-ip - ");
@@ -567,11 +722,23 @@ pub(super) fn print(
             proto_named(out, h[9]);
             s(out, ", length ");
             n(out, u16::from_be_bytes([h[2], h[3]]));
-            if h.len() > 20 {
-                ipv4_options(out, &h[20..]);
+            let mut end = OptEnd::Done;
+            if hlen > 20 {
+                s(out, ", options (");
+                end = ipv4_options(out, &h[20..], hlen - 20);
+                match end {
+                    OptEnd::Jump => {
+                        s(out, " [|ip]");
+                        super::long_jump();
+                        return;
+                    }
+                    OptEnd::Cut => s(out, " [truncated-option]"),
+                    OptEnd::Done => {}
+                }
+                out.push(b')');
             }
             let sum = cksum::plain(h);
-            if !opts.no_checksum && sum != 0 {
+            if !opts.no_checksum && h.len() >= hlen && sum != 0 {
                 let field = u16::from_be_bytes([h[10], h[11]]);
                 s(out, ", bad cksum ");
                 put::hex(out, u64::from(field));
@@ -580,6 +747,30 @@ pub(super) fn print(
                 s(out, ")!");
             }
             s(out, ")\n    ");
+            if matches!(end, OptEnd::Cut) {
+                addr(out, ip, true);
+                s(out, " > ");
+                addr(out, ip, false);
+                s(out, ":  [|ip]");
+                super::returned();
+                return;
+            }
+        }
+        // A header cut inside its options, unless a later fragment (printed without it).
+        if h.len() < hlen && ip.frag.is_none_or(|fr| fr.offset == 0) {
+            if !matches!(ip.proto, 6 | 17 | 33 | 132) {
+                addr(out, ip, true);
+                s(out, " > ");
+                addr(out, ip, false);
+                s(out, ": ");
+            }
+            s(out, " [remaining caplen(");
+            n(out, h.len() as u64);
+            s(out, ") < header length(");
+            n(out, hlen as u64);
+            s(out, ")] [|ip]");
+            super::long_jump();
+            return;
         }
     }
     // tcpdump names IPv6 extension headers after the addresses, then the ports.
@@ -658,6 +849,9 @@ pub(super) fn print(
         Transport::Icmp(i) => icmp::print(out, i, ip, opts, st),
         Transport::Icmp6(i) => icmp6::print(out, i, ip, opts),
         Transport::Igmp(g) => igmp::print(out, g.slice()),
+        Transport::Cut(b) if ip.proto == 6 && b.len() >= 20 => {
+            tcp::cut(out, b, ip, opts, &mut st.seqs)
+        }
         Transport::Cut(b) if ip.proto == 58 && !b.is_empty() => {
             icmp6::cut(out, b, ip.payload_len, opts.verbose)
         }

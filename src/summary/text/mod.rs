@@ -52,14 +52,21 @@ impl State {
 }
 
 thread_local! {
-    /// Set by a printer that gives up as tcpdump's does by a long jump where the line's end
-    /// alone cannot tell (the same cut mark is printed both ways); read and cleared per packet.
-    static JUMPED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Set by a printer that gives up where the line's end alone cannot tell how tcpdump's
+    /// did (the same cut mark is printed both ways): Some(true) by a long jump, Some(false) by
+    /// returning; read and cleared per packet.
+    static JUMPED: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
 }
 
 /// The printer of the current packet gave up by a long jump: the dumps start at the first byte.
 pub(super) fn long_jump() {
-    JUMPED.with(|j| j.set(true));
+    JUMPED.with(|j| j.set(Some(true)));
+}
+
+/// The printer of the current packet gave up by returning: the dumps start after the link
+/// header, whatever cut mark the line ends with.
+pub(super) fn returned() {
+    JUMPED.with(|j| j.set(Some(false)));
 }
 
 /// The summary, then the dump `-x`/`-X`/`-A` ask for (or, for a frame tcpdump cannot decode,
@@ -77,7 +84,7 @@ pub fn frame(
         link::sll2_prefix(out, pkt.data, &mut st.ifnames, sll2_name);
     }
     let start = out.len();
-    JUMPED.with(|j| j.set(false));
+    JUMPED.with(|j| j.set(None));
     let undecoded = summary(out, f, pkt, linktype, opts, st);
     let data = pkt.data;
     // A cut link header is all header: nothing after it to dump (NFLOG's is what its walk of
@@ -86,7 +93,8 @@ pub fn frame(
     let line = &out[start..];
     // print-icmp6.c checks the quoted header of a port unreachable, and the neighbour
     // discovery options after a printed target, without jumping.
-    let jumped = JUMPED.with(|j| j.get())
+    let told = JUMPED.with(|j| j.get());
+    let jumped = told == Some(true)
         || line.ends_with(b"[|icmp]") && icmp_jumped(f)
         || JUMPING.iter().any(|p| line.ends_with(p))
             && !line.ends_with(b", unreachable port [|icmp6]")
@@ -96,6 +104,7 @@ pub fn frame(
         Link::Cut if linktype != LINKTYPE_NFLOG => data.len(),
         _ if line.ends_with(b"[|vlan]") => data.len(),
         _ if jumped => 0,
+        _ if told == Some(false) => link::header_len(f, pkt, linktype),
         // Not one byte of the IP header: its version is read by a jumping getter.
         _ if line.ends_with(b" [|ip]") && data.len() == link::header_len(f, pkt, linktype) => 0,
         // The same inside a tunnel or label stack: a header cut after its first byte prints
@@ -244,7 +253,10 @@ fn summary<'a>(
             None => link::fallback(out, f, pkt, linktype, prefix),
         },
         None => {
-            if let Some(layer) = f.stop_layer() {
+            let body = pkt.data.get(link::header_len(f, pkt, linktype)..);
+            if let Some(ip) = body.and_then(super::decode::ipv4_cut) {
+                ip::print(out, f, &ip, opts, prefix, st);
+            } else if let Some(layer) = f.stop_layer() {
                 // tcpdump's words for a cut network header, prefix and spacing included.
                 let name = match (f.ethertype(), names::layer_name(layer)) {
                     (Some(0x86dd), "ip") => "ip6",

@@ -108,6 +108,79 @@ pub(super) fn print(
         n(out, len);
         return;
     }
+    let o = t.options();
+    if header(out, t, len, ip, opts, seqs, o, o.len()) {
+        tail(out, t, len, opts);
+    }
+}
+
+/// A TCP header etherparse would not take: the capture (or the IP length) ends inside its
+/// options, or its data offset says less than the fixed 20 bytes. `b`: the bytes there are, at
+/// least those 20. print-tcp.c prints what it can read, then its notes or cut marks.
+pub(super) fn cut(out: &mut Vec<u8>, b: &[u8], ip: &Ip<'_>, opts: &PrintOptions, seqs: &mut Seqs) {
+    let hlen = u32::from(b[12] >> 4) * 4;
+    // tcpdump subtracts unsigned: a header longer than the IP payload wraps.
+    let length = ip.payload_len;
+    let len = length.wrapping_sub(hlen);
+    if hlen < 20 {
+        s(out, " tcp ");
+        n(out, len);
+        s(out, " [bad hdr length ");
+        n(out, hlen);
+        s(out, " - too short, < 20]");
+        return;
+    }
+    let too_long = |out: &mut Vec<u8>| {
+        s(out, " [bad hdr length ");
+        n(out, hlen);
+        s(out, " - too long, > ");
+        n(out, length);
+        out.push(b']');
+    };
+    if opts.quick {
+        s(out, "tcp ");
+        n(out, len);
+        if hlen > length {
+            too_long(out);
+        }
+        return;
+    }
+    // The fixed part alone, as a header without options, for the printer of whole ones.
+    let mut fixed = [0u8; 20];
+    fixed.copy_from_slice(&b[..20]);
+    fixed[12] = 0x50 | fixed[12] & 0x0f;
+    let Ok(t) = etherparse::TcpSlice::from_slice(&fixed) else {
+        return;
+    };
+    if hlen > length {
+        flags(out, &t, ip, opts, seqs);
+        too_long(out);
+        return;
+    }
+    let declared = hlen as usize - 20;
+    // Options ended early (EOL) before the cut: the payload's printers are not reached.
+    if header(out, &t, len, ip, opts, seqs, &b[20..], declared) {
+        s(out, ", length ");
+        n(out, len);
+        if len > 0 {
+            s(out, " [remaining caplen(");
+            n(out, b.len() as u64);
+            s(out, ") < header length(");
+            n(out, hlen);
+            s(out, ")] [|tcp]");
+            super::long_jump();
+        }
+    }
+}
+
+/// `Flags [S.]`, and the conversation's relative numbers: (seq, ack, SACK base).
+fn flags(
+    out: &mut Vec<u8>,
+    t: &etherparse::TcpSlice<'_>,
+    ip: &Ip<'_>,
+    opts: &PrintOptions,
+    seqs: &mut Seqs,
+) -> (u32, u32, u32) {
     s(out, "Flags [");
     let mark = out.len();
     names::tcp_flags(out, t);
@@ -121,6 +194,24 @@ pub(super) fn print(
         let ports = (t.source_port(), t.destination_port());
         (seq, ack, base_seq, base_ack, rev) = seqs.relative(ip, ports, (seq, ack), t.syn());
     }
+    (seq, ack, if rev { base_seq } else { base_ack })
+}
+
+/// Everything up to the options; false when the line ends in them. `o`: the option bytes
+/// captured, `declared` of them by the data offset.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn header(
+    out: &mut Vec<u8>,
+    t: &etherparse::TcpSlice<'_>,
+    len: u32,
+    ip: &Ip<'_>,
+    opts: &PrintOptions,
+    seqs: &mut Seqs,
+    o: &[u8],
+    declared: usize,
+) -> bool {
+    let (seq, ack, base) = flags(out, t, ip, opts, seqs);
     let fragmented = ip.frag.is_some();
     if opts.verbose > 0 && !opts.no_checksum && !fragmented {
         if let Some(sum) = cksum::transport(ip, 6) {
@@ -147,12 +238,13 @@ pub(super) fn print(
         s(out, ", urg ");
         n(out, t.urgent_pointer());
     }
-    if !t.options().is_empty() {
-        let base = if rev { base_seq } else { base_ack };
-        if !tcp_options(out, t.options(), base) {
-            return;
-        }
-    }
+    // The MD5 option's check wants the whole segment before it wants the secret.
+    let whole = ip.rest.len() as u64 >= u64::from(ip.payload_len);
+    declared == 0 || tcp_options(out, o, declared, base, whole)
+}
+
+/// `, length 12` and what the payload's port says it is.
+fn tail(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>, len: u32, opts: &PrintOptions) {
     s(out, ", length ");
     n(out, len);
     if len > 0 && !(t.rst() && opts.verbose > 0) {
@@ -209,156 +301,236 @@ fn fastopen(out: &mut Vec<u8>, v: &[u8]) {
     }
 }
 
+/// How print-tcp.c's option loop ends early.
+enum Stop {
+    /// `[bad opt]`: a length that does not fit.
+    Bad,
+    /// Its bounds check fails (`goto trunc`): ` [|tcp]`, and `>` after the first option.
+    Cut,
+    /// A getter fails: the long jump's ` [|tcp]`.
+    Jump,
+}
+
 /// tcpdump's `, options [mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7]`; SACK blocks relative to
-/// `base`. False when tcpdump gives up on a malformed option (`[bad opt]`), ending the line.
-fn tcp_options(out: &mut Vec<u8>, mut o: &[u8], base: u32) -> bool {
+/// `base`. `o`: the option bytes captured, `declared` of them by the data offset. False when
+/// the line ends there: a malformed option, or the capture's end.
+fn tcp_options(out: &mut Vec<u8>, o: &[u8], declared: usize, base: u32, whole: bool) -> bool {
     s(out, ", options [");
     let mut first = true;
-    while let Some(&kind) = o.first() {
+    let mut at = 0;
+    while at < declared {
         if !first {
             out.push(b',');
         }
-        let len = if kind <= 1 {
-            1
-        } else {
-            match o.get(1) {
-                Some(&l) if l >= 2 && usize::from(l) <= o.len() => usize::from(l),
-                _ => return bad(out, first),
-            }
-        };
-        match option_name(kind) {
-            Some(name) => s(out, name),
-            None => {
-                s(out, "unknown-");
-                n(out, kind);
-            }
-        }
-        let v = &o[len.min(2)..len];
-        // The bytes each option's printer reads; more than the option holds is malformed.
-        let need = match kind {
-            2 | 20 | 28 => 2,
-            3 => 1,
-            6 | 7 | 11..=13 => 4,
-            8 => 8,
-            19 => 16,
-            _ => 0,
-        };
-        if need > v.len() {
-            return bad(out, first);
-        }
-        let mut used = v.len();
-        match kind {
-            0 | 1 | 4 => used = 0,
-            2 => {
-                out.push(b' ');
-                n(out, be16(v));
-                used = 2;
-            }
-            3 => {
-                out.push(b' ');
-                n(out, v[0]);
-                used = 1;
-            }
-            5 if v.len() % 8 != 0 => s(out, " invalid sack"),
-            5 => {
-                out.push(b' ');
-                n(out, (v.len() / 8) as u64);
-                out.push(b' ');
-                for c in v.chunks_exact(8) {
-                    out.push(b'{');
-                    n(out, be32(&c[..4]).wrapping_sub(base));
-                    out.push(b':');
-                    n(out, be32(&c[4..]).wrapping_sub(base));
-                    out.push(b'}');
+        match option(out, o, declared, at, base, whole) {
+            Ok((next, end)) => {
+                at = next;
+                first = false;
+                if end {
+                    break;
                 }
             }
-            6 | 7 | 11..=13 => {
-                out.push(b' ');
-                n(out, be32(v));
-                used = 4;
-            }
-            8 => {
-                s(out, " val ");
-                n(out, be32(v));
-                s(out, " ecr ");
-                n(out, be32(&v[4..]));
-                used = 8;
-            }
-            19 => {
-                // Checking needs the shared secret: tcpdump then shows the digest.
-                s(out, " can't check - ");
-                hex_bytes(out, &v[..16]);
-                used = 16;
-            }
-            20 => {
-                s(out, " cap ");
-                put::byte_hex(out, v[0]);
-                s(out, " id ");
-                n(out, v[1]);
-                used = 2;
-            }
-            28 => {
-                let u = be16(v);
-                s(out, " 0x");
-                put::hex(out, u64::from(u));
-                out.push(b' ');
-                n(out, if u & 1 != 0 { (u >> 1) * 60 } else { u >> 1 });
-                used = 2;
-            }
-            29 if v.len() < 2 => s(out, " (invalid)"),
-            29 => {
-                s(out, " keyid ");
-                n(out, v[0]);
-                s(out, " rnextkeyid ");
-                n(out, v[1]);
-                if v.len() > 2 {
-                    s(out, " mac 0x");
-                    hex_bytes(out, &v[2..]);
+            Err(Stop::Bad) => {
+                s(out, "[bad opt]");
+                if !first {
+                    out.push(b']');
                 }
+                return false;
             }
-            34 => {
-                out.push(b' ');
-                fastopen(out, v);
-            }
-            254 if v.len() < 2 => return bad(out, first),
-            254 => {
-                out.push(b'-');
-                if be16(v) == 0xf989 {
-                    s(out, "tfo");
-                    fastopen(out, &v[2..]);
-                } else {
-                    put::hex_padded(out, u64::from(be16(v)), 4);
+            Err(Stop::Cut) => {
+                s(out, " [|tcp]");
+                if !first {
+                    out.push(b'>');
                 }
+                return false;
             }
-            30 => {}
-            _ => {
-                if !v.is_empty() {
-                    s(out, " 0x");
-                    hex_bytes(out, v);
-                }
+            Err(Stop::Jump) => {
+                s(out, " [|tcp]");
+                super::long_jump();
+                return false;
             }
-        }
-        let declared = if kind <= 1 { 1 } else { used + 2 };
-        if declared != len && kind > 1 {
-            s(out, "[len ");
-            n(out, len as u64);
-            out.push(b']');
-        }
-        first = false;
-        // tcpdump steps over what it read, not over the declared length.
-        o = &o[if kind <= 1 { 1 } else { 2 + used }..];
-        if kind == 0 {
-            break;
         }
     }
     out.push(b']');
     true
 }
 
-fn bad(out: &mut Vec<u8>, first: bool) -> bool {
-    s(out, "[bad opt]");
-    if !first {
+/// The option at `at`: where the next one starts, and whether this one (EOL) ends the list.
+/// tcpdump checks each read against what is left of the declared options (`hlen`), not the
+/// option's own length, and steps over what it read.
+fn option(
+    out: &mut Vec<u8>,
+    o: &[u8],
+    declared: usize,
+    at: usize,
+    base: u32,
+    whole: bool,
+) -> Result<(usize, bool), Stop> {
+    let byte = |i: usize| o.get(i).copied().ok_or(Stop::Jump);
+    let kind = byte(at)?;
+    let len = if kind <= 1 {
+        1
+    } else {
+        let l = usize::from(byte(at + 1)?);
+        if l < 2 || l > declared - at {
+            return Err(Stop::Bad);
+        }
+        l
+    };
+    let cp = at + if kind <= 1 { 1 } else { 2 };
+    let hlen = declared - cp;
+    // LENCHECK: `l` bytes must be left of the options, and captured.
+    let check = |l: usize| {
+        if l > hlen {
+            Err(Stop::Bad)
+        } else if cp + l > o.len() {
+            Err(Stop::Cut)
+        } else {
+            Ok(&o[cp..cp + l])
+        }
+    };
+    match option_name(kind) {
+        Some(name) => s(out, name),
+        None => {
+            s(out, "unknown-");
+            n(out, kind);
+        }
+    }
+    let rest = len.saturating_sub(2);
+    let datalen = match kind {
+        0 | 1 | 4 => 0,
+        2 => {
+            let v = check(2)?;
+            out.push(b' ');
+            n(out, be16(v));
+            2
+        }
+        3 => {
+            let v = check(1)?;
+            out.push(b' ');
+            n(out, v[0]);
+            1
+        }
+        5 if rest % 8 != 0 => {
+            s(out, " invalid sack");
+            rest
+        }
+        5 => {
+            out.push(b' ');
+            n(out, (rest / 8) as u64);
+            out.push(b' ');
+            for i in (0..rest).step_by(8) {
+                let start = be32(&check(i + 4)?[i..]);
+                let end = be32(&check(i + 8)?[i + 4..]);
+                out.push(b'{');
+                n(out, start.wrapping_sub(base));
+                out.push(b':');
+                n(out, end.wrapping_sub(base));
+                out.push(b'}');
+            }
+            rest
+        }
+        6 | 7 | 11..=13 => {
+            let v = check(4)?;
+            out.push(b' ');
+            n(out, be32(v));
+            4
+        }
+        8 => {
+            let v = check(8)?;
+            s(out, " val ");
+            n(out, be32(v));
+            s(out, " ecr ");
+            n(out, be32(&v[4..]));
+            8
+        }
+        19 => {
+            // Checking needs the shared secret: tcpdump then shows the digest.
+            let v = check(16)?;
+            s(
+                out,
+                if whole {
+                    " shared secret not supplied with -M, can't check - "
+                } else {
+                    " snaplen too short, can't check - "
+                },
+            );
+            hex_bytes(out, v);
+            16
+        }
+        20 => {
+            let v = check(2)?;
+            s(out, " cap ");
+            put::byte_hex(out, v[0]);
+            s(out, " id ");
+            n(out, v[1]);
+            2
+        }
+        28 => {
+            let u = be16(check(2)?);
+            s(out, " 0x");
+            put::hex(out, u64::from(u));
+            out.push(b' ');
+            n(out, if u & 1 != 0 { (u >> 1) * 60 } else { u >> 1 });
+            2
+        }
+        29 if rest < 2 => {
+            s(out, " (invalid)");
+            rest
+        }
+        29 => {
+            let keyid = check(1)?[0];
+            s(out, " keyid ");
+            n(out, keyid);
+            let next = check(2)?[1];
+            s(out, " rnextkeyid ");
+            n(out, next);
+            if rest > 2 {
+                s(out, " mac 0x");
+                for i in 2..rest {
+                    put::byte_hex(out, check(i + 1)?[i]);
+                }
+            }
+            rest
+        }
+        30 => {
+            check(rest)?;
+            rest
+        }
+        34 => {
+            let v = check(rest)?;
+            out.push(b' ');
+            fastopen(out, v);
+            rest
+        }
+        254 => {
+            let v = check(rest)?;
+            if rest < 2 {
+                return Err(Stop::Bad);
+            }
+            out.push(b'-');
+            if be16(v) == 0xf989 {
+                s(out, "tfo");
+                fastopen(out, &v[2..]);
+            } else {
+                put::hex_padded(out, u64::from(be16(v)), 4);
+            }
+            rest
+        }
+        _ => {
+            if rest > 0 {
+                s(out, " 0x");
+            }
+            for i in 0..rest {
+                put::byte_hex(out, check(i + 1)?[i]);
+            }
+            rest
+        }
+    };
+    if datalen + cp - at != len {
+        s(out, "[len ");
+        n(out, len as u64);
         out.push(b']');
     }
-    false
+    Ok((cp + datalen, kind == 0))
 }
