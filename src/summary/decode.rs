@@ -95,6 +95,9 @@ pub struct Ip<'a> {
     /// IPv6 extension headers (empty for IPv4) and the next-header value that starts them.
     pub ext: &'a [u8],
     pub ext_first: u8,
+    /// An IPv4 packet's IPsec authentication header, when etherparse took one whole (IPv6
+    /// keeps it among `ext`).
+    pub auth: &'a [u8],
     /// The bytes after the IP header(s) that were parsed: transport, or an unparsed header.
     pub rest: &'a [u8],
     pub transport: Transport<'a>,
@@ -235,6 +238,7 @@ impl<'a> Frame<'a> {
                     frag,
                     ext: &[],
                     ext_first: 0,
+                    auth: v4.extensions().auth.map_or(&[], |a| a.slice()),
                     rest: payload.payload,
                     transport: transport(payload, frag),
                 })
@@ -262,6 +266,7 @@ impl<'a> Frame<'a> {
                     frag,
                     ext: exts.slice(),
                     ext_first: h.next_header().0,
+                    auth: &[],
                     rest: payload.payload,
                     transport: transport(payload, frag),
                 })
@@ -299,6 +304,7 @@ pub fn ipv4_cut(b: &[u8]) -> Option<Ip<'_>> {
         }),
         ext: &[],
         ext_first: 0,
+        auth: &[],
         rest: &[],
         transport: Transport::Other,
     })

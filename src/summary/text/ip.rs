@@ -1,7 +1,7 @@
 //! IPv4 and IPv6 (print-ip.c, print-ip6.c and the IPv6 extension headers), then the layer
 //! above.
 
-use super::{cksum, encap, icmp, icmp6, igmp, n, s, tcp, udp};
+use super::{cksum, encap, icmp, icmp6, igmp, ipsec, n, s, tcp, udp};
 use crate::summary::decode::{self, Frame, Ip, Transport};
 use crate::summary::PrintOptions;
 use crate::summary::{names, put};
@@ -594,10 +594,10 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
                 }
                 8
             }
-            51 if off < ip.ext.len() => {
-                s(out, "AH ");
-                (usize::from(b[1]) + 2) * 4
-            }
+            51 => match ipsec::ah(out, b, v > 0) {
+                Some(len) => len,
+                None => return Chain::Stop,
+            },
             _ if jumbo.0 => {
                 // A valid jumbo payload option: its length replaces the header's.
                 let (len, adv) = (u64::from(jumbo.1) + 40, off as u64 + 40);
@@ -775,9 +775,13 @@ pub(super) fn print(
     }
     // tcpdump names IPv6 extension headers after the addresses, then the ports.
     let v6_frag = ip.v6 && !ip.ext.is_empty();
+    // IPv4's authentication header comes between the addresses and the ports, as IPv6's
+    // extension headers do (not on later fragments, printed without the layers above).
+    let v4_ah = !ip.v6 && h[9] == 51 && ip.frag.is_none_or(|fr| fr.offset == 0);
+    let chained = v6_frag || v4_ah;
     let jumbo;
     let mut ip = ip;
-    let ports = if v6_frag { None } else { ip.ports() };
+    let ports = if chained { None } else { ip.ports() };
     addr(out, ip, true);
     if let Some((sp, _)) = ports {
         out.push(b'.');
@@ -790,7 +794,20 @@ pub(super) fn print(
         n(out, dp);
     }
     s(out, ": ");
-    if ip.v6 && (v6_frag || matches!(ip.ext_first, 0 | 43 | 44 | 60)) {
+    if v4_ah {
+        // etherparse took a whole header; a cut one is where the payload starts.
+        let b = if ip.auth.is_empty() { ip.rest } else { ip.auth };
+        if ipsec::ah(out, b, opts.verbose > 0).is_none() || ip.auth.is_empty() {
+            return;
+        }
+        if let Some((sp, dp)) = ip.ports() {
+            n(out, sp);
+            s(out, " > ");
+            n(out, dp);
+            s(out, ": ");
+        }
+    }
+    if ip.v6 && (v6_frag || matches!(ip.ext_first, 0 | 43 | 44 | 51 | 60)) {
         match v6_exts(out, ip, opts.verbose, wire) {
             Chain::Stop => return,
             Chain::Go => {}
@@ -860,12 +877,12 @@ pub(super) fn print(
             // tcpdump: `a.p > b.q:  [|tcp]` when it read the ports, `a > b: [|tcp]` when not;
             // `a > b:  [|udp]`, `a > b:  [|icmp]`.
             // After IPv6 extension headers, print-tcp.c names the addresses again.
-            if ip.proto == 6 && ip.ports().is_none() && v6_frag {
+            if ip.proto == 6 && ip.ports().is_none() && chained {
                 addr(out, ip, true);
                 s(out, " > ");
                 addr(out, ip, false);
                 out.push(b':');
-            } else if ip.proto == 6 && ports.is_none() && !v6_frag && out.last() == Some(&b' ') {
+            } else if ip.proto == 6 && ports.is_none() && !chained && out.last() == Some(&b' ') {
                 out.pop();
             }
             s(out, " [|");
@@ -884,6 +901,8 @@ pub(super) fn print(
                     },
                 );
                 out.push(b']');
+            } else if ip.proto == 50 {
+                ipsec::esp(out, ip.rest, ip.payload_len);
             } else if !encap::ip_proto(out, ip, opts, st) {
                 s(out, " ip-proto-");
                 n(out, ip.proto);

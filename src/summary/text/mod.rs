@@ -15,6 +15,7 @@ mod icmp;
 mod icmp6;
 mod igmp;
 mod ip;
+mod ipsec;
 mod link;
 mod lldp;
 mod tcp;
