@@ -558,9 +558,12 @@ fn ext_packets() -> Vec<Vec<u8>> {
         HOP_BY_HOP,
         &ipv6_ext(TCP, &jumbo_opt, &jumbo_tcp),
     )));
-    // A payload length past the bytes on the wire. (Not UDP: tcpdump checks its sum over the
-    // UDP length, nscap over the IP one.)
+    // A payload length past the bytes on the wire, before TCP and before UDP (whose sum
+    // tcpdump checks over the UDP length).
     let mut long = ipv6(a6, b6, TCP, &jumbo_tcp);
+    long[5] += 10;
+    pkts.push(long);
+    let mut long = ipv6(a6, b6, UDP, &udp3);
     long[5] += 10;
     pkts.push(long);
     pkts
@@ -1095,5 +1098,71 @@ fn ipsec_matches_tcpdump_whole_and_cut() {
         for m in [&[][..], &["-v"], &["-q"], &["-X"]] {
             compare(&f, m);
         }
+    }
+}
+
+/// UDP whose length field disagrees with the IP length: shorter (the rest is trailer), longer,
+/// and below the 8-byte header; the checksum is right over what the UDP length covers, as
+/// tcpdump checks it.
+fn udp_length_packets() -> Vec<Vec<u8>> {
+    let (a6, b6) = (v6("2001:db8::1"), v6("2001:db8::2"));
+    let mut v = Vec::new();
+    for six in [false, true] {
+        for (ulen, data, trailer) in [(20u16, 12, 8), (28, 12, 0), (12, 4, 0), (4, 12, 0)] {
+            let mut d = udp(40000, 9999, &vec![0x61; data]);
+            d[4..6].copy_from_slice(&ulen.to_be_bytes());
+            d[6..8].fill(0);
+            let covered = &d[..usize::from(ulen).clamp(8, d.len())];
+            let mut pseudo = Vec::new();
+            if six {
+                pseudo.extend_from_slice(&a6);
+                pseudo.extend_from_slice(&b6);
+            } else {
+                pseudo.extend_from_slice(&A4);
+                pseudo.extend_from_slice(&B4);
+            }
+            pseudo.extend_from_slice(&[0, UDP]);
+            pseudo.extend_from_slice(&(covered.len() as u16).to_be_bytes());
+            pseudo.extend_from_slice(covered);
+            let sum = ones_complement(&pseudo);
+            d[6..8].copy_from_slice(&sum.to_be_bytes());
+            d.extend(std::iter::repeat_n(0x74, trailer));
+            let (mut p, at) = if six {
+                (ipv6(a6, b6, UDP, &d), 40)
+            } else {
+                (ipv4(A4, B4, UDP, &d), 20)
+            };
+            // The builders fill in their own checksum, over the IP length.
+            p[at + 6..at + 8].copy_from_slice(&sum.to_be_bytes());
+            v.push(p);
+        }
+    }
+    // DNS whose UDP length leaves out a trailer.
+    let mut d = udp(40000, 53, &dns_query(77, "www.example.org", 28));
+    let ulen = d.len() as u16;
+    d.extend_from_slice(&[0; 6]);
+    d[4..6].copy_from_slice(&ulen.to_be_bytes());
+    v.push(ipv4(A4, B4, UDP, &d));
+    v
+}
+
+#[test]
+fn udp_length_field_matches_tcpdump() {
+    if !have_tcpdump() {
+        eprintln!("tcpdump not installed: comparison skipped");
+        return;
+    }
+    let frames: Vec<Vec<u8>> = udp_length_packets()
+        .iter()
+        .map(|p| {
+            let t = if p[0] >> 4 == 6 { 0x86dd } else { 0x0800 };
+            ether(MAC_B, MAC_A, t, p)
+        })
+        .collect();
+    let f = file("udp-length.pcap");
+    write(&f, 1, &frames, usize::MAX);
+    compare_modes(&f);
+    for m in VERBOSE {
+        compare(&f, m);
     }
 }

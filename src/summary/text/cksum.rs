@@ -26,7 +26,12 @@ pub(super) fn finish(mut acc: u64) -> u16 {
 
 /// The check of a TCP/UDP/ICMPv6 segment with its pseudo-header, when all of it was captured.
 pub(super) fn transport(ip: &Ip<'_>, proto: u8) -> Option<u16> {
-    let len = ip.payload_len as usize;
+    over(ip, proto, ip.payload_len)
+}
+
+/// The same over the segment's first `len` bytes (UDP's: what its length field covers).
+pub(super) fn over(ip: &Ip<'_>, proto: u8, len: u32) -> Option<u16> {
+    let len = len as usize;
     let seg = ip.rest.get(..len)?;
     let mut acc = u64::from(proto) + len as u64;
     acc = if ip.v6 {

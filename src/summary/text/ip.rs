@@ -862,7 +862,7 @@ pub(super) fn print(
             opts,
             &mut st.seqs,
         ),
-        Transport::Udp(u) => udp::print(out, u, decode::udp_len(u, ip.payload_len), ip, opts, st),
+        Transport::Udp(u) => udp::print(out, u, ip, opts, st),
         Transport::Icmp(i) => icmp::print(out, i, ip, opts, st),
         Transport::Icmp6(i) => icmp6::print(out, i, ip, opts),
         Transport::Igmp(g) => igmp::print(out, g.slice()),

@@ -5,22 +5,36 @@ use crate::summary::decode::{self, Dns, Ip};
 use crate::summary::dns;
 use crate::summary::PrintOptions;
 
-/// `len`: the payload bytes (`decode::udp_len`).
+/// print-udp.c: the length field, not the IP length, says what the checksum covers and the
+/// line reports (with a note when it claims more than IP carries).
 #[inline]
 pub(super) fn print(
     out: &mut Vec<u8>,
     u: &etherparse::UdpSlice<'_>,
-    len: u32,
     ip: &Ip<'_>,
     opts: &PrintOptions,
     st: &mut super::State,
 ) {
+    let length = ip.payload_len;
+    let mut field = u32::from(u.length());
+    // An IPv6 jumbogram's UDP length is zero.
+    if field == 0 && length > 65535 {
+        field = length;
+    }
+    if field < 8 {
+        s(out, "truncated-udplength ");
+        n(out, field);
+        return;
+    }
+    let ulen = field - 8;
+    // The payload's printers get the shorter of the two.
+    let len = ulen.min(length.saturating_sub(8));
     // tcpdump checks IPv4 UDP sums only from -vv; IPv6 ones (mandatory there) from -v.
     let check = opts.verbose > 0 && !opts.no_checksum && ip.frag.is_none();
     if check && !ip.v6 && opts.verbose > 1 && u.checksum() == 0 {
         s(out, "[no cksum] ");
     } else if check && (ip.v6 || opts.verbose > 1) {
-        if let Some(sum) = cksum::transport(ip, 17) {
+        if let Some(sum) = cksum::over(ip, 17, len + 8) {
             cksum::bracket(out, "udp", u.checksum(), sum);
         }
     }
@@ -41,6 +55,13 @@ pub(super) fn print(
             return;
         }
     }
-    s(out, "UDP, length ");
-    n(out, len);
+    if ulen > len && ip.frag.is_none() {
+        s(out, "UDP, bad length ");
+        n(out, ulen);
+        s(out, " > ");
+        n(out, len);
+    } else {
+        s(out, "UDP, length ");
+        n(out, ulen);
+    }
 }
