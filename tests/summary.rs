@@ -1143,6 +1143,8 @@ fn udp_length_packets() -> Vec<Vec<u8>> {
     d.extend_from_slice(&[0; 6]);
     d[4..6].copy_from_slice(&ulen.to_be_bytes());
     v.push(ipv4(A4, B4, UDP, &d));
+    // An IP payload too short for the UDP header.
+    v.push(ipv4(A4, B4, UDP, &udp(40000, 9999, &[])[..6]));
     v
 }
 
@@ -1164,5 +1166,13 @@ fn udp_length_field_matches_tcpdump() {
     compare_modes(&f);
     for m in VERBOSE {
         compare(&f, m);
+    }
+    // Cut inside the UDP header: after the ports, in and after the length field.
+    for snap in [37, 38, 39, 40, 41, 42, 50, 57, 58, 59, 60, 61, 62] {
+        let f = file(&format!("udp-length-snap{snap}.pcap"));
+        write(&f, 1, &frames, snap);
+        for m in [&[][..], &["-vv"], &["-X"]] {
+            compare(&f, m);
+        }
     }
 }

@@ -869,6 +869,7 @@ pub(super) fn print(
         Transport::Cut(b) if ip.proto == 6 && b.len() >= 20 => {
             tcp::cut(out, b, ip, opts, &mut st.seqs)
         }
+        Transport::Cut(b) if ip.proto == 17 && udp::cut(out, b, ip) => {}
         Transport::Cut(b) if ip.proto == 58 && !b.is_empty() => {
             icmp6::cut(out, b, ip.payload_len, opts.verbose)
         }

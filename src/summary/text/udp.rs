@@ -65,3 +65,27 @@ pub(super) fn print(
         n(out, ulen);
     }
 }
+
+/// A UDP header cut after its ports: print-udp.c still judges the IP length (`truncated-udp`)
+/// and, when captured, the length field (`truncated-udplength`); false when neither applies.
+pub(super) fn cut(out: &mut Vec<u8>, b: &[u8], ip: &Ip<'_>) -> bool {
+    let length = ip.payload_len;
+    if b.len() < 4 {
+        return false;
+    }
+    if length < 8 {
+        s(out, "truncated-udp ");
+        n(out, length);
+        return true;
+    }
+    let Some(f) = b.get(4..6) else {
+        return false;
+    };
+    let field = u32::from(u16::from_be_bytes([f[0], f[1]]));
+    if field >= 8 || field == 0 && length > 65535 {
+        return false;
+    }
+    s(out, "truncated-udplength ");
+    n(out, field);
+    true
+}
