@@ -92,12 +92,10 @@ pub struct Ip<'a> {
     /// IP header bytes (with IPv6 extension headers).
     pub header: &'a [u8],
     pub frag: Option<Frag>,
-    /// IPv6 extension headers (empty for IPv4) and the next-header value that starts them.
+    /// IPv6 extension headers and the next-header value that starts them; for IPv4, its IPsec
+    /// authentication header when etherparse took one whole (else empty).
     pub ext: &'a [u8],
     pub ext_first: u8,
-    /// An IPv4 packet's IPsec authentication header, when etherparse took one whole (IPv6
-    /// keeps it among `ext`).
-    pub auth: &'a [u8],
     /// The bytes after the IP header(s) that were parsed: transport, or an unparsed header.
     pub rest: &'a [u8],
     pub transport: Transport<'a>,
@@ -236,9 +234,8 @@ impl<'a> Frame<'a> {
                     payload_len: payload_len.saturating_sub(auth_len(v4)),
                     header: hs,
                     frag,
-                    ext: &[],
+                    ext: v4.extensions().auth.map_or(&[], |a| a.slice()),
                     ext_first: 0,
-                    auth: v4.extensions().auth.map_or(&[], |a| a.slice()),
                     rest: payload.payload,
                     transport: transport(payload, frag),
                 })
@@ -266,7 +263,6 @@ impl<'a> Frame<'a> {
                     frag,
                     ext: exts.slice(),
                     ext_first: h.next_header().0,
-                    auth: &[],
                     rest: payload.payload,
                     transport: transport(payload, frag),
                 })
@@ -304,7 +300,6 @@ pub fn ipv4_cut(b: &[u8]) -> Option<Ip<'_>> {
         }),
         ext: &[],
         ext_first: 0,
-        auth: &[],
         rest: &[],
         transport: Transport::Other,
     })

@@ -796,8 +796,8 @@ pub(super) fn print(
     s(out, ": ");
     if v4_ah {
         // etherparse took a whole header; a cut one is where the payload starts.
-        let b = if ip.auth.is_empty() { ip.rest } else { ip.auth };
-        if ipsec::ah(out, b, opts.verbose > 0).is_none() || ip.auth.is_empty() {
+        let b = if ip.ext.is_empty() { ip.rest } else { ip.ext };
+        if ipsec::ah(out, b, opts.verbose > 0).is_none() || ip.ext.is_empty() {
             return;
         }
         if let Some((sp, dp)) = ip.ports() {

@@ -72,6 +72,7 @@ pub(super) fn returned() {
 
 /// The summary, then the dump `-x`/`-X`/`-A` ask for (or, for a frame tcpdump cannot decode,
 /// its default hex dump).
+#[inline]
 pub fn frame(
     out: &mut Vec<u8>,
     f: &Frame<'_>,

@@ -174,6 +174,7 @@ pub(super) fn cut(out: &mut Vec<u8>, b: &[u8], ip: &Ip<'_>, opts: &PrintOptions,
 }
 
 /// `Flags [S.]`, and the conversation's relative numbers: (seq, ack, SACK base).
+#[inline(always)]
 fn flags(
     out: &mut Vec<u8>,
     t: &etherparse::TcpSlice<'_>,
@@ -200,7 +201,7 @@ fn flags(
 /// Everything up to the options; false when the line ends in them. `o`: the option bytes
 /// captured, `declared` of them by the data offset.
 #[allow(clippy::too_many_arguments)]
-#[inline]
+#[inline(always)]
 fn header(
     out: &mut Vec<u8>,
     t: &etherparse::TcpSlice<'_>,
