@@ -406,7 +406,7 @@ fn after_dropping_privileges_other_users_processes_are_still_named() {
         "nscap-process",
         &["0000000000080004", "0000000000080004"],
     );
-    caps_become(pid, "nscap-attrib", &["0000000000280004"]);
+    caps_become(pid, "nscap-attrib", &["0000000000282004"]);
     caps_become(pid, "nscap", &["0000000000000000"]);
     // The clients run as root, the capture as nobody.
     let one = first.client(&tmp, "one", "long");

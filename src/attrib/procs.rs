@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -56,6 +57,65 @@ pub struct Procs {
     host: Option<(Instant, Host)>,
     roots: Roots,
     seen: HashSet<i32>,
+    /// `/proc`, kept open to list the PIDs above [`Procs::top`].
+    proc_dir: Option<OwnedFd>,
+    /// The highest PID seen: PIDs grow until they wrap, so a new process is above it.
+    top: i32,
+    dents: Vec<u8>,
+}
+
+/// `/proc` lists processes in PID order, the entry of PID N at offset N + 258 (TGID_OFFSET in
+/// fs/proc/base.c: FIRST_PROCESS_ENTRY, 256, then `self` and `thread-self`): seeking there
+/// lists only PIDs from N on, a few entries where the whole list is hundreds.
+const TGID_OFFSET: i64 = 256 + 2;
+
+fn open_proc() -> Option<OwnedFd> {
+    // SAFETY: open(2) of a constant path; the descriptor is owned at once.
+    let fd = unsafe {
+        libc::open(
+            c"/proc".as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
+    // SAFETY: `fd` was just returned by open(2) and is ours alone.
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Appends the PIDs from `from` on that `/proc` (open as `dir`) lists now. False when it
+/// cannot be read so.
+fn pids_from(dir: &OwnedFd, from: i32, buf: &mut [u8], out: &mut Vec<i32>) -> bool {
+    let fd = dir.as_raw_fd();
+    // SAFETY: lseek(2) on our own descriptor.
+    if unsafe { libc::lseek(fd, TGID_OFFSET + i64::from(from), libc::SEEK_SET) } < 0 {
+        return false;
+    }
+    loop {
+        // SAFETY: getdents64(2) into our buffer, at most its length.
+        let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) };
+        if n < 0 {
+            return false;
+        }
+        if n == 0 {
+            return true;
+        }
+        // struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name (NUL-ended).
+        let mut at = 0usize;
+        while at + 19 < n as usize {
+            let reclen = usize::from(u16::from_ne_bytes([buf[at + 16], buf[at + 17]]));
+            if reclen == 0 {
+                return false;
+            }
+            let name = &buf[at + 19..(at + reclen).min(n as usize)];
+            let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+            if let Some(pid) = std::str::from_utf8(name)
+                .ok()
+                .and_then(|s| s.parse::<i32>().ok())
+            {
+                out.push(pid);
+            }
+            at += reclen;
+        }
+    }
 }
 
 fn netns_of(pid: i32) -> Option<u64> {
@@ -110,18 +170,48 @@ impl Procs {
             host: None,
             roots: Roots::from_env(),
             seen: HashSet::new(),
+            proc_dir: open_proc(),
+            top: 0,
+            dents: vec![0; 16 * 1024],
         }
     }
 
-    /// Looks for the processes holding `wanted` inodes: hot processes (`HOT`) first, then
-    /// new PIDs, then, when some are still missing and the last full pass is old enough,
-    /// every process of the namespace.
+    /// Looks at the processes started since the last listing, at once: a one-shot client's
+    /// socket is usually the newest process's.
+    fn newcomers(&mut self, now: Instant) {
+        if !self.primed {
+            return;
+        }
+        let Some(dir) = &self.proc_dir else {
+            return;
+        };
+        let mut fresh = Vec::new();
+        if !pids_from(dir, self.top + 1, &mut self.dents, &mut fresh) {
+            return;
+        }
+        for pid in fresh {
+            self.top = self.top.max(pid);
+            if !self.pids.contains_key(&pid) {
+                self.classify(pid, now, false);
+            }
+        }
+    }
+
+    /// Looks for the processes holding `wanted` inodes: processes started since the last
+    /// look first, then hot processes (`HOT`), then young ones still elsewhere (`YOUNG`),
+    /// then, when some are still missing and the last full pass is old enough, every process
+    /// of the namespace, with a listing of /proc (which also notices PIDs that wrapped).
     pub fn resolve(&mut self, wanted: &[u64]) {
         if wanted.is_empty() {
             return;
         }
         let now = Instant::now();
-        // The hot ones first: reading a few fd directories is cheaper than listing /proc.
+        let missing = |p: &Procs| !wanted.iter().all(|i| p.inodes.contains_key(i));
+        self.newcomers(now);
+        if !missing(self) {
+            return;
+        }
+        // The hot ones next: reading a few fd directories is cheaper than listing /proc.
         let hot: Vec<i32> = self
             .pids
             .iter()
@@ -133,9 +223,26 @@ impl Procs {
         for pid in hot {
             self.classify(pid, now, true);
         }
-        if wanted.iter().all(|i| self.inodes.contains_key(i)) {
+        if !missing(self) {
             return;
         }
+        let young: Vec<(i32, Instant)> = self
+            .pids
+            .iter()
+            .filter_map(|(&pid, p)| match p {
+                Pid::Elsewhere(first) if now.duration_since(*first) < YOUNG => Some((pid, *first)),
+                _ => None,
+            })
+            .collect();
+        for (pid, first) in young {
+            self.classify(pid, first, false);
+        }
+        if (self.primed && !missing(self))
+            || self.last_rescan.is_some_and(|t| t.elapsed() < RESCAN_EVERY)
+        {
+            return;
+        }
+        self.last_rescan = Some(now);
         let Ok(rd) = fs::read_dir("/proc") else {
             return;
         };
@@ -146,13 +253,11 @@ impl Procs {
                 continue;
             };
             self.seen.insert(pid);
+            self.top = self.top.max(pid);
             match self.pids.get(&pid) {
                 // Those already running when nscap started are not young.
                 None if self.primed => look.push((pid, now)),
                 None => look.push((pid, now.checked_sub(YOUNG).unwrap_or(now))),
-                Some(Pid::Elsewhere(first)) if now.duration_since(*first) < YOUNG => {
-                    look.push((pid, *first))
-                }
                 _ => {}
             }
         }
@@ -162,13 +267,9 @@ impl Procs {
         for (pid, first) in look {
             self.classify(pid, first, false);
         }
-        if wanted.iter().all(|i| self.inodes.contains_key(i)) {
+        if !missing(self) {
             return;
         }
-        if self.last_rescan.is_some_and(|t| t.elapsed() < RESCAN_EVERY) {
-            return;
-        }
-        self.last_rescan = Some(now);
         let elsewhere_too = self
             .last_elsewhere
             .is_none_or(|t| t.elapsed() >= ELSEWHERE_EVERY);
