@@ -637,6 +637,11 @@ fn resolve_loop(
                     ] {
                         t.flows.remove(&f);
                     }
+                    // To one of our listeners: the listener's process answers for it (the
+                    // accepted socket is found by the next full pass).
+                    if t.bound_to(proto, dst).is_some() {
+                        continue;
+                    }
                 } else if t.lookup(proto, src, dst).is_some() || t.tried(proto, src, dst) {
                     // A UDP flow known already; a new socket on its addresses is found by
                     // the next full pass.
@@ -667,11 +672,16 @@ fn resolve_loop(
             find(&mut diag, l, &mut socks);
             found.push((l, (socks.len() > n).then_some(n)));
         }
-        // The sockets still waiting for their process, unless gone since.
+        // The sockets still waiting for their process, unless gone since: looked up again,
+        // kept while the same socket is there.
         pending.retain(|(_, _, until)| now < *until);
-        for (s, _, _) in &pending {
-            socks.push(*s);
-        }
+        pending.retain(|&(s, l, _)| {
+            let n = socks.len();
+            find(&mut diag, l, &mut socks);
+            let same = socks.len() > n && socks[n].inode == s.inode;
+            socks.truncate(n + usize::from(same));
+            same
+        });
         wanted.clear();
         if full {
             listed.clear();
@@ -694,6 +704,23 @@ fn resolve_loop(
             procs.retain(&listed);
         }
         fresh.clear();
+        for (l, at) in found.iter_mut() {
+            // A bound socket answers only for the namespace's own addresses: one found for a
+            // packet between two others (the reversed lookup finds a wildcard listener on the
+            // far end's port) is not this flow's.
+            if let Some(i) = *at {
+                let s = socks[i];
+                let bound = if s.proto == 6 {
+                    s.state == diag::LISTEN
+                } else {
+                    s.remote.1 == 0
+                };
+                let ours = |ip: IpAddr| addrs.contains(&ip.to_canonical());
+                if bound && !ours(l.1 .0) && !ours(l.2 .0) {
+                    *at = None;
+                }
+            }
+        }
         for &(l, at) in &found {
             match at.map(|i| socks[i]) {
                 Some(s) if s.inode != 0 && !procs.inodes.contains_key(&s.inode) => {

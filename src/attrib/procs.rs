@@ -57,10 +57,10 @@ pub struct Procs {
     host: Option<(Instant, Host)>,
     roots: Roots,
     seen: HashSet<i32>,
-    /// `/proc`, kept open to list the PIDs above [`Procs::top`].
+    /// `/proc`, kept open to list the PIDs allocated since the last look.
     proc_dir: Option<OwnedFd>,
-    /// The highest PID seen: PIDs grow until they wrap, so a new process is above it.
-    top: i32,
+    /// The last PID allocated when last looked (`/proc/sys/kernel/ns_last_pid`); 0 before.
+    last_pid: i32,
     dents: Vec<u8>,
 }
 
@@ -68,6 +68,15 @@ pub struct Procs {
 /// fs/proc/base.c: FIRST_PROCESS_ENTRY, 256, then `self` and `thread-self`): seeking there
 /// lists only PIDs from N on, a few entries where the whole list is hundreds.
 const TGID_OFFSET: i64 = 256 + 2;
+
+/// The last PID the kernel handed out in our PID namespace.
+fn last_pid() -> Option<i32> {
+    fs::read_to_string("/proc/sys/kernel/ns_last_pid")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
 
 fn open_proc() -> Option<OwnedFd> {
     // SAFETY: open(2) of a constant path; the descriptor is owned at once.
@@ -118,10 +127,20 @@ fn pids_from(dir: &OwnedFd, from: i32, buf: &mut [u8], out: &mut Vec<i32>) -> bo
     }
 }
 
+#[cfg(test)]
 fn netns_of(pid: i32) -> Option<u64> {
-    let link = fs::read_link(format!("/proc/{pid}/ns/net")).ok()?;
-    let s = link.to_str()?;
-    s.strip_prefix("net:[")?.strip_suffix(']')?.parse().ok()
+    netns_or_gone(pid).ok().flatten()
+}
+
+/// The network namespace of `pid`; Err when the process is gone.
+fn netns_or_gone(pid: i32) -> Result<Option<u64>, ()> {
+    let link = match fs::read_link(format!("/proc/{pid}/ns/net")) {
+        Ok(l) => l,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(()),
+        Err(_) => return Ok(None),
+    };
+    let s = link.to_str();
+    Ok(s.and_then(|s| s.strip_prefix("net:[")?.strip_suffix(']')?.parse().ok()))
 }
 
 /// Adds the socket inodes `pid` holds to `into`. Several processes may hold one socket (a
@@ -171,29 +190,43 @@ impl Procs {
             roots: Roots::from_env(),
             seen: HashSet::new(),
             proc_dir: open_proc(),
-            top: 0,
+            last_pid: 0,
             dents: vec![0; 16 * 1024],
         }
     }
 
-    /// Looks at the processes started since the last listing, at once: a one-shot client's
-    /// socket is usually the newest process's.
+    /// Looks at the processes started since the last look, at once: a one-shot client's
+    /// socket is usually the newest process's. The kernel hands PIDs out in turn, after the
+    /// last one it gave (`ns_last_pid`), until they wrap: the new ones are those between the
+    /// last one then and the last one now.
     fn newcomers(&mut self, now: Instant) {
-        if !self.primed {
+        let Some(last) = last_pid() else {
+            return;
+        };
+        let prev = std::mem::replace(&mut self.last_pid, last);
+        if prev == 0 || last == prev {
             return;
         }
         let Some(dir) = &self.proc_dir else {
             return;
         };
         let mut fresh = Vec::new();
-        if !pids_from(dir, self.top + 1, &mut self.dents, &mut fresh) {
+        if !pids_from(dir, prev + 1, &mut self.dents, &mut fresh) {
             return;
         }
-        for pid in fresh {
-            self.top = self.top.max(pid);
-            if !self.pids.contains_key(&pid) {
-                self.classify(pid, now, false);
+        if last < prev {
+            // Wrapped: from the bottom up to the last one too.
+            if !pids_from(dir, 1, &mut self.dents, &mut fresh) {
+                return;
             }
+            fresh.retain(|&p| p > prev || p <= last);
+        } else {
+            fresh.retain(|&p| p <= last);
+        }
+        for pid in fresh {
+            // A PID known from before it was handed out again is another process.
+            self.pids.remove(&pid);
+            self.classify(pid, now, false);
         }
     }
 
@@ -211,20 +244,22 @@ impl Procs {
         if !missing(self) {
             return;
         }
-        // The hot ones next: reading a few fd directories is cheaper than listing /proc.
-        let hot: Vec<i32> = self
+        // The hot ones next, the latest first (a one-shot client seen before its exec, a
+        // process opening sockets in a stream): a few fd directories, not all of them.
+        let mut hot: Vec<(Instant, i32)> = self
             .pids
             .iter()
             .filter_map(|(&pid, p)| match p {
-                Pid::Here(_, t) if now.duration_since(*t) < HOT => Some(pid),
+                Pid::Here(_, t) if now.duration_since(*t) < HOT => Some((*t, pid)),
                 _ => None,
             })
             .collect();
-        for pid in hot {
+        hot.sort_unstable_by(|a, b| b.cmp(a));
+        for (_, pid) in hot {
             self.classify(pid, now, true);
-        }
-        if !missing(self) {
-            return;
+            if !missing(self) {
+                return;
+            }
         }
         let young: Vec<(i32, Instant)> = self
             .pids
@@ -253,7 +288,6 @@ impl Procs {
                 continue;
             };
             self.seen.insert(pid);
-            self.top = self.top.max(pid);
             match self.pids.get(&pid) {
                 // Those already running when nscap started are not young.
                 None if self.primed => look.push((pid, now)),
@@ -297,9 +331,17 @@ impl Procs {
     /// Looks at `pid`: in the namespace, its sockets are read (with its command name afresh
     /// when `refresh`, kept otherwise).
     fn classify(&mut self, pid: i32, first: Instant, refresh: bool) {
-        if netns_of(pid) != Some(self.netns) {
-            self.pids.insert(pid, Pid::Elsewhere(first));
-            return;
+        match netns_or_gone(pid) {
+            Ok(Some(n)) if n == self.netns => {}
+            Ok(_) => {
+                self.pids.insert(pid, Pid::Elsewhere(first));
+                return;
+            }
+            // Exited: forgotten, rather than looked at again while hot or young.
+            Err(()) => {
+                self.pids.remove(&pid);
+                return;
+            }
         }
         let (known, hot) = match self.pids.get(&pid) {
             Some(Pid::Here(o, t)) => (Some(o.clone()), *t),
@@ -403,5 +445,28 @@ mod tests {
         let b = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         p.resolve(&[inode(&b)]);
         assert_eq!(p.inodes.get(&inode(&b)).map(|o| o.pid), Some(me));
+    }
+}
+
+#[cfg(test)]
+mod newcomers {
+    use super::*;
+
+    /// Seeking /proc to a PID lists that PID and later ones only.
+    #[test]
+    fn proc_lists_pids_from_an_offset() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        let dir = open_proc().unwrap();
+        let mut buf = vec![0u8; 4096];
+        let mut out = Vec::new();
+        assert!(pids_from(&dir, pid, &mut buf, &mut out));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(out.contains(&pid), "{pid} not in {out:?}");
+        assert!(out.iter().all(|&p| p >= pid), "{out:?}");
     }
 }
