@@ -59,6 +59,8 @@ pub struct Procs {
     seen: HashSet<i32>,
     /// `/proc`, kept open to list the PIDs allocated since the last look.
     proc_dir: Option<OwnedFd>,
+    /// When processes were last seen starting in the namespace.
+    pub started: Option<Instant>,
     /// The last PID allocated when last looked (`/proc/sys/kernel/ns_last_pid`); 0 before.
     last_pid: i32,
     dents: Vec<u8>,
@@ -191,6 +193,7 @@ impl Procs {
             seen: HashSet::new(),
             proc_dir: open_proc(),
             last_pid: 0,
+            started: None,
             dents: vec![0; 16 * 1024],
         }
     }
@@ -227,6 +230,9 @@ impl Procs {
             // A PID known from before it was handed out again is another process.
             self.pids.remove(&pid);
             self.classify(pid, now, false);
+            if matches!(self.pids.get(&pid), Some(Pid::Here(..))) {
+                self.started = Some(now);
+            }
         }
     }
 
@@ -331,43 +337,64 @@ impl Procs {
     /// Looks at `pid`: in the namespace, its sockets are read (with its command name afresh
     /// when `refresh`, kept otherwise).
     fn classify(&mut self, pid: i32, first: Instant, refresh: bool) {
-        match netns_or_gone(pid) {
-            Ok(Some(n)) if n == self.netns => {}
-            Ok(_) => {
-                self.pids.insert(pid, Pid::Elsewhere(first));
-                return;
-            }
-            // Exited: forgotten, rather than looked at again while hot or young.
-            Err(()) => {
-                self.pids.remove(&pid);
-                return;
-            }
-        }
-        let (known, hot) = match self.pids.get(&pid) {
-            Some(Pid::Here(o, t)) => (Some(o.clone()), *t),
-            _ => (None, Instant::now()),
-        };
-        let owner = match known {
-            Some(o) if !refresh => Some(o),
-            Some(o) => match self.owner(pid) {
-                Some(n) if n.comm == o.comm => Some(o),
-                other => other,
-            },
-            None => self.owner(pid),
-        };
-        match owner {
-            Some(o) => {
-                let hot = if read_fds(pid, &o, &mut self.inodes) {
-                    Instant::now()
+        let (owner, hot) = match self.pids.get(&pid) {
+            // Known in the namespace: not looked at again there (a socket found by its inode
+            // is the namespace's, whoever holds it), only its command when it may have
+            // changed (exec), and the rest of it only when it has.
+            Some(Pid::Here(o, t)) => {
+                let (o, t) = (o.clone(), *t);
+                if !refresh {
+                    (o, t)
                 } else {
-                    hot
-                };
-                self.pids.insert(pid, Pid::Here(o, hot));
+                    match fs::read(format!("/proc/{pid}/comm")) {
+                        Err(_) => {
+                            self.pids.remove(&pid);
+                            return;
+                        }
+                        Ok(c)
+                            if crate::escape::name(c.strip_suffix(b"\n").unwrap_or(&c))
+                                == o.comm =>
+                        {
+                            (o, t)
+                        }
+                        Ok(_) => match self.owner(pid) {
+                            Some(n) => (n, t),
+                            None => {
+                                self.pids.remove(&pid);
+                                return;
+                            }
+                        },
+                    }
+                }
             }
-            None => {
-                self.pids.insert(pid, Pid::Elsewhere(first));
+            _ => {
+                match netns_or_gone(pid) {
+                    Ok(Some(n)) if n == self.netns => {}
+                    Ok(_) => {
+                        self.pids.insert(pid, Pid::Elsewhere(first));
+                        return;
+                    }
+                    // Exited: forgotten, rather than looked at again while hot or young.
+                    Err(()) => {
+                        self.pids.remove(&pid);
+                        return;
+                    }
+                }
+                match self.owner(pid) {
+                    Some(o) => (o, Instant::now()),
+                    None => {
+                        self.pids.insert(pid, Pid::Elsewhere(first));
+                        return;
+                    }
+                }
             }
-        }
+        };
+        let hot = if read_fds(pid, &owner, &mut self.inodes) {
+            Instant::now()
+        } else {
+            hot
+        };
+        self.pids.insert(pid, Pid::Here(owner, hot));
     }
 
     /// Keeps only the inodes in `listed` (the sockets that still exist).
