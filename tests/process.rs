@@ -240,23 +240,9 @@ impl Spot {
         use std::sync::atomic::{AtomicU32, Ordering};
         static N: AtomicU32 = AtomicU32::new(0);
         let n = (std::process::id() + N.fetch_add(1, Ordering::Relaxed) * 7) % 250 + 1;
-        sh(&format!(
-            "ip netns add {name} && ip -n {name} link set lo up"
-        ));
-        let ns = Netns {
-            name: name.to_string(),
-        };
+        let ns = Netns::named(name);
         let peer = Netns::new("pp");
-        let (a, b) = (unique("pa"), unique("pb"));
-        sh(&format!(
-            "ip link add {a} netns {p} type veth peer name {b} netns {t} && \
-             ip -n {t} link set {b} name eth0 && \
-             ip -n {p} addr add 10.76.{n}.1/24 dev {a} && \
-             ip -n {t} addr add 10.76.{n}.2/24 dev eth0 && \
-             ip -n {p} link set {a} up && ip -n {t} link set eth0 up",
-            p = peer.name,
-            t = ns.name
-        ));
+        veth(&ns, &peer, &format!("10.76.{n}"), "pa");
         let ready_file = tmp.file(&format!("{name}.server"));
         let server = Proc::spawn(&peer.exec(&format!(
             "exec python3 {} 8080 {ready_file}",
