@@ -96,11 +96,14 @@ fn all_name(flow: &[&Seen], pid: u32, what: &str) {
 
 /// `want` on the packets of `flow`: the first ones may carry nothing (their lookup came later
 /// than the documented wait on a machine busy with the rest of the suite: bench/process.sh
-/// measures how often), but once the flow is named every packet is, and none may name
-/// another process.
+/// measures how often), but once the flow is named every packet is, at least half of them
+/// are, and none may name another process.
 fn named(flow: &[&Seen], want: &str, what: &str) {
     let first = flow.iter().position(|p| p.comment == want);
-    assert!(first.is_some(), "{what}: no packet says {want:?}: {flow:?}");
+    assert!(
+        first.is_some_and(|i| i <= flow.len() / 2),
+        "{what}: not half the packets say {want:?}: {flow:?}"
+    );
     for (i, p) in flow.iter().enumerate() {
         let ok = p.comment == want || (i < first.unwrap() && p.comment.is_empty());
         assert!(
