@@ -1209,6 +1209,10 @@ fn process_stage(
 /// starts now) or one that has its thread already.
 fn attribute_joined(stage: &mut crate::attrib::Stage, s: &Session, space: usize, first: usize) {
     let sp = &s.spaces[space];
+    // Nothing opened there (no interface matched, or the open failed): no thread to look.
+    if first == s.table.interfaces.len() {
+        return;
+    }
     if !stage.has_space(space) {
         let Some(netns) = sp.netns.as_ref().and_then(|f| f.try_clone().ok()) else {
             return;

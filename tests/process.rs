@@ -316,6 +316,38 @@ fn wait_threads(pid: u32, n: usize) {
     );
 }
 
+/// A namespace that joins with nothing to capture (no interface matches `-i`) gets no lookup
+/// thread: it would list sockets every pass for nothing.
+#[test]
+fn follow_starts_no_lookup_where_nothing_is_captured() {
+    let tmp = TempDir::new();
+    let tag = unique("pn");
+    let file = tmp.file("n.pcapng");
+    let pattern = format!("{tag}*");
+    let mut cap = Nscap::spawn(&[
+        "-t",
+        &pattern,
+        "--follow",
+        "--process",
+        "-i",
+        "eth0",
+        "-w",
+        &file,
+    ]);
+    cap.wait_for("listening on 0 interfaces in 0 namespaces");
+    let pid = cap.child.id();
+    let bare = Netns::named(&format!("{tag}a"));
+    cap.wait_for(&format!("nscap: {} joined", bare.name));
+    let with = Spot::new(&format!("{tag}b"), &tmp);
+    cap.wait_for(&format!("nscap: {}/eth0 joined", with.ns.name));
+    wait_threads(pid, 1);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(threads(pid, "nscap-process").len(), 1);
+    cap.signal(libc::SIGINT);
+    let (code, err) = cap.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+}
+
 /// Under --follow, a namespace that joins later gets its lookup thread, and its packets
 /// their processes; one that leaves takes its thread with it.
 #[test]
