@@ -111,7 +111,7 @@ capture() {
     /usr/bin/time -f '%U %S' -o "$tmp/$name.time" \
         "$nscap" -t "$target" -i eth0 --format pcapng -w "$tmp/$name.pcapng" "$@" \
         2>"$tmp/$name.err" &
-    cap=$!
+    cap=$!; pids+=("$cap")
     for _ in $(seq 100); do grep -q 'listening on' "$tmp/$name.err" && return; sleep 0.05; done
     echo "bench/process.sh: nscap did not start: $(cat "$tmp/$name.err")" >&2; exit 1
 }

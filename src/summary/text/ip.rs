@@ -352,8 +352,11 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
                     );
                     return Chain::Stop;
                 }
+                // print-ip6opts.c reads the length with a jumping getter, then checks the
+                // whole header without jumping.
                 let Some(whole) = b.get(1).map(|l| (usize::from(*l) + 1) * 8) else {
                     s(out, " [|hbhopt]");
+                    super::long_jump();
                     return Chain::Stop;
                 };
                 let ok = whole <= b.len() && {
@@ -387,6 +390,9 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
                 };
                 if !ok {
                     s(out, " [|dstopt]");
+                    if whole.is_none() {
+                        super::long_jump();
+                    }
                     return Chain::Stop;
                 }
                 whole.unwrap_or(0)

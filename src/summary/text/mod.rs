@@ -51,6 +51,17 @@ impl State {
     }
 }
 
+thread_local! {
+    /// Set by a printer that gives up as tcpdump's does by a long jump where the line's end
+    /// alone cannot tell (the same cut mark is printed both ways); read and cleared per packet.
+    static JUMPED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The printer of the current packet gave up by a long jump: the dumps start at the first byte.
+pub(super) fn long_jump() {
+    JUMPED.with(|j| j.set(true));
+}
+
 /// The summary, then the dump `-x`/`-X`/`-A` ask for (or, for a frame tcpdump cannot decode,
 /// its default hex dump).
 pub fn frame(
@@ -66,16 +77,20 @@ pub fn frame(
         link::sll2_prefix(out, pkt.data, &mut st.ifnames, sll2_name);
     }
     let start = out.len();
+    JUMPED.with(|j| j.set(false));
     let undecoded = summary(out, f, pkt, linktype, opts, st);
     let data = pkt.data;
     // A cut link header is all header: nothing after it to dump (NFLOG's is what its walk of
     // the TLVs got through). The ARP and ICMP printers
     // give up on a cut packet by a long jump, after which tcpdump dumps from the first byte.
     let line = &out[start..];
-    // print-icmp6.c checks the quoted header of a port unreachable without jumping.
-    let jumped = line.ends_with(b"[|icmp]") && icmp_jumped(f)
+    // print-icmp6.c checks the quoted header of a port unreachable, and the neighbour
+    // discovery options after a printed target, without jumping.
+    let jumped = JUMPED.with(|j| j.get())
+        || line.ends_with(b"[|icmp]") && icmp_jumped(f)
         || JUMPING.iter().any(|p| line.ends_with(p))
-            && !line.ends_with(b", unreachable port [|icmp6]");
+            && !line.ends_with(b", unreachable port [|icmp6]")
+            && !(line.ends_with(b" [|icmp6]") && nd_options_cut(line));
     let hdr = match f.link {
         Link::Cut if matches!(linktype, LINKTYPE_LINUX_SLL | LINKTYPE_LINUX_SLL2) => 0,
         Link::Cut if linktype != LINKTYPE_NFLOG => data.len(),
@@ -126,6 +141,14 @@ const JUMPING: [&[u8]; 10] = [
     b"[|ssh]",
     b"[|vxlan]",
 ];
+
+/// `…, who has fe80::2 [|icmp6]` (-v): a neighbour solicitation or advertisement cut in the
+/// options that follow its target.
+fn nd_options_cut(line: &[u8]) -> bool {
+    [&b", who has "[..], b", tgt is "]
+        .iter()
+        .any(|w| line.windows(w.len()).any(|x| x == *w))
+}
 
 /// `…, length 65 [|domain]`: the cut came before the DNS message, in its TCP length prefix.
 fn tcp_dns_length_cut(line: &[u8]) -> bool {
