@@ -11,7 +11,8 @@ tmp=$(mktemp -d)
 ns="nscap-$tag"; peer="nscap-${tag}p"
 pids=()
 cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    # Children first: a process started under GNU time or a shell would outlive its parent.
+    for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
     ip netns del "$ns" 2>/dev/null || true
     ip netns del "$peer" 2>/dev/null || true
     rm -rf "$tmp"

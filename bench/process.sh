@@ -13,7 +13,8 @@
 # Cost: a load generator in the target opens and closes about RATE TCP connections a second to
 # the peer (the peer's server closes first, so no TIME_WAIT piles up in the target); nscap's own
 # CPU time (user + system, GNU time) is measured writing pcapng with and without --process
-# under the same load, and with --immediate-mode alone (--process captures in immediate mode).
+# under the same load, and with --immediate-mode alone (what the probe of --process does, on
+# fewer packets).
 # Goal: --process costs at most 15 % more CPU than the same capture without it.
 #   usage: bench/process.sh [SECONDS_PER_RUN [RATE]]   (default 10 s, 2000 connections/s)
 # KEEP=DIR keeps the accuracy run's capture, tshark fields and truth files in DIR.
@@ -110,7 +111,7 @@ capture() {
     /usr/bin/time -f '%U %S' -o "$tmp/$name.time" \
         "$nscap" -t "$target" -i eth0 --format pcapng -w "$tmp/$name.pcapng" "$@" \
         2>"$tmp/$name.err" &
-    cap=$!
+    cap=$!; pids+=("$cap")
     for _ in $(seq 100); do grep -q 'listening on' "$tmp/$name.err" && return; sleep 0.05; done
     echo "bench/process.sh: nscap did not start: $(cat "$tmp/$name.err")" >&2; exit 1
 }

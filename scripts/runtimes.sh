@@ -24,9 +24,13 @@ wait_for() {
 exec 9>/run/nscap-runtimes.lock
 # Bounded: a lock that is never released must fail the run, not hang it.
 if ! flock -w 120 9; then
-    echo "runtimes.sh: /run/nscap-runtimes.lock still held after 120 s by:" >&2
+    echo "runtimes.sh: /run/nscap-runtimes.lock still held after 120 s by these processes" \
+        "(a daemon started by an older runtimes.sh holds it: restart it):" >&2
     for fd in /proc/[0-9]*/fd/*; do
-        [ "$(readlink "$fd" 2>/dev/null)" = /run/nscap-runtimes.lock ] && echo "  ${fd%/fd/*}" >&2
+        pid=${fd#/proc/}
+        pid=${pid%%/*}
+        [ "$pid" != $$ ] && [ "$(readlink "$fd" 2>/dev/null)" = /run/nscap-runtimes.lock ] &&
+            echo "  $pid $(cat "/proc/$pid/comm" 2>/dev/null)" >&2
     done
     exit 1
 fi

@@ -15,6 +15,8 @@ trap 'rm -f "$log" "$rc"' EXIT
 status=0
 # Bounded: a test that hangs must fail the run with its name on record ("has been running for
 # over 60 seconds"), not stall it until CI gives up. A whole run takes about 5 minutes.
+# timeout(1) gives cargo its own process group: an interactive Ctrl-C stops this script, and
+# the tests only when they next write to the closed pipe; `pkill cargo` stops them at once.
 {
     if timeout -k 30 2400 cargo test --locked --all-targets 2>&1; then
         echo 0 >"$rc"

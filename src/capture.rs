@@ -100,11 +100,9 @@ impl HandleOptions {
             promisc: cfg.promisc,
             buffer_bytes: cfg.buffer_bytes,
             // Packet-buffered output, and a person watching a terminal, want each packet now,
-            // not when a ring block fills or times out.
-            // --process: a packet must reach the lookup while its socket still exists, which
-            // for a short-lived connection is well under a ring block's timeout.
+            // not when a ring block fills or times out. --process does not: its probe sees
+            // each flow's first packet at once (crate::attrib).
             immediate: cfg.packet_buffered
-                || cfg.process
                 || cfg.immediate
                 || (cfg.print && std::io::IsTerminal::is_terminal(&std::io::stdout())),
             direction: cfg.direction,

@@ -419,12 +419,19 @@ impl Session<'_> {
         }
         self.passed.retain(|i, _| found.live.contains_key(i));
         for (ino, held) in found.passed {
+            let now = Instant::now();
             self.passed
                 .entry(ino)
-                .and_modify(|p| p.held = held)
+                .and_modify(|p| {
+                    // Its first process came: the runtime records whose it is only now.
+                    if held && !p.held && p.since.is_some() {
+                        p.since = Some(now);
+                    }
+                    p.held = held;
+                })
                 .or_insert(Passed {
                     held,
-                    since: Some(Instant::now()),
+                    since: Some(now),
                 });
         }
         for m in found.joined {
@@ -446,14 +453,16 @@ struct Passed {
     since: Option<Instant>,
 }
 
-/// How long a new namespace is looked at again on every scan: a runtime creates and names it
-/// (Docker's `/run/docker/netns`, CNI's `cni-*`) before it has moved the container's process
-/// and cgroup in, and until then nothing says whose it is.
+/// How long a new namespace, and again one that has just gained its first process, is looked
+/// at again on every scan: a runtime creates and names it (Docker's `/run/docker/netns`, CNI's
+/// `cni-*`) before it moves the container's process and cgroup in, and writes its own records
+/// of the container after that; until then nothing says whose it is.
 const SETTLING: Duration = Duration::from_secs(3);
 
 impl Passed {
     /// Whether to look again at a namespace passed over, now that `held` says whether a
-    /// process holds it: while it settles, and when it gained its first process.
+    /// process holds it: while it settles, and when it gains its first process (which starts
+    /// the settling again).
     fn again(&self, held: bool) -> bool {
         match self.since {
             None => false,
@@ -1200,6 +1209,10 @@ fn process_stage(
 /// starts now) or one that has its thread already.
 fn attribute_joined(stage: &mut crate::attrib::Stage, s: &Session, space: usize, first: usize) {
     let sp = &s.spaces[space];
+    // Nothing opened there (no interface matched, or the open failed): no thread to look.
+    if first == s.table.interfaces.len() {
+        return;
+    }
     if !stage.has_space(space) {
         let Some(netns) = sp.netns.as_ref().and_then(|f| f.try_clone().ok()) else {
             return;

@@ -16,31 +16,12 @@ struct Spot {
     ip: String,
 }
 
-/// A namespace named exactly `name` (patterns need a known prefix), deleted on drop.
-fn named(name: &str) -> Netns {
-    sh(&format!(
-        "ip netns add {name} && ip -n {name} link set lo up"
-    ));
-    Netns {
-        name: name.to_string(),
-    }
-}
-
 impl Spot {
     /// In a namespace named `<prefix>y<n>`.
     fn new(prefix: &str, subnet: u32) -> Spot {
-        let ns = named(&format!("{prefix}y{subnet}"));
+        let ns = Netns::named(&format!("{prefix}y{subnet}"));
         let peer = Netns::new("dp");
-        let (a, b) = (unique("da"), unique("db"));
-        sh(&format!(
-            "ip link add {a} netns {p} type veth peer name {b} netns {t} && \
-             ip -n {t} link set {b} name eth0 && \
-             ip -n {p} addr add 10.79.{subnet}.1/24 dev {a} && \
-             ip -n {t} addr add 10.79.{subnet}.2/24 dev eth0 && \
-             ip -n {p} link set {a} up && ip -n {t} link set eth0 up",
-            p = peer.name,
-            t = ns.name
-        ));
+        veth(&ns, &peer, &format!("10.79.{subnet}"), "da");
         Spot {
             ns,
             peer,
@@ -249,7 +230,9 @@ fn without_follow_a_vanished_pattern_namespace_ends_the_capture() {
 #[test]
 fn hundred_namespaces_with_few_threads() {
     let tag = unique("h");
-    let spaces: Vec<Netns> = (0..100).map(|i| named(&format!("{tag}y{i}"))).collect();
+    let spaces: Vec<Netns> = (0..100)
+        .map(|i| Netns::named(&format!("{tag}y{i}")))
+        .collect();
     let mut script = String::new();
     for (i, ns) in spaces.iter().enumerate() {
         script += &format!(

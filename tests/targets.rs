@@ -609,6 +609,9 @@ fn follow_joins_a_namespace_when_its_container_moves_in_later() {
     let rel = format!("system.slice/docker-{id}.scope");
     let p = tree.spawn(&rel, &format!("ip netns exec {} sleep 600", ns.name));
     wait_ns_change(p.pid(), "net");
+    // Docker writes its record after runc has moved the process in: scans see the namespace
+    // held and still nobody's meanwhile.
+    std::thread::sleep(std::time::Duration::from_millis(1200));
     data.docker(&id, &name, p.pid());
     n.wait_for(&format!(
         "nscap: {name} joined (docker {name} {id}, netns {}",

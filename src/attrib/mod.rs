@@ -1,17 +1,25 @@
 //! `--process`: which local process sent or received each packet, without eBPF.
 //!
 //! Inside each captured namespace a thread of its own (entered with [`crate::netns::spawn`],
-//! never a runtime worker) lists the namespace's TCP and UDP sockets over NETLINK_SOCK_DIAG
-//! ([`diag`]) and maps their inodes to processes through `/proc/PID/fd` ([`procs`]). What it
-//! finds goes into a flow table shared with the writer: exact flows (local and remote address
-//! and port) and bound sockets (listening TCP, unconnected UDP).
+//! never a runtime worker) finds the owners of the namespace's TCP and UDP sockets: their
+//! addresses over NETLINK_SOCK_DIAG ([`diag`]), their processes through `/proc/PID/fd`
+//! ([`procs`]). What it finds goes into a flow table shared with the writer: exact flows (local
+//! and remote address and port) and bound sockets (listening TCP, unconnected UDP).
+//!
+//! The thread learns of new flows from a probe: a small capture of its own on `any` in the
+//! namespace, in immediate mode, that passes only what starts a flow (a TCP SYN, a UDP
+//! datagram; [`PROBE_FILTER`]). Each one is looked up at once, one kernel lookup
+//! ([`diag::Diag::find`]) and the fds of the likeliest processes, while a short-lived client
+//! still holds its socket; a SYN always replaces what the table knew of its addresses, so a
+//! new connection reusing them is never named after the old one. The main capture keeps its
+//! own pace (ring blocks, unless `-U`): by the time its packets are written, the table
+//! normally knows their flow.
 //!
 //! The writer looks each packet up in that table when its batch is written ([`Stage`]). A
-//! packet of a flow the table does not know wakes the thread and waits for one fresh pass, at
-//! most [`WAIT`] (50 ms), once per flow: a packet whose answer is later than that is written without
-//! one. Such a pass looks only the asked flows up, one kernel lookup each ([`diag::Diag::find`]);
-//! every [`POLL`] a pass lists every socket instead, asked or not, so that flows found between
-//! batches are known before their packets are written, and gone ones age out.
+//! packet of a flow the table does not know, and the probe did not try, wakes the thread and
+//! waits for one fresh pass, at most [`WAIT`] (50 ms), once per flow: a packet whose answer is
+//! later than that is written without one. Every [`FULL_EVERY`] a pass lists every socket,
+//! so that gone flows age out and bound sockets are known.
 //!
 //! Attribution never guesses: a packet is attributed only to a socket of the namespace whose
 //! addresses and ports it carries. The sender's socket wins over the receiver's (on loopback
@@ -27,8 +35,8 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::fs::File;
 use std::net::IpAddr;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -41,17 +49,41 @@ use crate::summary::decode::{self, Transport};
 /// The longest a batch waits for the answer about a flow it is the first to show. A pass
 /// takes about a millisecond; this bounds the writer's stall when the machine is busy.
 pub const WAIT: Duration = Duration::from_millis(50);
-/// The thread's pace when nothing asks it.
+/// How often a pass lists every socket, with the probe: it ages gone flows out and refreshes
+/// bound sockets; new flows come from the probe. The listing walks the host's whole socket
+/// tables (every namespace's TIME_WAIT sockets included), so it is kept rare.
+pub const FULL_EVERY: Duration = Duration::from_secs(1);
+/// The same without a probe (it could not be opened): new flows are then found by listing.
 pub const POLL: Duration = Duration::from_millis(50);
-/// The shortest gap after a pass that listed every socket: bounds the thread's CPU when every
-/// batch asks. A pass of lookups costs microseconds and does not wait: the writer waits for it.
+/// How long a flow whose socket was found, but not yet its process, is looked for again.
+const PENDING: Duration = Duration::from_millis(100);
+/// The pace of those retries.
+const PENDING_GAP: Duration = Duration::from_millis(2);
+/// The shortest gap between two passes while no process starts in the namespace: bounds
+/// the thread's wake-ups under a stream of new flows from long-lived processes, halving its
+/// CPU at 2 000 connections/s (bench/process.sh), where one read of a process's fds then
+/// answers for several of its new sockets.
 const MIN_GAP: Duration = Duration::from_millis(1);
+/// How long after a process started in the namespace passes follow each other at once.
+const STARTING: Duration = Duration::from_millis(100);
 /// How long a flow keeps its process after its socket is gone.
 pub const LINGER: Duration = Duration::from_secs(10);
 /// How long a flow nobody owned is not waited for again.
 const ASKED_FOR: Duration = Duration::from_secs(2);
 /// How often the namespace's addresses are read again.
 const ADDRS_EVERY: Duration = Duration::from_secs(1);
+
+/// What the probe passes: TCP SYNs without ACK (a connection's first packet) and UDP, IPv4
+/// and IPv6. libpcap's `tcp[tcpflags]` reads IPv4 only (`tcpdump -d`), so IPv6's flags are
+/// read at their offset behind a 40-byte header: a SYN behind extension headers is not
+/// probed, and its flow is looked up when the writer asks. A SYN-ACK is not probed: the SYN
+/// before it was, in whichever direction, and each wake-up costs.
+pub const PROBE_FILTER: &str = "(ip and tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn) \
+     or (ip6 and ip6[6] == 6 and ip6[53] & 0x12 == 0x02) or udp";
+/// Enough for the link, IP and TCP/UDP headers.
+const PROBE_SNAPLEN: i32 = 128;
+/// The probe's ring: thousands of 128-byte frames.
+const PROBE_BUFFER: i32 = 1 << 20;
 
 /// The process a packet belongs to, with its texts made once: the per-packet path only copies.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,8 +148,13 @@ struct Table {
     done: u64,
     /// The thread stopped (it could not list sockets): nobody waits for it.
     gone: bool,
+    /// The namespace left: the thread ends.
+    quit: bool,
     /// Flows the writer wants looked up, taken by the next pass.
     wanted: Vec<(u8, End, End)>,
+    /// Flows, as their first packet carried them, that the probe looked up without finding
+    /// their process, and when: the writer does not wait for them.
+    tried: HashMap<(u8, End, End), Instant>,
 }
 
 impl Table {
@@ -135,6 +172,11 @@ impl Table {
         }
         self.bound_to(proto, src)
             .or_else(|| self.bound_to(proto, dst))
+    }
+
+    /// Whether the probe looked this flow up lately, in either direction.
+    fn tried(&self, proto: u8, src: End, dst: End) -> bool {
+        self.tried.contains_key(&(proto, src, dst)) || self.tried.contains_key(&(proto, dst, src))
     }
 
     fn bound_to(&self, proto: u8, (ip, port): End) -> Option<&Arc<Owner>> {
@@ -183,9 +225,45 @@ fn ends(linktype: u16, mac: Option<[u8; 6]>, data: &[u8], len: u32) -> Option<(u
 /// The attribution of one namespace: its thread and the table it fills.
 struct Space {
     shared: Shared,
-    /// Dropping it ends the thread (its wait sees the channel closed).
-    wake: SyncSender<()>,
+    /// Wakes the thread (an eventfd it polls beside its probe).
+    wake: Arc<Wake>,
     thread: Option<JoinHandle<Result<()>>>,
+}
+
+impl Drop for Space {
+    /// Ends the thread: it keeps the namespace alive while it runs.
+    fn drop(&mut self) {
+        lock(&self.shared).quit = true;
+        self.wake.ring();
+    }
+}
+
+/// An eventfd: the writer rings it, the thread polls it.
+struct Wake(OwnedFd);
+
+impl Wake {
+    fn new() -> std::io::Result<Wake> {
+        // SAFETY: plain eventfd(2); the descriptor is owned at once.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just returned by eventfd(2) and is ours alone.
+        Ok(Wake(unsafe { OwnedFd::from_raw_fd(fd) }))
+    }
+
+    fn ring(&self) {
+        let one = 1u64.to_ne_bytes();
+        // SAFETY: writes 8 bytes from `one` to our eventfd; a full counter (EAGAIN) is
+        // already a ring.
+        unsafe { libc::write(self.0.as_raw_fd(), one.as_ptr().cast(), 8) };
+    }
+
+    fn clear(&self) {
+        let mut b = [0u8; 8];
+        // SAFETY: reads at most 8 bytes into `b` from our non-blocking eventfd.
+        unsafe { libc::read(self.0.as_raw_fd(), b.as_mut_ptr().cast(), 8) };
+    }
 }
 
 /// With `-Z`: the thread that starts the attribution threads, kept with the capabilities a new
@@ -198,8 +276,10 @@ pub type Launcher = crate::netns::Hopper;
 /// reading its links and `/proc/PID/ns/net` takes CAP_SYS_PTRACE (ptrace_may_access).
 pub const LOOKUP_CAPS: u64 =
     1 << crate::privs::CAP_SYS_PTRACE | 1 << crate::privs::CAP_DAC_READ_SEARCH;
-/// The launcher's: the lookup's and CAP_SYS_ADMIN, for `setns`.
-pub const LAUNCH_CAPS: u64 = LOOKUP_CAPS | 1 << crate::privs::CAP_SYS_ADMIN;
+/// The launcher's: the lookup's, CAP_SYS_ADMIN for `setns`, and CAP_NET_RAW for the probe,
+/// which each new thread opens in its namespace before it narrows to [`LOOKUP_CAPS`].
+pub const LAUNCH_CAPS: u64 =
+    LOOKUP_CAPS | 1 << crate::privs::CAP_SYS_ADMIN | 1 << crate::privs::CAP_NET_RAW;
 
 /// A capture handle's namespace number, link type and MAC.
 type Handle = (usize, u16, Option<[u8; 6]>);
@@ -253,15 +333,27 @@ impl Stage {
         label: String,
     ) -> Result<()> {
         let shared: Shared = Arc::default();
-        let (wake, woken) = mpsc::sync_channel(1);
-        let (s, st) = (shared.clone(), self.stop.clone());
+        let wake = Arc::new(Wake::new()?);
+        let (s, st, woken) = (shared.clone(), self.stop.clone(), wake.clone());
         let narrow = self.launcher.is_some();
         let name = label.clone();
         let body = move || {
+            // Opened before narrowing: the probe's packet socket takes CAP_NET_RAW. Without
+            // it, flows are found by listing sockets, as the writer asks and every POLL.
+            let probe = match Probe::open() {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    eprintln!(
+                        "nscap: warning: --process in {name}: no probe (new flows are found later): {}",
+                        crate::escape::text(&e)
+                    );
+                    None
+                }
+            };
             if narrow {
                 crate::privs::narrow_thread(LOOKUP_CAPS)?;
             }
-            let r = resolve_loop(inode, &s, &woken, &st);
+            let r = resolve_loop(inode, &s, &woken, &st, probe);
             let mut t = lock(&s);
             t.gone = true;
             s.1.notify_all();
@@ -324,7 +416,10 @@ impl Stage {
                 continue;
             };
             let owner = t.lookup(proto, src, dst).cloned();
-            if owner.is_none() && !self.asked.contains_key(&(proto, src, dst)) {
+            if owner.is_none()
+                && !self.asked.contains_key(&(proto, src, dst))
+                && !t.tried(proto, src, dst)
+            {
                 self.misses.push((i, proto, src, dst));
             }
             self.owners.push(owner);
@@ -336,7 +431,7 @@ impl Stage {
         let want = t.begun + 1;
         t.wanted
             .extend(self.misses.iter().map(|&(_, p, s, d)| (p, s, d)));
-        let _ = space.wake.try_send(());
+        space.wake.ring();
         let deadline = now + WAIT;
         while t.done < want && !t.gone {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -366,7 +461,7 @@ impl Stage {
         self.stop.store(true, Ordering::Relaxed);
         let mut first = Ok(());
         for s in self.spaces.iter_mut().flatten() {
-            let _ = s.wake.try_send(());
+            s.wake.ring();
             if let Some(t) = s.thread.take() {
                 let r = t.join().map_err(|_| anyhow!("--process: thread failed"));
                 if first.is_ok() {
@@ -382,7 +477,7 @@ impl Drop for Stage {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         for s in self.spaces.iter().flatten() {
-            let _ = s.wake.try_send(());
+            s.wake.ring();
         }
     }
 }
@@ -407,61 +502,204 @@ fn own_addrs() -> Vec<IpAddr> {
     v
 }
 
-/// Runs on the namespace's thread until `stop`: a pass when woken, or every [`POLL`].
+/// The probe: a capture of what starts a flow, on `any` in the thread's namespace.
+struct Probe {
+    cap: pcap::Capture<pcap::Active>,
+    linktype: u16,
+}
+
+impl Probe {
+    /// Opens it on the calling thread, which is in the namespace.
+    fn open() -> std::result::Result<Probe, String> {
+        let e = |e: pcap::Error| e.to_string();
+        let mut cap = pcap::Capture::from_device("any")
+            .map_err(e)?
+            .snaplen(PROBE_SNAPLEN)
+            .buffer_size(PROBE_BUFFER)
+            .immediate_mode(true)
+            .open()
+            .map_err(e)?;
+        cap.filter(PROBE_FILTER, true).map_err(e)?;
+        let cap = cap.setnonblock().map_err(e)?;
+        let linktype = u16::try_from(cap.get_datalink().0).unwrap_or(0);
+        Ok(Probe { cap, linktype })
+    }
+
+    /// Appends the flow of each packet that arrived since the last call: (protocol, source,
+    /// destination).
+    fn read(&mut self, out: &mut Vec<(u8, End, End)>) {
+        let linktype = self.linktype;
+        // Non-blocking: returns at once when the ring is empty. An error (the namespace's
+        // interfaces gone) leaves the flows to the writer's questions.
+        let _ = self.cap.dispatch(None, |p| {
+            if let Some(f) = ends(linktype, None, p.data, p.header.len) {
+                out.push(f);
+            }
+        });
+    }
+}
+
+/// Waits until `fds` has something to read or `timeout` passes.
+fn wait(fds: &mut [libc::pollfd], timeout: Duration) {
+    let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+    // A timeout of a fraction of a millisecond is one millisecond, not a busy loop.
+    let ms = if ms == 0 && !timeout.is_zero() { 1 } else { ms };
+    // SAFETY: polls our own descriptors, `fds.len()` entries.
+    unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+}
+
+/// Appends the socket of a packet from `a` to `b`: either end may be ours. A failed lookup is
+/// a flow left unknown, not an end of attribution.
+fn find(diag: &mut diag::Diag, (proto, a, b): (u8, End, End), out: &mut Vec<diag::Sock>) {
+    let n = out.len();
+    let _ = diag.find(proto, a, b, out);
+    if out.len() == n {
+        let _ = diag.find(proto, b, a, out);
+    }
+}
+
+/// Runs on the namespace's thread until `stop` or its namespace leaves: a pass when the probe
+/// saw a new flow, when the writer asks, while flows wait for their process, and every
+/// [`FULL_EVERY`] (with a probe) or [`POLL`] (without).
 fn resolve_loop(
     netns: u64,
     shared: &Shared,
-    woken: &mpsc::Receiver<()>,
+    woken: &Wake,
     stop: &AtomicBool,
+    mut probe: Option<Probe>,
 ) -> std::io::Result<()> {
     let mut diag = diag::Diag::open()?;
     let mut procs = procs::Procs::new(netns);
+    let full_every = if probe.is_some() { FULL_EVERY } else { POLL };
     let mut socks = Vec::new();
     let mut listed = HashSet::new();
     let mut wanted = Vec::new();
     let mut addrs_at: Option<Instant> = None;
     let mut addrs = Vec::new();
-    let mut last = Instant::now();
     let mut full_at: Option<Instant> = None;
     let mut asked = Vec::new();
+    let mut starts = Vec::new();
+    let mut looks: Vec<(u8, End, End)> = Vec::new();
+    // Sockets found whose process was not, until when they are looked for.
+    let mut pending: Vec<(diag::Sock, (u8, End, End), Instant)> = Vec::new();
+    let mut fresh = Vec::new();
+    let mut last: Option<Instant> = None;
     loop {
-        if stop.load(Ordering::Relaxed) {
+        if stop.load(Ordering::Relaxed) || lock(shared).quit {
             return Ok(());
         }
-        let gap = last.elapsed();
-        if full_at == Some(last) && gap < MIN_GAP {
-            std::thread::sleep(MIN_GAP - gap);
+        let now = Instant::now();
+        let due = full_at.map_or(Duration::ZERO, |t| {
+            full_every.saturating_sub(now.duration_since(t))
+        });
+        let timeout = if pending.is_empty() {
+            due
+        } else {
+            due.min(PENDING_GAP)
+        };
+        let mut fds = vec![libc::pollfd {
+            fd: woken.0.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        }];
+        if let Some(p) = &probe {
+            fds.push(libc::pollfd {
+                fd: p.cap.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            });
         }
-        last = Instant::now();
+        if !timeout.is_zero() {
+            wait(&mut fds, timeout);
+        }
+        // Under a stream of new flows, passes at most every MIN_GAP, each taking what came
+        // meanwhile: one read of a process's fds answers for all of its new sockets. Not
+        // while processes start in the namespace: a one-shot client may be gone by then.
+        let starting = procs.started.is_some_and(|t| t.elapsed() < STARTING);
+        if let Some(gap) = last.map(|t| t.elapsed()) {
+            if gap < MIN_GAP && !starting {
+                std::thread::sleep(MIN_GAP - gap);
+            }
+        }
+        last = Some(Instant::now());
+        woken.clear();
+        starts.clear();
+        if let Some(p) = probe.as_mut() {
+            p.read(&mut starts);
+        }
+        let now = Instant::now();
+        looks.clear();
         {
             let mut t = lock(shared);
+            if t.quit {
+                return Ok(());
+            }
             t.begun += 1;
             std::mem::swap(&mut asked, &mut t.wanted);
             t.wanted.clear();
+            for &(proto, src, dst) in &starts {
+                if proto == 6 {
+                    // A SYN: a new connection, whatever the table says of these addresses
+                    // (an old one's process must not name it).
+                    for f in [
+                        Flow {
+                            proto,
+                            local: src,
+                            remote: dst,
+                        },
+                        Flow {
+                            proto,
+                            local: dst,
+                            remote: src,
+                        },
+                    ] {
+                        t.flows.remove(&f);
+                    }
+                    // To one of our listeners: the listener's process answers for it (the
+                    // accepted socket is found by the next full pass).
+                    if t.bound_to(proto, dst).is_some() {
+                        continue;
+                    }
+                } else if t.lookup(proto, src, dst).is_some() || t.tried(proto, src, dst) {
+                    // A UDP flow known already; a new socket on its addresses is found by
+                    // the next full pass.
+                    continue;
+                }
+                if !looks.contains(&(proto, src, dst)) {
+                    looks.push((proto, src, dst));
+                }
+            }
         }
+        looks.append(&mut asked);
         if addrs_at.is_none_or(|t| t.elapsed() >= ADDRS_EVERY) {
             addrs = own_addrs();
             addrs_at = Some(Instant::now());
         }
         socks.clear();
-        // The writer's questions are answered by one kernel lookup each; the whole list,
-        // which costs far more, is read every POLL (it ages flows out and finds bound sockets
-        // and flows before anyone asks).
-        let full = asked.is_empty() || full_at.is_none_or(|t| t.elapsed() >= POLL);
+        let full = full_at.is_none_or(|t| now.duration_since(t) >= full_every);
+        // Each looked-up flow: the index of its socket in `socks`, if found.
+        let mut found: Vec<((u8, End, End), Option<usize>)> = Vec::with_capacity(looks.len());
         if full {
             diag.dump_all(&mut socks)?;
-            full_at = Some(last);
-        } else {
-            for &(proto, a, b) in &asked {
-                let n = socks.len();
-                // Either end may be ours. A failed lookup is a flow left unknown, not an
-                // end of attribution.
-                let _ = diag.find(proto, a, b, &mut socks);
-                if socks.len() == n {
-                    let _ = diag.find(proto, b, a, &mut socks);
-                }
-            }
+            full_at = Some(now);
         }
+        // One kernel lookup each, even in a full pass: a flow's socket must be told from the
+        // others for `tried`, and the dump may have been read before its SYN went out.
+        for &l in &looks {
+            let n = socks.len();
+            find(&mut diag, l, &mut socks);
+            found.push((l, (socks.len() > n).then_some(n)));
+        }
+        // The sockets still waiting for their process, unless gone since: looked up again,
+        // kept while the same socket is there.
+        pending.retain(|(_, _, until)| now < *until);
+        pending.retain(|&(s, l, _)| {
+            let n = socks.len();
+            find(&mut diag, l, &mut socks);
+            let same = socks.len() > n && socks[n].inode == s.inode;
+            socks.truncate(n + usize::from(same));
+            same
+        });
         wanted.clear();
         if full {
             listed.clear();
@@ -478,13 +716,43 @@ fn resolve_loop(
         }
         procs.resolve(&wanted);
         if full {
+            for (s, _, _) in &pending {
+                listed.insert(s.inode);
+            }
             procs.retain(&listed);
         }
-        publish(shared, &socks, &procs, &addrs, full);
-        match woken.recv_timeout(POLL) {
-            Ok(()) | Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        fresh.clear();
+        for (l, at) in found.iter_mut() {
+            // A bound socket answers only for the namespace's own addresses: one found for a
+            // packet between two others (the reversed lookup finds a wildcard listener on the
+            // far end's port) is not this flow's.
+            if let Some(i) = *at {
+                let s = socks[i];
+                let bound = if s.proto == 6 {
+                    s.state == diag::LISTEN
+                } else {
+                    s.remote.1 == 0
+                };
+                let ours = |ip: IpAddr| addrs.contains(&ip.to_canonical());
+                if bound && !ours(l.1 .0) && !ours(l.2 .0) {
+                    *at = None;
+                }
+            }
         }
+        for &(l, at) in &found {
+            match at.map(|i| socks[i]) {
+                Some(s) if s.inode != 0 && !procs.inodes.contains_key(&s.inode) => {
+                    if !pending.iter().any(|(p, _, _)| p.inode == s.inode) {
+                        pending.push((s, l, now + PENDING));
+                    }
+                    fresh.push(l);
+                }
+                Some(_) => {}
+                None => fresh.push(l),
+            }
+        }
+        pending.retain(|(s, _, _)| !procs.inodes.contains_key(&s.inode));
+        publish(shared, &socks, &procs, &addrs, full, &fresh);
     }
 }
 
@@ -501,6 +769,7 @@ fn publish(
     procs: &procs::Procs,
     addrs: &[IpAddr],
     full: bool,
+    tried: &[(u8, End, End)],
 ) {
     let now = Instant::now();
     let mut t = lock(shared);
@@ -508,6 +777,10 @@ fn publish(
     t.addrs.extend_from_slice(addrs);
     if full {
         t.bound.clear();
+        t.tried.retain(|_, at| now.duration_since(*at) < ASKED_FOR);
+    }
+    for &f in tried {
+        t.tried.insert(f, now);
     }
     for s in socks {
         let owner = procs.inodes.get(&s.inode);

@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -56,12 +57,92 @@ pub struct Procs {
     host: Option<(Instant, Host)>,
     roots: Roots,
     seen: HashSet<i32>,
+    /// `/proc`, kept open to list the PIDs allocated since the last look.
+    proc_dir: Option<OwnedFd>,
+    /// When processes were last seen starting in the namespace.
+    pub started: Option<Instant>,
+    /// The last PID allocated when last looked (`/proc/sys/kernel/ns_last_pid`); 0 before.
+    last_pid: i32,
+    dents: Vec<u8>,
 }
 
+/// `/proc` lists processes in PID order, the entry of PID N at offset N + 258 (TGID_OFFSET in
+/// fs/proc/base.c: FIRST_PROCESS_ENTRY, 256, then `self` and `thread-self`): seeking there
+/// lists only PIDs from N on, a few entries where the whole list is hundreds.
+const TGID_OFFSET: i64 = 256 + 2;
+
+/// The last PID the kernel handed out in our PID namespace.
+fn last_pid() -> Option<i32> {
+    fs::read_to_string("/proc/sys/kernel/ns_last_pid")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+fn open_proc() -> Option<OwnedFd> {
+    // SAFETY: open(2) of a constant path; the descriptor is owned at once.
+    let fd = unsafe {
+        libc::open(
+            c"/proc".as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
+    // SAFETY: `fd` was just returned by open(2) and is ours alone.
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Appends the PIDs from `from` on that `/proc` (open as `dir`) lists now. False when it
+/// cannot be read so.
+fn pids_from(dir: &OwnedFd, from: i32, buf: &mut [u8], out: &mut Vec<i32>) -> bool {
+    let fd = dir.as_raw_fd();
+    // SAFETY: lseek(2) on our own descriptor.
+    if unsafe { libc::lseek(fd, TGID_OFFSET + i64::from(from), libc::SEEK_SET) } < 0 {
+        return false;
+    }
+    loop {
+        // SAFETY: getdents64(2) into our buffer, at most its length.
+        let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) };
+        if n < 0 {
+            return false;
+        }
+        if n == 0 {
+            return true;
+        }
+        // struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name (NUL-ended).
+        let mut at = 0usize;
+        while at + 19 < n as usize {
+            let reclen = usize::from(u16::from_ne_bytes([buf[at + 16], buf[at + 17]]));
+            if reclen == 0 {
+                return false;
+            }
+            let name = &buf[at + 19..(at + reclen).min(n as usize)];
+            let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+            if let Some(pid) = std::str::from_utf8(name)
+                .ok()
+                .and_then(|s| s.parse::<i32>().ok())
+            {
+                out.push(pid);
+            }
+            at += reclen;
+        }
+    }
+}
+
+#[cfg(test)]
 fn netns_of(pid: i32) -> Option<u64> {
-    let link = fs::read_link(format!("/proc/{pid}/ns/net")).ok()?;
-    let s = link.to_str()?;
-    s.strip_prefix("net:[")?.strip_suffix(']')?.parse().ok()
+    netns_or_gone(pid).ok().flatten()
+}
+
+/// The network namespace of `pid`; Err when the process is gone.
+fn netns_or_gone(pid: i32) -> Result<Option<u64>, ()> {
+    let link = match fs::read_link(format!("/proc/{pid}/ns/net")) {
+        Ok(l) => l,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(()),
+        Err(_) => return Ok(None),
+    };
+    let s = link.to_str();
+    Ok(s.and_then(|s| s.strip_prefix("net:[")?.strip_suffix(']')?.parse().ok()))
 }
 
 /// Adds the socket inodes `pid` holds to `into`. Several processes may hold one socket (a
@@ -110,32 +191,99 @@ impl Procs {
             host: None,
             roots: Roots::from_env(),
             seen: HashSet::new(),
+            proc_dir: open_proc(),
+            last_pid: 0,
+            started: None,
+            dents: vec![0; 16 * 1024],
         }
     }
 
-    /// Looks for the processes holding `wanted` inodes: hot processes (`HOT`) first, then
-    /// new PIDs, then, when some are still missing and the last full pass is old enough,
-    /// every process of the namespace.
+    /// Looks at the processes started since the last look, at once: a one-shot client's
+    /// socket is usually the newest process's. The kernel hands PIDs out in turn, after the
+    /// last one it gave (`ns_last_pid`), until they wrap: the new ones are those between the
+    /// last one then and the last one now.
+    fn newcomers(&mut self, now: Instant) {
+        let Some(last) = last_pid() else {
+            return;
+        };
+        let prev = std::mem::replace(&mut self.last_pid, last);
+        if prev == 0 || last == prev {
+            return;
+        }
+        let Some(dir) = &self.proc_dir else {
+            return;
+        };
+        let mut fresh = Vec::new();
+        if !pids_from(dir, prev + 1, &mut self.dents, &mut fresh) {
+            return;
+        }
+        if last < prev {
+            // Wrapped: from the bottom up to the last one too.
+            if !pids_from(dir, 1, &mut self.dents, &mut fresh) {
+                return;
+            }
+            fresh.retain(|&p| p > prev || p <= last);
+        } else {
+            fresh.retain(|&p| p <= last);
+        }
+        for pid in fresh {
+            // A PID known from before it was handed out again is another process.
+            self.pids.remove(&pid);
+            self.classify(pid, now, false);
+            if matches!(self.pids.get(&pid), Some(Pid::Here(..))) {
+                self.started = Some(now);
+            }
+        }
+    }
+
+    /// Looks for the processes holding `wanted` inodes: processes started since the last
+    /// look first, then hot processes (`HOT`), then young ones still elsewhere (`YOUNG`),
+    /// then, when some are still missing and the last full pass is old enough, every process
+    /// of the namespace, with a listing of /proc (which also notices PIDs that wrapped).
     pub fn resolve(&mut self, wanted: &[u64]) {
         if wanted.is_empty() {
             return;
         }
         let now = Instant::now();
-        // The hot ones first: reading a few fd directories is cheaper than listing /proc.
-        let hot: Vec<i32> = self
+        let missing = |p: &Procs| !wanted.iter().all(|i| p.inodes.contains_key(i));
+        self.newcomers(now);
+        if !missing(self) {
+            return;
+        }
+        // The hot ones next, the latest first (a one-shot client seen before its exec, a
+        // process opening sockets in a stream): a few fd directories, not all of them.
+        let mut hot: Vec<(Instant, i32)> = self
             .pids
             .iter()
             .filter_map(|(&pid, p)| match p {
-                Pid::Here(_, t) if now.duration_since(*t) < HOT => Some(pid),
+                Pid::Here(_, t) if now.duration_since(*t) < HOT => Some((*t, pid)),
                 _ => None,
             })
             .collect();
-        for pid in hot {
+        hot.sort_unstable_by(|a, b| b.cmp(a));
+        for (_, pid) in hot {
             self.classify(pid, now, true);
+            if !missing(self) {
+                return;
+            }
         }
-        if wanted.iter().all(|i| self.inodes.contains_key(i)) {
+        let young: Vec<(i32, Instant)> = self
+            .pids
+            .iter()
+            .filter_map(|(&pid, p)| match p {
+                Pid::Elsewhere(first) if now.duration_since(*first) < YOUNG => Some((pid, *first)),
+                _ => None,
+            })
+            .collect();
+        for (pid, first) in young {
+            self.classify(pid, first, false);
+        }
+        if (self.primed && !missing(self))
+            || self.last_rescan.is_some_and(|t| t.elapsed() < RESCAN_EVERY)
+        {
             return;
         }
+        self.last_rescan = Some(now);
         let Ok(rd) = fs::read_dir("/proc") else {
             return;
         };
@@ -150,9 +298,6 @@ impl Procs {
                 // Those already running when nscap started are not young.
                 None if self.primed => look.push((pid, now)),
                 None => look.push((pid, now.checked_sub(YOUNG).unwrap_or(now))),
-                Some(Pid::Elsewhere(first)) if now.duration_since(*first) < YOUNG => {
-                    look.push((pid, *first))
-                }
                 _ => {}
             }
         }
@@ -162,13 +307,9 @@ impl Procs {
         for (pid, first) in look {
             self.classify(pid, first, false);
         }
-        if wanted.iter().all(|i| self.inodes.contains_key(i)) {
+        if !missing(self) {
             return;
         }
-        if self.last_rescan.is_some_and(|t| t.elapsed() < RESCAN_EVERY) {
-            return;
-        }
-        self.last_rescan = Some(now);
         let elsewhere_too = self
             .last_elsewhere
             .is_none_or(|t| t.elapsed() >= ELSEWHERE_EVERY);
@@ -196,35 +337,64 @@ impl Procs {
     /// Looks at `pid`: in the namespace, its sockets are read (with its command name afresh
     /// when `refresh`, kept otherwise).
     fn classify(&mut self, pid: i32, first: Instant, refresh: bool) {
-        if netns_of(pid) != Some(self.netns) {
-            self.pids.insert(pid, Pid::Elsewhere(first));
-            return;
-        }
-        let (known, hot) = match self.pids.get(&pid) {
-            Some(Pid::Here(o, t)) => (Some(o.clone()), *t),
-            _ => (None, Instant::now()),
-        };
-        let owner = match known {
-            Some(o) if !refresh => Some(o),
-            Some(o) => match self.owner(pid) {
-                Some(n) if n.comm == o.comm => Some(o),
-                other => other,
-            },
-            None => self.owner(pid),
-        };
-        match owner {
-            Some(o) => {
-                let hot = if read_fds(pid, &o, &mut self.inodes) {
-                    Instant::now()
+        let (owner, hot) = match self.pids.get(&pid) {
+            // Known in the namespace: not looked at again there (a socket found by its inode
+            // is the namespace's, whoever holds it), only its command when it may have
+            // changed (exec), and the rest of it only when it has.
+            Some(Pid::Here(o, t)) => {
+                let (o, t) = (o.clone(), *t);
+                if !refresh {
+                    (o, t)
                 } else {
-                    hot
-                };
-                self.pids.insert(pid, Pid::Here(o, hot));
+                    match fs::read(format!("/proc/{pid}/comm")) {
+                        Err(_) => {
+                            self.pids.remove(&pid);
+                            return;
+                        }
+                        Ok(c)
+                            if crate::escape::name(c.strip_suffix(b"\n").unwrap_or(&c))
+                                == o.comm =>
+                        {
+                            (o, t)
+                        }
+                        Ok(_) => match self.owner(pid) {
+                            Some(n) => (n, t),
+                            None => {
+                                self.pids.remove(&pid);
+                                return;
+                            }
+                        },
+                    }
+                }
             }
-            None => {
-                self.pids.insert(pid, Pid::Elsewhere(first));
+            _ => {
+                match netns_or_gone(pid) {
+                    Ok(Some(n)) if n == self.netns => {}
+                    Ok(_) => {
+                        self.pids.insert(pid, Pid::Elsewhere(first));
+                        return;
+                    }
+                    // Exited: forgotten, rather than looked at again while hot or young.
+                    Err(()) => {
+                        self.pids.remove(&pid);
+                        return;
+                    }
+                }
+                match self.owner(pid) {
+                    Some(o) => (o, Instant::now()),
+                    None => {
+                        self.pids.insert(pid, Pid::Elsewhere(first));
+                        return;
+                    }
+                }
             }
-        }
+        };
+        let hot = if read_fds(pid, &owner, &mut self.inodes) {
+            Instant::now()
+        } else {
+            hot
+        };
+        self.pids.insert(pid, Pid::Here(owner, hot));
     }
 
     /// Keeps only the inodes in `listed` (the sockets that still exist).
@@ -302,5 +472,28 @@ mod tests {
         let b = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         p.resolve(&[inode(&b)]);
         assert_eq!(p.inodes.get(&inode(&b)).map(|o| o.pid), Some(me));
+    }
+}
+
+#[cfg(test)]
+mod newcomers {
+    use super::*;
+
+    /// Seeking /proc to a PID lists that PID and later ones only.
+    #[test]
+    fn proc_lists_pids_from_an_offset() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        let dir = open_proc().unwrap();
+        let mut buf = vec![0u8; 4096];
+        let mut out = Vec::new();
+        assert!(pids_from(&dir, pid, &mut buf, &mut out));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(out.contains(&pid), "{pid} not in {out:?}");
+        assert!(out.iter().all(|&p| p >= pid), "{out:?}");
     }
 }

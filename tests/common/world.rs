@@ -12,10 +12,17 @@ pub struct Netns {
 
 impl Netns {
     pub fn new(prefix: &str) -> Netns {
-        let name = unique(prefix);
-        sh(&format!("ip netns add {name}"));
-        sh(&format!("ip -n {name} link set lo up"));
-        Netns { name }
+        Self::named(&unique(prefix))
+    }
+
+    /// Named exactly `name` (a pattern test needs a known prefix).
+    pub fn named(name: &str) -> Netns {
+        sh(&format!(
+            "ip netns add {name} && ip -n {name} link set lo up"
+        ));
+        Netns {
+            name: name.to_string(),
+        }
     }
 
     pub fn path(&self) -> String {
@@ -26,6 +33,23 @@ impl Netns {
     pub fn exec(&self, cmd: &str) -> String {
         format!("ip netns exec {} sh -c '{}'", self.name, cmd)
     }
+}
+
+/// A veth pair from `peer` into `target`, where its end is named eth0: `NET.1/24` on the peer's
+/// end, `NET.2/24` on eth0, both up. The peer's end is named from `prefix` (unique); its name
+/// comes back.
+pub fn veth(target: &Netns, peer: &Netns, net: &str, prefix: &str) -> String {
+    let (a, b) = (unique(prefix), unique(prefix));
+    sh(&format!(
+        "ip link add {a} netns {p} type veth peer name {b} netns {t} && \
+         ip -n {t} link set {b} name eth0 && \
+         ip -n {p} addr add {net}.1/24 dev {a} && \
+         ip -n {t} addr add {net}.2/24 dev eth0 && \
+         ip -n {p} link set {a} up && ip -n {t} link set eth0 up",
+        p = peer.name,
+        t = target.name
+    ));
+    a
 }
 
 impl Drop for Netns {
@@ -75,17 +99,7 @@ impl World {
         let n = (std::process::id() + SUBNET.fetch_add(1, Ordering::Relaxed)) % 250 + 1;
         let ns = Netns::new("nsct");
         let peer = Netns::new("nscp");
-        let peer_if = unique("vp");
-        let tmp_if = unique("vt");
-        sh(&format!(
-            "ip link add {peer_if} netns {p} type veth peer name {tmp_if} netns {t} && \
-             ip -n {t} link set {tmp_if} name eth0 && \
-             ip -n {p} addr add 10.77.{n}.1/24 dev {peer_if} && \
-             ip -n {t} addr add 10.77.{n}.2/24 dev eth0 && \
-             ip -n {p} link set {peer_if} up && ip -n {t} link set eth0 up",
-            p = peer.name,
-            t = ns.name
-        ));
+        let peer_if = veth(&ns, &peer, &format!("10.77.{n}"), "vp");
         let mut target = Proc::spawn(&format!("exec {}", ns.exec(cmd)));
         let target_pid = target.descendant("sleep");
         wait_ns_change(target_pid, "net");

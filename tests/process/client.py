@@ -2,8 +2,9 @@
 # connected. MODE long: five lines 100 ms apart, each answered; exit: sends "late" and exits
 # 200 ms later, before the answer comes; udp: three datagrams, each echoed; try: a TCP connection
 # that nobody answers (forwarded traffic), given up after half a second; discard: one UDP
-# datagram to port 9, where nothing listens.
-import os, socket, sys, time
+# datagram to port 9, where nothing listens; reuse: as long, from local port argv[5], ended with
+# a reset (no TIME_WAIT on either side: the next client can take the same addresses at once).
+import os, socket, struct, sys, time
 
 out, host, port, mode = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -34,6 +35,20 @@ elif mode == "try":
         s.connect((host, port))
     except OSError:
         pass
+elif mode == "reuse":
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("", int(sys.argv[5])))
+    s.settimeout(5)
+    s.connect((host, port))
+    tell(s)
+    f = s.makefile("rb")
+    for i in range(5):
+        s.sendall(b"ping\n")
+        f.readline()
+        time.sleep(0.05)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
 else:
     s = socket.create_connection((host, port), timeout=5)
     tell(s)
