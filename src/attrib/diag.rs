@@ -133,6 +133,12 @@ impl Diag {
         id: &[u8; SOCKID],
         out: &mut Vec<Sock>,
     ) -> io::Result<()> {
+        self.send(family, proto, flags, id)?;
+        self.receive(proto, flags & NLM_F_DUMP != 0, out)
+    }
+
+    /// Sends a request with the next sequence number.
+    fn send(&mut self, family: u8, proto: u8, flags: u16, id: &[u8; SOCKID]) -> io::Result<()> {
         self.seq = self.seq.wrapping_add(1);
         let mut req = [0u8; NLMSG_HDR + REQ];
         req[0..4].copy_from_slice(&((NLMSG_HDR + REQ) as u32).to_ne_bytes());
@@ -143,7 +149,6 @@ impl Diag {
         req[17] = proto;
         req[20..24].copy_from_slice(&u32::MAX.to_ne_bytes()); // every state
         req[24..].copy_from_slice(id);
-        let dump = flags & NLM_F_DUMP != 0;
         // SAFETY: sends `req`'s bytes on our socket, to the kernel (the default destination).
         let sent = unsafe {
             libc::send(
@@ -156,6 +161,13 @@ impl Diag {
         if sent < 0 {
             return Err(io::Error::last_os_error());
         }
+        Ok(())
+    }
+
+    /// Reads the answer to the last request into `out`. Messages of other sequence numbers
+    /// (a late answer to an earlier request, left queued by an error) are skipped: taking one
+    /// for this answer would shift every later lookup onto its predecessor's answer.
+    fn receive(&mut self, proto: u8, dump: bool, out: &mut Vec<Sock>) -> io::Result<()> {
         loop {
             // SAFETY: receives into our buffer, at most its length.
             let n = unsafe {
@@ -174,8 +186,10 @@ impl Diag {
                 return Err(e);
             }
             // A lookup's answer is one message, or an error, with no NLMSG_DONE after it.
-            if parse(&self.buf[..n as usize], self.seq, proto, out)? || !dump {
-                return Ok(());
+            match parse(&self.buf[..n as usize], self.seq, proto, out)? {
+                Reply::Done => return Ok(()),
+                Reply::Some if !dump => return Ok(()),
+                Reply::Some | Reply::None => {}
             }
         }
     }
@@ -195,8 +209,20 @@ fn addr(family: u8, b: &[u8]) -> IpAddr {
     }
 }
 
-/// Reads one datagram of replies into `out`; true when the dump is complete.
-fn parse(mut b: &[u8], seq: u32, proto: u8, out: &mut Vec<Sock>) -> io::Result<bool> {
+/// What one datagram held of the answer to request `seq`.
+#[derive(Debug, PartialEq, Eq)]
+enum Reply {
+    /// Nothing of it (another request's messages, or none).
+    None,
+    /// Some of its messages.
+    Some,
+    /// Its end: NLMSG_DONE, or an error that leaves nothing to list.
+    Done,
+}
+
+/// Reads one datagram of replies to request `seq` into `out`, skipping other requests'.
+fn parse(mut b: &[u8], seq: u32, proto: u8, out: &mut Vec<Sock>) -> io::Result<Reply> {
+    let mut reply = Reply::None;
     while b.len() >= NLMSG_HDR {
         let len = u32_at(b, 0) as usize;
         if len < NLMSG_HDR || len > b.len() {
@@ -205,8 +231,9 @@ fn parse(mut b: &[u8], seq: u32, proto: u8, out: &mut Vec<Sock>) -> io::Result<b
         let kind = u16::from_ne_bytes([b[4], b[5]]);
         let body = &b[NLMSG_HDR..len];
         if u32_at(b, 8) == seq {
+            reply = Reply::Some;
             match kind {
-                NLMSG_DONE => return Ok(true),
+                NLMSG_DONE => return Ok(Reply::Done),
                 NLMSG_ERROR => {
                     let errno = if body.len() >= 4 {
                         -(u32_at(body, 0) as i32)
@@ -216,7 +243,7 @@ fn parse(mut b: &[u8], seq: u32, proto: u8, out: &mut Vec<Sock>) -> io::Result<b
                     // A kernel without UDP diagnostics (inet_diag's udp module) answers
                     // ENOENT: nothing to list, not a failure.
                     if errno == libc::ENOENT || errno == 0 {
-                        return Ok(true);
+                        return Ok(Reply::Done);
                     }
                     return Err(io::Error::from_raw_os_error(errno));
                 }
@@ -242,7 +269,7 @@ fn parse(mut b: &[u8], seq: u32, proto: u8, out: &mut Vec<Sock>) -> io::Result<b
             break;
         }
     }
-    Ok(false)
+    Ok(reply)
 }
 
 #[cfg(test)]
@@ -327,5 +354,39 @@ mod tests {
             .map(|s| format!("socket:[{}]", s.inode))
             .collect();
         assert_eq!(inodes, [inode_of(&u)]);
+    }
+
+    /// An answer left queued (its request's reader gave up) is not taken for the next
+    /// lookup's, nor does it shift the ones after.
+    #[test]
+    fn a_stale_answer_is_not_the_next_lookups() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let server = l.local_addr().unwrap();
+        let c = std::net::TcpStream::connect(server).unwrap();
+        let client = c.local_addr().unwrap();
+        let ends = |s: std::net::SocketAddr| (s.ip(), s.port());
+        let stranger = ("127.0.0.1".parse().unwrap(), 9);
+        let mut d = Diag::open().unwrap();
+        // A lookup of the listener whose answer nobody reads.
+        let mut id = [0u8; SOCKID];
+        id[0..2].copy_from_slice(&server.port().to_be_bytes());
+        id[2..4].copy_from_slice(&9u16.to_be_bytes());
+        id[4..8].copy_from_slice(&[127, 0, 0, 1]);
+        id[20..24].copy_from_slice(&[127, 0, 0, 1]);
+        id[40..48].fill(0xff);
+        d.send(libc::AF_INET as u8, 6, NLM_F_REQUEST, &id).unwrap();
+        for _ in 0..2 {
+            let mut found = Vec::new();
+            d.find(6, ends(client), ends(server), &mut found).unwrap();
+            let inodes: Vec<String> = found
+                .iter()
+                .map(|s| format!("socket:[{}]", s.inode))
+                .collect();
+            assert_eq!(inodes, [inode_of(&c)]);
+        }
+        let mut found = Vec::new();
+        d.find(6, ends(server), stranger, &mut found).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(format!("socket:[{}]", found[0].inode), inode_of(&l));
     }
 }

@@ -72,6 +72,11 @@ pub const LINGER: Duration = Duration::from_secs(10);
 const ASKED_FOR: Duration = Duration::from_secs(2);
 /// How often the namespace's addresses are read again.
 const ADDRS_EVERY: Duration = Duration::from_secs(1);
+/// The most flows the writer's questions hold for the next pass ([`Table::wanted`]): each
+/// costs the pass two kernel lookups, so a burst of new flows (a scan, a flood of one-packet
+/// UDP flows) stalls neither pass nor writer for long. Flows beyond it are written without
+/// waiting; the probe or the next full pass finds them.
+const WANTED_MAX: usize = 256;
 
 /// What the probe passes: TCP SYNs without ACK (a connection's first packet) and UDP, IPv4
 /// and IPv6. libpcap's `tcp[tcpflags]` reads IPv4 only (`tcpdump -d`), so IPv6's flags are
@@ -150,7 +155,8 @@ struct Table {
     gone: bool,
     /// The namespace left: the thread ends.
     quit: bool,
-    /// Flows the writer wants looked up, taken by the next pass.
+    /// Flows the writer wants looked up, taken by the next pass; each once, at most
+    /// [`WANTED_MAX`].
     wanted: Vec<(u8, End, End)>,
     /// Flows, as their first packet carried them, that the probe looked up without finding
     /// their process, and when: the writer does not wait for them.
@@ -202,6 +208,19 @@ type Shared = Arc<(Mutex<Table>, Condvar)>;
 
 fn lock(s: &Shared) -> MutexGuard<'_, Table> {
     s.0.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Marks the thread gone when dropped, however it ends (an error, a panic, a failed `setns`
+/// that drops its closure uncalled): otherwise the writer would keep asking it and waiting.
+struct Gone(Shared);
+
+impl Drop for Gone {
+    fn drop(&mut self) {
+        let mut t = lock(&self.0);
+        t.gone = true;
+        t.wanted = Vec::new();
+        self.0 .1.notify_all();
+    }
 }
 
 /// A packet's protocol and ends, when it is TCP or UDP over IP.
@@ -292,6 +311,8 @@ pub struct Stage {
     handles: Vec<Option<Handle>>,
     owners: Vec<Option<Arc<Owner>>>,
     misses: Vec<(usize, u8, End, End)>,
+    /// The distinct flows of `misses`.
+    missed: HashSet<(u8, End, End)>,
     asked: HashMap<(u8, End, End), Instant>,
     swept: Instant,
     stop: Arc<AtomicBool>,
@@ -307,6 +328,7 @@ impl Stage {
             handles: Vec::new(),
             owners: Vec::new(),
             misses: Vec::new(),
+            missed: HashSet::new(),
             asked: HashMap::new(),
             swept: Instant::now(),
             stop: Arc::new(AtomicBool::new(false)),
@@ -337,7 +359,9 @@ impl Stage {
         let (s, st, woken) = (shared.clone(), self.stop.clone(), wake.clone());
         let narrow = self.launcher.is_some();
         let name = label.clone();
+        let gone = Gone(shared.clone());
         let body = move || {
+            let _gone = gone;
             // Opened before narrowing: the probe's packet socket takes CAP_NET_RAW. Without
             // it, flows are found by listing sockets, as the writer asks and every POLL.
             let probe = match Probe::open() {
@@ -354,10 +378,6 @@ impl Stage {
                 crate::privs::narrow_thread(LOOKUP_CAPS)?;
             }
             let r = resolve_loop(inode, &s, &woken, &st, probe);
-            let mut t = lock(&s);
-            t.gone = true;
-            s.1.notify_all();
-            drop(t);
             r.map_err(|e| anyhow!("--process in {name}: cannot list sockets: {e}"))
         };
         let thread = match &self.launcher {
@@ -398,6 +418,7 @@ impl Stage {
     pub fn annotate(&mut self, batch: &Batch) -> &[Option<Arc<Owner>>] {
         self.owners.clear();
         self.misses.clear();
+        self.missed.clear();
         let Some(&Some((ns, linktype, mac))) = self.handles.get(batch.iface) else {
             return &self.owners;
         };
@@ -427,12 +448,26 @@ impl Stage {
         if self.misses.is_empty() || t.gone {
             return &self.owners;
         }
+        // Each flow once: one already waiting for the pass is not asked again.
+        let mut waits = false;
+        for &(_, p, s, d) in &self.misses {
+            let f = (p, s, d);
+            if !self.missed.insert(f) {
+                continue;
+            }
+            if t.wanted.contains(&f) {
+                waits = true;
+            } else if t.wanted.len() < WANTED_MAX {
+                t.wanted.push(f);
+                waits = true;
+            }
+        }
         // One fresh pass, begun after these packets were seen, answers for them all.
         let want = t.begun + 1;
-        t.wanted
-            .extend(self.misses.iter().map(|&(_, p, s, d)| (p, s, d)));
-        space.wake.ring();
-        let deadline = now + WAIT;
+        if waits {
+            space.wake.ring();
+        }
+        let deadline = if waits { now + WAIT } else { now };
         while t.done < want && !t.gone {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -840,6 +875,93 @@ mod tests {
 
     fn owner(pid: u32) -> Arc<Owner> {
         Arc::new(Owner::new(pid, "x", None))
+    }
+
+    /// A raw IPv4 TCP packet (link type 101) from 10.0.0.1:`sport` to 10.0.0.2:80.
+    fn tcp(sport: u16) -> Vec<u8> {
+        let mut p = vec![
+            0x45u8, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        ];
+        p.extend_from_slice(&sport.to_be_bytes());
+        p.extend_from_slice(&80u16.to_be_bytes());
+        p.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x10, 0xff, 0xff, 0, 0, 0, 0]);
+        p
+    }
+
+    fn batch(ports: impl IntoIterator<Item = u16>) -> Batch {
+        let mut b = Batch::new(0);
+        for port in ports {
+            let p = tcp(port);
+            b.push(1, 0, p.len() as u32, &p);
+        }
+        b
+    }
+
+    fn stage_with(space: Space) -> Stage {
+        let mut st = Stage::new(None);
+        st.spaces.push(Some(space));
+        let iface = Interface {
+            name: "eth0".into(),
+            linktype: 101,
+            snaplen: 65535,
+            description: String::new(),
+            mac: None,
+        };
+        st.add_handle(0, 0, &iface);
+        st
+    }
+
+    fn wanted(st: &Stage) -> Vec<(u8, End, End)> {
+        lock(&st.spaces[0].as_ref().unwrap().shared).wanted.clone()
+    }
+
+    /// A thread that ends before its loop (here its `setns` fails) is gone for the writer:
+    /// nothing is asked of it and nobody waits for it.
+    #[test]
+    fn a_thread_that_ends_early_is_not_waited_for() {
+        let mut st = Stage::new(None);
+        st.add_space(0, File::open("/dev/null").unwrap(), 0, "nowhere".into())
+            .unwrap();
+        let r = st.spaces[0].as_mut().unwrap().thread.take().unwrap().join();
+        assert!(matches!(r, Ok(Err(_))), "setns into /dev/null failed");
+        let iface = Interface {
+            name: "eth0".into(),
+            linktype: 101,
+            snaplen: 65535,
+            description: String::new(),
+            mac: None,
+        };
+        st.add_handle(0, 0, &iface);
+        let t = Instant::now();
+        assert_eq!(st.annotate(&batch([40000, 40001])), [None, None]);
+        assert!(t.elapsed() < WAIT, "waited {:?}", t.elapsed());
+        assert!(wanted(&st).is_empty());
+    }
+
+    /// The writer asks for each flow once: 500 packets of one flow are one question, a flow
+    /// already asked is not asked again, and the questions are capped at WANTED_MAX.
+    #[test]
+    fn each_flow_is_asked_for_once_and_the_questions_are_capped() {
+        // No thread: nothing takes the questions, so they stay to be counted.
+        let space = Space {
+            shared: Arc::default(),
+            wake: Arc::new(Wake::new().unwrap()),
+            thread: None,
+        };
+        let mut st = stage_with(space);
+        let owners = st.annotate(&batch(std::iter::repeat_n(40000, 500)));
+        assert_eq!(owners.len(), 500);
+        assert_eq!(wanted(&st).len(), 1);
+        // Once the writer forgot it asked (ASKED_FOR later), the pending one is not added.
+        st.asked.clear();
+        st.annotate(&batch([40000, 40001, 40001]));
+        assert_eq!(wanted(&st).len(), 2);
+        st.annotate(&batch(1000..1000 + 2 * WANTED_MAX as u16));
+        assert_eq!(wanted(&st).len(), WANTED_MAX);
+        // With no room left, the writer does not wait.
+        let t = Instant::now();
+        st.annotate(&batch([50000]));
+        assert!(t.elapsed() < WAIT, "waited {:?}", t.elapsed());
     }
 
     #[test]

@@ -33,13 +33,32 @@ const ELSEWHERE_EVERY: Duration = Duration::from_secs(1);
 /// sockets in a stream are the usual owners of new sockets, and their sockets may live
 /// shorter than [`RESCAN_EVERY`].
 const HOT: Duration = Duration::from_secs(1);
+/// A process holding more fds than this is read again at most every [`RESCAN_EVERY`], hot or
+/// not: a busy server with thousands of fds would otherwise be read in full on every pass
+/// that looks for a socket. Fewer cost less than one listing of /proc, and a client opening
+/// sockets in a stream is read again at once for each new one.
+const FEW_FDS: usize = 64;
+
+/// When a process's fds were last read, and how many it held then.
+#[derive(Clone, Copy)]
+struct Read {
+    at: Instant,
+    fds: usize,
+}
+
+impl Read {
+    /// Whether reading them again now is within the rate limit.
+    fn due(&self, now: Instant) -> bool {
+        self.fds <= FEW_FDS || now.duration_since(self.at) >= RESCAN_EVERY
+    }
+}
 
 /// What is known of one PID.
 enum Pid {
     /// In another network namespace (or unreadable) when last looked at; first seen then.
     Elsewhere(Instant),
-    /// In the namespace; first seen, or last found with a new socket, then.
-    Here(Arc<Owner>, Instant),
+    /// In the namespace; first seen, or last found with a new socket, then; its fds last read.
+    Here(Arc<Owner>, Instant, Read),
 }
 
 pub struct Procs {
@@ -57,6 +76,12 @@ pub struct Procs {
     host: Option<(Instant, Host)>,
     roots: Roots,
     seen: HashSet<i32>,
+    /// Wanted inodes the hot processes were read for already: a socket still unknown at the
+    /// next pass (retried for a while) is not worth their reading again.
+    hot_tried: HashSet<u64>,
+    /// Reads of each PID's fds, for tests.
+    #[cfg(test)]
+    fd_reads: HashMap<i32, usize>,
     /// `/proc`, kept open to list the PIDs allocated since the last look.
     proc_dir: Option<OwnedFd>,
     /// When processes were last seen starting in the namespace.
@@ -146,15 +171,17 @@ fn netns_or_gone(pid: i32) -> Result<Option<u64>, ()> {
 }
 
 /// Adds the socket inodes `pid` holds to `into`. Several processes may hold one socket (a
-/// listener shared over fork): the lowest PID, usually the parent, keeps it. True when it
-/// added one.
-fn read_fds(pid: i32, owner: &Arc<Owner>, into: &mut HashMap<u64, Arc<Owner>>) -> bool {
+/// listener shared over fork): the lowest PID, usually the parent, keeps it. Whether it added
+/// one, and how many fds it read.
+fn read_fds(pid: i32, owner: &Arc<Owner>, into: &mut HashMap<u64, Arc<Owner>>) -> (bool, usize) {
     let Ok(rd) = fs::read_dir(format!("/proc/{pid}/fd")) else {
-        return false;
+        return (false, 0);
     };
     let mut added = false;
+    let mut fds = 0;
     let mut link = String::new();
     for e in rd.flatten() {
+        fds += 1;
         let Ok(target) = fs::read_link(e.path()) else {
             continue;
         };
@@ -175,7 +202,7 @@ fn read_fds(pid: i32, owner: &Arc<Owner>, into: &mut HashMap<u64, Arc<Owner>>) -
             }
         }
     }
-    added
+    (added, fds)
 }
 
 impl Procs {
@@ -191,6 +218,9 @@ impl Procs {
             host: None,
             roots: Roots::from_env(),
             seen: HashSet::new(),
+            hot_tried: HashSet::new(),
+            #[cfg(test)]
+            fd_reads: HashMap::new(),
             proc_dir: open_proc(),
             last_pid: 0,
             started: None,
@@ -251,20 +281,29 @@ impl Procs {
             return;
         }
         // The hot ones next, the latest first (a one-shot client seen before its exec, a
-        // process opening sockets in a stream): a few fd directories, not all of them.
-        let mut hot: Vec<(Instant, i32)> = self
-            .pids
+        // process opening sockets in a stream): a few fd directories, not all of them; once
+        // for each socket, not on each retry of one still unknown.
+        let untried = wanted
             .iter()
-            .filter_map(|(&pid, p)| match p {
-                Pid::Here(_, t) if now.duration_since(*t) < HOT => Some((*t, pid)),
-                _ => None,
-            })
-            .collect();
-        hot.sort_unstable_by(|a, b| b.cmp(a));
-        for (_, pid) in hot {
-            self.classify(pid, now, true);
-            if !missing(self) {
-                return;
+            .any(|i| !self.inodes.contains_key(i) && !self.hot_tried.contains(i));
+        if untried {
+            let inodes = &self.inodes;
+            self.hot_tried
+                .extend(wanted.iter().filter(|i| !inodes.contains_key(i)));
+            let mut hot: Vec<(Instant, i32)> = self
+                .pids
+                .iter()
+                .filter_map(|(&pid, p)| match p {
+                    Pid::Here(_, t, _) if now.duration_since(*t) < HOT => Some((*t, pid)),
+                    _ => None,
+                })
+                .collect();
+            hot.sort_unstable_by(|a, b| b.cmp(a));
+            for (_, pid) in hot {
+                self.classify(pid, now, true);
+                if !missing(self) {
+                    return;
+                }
             }
         }
         let young: Vec<(i32, Instant)> = self
@@ -340,8 +379,10 @@ impl Procs {
         let (owner, hot) = match self.pids.get(&pid) {
             // Known in the namespace: not looked at again there (a socket found by its inode
             // is the namespace's, whoever holds it), only its command when it may have
-            // changed (exec), and the rest of it only when it has.
-            Some(Pid::Here(o, t)) => {
+            // changed (exec), and the rest of it only when it has; not at all when its fds
+            // were read too recently.
+            Some(Pid::Here(_, _, read)) if !read.due(Instant::now()) => return,
+            Some(Pid::Here(o, t, _)) => {
                 let (o, t) = (o.clone(), *t);
                 if !refresh {
                     (o, t)
@@ -389,17 +430,21 @@ impl Procs {
                 }
             }
         };
-        let hot = if read_fds(pid, &owner, &mut self.inodes) {
-            Instant::now()
-        } else {
-            hot
-        };
-        self.pids.insert(pid, Pid::Here(owner, hot));
+        #[cfg(test)]
+        {
+            *self.fd_reads.entry(pid).or_default() += 1;
+        }
+        let (added, fds) = read_fds(pid, &owner, &mut self.inodes);
+        let at = Instant::now();
+        let hot = if added { at } else { hot };
+        self.pids
+            .insert(pid, Pid::Here(owner, hot, Read { at, fds }));
     }
 
     /// Keeps only the inodes in `listed` (the sockets that still exist).
     pub fn retain(&mut self, listed: &HashSet<u64>) {
         self.inodes.retain(|i, _| listed.contains(i));
+        self.hot_tried.retain(|i| listed.contains(i));
     }
 
     fn owner(&mut self, pid: i32) -> Option<Arc<Owner>> {
@@ -451,6 +496,10 @@ mod tests {
     use super::*;
     use std::os::fd::AsRawFd;
 
+    /// The tests below count this process's fds against FEW_FDS: the one that opens many
+    /// runs alone.
+    static FDS: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
     fn inode(fd: &impl AsRawFd) -> u64 {
         let l = fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd())).unwrap();
         let l = l.to_string_lossy();
@@ -462,6 +511,7 @@ mod tests {
     /// from one process is found while each lives.
     #[test]
     fn a_process_with_a_new_socket_is_read_again_at_once() {
+        let _few = FDS.read().unwrap_or_else(|e| e.into_inner());
         let me = std::process::id();
         let mut p = Procs::new(netns_of(me as i32).unwrap());
         let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -472,6 +522,54 @@ mod tests {
         let b = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         p.resolve(&[inode(&b)]);
         assert_eq!(p.inodes.get(&inode(&b)).map(|o| o.pid), Some(me));
+    }
+
+    /// A socket still unknown at the next pass does not have the hot processes read again:
+    /// only a new one does.
+    #[test]
+    fn hot_processes_are_read_once_per_unknown_socket() {
+        let _few = FDS.read().unwrap_or_else(|e| e.into_inner());
+        let me = std::process::id() as i32;
+        let mut p = Procs::new(netns_of(me).unwrap());
+        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        p.resolve(&[inode(&a)]);
+        assert!(p.inodes.contains_key(&inode(&a)));
+        let nobody = u64::from(u32::MAX);
+        std::thread::sleep(RESCAN_EVERY);
+        p.resolve(&[nobody]);
+        let reads = p.fd_reads[&me];
+        // Retried before the rescan is due: nothing new to look for in the hot ones.
+        p.resolve(&[nobody]);
+        p.resolve(&[nobody]);
+        assert_eq!(p.fd_reads[&me], reads);
+        let b = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        p.resolve(&[nobody, inode(&b)]);
+        assert_eq!(p.inodes.get(&inode(&b)).map(|o| o.pid), Some(me as u32));
+    }
+
+    /// A process holding many fds is read again at most every RESCAN_EVERY, even hot.
+    #[test]
+    fn a_process_with_many_fds_is_read_at_most_every_rescan() {
+        let _many = FDS.write().unwrap_or_else(|e| e.into_inner());
+        let me = std::process::id();
+        let many: Vec<std::fs::File> = (0..=FEW_FDS)
+            .map(|_| std::fs::File::open("/dev/null").unwrap())
+            .collect();
+        let mut p = Procs::new(netns_of(me as i32).unwrap());
+        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        p.resolve(&[inode(&a)]);
+        assert_eq!(p.inodes.get(&inode(&a)).map(|o| o.pid), Some(me));
+        // Hot (it just got a socket), but read a moment ago.
+        let b = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let start = Instant::now();
+        p.resolve(&[inode(&b)]);
+        if start.elapsed() < RESCAN_EVERY / 2 {
+            assert!(!p.inodes.contains_key(&inode(&b)));
+        }
+        std::thread::sleep(RESCAN_EVERY);
+        p.resolve(&[inode(&b)]);
+        assert_eq!(p.inodes.get(&inode(&b)).map(|o| o.pid), Some(me));
+        drop(many);
     }
 }
 
