@@ -18,7 +18,7 @@ status=0
 # timeout(1) gives cargo its own process group: an interactive Ctrl-C stops this script, and
 # the tests only when they next write to the closed pipe; `pkill cargo` stops them at once.
 {
-    if timeout -k 30 2400 cargo test --locked --all-targets 2>&1; then
+    if timeout -k 30 2400 cargo test --locked --all-targets --no-fail-fast 2>&1; then
         echo 0 >"$rc"
     else
         echo $? >"$rc"
