@@ -16,32 +16,38 @@ file=$dir/bench.pcap
 ./target/release/examples/gen_capture "$file" "$packets"
 echo "capture: $packets packets, $(stat -c %s "$file") bytes"
 
-# Best wall-clock time of $runs runs, in milliseconds; output goes to /dev/null, as a pipe
-# into a pager or grep would cost all three programs the same.
-best_ms() {
-    local best=""
-    for _ in $(seq "$runs"); do
-        local t0 t1 ms
-        t0=$(date +%s%N)
-        "$@" >/dev/null 2>&1
-        t1=$(date +%s%N)
-        ms=$(((t1 - t0) / 1000000))
-        if [[ -z $best || $ms -lt $best ]]; then best=$ms; fi
-    done
-    echo "$best"
+# Wall-clock time of one run, in milliseconds; output goes to /dev/null, as a pipe into a
+# pager or grep would cost all programs the same.
+once_ms() {
+    local t0 t1
+    t0=$(date +%s%N)
+    "$@" >/dev/null 2>&1
+    t1=$(date +%s%N)
+    echo $(((t1 - t0) / 1000000))
 }
 
-nscap_ms=$(best_ms ./target/release/nscap -r "$file")
-lines=$(./target/release/nscap -r "$file" | wc -l)
-printf '%-22s %8s ms  (%s lines)\n' "nscap -r" "$nscap_ms" "$lines"
+# The programs take turns, run after run, and each keeps its best time: on a shared VM whose
+# speed drifts by the minute, a block of runs per program would compare different machines.
+names=("nscap -r" "nscap -r --json")
+cmds=("./target/release/nscap -r $file" "./target/release/nscap -r $file --json")
+if command -v tcpdump >/dev/null; then names+=("tcpdump -n -r"); cmds+=("tcpdump -n -r $file"); fi
+if command -v tshark >/dev/null; then names+=("tshark -n -r"); cmds+=("tshark -n -r $file"); fi
+best=()
+for _ in $(seq "$runs"); do
+    for i in "${!cmds[@]}"; do
+        # shellcheck disable=SC2086 # the command line is split on purpose
+        ms=$(once_ms ${cmds[$i]})
+        if [[ -z ${best[$i]:-} || $ms -lt ${best[$i]} ]]; then best[i]=$ms; fi
+    done
+done
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1) }'; }
-if command -v tcpdump >/dev/null; then
-    tcpdump_ms=$(best_ms tcpdump -n -r "$file")
-    printf '%-22s %8s ms  nscap is %sx faster\n' "tcpdump -n -r" "$tcpdump_ms" "$(ratio "$tcpdump_ms" "$nscap_ms")"
-fi
-if command -v tshark >/dev/null; then
-    tshark_ms=$(best_ms tshark -n -r "$file")
-    printf '%-22s %8s ms  nscap is %sx faster\n' "tshark -n -r" "$tshark_ms" "$(ratio "$tshark_ms" "$nscap_ms")"
-fi
-nscap_json_ms=$(best_ms ./target/release/nscap -r "$file" --json)
-printf '%-22s %8s ms\n' "nscap -r --json" "$nscap_json_ms"
+lines=$(./target/release/nscap -r "$file" | wc -l)
+printf '%-22s %8s ms  (%s lines)\n' "${names[0]}" "${best[0]}" "$lines"
+for i in "${!names[@]}"; do
+    case ${names[$i]} in
+    "nscap -r") ;;
+    "nscap -r --json") printf '%-22s %8s ms\n' "${names[$i]}" "${best[$i]}" ;;
+    *) printf '%-22s %8s ms  nscap is %sx faster\n' "${names[$i]}" "${best[$i]}" "$(ratio "${best[$i]}" "${best[0]}")" ;;
+    esac
+done
