@@ -682,19 +682,42 @@ fn compare_modes(path: &Path) {
     }
 }
 
+/// Ethernet frames around IPv4 and IPv6 packets.
+fn on_ethernet(packets: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    packets
+        .iter()
+        .map(|p| {
+            let t = if p[0] >> 4 == 6 { 0x86dd } else { 0x0800 };
+            ether(MAC_B, MAC_A, t, p)
+        })
+        .collect()
+}
+
+/// `frames` as `NAME.pcap`, compared in every mode and at every verbosity; then cut at each of
+/// `snaps` (`NAME-snapN.pcap`) and compared in each of `cut_modes`.
+fn compare_whole_and_cut(name: &str, frames: &[Vec<u8>], snaps: &[usize], cut_modes: &[&[&str]]) {
+    let f = file(&format!("{name}.pcap"));
+    write(&f, 1, frames, usize::MAX);
+    compare_modes(&f);
+    for m in VERBOSE {
+        compare(&f, m);
+    }
+    for &snap in snaps {
+        let f = file(&format!("{name}-snap{snap}.pcap"));
+        write(&f, 1, frames, snap);
+        for m in cut_modes {
+            compare(&f, m);
+        }
+    }
+}
+
 #[test]
 fn ethernet_matches_tcpdump() {
     if !have_tcpdump() {
         eprintln!("tcpdump not installed: comparison skipped");
         return;
     }
-    let mut frames: Vec<Vec<u8>> = ip_packets()
-        .iter()
-        .map(|p| {
-            let t = if p[0] >> 4 == 6 { 0x86dd } else { 0x0800 };
-            ether(MAC_B, MAC_A, t, p)
-        })
-        .collect();
+    let mut frames = on_ethernet(&ip_packets());
     frames.push(ether(
         BROADCAST,
         MAC_A,
@@ -922,24 +945,16 @@ fn ipv6_extension_headers_and_mld_match_tcpdump() {
         .iter()
         .map(|p| ether(MAC_B, MAC_A, 0x86dd, p))
         .collect();
-    let f = file("ext.pcap");
-    write(&f, 1, &frames, usize::MAX);
-    compare_modes(&f);
-    for m in VERBOSE {
-        compare(&f, m);
-    }
     // Cut inside every header of every chain: the IPv6 header ends at 54.
-    for snap in [
-        54, 55, 56, 58, 60, 61, 62, 64, 66, 68, 70, 72, 74, 78, 80, 86, 90, 94, 98, 102, 106, 110,
-        118, 126, 134, 142, 150, 158,
-    ] {
-        let f = file(&format!("ext-snap{snap}.pcap"));
-        write(&f, 1, &frames, snap);
-        compare(&f, &[]);
-        compare(&f, &["-v"]);
-        compare(&f, &["-vv"]);
-        compare(&f, &["-q"]);
-    }
+    compare_whole_and_cut(
+        "ext",
+        &frames,
+        &[
+            54, 55, 56, 58, 60, 61, 62, 64, 66, 68, 70, 72, 74, 78, 80, 86, 90, 94, 98, 102, 106,
+            110, 118, 126, 134, 142, 150, 158,
+        ],
+        &[&[], &["-v"], &["-vv"], &["-q"]],
+    );
 }
 
 /// IPv4 options of every kind tcpdump prints (record route, timestamps, router alert, source
@@ -1010,20 +1025,14 @@ fn ip_and_tcp_options_match_tcpdump_whole_and_cut() {
         .iter()
         .map(|p| ether(MAC_B, MAC_A, 0x0800, p))
         .collect();
-    let f = file("options.pcap");
-    write(&f, 1, &frames, usize::MAX);
-    compare_modes(&f);
-    for m in VERBOSE {
-        compare(&f, m);
-    }
     // Every cut inside the IPv4 options and the TCP options after them.
-    for snap in 34..=98 {
-        let f = file(&format!("options-snap{snap}.pcap"));
-        write(&f, 1, &frames, snap);
-        for m in [&[][..], &["-v"], &["-q"], &["-X"], &["-v", "-x"]] {
-            compare(&f, m);
-        }
-    }
+    let snaps: Vec<usize> = (34..=98).collect();
+    compare_whole_and_cut(
+        "options",
+        &frames,
+        &snaps,
+        &[&[], &["-v"], &["-q"], &["-X"], &["-v", "-x"]],
+    );
 }
 
 /// An IPsec authentication header before `next`: SPI, sequence number, 12 bytes of ICV.
@@ -1077,28 +1086,14 @@ fn ipsec_matches_tcpdump_whole_and_cut() {
         eprintln!("tcpdump not installed: comparison skipped");
         return;
     }
-    let frames: Vec<Vec<u8>> = ipsec_packets()
-        .iter()
-        .map(|p| {
-            let t = if p[0] >> 4 == 6 { 0x86dd } else { 0x0800 };
-            ether(MAC_B, MAC_A, t, p)
-        })
-        .collect();
-    let f = file("ipsec.pcap");
-    write(&f, 1, &frames, usize::MAX);
-    compare_modes(&f);
-    for m in VERBOSE {
-        compare(&f, m);
-    }
-    for snap in [
-        34, 36, 38, 40, 42, 46, 50, 54, 56, 58, 62, 66, 70, 74, 78, 82, 90, 98, 106,
-    ] {
-        let f = file(&format!("ipsec-snap{snap}.pcap"));
-        write(&f, 1, &frames, snap);
-        for m in [&[][..], &["-v"], &["-q"], &["-X"]] {
-            compare(&f, m);
-        }
-    }
+    compare_whole_and_cut(
+        "ipsec",
+        &on_ethernet(&ipsec_packets()),
+        &[
+            34, 36, 38, 40, 42, 46, 50, 54, 56, 58, 62, 66, 70, 74, 78, 82, 90, 98, 106,
+        ],
+        &[&[], &["-v"], &["-q"], &["-X"]],
+    );
 }
 
 /// UDP whose length field disagrees with the IP length: shorter (the rest is trailer), longer,
@@ -1154,25 +1149,11 @@ fn udp_length_field_matches_tcpdump() {
         eprintln!("tcpdump not installed: comparison skipped");
         return;
     }
-    let frames: Vec<Vec<u8>> = udp_length_packets()
-        .iter()
-        .map(|p| {
-            let t = if p[0] >> 4 == 6 { 0x86dd } else { 0x0800 };
-            ether(MAC_B, MAC_A, t, p)
-        })
-        .collect();
-    let f = file("udp-length.pcap");
-    write(&f, 1, &frames, usize::MAX);
-    compare_modes(&f);
-    for m in VERBOSE {
-        compare(&f, m);
-    }
     // Cut inside the UDP header: after the ports, in and after the length field.
-    for snap in [37, 38, 39, 40, 41, 42, 50, 57, 58, 59, 60, 61, 62] {
-        let f = file(&format!("udp-length-snap{snap}.pcap"));
-        write(&f, 1, &frames, snap);
-        for m in [&[][..], &["-vv"], &["-X"]] {
-            compare(&f, m);
-        }
-    }
+    compare_whole_and_cut(
+        "udp-length",
+        &on_ethernet(&udp_length_packets()),
+        &[37, 38, 39, 40, 41, 42, 50, 57, 58, 59, 60, 61, 62],
+        &[&[], &["-vv"], &["-X"]],
+    );
 }
