@@ -866,10 +866,7 @@ fn neighbour_discovery_matches_tcpdump() {
         eprintln!("tcpdump not installed: comparison skipped");
         return;
     }
-    let frames: Vec<Vec<u8>> = nd_packets()
-        .iter()
-        .map(|p| ether(MAC_B, MAC_A, 0x86dd, p))
-        .collect();
+    let frames = on_ethernet(&nd_packets());
     let f = file("nd.pcap");
     write(&f, 1, &frames, usize::MAX);
     compare_modes(&f);
@@ -941,10 +938,7 @@ fn ipv6_extension_headers_and_mld_match_tcpdump() {
         eprintln!("tcpdump not installed: comparison skipped");
         return;
     }
-    let frames: Vec<Vec<u8>> = ext_packets()
-        .iter()
-        .map(|p| ether(MAC_B, MAC_A, 0x86dd, p))
-        .collect();
+    let frames = on_ethernet(&ext_packets());
     // Cut inside every header of every chain: the IPv6 header ends at 54.
     compare_whole_and_cut(
         "ext",
@@ -1021,10 +1015,7 @@ fn ip_and_tcp_options_match_tcpdump_whole_and_cut() {
         eprintln!("tcpdump not installed: comparison skipped");
         return;
     }
-    let frames: Vec<Vec<u8>> = option_packets()
-        .iter()
-        .map(|p| ether(MAC_B, MAC_A, 0x0800, p))
-        .collect();
+    let frames = on_ethernet(&option_packets());
     // Every cut inside the IPv4 options and the TCP options after them.
     let snaps: Vec<usize> = (34..=98).collect();
     compare_whole_and_cut(

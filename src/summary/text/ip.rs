@@ -329,16 +329,9 @@ fn v6_options(out: &mut Vec<u8>, b: &[u8], v: u8, mut jumbo: Option<&mut (bool, 
     let mut i = 0;
     while i < len {
         let t = b[i];
-        let optlen = if t == 0 {
-            1
-        } else if i + 1 < len {
-            usize::from(b[i + 1]) + 2
-        } else {
+        let Some(optlen) = option_len(b, i) else {
             return false;
         };
-        if i + optlen > len {
-            return false;
-        }
         let olen = b.get(i + 1).copied().unwrap_or(0);
         match t {
             0 if v > 0 => s(out, "(pad1)"),
@@ -434,22 +427,25 @@ fn v6_options(out: &mut Vec<u8>, b: &[u8], v: u8, mut jumbo: Option<&mut (bool, 
     true
 }
 
+/// The length of the IPv6 option (or sub-option) at `b[i]`: Pad1 is one byte, the others say
+/// theirs after their type; `None` when that length byte or the option is cut.
+fn option_len(b: &[u8], i: usize) -> Option<usize> {
+    let len = match b[i] {
+        0 => 1,
+        _ => usize::from(*b.get(i + 1)?) + 2,
+    };
+    (i + len <= b.len()).then_some(len)
+}
+
 /// The sub-options of a home address option (ip6_sopt_print).
 fn v6_sub_options(out: &mut Vec<u8>, b: &[u8]) -> bool {
     let len = b.len();
     let mut i = 0;
     while i < len {
         let t = b[i];
-        let optlen = if t == 0 {
-            1
-        } else if i + 1 < len {
-            usize::from(b[i + 1]) + 2
-        } else {
+        let Some(optlen) = option_len(b, i) else {
             return false;
         };
-        if i + optlen > len {
-            return false;
-        }
         match t {
             0 => s(out, ", pad1"),
             1 => s(out, ", padn"),
