@@ -900,13 +900,7 @@ mod tests {
     fn stage_with(space: Space) -> Stage {
         let mut st = Stage::new(None);
         st.spaces.push(Some(space));
-        let iface = Interface {
-            name: "eth0".into(),
-            linktype: 101,
-            snaplen: 65535,
-            description: String::new(),
-            mac: None,
-        };
+        let iface = Interface::for_test("eth0", 101);
         st.add_handle(0, 0, &iface);
         st
     }
@@ -924,13 +918,7 @@ mod tests {
             .unwrap();
         let r = st.spaces[0].as_mut().unwrap().thread.take().unwrap().join();
         assert!(matches!(r, Ok(Err(_))), "setns into /dev/null failed");
-        let iface = Interface {
-            name: "eth0".into(),
-            linktype: 101,
-            snaplen: 65535,
-            description: String::new(),
-            mac: None,
-        };
+        let iface = Interface::for_test("eth0", 101);
         st.add_handle(0, 0, &iface);
         let t = Instant::now();
         assert_eq!(st.annotate(&batch([40000, 40001])), [None, None]);
@@ -1027,13 +1015,7 @@ mod tests {
             len: 20,
             data: &data,
         };
-        let i = Interface {
-            name: "eth0".into(),
-            linktype: 101,
-            snaplen: 65535,
-            description: String::new(),
-            mac: None,
-        };
+        let i = Interface::for_test("eth0", 101);
         let o = Owner::new(1234, "curl", Some("web".into()));
         let mut s = Summarizer::new(PrintOptions {
             stamp: crate::summary::Stamp::Epoch,
