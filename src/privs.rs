@@ -13,7 +13,7 @@
 //! bounding set of those alone and no_new_privs. Capability sets, keepcaps and no_new_privs are
 //! all per thread, so this is done on each such thread by a job it runs. With `--process` the
 //! same is done for the thread that starts the lookup threads: each of those inherits its sets
-//! and narrows them further once inside its namespace ([`narrow_thread`]).
+//! and narrows them further once inside its namespace ([`narrow`]).
 
 use std::ffi::CString;
 use std::io;
@@ -99,8 +99,9 @@ fn bound_and_keep(caps: u64) -> Result<()> {
 }
 
 /// On a kept thread, after the uid change: exactly `caps` permitted and effective, nothing
-/// inheritable or ambient, keepcaps off again, and no_new_privs.
-fn narrow(caps: u64) -> Result<()> {
+/// inheritable or ambient, keepcaps off again, and no_new_privs. Also for a thread started by a
+/// kept one (it inherits that one's sets), once it has used the rest.
+pub fn narrow(caps: u64) -> Result<()> {
     clear_ambient()?;
     let half = |w: u32| CapData {
         effective: w,
@@ -120,12 +121,6 @@ fn narrow(caps: u64) -> Result<()> {
     // SAFETY: prctl with integer arguments.
     let r = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
     check(r, "set no_new_privs")
-}
-
-/// A thread started by a kept one (it inherits that one's sets, bounding set and
-/// no_new_privs) narrows its permitted and effective sets to `caps` once it has used the rest.
-pub fn narrow_thread(caps: u64) -> Result<()> {
-    narrow(caps)
 }
 
 fn clear_ambient() -> Result<()> {

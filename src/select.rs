@@ -469,10 +469,7 @@ pub fn live_inodes(roots: &Roots) -> HashMap<u64, bool> {
 /// Folders where namespaces are bind-mounted by name: ip-netns (and CNI's `cni-*` there), and
 /// Docker's own, under the host's root when nscap runs in a node-debug container.
 pub fn netns_dirs(roots: &Roots) -> Vec<std::path::PathBuf> {
-    let docker = match &roots.host {
-        Some(host) => host.join("run/docker/netns"),
-        None => "/run/docker/netns".into(),
-    };
+    let docker = target::runtime::under_host(roots.host.as_deref(), "/run/docker/netns");
     vec![roots.netns.clone(), docker]
 }
 

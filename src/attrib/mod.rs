@@ -375,7 +375,7 @@ impl Stage {
                 }
             };
             if narrow {
-                crate::privs::narrow_thread(LOOKUP_CAPS)?;
+                crate::privs::narrow(LOOKUP_CAPS)?;
             }
             let r = resolve_loop(inode, &s, &woken, &st, probe);
             r.map_err(|e| anyhow!("--process in {name}: cannot list sockets: {e}"))

@@ -52,14 +52,19 @@ fn host_root_option() -> Option<PathBuf> {
     HOST_ROOT.read().ok().and_then(|slot| slot.clone())
 }
 
+/// `path` as seen through the host's root mounted at `host` (`/host/run/netns`), or as it is.
+pub fn under_host(host: Option<&Path>, path: &str) -> PathBuf {
+    match host {
+        Some(h) => h.join(path.trim_start_matches('/')),
+        None => PathBuf::from(path),
+    }
+}
+
 impl Roots {
     /// The default roots, under `host` when the host's root is mounted there (`/host` in a
     /// node-debug pod): `/host/var/lib/docker`, `/host/run/netns`, ...
     pub fn under(host: Option<&Path>) -> Roots {
-        let at = |p: &str| match host {
-            Some(h) => h.join(p.trim_start_matches('/')),
-            None => PathBuf::from(p),
-        };
+        let at = |p: &str| under_host(host, p);
         Roots {
             docker: at("/var/lib/docker"),
             podman: at("/var/lib/containers/storage"),
