@@ -18,6 +18,9 @@
 # Goal: --process costs at most 15 % more CPU than the same capture without it.
 #   usage: bench/process.sh [SECONDS_PER_RUN [RATE]]   (default 10 s, 2000 connections/s)
 # KEEP=DIR keeps the accuracy run's capture, tshark fields and truth files in DIR.
+# ONLY=accuracy or ONLY=cost runs that part alone; RUNS="plain process" picks the cost runs.
+# PROFILE="strace -c -f -o FILE" (or "perf record -g -o FILE", any tool taking -p PID) is
+# attached to nscap for the --process cost run and stopped with SIGINT before nscap is.
 set -euo pipefail
 secs=${1:-10}
 rate=${2:-2000}
@@ -130,6 +133,7 @@ serve "$peer" 8080 lines peer-server
 serve "$peer" 8081 close peer-closer
 
 ### Accuracy
+if [ "${ONLY:-accuracy}" = accuracy ]; then
 capture accuracy --process
 : >"$tmp/long.truth"
 : >"$tmp/short.truth"
@@ -186,6 +190,8 @@ awk -v me="$me" -v server="$(cat "$tmp/target-server.pid")" -F'\t' '
         }
         printf "short-lived connections recorded: %d\n", flows
     }' "$tmp/long.truth" "$tmp/short.truth" "$tmp/accuracy.fields"
+fi
+[ "${ONLY:-cost}" = cost ] || exit 0
 
 ### Cost
 # load NAME ARGS...: the capture under the generator's load for $secs; connections made in
@@ -196,25 +202,51 @@ load() {
     local gen=$!; pids+=("$gen")
     sleep 1
     capture "$name" "$@"
+    local prof=
+    if [ -n "${PROFILE:-}" ] && [ "$name" = process ]; then
+        # shellcheck disable=SC2086 # a command line, split on purpose
+        $PROFILE -p "$(pgrep -P "$cap" -x nscap)" >"$tmp/profile.out" 2>&1 &
+        prof=$!; pids+=("$prof")
+    fi
     sleep "$secs"
+    if [ -n "$prof" ]; then
+        kill -INT "$prof"; wait "$prof" || true
+        cat "$tmp/profile.out" >&2
+    fi
     stop "$name"
     kill "$gen"; wait "$gen" 2>/dev/null || true
     sleep 1
 }
-load plain
-load immediate --immediate-mode
-load process --process
+runs=${RUNS:-plain immediate process}
+for r in $runs; do
+    case $r in
+    plain) load plain ;;
+    immediate) load immediate --immediate-mode ;;
+    process) load process --process ;;
+    *) echo "bench/process.sh: unknown run $r (plain, immediate, process)" >&2; exit 2 ;;
+    esac
+done
 echo
 echo "cost: ${secs}s per run, load generator asked for $rate connections/s"
-printf '%-12s %8s %10s %9s %10s\n' run conns/s packets cpu_s dropped
-for r in plain immediate process; do
+# named: the share of the --process run's packets that carry a process (the generator's
+# connections live under a millisecond, often less than a lookup).
+printf '%-12s %8s %10s %9s %10s %8s\n' run conns/s packets cpu_s dropped named_%
+for r in $runs; do
     read -r cpu dropped <"$tmp/$r"
-    printf '%-12s %8.0f %10d %9.2f %10s\n' "$r" \
+    named=-
+    if [ "$r" = process ]; then
+        named=$(tshark -r "$tmp/$r.pcapng" -T fields -e frame.comment 2>/dev/null |
+            awk '{ n++ } $0 != "" { c++ } END { printf "%.1f", n ? 100 * c / n : 0 }')
+    fi
+    printf '%-12s %8.0f %10d %9.2f %10s %8s\n' "$r" \
         "$(awk '{ print ($2 > 0 ? $1 / $2 : 0) }' "$tmp/$r.conns")" \
-        "$(capinfos -c -M "$tmp/$r.pcapng" | awk '/Number of packets/ { print $NF }')" "$cpu" "$dropped"
+        "$(capinfos -c -M "$tmp/$r.pcapng" | awk '/Number of packets/ { print $NF }')" "$cpu" "$dropped" "$named"
 done
+[[ " $runs " = *" plain "* && " $runs " = *" process "* ]] || exit 0
 ratio() {
     awk -v a="$(cut -d' ' -f1 "$tmp/$1")" -v b="$(cut -d' ' -f1 "$tmp/$2")" \
         'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 }
-echo "nscap CPU, --process / without: $(ratio process plain) (goal <= 1.15); / --immediate-mode alone: $(ratio process immediate)"
+line="nscap CPU, --process / without: $(ratio process plain) (goal <= 1.15)"
+[[ " $runs " = *" immediate "* ]] && line+="; / --immediate-mode alone: $(ratio process immediate)"
+echo "$line"
