@@ -155,6 +155,9 @@ struct Table {
     gone: bool,
     /// The namespace left: the thread ends.
     quit: bool,
+    /// Writers waiting for a pass: a pass wakes them only when there are (a condvar's
+    /// notify is a futex system call even with nobody to wake, once per pass).
+    waiting: usize,
     /// Flows the writer wants looked up, taken by the next pass; each once, at most
     /// [`WANTED_MAX`].
     wanted: Vec<(u8, End, End)>,
@@ -473,12 +476,14 @@ impl Stage {
             if left.is_zero() {
                 break;
             }
+            t.waiting += 1;
             t = space
                 .shared
                 .1
                 .wait_timeout(t, left)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
+            t.waiting -= 1;
         }
         for &(i, proto, src, dst) in &self.misses {
             match t.lookup(proto, src, dst) {
@@ -660,9 +665,12 @@ fn resolve_loop(
                 revents: 0,
             });
         }
-        if !timeout.is_zero() {
+        // Cleared only when it rang (or was not polled): a read of an empty eventfd is a
+        // system call per pass for nothing.
+        let rung = timeout.is_zero() || {
             wait(&mut fds, timeout);
-        }
+            fds[0].revents != 0
+        };
         // Under a stream of new flows, passes at most every MIN_GAP, each taking what came
         // meanwhile: one read of a process's fds answers for all of its new sockets. Not
         // while processes start in the namespace: a one-shot client may be gone by then.
@@ -673,7 +681,9 @@ fn resolve_loop(
             }
         }
         last = Some(Instant::now());
-        woken.clear();
+        if rung {
+            woken.clear();
+        }
         starts.clear();
         if let Some(p) = probe.as_mut() {
             p.read(&mut starts);
@@ -882,7 +892,9 @@ fn publish(
         t.flows.retain(|_, k| now.duration_since(k.seen) < LINGER);
     }
     t.done = t.begun;
-    shared.1.notify_all();
+    if t.waiting > 0 {
+        shared.1.notify_all();
+    }
 }
 
 #[cfg(test)]

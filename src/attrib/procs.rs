@@ -88,6 +88,8 @@ pub struct Procs {
     pub started: Option<Instant>,
     /// The last PID allocated when last looked (`/proc/sys/kernel/ns_last_pid`); 0 before.
     last_pid: i32,
+    /// That file, kept open.
+    last_pid_file: Option<fs::File>,
     dents: Vec<u8>,
 }
 
@@ -96,13 +98,14 @@ pub struct Procs {
 /// lists only PIDs from N on, a few entries where the whole list is hundreds.
 const TGID_OFFSET: i64 = 256 + 2;
 
-/// The last PID the kernel handed out in our PID namespace.
-fn last_pid() -> Option<i32> {
-    fs::read_to_string("/proc/sys/kernel/ns_last_pid")
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+/// The last PID the kernel handed out in our PID namespace, read from `file`, the open
+/// `/proc/sys/kernel/ns_last_pid`: a read at offset 0 is the value now, one system call
+/// where opening it each pass took five.
+fn last_pid(file: &fs::File) -> Option<i32> {
+    use std::os::unix::fs::FileExt;
+    let mut buf = [0u8; 16];
+    let n = file.read_at(&mut buf, 0).ok()?;
+    std::str::from_utf8(&buf[..n]).ok()?.trim().parse().ok()
 }
 
 fn open_proc() -> Option<OwnedFd> {
@@ -223,6 +226,7 @@ impl Procs {
             fd_reads: HashMap::new(),
             proc_dir: open_proc(),
             last_pid: 0,
+            last_pid_file: fs::File::open("/proc/sys/kernel/ns_last_pid").ok(),
             started: None,
             dents: vec![0; 16 * 1024],
         }
@@ -233,7 +237,7 @@ impl Procs {
     /// last one it gave (`ns_last_pid`), until they wrap: the new ones are those between the
     /// last one then and the last one now.
     fn newcomers(&mut self, now: Instant) {
-        let Some(last) = last_pid() else {
+        let Some(last) = self.last_pid_file.as_ref().and_then(last_pid) else {
             return;
         };
         let prev = std::mem::replace(&mut self.last_pid, last);
