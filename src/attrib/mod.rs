@@ -31,7 +31,9 @@
 pub mod diag;
 pub mod procs;
 
-use std::collections::{HashMap, HashSet};
+// foldhash: seeded like std's SipHash (flows are keyed by what packets carry), a fraction of
+// its cost per lookup; the writer hashes each packet's flow several times.
+use foldhash::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::fs::File;
 use std::net::IpAddr;
@@ -331,8 +333,8 @@ impl Stage {
             handles: Vec::new(),
             owners: Vec::new(),
             misses: Vec::new(),
-            missed: HashSet::new(),
-            asked: HashMap::new(),
+            missed: HashSet::default(),
+            asked: HashMap::default(),
             swept: Instant::now(),
             stop: Arc::new(AtomicBool::new(false)),
             launcher,
@@ -628,7 +630,7 @@ fn resolve_loop(
     let mut procs = procs::Procs::new(netns);
     let full_every = if probe.is_some() { FULL_EVERY } else { POLL };
     let mut socks = Vec::new();
-    let mut listed = HashSet::new();
+    let mut listed = HashSet::default();
     let mut wanted = Vec::new();
     let mut addrs_at: Option<Instant> = None;
     let mut addrs = Vec::new();

@@ -3,7 +3,8 @@
 //! Reading another user's `/proc/PID/fd` takes root or CAP_SYS_PTRACE: without them a process
 //! simply stays unknown and its packets carry nothing.
 
-use std::collections::{HashMap, HashSet};
+// foldhash, as in the flow table (attrib/mod.rs): cheaper than SipHash, still seeded.
+use foldhash::{HashMap, HashSet};
 use std::fs;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::Arc;
@@ -212,18 +213,18 @@ impl Procs {
     pub fn new(netns: u64) -> Procs {
         Procs {
             netns,
-            pids: HashMap::new(),
-            inodes: HashMap::new(),
+            pids: HashMap::default(),
+            inodes: HashMap::default(),
             last_rescan: None,
             last_elsewhere: None,
             primed: false,
-            containers: HashMap::new(),
+            containers: HashMap::default(),
             host: None,
             roots: Roots::from_env(),
-            seen: HashSet::new(),
-            hot_tried: HashSet::new(),
+            seen: HashSet::default(),
+            hot_tried: HashSet::default(),
             #[cfg(test)]
-            fd_reads: HashMap::new(),
+            fd_reads: HashMap::default(),
             proc_dir: open_proc(),
             last_pid: 0,
             last_pid_file: fs::File::open("/proc/sys/kernel/ns_last_pid").ok(),
