@@ -581,13 +581,27 @@ impl Probe {
     }
 }
 
-/// Waits until `fds` has something to read or `timeout` passes.
-fn wait(fds: &mut [libc::pollfd], timeout: Duration) {
-    let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
-    // A timeout of a fraction of a millisecond is one millisecond, not a busy loop.
-    let ms = if ms == 0 && !timeout.is_zero() { 1 } else { ms };
-    // SAFETY: polls our own descriptors, `fds.len()` entries.
-    unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+/// Waits until `fds` has something to read or `timeout` passes (at once when zero): whether
+/// the first one (the eventfd) is readable. ppoll, for a gap shorter than a millisecond.
+fn wait(fds: &mut [libc::pollfd], timeout: Duration) -> bool {
+    let ts = libc::timespec {
+        tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(libc::time_t::MAX),
+        tv_nsec: timeout.subsec_nanos() as libc::c_long,
+    };
+    for f in fds.iter_mut() {
+        f.revents = 0;
+    }
+    // SAFETY: polls our own descriptors, `fds.len()` entries; `ts` outlives the call; no
+    // signal mask.
+    let n = unsafe {
+        libc::ppoll(
+            fds.as_mut_ptr(),
+            fds.len() as libc::nfds_t,
+            &ts,
+            std::ptr::null(),
+        )
+    };
+    n > 0 && fds[0].revents != 0
 }
 
 /// Appends the socket of a packet from `a` to `b`, looked up from the end that is one of the
@@ -642,45 +656,52 @@ fn resolve_loop(
     let mut pending: Vec<(diag::Sock, (u8, End, End), Instant)> = Vec::new();
     let mut fresh = Vec::new();
     let mut last: Option<Instant> = None;
+    // The last pass took several new flows from the probe: flows come in a stream.
+    let mut streaming = false;
+    let mut fds = [
+        woken.0.as_raw_fd(),
+        probe.as_ref().map_or(-1, |p| p.cap.as_raw_fd()),
+    ]
+    .map(|fd| libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    });
+    let polled = if probe.is_some() { 2 } else { 1 };
     loop {
         if stop.load(Ordering::Relaxed) || lock(shared).quit {
             return Ok(());
+        }
+        // Under a stream of new flows, passes at most every MIN_GAP, each taking what came
+        // meanwhile: one read of a process's fds answers for all of its new sockets. Not
+        // while processes start in the namespace: a one-shot client may be gone by then.
+        // In a stream the gap is waited out first, on the eventfd alone (the writer's
+        // questions do not wait for it), and the probe's flows are there after it: one
+        // wake-up per pass, where waking on the first SYN and sleeping after took two.
+        let starting = procs.started.is_some_and(|t| t.elapsed() < STARTING);
+        let gap = |last: Option<Instant>| {
+            last.map_or(Duration::ZERO, |t| MIN_GAP.saturating_sub(t.elapsed()))
+        };
+        let mut rung = false;
+        if streaming && !starting && !gap(last).is_zero() {
+            rung = wait(&mut fds[..1], gap(last));
         }
         let now = Instant::now();
         let due = full_at.map_or(Duration::ZERO, |t| {
             full_every.saturating_sub(now.duration_since(t))
         });
-        let timeout = if pending.is_empty() {
+        let timeout = if rung {
+            Duration::ZERO
+        } else if pending.is_empty() {
             due
         } else {
             due.min(PENDING_GAP)
         };
-        let mut fds = vec![libc::pollfd {
-            fd: woken.0.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        }];
-        if let Some(p) = &probe {
-            fds.push(libc::pollfd {
-                fd: p.cap.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            });
-        }
-        // Cleared only when it rang (or was not polled): a read of an empty eventfd is a
-        // system call per pass for nothing.
-        let rung = timeout.is_zero() || {
-            wait(&mut fds, timeout);
-            fds[0].revents != 0
-        };
-        // Under a stream of new flows, passes at most every MIN_GAP, each taking what came
-        // meanwhile: one read of a process's fds answers for all of its new sockets. Not
-        // while processes start in the namespace: a one-shot client may be gone by then.
-        let starting = procs.started.is_some_and(|t| t.elapsed() < STARTING);
-        if let Some(gap) = last.map(|t| t.elapsed()) {
-            if gap < MIN_GAP && !starting {
-                std::thread::sleep(MIN_GAP - gap);
-            }
+        // The eventfd is cleared only when it rang: a read of an empty one is a system call
+        // per pass for nothing.
+        rung |= wait(&mut fds[..polled], timeout);
+        if !rung && !starting && !gap(last).is_zero() {
+            std::thread::sleep(gap(last));
         }
         last = Some(Instant::now());
         if rung {
@@ -690,6 +711,7 @@ fn resolve_loop(
         if let Some(p) = probe.as_mut() {
             p.read(&mut starts);
         }
+        streaming = starts.len() >= 2;
         let now = Instant::now();
         looks.clear();
         {
