@@ -1148,3 +1148,218 @@ fn udp_length_field_matches_tcpdump() {
         &[&[], &["-vv"], &["-X"]],
     );
 }
+
+/// One LLDP TLV: 7 bits of type, 9 of length, the value.
+fn lldp_tlv(t: u16, v: &[u8]) -> Vec<u8> {
+    let mut b = ((t << 9) | v.len() as u16).to_be_bytes().to_vec();
+    b.extend_from_slice(v);
+    b
+}
+
+/// An organisation-specific LLDP TLV: OUI, subtype, the rest.
+fn lldp_org(oui: [u8; 3], sub: u8, v: &[u8]) -> Vec<u8> {
+    lldp_tlv(127, &[&oui[..], &[sub], v].concat())
+}
+
+/// LLDP frames, a few TLVs each, with every organisation TLV tcpdump decodes beyond the common
+/// 802.1/802.3 ones: 802.1 subtypes 8-14, TIA LLDP-MED, IANA's MUD URL and DCBX 1.01, each
+/// also too short for its fields, with bad inner lengths, and with the values that pick the
+/// other names and branches.
+fn lldp_org_frames() -> Vec<Vec<u8>> {
+    let (i8021, tia, iana, dcbx) = (
+        [0x00, 0x80, 0xc2],
+        [0x00, 0x12, 0xbb],
+        [0x00, 0x00, 0x5e],
+        [0x00, 0x1b, 0x21],
+    );
+    let ets = |head: u8| {
+        let mut v = vec![head, 0x01, 0x23, 0x45, 0xf7];
+        v.extend_from_slice(&[12, 13, 100, 0, 255, 1, 9, 50]);
+        v.extend_from_slice(&[0, 1, 2, 255, 0, 0, 0, 8]);
+        v
+    };
+    let civic = |lci: &[u8]| [&[2, lci.len() as u8][..], lci].concat();
+    let good_civic = [
+        &[2, b'U', b'S'][..],
+        &[1, 2, b'C', b'A'],
+        &[3, 9],
+        b"San Diego",
+        &[6, 4],
+        b"M\x01in",
+    ]
+    .concat();
+    let ctl = lldp_tlv(1, &[0, 1, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xfe]);
+    let pg = lldp_tlv(
+        2,
+        &[
+            0, 0, 0xe0, 0, 0x01, 0x23, 0x45, 0x67, 10, 20, 30, 40, 0, 0, 0, 100, 8,
+        ],
+    );
+    let pfc = lldp_tlv(3, &[0, 0, 0x40, 1, 0x88, 8]);
+    let app = lldp_tlv(
+        4,
+        &[
+            0, 0, 0x80, 0, 0x89, 0x06, 0x00, 0x1b, 0x21, 0x08, 0x0c, 0xbc, 0x40, 0, 0, 0x03, 9, 9,
+        ],
+    );
+    let groups: Vec<Vec<Vec<u8>>> = vec![
+        vec![
+            lldp_org(i8021, 8, &[0xa5, 0x3c]),
+            lldp_org(i8021, 8, &[0xa5]),
+            lldp_org(i8021, 11, &[0xd8, 0x09]),
+            lldp_org(i8021, 11, &[0x5f]),
+            lldp_tlv(127, &i8021),
+        ],
+        vec![
+            lldp_org(i8021, 9, &ets(0xc3)),
+            lldp_org(i8021, 9, &ets(0x3c)[..20]),
+        ],
+        vec![lldp_org(i8021, 10, &ets(7)), lldp_org(i8021, 10, &[7; 19])],
+        vec![
+            lldp_org(i8021, 12, &[0x0f, 0x61, 0x89, 0x06, 0xfa, 0x0c, 0xbc]),
+            lldp_org(i8021, 12, &[0x11]),
+            lldp_org(i8021, 12, &[0, 1, 2]),
+            lldp_org(i8021, 12, &[]),
+        ],
+        vec![
+            lldp_org(i8021, 13, &[0xff, 0xff, 0xe7, 0xe5, 0x6a]),
+            lldp_org(i8021, 13, &[0x05, 0x0a, 0x21, 0x80, 0x3f]),
+            lldp_org(i8021, 13, &[1, 2, 3, 4]),
+        ],
+        vec![
+            lldp_org(
+                i8021,
+                14,
+                &[0xb8, 0, 0xf1, 0x02, 0x00, 0x10, 0x01, 0xff, 0xff, 0xff],
+            ),
+            lldp_org(i8021, 14, &[0x48, 0, 0, 5]),
+            lldp_org(i8021, 14, &[0x48, 0, 0, 5, 1]),
+            lldp_org(i8021, 14, &[0x48, 0, 0]),
+        ],
+        vec![
+            lldp_org(tia, 1, &[0x00, 0x3f, 0x03]),
+            lldp_org(tia, 1, &[0xff, 0xc0, 9]),
+            lldp_org(tia, 1, &[0, 1]),
+            lldp_org(tia, 2, &[1, 0x7f, 0xff, 0xee]),
+            lldp_org(tia, 2, &[0x20, 0x80, 0x01, 0x2e]),
+            lldp_org(tia, 2, &[1, 0x7f, 0xff]),
+            lldp_tlv(127, &[0x00, 0x12, 0xbb]),
+        ],
+        vec![
+            lldp_org(
+                tia,
+                3,
+                &[
+                    1, 0x2b, 0x9f, 0x12, 0x34, 0x56, 0x27, 0xcd, 0xef, 0x01, 0x23, 0x1a, 0x40,
+                    0x00, 0x12, 0x34, 0x01,
+                ],
+            ),
+            lldp_org(
+                tia,
+                3,
+                &[
+                    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x30, 0xff, 0xff, 0xff, 0xff, 9,
+                ],
+            ),
+            lldp_org(
+                tia,
+                3,
+                &[
+                    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x30, 0xff, 0xff, 0xff, 0xff,
+                ],
+            ),
+        ],
+        vec![
+            lldp_org(tia, 3, &[&civic(&good_civic)[..], &[0]].concat()),
+            lldp_org(tia, 3, &civic(&good_civic)),
+            lldp_org(
+                tia,
+                3,
+                &[&civic(&[9, b'D', b'E', 0, 3, b'a'])[..], &[0]].concat(),
+            ),
+            lldp_org(tia, 3, &[&civic(&[1, b'D', b'E', 1, 0])[..], &[0]].concat()),
+        ],
+        vec![
+            lldp_org(
+                tia,
+                3,
+                &[&civic(&[2, b'X', 0, 1, 5, b'a'])[..], &[0]].concat(),
+            ),
+            lldp_org(tia, 3, &[&civic(&[2, b'F', b'R', 1])[..], &[0]].concat()),
+            lldp_org(tia, 3, &[2, 2, 1, 2, 3]),
+            lldp_org(tia, 3, &[2]),
+            lldp_org(tia, 3, &[3, b'9', b'1', b'1', 0, b'x']),
+            lldp_org(
+                tia,
+                3,
+                &[9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16],
+            ),
+            lldp_org(tia, 3, &[0]),
+            lldp_org(tia, 3, &[]),
+        ],
+        vec![
+            lldp_org(tia, 4, &[0x51, 0x00, 0x7d]),
+            lldp_org(tia, 4, &[0x8f, 0x04, 0x00]),
+            lldp_org(tia, 4, &[0x60, 0x03, 0xff]),
+            lldp_org(tia, 4, &[0x00, 0x00, 0x00]),
+            lldp_org(tia, 4, &[0x00, 0x00]),
+            lldp_org(tia, 12, &[1, 2]),
+        ],
+        vec![
+            lldp_org(tia, 5, b"1.0"),
+            lldp_org(tia, 6, b"2.3\0x"),
+            lldp_org(tia, 7, b"v9\x80"),
+            lldp_org(tia, 8, b"SN-1"),
+            lldp_org(tia, 9, b"ACME"),
+            lldp_org(tia, 10, b"phone"),
+            lldp_org(tia, 11, b""),
+        ],
+        vec![
+            lldp_org(iana, 1, b"https://example.com/mud\0\x7f"),
+            lldp_org(iana, 1, &[1, 2, 3]),
+            lldp_org(iana, 1, &[1, 2, 3, 4]),
+            lldp_org(iana, 2, &[0xaa; 5]),
+            lldp_tlv(127, &[0, 0, 0x5e, 1]),
+        ],
+        vec![
+            lldp_org(dcbx, 2, &[&ctl[..], &pg, &pfc].concat()),
+            lldp_org(dcbx, 1, &ctl),
+            lldp_org(dcbx, 9, &[]),
+        ],
+        vec![
+            lldp_org(dcbx, 2, &[&app[..], &lldp_tlv(9, &[1, 2, 3])].concat()),
+            lldp_org(dcbx, 2, &[&lldp_tlv(9, &[1])[..], &app].concat()),
+        ],
+        vec![
+            lldp_org(dcbx, 2, &[&ctl[..], &lldp_tlv(1, &[0; 9]), &pfc].concat()),
+            lldp_org(dcbx, 2, &[&lldp_tlv(2, &[0; 16])[..], &pfc].concat()),
+            lldp_org(dcbx, 2, &[&lldp_tlv(3, &[0; 5])[..]].concat()),
+            lldp_org(dcbx, 2, &[&lldp_tlv(4, &[0; 3])[..]].concat()),
+            lldp_org(dcbx, 2, &[&pfc[..], &lldp_tlv(9, &[0; 9])[..7]].concat()),
+            lldp_org(dcbx, 2, &[&lldp_tlv(0, &[])[..], &pfc].concat()),
+            lldp_org(dcbx, 2, &[&pfc[..], &[0]].concat()),
+            lldp_tlv(127, &[0, 0x1b, 0x21]),
+        ],
+    ];
+    groups
+        .into_iter()
+        .map(|g| {
+            let mut b = g.concat();
+            b.extend_from_slice(&lldp_tlv(0, &[]));
+            ether([0x01, 0x80, 0xc2, 0, 0, 0x0e], MAC_A, 0x88cc, &b)
+        })
+        .collect()
+}
+
+#[test]
+fn lldp_organisation_tlvs_match_tcpdump_whole_and_cut() {
+    if !have_tcpdump() {
+        eprintln!("tcpdump not installed: comparison skipped");
+        return;
+    }
+    let frames = lldp_org_frames();
+    let longest = frames.iter().map(Vec::len).max().unwrap();
+    // Every byte from the LLDP header on, so each TLV of each frame is cut at each byte.
+    let snaps: Vec<usize> = (14..longest).collect();
+    compare_whole_and_cut("lldp-org", &frames, &snaps, &[&[], &["-v"], &["-vv"]]);
+}
