@@ -1303,3 +1303,188 @@ fn udp_length_field_matches_tcpdump() {
         &[&[], &["-vv"], &["-X"]],
     );
 }
+
+/// An IPv4 MPTCP stream socket, None where the kernel has no MPTCP.
+fn mptcp_socket() -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: socket(2) with constant arguments; a descriptor it returns is ours alone.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM, libc::IPPROTO_MPTCP) };
+    // SAFETY: fd is a fresh descriptor no one else owns.
+    (fd >= 0).then(|| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+}
+
+fn sockaddr(ip: [u8; 4], port: u16) -> libc::sockaddr_in {
+    libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from_ne_bytes(ip),
+        },
+        sin_zero: [0; 8],
+    }
+}
+
+/// bind(2) then listen(2), or connect(2), on `fd`; the call's result.
+fn mptcp_bind_or_connect(fd: &std::os::fd::OwnedFd, ip: [u8; 4], port: u16, listen: bool) -> i32 {
+    use std::os::fd::AsRawFd;
+    let a = sockaddr(ip, port);
+    let (p, l) = (
+        &a as *const libc::sockaddr_in as *const libc::sockaddr,
+        std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+    );
+    // SAFETY: `a` outlives the calls, and `l` is its size.
+    unsafe {
+        if listen {
+            match libc::bind(fd.as_raw_fd(), p, l) {
+                0 => libc::listen(fd.as_raw_fd(), 1),
+                e => e,
+            }
+        } else {
+            libc::connect(fd.as_raw_fd(), p, l)
+        }
+    }
+}
+
+/// Runs `f` on a thread inside `ns`: a thread may change its network namespace alone.
+fn in_netns<T: Send + 'static>(
+    ns: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::thread::JoinHandle<T> {
+    let path = format!("/run/netns/{ns}");
+    std::thread::spawn(move || {
+        let file = std::fs::File::open(&path).unwrap();
+        nix::sched::setns(file, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+        f()
+    })
+}
+
+/// Real MPTCP between two namespaces (the handshake's MP_CAPABLE, an ADD_ADDR the server
+/// announces, the MP_JOIN subflow it brings, DSS with checksums on the data), recorded by
+/// tcpdump and printed by both: every mode, and cut inside the options.
+#[test]
+fn real_mptcp_traffic_matches_tcpdump() {
+    use std::io::{BufRead, Read, Write};
+    use std::net::TcpStream;
+    if !have_tcpdump() || !nix::unistd::geteuid().is_root() || mptcp_socket().is_none() {
+        eprintln!("needs tcpdump, root and a kernel with MPTCP: skipped");
+        return;
+    }
+    let (client, server) = (common::Netns::new("mpc"), common::Netns::new("mps"));
+    // No IPv6 on the link: its router and multicast chatter is not what this test is about.
+    for ns in [&client, &server] {
+        common::sh(&format!(
+            "ip netns exec {} sysctl -q net.ipv6.conf.default.disable_ipv6=1",
+            ns.name
+        ));
+    }
+    let dev = common::veth(&server, &client, "10.78.1", "mpv");
+    // A second server address, announced (ADD_ADDR) and joined (MP_JOIN) by the client.
+    common::sh(&format!(
+        "ip -n {s} addr add 10.78.1.3/24 dev eth0 && \
+         ip netns exec {s} sysctl -q net.mptcp.checksum_enabled=1 && \
+         ip -n {s} mptcp limits set subflow 2 add_addr_accepted 2 && \
+         ip -n {c} mptcp limits set subflow 2 add_addr_accepted 2 && \
+         ip -n {s} mptcp endpoint add 10.78.1.3 dev eth0 signal",
+        s = server.name,
+        c = client.name
+    ));
+    let f = file("mptcp-real.pcap");
+    let _ = std::fs::remove_file(&f);
+    let mut dump = Reaped(
+        Command::new("ip")
+            .args(["netns", "exec", &client.name, "tcpdump", "-i", &dev])
+            .args(["-Z", "root", "--immediate-mode", "-U", "-s", "0", "-w"])
+            .arg(&f)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut err = std::io::BufReader::new(dump.0.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("listening on"), "tcpdump: {line}");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let srv = in_netns(&server.name, move || {
+        let fd = mptcp_socket().unwrap();
+        // Any address: the joining subflow comes to the announced one.
+        assert_eq!(mptcp_bind_or_connect(&fd, [0, 0, 0, 0], 5000, true), 0);
+        tx.send(()).unwrap();
+        let l = std::net::TcpListener::from(fd);
+        let (mut c, _) = l.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        loop {
+            match c.read(&mut buf).unwrap() {
+                0 => break,
+                n => c.write_all(&buf[..n]).unwrap(),
+            }
+        }
+    });
+    rx.recv().unwrap();
+    let cli = in_netns(&client.name, || {
+        let fd = mptcp_socket().unwrap();
+        assert_eq!(mptcp_bind_or_connect(&fd, [10, 78, 1, 2], 5000, false), 0);
+        let mut s = TcpStream::from(fd);
+        let mut buf = [0u8; 3000];
+        for _ in 0..20 {
+            s.write_all(&[b'x'; 3000]).unwrap();
+            s.read_exact(&mut buf).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        // Everything read before the close, so that it ends in FINs, not a reset.
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        assert_eq!(s.read(&mut buf).unwrap(), 0);
+    });
+    cli.join().unwrap();
+    srv.join().unwrap();
+    // The FIN exchange reaches the capture before tcpdump is told to stop.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(dump.0.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    assert!(dump.0.wait().unwrap().success());
+    let text = lines("tcpdump", &["-n", "-r", f.to_str().unwrap()]).join("\n");
+    for want in ["mptcp 4 capable v1", "mptcp 20 capable", " dss ack "] {
+        assert!(text.contains(want), "no {want:?} in\n{text}");
+    }
+    compare_modes(&f);
+    for m in VERBOSE {
+        compare(&f, m);
+    }
+    // Cut at every byte of the IPv4 and TCP headers with their options.
+    let frames = pcap_frames(&f);
+    for snap in 54..=110 {
+        let cut = file(&format!("mptcp-real-snap{snap}.pcap"));
+        write(&cut, 1, &frames, snap);
+        for m in [&[][..], &["-v"]] {
+            compare(&cut, m);
+        }
+    }
+}
+
+/// A child killed and reaped on drop, so that a failing test leaves no capture running.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The frames of a classic pcap file in this host's byte order, as tcpdump -w writes it.
+fn pcap_frames(path: &Path) -> Vec<Vec<u8>> {
+    let b = std::fs::read(path).unwrap();
+    assert_eq!(b[..4], 0xa1b2_c3d4u32.to_ne_bytes(), "{}", path.display());
+    let u32_at = |i: usize| u32::from_ne_bytes(b[i..i + 4].try_into().unwrap()) as usize;
+    let mut v = Vec::new();
+    let mut at = 24;
+    while at + 16 <= b.len() {
+        let caplen = u32_at(at + 8);
+        assert_eq!(caplen, u32_at(at + 12), "a frame cut by the capture");
+        v.push(b[at + 16..at + 16 + caplen].to_vec());
+        at += 16 + caplen;
+    }
+    v
+}
