@@ -18,6 +18,7 @@ mod ip;
 mod ipsec;
 mod link;
 mod lldp;
+mod mptcp;
 mod tcp;
 mod udp;
 
