@@ -152,6 +152,18 @@ fn frames() -> Vec<Vec<u8>> {
             ),
         ),
     ]);
+    // LLDP with organisation TLVs whose printers tabulate: 802.1 ETS, TIA network policy,
+    // DCBX priority flow control.
+    let lldp = [
+        &[0xfe, 25, 0x00, 0x80, 0xc2, 9, 0xc3, 0x01, 0x23, 0x45, 0x67][..],
+        &[12, 13, 100, 0, 255, 1, 9, 50, 0, 1, 2, 255, 0, 0, 0, 8],
+        &[0xfe, 8, 0x00, 0x12, 0xbb, 2, 1, 0x7f, 0xff, 0xee],
+        &[
+            0xfe, 12, 0x00, 0x1b, 0x21, 2, 0x06, 6, 0, 0, 0x40, 1, 0x88, 8, 0, 0,
+        ],
+    ]
+    .concat();
+    v.push(ether(MAC_B, MAC_A, 0x88cc, &lldp));
     v
 }
 

@@ -1026,6 +1026,161 @@ fn ip_and_tcp_options_match_tcpdump_whole_and_cut() {
     );
 }
 
+/// An MPTCP option: `sub` is its third byte (subtype and the four bits after it).
+fn mp(sub: u8, body: &[u8]) -> Vec<u8> {
+    let mut o = vec![30, 3 + body.len() as u8, sub];
+    o.extend_from_slice(body);
+    o
+}
+
+/// TCP segments carrying every MPTCP option print-mptcp.c decodes (MP_CAPABLE v0/v1 at each
+/// length, MP_JOIN on SYN, SYN-ACK and ACK, DSS with every flag combination, ADD_ADDR v4/v6
+/// with and without port and HMAC, REMOVE_ADDR, MP_PRIO, MP_FAIL, MP_FASTCLOSE, subtypes it
+/// does not know), on the wrong flags and at lengths that do not fit the subtype, over IPv4
+/// and IPv6.
+fn mptcp_packets() -> Vec<Vec<u8>> {
+    let key = [0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0x6f, 0x70, 0x81];
+    // Leading zeros: tcpdump's %PRIx64 does not pad.
+    let key2 = [0, 0, 0, 0x0a, 0, 0, 0, 0x0b];
+    let mac20: Vec<u8> = (0x30..0x44).collect();
+    let v4 = [10, 0, 0, 7];
+    let v6a = v6("2001:db8::7").to_vec();
+    let port = 8080u16.to_be_bytes();
+    let cat = |parts: &[&[u8]]| parts.concat();
+    let mut segs: Vec<(u8, Vec<u8>)> = vec![
+        // MP_CAPABLE
+        (SYN, mp(0x00, &[0x81])),
+        (SYN, mp(0x01, &[0x01])),
+        (SYN, mp(0x00, &cat(&[&[0x81], &key]))),
+        (SYN | ACK, mp(0x01, &cat(&[&[0x01], &key2]))),
+        (ACK, mp(0x01, &cat(&[&[0x81], &key, &key2]))),
+        (PSH | ACK, mp(0x01, &cat(&[&[0x01], &key, &key2, &[0, 3]]))),
+        (ACK, mp(0x00, &cat(&[&[0x81], &key]))),
+        (SYN | ACK, mp(0x01, &cat(&[&[0x81], &key, &key2]))),
+        (SYN, mp(0x02, &[0x81])),
+        (SYN, mp(0x0f, &cat(&[&[0], &key]))),
+        (SYN, mp(0x01, &[0x81, 1, 2, 3, 4])),
+        // MP_JOIN
+        (SYN, mp(0x11, &cat(&[&[3], &key]))),
+        (SYN, mp(0x10, &cat(&[&[0], &key2]))),
+        (SYN | ACK, mp(0x10, &cat(&[&[5], &key, &[0, 0, 1, 2]]))),
+        (SYN | ACK, mp(0x11, &cat(&[&[6], &key2, &[9, 8, 7, 6]]))),
+        (ACK, mp(0x10, &cat(&[&[0], &mac20]))),
+        (SYN | ACK, mp(0x10, &cat(&[&[0], &mac20]))),
+        (SYN, mp(0x10, &cat(&[&[5], &key, &[0, 0, 1, 2]]))),
+        (ACK, mp(0x10, &cat(&[&[3], &key]))),
+        (SYN, mp(0x10, &cat(&[&[0], &mac20]))),
+        (ACK, mp(0x10, &[1, 2, 3, 4, 5, 6])),
+        // DSS that cannot be: on a SYN, too short, too long, short of its numbers
+        (SYN | ACK, mp(0x20, &[0x01, 0, 0, 0, 1])),
+        (ACK, mp(0x20, &[])),
+        (ACK, mp(0x20, &[0x00, 0])),
+        (ACK, mp(0x20, &[0x01, 0, 0, 1])),
+        (ACK, mp(0x20, &[0x03, 0, 0, 0, 0, 0, 0, 1])),
+        (ACK, mp(0x20, &[0x04, 0, 0, 0, 1, 0, 0, 0, 2])),
+        (ACK, mp(0x20, &[0x04, 0, 0, 0, 1, 0, 0, 0, 2, 0])),
+        (
+            ACK,
+            mp(
+                0x20,
+                &[0x04, 0, 0, 0, 1, 0, 0, 0, 2, 0, 5, 0xab, 0xcd, 0xef],
+            ),
+        ),
+        (ACK, mp(0x20, &[0x01, 0, 0, 0, 1, 0])),
+        // ADD_ADDR with each version/echo nibble and every length
+        (ACK, mp(0x30, &cat(&[&[1], &v4]))),
+        (ACK, mp(0x31, &cat(&[&[2], &v4, &port]))),
+        (ACK, mp(0x34, &cat(&[&[3], &v4, &key]))),
+        (ACK, mp(0x36, &cat(&[&[4], &v4, &port, &key2]))),
+        (ACK, mp(0x32, &cat(&[&[5], &v6a]))),
+        (ACK, mp(0x30, &cat(&[&[6], &v6a, &port]))),
+        (SYN, mp(0x31, &cat(&[&[7], &v6a, &key]))),
+        (ACK, mp(0x3f, &cat(&[&[8], &v6a, &port, &key]))),
+        (ACK, mp(0x30, &cat(&[&[9], &v4, &[1]]))),
+        (ACK, mp(0x30, &[1, 2, 3, 4])),
+        // REMOVE_ADDR, MP_PRIO, MP_FAIL, MP_FASTCLOSE
+        (ACK, mp(0x40, &[7])),
+        (ACK, mp(0x40, &[1, 2, 250])),
+        (ACK, mp(0x40, &[])),
+        (ACK, mp(0x51, &[])),
+        (ACK, mp(0x50, &[7])),
+        (ACK, mp(0x51, &[7])),
+        (ACK, mp(0x50, &[7, 8])),
+        (ACK, mp(0x60, &cat(&[&[0], &[0xff; 8]]))),
+        (ACK, mp(0x60, &[0, 1, 2, 3, 4])),
+        (ACK | FIN, mp(0x70, &cat(&[&[0], &key]))),
+        (ACK, mp(0x70, &cat(&[&[0], &key, &[1]]))),
+        // MP_TCPRST and beyond: subtypes tcpdump 4.99 does not know
+        (ACK | RST, mp(0x80, &[0x42])),
+        (ACK, mp(0xf3, &[1, 2, 3])),
+        // A length below the subtype byte
+        (ACK, vec![30, 2]),
+        // After an MPTCP option tcpdump's cut marks read `[|mptcp]`: several options, one
+        // ending the list early with the cut in its padding, and a bad option after.
+        (
+            ACK,
+            cat(&[
+                &mp(0x50, &[1]),
+                &mp(0x40, &[2]),
+                &[1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2],
+            ]),
+        ),
+        (SYN, cat(&[&mp(0x01, &[0x01]), &[0, 0, 0, 0, 0, 0, 0, 0]])),
+        (ACK, cat(&[&mp(0x40, &[2]), &[2, 9, 1]])),
+    ];
+    // DSS with every combination of its five flags, with and without the checksum.
+    for f in 0u8..32 {
+        for csum in [false, true] {
+            if csum && f & 0x04 == 0 {
+                continue;
+            }
+            let mut body = vec![f];
+            if f & 0x01 != 0 {
+                let w = if f & 0x02 != 0 { 8 } else { 4 };
+                body.extend_from_slice(&0xfedc_ba98_7654_3210u64.to_be_bytes()[8 - w..]);
+            }
+            if f & 0x04 != 0 {
+                let w = if f & 0x08 != 0 { 8 } else { 4 };
+                body.extend_from_slice(&0x0000_0001_8000_0001u64.to_be_bytes()[8 - w..]);
+                body.extend_from_slice(&[0, 0, 0x10, 0, 5, 0xdc]);
+                if csum {
+                    body.extend_from_slice(&[0x0b, 0xad]);
+                }
+            }
+            segs.push((PSH | ACK, mp(0x20, &body)));
+        }
+    }
+    let (a6, b6) = (v6("2001:db8::1"), v6("2001:db8::2"));
+    let mut v = Vec::new();
+    for (i, (flags, o)) in segs.iter().enumerate() {
+        // No payload on the RST: nscap does not print print-tcp.c's `[RST abc]` under -v.
+        let payload: &[u8] = if flags & RST != 0 { b"" } else { b"abc" };
+        let seg = tcp(50000, 443, 7, 9, *flags, 100, o, payload);
+        v.push(if i % 5 == 4 {
+            ipv6(a6, b6, TCP, &seg)
+        } else {
+            ipv4(A4, B4, TCP, &seg)
+        });
+    }
+    v
+}
+
+#[test]
+fn mptcp_options_match_tcpdump_whole_and_cut() {
+    if !have_tcpdump() {
+        eprintln!("tcpdump not installed: comparison skipped");
+        return;
+    }
+    // Every cut inside the TCP options, over IPv4 (from byte 54) and IPv6 (from 74).
+    let snaps: Vec<usize> = (54..=118).collect();
+    compare_whole_and_cut(
+        "mptcp",
+        &on_ethernet(&mptcp_packets()),
+        &snaps,
+        &[&[], &["-v"], &["-vv"], &["-X"]],
+    );
+}
+
 /// An IPsec authentication header before `next`: SPI, sequence number, 12 bytes of ICV.
 fn ah(next: u8, reserved: u16, payload: &[u8]) -> Vec<u8> {
     let mut h = vec![next, 4];
@@ -1147,4 +1302,404 @@ fn udp_length_field_matches_tcpdump() {
         &[37, 38, 39, 40, 41, 42, 50, 57, 58, 59, 60, 61, 62],
         &[&[], &["-vv"], &["-X"]],
     );
+}
+
+/// One LLDP TLV: 7 bits of type, 9 of length, the value.
+fn lldp_tlv(t: u16, v: &[u8]) -> Vec<u8> {
+    let mut b = ((t << 9) | v.len() as u16).to_be_bytes().to_vec();
+    b.extend_from_slice(v);
+    b
+}
+
+/// An organisation-specific LLDP TLV: OUI, subtype, the rest.
+fn lldp_org(oui: [u8; 3], sub: u8, v: &[u8]) -> Vec<u8> {
+    lldp_tlv(127, &[&oui[..], &[sub], v].concat())
+}
+
+/// LLDP frames, a few TLVs each, with every organisation TLV tcpdump decodes beyond the common
+/// 802.1/802.3 ones: 802.1 subtypes 8-14, TIA LLDP-MED, IANA's MUD URL and DCBX 1.01, each
+/// also too short for its fields, with bad inner lengths, and with the values that pick the
+/// other names and branches.
+fn lldp_org_frames() -> Vec<Vec<u8>> {
+    let (i8021, tia, iana, dcbx) = (
+        [0x00, 0x80, 0xc2],
+        [0x00, 0x12, 0xbb],
+        [0x00, 0x00, 0x5e],
+        [0x00, 0x1b, 0x21],
+    );
+    let ets = |head: u8| {
+        let mut v = vec![head, 0x01, 0x23, 0x45, 0xf7];
+        v.extend_from_slice(&[12, 13, 100, 0, 255, 1, 9, 50]);
+        v.extend_from_slice(&[0, 1, 2, 255, 0, 0, 0, 8]);
+        v
+    };
+    let civic = |lci: &[u8]| [&[2, lci.len() as u8][..], lci].concat();
+    let good_civic = [
+        &[2, b'U', b'S'][..],
+        &[1, 2, b'C', b'A'],
+        &[3, 9],
+        b"San Diego",
+        &[6, 4],
+        b"M\x01in",
+    ]
+    .concat();
+    let ctl = lldp_tlv(1, &[0, 1, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xfe]);
+    let pg = lldp_tlv(
+        2,
+        &[
+            0, 0, 0xe0, 0, 0x01, 0x23, 0x45, 0x67, 10, 20, 30, 40, 0, 0, 0, 100, 8,
+        ],
+    );
+    let pfc = lldp_tlv(3, &[0, 0, 0x40, 1, 0x88, 8]);
+    let app = lldp_tlv(
+        4,
+        &[
+            0, 0, 0x80, 0, 0x89, 0x06, 0x00, 0x1b, 0x21, 0x08, 0x0c, 0xbc, 0x40, 0, 0, 0x03, 9, 9,
+        ],
+    );
+    let groups: Vec<Vec<Vec<u8>>> = vec![
+        vec![
+            lldp_org(i8021, 8, &[0xa5, 0x3c]),
+            lldp_org(i8021, 8, &[0xa5]),
+            lldp_org(i8021, 11, &[0xd8, 0x09]),
+            lldp_org(i8021, 11, &[0x5f]),
+            lldp_tlv(127, &i8021),
+        ],
+        vec![
+            lldp_org(i8021, 9, &ets(0xc3)),
+            lldp_org(i8021, 9, &ets(0x3c)[..20]),
+        ],
+        vec![lldp_org(i8021, 10, &ets(7)), lldp_org(i8021, 10, &[7; 19])],
+        vec![
+            lldp_org(i8021, 12, &[0x0f, 0x61, 0x89, 0x06, 0xfa, 0x0c, 0xbc]),
+            lldp_org(i8021, 12, &[0x11]),
+            lldp_org(i8021, 12, &[0, 1, 2]),
+            lldp_org(i8021, 12, &[]),
+        ],
+        vec![
+            lldp_org(i8021, 13, &[0xff, 0xff, 0xe7, 0xe5, 0x6a]),
+            lldp_org(i8021, 13, &[0x05, 0x0a, 0x21, 0x80, 0x3f]),
+            lldp_org(i8021, 13, &[1, 2, 3, 4]),
+        ],
+        vec![
+            lldp_org(
+                i8021,
+                14,
+                &[0xb8, 0, 0xf1, 0x02, 0x00, 0x10, 0x01, 0xff, 0xff, 0xff],
+            ),
+            lldp_org(i8021, 14, &[0x48, 0, 0, 5]),
+            lldp_org(i8021, 14, &[0x48, 0, 0, 5, 1]),
+            lldp_org(i8021, 14, &[0x48, 0, 0]),
+        ],
+        vec![
+            lldp_org(tia, 1, &[0x00, 0x3f, 0x03]),
+            lldp_org(tia, 1, &[0xff, 0xc0, 9]),
+            lldp_org(tia, 1, &[0, 1]),
+            lldp_org(tia, 2, &[1, 0x7f, 0xff, 0xee]),
+            lldp_org(tia, 2, &[0x20, 0x80, 0x01, 0x2e]),
+            lldp_org(tia, 2, &[1, 0x7f, 0xff]),
+            lldp_tlv(127, &[0x00, 0x12, 0xbb]),
+        ],
+        vec![
+            lldp_org(
+                tia,
+                3,
+                &[
+                    1, 0x2b, 0x9f, 0x12, 0x34, 0x56, 0x27, 0xcd, 0xef, 0x01, 0x23, 0x1a, 0x40,
+                    0x00, 0x12, 0x34, 0x01,
+                ],
+            ),
+            lldp_org(
+                tia,
+                3,
+                &[
+                    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x30, 0xff, 0xff, 0xff, 0xff, 9,
+                ],
+            ),
+            lldp_org(
+                tia,
+                3,
+                &[
+                    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x30, 0xff, 0xff, 0xff, 0xff,
+                ],
+            ),
+        ],
+        vec![
+            lldp_org(tia, 3, &[&civic(&good_civic)[..], &[0]].concat()),
+            lldp_org(tia, 3, &civic(&good_civic)),
+            lldp_org(
+                tia,
+                3,
+                &[&civic(&[9, b'D', b'E', 0, 3, b'a'])[..], &[0]].concat(),
+            ),
+            lldp_org(tia, 3, &[&civic(&[1, b'D', b'E', 1, 0])[..], &[0]].concat()),
+        ],
+        vec![
+            lldp_org(
+                tia,
+                3,
+                &[&civic(&[2, b'X', 0, 1, 5, b'a'])[..], &[0]].concat(),
+            ),
+            lldp_org(tia, 3, &[&civic(&[2, b'F', b'R', 1])[..], &[0]].concat()),
+            lldp_org(tia, 3, &[2, 2, 1, 2, 3]),
+            lldp_org(tia, 3, &[2]),
+            lldp_org(tia, 3, &[3, b'9', b'1', b'1', 0, b'x']),
+            lldp_org(
+                tia,
+                3,
+                &[9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16],
+            ),
+            lldp_org(tia, 3, &[0]),
+            lldp_org(tia, 3, &[]),
+        ],
+        vec![
+            lldp_org(tia, 4, &[0x51, 0x00, 0x7d]),
+            lldp_org(tia, 4, &[0x8f, 0x04, 0x00]),
+            lldp_org(tia, 4, &[0x60, 0x03, 0xff]),
+            lldp_org(tia, 4, &[0x00, 0x00, 0x00]),
+            lldp_org(tia, 4, &[0x00, 0x00]),
+            lldp_org(tia, 12, &[1, 2]),
+        ],
+        vec![
+            lldp_org(tia, 5, b"1.0"),
+            lldp_org(tia, 6, b"2.3\0x"),
+            lldp_org(tia, 7, b"v9\x80"),
+            lldp_org(tia, 8, b"SN-1"),
+            lldp_org(tia, 9, b"ACME"),
+            lldp_org(tia, 10, b"phone"),
+            lldp_org(tia, 11, b""),
+        ],
+        vec![
+            lldp_org(iana, 1, b"https://example.com/mud\0\x7f"),
+            lldp_org(iana, 1, &[1, 2, 3]),
+            lldp_org(iana, 1, &[1, 2, 3, 4]),
+            lldp_org(iana, 2, &[0xaa; 5]),
+            lldp_tlv(127, &[0, 0, 0x5e, 1]),
+        ],
+        vec![
+            lldp_org(dcbx, 2, &[&ctl[..], &pg, &pfc].concat()),
+            lldp_org(dcbx, 1, &ctl),
+            lldp_org(dcbx, 9, &[]),
+        ],
+        vec![
+            lldp_org(dcbx, 2, &[&app[..], &lldp_tlv(9, &[1, 2, 3])].concat()),
+            lldp_org(dcbx, 2, &[&lldp_tlv(9, &[1])[..], &app].concat()),
+        ],
+        vec![
+            lldp_org(dcbx, 2, &[&ctl[..], &lldp_tlv(1, &[0; 9]), &pfc].concat()),
+            lldp_org(dcbx, 2, &[&lldp_tlv(2, &[0; 16])[..], &pfc].concat()),
+            lldp_org(dcbx, 2, &[&lldp_tlv(3, &[0; 5])[..]].concat()),
+            lldp_org(dcbx, 2, &[&lldp_tlv(4, &[0; 3])[..]].concat()),
+            lldp_org(dcbx, 2, &[&pfc[..], &lldp_tlv(9, &[0; 9])[..7]].concat()),
+            lldp_org(dcbx, 2, &[&lldp_tlv(0, &[])[..], &pfc].concat()),
+            lldp_org(dcbx, 2, &[&pfc[..], &[0]].concat()),
+            lldp_tlv(127, &[0, 0x1b, 0x21]),
+        ],
+    ];
+    groups
+        .into_iter()
+        .map(|g| {
+            let mut b = g.concat();
+            b.extend_from_slice(&lldp_tlv(0, &[]));
+            ether([0x01, 0x80, 0xc2, 0, 0, 0x0e], MAC_A, 0x88cc, &b)
+        })
+        .collect()
+}
+
+#[test]
+fn lldp_organisation_tlvs_match_tcpdump_whole_and_cut() {
+    if !have_tcpdump() {
+        eprintln!("tcpdump not installed: comparison skipped");
+        return;
+    }
+    let frames = lldp_org_frames();
+    let longest = frames.iter().map(Vec::len).max().unwrap();
+    // Every byte from the LLDP header on, so each TLV of each frame is cut at each byte.
+    let snaps: Vec<usize> = (14..longest).collect();
+    compare_whole_and_cut("lldp-org", &frames, &snaps, &[&[], &["-v"], &["-vv"]]);
+}
+
+/// An IPv4 MPTCP stream socket, None where the kernel has no MPTCP.
+fn mptcp_socket() -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: socket(2) with constant arguments; a descriptor it returns is ours alone.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM, libc::IPPROTO_MPTCP) };
+    // SAFETY: fd is a fresh descriptor no one else owns.
+    (fd >= 0).then(|| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+}
+
+fn sockaddr(ip: [u8; 4], port: u16) -> libc::sockaddr_in {
+    libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from_ne_bytes(ip),
+        },
+        sin_zero: [0; 8],
+    }
+}
+
+/// bind(2) then listen(2), or connect(2), on `fd`; the call's result.
+fn mptcp_bind_or_connect(fd: &std::os::fd::OwnedFd, ip: [u8; 4], port: u16, listen: bool) -> i32 {
+    use std::os::fd::AsRawFd;
+    let a = sockaddr(ip, port);
+    let (p, l) = (
+        &a as *const libc::sockaddr_in as *const libc::sockaddr,
+        std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+    );
+    // SAFETY: `a` outlives the calls, and `l` is its size.
+    unsafe {
+        if listen {
+            match libc::bind(fd.as_raw_fd(), p, l) {
+                0 => libc::listen(fd.as_raw_fd(), 1),
+                e => e,
+            }
+        } else {
+            libc::connect(fd.as_raw_fd(), p, l)
+        }
+    }
+}
+
+/// Runs `f` on a thread inside `ns`: a thread may change its network namespace alone.
+fn in_netns<T: Send + 'static>(
+    ns: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::thread::JoinHandle<T> {
+    let path = format!("/run/netns/{ns}");
+    std::thread::spawn(move || {
+        let file = std::fs::File::open(&path).unwrap();
+        nix::sched::setns(file, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+        f()
+    })
+}
+
+/// Real MPTCP between two namespaces (the handshake's MP_CAPABLE, an ADD_ADDR the server
+/// announces, the MP_JOIN subflow it brings, DSS with checksums on the data), recorded by
+/// tcpdump and printed by both: every mode, and cut inside the options.
+#[test]
+fn real_mptcp_traffic_matches_tcpdump() {
+    use std::io::{BufRead, Read, Write};
+    use std::net::TcpStream;
+    if !have_tcpdump() || !nix::unistd::geteuid().is_root() || mptcp_socket().is_none() {
+        eprintln!("needs tcpdump, root and a kernel with MPTCP: skipped");
+        return;
+    }
+    let (client, server) = (common::Netns::new("mpc"), common::Netns::new("mps"));
+    // No IPv6 on the link: its router and multicast chatter is not what this test is about.
+    for ns in [&client, &server] {
+        common::sh(&format!(
+            "ip netns exec {} sysctl -q net.ipv6.conf.default.disable_ipv6=1",
+            ns.name
+        ));
+    }
+    let dev = common::veth(&server, &client, "10.78.1", "mpv");
+    // A second server address, announced (ADD_ADDR) and joined (MP_JOIN) by the client.
+    common::sh(&format!(
+        "ip -n {s} addr add 10.78.1.3/24 dev eth0 && \
+         ip netns exec {s} sysctl -q net.mptcp.checksum_enabled=1 && \
+         ip -n {s} mptcp limits set subflow 2 add_addr_accepted 2 && \
+         ip -n {c} mptcp limits set subflow 2 add_addr_accepted 2 && \
+         ip -n {s} mptcp endpoint add 10.78.1.3 dev eth0 signal",
+        s = server.name,
+        c = client.name
+    ));
+    let f = file("mptcp-real.pcap");
+    let _ = std::fs::remove_file(&f);
+    let mut dump = Reaped(
+        Command::new("ip")
+            .args(["netns", "exec", &client.name, "tcpdump", "-i", &dev])
+            .args(["-Z", "root", "--immediate-mode", "-U", "-s", "0", "-w"])
+            .arg(&f)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut err = std::io::BufReader::new(dump.0.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("listening on"), "tcpdump: {line}");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let srv = in_netns(&server.name, move || {
+        let fd = mptcp_socket().unwrap();
+        // Any address: the joining subflow comes to the announced one.
+        assert_eq!(mptcp_bind_or_connect(&fd, [0, 0, 0, 0], 5000, true), 0);
+        tx.send(()).unwrap();
+        let l = std::net::TcpListener::from(fd);
+        let (mut c, _) = l.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        loop {
+            match c.read(&mut buf).unwrap() {
+                0 => break,
+                n => c.write_all(&buf[..n]).unwrap(),
+            }
+        }
+    });
+    rx.recv().unwrap();
+    let cli = in_netns(&client.name, || {
+        let fd = mptcp_socket().unwrap();
+        assert_eq!(mptcp_bind_or_connect(&fd, [10, 78, 1, 2], 5000, false), 0);
+        let mut s = TcpStream::from(fd);
+        let mut buf = [0u8; 3000];
+        for _ in 0..20 {
+            s.write_all(&[b'x'; 3000]).unwrap();
+            s.read_exact(&mut buf).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        // Everything read before the close, so that it ends in FINs, not a reset.
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        assert_eq!(s.read(&mut buf).unwrap(), 0);
+    });
+    cli.join().unwrap();
+    srv.join().unwrap();
+    // The FIN exchange reaches the capture before tcpdump is told to stop.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(dump.0.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    assert!(dump.0.wait().unwrap().success());
+    let text = lines("tcpdump", &["-n", "-r", f.to_str().unwrap()]).join("\n");
+    for want in ["mptcp 4 capable v1", "mptcp 20 capable", " dss ack "] {
+        assert!(text.contains(want), "no {want:?} in\n{text}");
+    }
+    compare_modes(&f);
+    for m in VERBOSE {
+        compare(&f, m);
+    }
+    // Cut at every byte of the IPv4 and TCP headers with their options.
+    let frames = pcap_frames(&f);
+    for snap in 54..=110 {
+        let cut = file(&format!("mptcp-real-snap{snap}.pcap"));
+        write(&cut, 1, &frames, snap);
+        for m in [&[][..], &["-v"]] {
+            compare(&cut, m);
+        }
+    }
+}
+
+/// A child killed and reaped on drop, so that a failing test leaves no capture running.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The frames of a classic pcap file in this host's byte order, as tcpdump -w writes it.
+fn pcap_frames(path: &Path) -> Vec<Vec<u8>> {
+    let b = std::fs::read(path).unwrap();
+    assert_eq!(b[..4], 0xa1b2_c3d4u32.to_ne_bytes(), "{}", path.display());
+    let u32_at = |i: usize| u32::from_ne_bytes(b[i..i + 4].try_into().unwrap()) as usize;
+    let mut v = Vec::new();
+    let mut at = 24;
+    while at + 16 <= b.len() {
+        let caplen = u32_at(at + 8);
+        assert_eq!(caplen, u32_at(at + 12), "a frame cut by the capture");
+        v.push(b[at + 16..at + 16 + caplen].to_vec());
+        at += 16 + caplen;
+    }
+    v
 }

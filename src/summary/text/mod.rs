@@ -18,6 +18,7 @@ mod ip;
 mod ipsec;
 mod link;
 mod lldp;
+mod mptcp;
 mod tcp;
 mod udp;
 
@@ -88,6 +89,13 @@ pub fn frame(
     let start = out.len();
     JUMPED.with(|j| j.set(None));
     let undecoded = summary(out, f, pkt, linktype, opts, st);
+    if opts.hex_ascii == 0 && opts.hex == 0 && opts.ascii == 0 {
+        // No payload dump asked for: where one would start is not worked out.
+        if let Some(rest) = undecoded {
+            dump::hex_ascii(out, rest);
+        }
+        return;
+    }
     let data = pkt.data;
     // A cut link header is all header: nothing after it to dump (NFLOG's is what its walk of
     // the TLVs got through). The ARP and ICMP printers

@@ -1,6 +1,6 @@
 //! TCP (print-tcp.c): flags, relative sequence numbers, options.
 
-use super::{app, cksum, n, s};
+use super::{app, cksum, mptcp, n, s};
 use crate::summary::decode::Ip;
 use crate::summary::PrintOptions;
 use crate::summary::{names, put};
@@ -109,7 +109,7 @@ pub(super) fn print(
         return;
     }
     let o = t.options();
-    if header(out, t, len, ip, opts, seqs, o, o.len()) {
+    if header(out, t, len, ip, opts, seqs, o, o.len()).is_some() {
         tail(out, t, len, opts);
     }
 }
@@ -159,7 +159,7 @@ pub(super) fn cut(out: &mut Vec<u8>, b: &[u8], ip: &Ip<'_>, opts: &PrintOptions,
     }
     let declared = hlen as usize - 20;
     // Options ended early (EOL) before the cut: the payload's printers are not reached.
-    if header(out, &t, len, ip, opts, seqs, &b[20..], declared) {
+    if let Some(proto) = header(out, &t, len, ip, opts, seqs, &b[20..], declared) {
         s(out, ", length ");
         n(out, len);
         if len > 0 {
@@ -167,7 +167,9 @@ pub(super) fn cut(out: &mut Vec<u8>, b: &[u8], ip: &Ip<'_>, opts: &PrintOptions,
             n(out, b.len() as u64);
             s(out, ") < header length(");
             n(out, hlen);
-            s(out, ")] [|tcp]");
+            s(out, ")] [|");
+            s(out, proto);
+            out.push(b']');
             super::long_jump();
         }
     }
@@ -198,8 +200,8 @@ fn flags(
     (seq, ack, if rev { base_seq } else { base_ack })
 }
 
-/// Everything up to the options; false when the line ends in them. `o`: the option bytes
-/// captured, `declared` of them by the data offset.
+/// Everything up to the options; None when the line ends in them, else the protocol a later
+/// cut mark names. `o`: the option bytes captured, `declared` of them by the data offset.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn header(
@@ -211,7 +213,7 @@ fn header(
     seqs: &mut Seqs,
     o: &[u8],
     declared: usize,
-) -> bool {
+) -> Option<&'static str> {
     let (seq, ack, base) = flags(out, t, ip, opts, seqs);
     let fragmented = ip.frag.is_some();
     if opts.verbose > 0 && !opts.no_checksum && !fragmented {
@@ -241,7 +243,12 @@ fn header(
     }
     // The MD5 option's check wants the whole segment before it wants the secret.
     let whole = ip.rest.len() as u64 >= u64::from(ip.payload_len);
-    declared == 0 || tcp_options(out, o, declared, base, whole)
+    if declared == 0 {
+        return Some("tcp");
+    }
+    // Only the two flags print-mptcp.c looks at.
+    let th = u8::from(t.syn()) << 1 | u8::from(t.ack()) << 4;
+    tcp_options(out, o, declared, base, whole, th)
 }
 
 /// `, length 12` and what the payload's port says it is.
@@ -313,18 +320,32 @@ enum Stop {
 }
 
 /// tcpdump's `, options [mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7]`; SACK blocks relative to
-/// `base`. `o`: the option bytes captured, `declared` of them by the data offset. False when
-/// the line ends there: a malformed option, or the capture's end.
-fn tcp_options(out: &mut Vec<u8>, o: &[u8], declared: usize, base: u32, whole: bool) -> bool {
+/// `base`. `o`: the option bytes captured, `declared` of them by the data offset; `th`: the TCP
+/// flags. None when the line ends there: a malformed option, or the capture's end; else the
+/// protocol name of the cut marks that may follow.
+fn tcp_options(
+    out: &mut Vec<u8>,
+    o: &[u8],
+    declared: usize,
+    base: u32,
+    whole: bool,
+    th: u8,
+) -> Option<&'static str> {
     s(out, ", options [");
+    // tcpdump's cut marks name the last printer entered (`ndo_protocol`), and print-mptcp.c
+    // sets it: after an MPTCP option, a cut in the TCP header reads ` [|mptcp]`.
+    let mut proto = "tcp";
     let mut first = true;
     let mut at = 0;
     while at < declared {
         if !first {
             out.push(b',');
         }
-        match option(out, o, declared, at, base, whole) {
+        match option(out, o, declared, at, base, whole, th) {
             Ok((next, end)) => {
+                if o[at] == 30 {
+                    proto = "mptcp";
+                }
                 at = next;
                 first = false;
                 if end {
@@ -336,24 +357,30 @@ fn tcp_options(out: &mut Vec<u8>, o: &[u8], declared: usize, base: u32, whole: b
                 if !first {
                     out.push(b']');
                 }
-                return false;
+                return None;
             }
             Err(Stop::Cut) => {
-                s(out, " [|tcp]");
+                cut_mark(out, proto);
                 if !first {
                     out.push(b'>');
                 }
-                return false;
+                return None;
             }
             Err(Stop::Jump) => {
-                s(out, " [|tcp]");
+                cut_mark(out, proto);
                 super::long_jump();
-                return false;
+                return None;
             }
         }
     }
     out.push(b']');
-    true
+    Some(proto)
+}
+
+fn cut_mark(out: &mut Vec<u8>, proto: &str) {
+    s(out, " [|");
+    s(out, proto);
+    out.push(b']');
 }
 
 /// The option at `at`: where the next one starts, and whether this one (EOL) ends the list.
@@ -366,6 +393,7 @@ fn option(
     at: usize,
     base: u32,
     whole: bool,
+    th: u8,
 ) -> Result<(usize, bool), Stop> {
     let byte = |i: usize| o.get(i).copied().ok_or(Stop::Jump);
     let kind = byte(at)?;
@@ -496,6 +524,9 @@ fn option(
         }
         30 => {
             check(rest)?;
+            if !mptcp::print(out, &o[at..cp + rest], th) {
+                return Err(Stop::Bad);
+            }
             rest
         }
         34 => {
