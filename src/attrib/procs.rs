@@ -92,6 +92,8 @@ pub struct Procs {
     /// That file, kept open.
     last_pid_file: Option<fs::File>,
     dents: Vec<u8>,
+    /// The socket inodes of the last fd read, kept for its allocation.
+    held: Vec<u64>,
 }
 
 /// `/proc` lists processes in PID order, the entry of PID N at offset N + 258 (TGID_OFFSET in
@@ -174,13 +176,17 @@ fn netns_or_gone(pid: i32) -> Result<Option<u64>, ()> {
     Ok(s.and_then(|s| s.strip_prefix("net:[")?.strip_suffix(']')?.parse().ok()))
 }
 
-/// Adds the socket inodes `pid` holds to `into`. Several processes may hold one socket (a
-/// listener shared over fork): the lowest PID, usually the parent, keeps it. Whether it added
-/// one, and how many fds it read.
-fn read_fds(pid: i32, owner: &Arc<Owner>, into: &mut HashMap<u64, Arc<Owner>>) -> (bool, usize) {
-    let Ok(rd) = fs::read_dir(format!("/proc/{pid}/fd")) else {
-        return (false, 0);
-    };
+/// Adds the socket inodes `pid` holds to `into`, and lists them all in `held`. Several
+/// processes may hold one socket (a listener shared over fork): the lowest PID, usually the
+/// parent, keeps it. Whether it added one, and how many fds it read; None when the directory
+/// cannot be read (the process exited).
+fn read_fds(
+    pid: i32,
+    owner: &Arc<Owner>,
+    into: &mut HashMap<u64, Arc<Owner>>,
+    held: &mut Vec<u64>,
+) -> Option<(bool, usize)> {
+    let rd = fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
     let mut added = false;
     let mut fds = 0;
     let mut link = String::new();
@@ -198,6 +204,7 @@ fn read_fds(pid: i32, owner: &Arc<Owner>, into: &mut HashMap<u64, Arc<Owner>>) -
         else {
             continue;
         };
+        held.push(inode);
         match into.get(&inode) {
             Some(o) if o.pid < owner.pid || Arc::ptr_eq(o, owner) => {}
             _ => {
@@ -206,7 +213,7 @@ fn read_fds(pid: i32, owner: &Arc<Owner>, into: &mut HashMap<u64, Arc<Owner>>) -
             }
         }
     }
-    (added, fds)
+    Some((added, fds))
 }
 
 impl Procs {
@@ -230,6 +237,7 @@ impl Procs {
             last_pid_file: fs::File::open("/proc/sys/kernel/ns_last_pid").ok(),
             started: None,
             dents: vec![0; 16 * 1024],
+            held: Vec::new(),
         }
     }
 
@@ -384,35 +392,10 @@ impl Procs {
         let (owner, hot) = match self.pids.get(&pid) {
             // Known in the namespace: not looked at again there (a socket found by its inode
             // is the namespace's, whoever holds it), only its command when it may have
-            // changed (exec), and the rest of it only when it has; not at all when its fds
-            // were read too recently.
+            // changed (exec; below), and the rest of it only when it has; not at all when its
+            // fds were read too recently.
             Some(Pid::Here(_, _, read)) if !read.due(Instant::now()) => return,
-            Some(Pid::Here(o, t, _)) => {
-                let (o, t) = (o.clone(), *t);
-                if !refresh {
-                    (o, t)
-                } else {
-                    match fs::read(format!("/proc/{pid}/comm")) {
-                        Err(_) => {
-                            self.pids.remove(&pid);
-                            return;
-                        }
-                        Ok(c)
-                            if crate::escape::name(c.strip_suffix(b"\n").unwrap_or(&c))
-                                == o.comm =>
-                        {
-                            (o, t)
-                        }
-                        Ok(_) => match self.owner(pid) {
-                            Some(n) => (n, t),
-                            None => {
-                                self.pids.remove(&pid);
-                                return;
-                            }
-                        },
-                    }
-                }
-            }
+            Some(Pid::Here(o, t, _)) => (o.clone(), *t),
             _ => {
                 match netns_or_gone(pid) {
                     Ok(Some(n)) if n == self.netns => {}
@@ -439,7 +422,45 @@ impl Procs {
         {
             *self.fd_reads.entry(pid).or_default() += 1;
         }
-        let (added, fds) = read_fds(pid, &owner, &mut self.inodes);
+        let known = matches!(self.pids.get(&pid), Some(Pid::Here(..)));
+        let mut held = std::mem::take(&mut self.held);
+        held.clear();
+        let read = read_fds(pid, &owner, &mut self.inodes, &mut held);
+        let (added, fds) = match read {
+            Some(r) => r,
+            // A known one that exited: forgotten.
+            None if known => {
+                self.pids.remove(&pid);
+                self.held = held;
+                return;
+            }
+            None => (false, 0),
+        };
+        // Its command is read again only when it gave a new socket, the only time it names
+        // something: a process with a socket in a stream would otherwise cost a read of
+        // `comm` per pass. Changed (exec): it names every socket it holds.
+        let mut owner = owner;
+        if refresh && known && added {
+            match fs::read(format!("/proc/{pid}/comm")) {
+                Ok(c) if crate::escape::name(c.strip_suffix(b"\n").unwrap_or(&c)) == owner.comm => {
+                }
+                Ok(_) => {
+                    if let Some(n) = self.owner(pid) {
+                        for i in &held {
+                            if let Some(o) = self.inodes.get_mut(i) {
+                                if Arc::ptr_eq(o, &owner) {
+                                    *o = n.clone();
+                                }
+                            }
+                        }
+                        owner = n;
+                    }
+                }
+                // Exited since: what it held a moment ago was its.
+                Err(_) => {}
+            }
+        }
+        self.held = held;
         let at = Instant::now();
         let hot = if added { at } else { hot };
         self.pids
