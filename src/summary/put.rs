@@ -315,7 +315,7 @@ mod tests {
                 p - 1,
                 p,
                 p + 1,
-                p * 7 / 3,
+                p.saturating_mul(7) / 3,
                 p.wrapping_mul(10).wrapping_sub(1),
             ] {
                 assert_eq!(s(|o| u64(o, n)), n.to_string());
