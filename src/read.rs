@@ -78,8 +78,8 @@ pub fn run(cfg: &Config) -> Result<()> {
     let Input::File(path) = &cfg.input else {
         bail!("read mode needs -r FILE");
     };
-    let input: Box<dyn Read> = if path == Path::new("-") {
-        Box::new(io::stdin().lock())
+    let input: Box<dyn Read + Send> = if path == Path::new("-") {
+        Box::new(io::stdin())
     } else {
         Box::new(
             File::open(path)
@@ -142,8 +142,12 @@ impl<W: io::Write> sink::Sink for CountSink<W> {
 }
 
 /// Feeds every packet of `input` that passes the filter to `sinks`, up to `cfg.count`.
-pub fn print_file(cfg: &Config, input: impl Read, mut sinks: Vec<BoxSink>) -> Result<(), Stop> {
-    let mut reader = FileReader::new(input)?;
+pub fn print_file(
+    cfg: &Config,
+    input: impl Read + Send + 'static,
+    mut sinks: Vec<BoxSink>,
+) -> Result<(), Stop> {
+    let mut reader = FileReader::read_ahead(input)?;
     let mut filters = Filters {
         expr: cfg.filter.clone(),
         compiled: Vec::new(),

@@ -157,7 +157,12 @@ fn many_interfaces_are_handed_to_sinks_once_each() {
         panic!("-r - is a valid command line");
     };
     let count = Count::default();
-    nscap::read::print_file(&cfg, &file[..], vec![Box::new(count.clone())]).unwrap();
+    nscap::read::print_file(
+        &cfg,
+        std::io::Cursor::new(file),
+        vec![Box::new(count.clone())],
+    )
+    .unwrap();
     assert_eq!(count.packets.load(Relaxed), n as usize);
     assert_eq!(count.interfaces.load(Relaxed), n as usize);
 }

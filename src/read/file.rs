@@ -6,6 +6,7 @@
 //! and packets borrow them until the next [`FileReader::advance`].
 
 use std::io::{self, Read};
+use std::sync::mpsc;
 
 use anyhow::{bail, Context, Result};
 
@@ -17,9 +18,29 @@ pub const MAX_RECORD: u32 = 16 << 20;
 
 const WINDOW: usize = 1 << 20;
 
+/// Bytes kept free before each read-ahead chunk, so that what is left of the last one (the
+/// start of a record) can be put in front of the next without moving the chunk.
+const HEAD: usize = 64 << 10;
+
+/// Chunks in flight between the read-ahead thread and the parser.
+const CHUNKS: usize = 3;
+
+/// Where the window's bytes come from.
+enum Source<R> {
+    /// Read in the parsing thread, into the window itself.
+    Direct(R),
+    /// Read by a thread of its own into chunks of `HEAD + WINDOW` bytes, the data after
+    /// `HEAD`: the kernel's copy of the file then runs beside the parsing, where it was a
+    /// sixth of `-r`'s time, and a chunk becomes the window without being copied again.
+    Ahead {
+        full: mpsc::Receiver<io::Result<(Vec<u8>, usize)>>,
+        empty: mpsc::SyncSender<Vec<u8>>,
+    },
+}
+
 /// A read window over the input: `buf[start..end]` is read but not yet consumed.
 struct Window<R> {
-    r: R,
+    src: Source<R>,
     buf: Vec<u8>,
     start: usize,
     end: usize,
@@ -27,28 +48,99 @@ struct Window<R> {
     pos: u64,
 }
 
+impl<R: Read + Send + 'static> Window<R> {
+    /// Starts the read-ahead thread (`nscap-read`). It reads as long as the parser hands back
+    /// chunks, and ends at the end of the input, at an error, or when the parser is gone.
+    fn ahead(mut r: R) -> io::Result<Source<R>> {
+        let (full_tx, full) = mpsc::sync_channel(CHUNKS);
+        let (empty, empty_rx) = mpsc::sync_channel::<Vec<u8>>(CHUNKS + 1);
+        for _ in 0..CHUNKS {
+            // Cannot fail: the receiver is alive and there is room.
+            let _ = empty.send(vec![0; HEAD + WINDOW]);
+        }
+        std::thread::Builder::new()
+            .name("nscap-read".into())
+            .spawn(move || {
+                while let Ok(mut b) = empty_rx.recv() {
+                    let got = loop {
+                        match r.read(&mut b[HEAD..]) {
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                            other => break other,
+                        }
+                    };
+                    let last = !matches!(got, Ok(k) if k > 0);
+                    if full_tx.send(got.map(|k| (b, k))).is_err() || last {
+                        return;
+                    }
+                }
+            })?;
+        Ok(Source::Ahead { full, empty })
+    }
+}
+
 impl<R: Read> Window<R> {
     /// Makes `n` bytes available at `start`; false if the input ends first (what there was
     /// stays available).
     fn ensure(&mut self, n: usize) -> io::Result<bool> {
         while self.end - self.start < n {
-            if self.start + n > self.buf.len() {
-                // Move what is left to the front, then grow only if a record is larger than
-                // the whole window, and only by doubling as bytes keep coming.
-                self.buf.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
-                if n > self.buf.len() && self.end == self.buf.len() {
-                    let grown = (self.buf.len() * 2).min(n.max(WINDOW));
-                    self.buf.resize(grown, 0);
+            match &mut self.src {
+                Source::Direct(r) => {
+                    if self.start + n > self.buf.len() {
+                        // Move what is left to the front, then grow only if a record is larger
+                        // than the whole window, and only by doubling as bytes keep coming.
+                        self.buf.copy_within(self.start..self.end, 0);
+                        self.end -= self.start;
+                        self.start = 0;
+                        if n > self.buf.len() && self.end == self.buf.len() {
+                            let grown = (self.buf.len() * 2).min(n.max(WINDOW));
+                            self.buf.resize(grown, 0);
+                        }
+                    }
+                    let room = self.buf.len();
+                    match r.read(&mut self.buf[self.end..room]) {
+                        Ok(0) => return Ok(false),
+                        Ok(k) => self.end += k,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(without_code(e)),
+                    }
                 }
-            }
-            let room = self.buf.len();
-            match self.r.read(&mut self.buf[self.end..room]) {
-                Ok(0) => return Ok(false),
-                Ok(k) => self.end += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(without_code(e)),
+                Source::Ahead { full, empty } => {
+                    // The thread ends only after sending the end of the input or an error.
+                    let (mut chunk, k) = match full.recv() {
+                        Ok(Ok((_, 0))) | Err(_) => return Ok(false),
+                        Ok(Ok(got)) => got,
+                        Ok(Err(e)) => return Err(without_code(e)),
+                    };
+                    let left = self.end - self.start;
+                    if left <= HEAD {
+                        // The usual case: the chunk becomes the window, with the start of the
+                        // record put in front of it.
+                        chunk[HEAD - left..HEAD].copy_from_slice(&self.buf[self.start..self.end]);
+                        let old = std::mem::replace(&mut self.buf, chunk);
+                        self.start = HEAD - left;
+                        self.end = HEAD + k;
+                        if old.len() == HEAD + WINDOW {
+                            // Refused only when the thread has ended: no more are needed.
+                            let _ = empty.try_send(old);
+                        }
+                    } else {
+                        // A record longer than `HEAD` that spans chunks: gathered in a window
+                        // of its own (grown only by what arrived), the chunk handed back.
+                        if self.buf.len() == HEAD + WINDOW {
+                            let mut own = Vec::with_capacity(left + k);
+                            own.extend_from_slice(&self.buf[self.start..self.end]);
+                            let old = std::mem::replace(&mut self.buf, own);
+                            let _ = empty.try_send(old);
+                        } else {
+                            self.buf.drain(..self.start);
+                            self.buf.truncate(left);
+                        }
+                        self.buf.extend_from_slice(&chunk[HEAD..HEAD + k]);
+                        self.start = 0;
+                        self.end = self.buf.len();
+                        let _ = empty.try_send(chunk);
+                    }
+                }
             }
         }
         Ok(true)
@@ -138,10 +230,23 @@ pub struct FileReader<R: Read> {
 impl<R: Read> FileReader<R> {
     /// Reads the file header (pcap) or first section header (pcapng).
     pub fn new(r: R) -> Result<Self> {
+        Self::from_source(Source::Direct(r), vec![0; WINDOW])
+    }
+
+    /// As [`FileReader::new`], with the input read ahead by a thread of its own.
+    pub fn read_ahead(r: R) -> Result<Self>
+    where
+        R: Send + 'static,
+    {
+        let src = Window::ahead(r).context("cannot start the reading thread")?;
+        Self::from_source(src, Vec::new())
+    }
+
+    fn from_source(src: Source<R>, buf: Vec<u8>) -> Result<Self> {
         let mut fr = FileReader {
             w: Window {
-                r,
-                buf: vec![0; WINDOW],
+                src,
+                buf,
                 start: 0,
                 end: 0,
                 pos: 0,
@@ -575,6 +680,90 @@ mod tests {
             assert_eq!(r.packet().data, b"z");
             assert!(!r.advance().unwrap());
         }
+    }
+
+    /// Hands out its bytes in reads of irregular sizes, then an error if `fail`.
+    struct Uneven {
+        data: Vec<u8>,
+        at: usize,
+        turn: usize,
+        fail: bool,
+    }
+    impl Read for Uneven {
+        fn read(&mut self, b: &mut [u8]) -> io::Result<usize> {
+            const SIZES: [usize; 6] = [1, 7, 4093, HEAD + 1, 65_537, WINDOW];
+            self.turn += 1;
+            let n = SIZES[self.turn % SIZES.len()]
+                .min(b.len())
+                .min(self.data.len() - self.at);
+            if n == 0 && self.fail {
+                return Err(io::Error::other("device gone"));
+            }
+            b[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn read_ahead_gives_every_record_whatever_the_reads() {
+        // Sizes on both sides of the room kept before a chunk and of the chunk itself.
+        let sizes = [
+            3,
+            HEAD - 1,
+            HEAD,
+            HEAD + 1,
+            5,
+            WINDOW + 123,
+            1,
+            3 * WINDOW,
+            60,
+            2,
+        ];
+        let records: Vec<Vec<u8>> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| (0..n).map(|j| (i * 31 + j) as u8).collect())
+            .collect();
+        let list: Vec<(u32, &[u8])> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i as u32, &r[..]))
+            .collect();
+        let file = pcap(&list);
+        for fail in [false, true] {
+            let input = Uneven {
+                data: file.clone(),
+                at: 0,
+                turn: 0,
+                fail,
+            };
+            let mut r = FileReader::read_ahead(input).unwrap();
+            for (i, want) in records.iter().enumerate() {
+                assert!(r.advance().unwrap(), "record {i}");
+                assert_eq!(r.packet().ts_sec, i as i64);
+                assert!(
+                    r.packet().data == &want[..],
+                    "record {i} of {} bytes",
+                    want.len()
+                );
+            }
+            match fail {
+                false => assert!(!r.advance().unwrap()),
+                true => {
+                    let e = format!("{:#}", r.advance().unwrap_err());
+                    assert!(e.ends_with(": device gone"), "{e}");
+                }
+            }
+        }
+        // Cut inside a record: what came is reported, as without the thread.
+        let cut = file[..file.len() - 1].to_vec();
+        let mut r = FileReader::read_ahead(io::Cursor::new(cut)).unwrap();
+        for _ in 0..records.len() - 1 {
+            assert!(r.advance().unwrap());
+        }
+        let e = r.advance().unwrap_err().to_string();
+        assert!(e.contains("truncated packet data"), "{e}");
     }
 
     #[test]
