@@ -147,7 +147,14 @@ pub fn print_file(
     input: impl Read + Send + 'static,
     mut sinks: Vec<BoxSink>,
 ) -> Result<(), Stop> {
-    let mut reader = FileReader::read_ahead(input)?;
+    // A second CPU reads ahead while this one parses; on one (taskset, a cgroup quota) the
+    // hand-overs would only add to the work: 71.6 ms against 65.2 ms for 200 000 packets.
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut reader = if cpus > 1 {
+        FileReader::read_ahead(input)?
+    } else {
+        FileReader::new(input)?
+    };
     let mut filters = Filters {
         expr: cfg.filter.clone(),
         compiled: Vec::new(),

@@ -456,3 +456,49 @@ fn writes_fuzz_seeds() {
     }
     assert!(std::fs::read_dir(&decode).unwrap().count() >= frames().len());
 }
+
+/// The threads of a running `nscap -r -` whose standard input stays open and empty, started
+/// under `taskset -c CPUS` when given.
+fn threads_reading_stdin(cpus: Option<&str>) -> Vec<String> {
+    let mut cmd = match cpus {
+        Some(c) => {
+            let mut c2 = Command::new("taskset");
+            c2.args(["-c", c, env!("CARGO_BIN_EXE_nscap")]);
+            c2
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_nscap")),
+    };
+    let mut child = cmd
+        .args(["-r", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let mut names: Vec<String> = std::fs::read_dir(format!("/proc/{}/task", child.id()))
+        .unwrap()
+        .map(|t| std::fs::read_to_string(t.unwrap().path().join("comm")).unwrap())
+        .map(|c| c.trim_end().to_string())
+        .collect();
+    names.sort();
+    drop(child.stdin.take());
+    child.wait().unwrap();
+    names
+}
+
+/// With two CPUs a thread reads ahead while the other parses; on one it would only add
+/// hand-overs, so none is started.
+#[test]
+fn input_is_read_ahead_only_with_a_second_cpu() {
+    if Command::new("taskset").arg("-V").output().is_err() {
+        eprintln!("taskset not installed: skipped");
+        return;
+    }
+    let one = threads_reading_stdin(Some("0"));
+    assert_eq!(one, ["nscap"], "on one CPU");
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+        let two = threads_reading_stdin(None);
+        assert_eq!(two, ["nscap", "nscap-read"], "on several CPUs");
+    }
+}
