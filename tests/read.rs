@@ -502,3 +502,45 @@ fn input_is_read_ahead_only_with_a_second_cpu() {
         assert_eq!(two, ["nscap", "nscap-read"], "on several CPUs");
     }
 }
+
+/// Where no thread may be started (a task limit: RLIMIT_NPROC, a pids cgroup), the file is
+/// read without the read-ahead thread, with the same lines.
+#[test]
+fn input_is_read_where_no_thread_may_start() {
+    let have = |c: &str| Command::new(c).arg("--version").output().is_ok();
+    if !(have("setpriv") && have("prlimit") && nix::unistd::geteuid().is_root()) {
+        eprintln!("needs root, setpriv and prlimit: skipped");
+        return;
+    }
+    // Somewhere the unprivileged user can read.
+    let path = std::env::temp_dir().join(format!("nscap-nproc-{}.pcap", std::process::id()));
+    write_pcap(&path, 1, &frames());
+    let p = path.to_str().unwrap();
+    let free = Command::new(env!("CARGO_BIN_EXE_nscap"))
+        .args(["-r", p])
+        .output()
+        .unwrap();
+    // As nobody with room for one task only, the process itself: no thread can start.
+    let limited = Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .args([
+            "prlimit",
+            "--nproc=1",
+            "--",
+            env!("CARGO_BIN_EXE_nscap"),
+            "-r",
+            p,
+        ])
+        .output()
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(free.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&limited.stderr),
+        "",
+        "{:?}",
+        limited.status
+    );
+    assert!(limited.status.success());
+    assert_eq!(limited.stdout, free.stdout);
+}

@@ -19,8 +19,10 @@ pub const MAX_RECORD: u32 = 16 << 20;
 const WINDOW: usize = 1 << 20;
 
 /// Bytes kept free before each read-ahead chunk, so that what is left of the last one (the
-/// start of a record) can be put in front of the next without moving the chunk.
-const HEAD: usize = 64 << 10;
+/// start of a record) can be put in front of the next without moving the chunk: room for any
+/// record libpcap writes (262 144 bytes of packet and its header or block), so that only
+/// larger pcapng blocks are ever gathered by copying.
+const HEAD: usize = 512 << 10;
 
 /// Chunks in flight between the read-ahead thread and the parser.
 const CHUNKS: usize = 3;
@@ -35,6 +37,10 @@ enum Source<R> {
     Ahead {
         full: mpsc::Receiver<io::Result<(Vec<u8>, usize)>>,
         empty: mpsc::SyncSender<Vec<u8>>,
+        /// The thread sent the end of the input or an error, and has ended.
+        done: bool,
+        /// `buf` is one of the chunks (not a record gathered apart), to be handed back.
+        pooled: bool,
     },
 }
 
@@ -51,16 +57,16 @@ struct Window<R> {
 impl<R: Read + Send + 'static> Window<R> {
     /// Starts the read-ahead thread (`nscap-read`). It reads as long as the parser hands back
     /// chunks, and ends at the end of the input, at an error, or when the parser is gone.
-    fn ahead(mut r: R) -> io::Result<Source<R>> {
+    /// The reader comes back with the error when the thread cannot be started (a task limit),
+    /// so that the input can still be read without it.
+    fn ahead(r: R) -> Result<Source<R>, R> {
         let (full_tx, full) = mpsc::sync_channel(CHUNKS);
         let (empty, empty_rx) = mpsc::sync_channel::<Vec<u8>>(CHUNKS + 1);
-        for _ in 0..CHUNKS {
-            // Cannot fail: the receiver is alive and there is room.
-            let _ = empty.send(vec![0; HEAD + WINDOW]);
-        }
-        std::thread::Builder::new()
+        let (give, take) = mpsc::channel::<R>();
+        let started = std::thread::Builder::new()
             .name("nscap-read".into())
             .spawn(move || {
+                let Ok(mut r) = take.recv() else { return };
                 while let Ok(mut b) = empty_rx.recv() {
                     let got = loop {
                         match r.read(&mut b[HEAD..]) {
@@ -73,8 +79,22 @@ impl<R: Read + Send + 'static> Window<R> {
                         return;
                     }
                 }
-            })?;
-        Ok(Source::Ahead { full, empty })
+            });
+        if started.is_err() {
+            return Err(r);
+        }
+        // Cannot fail: the thread waits for it.
+        let _ = give.send(r);
+        for _ in 0..CHUNKS {
+            // Cannot fail: there is room, and the thread only ends after the parser has gone.
+            let _ = empty.send(vec![0; HEAD + WINDOW]);
+        }
+        Ok(Source::Ahead {
+            full,
+            empty,
+            done: false,
+            pooled: false,
+        })
     }
 }
 
@@ -104,12 +124,27 @@ impl<R: Read> Window<R> {
                         Err(e) => return Err(without_code(e)),
                     }
                 }
-                Source::Ahead { full, empty } => {
-                    // The thread ends only after sending the end of the input or an error.
+                Source::Ahead {
+                    full,
+                    empty,
+                    done,
+                    pooled,
+                } => {
+                    if *done {
+                        return Ok(false);
+                    }
                     let (mut chunk, k) = match full.recv() {
-                        Ok(Ok((_, 0))) | Err(_) => return Ok(false),
+                        Ok(Ok((_, 0))) => {
+                            *done = true;
+                            return Ok(false);
+                        }
                         Ok(Ok(got)) => got,
-                        Ok(Err(e)) => return Err(without_code(e)),
+                        Ok(Err(e)) => {
+                            *done = true;
+                            return Err(without_code(e));
+                        }
+                        // It ends only after sending the end or an error: it died.
+                        Err(_) => return Err(io::Error::other("the reading thread stopped")),
                     };
                     let left = self.end - self.start;
                     if left <= HEAD {
@@ -119,14 +154,14 @@ impl<R: Read> Window<R> {
                         let old = std::mem::replace(&mut self.buf, chunk);
                         self.start = HEAD - left;
                         self.end = HEAD + k;
-                        if old.len() == HEAD + WINDOW {
+                        if std::mem::replace(pooled, true) {
                             // Refused only when the thread has ended: no more are needed.
                             let _ = empty.try_send(old);
                         }
                     } else {
-                        // A record longer than `HEAD` that spans chunks: gathered in a window
+                        // A block longer than `HEAD` that spans chunks: gathered in a window
                         // of its own (grown only by what arrived), the chunk handed back.
-                        if self.buf.len() == HEAD + WINDOW {
+                        if std::mem::replace(pooled, false) {
                             let mut own = Vec::with_capacity(left + k);
                             own.extend_from_slice(&self.buf[self.start..self.end]);
                             let old = std::mem::replace(&mut self.buf, own);
@@ -238,8 +273,10 @@ impl<R: Read> FileReader<R> {
     where
         R: Send + 'static,
     {
-        let src = Window::ahead(r).context("cannot start the reading thread")?;
-        Self::from_source(src, Vec::new())
+        match Window::ahead(r) {
+            Ok(src) => Self::from_source(src, Vec::new()),
+            Err(r) => Self::new(r),
+        }
     }
 
     fn from_source(src: Source<R>, buf: Vec<u8>) -> Result<Self> {
