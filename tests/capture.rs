@@ -869,7 +869,7 @@ fn the_same_namespace_named_twice_is_captured_once() {
 
 /// Closing a packet socket waits for an RCU grace period; closed one after another, 200
 /// interfaces took 5.6 s to stop after SIGINT (0.18 s closed side by side). A stop must be
-/// prompt however many interfaces there are; the bound here is loose on purpose.
+/// prompt however many interfaces there are, measured against the cost of closing one by one.
 #[test]
 fn many_interfaces_stop_promptly() {
     let ns = Netns::new("many");
@@ -897,8 +897,40 @@ fn many_interfaces_stop_promptly() {
     let (code, err) = n.finish(20);
     let took = start.elapsed();
     assert_eq!(code, Some(0), "{:?}", err.last());
-    assert!(took < Duration::from_secs(3), "stopping took {took:?}");
     assert_eq!(capinfos(&f)["Number of interfaces in file"], "200");
+    // Side by side, the waits overlap: well under a second on a quiet machine. A slower stop
+    // is held against what closing 200 packet sockets one after another costs here and now
+    // (a busy machine stretches the grace periods for both), not against a fixed time.
+    if took > Duration::from_secs(1) {
+        let one_by_one = close_packet_sockets_one_by_one(200);
+        assert!(
+            took < one_by_one,
+            "stopping took {took:?}, closing 200 packet sockets one by one {one_by_one:?}"
+        );
+    }
+}
+
+/// Opens `n` packet sockets and times closing them one after another.
+fn close_packet_sockets_one_by_one(n: usize) -> Duration {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let socks: Vec<OwnedFd> = (0..n)
+        .map(|_| {
+            // SAFETY: socket(2) with constant arguments; the descriptor is ours alone.
+            let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW, 0) };
+            assert!(
+                fd >= 0,
+                "socket(AF_PACKET): {}",
+                std::io::Error::last_os_error()
+            );
+            // SAFETY: fd was just returned by socket(2) and is owned by nothing else.
+            unsafe { OwnedFd::from_raw_fd(fd) }
+        })
+        .collect();
+    let start = Instant::now();
+    for s in socks {
+        drop(s);
+    }
+    start.elapsed()
 }
 
 /// `-i any` keeps each packet's interface, named as the target names it: a target with two
