@@ -69,11 +69,6 @@ enum OptEnd {
 
 /// ip_optprint: `o` the option bytes captured, `declared` of them by the header length.
 fn ipv4_options(out: &mut Vec<u8>, o: &[u8], declared: usize) -> OptEnd {
-    let bad = |out: &mut Vec<u8>, len: usize| {
-        s(out, " [bad length ");
-        n(out, len as u64);
-        out.push(b']');
-    };
     let mut at = 0;
     while at < declared {
         if at > 0 {
@@ -97,13 +92,13 @@ fn ipv4_options(out: &mut Vec<u8>, o: &[u8], declared: usize) -> OptEnd {
             };
             let l = usize::from(l);
             if l < 2 {
-                bad(out, l);
+                bad(out, " [bad length ", l as u64);
                 return OptEnd::Done;
             }
             l
         };
         if len > declared - at {
-            bad(out, len);
+            bad(out, " [bad length ", len as u64);
             return OptEnd::Done;
         }
         let Some(opt) = o.get(at..at + len) else {
@@ -113,7 +108,7 @@ fn ipv4_options(out: &mut Vec<u8>, o: &[u8], declared: usize) -> OptEnd {
             0 => return OptEnd::Done,
             68 if !timestamps(out, opt, &o[at..]) => return OptEnd::Cut,
             7 | 131 | 137 if !route(out, opt, &o[at..]) => return OptEnd::Cut,
-            148 if len < 4 => bad(out, len),
+            148 if len < 4 => bad(out, " [bad length ", len as u64),
             148 => {
                 let v = u16::from_be_bytes([opt[2], opt[3]]);
                 if v != 0 {
@@ -128,27 +123,29 @@ fn ipv4_options(out: &mut Vec<u8>, o: &[u8], declared: usize) -> OptEnd {
     OptEnd::Done
 }
 
+/// ip-print.c's notes on a malformed option: `PREFIX` (` [bad length `, `[bad ptr `…), the
+/// value, `]`.
+fn bad(out: &mut Vec<u8>, prefix: &str, v: impl Into<u64>) {
+    s(out, prefix);
+    n(out, v);
+    out.push(b']');
+}
+
 /// ip_printroute: the addresses of a record or source route option, a comma after each one
 /// the pointer has passed. `more`: the captured bytes from the option on (a malformed length
 /// reads past it). False: cut.
 fn route(out: &mut Vec<u8>, opt: &[u8], more: &[u8]) -> bool {
     let length = opt.len() as u32;
     if length < 3 {
-        s(out, " [bad length ");
-        n(out, length);
-        out.push(b']');
+        bad(out, " [bad length ", length);
         return true;
     }
     if (length + 1) & 3 != 0 {
-        s(out, " [bad length ");
-        n(out, length);
-        out.push(b']');
+        bad(out, " [bad length ", length);
     }
     let ptr = u32::from(opt[2]).wrapping_sub(1);
     if ptr < 3 || (ptr.wrapping_add(1)) & 3 != 0 || ptr > length + 1 {
-        s(out, " [bad ptr ");
-        n(out, opt[2]);
-        out.push(b']');
+        bad(out, " [bad ptr ", opt[2]);
     }
     let mut len = 3;
     while len < length {
@@ -169,25 +166,19 @@ fn route(out: &mut Vec<u8>, opt: &[u8], more: &[u8]) -> bool {
 fn timestamps(out: &mut Vec<u8>, opt: &[u8], more: &[u8]) -> bool {
     let length = opt.len() as u32;
     if length < 4 {
-        s(out, "[bad length ");
-        n(out, length);
-        out.push(b']');
+        bad(out, "[bad length ", length);
         return true;
     }
     s(out, " TS{");
     let flags = opt[3];
     let hoplen: u32 = if flags & 0x0f != 0 { 8 } else { 4 };
     if (length - 4) & (hoplen - 1) != 0 {
-        s(out, "[bad length ");
-        n(out, length);
-        out.push(b']');
+        bad(out, "[bad length ", length);
     }
     let ptr = u32::from(opt[2]).wrapping_sub(1);
     let mut len = 0;
     if ptr < 4 || ptr.wrapping_sub(4) & (hoplen - 1) != 0 || ptr > length + 1 {
-        s(out, "[bad ptr ");
-        n(out, opt[2]);
-        out.push(b']');
+        bad(out, "[bad ptr ", opt[2]);
     }
     let known = match flags & 0x0f {
         0 => Some("TSONLY"),
