@@ -32,9 +32,7 @@ fn eight_digits(n: u32) -> u64 {
 }
 
 /// Appends the first `len` (at most 8) bytes of `ascii`: one 8-byte store from a register,
-/// then a truncation. `extend_from_slice` of a length known only at run time is a call to
-/// memcpy, and bytes stored one by one into a stack array then copied as a block stall on
-/// store forwarding; both were measured as a large share of `-r`'s time.
+/// then a truncation (see [`room`] for why not a copy of `len` bytes).
 #[inline(always)]
 fn put8(out: &mut Vec<u8>, ascii: u64, len: usize) {
     let at = out.len();
@@ -53,7 +51,7 @@ pub fn u64(out: &mut Vec<u8>, n: u64) {
         return;
     }
     u64(out, n / 100_000_000);
-    put8(out, eight_digits((n % 100_000_000) as u32), 8);
+    padded(out, n, 8);
 }
 
 pub fn i64(out: &mut Vec<u8>, n: i64) {
@@ -86,13 +84,14 @@ pub fn right(out: &mut Vec<u8>, n: u64, width: usize) {
     u64(out, n);
 }
 
+/// How many hex digits `n` takes without leading zeros (1 for zero).
+fn hex_digits(n: u64) -> usize {
+    (64 - n.leading_zeros() as usize).div_ceil(4).max(1)
+}
+
 /// Lower-case hex, no leading zeros (`0` for zero).
 pub fn hex(out: &mut Vec<u8>, n: u64) {
-    let len = if n == 0 {
-        1
-    } else {
-        (64 - n.leading_zeros() as usize).div_ceil(4)
-    };
+    let len = hex_digits(n);
     let at = room::<16>(out);
     let mut n = n;
     for slot in out[at..at + len].iter_mut().rev() {
@@ -104,12 +103,7 @@ pub fn hex(out: &mut Vec<u8>, n: u64) {
 
 /// Lower-case hex, zero-padded to at least `width` digits (`%04x`).
 pub fn hex_padded(out: &mut Vec<u8>, n: u64, width: usize) {
-    let digits = if n == 0 {
-        1
-    } else {
-        (64 - n.leading_zeros() as usize).div_ceil(4)
-    };
-    for _ in digits..width {
+    for _ in hex_digits(n)..width {
         out.push(b'0');
     }
     hex(out, n);
@@ -196,36 +190,23 @@ pub fn ipv6(out: &mut Vec<u8>, a: [u8; 16]) {
     if best_len < 2 {
         best = usize::MAX;
     }
-    // The dotted tail is written apart; the groups go to one buffer appended as one copy.
-    let dotted = best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff));
-    let groups = if dotted { 6 } else { 8 };
-    let start = room::<40>(out);
-    let buf = &mut out[start..];
-    let mut at = 0;
     let mut i = 0;
-    while i < groups {
+    while i < 8 {
         if i == best {
-            buf[at] = b':';
-            buf[at + 1] = b':';
-            at += 2;
+            out.extend_from_slice(b"::");
             i += best_len;
             continue;
         }
-        let g = w[i];
-        let len = (16 - g.leading_zeros() as usize).div_ceil(4).max(1);
-        for k in 0..len {
-            buf[at + k] = HEX[usize::from(g >> (4 * (len - 1 - k)) & 15)];
+        // Dotted tail for ::a.b.c.d and ::ffff:a.b.c.d, as inet_ntop does.
+        if i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)) {
+            ipv4(out, [a[12], a[13], a[14], a[15]]);
+            return;
         }
-        at += len;
+        hex(out, u64::from(w[i]));
         i += 1;
         if i < 8 && i != best {
-            buf[at] = b':';
-            at += 1;
+            out.push(b':');
         }
-    }
-    out.truncate(start + at);
-    if dotted {
-        ipv4(out, [a[12], a[13], a[14], a[15]]);
     }
 }
 
