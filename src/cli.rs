@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, ValueEnum};
 
+use crate::capture::Direction;
 use crate::error::Exit;
 use crate::sink::rotate::{Naming, Plan};
+use crate::sink::Format;
 use crate::summary::{PrintOptions, Stamp};
 
 pub const DEFAULT_SNAPLEN: u32 = 262_144;
@@ -255,22 +257,9 @@ struct Args {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    In,
-    Out,
-    Inout,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum Precision {
     Micro,
     Nano,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Pcap,
-    Pcapng,
 }
 
 /// Where packets come from.
@@ -307,7 +296,7 @@ pub struct Config {
     /// `--immediate-mode`: deliver each packet as it arrives.
     pub immediate: bool,
     pub print_opts: PrintOptions,
-    /// `--all` and `--follow` (see [`crate::select`]).
+    /// `--all` and `--follow` (see [`crate::targets::select`]).
     pub all: bool,
     pub follow: bool,
     /// `-y`: the DLT to capture with.
@@ -354,7 +343,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Config, Exit> {
     // Targets are resolved deep in capture code: the host root reaches it the way the
     // environment does, through `Roots::from_env`.
     if let Some(dir) = &cfg.host_root {
-        crate::target::runtime::set_host_root(dir.clone());
+        crate::targets::runtime::set_host_root(dir.clone());
     }
     Ok(cfg)
 }
@@ -365,7 +354,7 @@ pub fn command() -> clap::Command {
     let version = format!(
         "{}\n{}",
         env!("CARGO_PKG_VERSION"),
-        crate::pcapx::lib_version()
+        crate::capture::libpcap::lib_version()
     );
     Args::command().version(version)
 }
@@ -396,7 +385,7 @@ pub fn take_host_root(mut args: Vec<OsString>) -> Result<Vec<OsString>, Exit> {
     if dir.is_empty() {
         return Err(Exit::Usage("--host-root needs a directory".into()));
     }
-    crate::target::runtime::set_host_root(PathBuf::from(dir));
+    crate::targets::runtime::set_host_root(PathBuf::from(dir));
     args.drain(1..1 + taken);
     Ok(args)
 }
@@ -533,7 +522,9 @@ fn validate(a: Args) -> Result<Config, Exit> {
         || a.targets.len() > 1
         || a.all
         || a.follow
-        || a.targets.iter().any(|t| crate::select::is_pattern(t));
+        || a.targets
+            .iter()
+            .any(|t| crate::targets::select::is_pattern(t));
     Ok(Config {
         input,
         list_interfaces: a.list_interfaces,
@@ -727,7 +718,7 @@ fn probe_flags(
     };
     let ts = match tstamp {
         None => None,
-        Some(t) => match crate::pcapx::tstamp_type_of_name(t) {
+        Some(t) => match crate::capture::libpcap::tstamp_type_of_name(t) {
             Some(v) => Some(v),
             None => usage!("-j {t}: invalid time stamp type (see -J for the interface's)"),
         },

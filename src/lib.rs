@@ -1,32 +1,44 @@
 //! nscap: capture inside another network namespace, write on the host.
 //!
-//! Data flows through one module per stage: [`target`] (what `-t` names) → [`netns`] (entering
-//! it from a thread we own) → [`capture`] (libpcap handles as sources) → [`sink`] (pcap, pcapng,
-//! summaries) ← [`cli`] (the validated configuration). [`exec`] is the other mode: run a program
-//! inside a target's namespaces, as `nsenter` does.
+//! `docs/architecture.md` draws the whole; in short, a capture flows through one module per
+//! stage, and the commands are thin drivers of those stages.
+//!
+//! **Modes** ([`cmd`]): what one command line runs: live capture, `-r`, `list`, `-L`/`-J`,
+//! Wireshark's extcap calls, `man`/`completions`, and `exec` (nsenter).
+//!
+//! **Stages**, in the order packets meet them:
+//! - [`targets`]: what `-t`, patterns and `--all` name, resolved on the host into open
+//!   namespace files; the host's inventory of namespaces.
+//! - [`netns`]: entering a namespace from a thread of our own; the worker threads that do.
+//! - [`capture`]: libpcap handles opened inside namespaces, read by one pump thread.
+//! - [`reader`]: pcap and pcapng files, the other source of packets.
+//! - [`session`]: a live capture from start to statistics: the event loop, `--follow`.
+//! - [`owner`]: `--process`, which local process owns each packet's socket.
+//! - [`sink`]: where packets go: pcap, pcapng, summaries, JSON, flows, rotation.
+//! - [`summary`]: the printers, tcpdump's text and JSON.
+//!
+//! **Shared**: [`cli`] (the validated configuration), [`packet`] (the data passed between
+//! stages), [`link`] (link-layer type numbers), [`iface`] (a namespace's interfaces),
+//! [`progress`] (counters and the status line), [`stop`] (signals), [`privs`] (`-Z`),
+//! [`os`] (system calls nix does not wrap), [`error`] (how a run ends), [`escape`] (bytes
+//! from outside made safe to print).
 
-pub mod attrib;
 pub mod capture;
 pub mod cli;
-pub mod docs;
+pub mod cmd;
 pub mod error;
 pub mod escape;
-pub mod exec;
-pub mod extcap;
 pub mod iface;
 pub mod link;
-pub mod list;
-pub mod live;
 pub mod netns;
 pub mod os;
+pub mod owner;
 pub mod packet;
-pub mod pcapx;
 pub mod privs;
-pub mod probe;
 pub mod progress;
-pub mod read;
-pub mod select;
+pub mod reader;
+pub mod session;
 pub mod sink;
 pub mod stop;
 pub mod summary;
-pub mod target;
+pub mod targets;

@@ -80,20 +80,20 @@ where
         .map_err(|_| anyhow!("namespace thread failed"))?
 }
 
-/// A few threads ("lanes") that visit namespaces on request, so that the number of threads does
+/// A few worker threads that visit namespaces on request, so that the number of threads does
 /// not grow with the number of targets: a `setns` and a fresh sysfs cost well under a millisecond.
 ///
-/// Each lane unshares its mount namespace once; each visit enters a network namespace and mounts
+/// Each worker unshares its mount namespace once; each visit enters a network namespace and mounts
 /// a sysfs there (so libpcap's `/sys/class/net` reads describe the target), and after each job it
 /// goes home and unmounts it again, so that no namespace is kept alive by it.
 ///
-/// Why more than one lane: activating a pcap handle sets up its `PACKET_RX_RING`, and the kernel
+/// Why more than one worker: activating a pcap handle sets up its `PACKET_RX_RING`, and the kernel
 /// waits there for an RCU grace period (`synchronize_net`), 10 to 15 ms on a loaded VM whatever
-/// the ring's size. Waits on concurrent threads share grace periods, so lanes overlap them. Jobs
-/// for one namespace always go to the same lane (by the namespace's inode) and so keep the order
+/// the ring's size. Waits on concurrent threads share grace periods, so workers overlap them. Jobs
+/// for one namespace always go to the same worker (by the namespace's inode) and so keep the order
 /// in which they were submitted.
-pub struct Hopper {
-    lanes: Vec<std::sync::mpsc::Sender<Job>>,
+pub struct Workers {
+    queues: Vec<std::sync::mpsc::Sender<Job>>,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -101,40 +101,40 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// Lanes a session may use: with the session's own thread and the pump, at most 8 threads
 /// (issue 10) whatever the number of namespaces.
-pub const MAX_LANES: usize = 4;
+pub const MAX_WORKERS: usize = 4;
 
-impl Hopper {
-    /// One lane: jobs run one after the other.
-    pub fn start() -> Result<Hopper> {
-        Hopper::with_lanes(1)
+impl Workers {
+    /// One worker: jobs run one after the other.
+    pub fn one() -> Result<Workers> {
+        Workers::new(1)
     }
 
-    /// `lanes` threads (1 to [`MAX_LANES`]), all started before this returns.
-    pub fn with_lanes(lanes: usize) -> Result<Hopper> {
-        Hopper::launch("nscap-hop", true, lanes)
+    /// `count` threads (1 to [`MAX_WORKERS`]), all started before this returns.
+    pub fn new(count: usize) -> Result<Workers> {
+        Workers::launch("nscap-hop", true, count)
     }
 
     /// A thread that runs jobs where it is, in the host's namespaces, and never enters a target's
     /// (jobs must be submitted with `netns` None): with `-Z --follow`, the one thread that keeps
     /// the capabilities to look the host's `/proc` over for namespaces that join later.
-    pub fn plain(name: &str) -> Result<Hopper> {
-        Hopper::launch(name, false, 1)
+    pub fn at_home(name: &str) -> Result<Workers> {
+        Workers::launch(name, false, 1)
     }
 
-    fn launch(name: &str, hops: bool, lanes: usize) -> Result<Hopper> {
-        let mut hopper = Hopper {
-            lanes: Vec::new(),
+    fn launch(name: &str, hops: bool, count: usize) -> Result<Workers> {
+        let mut workers = Workers {
+            queues: Vec::new(),
             threads: Vec::new(),
         };
         // Started together, so that their mount namespaces are made at the same time.
         let mut ready = Vec::new();
-        for _ in 0..lanes.clamp(1, MAX_LANES) {
-            let (tx, thread, ready_rx) = lane(name, hops)?;
-            hopper.lanes.push(tx);
-            hopper.threads.push(thread);
+        for _ in 0..count.clamp(1, MAX_WORKERS) {
+            let (tx, thread, ready_rx) = worker(name, hops)?;
+            workers.queues.push(tx);
+            workers.threads.push(thread);
             ready.push(ready_rx);
         }
-        // Dropping `hopper` on an error ends the lanes already started.
+        // Dropping `workers` on an error ends the workers already started.
         for r in ready {
             match r.recv() {
                 Ok(Ok(())) => {}
@@ -142,7 +142,7 @@ impl Hopper {
                 Err(_) => return Err(anyhow!("namespace thread failed")),
             }
         }
-        Ok(hopper)
+        Ok(workers)
     }
 
     /// Runs `f` inside `netns` (None: where the thread is, the host's) and hands its answer to
@@ -157,10 +157,10 @@ impl Hopper {
         T: Send + 'static,
         F: FnOnce() -> Result<T> + Send + 'static,
     {
-        let lane = netns
+        let worker = netns
             .as_ref()
             .and_then(|f| f.metadata().ok())
-            .map_or(0, |m| m.ino() as usize % self.lanes.len().max(1));
+            .map_or(0, |m| m.ino() as usize % self.queues.len().max(1));
         let job: Job = Box::new(move || {
             let r = match &netns {
                 Some(ns) => visit(ns, &label).and_then(|()| f()),
@@ -168,13 +168,13 @@ impl Hopper {
             };
             reply(r);
         });
-        if let Some(tx) = self.lanes.get(lane) {
+        if let Some(tx) = self.queues.get(worker) {
             // A thread that ended has dropped the job, and with it the reply's sender.
             let _ = tx.send(job);
         }
     }
 
-    /// [`Hopper::submit`] and wait for the answer (not from an async task).
+    /// [`Workers::submit`] and wait for the answer (not from an async task).
     pub fn call<T, F>(&self, netns: Option<File>, label: String, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -187,13 +187,13 @@ impl Hopper {
         rx.recv().map_err(|_| anyhow!("namespace thread failed"))?
     }
 
-    /// Runs `f` on every lane, where each is (the host's namespaces), one lane after the other:
+    /// Runs `f` on every worker, where each is (the host's namespaces), one after the other:
     /// for what is per thread, such as capabilities.
-    pub fn call_every_lane<F>(&self, f: F) -> Result<()>
+    pub fn call_on_each<F>(&self, f: F) -> Result<()>
     where
         F: Fn() -> Result<()> + Clone + Send + 'static,
     {
-        for tx in &self.lanes {
+        for tx in &self.queues {
             let (reply_tx, reply_rx) = std::sync::mpsc::channel();
             let f = f.clone();
             let job: Job = Box::new(move || {
@@ -207,7 +207,7 @@ impl Hopper {
         Ok(())
     }
 
-    /// [`Hopper::submit`], the answer awaited.
+    /// [`Workers::submit`], the answer awaited.
     pub async fn run<T, F>(&self, netns: Option<File>, label: String, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -221,24 +221,24 @@ impl Hopper {
     }
 }
 
-impl Drop for Hopper {
+impl Drop for Workers {
     fn drop(&mut self) {
-        self.lanes.clear();
+        self.queues.clear();
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
     }
 }
 
-type Lane = (
+type Worker = (
     std::sync::mpsc::Sender<Job>,
     JoinHandle<()>,
     std::sync::mpsc::Receiver<Result<()>>,
 );
 
-/// Starts one lane; its receiver answers once its thread is ready (with `hops`, once its mount
+/// Starts one worker; its receiver answers once its thread is ready (with `hops`, once its mount
 /// namespace is made, or could not be).
-fn lane(name: &str, hops: bool) -> Result<Lane> {
+fn worker(name: &str, hops: bool) -> Result<Worker> {
     let (tx, rx) = std::sync::mpsc::channel::<Job>();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<()>>();
     let thread = thread::Builder::new()
@@ -293,7 +293,7 @@ fn setup() -> Result<File> {
     Ok(home)
 }
 
-/// Enters `netns` from the hopper's thread and mounts its sysfs.
+/// Enters `netns` from the worker's thread and mounts its sysfs.
 fn visit(netns: &File, label: &str) -> Result<()> {
     setns(netns, CloneFlags::CLONE_NEWNET).map_err(|e| {
         if e == nix::errno::Errno::EPERM {
@@ -315,7 +315,7 @@ fn visit(netns: &File, label: &str) -> Result<()> {
 
 /// An rtnetlink socket subscribed to link events (`RTMGRP_LINK`) of the calling thread's
 /// network namespace: readable whenever an interface there appears, changes or vanishes. Open it
-/// in the [`Hopper`]; it keeps reporting that namespace's events wherever it is read.
+/// in the [`Workers`]; it keeps reporting that namespace's events wherever it is read.
 pub fn link_events_here() -> Result<std::os::fd::OwnedFd> {
     use std::os::fd::FromRawFd;
     // SAFETY: plain socket calls; the descriptor is owned at once.

@@ -1,6 +1,6 @@
 //! The system calls nix does not wrap (or wraps too narrowly), written once for both modes:
 //! capture mode checks namespace files and watches targets exit; exec mode reaches these
-//! through [`crate::exec::sys::RealSys`]. Every other system call goes through nix, so the
+//! through [`crate::cmd::exec::sys::RealSys`]. Every other system call goes through nix, so the
 //! `unsafe` blocks of the crate's own system calls are here, each with its reason.
 
 use std::io;
@@ -189,4 +189,18 @@ pub fn stdout_is_pipe() -> bool {
 pub fn is_pipe(fd: BorrowedFd<'_>) -> bool {
     nix::sys::stat::fstat(fd)
         .is_ok_and(|st| matches!(st.st_mode & libc::S_IFMT, libc::S_IFIFO | libc::S_IFSOCK))
+}
+
+/// Raises the soft limit of open descriptors to the hard limit, which is ours to take: every
+/// handle, netlink socket and namespace of a capture is a descriptor. Best effort: a limit
+/// that cannot be raised shows later as the error of what needed it.
+pub fn raise_nofile() {
+    // SAFETY: getrlimit/setrlimit on a stack struct.
+    unsafe {
+        let mut l: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 && l.rlim_cur < l.rlim_max {
+            l.rlim_cur = l.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &l);
+        }
+    }
 }

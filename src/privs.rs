@@ -22,7 +22,7 @@ use anyhow::{anyhow, bail, Result};
 use nix::unistd::{Gid, Uid, User};
 
 use crate::error::os_message;
-use crate::netns::Hopper;
+use crate::netns::Workers;
 use crate::os::{capset, CapData};
 
 /// linux/capability.h numbers of the capabilities kept with `--follow`.
@@ -33,7 +33,7 @@ pub const CAP_SYS_ADMIN: u32 = 21;
 
 /// A thread that keeps `caps` (a mask of `1 << CAP_*`) after the drop.
 pub struct Keep<'a> {
-    pub thread: &'a Hopper,
+    pub thread: &'a Workers,
     pub caps: u64,
 }
 
@@ -63,12 +63,12 @@ pub fn drop_to(name: &str, keep: &[Keep]) -> Result<()> {
     // them too, since each thread makes the set*id calls itself.
     for k in keep {
         let caps = k.caps;
-        k.thread.call_every_lane(move || bound_and_keep(caps))?;
+        k.thread.call_on_each(move || bound_and_keep(caps))?;
     }
     become_user(&user.name, user.uid, user.gid)?;
     for k in keep {
         let caps = k.caps;
-        k.thread.call_every_lane(move || narrow(caps))?;
+        k.thread.call_on_each(move || narrow(caps))?;
     }
     Ok(())
 }

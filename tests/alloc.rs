@@ -4,9 +4,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use nscap::attrib::Owner;
+use nscap::owner::Owner;
 use nscap::packet::{Interface, Packet};
-use nscap::read::FileReader;
+use nscap::reader::FileReader;
 use nscap::sink::pcap::PcapWriter;
 use nscap::sink::pcapng::PcapngWriter;
 use nscap::sink::Sink;

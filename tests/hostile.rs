@@ -157,7 +157,7 @@ fn many_interfaces_are_handed_to_sinks_once_each() {
         panic!("-r - is a valid command line");
     };
     let count = Count::default();
-    nscap::read::print_file(
+    nscap::cmd::read::print_file(
         &cfg,
         std::io::Cursor::new(file),
         vec![Box::new(count.clone())],

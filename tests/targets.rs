@@ -7,7 +7,7 @@ use common::*;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use nscap::target::{locate_in, open, Located, Roots, TargetSpec};
+use nscap::targets::{locate_in, open, Located, Roots, TargetSpec};
 
 /// Data roots in a temporary directory, in the runtimes' real on-disk formats.
 struct Data {
@@ -214,7 +214,7 @@ fn pid_path_and_netns_forms_agree() {
         format!("/run/netns/{name}"),
         name.to_string(),
     ] {
-        let t = nscap::target::resolve(&TargetSpec::parse(&form).unwrap())
+        let t = nscap::targets::resolve(&TargetSpec::parse(&form).unwrap())
             .unwrap_or_else(|e| panic!("{form}: {e:#}"));
         assert_eq!(t.inode, inode, "{form}");
     }
@@ -579,7 +579,7 @@ fn gone_processes_and_stopped_containers() {
     assert!(e.contains("is not running"), "{e}");
     let e = format!(
         "{:#}",
-        nscap::target::resolve(&TargetSpec::Pid(pid)).unwrap_err()
+        nscap::targets::resolve(&TargetSpec::Pid(pid)).unwrap_err()
     );
     assert!(e.contains(&format!("no such process: pid {pid}")), "{e}");
 }

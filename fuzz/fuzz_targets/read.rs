@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nscap::read::FileReader;
+use nscap::reader::FileReader;
 use nscap::summary::{PrintOptions, Summarizer};
 
 fuzz_target!(|data: &[u8]| {

@@ -1,5 +1,5 @@
 //! What the pcap and pcapng writers share: the formats' numbers (also read by
-//! [`crate::read::file`]) and one buffer that records are appended to and written from.
+//! [`crate::reader`]) and one buffer that records are appended to and written from.
 
 use std::io::{self, Write};
 

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Result};
 
-use crate::attrib::Owner;
-use crate::cli::{Config, Format};
+use crate::cli::Config;
+use crate::owner::Owner;
 use crate::packet::{Counters, Interface, Packet};
 
 pub mod file;
@@ -24,6 +24,13 @@ use lines::{LineFormat, LineSink};
 use pcap::PcapWriter;
 use pcapng::PcapngWriter;
 use rotate::{Clock, Rotating};
+
+/// `--format`: the file format of `-w`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Pcap,
+    Pcapng,
+}
 
 /// Where a file output stands, for the live counter.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,10 +22,10 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use super::pcap::PcapWriter;
 use super::pcapng::PcapngWriter;
 use super::{FileStatus, Sink};
-use crate::attrib::Owner;
-use crate::cli::Format;
 use crate::error::os_message;
+use crate::owner::Owner;
 use crate::packet::{Counters, Interface, Packet};
+use crate::sink::Format;
 
 /// How the files are named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -18,9 +18,9 @@ use anyhow::{anyhow, bail, Context, Result};
 use pcap::{Capture, Linktype};
 
 use crate::error::{os_message, Exit};
-use crate::list::{self, Row};
 use crate::netns;
-use crate::target::{self, Host, Roots, TargetSpec};
+use crate::targets::inventory::{self, Row};
+use crate::targets::{self, Host, Roots, TargetSpec};
 
 /// Every interface value starts so: Wireshark finds the program of an interface by it.
 const PREFIX: &str = "nscap:";
@@ -148,7 +148,7 @@ fn who(r: &Row) -> String {
         let name = c
             .name
             .as_deref()
-            .map_or_else(|| crate::target::host::short(&c.id).to_string(), esc);
+            .map_or_else(|| crate::targets::host::short(&c.id).to_string(), esc);
         return format!("{} {name}", c.runtime.name());
     }
     if let Some(n) = r.names.first() {
@@ -201,7 +201,7 @@ fn config_lines() -> String {
 
 /// The link type of `iface` in `target`, as a live handle reports it there.
 fn link_of(target: &str, iface: &str) -> Result<Linktype> {
-    let t = target::resolve(&TargetSpec::parse(target)?)?;
+    let t = targets::resolve(&TargetSpec::parse(target)?)?;
     let name = iface.to_string();
     let label = t.label.clone();
     netns::run(t.netns, t.label, move || {
@@ -312,7 +312,7 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
         let version = env!("CARGO_PKG_VERSION");
         let host = Host::load(&Roots::from_env());
         let mut text = format!("extcap {{version={version}}}\n");
-        text.push_str(&interface_lines(&list::collect(&host)));
+        text.push_str(&interface_lines(&inventory::collect(&host)));
         return Ok(write_stdout(&text)?);
     }
     if c.dlts {
@@ -334,7 +334,7 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
             let crate::cli::Input::Live { targets } = &cfg.input else {
                 return Err(Exit::Fail(anyhow!("extcap: not a live capture")));
             };
-            Ok(quietly(|| crate::live::run(&cfg, targets))??)
+            Ok(quietly(|| crate::cmd::capture::run(&cfg, targets))??)
         };
         let out = run();
         if out.is_err() {
@@ -444,8 +444,8 @@ fn link_into(dir: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::list::{ContainerRef, IfaceRow, PodRef};
-    use crate::target::cgroup::Runtime;
+    use crate::targets::cgroup::Runtime;
+    use crate::targets::inventory::{ContainerRef, IfaceRow, PodRef};
 
     fn os(v: &[&str]) -> Vec<OsString> {
         v.iter().map(OsString::from).collect()

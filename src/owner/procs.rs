@@ -11,9 +11,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::Owner;
-use crate::target::cgroup;
-use crate::target::host::{self, Host};
-use crate::target::runtime::Roots;
+use crate::targets::cgroup;
+use crate::targets::host::{self, Host};
+use crate::targets::runtime::Roots;
 
 /// The fds of every known process are read again at most this often; processes seen for the
 /// first time are read at once. A process that opens a new socket is thus found within this

@@ -1,12 +1,14 @@
 //! Live capture sources: libpcap handles opened inside target network namespaces, all driven
 //! by one thread.
 //!
-//! Handles are opened by the [`Hopper`] (a few threads that visit namespaces in turn, see
+//! Handles are opened by the [`Workers`] (a few threads that visit namespaces in turn, see
 //! [`crate::netns`]): a socket stays in the namespace it was created in, wherever it is used
 //! afterwards. Every handle is then read by one [`Pump`], a thread with a single-threaded tokio
 //! runtime of its own, so threads do not grow with the number of targets. Packets leave it in
 //! batches over a channel. Statistics are read back in the hopper, in each handle's namespace,
 //! since libpcap reads drop counters from `/sys/class/net`.
+
+pub mod libpcap;
 
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, RawFd};
@@ -18,11 +20,19 @@ use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::cli::{Config, Direction};
+use crate::cli::Config;
 use crate::iface::{self, IfInfo};
 use crate::packet::{Batch, Interface};
 
-pub use crate::netns::Hopper;
+pub use crate::netns::Workers;
+
+/// `-Q`: which direction of traffic to capture.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    In,
+    Out,
+    Inout,
+}
 
 /// Batches are sent when they reach either bound, or when the ring has nothing more.
 const BATCH_PACKETS: usize = 1024;
@@ -101,7 +111,7 @@ impl HandleOptions {
             buffer_bytes: cfg.buffer_bytes,
             // Packet-buffered output, and a person watching a terminal, want each packet now,
             // not when a ring block fills or times out. --process does not: its probe sees
-            // each flow's first packet at once (crate::attrib).
+            // each flow's first packet at once (crate::owner).
             immediate: cfg.packet_buffered
                 || cfg.immediate
                 || (cfg.print && std::io::IsTerminal::is_terminal(&std::io::stdout())),
@@ -137,7 +147,7 @@ pub enum Choice {
 }
 
 /// Opens, in the calling thread's namespace, the interfaces `names` asks for (see [`Choice`])
-/// that are not in `open` already. Run it in the [`Hopper`].
+/// that are not in `open` already. Run it in the [`Workers`].
 pub fn open_here(
     names: &[String],
     choice: Choice,
@@ -202,7 +212,7 @@ pub fn open_here(
 }
 
 /// Reads libpcap's counters of handles, in the calling thread's namespace (see the module
-/// docs). Run it in the [`Hopper`], in the handles' namespace.
+/// docs). Run it in the [`Workers`], in the handles' namespace.
 pub fn stats_here(caps: &mut [(usize, Capture<Active>)]) -> Vec<(usize, Stats)> {
     caps.iter_mut().map(|(i, c)| (*i, read_stats(c))).collect()
 }
@@ -434,7 +444,7 @@ fn open_one(name: &str, opts: &HandleOptions, label: &str) -> Result<Capture<Act
     }
     if let Some(t) = opts.tstamp_type {
         let shown = crate::escape::name(name.as_bytes());
-        if let Some(w) = crate::pcapx::set_tstamp_type(&inactive, t, &shown)? {
+        if let Some(w) = crate::capture::libpcap::set_tstamp_type(&inactive, t, &shown)? {
             eprintln!("nscap: warning: {w}");
         }
     }

@@ -1,6 +1,6 @@
 //! Which namespaces a capture covers, and the names users know them by.
 //!
-//! `-t` takes exact targets (see [`crate::target`]) and shell-style patterns (`web-*`,
+//! `-t` takes exact targets (see [`crate::targets`]) and shell-style patterns (`web-*`,
 //! `pod:shop/cart-*`, `container:*`, `netns:ci-*`); `--all` takes every namespace but the
 //! host's. Several of them combine as a union, each namespace once. Every namespace is named
 //! after what lives in it: a pod's `namespace/name`, a container's name, an ip-netns name, else
@@ -13,8 +13,8 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 
-use crate::list::{self, Row};
-use crate::target::{self, Host, Roots, Target, TargetSpec};
+use crate::targets::inventory::{self, Row};
+use crate::targets::{self, Host, Roots, Target, TargetSpec};
 
 /// A namespace to capture in, named.
 #[derive(Debug)]
@@ -171,7 +171,7 @@ impl Pattern {
             return true;
         }
         if kind(Kind::Pod) {
-            if let Some(list::PodRef {
+            if let Some(inventory::PodRef {
                 namespace: Some(ns),
                 name: Some(name),
                 ..
@@ -252,7 +252,7 @@ pub struct Snapshot {
 impl Snapshot {
     pub fn load() -> Snapshot {
         let host = Host::load(&Roots::from_env());
-        let rows = list::rows(&host)
+        let rows = inventory::rows(&host)
             .into_iter()
             .map(|r| (r.inode, r))
             .collect();
@@ -277,7 +277,7 @@ pub fn identify(row: Option<&Row>, inode: u64, pid: Option<i32>) -> (String, Str
     let mut parts: Vec<String> = Vec::new();
     let mut name: Option<String> = None;
     if let Some(r) = row.filter(|r| !r.host) {
-        if let Some(list::PodRef {
+        if let Some(inventory::PodRef {
             namespace: Some(ns),
             name: Some(n),
             uid,
@@ -327,7 +327,7 @@ pub fn identify(row: Option<&Row>, inode: u64, pid: Option<i32>) -> (String, Str
 
 /// Opens the namespace of a row found in a snapshot.
 pub fn open_row(snap: &Snapshot, row: &Row) -> Result<Target> {
-    let netns: File = list::open_ns(&snap.host, row)?;
+    let netns: File = inventory::open_ns(&snap.host, row)?;
     let label = match row.names.first() {
         Some(n) => snap.host.roots.netns.join(n).display().to_string(),
         None => format!("net:[{}]", row.inode),
@@ -360,7 +360,7 @@ pub fn resolve(targets: &[String], all: bool, follow: bool) -> Result<(Vec<Membe
         if follow && !matches!(spec, TargetSpec::Pid(_) | TargetSpec::Path(_)) {
             names.push(Pattern::parse(t)?);
         }
-        let t = target::resolve(&spec)?;
+        let t = targets::resolve(&spec)?;
         // Two names for one namespace would capture (and print, and write) every packet twice.
         match exact.iter().find(|seen| seen.inode == t.inode) {
             Some(seen) => eprintln!(
@@ -459,7 +459,7 @@ pub fn live_inodes(roots: &Roots) -> HashMap<u64, bool> {
         }
     }
     for dir in netns_dirs(roots) {
-        for (_, ino) in target::runtime::netns_names(Path::new(&dir)) {
+        for (_, ino) in targets::runtime::netns_names(Path::new(&dir)) {
             set.entry(ino).or_insert(false);
         }
     }
@@ -469,7 +469,7 @@ pub fn live_inodes(roots: &Roots) -> HashMap<u64, bool> {
 /// Folders where namespaces are bind-mounted by name: ip-netns (and CNI's `cni-*` there), and
 /// Docker's own, under the host's root when nscap runs in a node-debug container.
 pub fn netns_dirs(roots: &Roots) -> Vec<std::path::PathBuf> {
-    let docker = target::runtime::under_host(roots.host.as_deref(), "/run/docker/netns");
+    let docker = targets::runtime::under_host(roots.host.as_deref(), "/run/docker/netns");
     vec![roots.netns.clone(), docker]
 }
 
@@ -532,8 +532,8 @@ mod tests {
     fn patterns_by_kind() {
         let mut r = row(7);
         r.names = vec!["ci-3".into()];
-        let c = list::ContainerRef {
-            runtime: crate::target::cgroup::Runtime::Docker,
+        let c = inventory::ContainerRef {
+            runtime: crate::targets::cgroup::Runtime::Docker,
             id: "ab".repeat(32),
             name: Some("web-1".into()),
         };
@@ -543,7 +543,7 @@ mod tests {
         assert!(p("netns:ci-*") && !p("container:ci-*") && p("ci-*"));
         assert!(p("container:*") && p("web-*") && !p("netns:web-*"));
         assert!(!p("pod:*"));
-        r.pod = Some(list::PodRef {
+        r.pod = Some(inventory::PodRef {
             namespace: Some("shop".into()),
             name: Some("cart-1".into()),
             uid: "u".into(),
@@ -565,8 +565,8 @@ mod tests {
         r.names = vec!["blue".into()];
         let (n, d) = identify(Some(&r), 9, None);
         assert_eq!((n.as_str(), d.as_str()), ("blue", "netns blue, net:[9]"));
-        let c = list::ContainerRef {
-            runtime: crate::target::cgroup::Runtime::Docker,
+        let c = inventory::ContainerRef {
+            runtime: crate::targets::cgroup::Runtime::Docker,
             id: "ab".repeat(32),
             name: Some("web".into()),
         };
@@ -577,7 +577,7 @@ mod tests {
             d.starts_with(&format!("docker web {}, netns blue", "ab".repeat(32))),
             "{d}"
         );
-        r.pod = Some(list::PodRef {
+        r.pod = Some(inventory::PodRef {
             namespace: Some("shop".into()),
             name: Some("cart".into()),
             uid: "u1".into(),

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use anyhow::{anyhow, Result};
 use pcap::{Capture, Linktype};
 
-use crate::target::Target;
+use crate::targets::Target;
 
 /// What to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +79,7 @@ fn one_namespace(names: &[String], label: &str, what: Listing) -> Result<(String
                 }
             }
             Listing::TimeStamps => {
-                let types = crate::pcapx::list_tstamp_types(&inactive)
+                let types = crate::capture::libpcap::list_tstamp_types(&inactive)
                     .map_err(|e| anyhow!("{shown} in {label}: {e}"))?;
                 if types.is_empty() {
                     let _ = writeln!(notes, "nscap: time stamp type cannot be set for {shown}");
@@ -87,7 +87,7 @@ fn one_namespace(names: &[String], label: &str, what: Listing) -> Result<(String
                 }
                 let _ = writeln!(out, "Time stamp types for {shown} (use option -j to set):");
                 for t in types {
-                    let _ = writeln!(out, "  {}", crate::pcapx::tstamp_type_line(t));
+                    let _ = writeln!(out, "  {}", crate::capture::libpcap::tstamp_type_line(t));
                 }
             }
         }

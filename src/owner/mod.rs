@@ -293,7 +293,7 @@ impl Wake {
 /// With `-Z`: the thread that starts the attribution threads, kept with the capabilities a new
 /// one needs to enter its namespace ([`LAUNCH_CAPS`]). Each thread it starts inherits them,
 /// enters, and then keeps only [`LOOKUP_CAPS`].
-pub type Launcher = crate::netns::Hopper;
+pub type Launcher = crate::netns::Workers;
 
 /// What a lookup thread needs to name other users' processes, verified on Linux 6.18: reading
 /// the directory `/proc/PID/fd` (mode 0500, the process's owner) takes CAP_DAC_READ_SEARCH;

@@ -12,7 +12,7 @@ use super::getopt::{Getopt, HasArg, LongOpt, ShortOpt};
 use super::plan::{open_target, Plan, CGROUP, IPC, KINDS, MNT, NET, PID, TIME, USER, UTS};
 use super::sys::Sys;
 use super::{fail, fail_errno, Names, Stop};
-use crate::target::{self, TargetSpec};
+use crate::targets::{self, TargetSpec};
 
 /// What an option stands for once getopt has matched it: the `case` labels of nsenter's loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,7 +150,7 @@ fn usage(names: &Names) -> String {
 
 /// Where the target's namespaces come from once `-t` is resolved. Every form of target that
 /// [`TargetSpec`] knows maps to one of these two in [`resolve_target`], through
-/// [`target::locate`] for containers, pods and ip-netns names.
+/// [`targets::locate`] for containers, pods and ip-netns names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Source {
     /// A process: `/proc/PID/ns/*`, its root, cwd, environment, credentials, cgroup.
@@ -165,7 +165,7 @@ fn resolve_target(spec: &TargetSpec) -> Result<Source, Stop> {
         TargetSpec::Path(path) => Ok(Source::File(path.clone())),
         // Reads /proc and the runtimes' files only: no thread is started, so exec mode is
         // still single-threaded when it joins the target.
-        other => match target::locate(other) {
+        other => match targets::locate(other) {
             Ok(TargetSpec::Pid(pid)) => Ok(Source::Pid(pid)),
             Ok(TargetSpec::Path(path)) => Ok(Source::File(path)),
             Ok(left) => Err(fail(format!("internal: target {left:?} left unresolved"))),

@@ -6,8 +6,6 @@
 //! then the caller prints one error line and exits 1. An output that cannot be written is named
 //! as such, not blamed on the file.
 
-pub mod file;
-
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
@@ -17,8 +15,8 @@ use anyhow::{anyhow, bail, Result};
 use crate::cli::{Config, Input};
 use crate::error::os_message;
 use crate::packet::Interface;
+use crate::reader::FileReader;
 use crate::sink::{self, BoxSink};
-pub use file::FileReader;
 
 /// BPF programs compiled for each link type the file uses.
 struct Filters {

@@ -12,8 +12,10 @@ use anyhow::{anyhow, bail, Result};
 
 pub mod cgroup;
 pub mod host;
+pub mod inventory;
 pub mod runtime;
 pub mod scan;
+pub mod select;
 
 pub use host::{Container, Host};
 pub use runtime::Roots;

@@ -1,0 +1,77 @@
+//! The commands a command line runs, each a thin driver of the stages: [`main`] picks one from
+//! the program's name and first word.
+
+pub mod capture;
+pub mod docs;
+pub mod exec;
+pub mod extcap;
+pub mod list;
+pub mod list_types;
+pub mod read;
+
+use std::ffi::{OsStr, OsString};
+use std::path::Path;
+
+use crate::error::Exit;
+
+/// Runs the command `args` asks for; returns the exit status.
+pub fn main(args: Vec<OsString>) -> u8 {
+    match crate::cli::take_host_root(args) {
+        Ok(args) => dispatch(args),
+        Err(exit) => exit.report(),
+    }
+}
+
+fn dispatch(args: Vec<OsString>) -> u8 {
+    // Exec mode runs before anything else: it must stay single-threaded until it has entered
+    // the target's namespaces. Installed as `nsenter`, nscap is nsenter.
+    let invoked_as = args.first().map(|a| Path::new(a).file_name());
+    if invoked_as == Some(Some(OsStr::new("nsenter"))) {
+        let names = exec::Names::for_nsenter(&args[0]);
+        return exit_byte(exec::main(&names, &args[1..]));
+    }
+    if args.get(1).is_some_and(|a| a == "exec") {
+        let names = exec::Names::for_exec();
+        return exit_byte(exec::main(&names, &args[2..]));
+    }
+    if args.len() == 1 {
+        // tcpdump's habit would capture on a default interface; there is no default target.
+        eprintln!("nscap: no target: give -t PID|PATH (or -r FILE to read a capture file)");
+        eprint!("{}", crate::cli::short_usage());
+        return 2;
+    }
+    let sub = args[1].to_str().unwrap_or("");
+    if sub == "help" {
+        // `nscap help [SUBCOMMAND]` is `nscap [SUBCOMMAND] --help`.
+        let mut again = vec![args[0].clone()];
+        again.extend(args.get(2).cloned());
+        again.push("--help".into());
+        return dispatch(again);
+    }
+    let outcome = match sub {
+        // Wireshark calling with its own flags, which the normal parser would refuse.
+        _ if extcap::wanted(&args) => extcap::main(args),
+        "extcap" => extcap::install(&args[2..]),
+        "list" => list::main(args[1..].to_vec()),
+        "man" | "completions" => docs::main(args[1..].to_vec()),
+        _ => capture_or_read(args),
+    };
+    match outcome {
+        Ok(()) => 0,
+        Err(exit) => exit.report(),
+    }
+}
+
+/// Live capture (`-t`) or reading a file (`-r`).
+fn capture_or_read(args: Vec<OsString>) -> Result<(), Exit> {
+    let cfg = crate::cli::parse(args)?;
+    match &cfg.input {
+        crate::cli::Input::Live { targets } => capture::run(&cfg, targets)?,
+        crate::cli::Input::File(_) => read::run(&cfg)?,
+    }
+    Ok(())
+}
+
+fn exit_byte(code: i32) -> u8 {
+    u8::try_from(code).unwrap_or(1)
+}

@@ -1,0 +1,123 @@
+//! How a live capture ends, and what it says then: tcpdump's closing statistics, and the one
+//! line that names an output that could not be written.
+
+use std::io;
+use std::path::Path;
+
+use anyhow::anyhow;
+
+use crate::cli::Config;
+use crate::error::os_message;
+use crate::packet::{Counters, Interface};
+use crate::sink;
+use crate::stop;
+
+/// Why a session ended.
+pub(super) enum Ending {
+    /// All sources ended (they only do so when stopped).
+    Done,
+    Signal,
+    Count,
+    /// Our standard output is a closed pipe: end quietly.
+    ClosedPipe,
+    /// A source failed, the target exited, or output could not be written.
+    Failed(String),
+}
+
+/// Records why writing stopped: a closed pipe ends quietly; output still blocked after a stop
+/// signal ends as the signal asked, with a note; anything else is a failure.
+pub(super) fn write_failed(
+    cfg: &Config,
+    e: &io::Error,
+    end: &mut Option<Ending>,
+    blocked: &mut Option<String>,
+) {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        *end = Some(Ending::ClosedPipe);
+    } else if e.kind() == io::ErrorKind::TimedOut && stop::requested().is_some() {
+        blocked.get_or_insert_with(|| write_error(cfg, e).to_string());
+        end.get_or_insert(Ending::Signal);
+    } else {
+        *end = Some(Ending::Failed(write_error(cfg, e).to_string()));
+    }
+}
+
+/// The one line for an output that could not be written, naming it.
+pub(super) fn write_error(cfg: &Config, e: &io::Error) -> anyhow::Error {
+    // A file output names the file it was writing (with rotation, not the -w template).
+    if let Some(m) = sink::rotate::file_message(e) {
+        return anyhow!(m);
+    }
+    match &cfg.write {
+        Some(p) if p != Path::new("-") => {
+            anyhow!("cannot write {}: {}", p.display(), os_message(e))
+        }
+        _ => anyhow!("cannot write to standard output: {}", os_message(e)),
+    }
+}
+
+/// tcpdump's closing statistics; one group per interface, named when there are several.
+pub fn stats_text(interfaces: &[Interface], counters: &[Counters]) -> String {
+    let mut s = String::new();
+    let many = interfaces.len() > 1;
+    for (iface, c) in interfaces.iter().zip(counters) {
+        let prefix = if many {
+            format!("{}: ", crate::escape::name(iface.name.as_bytes()))
+        } else {
+            String::new()
+        };
+        let plural = |n: u64| if n == 1 { "" } else { "s" };
+        s += &format!(
+            "{prefix}{} packet{} captured\n",
+            c.captured,
+            plural(c.captured)
+        );
+        s += &format!(
+            "{prefix}{} packet{} received by filter\n",
+            c.received,
+            plural(c.received)
+        );
+        s += &format!(
+            "{prefix}{} packet{} dropped by kernel\n",
+            c.dropped,
+            plural(c.dropped)
+        );
+        if c.if_dropped != 0 {
+            let f = c.if_dropped;
+            s += &format!("{prefix}{f} packet{} dropped by interface\n", plural(f));
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iface(name: &str) -> Interface {
+        Interface::for_test(name, 1)
+    }
+
+    #[test]
+    fn statistics_use_tcpdump_words() {
+        let st = Counters {
+            captured: 5,
+            received: 7,
+            dropped: 1,
+            if_dropped: 0,
+        };
+        assert_eq!(
+            stats_text(&[iface("eth0")], &[st]),
+            "5 packets captured\n7 packets received by filter\n1 packet dropped by kernel\n"
+        );
+        let one = Counters { captured: 1, ..st };
+        let two = stats_text(&[iface("eth0"), iface("lo")], &[one, Counters::default()]);
+        assert!(two.contains("eth0: 1 packet captured\n"), "{two}");
+        assert!(two.contains("lo: 0 packets dropped by kernel\n"), "{two}");
+        let ifd = Counters {
+            if_dropped: 3,
+            ..st
+        };
+        assert!(stats_text(&[iface("eth0")], &[ifd]).ends_with("3 packets dropped by interface\n"));
+    }
+}
