@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, ValueEnum};
 
-use crate::capture::Direction;
+use crate::capture::{Direction, HandleOptions};
 use crate::error::Exit;
+use crate::sink::rotate::Clock;
 use crate::sink::rotate::{Naming, Plan};
-use crate::sink::Format;
+use crate::sink::{self, Format};
 use crate::summary::{PrintOptions, Stamp};
 
 pub const DEFAULT_SNAPLEN: u32 = 262_144;
@@ -271,47 +272,34 @@ pub enum Input {
     File(PathBuf),
 }
 
-/// What to do, validated.
+/// What to do, validated: where packets come from, how handles are opened, where packets go,
+/// how they print, and what ends or surrounds the capture.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub input: Input,
-    pub list_interfaces: bool,
+    /// `-i`: the interfaces to capture on (none: every interface that is up).
     pub interfaces: Vec<String>,
-    /// `-w`: `-` means standard output.
-    pub write: Option<PathBuf>,
-    pub format: Option<Format>,
-    pub count: Option<u64>,
-    pub snaplen: u32,
-    pub promisc: bool,
-    pub buffer_bytes: Option<i32>,
-    pub packet_buffered: bool,
-    pub direction: Option<Direction>,
-    pub filter: Option<String>,
-    /// Print summaries (or JSON) on stdout.
-    pub print: bool,
-    pub json: bool,
-    pub flows: bool,
-    /// `--process`: attribute packets to the processes that own their sockets.
-    pub process: bool,
-    /// `--immediate-mode`: deliver each packet as it arrives.
-    pub immediate: bool,
+    /// How the libpcap handles are opened (`-s -p -B -Q --immediate-mode -y -j`, the filter).
+    pub handle: HandleOptions,
+    /// Where packets go (`-w`, `--format`, rotation, `--print`, `--json`, `--flows`).
+    pub output: sink::Options,
+    /// How summaries print (`-v -n -e -x -tt …`).
     pub print_opts: PrintOptions,
     /// `--all` and `--follow` (see [`crate::targets::select`]).
     pub all: bool,
     pub follow: bool,
-    /// `-y`: the DLT to capture with.
-    pub datalink: Option<i32>,
-    /// `-j`: the time stamp type to capture with.
-    pub tstamp_type: Option<i32>,
-    /// `-L` / `-J`: list data link types / time stamp types and exit.
+    /// `-D`, `-L`, `-J`: list interfaces, data link types, time stamp types, and exit.
+    pub list_interfaces: bool,
     pub list_datalinks: bool,
     pub list_tstamp_types: bool,
+    /// `-c`: stop after this many packets.
+    pub count: Option<u64>,
     /// `--count`: print only how many packets match.
     pub count_only: bool,
+    /// `--process`: attribute packets to the processes that own their sockets.
+    pub process: bool,
     /// `--host-root`: where the host's root is mounted.
     pub host_root: Option<PathBuf>,
-    /// When `-w FILE` starts a new file, and when the capture stops on a file limit.
-    pub rotation: Plan,
     /// `-a duration`: stop after this long.
     pub stop_after: Option<Duration>,
     /// `-Z`: the user to become once every handle is open.
@@ -320,7 +308,17 @@ pub struct Config {
 
 impl Config {
     pub fn writes_stdout(&self) -> bool {
-        self.write.as_deref() == Some(std::path::Path::new("-"))
+        self.output.writes_stdout()
+    }
+
+    /// The handle options a live session opens with: packet-buffered output, and a person
+    /// watching a terminal, want each packet now, not when a ring block fills or times out.
+    /// --process does not: its probe sees each flow's first packet at once (crate::owner).
+    pub fn session_handles(&self) -> HandleOptions {
+        let mut h = self.handle.clone();
+        h.immediate |= self.output.packet_buffered
+            || (self.output.print && std::io::IsTerminal::is_terminal(&std::io::stdout()));
+        h
     }
 }
 
@@ -525,25 +523,37 @@ fn validate(a: Args) -> Result<Config, Exit> {
         || a.targets
             .iter()
             .any(|t| crate::targets::select::is_pattern(t));
+    // A file being split is cut by its packets' own times, a live capture by the wall clock.
+    let clock = if matches!(input, Input::File(_)) {
+        Clock::Packet
+    } else {
+        Clock::Wall
+    };
     Ok(Config {
         input,
-        list_interfaces: a.list_interfaces,
         interfaces: a.interfaces,
-        packet_buffered: a.packet_buffered || writes_stdout,
-        write,
-        // Packet comments exist in pcapng only.
-        format: a.format.or(a.process.then_some(Format::Pcapng)),
-        count,
-        snaplen,
-        promisc: !a.no_promisc,
-        buffer_bytes,
-        direction: a.direction,
-        filter,
-        print,
-        json: a.json,
-        flows: a.flows,
-        process: a.process,
-        immediate: a.immediate,
+        handle: HandleOptions {
+            snaplen,
+            promisc: !a.no_promisc,
+            buffer_bytes,
+            immediate: a.immediate,
+            direction: a.direction,
+            filter: filter.clone(),
+            datalink: probe.0,
+            tstamp_type: probe.1,
+        },
+        output: sink::Options {
+            packet_buffered: a.packet_buffered || writes_stdout,
+            write,
+            // Packet comments exist in pcapng only.
+            format: a.format.or(a.process.then_some(Format::Pcapng)),
+            rotation: long.plan,
+            clock,
+            filter,
+            print,
+            json: a.json,
+            flows: a.flows,
+        },
         print_opts: PrintOptions {
             stamp,
             nano: a.nano || a.precision == Some(Precision::Nano),
@@ -560,13 +570,13 @@ fn validate(a: Args) -> Result<Config, Exit> {
         },
         all: a.all,
         follow: a.follow,
-        datalink: probe.0,
-        tstamp_type: probe.1,
+        list_interfaces: a.list_interfaces,
         list_datalinks: a.list_datalinks,
         list_tstamp_types: a.list_tstamp_types,
+        count,
         count_only: a.count_only,
+        process: a.process,
         host_root: a.host_root,
-        rotation: long.plan,
         stop_after: long.stop_after,
         user: a.user.clone(),
     })
@@ -762,7 +772,7 @@ mod tests {
     #[test]
     fn trailing_words_form_the_filter_and_options_may_follow() {
         let c = cfg(&["-t", "42", "tcp", "port", "80", "-c", "5"]).unwrap();
-        assert_eq!(c.filter.as_deref(), Some("tcp port 80"));
+        assert_eq!(c.handle.filter.as_deref(), Some("tcp port 80"));
         assert_eq!(c.count, Some(5));
         assert_eq!(
             c.input,
@@ -770,26 +780,26 @@ mod tests {
                 targets: vec!["42".into()]
             }
         );
-        assert!(c.print);
+        assert!(c.output.print);
     }
 
     #[test]
     fn stdout_output_is_packet_buffered() {
         let c = cfg(&["-t", "42", "-w", "-"]).unwrap();
-        assert!(c.packet_buffered && c.writes_stdout() && !c.print);
+        assert!(c.output.packet_buffered && c.writes_stdout() && !c.output.print);
         let c = cfg(&["-t", "42", "-w", "x.pcap"]).unwrap();
-        assert!(!c.packet_buffered);
+        assert!(!c.output.packet_buffered);
     }
 
     #[test]
     fn tcpdump_defaults() {
         let c = cfg(&["-t", "42", "-s", "0"]).unwrap();
-        assert_eq!(c.snaplen, DEFAULT_SNAPLEN);
-        assert!(c.promisc);
+        assert_eq!(c.handle.snaplen, DEFAULT_SNAPLEN);
+        assert!(c.handle.promisc);
         let c = cfg(&["-t", "42", "-p", "-B", "4096", "-Q", "in"]).unwrap();
-        assert!(!c.promisc);
-        assert_eq!(c.buffer_bytes, Some(4096 * 1024));
-        assert_eq!(c.direction, Some(Direction::In));
+        assert!(!c.handle.promisc);
+        assert_eq!(c.handle.buffer_bytes, Some(4096 * 1024));
+        assert_eq!(c.handle.direction, Some(Direction::In));
     }
 
     #[test]

@@ -18,8 +18,7 @@
 //! - [`summary`]: the printers, tcpdump's text and JSON.
 //!
 //! **Shared**: [`cli`] (the validated configuration), [`packet`] (the data passed between
-//! stages), [`link`] (link-layer type numbers), [`iface`] (a namespace's interfaces),
-//! [`progress`] (counters and the status line), [`stop`] (signals), [`privs`] (`-Z`),
+//! stages), [`link`] (link-layer type numbers), [`iface`] (a namespace's interfaces), [`stop`] (signals), [`privs`] (`-Z`),
 //! [`os`] (system calls nix does not wrap), [`error`] (how a run ends), [`escape`] (bytes
 //! from outside made safe to print).
 
@@ -35,7 +34,6 @@ pub mod os;
 pub mod owner;
 pub mod packet;
 pub mod privs;
-pub mod progress;
 pub mod reader;
 pub mod session;
 pub mod sink;

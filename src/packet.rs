@@ -1,4 +1,7 @@
-//! The unit of data between capture sources, file readers and sinks.
+//! The data passed between the stages: packets from capture sources and file readers, the
+//! interfaces they came from, their counters, and (with `--process`) their owners.
+
+use std::fmt::Write as _;
 
 /// One captured frame, borrowed from a batch or a file buffer.
 #[derive(Debug, Clone, Copy)]
@@ -143,5 +146,35 @@ mod tests {
         );
         assert_eq!(p[1].data, b"de");
         assert_eq!(b.bytes(), 5);
+    }
+}
+
+/// The process a packet belongs to, with its texts made once: the per-packet path only copies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub pid: u32,
+    /// The command name (`/proc/PID/comm`), escaped.
+    pub comm: String,
+    /// The container (and pod) the process runs in, when it runs in one.
+    pub container: Option<String>,
+    /// The pcapng packet comment: `pid 1234 curl (container web)`.
+    pub comment: String,
+    /// In summary lines: `curl[1234]`.
+    pub tag: String,
+}
+
+impl Owner {
+    pub fn new(pid: u32, comm: &str, container: Option<String>) -> Owner {
+        let mut comment = format!("pid {pid} {comm}");
+        if let Some(c) = &container {
+            let _ = write!(comment, " (container {c})");
+        }
+        Owner {
+            pid,
+            comm: comm.to_string(),
+            container,
+            comment,
+            tag: format!("{comm}[{pid}]"),
+        }
     }
 }

@@ -4,7 +4,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use nscap::owner::Owner;
+use nscap::packet::Owner;
 use nscap::packet::{Interface, Packet};
 use nscap::reader::FileReader;
 use nscap::sink::pcap::PcapWriter;
@@ -29,16 +29,20 @@ fn count() {
     let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
 }
 
+// SAFETY: every call is passed on to the system allocator unchanged; counting allocates nothing.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
         count();
+        // SAFETY: the caller's contract for `alloc`, passed on.
         unsafe { System.alloc(l) }
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        // SAFETY: `p` came from `System` through this allocator, with layout `l`.
         unsafe { System.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
         count();
+        // SAFETY: `p` came from `System` through this allocator, with layout `l`.
         unsafe { System.realloc(p, l, n) }
     }
 }

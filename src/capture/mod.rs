@@ -20,7 +20,6 @@ use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::cli::Config;
 use crate::iface::{self, IfInfo};
 use crate::packet::{Batch, Interface};
 
@@ -101,26 +100,6 @@ const PCAP_DEFAULT_BUFFER: usize = 2 << 20;
 pub fn default_buffer(n: usize) -> Option<i32> {
     let share = BUFFER_BUDGET / n.max(1);
     (share < PCAP_DEFAULT_BUFFER).then(|| share.max(BUFFER_FLOOR) as i32)
-}
-
-impl HandleOptions {
-    pub fn from_config(cfg: &Config) -> HandleOptions {
-        HandleOptions {
-            snaplen: cfg.snaplen,
-            promisc: cfg.promisc,
-            buffer_bytes: cfg.buffer_bytes,
-            // Packet-buffered output, and a person watching a terminal, want each packet now,
-            // not when a ring block fills or times out. --process does not: its probe sees
-            // each flow's first packet at once (crate::owner).
-            immediate: cfg.packet_buffered
-                || cfg.immediate
-                || (cfg.print && std::io::IsTerminal::is_terminal(&std::io::stdout())),
-            direction: cfg.direction,
-            filter: cfg.filter.clone(),
-            datalink: cfg.datalink,
-            tstamp_type: cfg.tstamp_type,
-        }
-    }
 }
 
 /// A handle opened in a namespace, with what the sinks need to know of it.

@@ -28,8 +28,8 @@ pub fn run(cfg: &Config, targets: &[String]) -> Result<()> {
         return super::list_types::run(cfg, &targets);
     }
     let mut cfg = cfg.clone();
-    if many && cfg.format.is_none() && cfg.write.is_some() {
-        cfg.format = Some(Format::Pcapng);
+    if many && cfg.output.format.is_none() && cfg.output.write.is_some() {
+        cfg.output.format = Some(Format::Pcapng);
     }
     if many {
         // Every handle, netlink socket and namespace is a descriptor: 500 namespaces need

@@ -583,7 +583,7 @@ mod tests {
             "nscap -t netns:blue -i any -w /tmp/f --format pcapng -U -s 262144 -p -f icmp"
         );
         let cfg = crate::cli::parse(a).unwrap();
-        assert_eq!(cfg.filter.as_deref(), Some("icmp"));
-        assert!(!cfg.promisc);
+        assert_eq!(cfg.handle.filter.as_deref(), Some("icmp"));
+        assert!(!cfg.handle.promisc);
     }
 }

@@ -94,7 +94,9 @@ pub fn run(cfg: &Config) -> Result<()> {
             out: io::stdout(),
         })]
     } else {
-        sink::build(cfg, &[], || Ok(Box::new(io::stdout())))?
+        sink::build(&cfg.output, &cfg.print_opts, &[], || {
+            Ok(Box::new(io::stdout()))
+        })?
     };
     match print_file(cfg, input, sinks) {
         Ok(()) => Ok(()),
@@ -154,7 +156,7 @@ pub fn print_file(
         FileReader::new(input)?
     };
     let mut filters = Filters {
-        expr: cfg.filter.clone(),
+        expr: cfg.handle.filter.clone(),
         compiled: Vec::new(),
     };
     let mut printed: u64 = 0;

@@ -34,7 +34,6 @@ pub mod procs;
 // foldhash: seeded like std's SipHash (flows are keyed by what packets carry), a fraction of
 // its cost per lookup; the writer hashes each packet's flow several times.
 use foldhash::{HashMap, HashSet};
-use std::fmt::Write as _;
 use std::fs::File;
 use std::net::IpAddr;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -45,7 +44,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 
-use crate::packet::{Batch, Interface};
+use crate::packet::{Batch, Interface, Owner};
 use crate::summary::decode::{self, Transport};
 
 /// The longest a batch waits for the answer about a flow it is the first to show. A pass
@@ -91,36 +90,6 @@ pub const PROBE_FILTER: &str = "(ip and tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp
 const PROBE_SNAPLEN: i32 = 128;
 /// The probe's ring: thousands of 128-byte frames.
 const PROBE_BUFFER: i32 = 1 << 20;
-
-/// The process a packet belongs to, with its texts made once: the per-packet path only copies.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Owner {
-    pub pid: u32,
-    /// The command name (`/proc/PID/comm`), escaped.
-    pub comm: String,
-    /// The container (and pod) the process runs in, when it runs in one.
-    pub container: Option<String>,
-    /// The pcapng packet comment: `pid 1234 curl (container web)`.
-    pub comment: String,
-    /// In summary lines: `curl[1234]`.
-    pub tag: String,
-}
-
-impl Owner {
-    pub fn new(pid: u32, comm: &str, container: Option<String>) -> Owner {
-        let mut comment = format!("pid {pid} {comm}");
-        if let Some(c) = &container {
-            let _ = write!(comment, " (container {c})");
-        }
-        Owner {
-            pid,
-            comm: comm.to_string(),
-            container,
-            comment,
-            tag: format!("{comm}[{pid}]"),
-        }
-    }
-}
 
 /// One side's address and port.
 type End = (IpAddr, u16);

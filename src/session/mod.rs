@@ -7,6 +7,7 @@
 //! interface table is [`table`]; the closing words are [`report`].
 
 mod follow;
+mod progress;
 mod report;
 mod table;
 
@@ -30,12 +31,12 @@ use crate::netns::{self, Workers};
 use crate::os::{self, stdout_closed, stdout_is_pipe};
 use crate::packet::Counters;
 use crate::privs::{Keep, CAP_DAC_READ_SEARCH, CAP_NET_RAW, CAP_SYS_ADMIN, CAP_SYS_PTRACE};
-use crate::progress::Progress;
 use crate::sink::{self, BoxSink, Output};
 use crate::stop::{self, Signals};
 use crate::targets::select::{self, Member, Selection};
 use crate::targets::Roots;
 use follow::Passed;
+use progress::Progress;
 pub use report::stats_text;
 use report::{write_error, write_failed, Ending};
 use table::Interfaces;
@@ -165,7 +166,7 @@ impl Session<'_> {
         let choice = self.choice(sp);
         let open: Vec<String> = sp.open.iter().map(|(_, n)| n.clone()).collect();
         let mut opts = self.opts.clone();
-        if self.cfg.buffer_bytes.is_none() && self.many {
+        if self.cfg.handle.buffer_bytes.is_none() && self.many {
             let n = self.spaces.len().max(self.table.interfaces.len() + 1);
             opts.buffer_bytes = capture::default_buffer(n);
         }
@@ -240,7 +241,7 @@ pub async fn run(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
     let (stop_tx, stop_rx) = watch::channel(false);
     let (exit_tx, mut exit_rx) = mpsc::unbounded_channel::<usize>();
     let (ctl_tx, mut ctl_rx) = mpsc::unbounded_channel::<Ctl>();
-    let opts = HandleOptions::from_config(cfg);
+    let opts = cfg.session_handles();
     // A worker per namespace up to a few: opening a handle mostly waits on the kernel (see
     // netns::Workers), and workers wait together.
     let workers = Arc::new(Workers::new(members.len())?);
@@ -297,7 +298,12 @@ pub async fn run(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
         drop_privileges(user, &s, launcher.as_ref())?;
     }
     let owners = process_stage(cfg, &s.spaces, &s.table, launcher)?;
-    let mut sinks = sink::build(cfg, &s.table.interfaces, stdout_output)?;
+    let mut sinks = sink::build(
+        &cfg.output,
+        &cfg.print_opts,
+        &s.table.interfaces,
+        stdout_output,
+    )?;
     for sk in sinks.iter_mut() {
         match sk.start(&s.table.interfaces) {
             // The reader left before the first packet: as quiet as when it leaves later.
@@ -306,7 +312,7 @@ pub async fn run(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
                 let _ = pump.join();
                 return Ok(());
             }
-            Err(e) => return Err(write_error(cfg, &e)),
+            Err(e) => return Err(write_error(&cfg.output, &e)),
             Ok(()) => {}
         }
     }
@@ -322,9 +328,9 @@ pub async fn run(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
     // send one must not kill nscap by it.
     s.announce(&listening);
 
-    let mut clock_tick = tokio::time::interval(crate::progress::TICK);
+    let mut clock_tick = tokio::time::interval(progress::TICK);
     let mut sync_tick = tokio::time::interval(SYNC_EVERY);
-    let watch_pipe = stdout_is_pipe() && (cfg.print || cfg.writes_stdout());
+    let watch_pipe = stdout_is_pipe() && (cfg.output.print || cfg.writes_stdout());
     let mut pipe_tick = tokio::time::interval(Duration::from_millis(200));
     let rescanning = cfg.follow || s.spaces.iter().any(|sp| sp.matched);
     let mut rescan_tick = tokio::time::interval(follow::RESCAN_EVERY);
@@ -527,7 +533,7 @@ impl Loop<'_> {
     fn check(&mut self, r: io::Result<()>) {
         if let Err(e) = r {
             self.writing = false;
-            write_failed(self.s.cfg, &e, &mut self.end, &mut self.blocked);
+            write_failed(&self.s.cfg.output, &e, &mut self.end, &mut self.blocked);
             let _ = self.stop.send(true);
         }
     }
@@ -731,9 +737,9 @@ impl Loop<'_> {
                     continue;
                 }
                 if e.kind() == io::ErrorKind::TimedOut && stop::requested().is_some() {
-                    blocked.get_or_insert_with(|| write_error(cfg, &e).to_string());
+                    blocked.get_or_insert_with(|| write_error(&cfg.output, &e).to_string());
                 } else {
-                    failed.get_or_insert_with(|| write_error(cfg, &e).to_string());
+                    failed.get_or_insert_with(|| write_error(&cfg.output, &e).to_string());
                 }
             }
         }
@@ -902,7 +908,7 @@ fn write_batch(
     batch: &crate::packet::Batch,
     n: usize,
     members: Option<&[(u32, usize)]>,
-    owners: Option<&[Option<std::sync::Arc<crate::owner::Owner>>]>,
+    owners: Option<&[Option<std::sync::Arc<crate::packet::Owner>>]>,
 ) -> io::Result<usize> {
     let mut taken = 0;
     'packets: for (i, mut p) in batch.iter().take(n).enumerate() {

@@ -6,7 +6,6 @@ use std::path::Path;
 
 use anyhow::anyhow;
 
-use crate::cli::Config;
 use crate::error::os_message;
 use crate::packet::{Counters, Interface};
 use crate::sink;
@@ -27,7 +26,7 @@ pub(super) enum Ending {
 /// Records why writing stopped: a closed pipe ends quietly; output still blocked after a stop
 /// signal ends as the signal asked, with a note; anything else is a failure.
 pub(super) fn write_failed(
-    cfg: &Config,
+    cfg: &sink::Options,
     e: &io::Error,
     end: &mut Option<Ending>,
     blocked: &mut Option<String>,
@@ -43,7 +42,7 @@ pub(super) fn write_failed(
 }
 
 /// The one line for an output that could not be written, naming it.
-pub(super) fn write_error(cfg: &Config, e: &io::Error) -> anyhow::Error {
+pub(super) fn write_error(cfg: &sink::Options, e: &io::Error) -> anyhow::Error {
     // A file output names the file it was writing (with rotation, not the -w template).
     if let Some(m) = sink::rotate::file_message(e) {
         return anyhow!(m);

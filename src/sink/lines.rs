@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::Sink;
-use crate::owner::Owner;
+use crate::packet::Owner;
 use crate::packet::{Interface, Packet};
 use crate::summary::PrintOptions;
 use crate::summary::Summarizer;

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Result};
 
-use crate::cli::Config;
-use crate::owner::Owner;
+use crate::packet::Owner;
 use crate::packet::{Counters, Interface, Packet};
+use crate::summary::PrintOptions;
 
 pub mod file;
 pub mod flows;
@@ -23,7 +23,33 @@ use flows::FlowSink;
 use lines::{LineFormat, LineSink};
 use pcap::PcapWriter;
 use pcapng::PcapngWriter;
-use rotate::{Clock, Rotating};
+use rotate::Rotating;
+
+/// What the sinks are asked for: the output part of the configuration.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `-w`: `-` means standard output.
+    pub write: Option<PathBuf>,
+    pub format: Option<Format>,
+    /// `-U`: every packet written out as it comes.
+    pub packet_buffered: bool,
+    /// When `-w FILE` starts a new file, and when the capture stops on a file limit.
+    pub rotation: rotate::Plan,
+    /// Which clock rotates by time: the wall's (live) or the packets' (`-r`).
+    pub clock: rotate::Clock,
+    /// The filter, recorded in pcapng files (`if_filter`).
+    pub filter: Option<String>,
+    /// Print summaries (or JSON) on stdout.
+    pub print: bool,
+    pub json: bool,
+    pub flows: bool,
+}
+
+impl Options {
+    pub fn writes_stdout(&self) -> bool {
+        self.write.as_deref() == Some(Path::new("-"))
+    }
+}
 
 /// `--format`: the file format of `-w`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,7 +130,7 @@ pub type BoxSink = Box<dyn Sink + Send>;
 /// A writer that a sink owns.
 pub type Output = Box<dyn Write + Send>;
 
-/// The sinks `cfg` asks for, in the order they must see packets: the `-w` file, then summary
+/// The sinks `cfg` asks for, printing as `print_opts` says,, in the order they must see packets: the `-w` file, then summary
 /// or JSON lines, then the conversation table (written at `finish`, so after every line).
 ///
 /// `interfaces` decides the file's format: pcapng for several interfaces or mixed link types.
@@ -112,7 +138,8 @@ pub type Output = Box<dyn Write + Send>;
 /// raw descriptor, `-r` std's handle); the table goes to standard error instead when standard
 /// output carries `-w -` data.
 pub fn build(
-    cfg: &Config,
+    cfg: &Options,
+    print_opts: &PrintOptions,
     interfaces: &[Interface],
     stdout: impl Fn() -> Result<Output>,
 ) -> Result<Vec<BoxSink>> {
@@ -136,11 +163,9 @@ pub fn build(
             // No buffer of its own: the writers gather whole records and write them out in
             // one call, so the output never ends in the middle of one.
             sinks.push(match format {
-                Format::Pcap => Box::new(PcapWriter::new(
-                    out,
-                    cfg.print_opts.nano,
-                    cfg.packet_buffered,
-                )),
+                Format::Pcap => {
+                    Box::new(PcapWriter::new(out, print_opts.nano, cfg.packet_buffered))
+                }
                 Format::Pcapng => Box::new(
                     PcapngWriter::new(out, cfg.packet_buffered).with_filter(cfg.filter.as_deref()),
                 ),
@@ -148,19 +173,14 @@ pub fn build(
         } else {
             // A file, rotated or not: created at `start`, when its format is known (a file
             // being split learns its interfaces from its input).
-            let clock = if matches!(cfg.input, crate::cli::Input::File(_)) {
-                Clock::Packet
-            } else {
-                Clock::Wall
-            };
             sinks.push(Box::new(
                 Rotating::new(
                     path.clone(),
                     cfg.rotation.clone(),
                     cfg.format,
-                    cfg.print_opts.nano,
+                    print_opts.nano,
                     cfg.packet_buffered,
-                    clock,
+                    cfg.clock,
                 )
                 .with_filter(cfg.filter.as_deref()),
             ));
@@ -173,7 +193,7 @@ pub fn build(
             LineFormat::Text
         };
         sinks.push(Box::new(LineSink::new(
-            cfg.print_opts.clone(),
+            print_opts.clone(),
             format,
             stdout()?,
         )));
@@ -184,7 +204,7 @@ pub fn build(
         } else {
             stdout()?
         };
-        sinks.push(Box::new(FlowSink::new(cfg.print_opts.clone(), out)));
+        sinks.push(Box::new(FlowSink::new(print_opts.clone(), out)));
     }
     Ok(sinks)
 }

@@ -11,7 +11,7 @@ use std::io::{self, Write};
 
 use super::file::{Records, NG_BOM, NG_EPB, NG_IDB, NG_ISB, NG_SHB, NG_VERSION};
 use super::Sink;
-use crate::owner::Owner;
+use crate::packet::Owner;
 use crate::packet::{Counters, Interface, Packet};
 
 const OPT_END: u16 = 0;

@@ -23,7 +23,7 @@ use super::pcap::PcapWriter;
 use super::pcapng::PcapngWriter;
 use super::{FileStatus, Sink};
 use crate::error::os_message;
-use crate::owner::Owner;
+use crate::packet::Owner;
 use crate::packet::{Counters, Interface, Packet};
 use crate::sink::Format;
 

@@ -4,7 +4,7 @@ use etherparse::LaxNetSlice;
 
 use super::decode::{self, Dir, Frame, Link, Transport};
 use super::{dns, names, put};
-use crate::owner::Owner;
+use crate::packet::Owner;
 use crate::packet::{Interface, Packet};
 
 fn key(out: &mut Vec<u8>, k: &str) {

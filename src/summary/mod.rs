@@ -10,7 +10,7 @@ pub mod names;
 pub mod put;
 mod text;
 
-use crate::owner::Owner;
+use crate::packet::Owner;
 use crate::packet::{Interface, Packet};
 
 pub use decode::{decode, Dir, Frame};

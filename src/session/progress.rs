@@ -29,11 +29,12 @@ pub struct Progress {
 impl Progress {
     pub fn new(cfg: &Config, interfaces: usize) -> Progress {
         let to_file = cfg
+            .output
             .write
             .as_deref()
             .is_some_and(|w| w != std::path::Path::new("-"));
         // Summaries on the same terminal would be torn apart by a line redrawn under them.
-        let prints_here = cfg.print && std::io::stdout().is_terminal();
+        let prints_here = cfg.output.print && std::io::stdout().is_terminal();
         let line =
             to_file && !cfg.print_opts.quick && !prints_here && std::io::stderr().is_terminal();
         Progress {
@@ -42,7 +43,7 @@ impl Progress {
             drawn: None,
             shown: false,
             stop_at: cfg.stop_after.map(|d| Instant::now() + d),
-            clocked: cfg.rotation.file_secs.is_some(),
+            clocked: cfg.output.rotation.file_secs.is_some(),
         }
     }
 
