@@ -29,23 +29,24 @@
 //! went (a process that exited, a TCP TIME_WAIT), so its last packets are still attributed.
 
 pub mod diag;
+mod lookup;
 pub mod procs;
+mod table;
 
 // foldhash: seeded like std's SipHash (flows are keyed by what packets carry), a fraction of
 // its cost per lookup; the writer hashes each packet's flow several times.
 use foldhash::{HashMap, HashSet};
 use std::fs::File;
-use std::net::IpAddr;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 
 use crate::packet::{Batch, Interface, Owner};
-use crate::summary::decode::{self, Transport};
+use lookup::{resolve_loop, Probe, Wake};
+use table::{ends, lock, Endpoint, Gone, Shared};
 
 /// The longest a batch waits for the answer about a flow it is the first to show. A pass
 /// takes about a millisecond; this bounds the writer's stall when the machine is busy.
@@ -73,7 +74,7 @@ pub const LINGER: Duration = Duration::from_secs(10);
 const ASKED_FOR: Duration = Duration::from_secs(2);
 /// How often the namespace's addresses are read again.
 const ADDRS_EVERY: Duration = Duration::from_secs(1);
-/// The most flows the writer's questions hold for the next pass ([`Table::wanted`]): each
+/// The most flows the writer's questions hold for the next pass ([`Sockets::wanted`]): each
 /// costs the pass two kernel lookups, so a burst of new flows (a scan, a flood of one-packet
 /// UDP flows) stalls neither pass nor writer for long. Flows beyond it are written without
 /// waiting; the probe or the next full pass finds them.
@@ -91,171 +92,19 @@ const PROBE_SNAPLEN: i32 = 128;
 /// The probe's ring: thousands of 128-byte frames.
 const PROBE_BUFFER: i32 = 1 << 20;
 
-/// One side's address and port.
-type End = (IpAddr, u16);
-
-/// A connected socket's flow, as the socket sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Flow {
-    proto: u8,
-    local: End,
-    remote: End,
-}
-
-struct Known {
-    owner: Arc<Owner>,
-    seen: Instant,
-}
-
-/// A bound socket's address (unspecified for all) and its process.
-type Bound = (IpAddr, Arc<Owner>);
-
-/// What the thread found, read by the writer.
-#[derive(Default)]
-struct Table {
-    flows: HashMap<Flow, Known>,
-    /// Listening TCP and unconnected UDP sockets, by protocol and port: the address each is
-    /// bound to (unspecified for all) and its process.
-    bound: HashMap<(u8, u16), Vec<Bound>>,
-    /// The namespace's own addresses.
-    addrs: Vec<IpAddr>,
-    /// Passes begun and finished.
-    begun: u64,
-    done: u64,
-    /// The thread stopped (it could not list sockets): nobody waits for it.
-    gone: bool,
-    /// The namespace left: the thread ends.
-    quit: bool,
-    /// Writers waiting for a pass: a pass wakes them only when there are (a condvar's
-    /// notify is a futex system call even with nobody to wake, once per pass).
-    waiting: usize,
-    /// Flows the writer wants looked up, taken by the next pass; each once, at most
-    /// [`WANTED_MAX`].
-    wanted: Vec<(u8, End, End)>,
-    /// Flows, as their first packet carried them, that the probe looked up without finding
-    /// their process, and when: the writer does not wait for them.
-    tried: HashMap<(u8, End, End), Instant>,
-}
-
-impl Table {
-    /// The process of a packet from `src` to `dst`: the sender's socket, else the receiver's.
-    fn lookup(&self, proto: u8, src: End, dst: End) -> Option<&Arc<Owner>> {
-        let exact = |local, remote| {
-            self.flows.get(&Flow {
-                proto,
-                local,
-                remote,
-            })
-        };
-        if let Some(k) = exact(src, dst).or_else(|| exact(dst, src)) {
-            return Some(&k.owner);
-        }
-        self.bound_to(proto, src)
-            .or_else(|| self.bound_to(proto, dst))
-    }
-
-    /// Whether the probe looked this flow up lately, in either direction.
-    fn tried(&self, proto: u8, src: End, dst: End) -> bool {
-        self.tried.contains_key(&(proto, src, dst)) || self.tried.contains_key(&(proto, dst, src))
-    }
-
-    fn bound_to(&self, proto: u8, (ip, port): End) -> Option<&Arc<Owner>> {
-        if !self.addrs.contains(&ip) {
-            return None;
-        }
-        let socks = self.bound.get(&(proto, port))?;
-        // The socket bound to this very address before a wildcard one; a wildcard IPv6
-        // socket takes IPv4 too (dual stack, Linux's default).
-        socks
-            .iter()
-            .find(|(a, _)| *a == ip)
-            .or_else(|| {
-                socks.iter().find(|(a, _)| {
-                    a.is_unspecified() && (a.is_ipv4() == ip.is_ipv4() || a.is_ipv6())
-                })
-            })
-            .map(|(_, o)| o)
-    }
-}
-
-type Shared = Arc<(Mutex<Table>, Condvar)>;
-
-fn lock(s: &Shared) -> MutexGuard<'_, Table> {
-    s.0.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Marks the thread gone when dropped, however it ends (an error, a panic, a failed `setns`
-/// that drops its closure uncalled): otherwise the writer would keep asking it and waiting.
-struct Gone(Shared);
-
-impl Drop for Gone {
-    fn drop(&mut self) {
-        let mut t = lock(&self.0);
-        t.gone = true;
-        t.wanted = Vec::new();
-        self.0 .1.notify_all();
-    }
-}
-
-/// A packet's protocol and ends, when it is TCP or UDP over IP.
-fn ends(linktype: u16, mac: Option<[u8; 6]>, data: &[u8], len: u32) -> Option<(u8, End, End)> {
-    let frame = decode::decode(linktype, data, len, mac);
-    let ip = frame.ip()?;
-    let proto = match ip.transport {
-        Transport::Tcp(_) => 6,
-        Transport::Udp(_) => 17,
-        _ => return None,
-    };
-    let (sp, dp) = ip.ports()?;
-    let (src, dst) = if ip.v6 {
-        (IpAddr::from(ip.src), IpAddr::from(ip.dst))
-    } else {
-        (IpAddr::from(ip.src4()), IpAddr::from(ip.dst4()))
-    };
-    Some((proto, (src, sp), (dst, dp)))
-}
-
 /// The attribution of one namespace: its thread and the table it fills.
-struct Space {
+struct NsLookup {
     shared: Shared,
     /// Wakes the thread (an eventfd it polls beside its probe).
     wake: Arc<Wake>,
     thread: Option<JoinHandle<Result<()>>>,
 }
 
-impl Drop for Space {
+impl Drop for NsLookup {
     /// Ends the thread: it keeps the namespace alive while it runs.
     fn drop(&mut self) {
         lock(&self.shared).quit = true;
         self.wake.ring();
-    }
-}
-
-/// An eventfd: the writer rings it, the thread polls it.
-struct Wake(OwnedFd);
-
-impl Wake {
-    fn new() -> std::io::Result<Wake> {
-        // SAFETY: plain eventfd(2); the descriptor is owned at once.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: `fd` was just returned by eventfd(2) and is ours alone.
-        Ok(Wake(unsafe { OwnedFd::from_raw_fd(fd) }))
-    }
-
-    fn ring(&self) {
-        let one = 1u64.to_ne_bytes();
-        // SAFETY: writes 8 bytes from `one` to our eventfd; a full counter (EAGAIN) is
-        // already a ring.
-        unsafe { libc::write(self.0.as_raw_fd(), one.as_ptr().cast(), 8) };
-    }
-
-    fn clear(&self) {
-        let mut b = [0u8; 8];
-        // SAFETY: reads at most 8 bytes into `b` from our non-blocking eventfd.
-        unsafe { libc::read(self.0.as_raw_fd(), b.as_mut_ptr().cast(), 8) };
     }
 }
 
@@ -280,14 +129,14 @@ type Handle = (usize, u16, Option<[u8; 6]>);
 /// The writer's side: annotates each batch before it is written.
 pub struct Stage {
     /// By the session's space number; None for one that left (or was never given).
-    spaces: Vec<Option<Space>>,
+    spaces: Vec<Option<NsLookup>>,
     /// By capture handle (the session's interface table): its namespace, link type and MAC.
     handles: Vec<Option<Handle>>,
     owners: Vec<Option<Arc<Owner>>>,
-    misses: Vec<(usize, u8, End, End)>,
+    misses: Vec<(usize, u8, Endpoint, Endpoint)>,
     /// The distinct flows of `misses`.
-    missed: HashSet<(u8, End, End)>,
-    asked: HashMap<(u8, End, End), Instant>,
+    missed: HashSet<(u8, Endpoint, Endpoint)>,
+    asked: HashMap<(u8, Endpoint, Endpoint), Instant>,
     swept: Instant,
     stop: Arc<AtomicBool>,
     launcher: Option<Launcher>,
@@ -364,7 +213,7 @@ impl Stage {
         if self.spaces.len() <= space {
             self.spaces.resize_with(space + 1, || None);
         }
-        self.spaces[space] = Some(Space {
+        self.spaces[space] = Some(NsLookup {
             shared,
             wake,
             thread: Some(thread),
@@ -493,406 +342,11 @@ impl Drop for Stage {
     }
 }
 
-/// The namespace's own addresses, read in it (on this thread).
-fn own_addrs() -> Vec<IpAddr> {
-    let Ok(list) = nix::ifaddrs::getifaddrs() else {
-        return Vec::new();
-    };
-    let mut v: Vec<IpAddr> = list
-        .filter_map(|i| {
-            let a = i.address?;
-            if let Some(s) = a.as_sockaddr_in() {
-                Some(IpAddr::from(s.ip()))
-            } else {
-                a.as_sockaddr_in6().map(|s| IpAddr::from(s.ip()))
-            }
-        })
-        .collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
-
-/// The probe: a capture of what starts a flow, on `any` in the thread's namespace.
-struct Probe {
-    cap: pcap::Capture<pcap::Active>,
-    linktype: u16,
-}
-
-impl Probe {
-    /// Opens it on the calling thread, which is in the namespace.
-    fn open() -> std::result::Result<Probe, String> {
-        let e = |e: pcap::Error| e.to_string();
-        let mut cap = pcap::Capture::from_device("any")
-            .map_err(e)?
-            .snaplen(PROBE_SNAPLEN)
-            .buffer_size(PROBE_BUFFER)
-            .immediate_mode(true)
-            .open()
-            .map_err(e)?;
-        cap.filter(PROBE_FILTER, true).map_err(e)?;
-        let cap = cap.setnonblock().map_err(e)?;
-        let linktype = u16::try_from(cap.get_datalink().0).unwrap_or(0);
-        Ok(Probe { cap, linktype })
-    }
-
-    /// Appends the flow of each packet that arrived since the last call: (protocol, source,
-    /// destination).
-    fn read(&mut self, out: &mut Vec<(u8, End, End)>) {
-        let linktype = self.linktype;
-        // Non-blocking: returns at once when the ring is empty. An error (the namespace's
-        // interfaces gone) leaves the flows to the writer's questions.
-        let _ = self.cap.dispatch(None, |p| {
-            if let Some(f) = ends(linktype, None, p.data, p.header.len) {
-                out.push(f);
-            }
-        });
-    }
-}
-
-/// Waits until `fds` has something to read or `timeout` passes (at once when zero): whether
-/// the first one (the eventfd) is readable. ppoll, for a gap shorter than a millisecond.
-fn wait(fds: &mut [libc::pollfd], timeout: Duration) -> bool {
-    let ts = libc::timespec {
-        tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(libc::time_t::MAX),
-        tv_nsec: timeout.subsec_nanos() as libc::c_long,
-    };
-    for f in fds.iter_mut() {
-        f.revents = 0;
-    }
-    // SAFETY: polls our own descriptors, `fds.len()` entries; `ts` outlives the call; no
-    // signal mask.
-    let n = unsafe {
-        libc::ppoll(
-            fds.as_mut_ptr(),
-            fds.len() as libc::nfds_t,
-            &ts,
-            std::ptr::null(),
-        )
-    };
-    n > 0 && fds[0].revents != 0
-}
-
-/// Appends the socket of a packet from `a` to `b`, looked up from the end that is one of the
-/// namespace's addresses (`ours`), or from either when both or neither are (loopback, an
-/// address added since they were read). One end only is half the netlink requests of a flow
-/// whose socket is already gone, the usual miss (bench/process.sh). A failed lookup is a
-/// flow left unknown, not an end of attribution.
-fn find(
-    diag: &mut diag::Diag,
-    ours: &[IpAddr],
-    (proto, a, b): (u8, End, End),
-    out: &mut Vec<diag::Sock>,
-) {
-    let is_ours = |e: End| ours.contains(&e.0.to_canonical());
-    let (from_a, from_b) = match (is_ours(a), is_ours(b)) {
-        (true, false) => (true, false),
-        (false, true) => (false, true),
-        _ => (true, true),
-    };
-    let n = out.len();
-    if from_a {
-        let _ = diag.find(proto, a, b, out);
-    }
-    if from_b && out.len() == n {
-        let _ = diag.find(proto, b, a, out);
-    }
-}
-
-/// Runs on the namespace's thread until `stop` or its namespace leaves: a pass when the probe
-/// saw a new flow, when the writer asks, while flows wait for their process, and every
-/// [`FULL_EVERY`] (with a probe) or [`POLL`] (without).
-fn resolve_loop(
-    netns: u64,
-    shared: &Shared,
-    woken: &Wake,
-    stop: &AtomicBool,
-    mut probe: Option<Probe>,
-) -> std::io::Result<()> {
-    let mut diag = diag::Diag::open()?;
-    let mut procs = procs::Procs::new(netns);
-    let full_every = if probe.is_some() { FULL_EVERY } else { POLL };
-    let mut socks = Vec::new();
-    let mut listed = HashSet::default();
-    let mut wanted = Vec::new();
-    let mut addrs_at: Option<Instant> = None;
-    let mut addrs = Vec::new();
-    let mut full_at: Option<Instant> = None;
-    let mut asked = Vec::new();
-    let mut starts = Vec::new();
-    let mut looks: Vec<(u8, End, End)> = Vec::new();
-    // Sockets found whose process was not, until when they are looked for.
-    let mut pending: Vec<(diag::Sock, (u8, End, End), Instant)> = Vec::new();
-    let mut fresh = Vec::new();
-    let mut last: Option<Instant> = None;
-    // The last pass took several new flows from the probe: flows come in a stream.
-    let mut streaming = false;
-    let mut fds = [
-        woken.0.as_raw_fd(),
-        probe.as_ref().map_or(-1, |p| p.cap.as_raw_fd()),
-    ]
-    .map(|fd| libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    });
-    let polled = if probe.is_some() { 2 } else { 1 };
-    loop {
-        if stop.load(Ordering::Relaxed) || lock(shared).quit {
-            return Ok(());
-        }
-        // Under a stream of new flows, passes at most every MIN_GAP, each taking what came
-        // meanwhile: one read of a process's fds answers for all of its new sockets. Not
-        // while processes start in the namespace: a one-shot client may be gone by then.
-        // In a stream the gap is waited out first, on the eventfd alone (the writer's
-        // questions do not wait for it), and the probe's flows are there after it: one
-        // wake-up per pass, where waking on the first SYN and sleeping after took two.
-        let starting = procs.started.is_some_and(|t| t.elapsed() < STARTING);
-        let gap = |last: Option<Instant>| {
-            last.map_or(Duration::ZERO, |t| MIN_GAP.saturating_sub(t.elapsed()))
-        };
-        let mut rung = false;
-        if streaming && !starting && !gap(last).is_zero() {
-            rung = wait(&mut fds[..1], gap(last));
-        }
-        let now = Instant::now();
-        let due = full_at.map_or(Duration::ZERO, |t| {
-            full_every.saturating_sub(now.duration_since(t))
-        });
-        let timeout = if rung {
-            Duration::ZERO
-        } else if pending.is_empty() {
-            due
-        } else {
-            due.min(PENDING_GAP)
-        };
-        // The eventfd is cleared only when it rang: a read of an empty one is a system call
-        // per pass for nothing.
-        rung |= wait(&mut fds[..polled], timeout);
-        if !rung && !starting && !gap(last).is_zero() {
-            std::thread::sleep(gap(last));
-        }
-        last = Some(Instant::now());
-        if rung {
-            woken.clear();
-        }
-        starts.clear();
-        if let Some(p) = probe.as_mut() {
-            p.read(&mut starts);
-        }
-        streaming = starts.len() >= 2;
-        let now = Instant::now();
-        looks.clear();
-        {
-            let mut t = lock(shared);
-            if t.quit {
-                return Ok(());
-            }
-            t.begun += 1;
-            std::mem::swap(&mut asked, &mut t.wanted);
-            t.wanted.clear();
-            for &(proto, src, dst) in &starts {
-                if proto == 6 {
-                    // A SYN: a new connection, whatever the table says of these addresses
-                    // (an old one's process must not name it).
-                    for f in [
-                        Flow {
-                            proto,
-                            local: src,
-                            remote: dst,
-                        },
-                        Flow {
-                            proto,
-                            local: dst,
-                            remote: src,
-                        },
-                    ] {
-                        t.flows.remove(&f);
-                    }
-                    // To one of our listeners: the listener's process answers for it (the
-                    // accepted socket is found by the next full pass).
-                    if t.bound_to(proto, dst).is_some() {
-                        continue;
-                    }
-                } else if t.lookup(proto, src, dst).is_some() || t.tried(proto, src, dst) {
-                    // A UDP flow known already; a new socket on its addresses is found by
-                    // the next full pass.
-                    continue;
-                }
-                if !looks.contains(&(proto, src, dst)) {
-                    looks.push((proto, src, dst));
-                }
-            }
-        }
-        looks.append(&mut asked);
-        if addrs_at.is_none_or(|t| t.elapsed() >= ADDRS_EVERY) {
-            addrs = own_addrs();
-            addrs_at = Some(Instant::now());
-        }
-        socks.clear();
-        let full = full_at.is_none_or(|t| now.duration_since(t) >= full_every);
-        // Each looked-up flow: the index of its socket in `socks`, if found.
-        let mut found: Vec<((u8, End, End), Option<usize>)> = Vec::with_capacity(looks.len());
-        if full {
-            diag.dump_all(&mut socks)?;
-            full_at = Some(now);
-        }
-        // One kernel lookup each, even in a full pass: a flow's socket must be told from the
-        // others for `tried`, and the dump may have been read before its SYN went out.
-        for &l in &looks {
-            let n = socks.len();
-            find(&mut diag, &addrs, l, &mut socks);
-            found.push((l, (socks.len() > n).then_some(n)));
-        }
-        // The sockets still waiting for their process, unless gone since: looked up again,
-        // kept while the same socket is there.
-        pending.retain(|(_, _, until)| now < *until);
-        pending.retain(|&(s, l, _)| {
-            let n = socks.len();
-            find(&mut diag, &addrs, l, &mut socks);
-            let same = socks.len() > n && socks[n].inode == s.inode;
-            socks.truncate(n + usize::from(same));
-            same
-        });
-        wanted.clear();
-        if full {
-            listed.clear();
-        }
-        for s in &socks {
-            if s.inode != 0 {
-                if full {
-                    listed.insert(s.inode);
-                }
-                if !procs.inodes.contains_key(&s.inode) {
-                    wanted.push(s.inode);
-                }
-            }
-        }
-        procs.resolve(&wanted);
-        if full {
-            for (s, _, _) in &pending {
-                listed.insert(s.inode);
-            }
-            procs.retain(&listed);
-        }
-        fresh.clear();
-        for (l, at) in found.iter_mut() {
-            // A bound socket answers only for the namespace's own addresses: one found for a
-            // packet between two others (the reversed lookup finds a wildcard listener on the
-            // far end's port) is not this flow's.
-            if let Some(i) = *at {
-                let s = socks[i];
-                let bound = if s.proto == 6 {
-                    s.state == diag::LISTEN
-                } else {
-                    s.remote.1 == 0
-                };
-                let ours = |ip: IpAddr| addrs.contains(&ip.to_canonical());
-                if bound && !ours(l.1 .0) && !ours(l.2 .0) {
-                    *at = None;
-                }
-            }
-        }
-        for &(l, at) in &found {
-            match at.map(|i| socks[i]) {
-                Some(s) if s.inode != 0 && !procs.inodes.contains_key(&s.inode) => {
-                    if !pending.iter().any(|(p, _, _)| p.inode == s.inode) {
-                        pending.push((s, l, now + PENDING));
-                    }
-                    fresh.push(l);
-                }
-                Some(_) => {}
-                None => fresh.push(l),
-            }
-        }
-        pending.retain(|(s, _, _)| !procs.inodes.contains_key(&s.inode));
-        publish(shared, &socks, &procs, &addrs, full, &fresh);
-    }
-}
-
-/// A socket's address as packets carry it: IPv4 for IPv4-mapped IPv6.
-fn canonical((ip, port): End) -> End {
-    (ip.to_canonical(), port)
-}
-
-/// Puts what a pass found into the table: all of it when `full` (the complete list of the
-/// namespace's sockets), else added to what is there.
-fn publish(
-    shared: &Shared,
-    socks: &[diag::Sock],
-    procs: &procs::Procs,
-    addrs: &[IpAddr],
-    full: bool,
-    tried: &[(u8, End, End)],
-) {
-    let now = Instant::now();
-    let mut t = lock(shared);
-    t.addrs.clear();
-    t.addrs.extend_from_slice(addrs);
-    if full {
-        t.bound.clear();
-        t.tried.retain(|_, at| now.duration_since(*at) < ASKED_FOR);
-    }
-    for &f in tried {
-        t.tried.insert(f, now);
-    }
-    for s in socks {
-        let owner = procs.inodes.get(&s.inode);
-        let (local, remote) = (canonical(s.local), canonical(s.remote));
-        let bound = if s.proto == 6 {
-            s.state == diag::LISTEN
-        } else {
-            remote.1 == 0
-        };
-        if bound {
-            if let Some(o) = owner {
-                let v = t.bound.entry((s.proto, local.1)).or_default();
-                // A lookup finds again what the table may hold already.
-                if full || !v.iter().any(|(a, _)| *a == local.0) {
-                    v.push((local.0, o.clone()));
-                }
-            }
-            continue;
-        }
-        let flow = Flow {
-            proto: s.proto,
-            local,
-            remote,
-        };
-        match (owner, t.flows.get_mut(&flow)) {
-            // A new socket on the same addresses replaces the old flow's process.
-            (Some(o), Some(k)) => {
-                if k.owner != *o {
-                    k.owner = o.clone();
-                }
-                k.seen = now;
-            }
-            (Some(o), None) => {
-                t.flows.insert(
-                    flow,
-                    Known {
-                        owner: o.clone(),
-                        seen: now,
-                    },
-                );
-            }
-            // No process holds it (TIME_WAIT, the process exited): the flow lives on.
-            (None, Some(k)) if s.inode == 0 => k.seen = now,
-            _ => {}
-        }
-    }
-    if full {
-        t.flows.retain(|_, k| now.duration_since(k.seen) < LINGER);
-    }
-    t.done = t.begun;
-    if t.waiting > 0 {
-        shared.1.notify_all();
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::table::{Flow, Known, Sockets};
     use super::*;
+    use std::net::IpAddr;
 
     fn owner(pid: u32) -> Arc<Owner> {
         Arc::new(Owner::new(pid, "x", None))
@@ -918,7 +372,7 @@ mod tests {
         b
     }
 
-    fn stage_with(space: Space) -> Stage {
+    fn stage_with(space: NsLookup) -> Stage {
         let mut st = Stage::new(None);
         st.spaces.push(Some(space));
         let iface = Interface::for_test("eth0", 101);
@@ -926,7 +380,7 @@ mod tests {
         st
     }
 
-    fn wanted(st: &Stage) -> Vec<(u8, End, End)> {
+    fn wanted(st: &Stage) -> Vec<(u8, Endpoint, Endpoint)> {
         lock(&st.spaces[0].as_ref().unwrap().shared).wanted.clone()
     }
 
@@ -952,7 +406,7 @@ mod tests {
     #[test]
     fn each_flow_is_asked_for_once_and_the_questions_are_capped() {
         // No thread: nothing takes the questions, so they stay to be counted.
-        let space = Space {
+        let space = NsLookup {
             shared: Arc::default(),
             wake: Arc::new(Wake::new().unwrap()),
             thread: None,
@@ -986,7 +440,7 @@ mod tests {
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
         let far: IpAddr = "10.9.9.9".parse().unwrap();
-        let mut t = Table {
+        let mut t = Sockets {
             addrs: vec![a],
             ..Default::default()
         };
