@@ -317,40 +317,14 @@ fn visit(netns: &File, label: &str) -> Result<()> {
 /// network namespace: readable whenever an interface there appears, changes or vanishes. Open it
 /// in the [`Workers`]; it keeps reporting that namespace's events wherever it is read.
 pub fn link_events_here() -> Result<std::os::fd::OwnedFd> {
-    use std::os::fd::FromRawFd;
-    // SAFETY: plain socket calls; the descriptor is owned at once.
-    let fd = unsafe {
-        libc::socket(
-            libc::AF_NETLINK,
-            libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
-            libc::NETLINK_ROUTE,
-        )
-    };
-    if fd < 0 {
-        return Err(anyhow!(
-            "cannot open a netlink socket: {}",
-            std::io::Error::last_os_error()
-        ));
-    }
-    // SAFETY: `fd` was just returned by socket() and nothing else owns it.
-    let owned = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
-    // SAFETY: an all-zero sockaddr_nl is valid; the fields are set below.
-    let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
-    addr.nl_family = libc::AF_NETLINK as u16;
-    addr.nl_groups = libc::RTMGRP_LINK as u32;
-    // SAFETY: `addr` is a valid sockaddr_nl of the size given.
-    let r = unsafe {
-        libc::bind(
-            fd,
-            (&addr as *const libc::sockaddr_nl).cast(),
-            std::mem::size_of::<libc::sockaddr_nl>() as u32,
-        )
-    };
-    if r < 0 {
-        return Err(anyhow!(
-            "cannot watch links: {}",
-            std::io::Error::last_os_error()
-        ));
-    }
-    Ok(owned)
+    use std::os::fd::AsFd;
+    let fd = crate::os::socket(
+        libc::AF_NETLINK,
+        libc::SOCK_RAW | libc::SOCK_NONBLOCK,
+        libc::NETLINK_ROUTE,
+    )
+    .map_err(|e| anyhow!("cannot open a netlink socket: {e}"))?;
+    crate::os::bind_netlink(fd.as_fd(), libc::RTMGRP_LINK as u32)
+        .map_err(|e| anyhow!("cannot watch links: {e}"))?;
+    Ok(fd)
 }

@@ -1,7 +1,10 @@
-//! The system calls nix does not wrap (or wraps too narrowly), written once for both modes:
-//! capture mode checks namespace files and watches targets exit; exec mode reaches these
-//! through [`crate::cmd::exec::sys::RealSys`]. Every other system call goes through nix, so the
-//! `unsafe` blocks of the crate's own system calls are here, each with its reason.
+//! The system calls nix does not wrap (or wraps too narrowly), written once for every mode:
+//! namespace files, pidfds, netlink and eventfd descriptors, directory reads, prctl. Exec mode
+//! reaches them through [`crate::cmd::exec::sys::RealSys`]. Every other system call goes
+//! through nix or std, so the `unsafe` blocks of the crate's own system calls are here, each
+//! with its reason. Three kinds of `unsafe` live elsewhere, by design: the signal handler of
+//! [`crate::stop`] (async-signal-safe code must stay in one piece), libpcap's C functions in
+//! [`crate::capture::libpcap`], and descriptors handed to tokio's `AsyncFd`.
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
@@ -203,4 +206,160 @@ pub fn raise_nofile() {
             libc::setrlimit(libc::RLIMIT_NOFILE, &l);
         }
     }
+}
+
+/// socket(2), close-on-exec added, the descriptor owned.
+pub fn socket(family: i32, ty: i32, protocol: i32) -> io::Result<OwnedFd> {
+    // SAFETY: plain socket(2) with integer arguments.
+    let fd = unsafe { libc::socket(family, ty | libc::SOCK_CLOEXEC, protocol) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(owned(fd.into()))
+}
+
+/// Binds a netlink socket to the multicast `groups` (the kernel picks the port id).
+pub fn bind_netlink(fd: BorrowedFd, groups: u32) -> io::Result<()> {
+    // SAFETY: an all-zero sockaddr_nl is valid; the fields that matter are set below.
+    let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    addr.nl_family = libc::AF_NETLINK as u16;
+    addr.nl_groups = groups;
+    // SAFETY: `addr` is a valid sockaddr_nl of the size given.
+    let r = unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            (&addr as *const libc::sockaddr_nl).cast(),
+            std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// send(2) of `buf` on a connected (or netlink) socket, without SIGPIPE.
+pub fn send(fd: BorrowedFd, buf: &[u8]) -> io::Result<usize> {
+    // SAFETY: sends `buf`'s bytes, at most its length, on a descriptor the caller holds.
+    let n = unsafe {
+        libc::send(
+            fd.as_raw_fd(),
+            buf.as_ptr().cast(),
+            buf.len(),
+            libc::MSG_NOSIGNAL,
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n as usize)
+}
+
+/// recv(2) into `buf`: the number of bytes received (0 at end of stream).
+pub fn recv(fd: BorrowedFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: receives into `buf`, at most its length, from a descriptor the caller holds.
+    let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n as usize)
+}
+
+/// A non-blocking, close-on-exec eventfd(2), its counter at 0.
+pub fn eventfd() -> io::Result<OwnedFd> {
+    // SAFETY: plain eventfd(2) with integer arguments.
+    let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(owned(fd.into()))
+}
+
+/// Adds 1 to an eventfd's counter; a full counter (EAGAIN) is already a ring, so the result
+/// is not looked at.
+pub fn eventfd_ring(fd: BorrowedFd) {
+    let one = 1u64.to_ne_bytes();
+    // SAFETY: writes 8 bytes from `one` to the caller's eventfd.
+    unsafe { libc::write(fd.as_raw_fd(), one.as_ptr().cast(), 8) };
+}
+
+/// Resets a non-blocking eventfd's counter to 0 (nothing happens when it is 0 already).
+pub fn eventfd_clear(fd: BorrowedFd) {
+    let mut b = [0u8; 8];
+    // SAFETY: reads at most 8 bytes into `b` from the caller's non-blocking eventfd.
+    unsafe { libc::read(fd.as_raw_fd(), b.as_mut_ptr().cast(), 8) };
+}
+
+/// ppoll(2) on `fds` for at most `timeout` (at once when zero), with no signal mask: how many
+/// have something to report. For a wait shorter than poll's millisecond.
+pub fn ppoll(fds: &mut [libc::pollfd], timeout: std::time::Duration) -> i32 {
+    let ts = libc::timespec {
+        tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(libc::time_t::MAX),
+        tv_nsec: timeout.subsec_nanos() as libc::c_long,
+    };
+    // SAFETY: polls `fds.len()` entries of the caller's slice; `ts` outlives the call; no
+    // signal mask.
+    unsafe {
+        libc::ppoll(
+            fds.as_mut_ptr(),
+            fds.len() as libc::nfds_t,
+            &ts,
+            std::ptr::null(),
+        )
+    }
+}
+
+/// Opens a directory by a constant path, close-on-exec.
+pub fn open_dir(path: &std::ffi::CStr) -> Option<OwnedFd> {
+    // SAFETY: open(2) of a NUL-terminated path with integer flags.
+    let fd = unsafe {
+        libc::open(
+            path.as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
+    (fd >= 0).then(|| owned(fd.into()))
+}
+
+/// Moves a directory descriptor to the position `offset` (as a previous getdents64 left it,
+/// or what the filesystem takes for one).
+pub fn seek_dir(fd: BorrowedFd, offset: i64) -> bool {
+    // SAFETY: lseek(2) on a descriptor the caller holds.
+    unsafe { libc::lseek(fd.as_raw_fd(), offset, libc::SEEK_SET) >= 0 }
+}
+
+/// getdents64(2) into `buf`: the bytes of `struct linux_dirent64` records it filled, 0 at the
+/// end of the directory.
+pub fn getdents64(fd: BorrowedFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: getdents64(2) into the caller's buffer, at most its length.
+    let n = unsafe {
+        libc::syscall(
+            libc::SYS_getdents64,
+            fd.as_raw_fd(),
+            buf.as_mut_ptr(),
+            buf.len(),
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n as usize)
+}
+
+/// prctl(2) with integer arguments only (the PR_* options that take no pointer).
+pub fn prctl(option: i32, arg: u64) -> io::Result<()> {
+    // SAFETY: prctl with integer arguments; the options callers pass read no memory of ours.
+    let r = unsafe { libc::prctl(option, arg as libc::c_ulong, 0, 0, 0) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// The name of the interface with `index` in the calling thread's namespace, into `buf`:
+/// its length, or `None` when there is no such interface.
+pub fn if_indextoname(index: u32, buf: &mut [u8; libc::IF_NAMESIZE]) -> Option<usize> {
+    // SAFETY: the buffer holds IF_NAMESIZE bytes, as if_indextoname requires.
+    let ok = unsafe { !libc::if_indextoname(index, buf.as_mut_ptr().cast()).is_null() };
+    ok.then(|| buf.iter().position(|c| *c == 0).unwrap_or(buf.len()))
 }

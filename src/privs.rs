@@ -23,7 +23,7 @@ use nix::unistd::{Gid, Uid, User};
 
 use crate::error::os_message;
 use crate::netns::Workers;
-use crate::os::{capset, CapData};
+use crate::os::{self, capset, CapData};
 
 /// linux/capability.h numbers of the capabilities kept with `--follow`.
 pub const CAP_DAC_READ_SEARCH: u32 = 2;
@@ -45,9 +45,8 @@ fn last_cap() -> u32 {
         .unwrap_or(63)
 }
 
-fn check(r: libc::c_int, what: &str) -> Result<()> {
-    if r < 0 {
-        let e = io::Error::last_os_error();
+fn check(r: io::Result<()>, what: &str) -> Result<()> {
+    if let Err(e) = r {
         bail!("-Z: cannot {what}: {}", os_message(&e));
     }
     Ok(())
@@ -79,10 +78,11 @@ fn bound(keep: u64) -> Result<()> {
         if cap < 64 && keep & (1 << cap) != 0 {
             continue;
         }
-        // SAFETY: prctl with integer arguments.
-        let r = unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) };
+        let r = os::prctl(libc::PR_CAPBSET_DROP, u64::from(cap));
         // EINVAL: a capability this kernel does not have.
-        if r < 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINVAL) {
+        if r.as_ref()
+            .is_err_and(|e| e.raw_os_error() != Some(libc::EINVAL))
+        {
             check(r, "empty the capability bounding set")?;
         }
     }
@@ -93,8 +93,7 @@ fn bound(keep: u64) -> Result<()> {
 /// kept across the change (the kernel clears only the effective one then).
 fn bound_and_keep(caps: u64) -> Result<()> {
     bound(caps)?;
-    // SAFETY: prctl with integer arguments.
-    let r = unsafe { libc::prctl(libc::PR_SET_KEEPCAPS, 1, 0, 0, 0) };
+    let r = os::prctl(libc::PR_SET_KEEPCAPS, 1);
     check(r, "keep capabilities across the uid change")
 }
 
@@ -115,25 +114,12 @@ pub fn narrow(caps: u64) -> Result<()> {
             e.desc()
         )
     })?;
-    // SAFETY: prctl with integer arguments.
-    let r = unsafe { libc::prctl(libc::PR_SET_KEEPCAPS, 0, 0, 0, 0) };
-    check(r, "turn keepcaps off")?;
-    // SAFETY: prctl with integer arguments.
-    let r = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
-    check(r, "set no_new_privs")
+    check(os::prctl(libc::PR_SET_KEEPCAPS, 0), "turn keepcaps off")?;
+    check(os::prctl(libc::PR_SET_NO_NEW_PRIVS, 1), "set no_new_privs")
 }
 
 fn clear_ambient() -> Result<()> {
-    // SAFETY: prctl with integer arguments.
-    let r = unsafe {
-        libc::prctl(
-            libc::PR_CAP_AMBIENT,
-            libc::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong,
-            0,
-            0,
-            0,
-        )
-    };
+    let r = os::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_CLEAR_ALL as u64);
     check(r, "clear the ambient capabilities")
 }
 
@@ -150,8 +136,6 @@ fn become_user(name: &str, uid: Uid, gid: Gid) -> Result<()> {
     clear_ambient()?;
     capset(&[CapData::default(); 2])
         .map_err(|e| anyhow!("-Z: cannot clear the capabilities: {}", e.desc()))?;
-    // SAFETY: prctl with integer arguments.
-    let r = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
-    check(r, "set no_new_privs")?;
+    check(os::prctl(libc::PR_SET_NO_NEW_PRIVS, 1), "set no_new_privs")?;
     Ok(())
 }

@@ -7,7 +7,9 @@
 
 use std::io;
 use std::net::IpAddr;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
+
+use crate::os;
 
 const SOCK_DIAG_BY_FAMILY: u16 = 20;
 const NLMSG_ERROR: u16 = 2;
@@ -50,20 +52,9 @@ pub struct Diag {
 
 impl Diag {
     pub fn open() -> io::Result<Diag> {
-        // SAFETY: plain socket(2); the descriptor is owned at once.
-        let fd = unsafe {
-            libc::socket(
-                libc::AF_NETLINK,
-                libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
-                libc::NETLINK_SOCK_DIAG,
-            )
-        };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        let fd = os::socket(libc::AF_NETLINK, libc::SOCK_DGRAM, libc::NETLINK_SOCK_DIAG)?;
         Ok(Diag {
-            // SAFETY: `fd` was just returned by socket(2) and is ours alone.
-            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+            fd,
             buf: vec![0; 64 * 1024],
             seq: 0,
         })
@@ -149,18 +140,8 @@ impl Diag {
         req[17] = proto;
         req[20..24].copy_from_slice(&u32::MAX.to_ne_bytes()); // every state
         req[24..].copy_from_slice(id);
-        // SAFETY: sends `req`'s bytes on our socket, to the kernel (the default destination).
-        let sent = unsafe {
-            libc::send(
-                self.fd.as_raw_fd(),
-                req.as_ptr().cast(),
-                req.len(),
-                libc::MSG_NOSIGNAL,
-            )
-        };
-        if sent < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        // To the kernel, the default destination of a netlink socket.
+        os::send(self.fd.as_fd(), &req)?;
         Ok(())
     }
 
@@ -169,24 +150,13 @@ impl Diag {
     /// for this answer would shift every later lookup onto its predecessor's answer.
     fn receive(&mut self, proto: u8, dump: bool, out: &mut Vec<Sock>) -> io::Result<()> {
         loop {
-            // SAFETY: receives into our buffer, at most its length.
-            let n = unsafe {
-                libc::recv(
-                    self.fd.as_raw_fd(),
-                    self.buf.as_mut_ptr().cast(),
-                    self.buf.len(),
-                    0,
-                )
+            let n = match os::recv(self.fd.as_fd(), &mut self.buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
             };
-            if n < 0 {
-                let e = io::Error::last_os_error();
-                if e.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(e);
-            }
             // A lookup's answer is one message, or an error, with no NLMSG_DONE after it.
-            match parse(&self.buf[..n as usize], self.seq, proto, out)? {
+            match parse(&self.buf[..n], self.seq, proto, out)? {
                 Reply::Done => return Ok(()),
                 Reply::Some if !dump => return Ok(()),
                 Reply::Some | Reply::None => {}
@@ -275,6 +245,7 @@ fn parse(mut b: &[u8], seq: u32, proto: u8, out: &mut Vec<Sock>) -> io::Result<R
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsRawFd;
 
     /// Lists this test's own listening socket, with the inode /proc/self/fd names.
     #[test]

@@ -3,7 +3,9 @@
 //! `/proc`, and publishes what it found in the shared [`Sockets`] table.
 
 use std::net::IpAddr;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+
+use crate::os;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -17,26 +19,15 @@ pub(super) struct Wake(pub(super) OwnedFd);
 
 impl Wake {
     pub(super) fn new() -> std::io::Result<Wake> {
-        // SAFETY: plain eventfd(2); the descriptor is owned at once.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: `fd` was just returned by eventfd(2) and is ours alone.
-        Ok(Wake(unsafe { OwnedFd::from_raw_fd(fd) }))
+        Ok(Wake(os::eventfd()?))
     }
 
     pub(super) fn ring(&self) {
-        let one = 1u64.to_ne_bytes();
-        // SAFETY: writes 8 bytes from `one` to our eventfd; a full counter (EAGAIN) is
-        // already a ring.
-        unsafe { libc::write(self.0.as_raw_fd(), one.as_ptr().cast(), 8) };
+        os::eventfd_ring(self.0.as_fd());
     }
 
     pub(super) fn clear(&self) {
-        let mut b = [0u8; 8];
-        // SAFETY: reads at most 8 bytes into `b` from our non-blocking eventfd.
-        unsafe { libc::read(self.0.as_raw_fd(), b.as_mut_ptr().cast(), 8) };
+        os::eventfd_clear(self.0.as_fd());
     }
 }
 
@@ -100,24 +91,10 @@ impl Probe {
 /// Waits until `fds` has something to read or `timeout` passes (at once when zero): whether
 /// the first one (the eventfd) is readable. ppoll, for a gap shorter than a millisecond.
 pub(super) fn wait(fds: &mut [libc::pollfd], timeout: Duration) -> bool {
-    let ts = libc::timespec {
-        tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(libc::time_t::MAX),
-        tv_nsec: timeout.subsec_nanos() as libc::c_long,
-    };
     for f in fds.iter_mut() {
         f.revents = 0;
     }
-    // SAFETY: polls our own descriptors, `fds.len()` entries; `ts` outlives the call; no
-    // signal mask.
-    let n = unsafe {
-        libc::ppoll(
-            fds.as_mut_ptr(),
-            fds.len() as libc::nfds_t,
-            &ts,
-            std::ptr::null(),
-        )
-    };
-    n > 0 && fds[0].revents != 0
+    os::ppoll(fds, timeout) > 0 && fds[0].revents != 0
 }
 
 /// Appends the socket of a packet from `a` to `b`, looked up from the end that is one of the

@@ -6,7 +6,7 @@
 // foldhash, as in the flow table (attrib/mod.rs): cheaper than SipHash, still seeded.
 use foldhash::{HashMap, HashSet};
 use std::fs;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -112,42 +112,31 @@ fn last_pid(file: &fs::File) -> Option<i32> {
 }
 
 fn open_proc() -> Option<OwnedFd> {
-    // SAFETY: open(2) of a constant path; the descriptor is owned at once.
-    let fd = unsafe {
-        libc::open(
-            c"/proc".as_ptr(),
-            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
-        )
-    };
-    // SAFETY: `fd` was just returned by open(2) and is ours alone.
-    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
+    crate::os::open_dir(c"/proc")
 }
 
 /// Appends the PIDs from `from` on that `/proc` (open as `dir`) lists now. False when it
 /// cannot be read so.
 fn pids_from(dir: &OwnedFd, from: i32, buf: &mut [u8], out: &mut Vec<i32>) -> bool {
-    let fd = dir.as_raw_fd();
-    // SAFETY: lseek(2) on our own descriptor.
-    if unsafe { libc::lseek(fd, TGID_OFFSET + i64::from(from), libc::SEEK_SET) } < 0 {
+    let fd = dir.as_fd();
+    if !crate::os::seek_dir(fd, TGID_OFFSET + i64::from(from)) {
         return false;
     }
     loop {
-        // SAFETY: getdents64(2) into our buffer, at most its length.
-        let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) };
-        if n < 0 {
+        let Ok(n) = crate::os::getdents64(fd, buf) else {
             return false;
-        }
+        };
         if n == 0 {
             return true;
         }
         // struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name (NUL-ended).
         let mut at = 0usize;
-        while at + 19 < n as usize {
+        while at + 19 < n {
             let reclen = usize::from(u16::from_ne_bytes([buf[at + 16], buf[at + 17]]));
             if reclen == 0 {
                 return false;
             }
-            let name = &buf[at + 19..(at + reclen).min(n as usize)];
+            let name = &buf[at + 19..(at + reclen).min(n)];
             let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
             if let Some(pid) = std::str::from_utf8(name)
                 .ok()

@@ -14,7 +14,7 @@ mod table;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -871,25 +871,19 @@ fn watch_links(
                 return;
             };
             loop {
-                // SAFETY: reading into a live buffer of the length given.
-                let n = unsafe {
-                    libc::recv(
-                        fd.get_ref().as_raw_fd(),
-                        buf.as_mut_ptr().cast(),
-                        buf.len(),
-                        0,
-                    )
-                };
-                if n <= 0 {
-                    let e = io::Error::last_os_error();
+                match os::recv(fd.get_ref().as_fd(), &mut buf) {
+                    Ok(n) if n > 0 => {}
                     // ENOBUFS: events were lost; a re-list covers them anyway.
-                    if n == 0 || e.kind() == io::ErrorKind::WouldBlock {
+                    Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => {}
+                    Ok(_) => {
                         guard.clear_ready();
                         break;
                     }
-                    if e.raw_os_error() != Some(libc::ENOBUFS) {
-                        return;
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        guard.clear_ready();
+                        break;
                     }
+                    Err(_) => return,
                 }
             }
             if ctl.send(Ctl::Links(space)).is_err() {
