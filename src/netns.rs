@@ -99,7 +99,7 @@ pub struct Workers {
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// Lanes a session may use: with the session's own thread and the pump, at most 8 threads
+/// Workers a session may use: with the session's own thread and the pump, at most 8 threads
 /// (issue 10) whatever the number of namespaces.
 pub const MAX_WORKERS: usize = 4;
 

@@ -294,7 +294,9 @@ pub fn eventfd_clear(fd: BorrowedFd) {
 /// have something to report. For a wait shorter than poll's millisecond.
 pub fn ppoll(fds: &mut [libc::pollfd], timeout: std::time::Duration) -> i32 {
     let ts = libc::timespec {
-        tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(libc::time_t::MAX),
+        // `time_t` is 64 bits on every target nscap builds for; naming `libc::time_t` would
+        // draw musl's deprecation warning, so the field's type is inferred.
+        tv_sec: timeout.as_secs().try_into().unwrap_or(i64::MAX as _),
         tv_nsec: timeout.subsec_nanos() as libc::c_long,
     };
     // SAFETY: polls `fds.len()` entries of the caller's slice; `ts` outlives the call; no

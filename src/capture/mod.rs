@@ -5,7 +5,7 @@
 //! [`crate::netns`]): a socket stays in the namespace it was created in, wherever it is used
 //! afterwards. Every handle is then read by one [`Pump`], a thread with a single-threaded tokio
 //! runtime of its own, so threads do not grow with the number of targets. Packets leave it in
-//! batches over a channel. Statistics are read back in the hopper, in each handle's namespace,
+//! batches over a channel. Statistics are read back by the namespace workers, in each handle's namespace,
 //! since libpcap reads drop counters from `/sys/class/net`.
 
 pub mod libpcap;
@@ -238,9 +238,9 @@ impl Pump {
     ///
     /// Counters read during the capture (for progress) must describe the target's interfaces:
     /// libpcap reads drop counters from `/sys/class/net` in promiscuous mode. With `home` (one
-    /// target namespace) the thread enters it with a private sysfs, as the hopper does, and
+    /// target namespace) the thread enters it with a private sysfs, as the namespace workers do, and
     /// reads them every [`STATS_EVERY`]; with several it does so only when `promisc` is off,
-    /// and the counters come at the end (or as interfaces leave), read by the hopper.
+    /// and the counters come at the end (or as interfaces leave), read by the workers.
     pub fn start(
         immediate: bool,
         promisc: bool,
