@@ -15,9 +15,8 @@ use anyhow::{anyhow, Context, Result};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::sched::{setns, unshare, CloneFlags};
 
-/// Moves the calling thread into the network namespace `netns`. Call it only on a thread that
-/// ends when its work in the namespace is done.
-pub fn enter(netns: &File, label: &str) -> Result<()> {
+/// setns(2) into `netns`, the calling thread only; the error names the target.
+fn join(netns: &File, label: &str) -> Result<()> {
     setns(netns, CloneFlags::CLONE_NEWNET).map_err(|e| {
         if e == nix::errno::Errno::EPERM {
             anyhow!("cannot enter the network namespace of {label}: permission denied (needs CAP_SYS_ADMIN)")
@@ -25,6 +24,13 @@ pub fn enter(netns: &File, label: &str) -> Result<()> {
             anyhow!("cannot enter the network namespace of {label}: {e}")
         }
     })?;
+    Ok(())
+}
+
+/// Moves the calling thread into the network namespace `netns`. Call it only on a thread that
+/// ends when its work in the namespace is done.
+pub fn enter(netns: &File, label: &str) -> Result<()> {
+    join(netns, label)?;
     private_sysfs().context("cannot mount the target's /sys in a private mount namespace")
 }
 
@@ -295,13 +301,7 @@ fn setup() -> Result<File> {
 
 /// Enters `netns` from the worker's thread and mounts its sysfs.
 fn visit(netns: &File, label: &str) -> Result<()> {
-    setns(netns, CloneFlags::CLONE_NEWNET).map_err(|e| {
-        if e == nix::errno::Errno::EPERM {
-            anyhow!("cannot enter the network namespace of {label}: permission denied (needs CAP_SYS_ADMIN)")
-        } else {
-            anyhow!("cannot enter the network namespace of {label}: {e}")
-        }
-    })?;
+    join(netns, label)?;
     let _ = umount2("/sys", MntFlags::MNT_DETACH);
     mount(
         Some("sysfs"),

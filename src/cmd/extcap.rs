@@ -453,22 +453,13 @@ mod tests {
 
     fn row(inode: u64) -> Row {
         Row {
-            inode,
-            host: false,
-            name: None,
-            names: vec![],
-            pids: vec![],
-            command: None,
-            container: None,
-            containers: vec![],
-            pod: None,
             interfaces: vec![IfaceRow {
                 name: "eth0".into(),
                 index: 2,
                 up: true,
                 addresses: vec![],
             }],
-            interfaces_error: None,
+            ..Row::new(inode)
         }
     }
 

@@ -240,19 +240,7 @@ mod tests {
     use crate::targets::inventory::{command_of, ContainerRef, IfaceRow};
 
     fn row(inode: u64) -> Row {
-        Row {
-            inode,
-            host: false,
-            name: None,
-            names: vec![],
-            pids: vec![],
-            command: None,
-            container: None,
-            containers: vec![],
-            pod: None,
-            interfaces: vec![],
-            interfaces_error: None,
-        }
+        Row::new(inode)
     }
 
     #[test]

@@ -356,7 +356,8 @@ impl<W: Write> Sink for PcapngWriter<W> {
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        self.out.write_through()
+        // The statistics blocks came with `counters`: what is left is the buffer.
+        self.sync()
     }
 }
 

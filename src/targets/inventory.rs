@@ -76,6 +76,25 @@ pub struct Row {
     pub interfaces_error: Option<String>,
 }
 
+impl Row {
+    /// The namespace `inode`, with nothing known of it yet.
+    pub fn new(inode: u64) -> Row {
+        Row {
+            inode,
+            host: false,
+            name: None,
+            names: Vec::new(),
+            pids: Vec::new(),
+            command: None,
+            container: None,
+            containers: Vec::new(),
+            pod: None,
+            interfaces: Vec::new(),
+            interfaces_error: None,
+        }
+    }
+}
+
 /// The namespace of PID 1; where PID 1 is out of reach (a sandbox's init), that of kthreadd:
 /// kernel threads always live in the initial network namespace.
 pub fn host_netns() -> Option<u64> {
@@ -92,17 +111,8 @@ pub fn rows(host: &Host) -> Vec<Row> {
     let host_ino = host_netns();
     let mut by_ino: BTreeMap<u64, Row> = BTreeMap::new();
     let empty = |inode| Row {
-        inode,
         host: Some(inode) == host_ino,
-        name: None,
-        names: Vec::new(),
-        pids: Vec::new(),
-        command: None,
-        container: None,
-        containers: Vec::new(),
-        pod: None,
-        interfaces: Vec::new(),
-        interfaces_error: None,
+        ..Row::new(inode)
     };
     for p in &host.procs {
         by_ino

@@ -513,19 +513,7 @@ mod tests {
     }
 
     fn row(inode: u64) -> Row {
-        Row {
-            inode,
-            host: false,
-            name: None,
-            names: vec![],
-            pids: vec![],
-            container: None,
-            containers: vec![],
-            pod: None,
-            interfaces: vec![],
-            interfaces_error: None,
-            command: None,
-        }
+        Row::new(inode)
     }
 
     #[test]
