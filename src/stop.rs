@@ -6,7 +6,7 @@
 //! A write blocked on a full pipe or FIFO would otherwise keep the session from ever seeing the
 //! signal, so the handler also switches the output to non-blocking (`fcntl` is
 //! async-signal-safe): the blocked `write` returns, and every later write may wait only until a
-//! deadline, after which [`Output`] gives up and the session prints its statistics.
+//! deadline, after which [`StopWriter`] gives up and the session prints its statistics.
 //! `nohup` is honoured: a SIGHUP that was ignored when nscap started stays ignored.
 //! SIGUSR1 asks for the statistics so far (as tcpdump's does) and the capture goes on: the
 //! handler only records it and wakes the session.
@@ -170,7 +170,7 @@ pub fn block_in_this_thread() {
 }
 
 /// Writes the last words of a capture (a note, the statistics) to standard error. After a stop
-/// signal they go through an [`Output`], so a standard error that nobody reads (`2>&1 | sleep`)
+/// signal they go through a [`StopWriter`], so a standard error that nobody reads (`2>&1 | sleep`)
 /// costs at most the grace period; what cannot be written is dropped.
 pub fn eprint_last(text: &str) {
     if requested().is_none() {
@@ -178,7 +178,7 @@ pub fn eprint_last(text: &str) {
         return;
     }
     if let Ok(fd) = io::stderr().as_fd().try_clone_to_owned() {
-        let _ = Output::new(File::from(fd)).write_all(text.as_bytes());
+        let _ = StopWriter::new(File::from(fd)).write_all(text.as_bytes());
     }
 }
 
@@ -191,15 +191,15 @@ pub fn eprint_last(text: &str) {
 /// O_NONBLOCK belongs to the open file description, which a shell may share with other
 /// processes (`2>&1`, a subshell): that is why it is set only once nscap is stopping, and
 /// undone.
-pub struct Output {
+pub struct StopWriter {
     file: File,
     pipe: bool,
     flags: Option<OFlag>,
     deadline: Option<Instant>,
 }
 
-impl Output {
-    pub fn new(file: File) -> Output {
+impl StopWriter {
+    pub fn new(file: File) -> StopWriter {
         let pipe = crate::os::is_pipe(file.as_fd());
         let flags = fcntl(&file, FcntlArg::F_GETFL)
             .ok()
@@ -214,7 +214,7 @@ impl Output {
                 set_nonblocking(&file);
             }
         }
-        Output {
+        StopWriter {
             file,
             pipe,
             flags,
@@ -259,7 +259,7 @@ fn set_nonblocking(file: &File) {
     }
 }
 
-impl Write for Output {
+impl Write for StopWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         loop {
             match self.file.write(buf) {
@@ -279,7 +279,7 @@ impl Write for Output {
     }
 }
 
-impl Drop for Output {
+impl Drop for StopWriter {
     fn drop(&mut self) {
         if self.pipe {
             let fd = self.file.as_raw_fd();

@@ -57,7 +57,7 @@ impl Filters {
 
 /// Why printing a file stopped before its end.
 #[derive(Debug)]
-pub enum Stop {
+pub enum Failure {
     /// The input cannot be read or is damaged, or the filter does not compile for it: told
     /// with the input's name.
     Input(anyhow::Error),
@@ -65,9 +65,9 @@ pub enum Stop {
     Output(io::Error),
 }
 
-impl From<anyhow::Error> for Stop {
-    fn from(e: anyhow::Error) -> Stop {
-        Stop::Input(e)
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Failure {
+        Failure::Input(e)
     }
 }
 
@@ -100,13 +100,13 @@ pub fn run(cfg: &Config) -> Result<()> {
     };
     match print_file(cfg, input, sinks) {
         Ok(()) => Ok(()),
-        Err(Stop::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(Stop::Output(e)) if sink::rotate::file_message(&e).is_some() => {
+        Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(Failure::Output(e)) if sink::rotate::file_message(&e).is_some() => {
             bail!("{}", sink::rotate::file_message(&e).unwrap_or_default())
         }
-        Err(Stop::Output(e)) => bail!("cannot write to standard output: {}", os_message(&e)),
-        Err(Stop::Input(e)) if path == Path::new("-") => Err(e.context("standard input")),
-        Err(Stop::Input(e)) => Err(e.context(path.display().to_string())),
+        Err(Failure::Output(e)) => bail!("cannot write to standard output: {}", os_message(&e)),
+        Err(Failure::Input(e)) if path == Path::new("-") => Err(e.context("standard input")),
+        Err(Failure::Input(e)) => Err(e.context(path.display().to_string())),
     }
 }
 
@@ -146,7 +146,7 @@ pub fn print_file(
     cfg: &Config,
     input: impl Read + Send + 'static,
     mut sinks: Vec<BoxSink>,
-) -> Result<(), Stop> {
+) -> Result<(), Failure> {
     // A second CPU reads ahead while this one parses; on one (taskset, a cgroup quota) the
     // hand-overs would only add to the work: 71.6 ms against 65.2 ms for 200 000 packets.
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -161,7 +161,7 @@ pub fn print_file(
     };
     let mut printed: u64 = 0;
     let mut started = false;
-    let result = (|| -> Result<(), Stop> {
+    let result = (|| -> Result<(), Failure> {
         loop {
             if cfg.count.is_some_and(|c| printed >= c) {
                 return Ok(());
@@ -172,9 +172,9 @@ pub fn print_file(
                 filters.prepare(added)?;
                 for s in sinks.iter_mut() {
                     if started {
-                        s.add_interfaces(added).map_err(Stop::Output)?;
+                        s.add_interfaces(added).map_err(Failure::Output)?;
                     } else {
-                        s.start(added).map_err(Stop::Output)?;
+                        s.start(added).map_err(Failure::Output)?;
                     }
                 }
                 started = true;
@@ -188,7 +188,7 @@ pub fn print_file(
                 continue;
             }
             for s in sinks.iter_mut() {
-                s.packet(&pkt).map_err(Stop::Output)?;
+                s.packet(&pkt).map_err(Failure::Output)?;
                 // -a filesize or -a files reached: the rest of the input is not wanted.
                 if s.exhausted() {
                     return Ok(());
@@ -203,7 +203,7 @@ pub fn print_file(
     for s in sinks.iter_mut() {
         if let Err(e) = s.finish() {
             if result.is_ok() || e.kind() == io::ErrorKind::BrokenPipe {
-                return Err(Stop::Output(e));
+                return Err(Failure::Output(e));
             }
         }
     }

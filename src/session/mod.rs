@@ -55,7 +55,7 @@ pub fn stdout_file() -> Result<File> {
 }
 
 fn stdout_output() -> Result<Output> {
-    Ok(Box::new(stop::Output::new(stdout_file()?)))
+    Ok(Box::new(stop::StopWriter::new(stdout_file()?)))
 }
 
 /// A pidfd wrapped for tokio: readable when the process exits.
@@ -237,9 +237,9 @@ impl Session<'_> {
 /// Runs a live capture of `members` until something ends it, then prints the statistics.
 /// `many`: interfaces are named `NAME/IFACE` (several namespaces, or some found by a pattern).
 pub async fn run(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool) -> Result<()> {
-    let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(64);
+    let (ev_tx, ev_rx) = mpsc::channel::<Event>(64);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let (exit_tx, mut exit_rx) = mpsc::unbounded_channel::<usize>();
+    let (exit_tx, exit_rx) = mpsc::unbounded_channel::<usize>();
     let (ctl_tx, mut ctl_rx) = mpsc::unbounded_channel::<Ctl>();
     let opts = cfg.session_handles();
     // A worker per namespace up to a few: opening a handle mostly waits on the kernel (see
@@ -286,56 +286,32 @@ pub async fn run(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
     } else {
         None
     };
-    // With -Z, the lookup threads of --process are started by a thread that keeps what
-    // entering a namespace and reading other users' /proc/PID/fd need (README).
-    let launcher = if cfg.process && cfg.user.is_some() {
-        Some(Workers::at_home("nscap-attrib")?)
-    } else {
-        None
-    };
-    // Every handle is open: from here on, files are created as the -Z user.
-    if let Some(user) = &cfg.user {
-        drop_privileges(user, &s, launcher.as_ref())?;
-    }
-    let owners = process_stage(cfg, &s.spaces, &s.table, launcher)?;
+    let owners = s.privileges_and_owners()?;
     let mut sinks = sink::build(
         &cfg.output,
         &cfg.print_opts,
         &s.table.interfaces,
         stdout_output,
     )?;
-    for sk in sinks.iter_mut() {
-        match sk.start(&s.table.interfaces) {
-            // The reader left before the first packet: as quiet as when it leaves later.
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
-                let _ = stop_tx.send(true);
-                let _ = pump.join();
-                return Ok(());
-            }
-            Err(e) => return Err(write_error(&cfg.output, &e)),
-            Ok(()) => {}
+    match sinks
+        .iter_mut()
+        .try_for_each(|sk| sk.start(&s.table.interfaces))
+    {
+        // The reader left before the first packet: as quiet as when it leaves later.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+            let _ = stop_tx.send(true);
+            let _ = pump.join();
+            return Ok(());
         }
+        Err(e) => return Err(write_error(&cfg.output, &e)),
+        Ok(()) => {}
     }
-    // Installed once the output is open: opening a FIFO waits for its reader, std retries the
-    // open on EINTR, and a handler would keep Ctrl-C from ending that wait. The capture and
-    // namespace threads block these signals, so this thread takes them, even while it is
-    // blocked writing.
-    let signals = Signals::install().context("cannot install the signal handlers")?;
-    // SAFETY: `signals` owns the descriptor and outlives `signal_fd`, declared after it.
-    let signal_fd = unsafe { AsyncFd::register(signals.fd()) }
-        .map_err(|e| anyhow!("cannot watch for signals: {}", e.into_parts().1))?;
-    // Listening is said once a signal would be handled: whoever waits for these lines to
-    // send one must not kill nscap by it.
-    s.announce(&listening);
-
-    let mut clock_tick = tokio::time::interval(progress::TICK);
-    let mut sync_tick = tokio::time::interval(SYNC_EVERY);
-    let watch_pipe = stdout_is_pipe() && (cfg.output.print || cfg.writes_stdout());
-    let mut pipe_tick = tokio::time::interval(Duration::from_millis(200));
-    let rescanning = cfg.follow || s.spaces.iter().any(|sp| sp.matched);
-    let mut rescan_tick = tokio::time::interval(follow::RESCAN_EVERY);
-    rescan_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut l = Loop {
+    let channels = Channels {
+        events: ev_rx,
+        ctl: ctl_rx,
+        exits: exit_rx,
+    };
+    let l = Loop {
         progress: Progress::new(cfg, s.table.interfaces.len()),
         s,
         sinks,
@@ -346,9 +322,49 @@ pub async fn run(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
         writing: true,
         blocked: None,
     };
+    drive(l, &listening, channels, wake, pump).await
+}
+
+/// What the session's loop hears from: the pump's events, the workers' answers, the targets'
+/// exits.
+struct Channels {
+    events: mpsc::Receiver<Event>,
+    ctl: mpsc::UnboundedReceiver<Ctl>,
+    exits: mpsc::UnboundedReceiver<usize>,
+}
+
+/// The capture itself, once every sink has started: signals, the listening lines, then one
+/// handler per event until something ends it; then [`Loop::finish`].
+async fn drive(
+    mut l: Loop<'_>,
+    listening: &[usize],
+    mut ch: Channels,
+    wake: Option<AsyncFd<follow::Folders>>,
+    pump: Pump,
+) -> Result<()> {
+    let cfg = l.s.cfg;
+    // Installed once the output is open: opening a FIFO waits for its reader, std retries the
+    // open on EINTR, and a handler would keep Ctrl-C from ending that wait. The capture and
+    // namespace threads block these signals, so this thread takes them, even while it is
+    // blocked writing.
+    let signals = Signals::install().context("cannot install the signal handlers")?;
+    // SAFETY: `signals` owns the descriptor and outlives `signal_fd`, declared after it.
+    let signal_fd = unsafe { AsyncFd::register(signals.fd()) }
+        .map_err(|e| anyhow!("cannot watch for signals: {}", e.into_parts().1))?;
+    // Listening is said once a signal would be handled: whoever waits for these lines to
+    // send one must not kill nscap by it.
+    l.s.announce(listening);
+
+    let mut clock_tick = tokio::time::interval(progress::TICK);
+    let mut sync_tick = tokio::time::interval(SYNC_EVERY);
+    let watch_pipe = stdout_is_pipe() && (cfg.output.print || cfg.writes_stdout());
+    let mut pipe_tick = tokio::time::interval(Duration::from_millis(200));
+    let rescanning = cfg.follow || l.s.spaces.iter().any(|sp| sp.matched);
+    let mut rescan_tick = tokio::time::interval(follow::RESCAN_EVERY);
+    rescan_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            ev = ev_rx.recv() => match ev {
+            ev = ch.events.recv() => match ev {
                 None => break,
                 Some(Event::Packets(batch)) => l.packets(batch),
                 Some(Event::Failed { iface, message }) => l.source_failed(iface, message),
@@ -357,7 +373,7 @@ pub async fn run(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
                     l.progress.tell(&mut l.sinks, &l.s.table.captured);
                 }
             },
-            Some(c) = ctl_rx.recv(), if l.end.is_none() => match c {
+            Some(c) = ch.ctl.recv(), if l.end.is_none() => match c {
                 Ctl::Opened { space, result, links } => l.opened(space, result, links),
                 Ctl::Left { space, stats, why, gone } => l.left(space, stats, why, gone),
                 Ctl::Links(space) => l.s.links_changed(space),
@@ -375,7 +391,7 @@ pub async fn run(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
             }
             _ = rescan_tick.tick(), if rescanning && l.end.is_none() => l.rescan(),
             _ = follow::woken(&wake), if l.end.is_none() => l.rescan(),
-            Some(si) = exit_rx.recv(), if l.end.is_none() => {
+            Some(si) = ch.exits.recv(), if l.end.is_none() => {
                 let label = &l.s.spaces[si].label;
                 l.end = Some(Ending::Failed(format!("target {label} exited; capture ended")));
                 let _ = l.stop.send(true);
@@ -394,6 +410,23 @@ pub async fn run(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
 }
 
 impl Session<'_> {
+    /// Every handle is open: with `-Z`, privileges are dropped now (files are then created as
+    /// that user), keeping only what the threads that go on need; then `--process` starts.
+    fn privileges_and_owners(&self) -> Result<Option<crate::owner::Stage>> {
+        let cfg = self.cfg;
+        // With -Z, the lookup threads of --process are started by a thread that keeps what
+        // entering a namespace and reading other users' /proc/PID/fd need (README).
+        let launcher = if cfg.process && cfg.user.is_some() {
+            Some(Workers::at_home("nscap-attrib")?)
+        } else {
+            None
+        };
+        if let Some(user) = &cfg.user {
+            drop_privileges(user, self, launcher.as_ref())?;
+        }
+        process_stage(cfg, &self.spaces, &self.table, launcher)
+    }
+
     /// Watches each named target's process before anything is opened, so a PID reused later is
     /// not mistaken for it; its exit is sent on `exit`. With --follow a namespace leaves when
     /// nothing holds it any more instead.

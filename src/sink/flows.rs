@@ -32,7 +32,7 @@ pub struct Key {
 }
 
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Stats {
+pub struct Conversation {
     /// The first packet went from `lo` to `hi`: A is `lo`.
     pub a_is_lo: bool,
     /// [A→B, B→A].
@@ -45,7 +45,7 @@ pub struct Stats {
     pub rst: bool,
 }
 
-impl Stats {
+impl Conversation {
     pub fn total_bytes(&self) -> u64 {
         self.bytes[0] + self.bytes[1]
     }
@@ -53,7 +53,7 @@ impl Stats {
 
 #[derive(Debug)]
 pub struct FlowTable {
-    pub flows: HashMap<Key, Stats>,
+    pub flows: HashMap<Key, Conversation>,
     /// Conversations kept at most; [`MAX_FLOWS`] unless a test wants fewer.
     pub limit: usize,
     /// Frames that are not IP: (packets, bytes).
@@ -107,10 +107,10 @@ impl FlowTable {
                 self.overflow.1 += u64::from(pkt.len);
                 return;
             }
-            None => self.flows.entry(key).or_insert(Stats {
+            None => self.flows.entry(key).or_insert(Conversation {
                 a_is_lo: src_is_lo,
                 first: ts,
-                ..Stats::default()
+                ..Conversation::default()
             }),
         };
         let d = usize::from(src_is_lo != st.a_is_lo);
@@ -126,7 +126,7 @@ impl FlowTable {
     }
 
     /// Rows sorted by bytes (both ways), most first.
-    pub fn sorted(&self) -> Vec<(&Key, &Stats)> {
+    pub fn sorted(&self) -> Vec<(&Key, &Conversation)> {
         let mut v: Vec<_> = self.flows.iter().collect();
         v.sort_by(|a, b| {
             b.1.total_bytes()
@@ -203,7 +203,7 @@ const HEADER: [&str; 10] = [
 const CHUNK: usize = 64 * 1024;
 
 /// One conversation's cells, formatted into `c` (cleared first).
-fn row_cells(c: &mut [Vec<u8>; 10], k: &Key, st: &Stats, time: &mut Summarizer) {
+fn row_cells(c: &mut [Vec<u8>; 10], k: &Key, st: &Conversation, time: &mut Summarizer) {
     c.iter_mut().for_each(Vec::clear);
     let (a, b) = if st.a_is_lo {
         (k.lo, k.hi)

@@ -120,7 +120,7 @@ pub fn file_message(e: &io::Error) -> Option<String> {
 
 /// Counts what reaches the file, so the size of a header is known exactly once written.
 struct Counted {
-    out: crate::stop::Output,
+    out: crate::stop::StopWriter,
     n: Arc<AtomicU64>,
 }
 
@@ -324,7 +324,7 @@ impl Rotating {
         let file = File::create(&path).map_err(|e| file_error(&path, e))?;
         let written = Arc::new(AtomicU64::new(0));
         let out = Counted {
-            out: crate::stop::Output::new(file),
+            out: crate::stop::StopWriter::new(file),
             n: written.clone(),
         };
         let mut w = match self.chosen_format() {
