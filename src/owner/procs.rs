@@ -3,7 +3,7 @@
 //! Reading another user's `/proc/PID/fd` takes root or CAP_SYS_PTRACE: without them a process
 //! simply stays unknown and its packets carry nothing.
 
-// foldhash, as in the flow table (attrib/mod.rs): cheaper than SipHash, still seeded.
+// foldhash, as in the flow table (owner/table.rs): cheaper than SipHash, still seeded.
 use foldhash::{HashMap, HashSet};
 use std::fs;
 use std::os::fd::{AsFd, OwnedFd};
