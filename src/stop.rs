@@ -8,13 +8,19 @@
 //! async-signal-safe): the blocked `write` returns, and every later write may wait only until a
 //! deadline, after which [`StopWriter`] gives up and the session prints its statistics.
 //! `nohup` is honoured: a SIGHUP that was ignored when nscap started stays ignored.
+//!
+//! A stop signal that comes again within [`REPEAT_WINDOW`] of the first is the same request:
+//! `timeout(1)` sends SIGINT to nscap and then to its whole process group, and systemd, Docker
+//! and Kubernetes repeat SIGTERM. One that comes later is a person insisting: nscap then dies
+//! of it at once, as it would have without a handler, but never in the middle of writing out
+//! records ([`Writing`]): the file still ends on a whole record.
 //! SIGUSR1 asks for the statistics so far (as tcpdump's does) and the capture goes on: the
 //! handler only records it and wakes the session.
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
@@ -37,6 +43,15 @@ pub const OUTPUT_GRACE: Duration = Duration::from_millis(700);
 
 /// The signal that asked for a stop, 0 before one arrives.
 static STOP: AtomicI32 = AtomicI32::new(0);
+/// A stop signal repeated within this long of the first is the same request.
+pub const REPEAT_WINDOW: Duration = Duration::from_secs(2);
+
+/// When the first stop signal came (CLOCK_MONOTONIC, nanoseconds), 0 before one did.
+static FIRST_AT: AtomicU64 = AtomicU64::new(0);
+/// Records being written out right now ([`Writing`] guards): a fatal signal waits for them.
+static WRITING: AtomicU32 = AtomicU32::new(0);
+/// A signal that is to end nscap once the records being written are out, 0 for none.
+static DEFERRED: AtomicI32 = AtomicI32::new(0);
 /// A SIGUSR1 not yet answered.
 static STATS: AtomicBool = AtomicBool::new(false);
 /// Write end of the wake-up pipe, -1 when none is installed.
@@ -59,6 +74,24 @@ extern "C" fn on_signal(sig: libc::c_int) {
         unsafe { *libc::__errno_location() = saved };
         return;
     }
+    let now = monotonic_ns().max(1);
+    if FIRST_AT
+        .compare_exchange(0, now, Ordering::SeqCst, Ordering::SeqCst)
+        .is_err()
+    {
+        // Stopping already: the same request again, or a person insisting.
+        let first = FIRST_AT.load(Ordering::SeqCst);
+        if now.saturating_sub(first) >= REPEAT_WINDOW.as_nanos() as u64 {
+            if WRITING.load(Ordering::SeqCst) > 0 {
+                DEFERRED.store(sig, Ordering::SeqCst);
+            } else {
+                die(sig);
+            }
+        }
+        // SAFETY: as above.
+        unsafe { *libc::__errno_location() = saved };
+        return;
+    }
     STOP.store(sig, Ordering::SeqCst);
     for slot in &OUTPUTS {
         let out = slot.load(Ordering::SeqCst);
@@ -76,6 +109,51 @@ extern "C" fn on_signal(sig: libc::c_int) {
     wake();
     // SAFETY: as above.
     unsafe { *libc::__errno_location() = saved };
+}
+
+/// CLOCK_MONOTONIC in nanoseconds; async-signal-safe.
+fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into `ts`, on this stack frame; it is async-signal-safe.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    (ts.tv_sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(ts.tv_nsec as u64)
+}
+
+/// Ends the process by `sig` with its default action; async-signal-safe.
+fn die(sig: libc::c_int) {
+    // SAFETY: signal(2) and raise(3) are async-signal-safe; the default action of a stop
+    // signal ends the process, as if nscap had no handler.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+        libc::raise(sig);
+    }
+}
+
+/// Held while whole records are written out: a signal that is to end nscap at once waits
+/// until the guard is dropped, so an output never ends in the middle of a record.
+pub struct Writing(());
+
+impl Writing {
+    pub fn begin() -> Writing {
+        WRITING.fetch_add(1, Ordering::SeqCst);
+        Writing(())
+    }
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        if WRITING.fetch_sub(1, Ordering::SeqCst) == 1 {
+            let sig = DEFERRED.swap(0, Ordering::SeqCst);
+            if sig != 0 {
+                die(sig);
+            }
+        }
+    }
 }
 
 /// Wakes the session; async-signal-safe.
@@ -101,14 +179,13 @@ impl Signals {
     pub fn install() -> io::Result<Signals> {
         let (read, write) = nix::unistd::pipe2(OFlag::O_NONBLOCK | OFlag::O_CLOEXEC)?;
         WAKE.store(write.as_raw_fd(), Ordering::SeqCst);
-        // SA_RESETHAND for the stop signals: a second one while nscap is stopping ends it at
-        // once, whatever it is waiting for (a blocked terminal). SIGUSR1 may come any number
-        // of times.
-        let stop = SigAction::new(
-            SigHandler::Handler(on_signal),
-            SaFlags::SA_RESETHAND,
-            SigSet::empty(),
-        );
+        // The stop signals block each other while one is handled, so that the handler never
+        // runs inside itself. SIGUSR1 may come any number of times.
+        let mut mask = SigSet::empty();
+        for sig in SIGNALS {
+            mask.add(sig);
+        }
+        let stop = SigAction::new(SigHandler::Handler(on_signal), SaFlags::empty(), mask);
         let stats = SigAction::new(
             SigHandler::Handler(on_signal),
             SaFlags::empty(),

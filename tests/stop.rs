@@ -79,6 +79,70 @@ fn hangup_and_quit_stop_like_interrupt() {
     }
 }
 
+/// A stop signal that comes again within two seconds is the same request: `timeout(1)`
+/// forwards SIGINT to nscap and then to its whole process group, so nscap gets it twice (as it
+/// does from systemd, Docker and Kubernetes, which repeat SIGTERM). It used to die of the
+/// second one, exit 130 with no statistics; now it stops as after one, under load, and every
+/// file of the rotation reads to its end.
+#[test]
+fn a_repeated_stop_signal_is_one_request() {
+    let w = World::new();
+    let d = TempDir::new();
+    let pid = w.target_pid.to_string();
+    let _flood = pings(&w, "0.002", 1200);
+    let f = d.file("twice.pcap");
+    let mut n = Nscap::spawn_under(
+        &["timeout", "20"],
+        &[
+            "-t", &pid, "-i", "eth0", "-s", "200", "-C", "1", "-W", "3", "-w", &f,
+        ],
+    );
+    n.wait_for("listening on");
+    std::thread::sleep(Duration::from_millis(1500));
+    // The timeout process: it passes the signal on, twice.
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(5);
+    assert_eq!(code, Some(0), "{err:?}");
+    let captured: u64 = err
+        .iter()
+        .find_map(|l| l.strip_suffix(" packets captured"))
+        .unwrap_or_else(|| panic!("no statistics in {err:?}"))
+        .parse()
+        .unwrap();
+    assert!(captured > 100, "{err:?}");
+    // Each file of the ring reads to its end.
+    let mut files = 0;
+    for e in std::fs::read_dir(&d.0).unwrap() {
+        let p = e.unwrap().path();
+        if p.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("twice.pcap")
+        {
+            packets_in(p.to_str().unwrap());
+            files += 1;
+        }
+    }
+    assert!(files >= 1);
+
+    // The same sent straight to nscap while it is still stopping: its output is a pipe
+    // nobody reads, so the stop waits out the grace period for it, and the second signal
+    // comes in the middle of that wait.
+    let mut n = Nscap::spawn_with(&["-t", &pid, "-i", "eth0", "-w", "-"], Stdio::piped());
+    n.wait_for("listening on");
+    let _reader = n.child.stdout.take();
+    std::thread::sleep(Duration::from_millis(1500));
+    n.signal(libc::SIGTERM);
+    std::thread::sleep(Duration::from_millis(200));
+    n.signal(libc::SIGTERM);
+    let (code, err) = n.finish(5);
+    assert_eq!(code, Some(0), "{err:?}");
+    assert!(
+        err.iter().any(|l| l.ends_with("packets captured")),
+        "{err:?}"
+    );
+}
+
 /// Output that nobody reads (`nscap -w - | sleep 30`, a FIFO whose reader stalls) must not keep
 /// nscap from obeying a signal: it gives up the blocked write, prints its statistics and exits
 /// 0, promptly. Without that it lived on until the reader died.

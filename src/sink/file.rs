@@ -26,6 +26,8 @@ pub const NG_VERSION: (u16, u16) = (1, 0);
 /// without the part already written: written again later, the stream goes on where it
 /// stopped instead of repeating bytes (`write_all` loses count of a partial write).
 pub fn write_out<W: Write + ?Sized>(out: &mut W, buf: &mut Vec<u8>) -> io::Result<()> {
+    // A second Ctrl-C ends nscap at once, but not before this buffer of whole records is out.
+    let _writing = crate::stop::Writing::begin();
     let mut done = 0;
     let res = loop {
         if done == buf.len() {

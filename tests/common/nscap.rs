@@ -39,11 +39,24 @@ impl Nscap {
 
     /// With `env` added to its environment (`NSCAP_DOCKER_ROOT` ...).
     pub fn spawn_env(args: &[&str], stdout: Stdio, env: &[(&str, &std::path::Path)]) -> Nscap {
-        let mut child = Command::new(nscap_bin())
+        let mut cmd = Command::new(nscap_bin());
+        cmd.args(args).envs(env.iter().copied()).stdout(stdout);
+        Self::start(cmd)
+    }
+
+    /// Run by `wrapper` (`timeout 20`, say), which gets nscap's path and `args` after its own.
+    pub fn spawn_under(wrapper: &[&str], args: &[&str]) -> Nscap {
+        let mut cmd = Command::new(wrapper[0]);
+        cmd.args(&wrapper[1..])
+            .arg(nscap_bin())
             .args(args)
-            .envs(env.iter().copied())
+            .stdout(Stdio::null());
+        Self::start(cmd)
+    }
+
+    fn start(mut cmd: Command) -> Nscap {
+        let mut child = cmd
             .stdin(Stdio::null())
-            .stdout(stdout)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
