@@ -501,15 +501,66 @@ fn full_filesystem_ends_the_capture_naming_the_file() {
             )
         })
         .unwrap_or_else(|| panic!("{last:?} names none of {names:?}"));
-    // Every file before the one that filled the disk is whole.
-    for name in names.iter().filter(|n| n != &failing) {
+    // Every file before the one that filled the disk is whole, and so is that one, cut back
+    // to its last whole packet (or removed, when not even its header fitted).
+    let _ = failing;
+    let mut on_disk = 0;
+    for name in names.iter() {
         let out = Command::new("capinfos")
             .arg(fs.0.file(name))
             .output()
             .unwrap();
         assert!(out.status.success(), "{name}: {out:?}");
-        assert!(packets(&fs.0.file(name)) > 0, "{name}");
+        on_disk += packets(&fs.0.file(name));
     }
+    let (written, refused) = written_and_refused(&err);
+    assert_eq!(on_disk, written, "{err:?}");
+    assert_eq!(captured(&err), written + refused, "{err:?}");
+}
+
+/// The figures of the two lines that follow the statistics when the file system refused a
+/// write: "N packets written to FILE", "M packets refused by the file system".
+fn written_and_refused(err: &[String]) -> (usize, usize) {
+    let num = |l: &str| l.split(' ').next().unwrap().parse::<usize>().unwrap();
+    let written = err
+        .iter()
+        .find(|l| l.contains(" written to "))
+        .unwrap_or_else(|| panic!("no written line in {err:?}"));
+    let refused = err
+        .iter()
+        .find(|l| l.ends_with(" refused by the file system"))
+        .unwrap_or_else(|| panic!("no refused line in {err:?}"));
+    (num(written), num(refused))
+}
+
+/// A plain `-w FILE` that fills its file system: the file ends on its last whole packet
+/// (capinfos reads it to the end; it used to end inside a record, "truncated packet data"),
+/// the capture stops with one line naming the file, and the statistics say how many packets
+/// the file holds and how many the file system refused, adding up to those captured.
+#[test]
+fn full_filesystem_leaves_a_whole_file_and_true_counts() {
+    let w = World::new();
+    let fs = SmallFs::new();
+    let f = fs.0.file("full.pcap");
+    let mut n = Nscap::spawn(&["-t", &w.ns.path(), "-w", &f, "icmp"]);
+    n.wait_for("listening on");
+    let _ping = Proc::spawn(&w.peer.exec(&format!(
+        "ping -q -i 0.002 -s 1400 {} >/dev/null",
+        w.target_ip
+    )));
+    let (code, err) = n.finish(20);
+    assert_eq!(code, Some(1), "{err:?}");
+    assert_eq!(
+        err.last().unwrap(),
+        &format!("nscap: cannot write {f}: No space left on device"),
+        "{err:?}"
+    );
+    let out = Command::new("capinfos").arg(&f).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let (written, refused) = written_and_refused(&err);
+    assert!(refused > 0, "{err:?}");
+    assert_eq!(packets(&f), written, "{err:?}");
+    assert_eq!(captured(&err), written + refused, "{err:?}");
 }
 
 #[test]

@@ -31,14 +31,14 @@ use crate::netns::{self, Workers};
 use crate::os::{self, stdout_closed, stdout_is_pipe};
 use crate::packet::Counters;
 use crate::privs::{Keep, CAP_DAC_READ_SEARCH, CAP_NET_RAW, CAP_SYS_ADMIN, CAP_SYS_PTRACE};
-use crate::sink::{self, BoxSink, Output};
+use crate::sink::{self, BoxSink, FileStatus, Output};
 use crate::stop::{self, Signals};
 use crate::targets::select::{self, Member, Selection};
 use crate::targets::Roots;
 use follow::Passed;
 use progress::Progress;
 pub use report::stats_text;
-use report::{write_error, write_failed, Ending};
+use report::{refused_text, write_error, write_failed, Ending};
 use table::Interfaces;
 
 /// How often buffered output is written out, whatever its size: with libpcap's ring blocks
@@ -589,8 +589,7 @@ impl Loop<'_> {
         }
         let members = self.s.table.by_index[batch.iface].as_deref();
         let owners = self.owners.as_mut().map(|a| a.annotate(&batch));
-        let res = write_batch(&mut self.sinks, &batch, n, members, owners);
-        let n = *res.as_ref().unwrap_or(&n);
+        let (n, res) = write_batch(&mut self.sinks, &batch, n, members, owners);
         self.s.table.captured[batch.iface] += n as u64;
         self.total += n as u64;
         match res {
@@ -776,6 +775,12 @@ impl Loop<'_> {
                 }
             }
         }
+        let refused: Vec<FileStatus> = self
+            .sinks
+            .iter()
+            .filter_map(|sk| sk.status())
+            .filter(|st| st.refused.is_some())
+            .collect();
         drop(self.sinks);
         self.progress.clear();
         if quiet {
@@ -787,6 +792,9 @@ impl Loop<'_> {
         }
         let (ifs, c) = table.handles_only(&counters);
         last += &stats_text(&ifs, &c);
+        for st in &refused {
+            last += &refused_text(st);
+        }
         stop::eprint_last(&last);
         match (end, failed) {
             (Ending::Failed(m), _) | (_, Some(m)) => Err(anyhow!(m)),
@@ -927,16 +935,16 @@ fn watch_links(
 }
 
 /// The first `n` packets of `batch` to every sink, then a flush; fewer when a sink reached an
-/// autostop limit. Returns how many packets the sinks took. With `members` (the batch came
-/// from an `any` handle reading Linux cooked v2), each packet goes under the interface its
-/// header names by index.
+/// autostop limit. Returns how many packets the sinks took (on a failure, up to and with the
+/// packet that failed), and how it went. With `members` (the batch came from an `any` handle
+/// reading Linux cooked v2), each packet goes under the interface its header names by index.
 fn write_batch(
     sinks: &mut [BoxSink],
     batch: &crate::packet::Batch,
     n: usize,
     members: Option<&[(u32, usize)]>,
     owners: Option<&[Option<std::sync::Arc<crate::packet::Owner>>]>,
-) -> io::Result<usize> {
+) -> (usize, io::Result<()>) {
     let mut taken = 0;
     'packets: for (i, mut p) in batch.iter().take(n).enumerate() {
         if let Some(m) = members {
@@ -944,7 +952,9 @@ fn write_batch(
         }
         let owner = owners.and_then(|o| o.get(i)?.as_deref());
         for s in sinks.iter_mut() {
-            s.packet_by(&p, owner)?;
+            if let Err(e) = s.packet_by(&p, owner) {
+                return (taken + 1, Err(e));
+            }
             // The file sink comes first: a packet it refused is not printed either.
             if s.exhausted() {
                 break 'packets;
@@ -952,10 +962,7 @@ fn write_batch(
         }
         taken += 1;
     }
-    for s in sinks.iter_mut() {
-        s.flush()?;
-    }
-    Ok(taken)
+    (taken, sinks.iter_mut().try_for_each(|s| s.flush()))
 }
 
 /// `--process`: one attribution thread per target namespace, each capture handle tied to its

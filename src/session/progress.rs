@@ -158,6 +158,7 @@ mod tests {
     fn status_line_words() {
         let st = FileStatus {
             packets: 1,
+            refused: None,
             bytes: 3 * 1024 * 1024 + 512 * 1024,
             file: "cap1".into(),
         };

@@ -55,6 +55,20 @@ pub(super) fn write_error(cfg: &sink::Options, e: &io::Error) -> anyhow::Error {
     }
 }
 
+/// After the statistics, when the file system refused a write: how many packets the file
+/// holds and how many it could not take (the file ends on its last whole packet).
+pub(super) fn refused_text(st: &sink::FileStatus) -> String {
+    let refused = st.refused.unwrap_or(0);
+    let written = st.packets.saturating_sub(refused);
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    format!(
+        "{written} packet{} written to {}\n{refused} packet{} refused by the file system\n",
+        plural(written),
+        crate::escape::name(st.file.as_os_str().as_encoded_bytes()),
+        plural(refused)
+    )
+}
+
 /// tcpdump's closing statistics; one group per interface, named when there are several.
 pub fn stats_text(interfaces: &[Interface], counters: &[Counters]) -> String {
     let mut s = String::new();

@@ -57,6 +57,27 @@ pub struct Records<W: Write> {
     packet_buffered: bool,
     /// Append records here, then call [`Records::appended`].
     pub buf: Vec<u8>,
+    /// Packet records in `buf`.
+    packets: u64,
+    /// What a write refused by the file system left behind.
+    torn: Option<Torn>,
+}
+
+/// A write the file system refused (no room, a quota, the file size limit): how many bytes of
+/// the buffer reached the file anyway (the file's last record may be cut inside them), and
+/// how many packet records the buffer held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Torn {
+    pub bytes: u64,
+    pub packets: u64,
+}
+
+/// Whether `e` is the file system refusing more data, rather than a fault of the moment.
+pub fn no_room(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::ENOSPC | libc::EDQUOT | libc::EFBIG)
+    )
 }
 
 impl<W: Write> Records<W> {
@@ -67,12 +88,15 @@ impl<W: Write> Records<W> {
             out,
             packet_buffered,
             buf: Vec::with_capacity(CAPACITY),
+            packets: 0,
+            torn: None,
         }
     }
 
-    /// After a record was appended: writes the buffer out once enough has gathered.
+    /// After a packet's record was appended: writes the buffer out once enough has gathered.
     #[inline]
     pub fn appended(&mut self) -> io::Result<()> {
+        self.packets += 1;
         if self.buf.len() >= DRAIN_AT {
             self.drain()?;
         }
@@ -80,7 +104,24 @@ impl<W: Write> Records<W> {
     }
 
     fn drain(&mut self) -> io::Result<()> {
-        write_out(&mut self.out, &mut self.buf)
+        let before = self.buf.len();
+        let r = write_out(&mut self.out, &mut self.buf);
+        match &r {
+            Ok(()) => self.packets = 0,
+            Err(e) if no_room(e) => {
+                self.torn = Some(Torn {
+                    bytes: (before - self.buf.len()) as u64,
+                    packets: self.packets,
+                });
+            }
+            Err(_) => {}
+        }
+        r
+    }
+
+    /// What the last write the file system refused left behind, if one was refused.
+    pub fn torn(&self) -> Option<Torn> {
+        self.torn
     }
 
     /// Everything out now: file headers (so a reader at the other end of a pipe can start),

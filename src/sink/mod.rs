@@ -61,8 +61,11 @@ pub enum Format {
 /// Where a file output stands, for the live counter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileStatus {
-    /// Packets written, over every file.
+    /// Packets handed to the file, over every file.
     pub packets: u64,
+    /// Of those, the packets the file system refused (no room, a quota): the file was cut
+    /// back to its last whole packet and nothing more was written.
+    pub refused: Option<u64>,
     /// Bytes written, over every file.
     pub bytes: u64,
     /// The file being written now.

@@ -27,6 +27,11 @@ impl<W: Write> PcapWriter<W> {
     pub fn record_len(&self, pkt: &Packet<'_>) -> u64 {
         16 + pkt.data.len() as u64
     }
+
+    /// What the last write the file system refused left behind.
+    pub fn torn(&self) -> Option<super::file::Torn> {
+        self.out.torn()
+    }
 }
 
 impl<W: Write> Sink for PcapWriter<W> {

@@ -177,6 +177,11 @@ impl<W: Write> PcapngWriter<W> {
     }
 
     /// The bytes `pkt`'s Enhanced Packet Block takes, as `packet` writes it.
+    /// What the last write the file system refused left behind.
+    pub fn torn(&self) -> Option<super::file::Torn> {
+        self.out.torn()
+    }
+
     pub fn record_len(&self, pkt: &Packet<'_>) -> u64 {
         self.record_len_by(pkt, None)
     }

@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use super::file::{no_room, Torn};
 use super::pcap::PcapWriter;
 use super::pcapng::PcapngWriter;
 use super::{FileStatus, Sink};
@@ -111,6 +112,43 @@ fn file_error(path: &Path, e: io::Error) -> io::Error {
     )
 }
 
+/// A write to the file at `path` (`written` bytes reached it) failed with `e`. When the file
+/// system refused it (no room, a quota, the size limit), the file is cut back to its last whole
+/// record, or removed when not even its header is whole, and `refused` says how many packets
+/// the writer still held. The error comes back naming the file.
+fn write_failed(
+    path: &Path,
+    written: u64,
+    torn: Option<Torn>,
+    refused: &mut Option<Refused>,
+    e: io::Error,
+) -> io::Error {
+    if let Some(t) = torn.filter(|_| no_room(&e)) {
+        let whole = written.saturating_sub(t.bytes);
+        let cut = if whole == 0 {
+            std::fs::remove_file(path)
+        } else {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|f| f.set_len(whole))
+        };
+        if let Err(c) = cut {
+            eprintln!(
+                "nscap: warning: cannot cut {} back to its last whole packet: {}",
+                path.display(),
+                os_message(&c)
+            );
+        }
+        let r = refused.get_or_insert_with(|| Refused {
+            packets: 0,
+            file: path.to_path_buf(),
+        });
+        r.packets += t.packets;
+    }
+    file_error(path, e)
+}
+
 /// The one-line message of an error that names its file, if `e` is one.
 pub fn file_message(e: &io::Error) -> Option<String> {
     e.get_ref()
@@ -149,6 +187,13 @@ impl Writer {
         }
     }
 
+    fn torn(&self) -> Option<Torn> {
+        match self {
+            Writer::Pcap(w) => w.torn(),
+            Writer::Pcapng(w) => w.torn(),
+        }
+    }
+
     /// The bytes a packet's record takes, as the writer will write it.
     fn record_len(&self, pkt: &Packet<'_>, owner: Option<&Owner>) -> u64 {
         match self {
@@ -168,6 +213,20 @@ struct Current {
     /// With [`Clock::Packet`]: the timestamp the file's period started at.
     first_ts: Option<i64>,
     written: Arc<AtomicU64>,
+}
+
+impl Current {
+    /// [`write_failed`] for this file.
+    fn failed(&self, refused: &mut Option<Refused>, e: io::Error) -> io::Error {
+        let written = self.written.load(Ordering::Relaxed);
+        write_failed(&self.path, written, self.w.torn(), refused, e)
+    }
+}
+
+/// What the file system refused: packets handed to the writer that are not in `file`.
+struct Refused {
+    packets: u64,
+    file: PathBuf,
 }
 
 pub struct Rotating {
@@ -195,6 +254,8 @@ pub struct Rotating {
     /// The latest counters of a live capture; none when splitting a file.
     so_far: Option<Vec<Counters>>,
     packets: u64,
+    /// Packets the file system refused (no room): nothing more is written once it did.
+    refused: Option<Refused>,
     /// Bytes in files already closed.
     closed_bytes: u64,
     exhausted: bool,
@@ -228,6 +289,7 @@ impl Rotating {
             captured: Vec::new(),
             so_far: None,
             packets: 0,
+            refused: None,
             closed_bytes: 0,
             exhausted: false,
             children: Vec::new(),
@@ -333,9 +395,10 @@ impl Rotating {
                 PcapngWriter::new(out, self.packet_buffered).with_filter(self.filter.as_deref()),
             ),
         };
-        w.sink()
-            .start(&self.interfaces)
-            .map_err(|e| file_error(&path, e))?;
+        if let Err(e) = w.sink().start(&self.interfaces) {
+            let written = written.load(Ordering::Relaxed);
+            return Err(write_failed(&path, written, w.torn(), &mut self.refused, e));
+        }
         self.seq += 1;
         self.kept.push_back(path.clone());
         self.cur = Some(Current {
@@ -368,10 +431,13 @@ impl Rotating {
             }),
         };
         let s = cur.w.sink();
-        if let Some(c) = c {
-            s.counters(&c).map_err(|e| file_error(&cur.path, e))?;
+        let r = match c {
+            Some(c) => s.counters(&c).and_then(|()| s.finish()),
+            None => s.finish(),
+        };
+        if let Err(e) = r {
+            return Err(cur.failed(&mut self.refused, e));
         }
-        s.finish().map_err(|e| file_error(&cur.path, e))?;
         self.closed_bytes += cur.written.load(Ordering::Relaxed);
         drop(cur.w);
         if postrotate {
@@ -425,6 +491,16 @@ impl Rotating {
             self.in_slice += 1;
         }
         self.open(when, first_ts)
+    }
+
+    /// A file could not be opened for a packet: when the file system refused its header, the
+    /// packet counts among those refused.
+    fn refuse_one(&mut self, e: io::Error) -> io::Error {
+        if let Some(r) = &mut self.refused {
+            self.packets += 1;
+            r.packets += 1;
+        }
+        e
     }
 
     fn ensure_open(&mut self, when: i64, first_ts: Option<i64>) -> io::Result<()> {
@@ -506,9 +582,9 @@ impl Sink for Rotating {
         self.captured.resize(self.interfaces.len(), 0);
         if let Some(cur) = &mut self.cur {
             let s = cur.w.sink();
-            s.add_interfaces(added)
-                .and_then(|()| s.sync())
-                .map_err(|e| file_error(&cur.path, e))?;
+            if let Err(e) = s.add_interfaces(added).and_then(|()| s.sync()) {
+                return Err(cur.failed(&mut self.refused, e));
+            }
             cur.bytes = cur.written.load(Ordering::Relaxed);
         }
         Ok(())
@@ -519,16 +595,19 @@ impl Sink for Rotating {
     }
 
     fn packet_by(&mut self, pkt: &Packet<'_>, owner: Option<&Owner>) -> io::Result<()> {
-        if self.exhausted {
+        if self.exhausted || self.refused.is_some() {
             return Ok(());
         }
         let packet_time = self.clock == Clock::Packet;
-        if packet_time {
-            self.ensure_open(pkt.ts_sec, Some(pkt.ts_sec))?;
+        let opened = if packet_time {
+            self.ensure_open(pkt.ts_sec, Some(pkt.ts_sec))
         } else if self.cur.is_none() {
             // The clock is read only when a file must be opened: not once per packet.
-            self.ensure_open(now_secs(), None)?;
-        }
+            self.ensure_open(now_secs(), None)
+        } else {
+            Ok(())
+        };
+        opened.map_err(|e| self.refuse_one(e))?;
         let Some(cur) = &self.cur else {
             return Ok(());
         };
@@ -553,7 +632,8 @@ impl Sink for Rotating {
                 cur.first_ts
             };
             let when = if packet_time { pkt.ts_sec } else { now_secs() };
-            self.rotate(by_time, when, first.filter(|_| packet_time))?;
+            self.rotate(by_time, when, first.filter(|_| packet_time))
+                .map_err(|e| self.refuse_one(e))?;
             if self.exhausted {
                 return Ok(());
             }
@@ -561,13 +641,13 @@ impl Sink for Rotating {
         let Some(cur) = &mut self.cur else {
             return Ok(());
         };
-        cur.w
-            .sink()
-            .packet_by(pkt, owner)
-            .map_err(|e| file_error(&cur.path, e))?;
+        // Counted as offered: a packet the file system refuses is among `refused`.
+        self.packets += 1;
+        if let Err(e) = cur.w.sink().packet_by(pkt, owner) {
+            return Err(cur.failed(&mut self.refused, e));
+        }
         cur.bytes += len;
         cur.packets += 1;
-        self.packets += 1;
         if let Some(c) = self.captured.get_mut(pkt.iface) {
             *c += 1;
         }
@@ -576,8 +656,11 @@ impl Sink for Rotating {
 
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.cur {
-            Some(cur) => cur.w.sink().flush().map_err(|e| file_error(&cur.path, e)),
-            None => Ok(()),
+            Some(cur) if self.refused.is_none() => {
+                let r = cur.w.sink().flush();
+                r.map_err(|e| cur.failed(&mut self.refused, e))
+            }
+            _ => Ok(()),
         }
     }
 
@@ -610,18 +693,26 @@ impl Sink for Rotating {
     }
 
     fn status(&self) -> Option<FileStatus> {
-        let cur = self.cur.as_ref()?;
+        let (bytes, file) = match (&self.cur, &self.refused) {
+            (_, Some(r)) => (self.cur.as_ref().map_or(0, |c| c.bytes), r.file.clone()),
+            (Some(cur), None) => (cur.bytes, cur.path.clone()),
+            (None, None) => return None,
+        };
         Some(FileStatus {
             packets: self.packets,
-            bytes: self.closed_bytes + cur.bytes,
-            file: cur.path.clone(),
+            refused: self.refused.as_ref().map(|r| r.packets),
+            bytes: self.closed_bytes + bytes,
+            file,
         })
     }
 
     fn sync(&mut self) -> io::Result<()> {
         match &mut self.cur {
-            Some(cur) => cur.w.sink().sync().map_err(|e| file_error(&cur.path, e)),
-            None => Ok(()),
+            Some(cur) if self.refused.is_none() => {
+                let r = cur.w.sink().sync();
+                r.map_err(|e| cur.failed(&mut self.refused, e))
+            }
+            _ => Ok(()),
         }
     }
 
@@ -629,6 +720,11 @@ impl Sink for Rotating {
     /// (tcpdump runs it only on files closed by a rotation). A split that kept no packet still
     /// leaves one file, as tcpdump does.
     fn finish(&mut self) -> io::Result<()> {
+        // The file system refused a write: the file was cut back to its last whole packet,
+        // and anything written now could be cut in the middle again.
+        if self.refused.is_some() {
+            return Ok(());
+        }
         if self.cur.is_none() && self.seq == 0 && self.started {
             self.open(now_secs(), None)?;
         }
