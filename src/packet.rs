@@ -47,12 +47,20 @@ impl Interface {
     }
 }
 
-/// One interface's counters at the end of a capture: what nscap handed to the sinks, and what
-/// libpcap says the kernel saw.
+/// One interface's counters: what nscap handed to the sinks, and what libpcap says the kernel
+/// saw, when they could be read. Never 0 for "not read": a file or a line that says nothing
+/// was dropped must know it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
     /// Packets passed to the sinks.
     pub captured: u64,
+    /// The kernel's counts; `None` when they could not be read.
+    pub kernel: Option<Kernel>,
+}
+
+/// What libpcap reports of the kernel's side of one handle.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Kernel {
     /// Packets that passed the filter in the kernel ("received by filter").
     pub received: u64,
     /// Packets the kernel dropped for lack of buffer space.

@@ -70,6 +70,16 @@ pub struct Stats {
     pub if_dropped: u32,
 }
 
+impl From<Stats> for crate::packet::Kernel {
+    fn from(s: Stats) -> Self {
+        crate::packet::Kernel {
+            received: u64::from(s.received),
+            dropped: u64::from(s.dropped),
+            if_dropped: u64::from(s.if_dropped),
+        }
+    }
+}
+
 /// How the handles are opened: the parts of [`Config`] that concern libpcap.
 #[derive(Debug, Clone)]
 pub struct HandleOptions {
@@ -192,7 +202,7 @@ pub fn open_here(
 
 /// Reads libpcap's counters of handles, in the calling thread's namespace (see the module
 /// docs). Run it in the [`Workers`], in the handles' namespace.
-pub fn stats_here(caps: &mut [(usize, Capture<Active>)]) -> Vec<(usize, Stats)> {
+pub fn stats_here(caps: &mut [(usize, Capture<Active>)]) -> Vec<(usize, Option<Stats>)> {
     caps.iter_mut().map(|(i, c)| (*i, read_stats(c))).collect()
 }
 
@@ -528,15 +538,13 @@ pub fn close_all<T: Send>(caps: Vec<T>) {
 /// Threads that close handles at the end.
 const CLOSERS: usize = 256;
 
-fn read_stats(cap: &mut Capture<Active>) -> Stats {
-    match cap.stats() {
-        Ok(s) => Stats {
-            received: s.received,
-            dropped: s.dropped,
-            if_dropped: s.if_dropped,
-        },
-        Err(_) => Stats::default(),
-    }
+/// libpcap's counters of `cap`; `None` when it could not read them.
+fn read_stats(cap: &mut Capture<Active>) -> Option<Stats> {
+    cap.stats().ok().map(|s| Stats {
+        received: s.received,
+        dropped: s.dropped,
+        if_dropped: s.if_dropped,
+    })
 }
 
 /// How a round of reading ended.
@@ -606,6 +614,15 @@ impl Source {
         leave: oneshot::Receiver<()>,
     ) -> Capture<Active> {
         self.run(stop, leave).await;
+        // Where this thread's counters describe the right interfaces (`periodic`), the last
+        // reading goes to the session now: it needs no privilege here, where reading them
+        // later inside the namespace needs CAP_SYS_ADMIN, which -Z has taken.
+        if self.periodic {
+            if let Some(stats) = read_stats(&mut self.cap) {
+                let iface = self.idx;
+                let _ = self.events.send(Event::Stats { iface, stats }).await;
+            }
+        }
         self.cap
     }
 
@@ -627,7 +644,7 @@ impl Source {
             }
         };
         let mut stats_tick = tokio::time::interval(STATS_EVERY);
-        let mut last = Stats::default();
+        let mut last = None;
         loop {
             let mut guard = tokio::select! {
                 biased;
@@ -635,8 +652,9 @@ impl Source {
                 _ = &mut leave => return self.finish(&fd, false).await,
                 _ = stats_tick.tick(), if self.periodic => {
                     let stats = read_stats(&mut self.cap);
-                    if stats != last {
+                    if stats.is_some() && stats != last {
                         last = stats;
+                        let Some(stats) = stats else { continue };
                         // Never waits: a full channel means the writer is busy, and the next
                         // reading will do.
                         let _ = self.events.try_send(Event::Stats { iface: self.idx, stats });

@@ -117,7 +117,7 @@ enum Ctl {
     /// Interfaces that left, with their counters; `gone`: the namespace itself left.
     Left {
         space: usize,
-        stats: Vec<(usize, Stats)>,
+        stats: Vec<(usize, Option<Stats>)>,
         why: String,
         gone: bool,
     },
@@ -682,18 +682,25 @@ impl Loop<'_> {
 
     /// Interfaces left (with their counters read in their namespace); `gone`: the namespace
     /// itself left.
-    fn left(&mut self, space: usize, stats: Vec<(usize, Stats)>, why: String, gone: bool) {
+    fn left(&mut self, space: usize, stats: Vec<(usize, Option<Stats>)>, why: String, gone: bool) {
         for (idx, st) in stats {
-            self.s.table.stats[idx] = Some(st);
+            self.s.table.stats[idx] = st;
             let c = self.s.table.counters(idx, st);
             let r = self
                 .sinks
                 .iter_mut()
                 .try_for_each(|sk| sk.interface_left(idx, &c));
             self.check(r);
+            let kernel = match c.kernel {
+                Some(k) => format!(
+                    "{} received by filter, {} dropped by kernel",
+                    k.received, k.dropped
+                ),
+                None => "received and dropped unknown (counters not read)".into(),
+            };
             eprintln!(
-                "nscap: {} left ({why}): {} captured, {} received by filter, {} dropped by kernel",
-                self.s.table.interfaces[idx].name, c.captured, c.received, c.dropped
+                "nscap: {} left ({why}): {} captured, {kernel}",
+                self.s.table.interfaces[idx].name, c.captured
             );
         }
         if gone {
@@ -746,6 +753,13 @@ impl Loop<'_> {
     /// capture, if one did, comes back.
     async fn finish(mut self, left: Vec<(usize, pcap::Capture<pcap::Active>)>) -> Result<()> {
         self.read_last_counters(left).await;
+        // Counters that could not be read in their namespace (after -Z, the workers may not
+        // enter it) are the sources' own last reading, where they made one; else unknown.
+        for (i, st) in self.s.table.stats.iter_mut().enumerate() {
+            if st.is_none() {
+                *st = self.progress.last(i);
+            }
+        }
         if let Some(a) = self.owners.take() {
             if let Err(e) = a.finish() {
                 eprintln!("nscap: warning: {}", crate::escape::text(&e.to_string()));
@@ -758,7 +772,7 @@ impl Loop<'_> {
         // finished all the same: their last packets and statistics blocks are written.
         let mut quiet = matches!(end, Ending::ClosedPipe);
         let counters: Vec<Counters> = (0..table.interfaces.len())
-            .map(|i| table.counters(i, table.stats[i].unwrap_or_default()))
+            .map(|i| table.counters(i, table.stats[i]))
             .collect();
         let mut failed = None;
         let mut blocked = self.blocked;
@@ -827,7 +841,7 @@ impl Loop<'_> {
                 .await;
             if let Ok((stats, caps)) = read {
                 for (idx, st) in stats {
-                    s.table.stats[idx] = Some(st);
+                    s.table.stats[idx] = st;
                 }
                 all_caps.extend(caps.into_iter().map(|(_, c)| c));
             }
@@ -874,7 +888,7 @@ async fn read_and_close(
     netns: Option<File>,
     label: String,
     caps: Vec<(usize, pcap::Capture<pcap::Active>)>,
-) -> Vec<(usize, Stats)> {
+) -> Vec<(usize, Option<Stats>)> {
     if caps.is_empty() {
         return Vec::new();
     }
@@ -893,7 +907,8 @@ async fn read_and_close(
                 .spawn(move || capture::close_all(caps));
             stats
         }
-        Err(_) => idx.into_iter().map(|i| (i, Stats::default())).collect(),
+        // Not entered: the counters stay unknown rather than 0.
+        Err(_) => idx.into_iter().map(|i| (i, None)).collect(),
     }
 }
 

@@ -17,7 +17,7 @@ pub const TICK: Duration = Duration::from_millis(100);
 
 pub struct Progress {
     /// libpcap's counters per interface, as last reported by the sources.
-    stats: Vec<Stats>,
+    stats: Vec<Option<Stats>>,
     line: bool,
     drawn: Option<Instant>,
     /// The status line is on the screen.
@@ -38,7 +38,7 @@ impl Progress {
         let line =
             to_file && !cfg.print_opts.quick && !prints_here && std::io::stderr().is_terminal();
         Progress {
-            stats: vec![Stats::default(); interfaces],
+            stats: vec![None; interfaces],
             line,
             drawn: None,
             shown: false,
@@ -55,25 +55,24 @@ impl Progress {
     pub fn stats(&mut self, iface: usize, stats: Stats) {
         // Interfaces join a --follow capture as it goes.
         if iface >= self.stats.len() {
-            self.stats.resize(iface + 1, Stats::default());
+            self.stats.resize(iface + 1, None);
         }
-        self.stats[iface] = stats;
+        self.stats[iface] = Some(stats);
+    }
+
+    /// The last counters a source reported for `iface`, if it reported any.
+    pub fn last(&self, iface: usize) -> Option<Stats> {
+        self.stats.get(iface).copied().flatten()
     }
 
     /// Counters so far, given what the session has written per interface.
     pub fn counters(&self, captured: &[u64]) -> Vec<Counters> {
         captured
             .iter()
-            .zip(
-                self.stats
-                    .iter()
-                    .chain(std::iter::repeat(&Stats::default())),
-            )
+            .zip(self.stats.iter().chain(std::iter::repeat(&None)))
             .map(|(&captured, st)| Counters {
                 captured,
-                received: u64::from(st.received),
-                dropped: u64::from(st.dropped),
-                if_dropped: u64::from(st.if_dropped),
+                kernel: st.map(Into::into),
             })
             .collect()
     }
@@ -100,11 +99,13 @@ impl Progress {
             return;
         };
         self.drawn = Some(Instant::now());
-        let dropped: u64 = self
+        // Drops are shown once some counter was read; never a 0 that was not.
+        let dropped: Option<u64> = self
             .stats
             .iter()
+            .flatten()
             .map(|s| u64::from(s.dropped) + u64::from(s.if_dropped))
-            .sum();
+            .reduce(|a, b| a + b);
         let text = status_line(&st, dropped);
         let mut err = std::io::stderr().lock();
         // Erase to the end of the line: the last text may have been longer.
@@ -125,10 +126,11 @@ impl Progress {
     }
 }
 
-fn status_line(st: &FileStatus, dropped: u64) -> String {
+fn status_line(st: &FileStatus, dropped: Option<u64>) -> String {
     let plural = if st.packets == 1 { "" } else { "s" };
+    let dropped = dropped.map_or(String::new(), |d| format!("{d} dropped, "));
     format!(
-        "{} packet{plural} written, {dropped} dropped, {}, {}",
+        "{} packet{plural} written, {dropped}{}, {}",
         st.packets,
         human_bytes(st.bytes),
         st.file.display()
@@ -163,9 +165,10 @@ mod tests {
             file: "cap1".into(),
         };
         assert_eq!(
-            status_line(&st, 7),
+            status_line(&st, Some(7)),
             "1 packet written, 7 dropped, 3.5 MiB, cap1"
         );
+        assert_eq!(status_line(&st, None), "1 packet written, 3.5 MiB, cap1");
         assert_eq!(human_bytes(999), "999 B");
         assert_eq!(human_bytes(2048), "2.0 KiB");
     }

@@ -7,6 +7,8 @@ use std::path::Path;
 use anyhow::anyhow;
 
 use crate::error::os_message;
+#[cfg(test)]
+use crate::packet::Kernel;
 use crate::packet::{Counters, Interface};
 use crate::sink;
 use crate::stop;
@@ -85,18 +87,24 @@ pub fn stats_text(interfaces: &[Interface], counters: &[Counters]) -> String {
             c.captured,
             plural(c.captured)
         );
+        let Some(k) = c.kernel else {
+            // Never 0 for a counter that was not read.
+            s += &format!("{prefix}received by filter: unknown\n");
+            s += &format!("{prefix}dropped by kernel: unknown\n");
+            continue;
+        };
         s += &format!(
             "{prefix}{} packet{} received by filter\n",
-            c.received,
-            plural(c.received)
+            k.received,
+            plural(k.received)
         );
         s += &format!(
             "{prefix}{} packet{} dropped by kernel\n",
-            c.dropped,
-            plural(c.dropped)
+            k.dropped,
+            plural(k.dropped)
         );
-        if c.if_dropped != 0 {
-            let f = c.if_dropped;
+        if k.if_dropped != 0 {
+            let f = k.if_dropped;
             s += &format!("{prefix}{f} packet{} dropped by interface\n", plural(f));
         }
     }
@@ -113,24 +121,44 @@ mod tests {
 
     #[test]
     fn statistics_use_tcpdump_words() {
-        let st = Counters {
-            captured: 5,
+        let k = Kernel {
             received: 7,
             dropped: 1,
             if_dropped: 0,
+        };
+        let st = Counters {
+            captured: 5,
+            kernel: Some(k),
         };
         assert_eq!(
             stats_text(&[iface("eth0")], &[st]),
             "5 packets captured\n7 packets received by filter\n1 packet dropped by kernel\n"
         );
         let one = Counters { captured: 1, ..st };
-        let two = stats_text(&[iface("eth0"), iface("lo")], &[one, Counters::default()]);
+        let zero = Counters {
+            captured: 0,
+            kernel: Some(Kernel::default()),
+        };
+        let two = stats_text(&[iface("eth0"), iface("lo")], &[one, zero]);
         assert!(two.contains("eth0: 1 packet captured\n"), "{two}");
         assert!(two.contains("lo: 0 packets dropped by kernel\n"), "{two}");
         let ifd = Counters {
-            if_dropped: 3,
+            kernel: Some(Kernel { if_dropped: 3, ..k }),
             ..st
         };
         assert!(stats_text(&[iface("eth0")], &[ifd]).ends_with("3 packets dropped by interface\n"));
+    }
+
+    /// A counter that was not read is said to be unknown, never 0.
+    #[test]
+    fn unread_counters_are_unknown() {
+        let st = Counters {
+            captured: 30,
+            kernel: None,
+        };
+        assert_eq!(
+            stats_text(&[iface("eth0")], &[st]),
+            "30 packets captured\nreceived by filter: unknown\ndropped by kernel: unknown\n"
+        );
     }
 }

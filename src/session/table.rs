@@ -80,12 +80,11 @@ impl Interfaces {
             .map(|i| (self.interfaces[i].clone(), counters[i]))
             .unzip()
     }
-    pub(super) fn counters(&self, idx: usize, st: Stats) -> Counters {
+    /// An interface's counters, with libpcap's `st` if they could be read.
+    pub(super) fn counters(&self, idx: usize, st: Option<Stats>) -> Counters {
         Counters {
             captured: self.captured[idx],
-            received: u64::from(st.received),
-            dropped: u64::from(st.dropped),
-            if_dropped: u64::from(st.if_dropped),
+            kernel: st.map(Into::into),
         }
     }
 }

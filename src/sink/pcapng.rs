@@ -256,14 +256,18 @@ impl<W: Write> PcapngWriter<W> {
         let start = self.started.get(id).copied().unwrap_or(ts);
         option(&mut body, ISB_STARTTIME, &timestamp(start));
         option(&mut body, ISB_ENDTIME, &timestamp(ts));
-        option(&mut body, ISB_IFRECV, &c.received.to_ne_bytes());
-        option(
-            &mut body,
-            ISB_IFDROP,
-            &(c.dropped + c.if_dropped).to_ne_bytes(),
-        );
-        option(&mut body, ISB_FILTERACCEPT, &c.received.to_ne_bytes());
-        option(&mut body, ISB_OSDROP, &c.dropped.to_ne_bytes());
+        // Counters that could not be read are left out, not written as 0: a reader must not
+        // take "unknown" for "nothing was dropped".
+        if let Some(k) = c.kernel {
+            option(&mut body, ISB_IFRECV, &k.received.to_ne_bytes());
+            option(
+                &mut body,
+                ISB_IFDROP,
+                &(k.dropped + k.if_dropped).to_ne_bytes(),
+            );
+            option(&mut body, ISB_FILTERACCEPT, &k.received.to_ne_bytes());
+            option(&mut body, ISB_OSDROP, &k.dropped.to_ne_bytes());
+        }
         option(&mut body, ISB_USRDELIV, &c.captured.to_ne_bytes());
         option(&mut body, OPT_END, &[]);
         block(&mut self.out.buf, NG_ISB, &body);
@@ -369,6 +373,7 @@ impl<W: Write> Sink for PcapngWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::packet::Kernel;
 
     fn u32_at(b: &[u8], off: usize) -> u32 {
         u32::from_ne_bytes(b[off..off + 4].try_into().unwrap())
@@ -405,11 +410,17 @@ mod tests {
         .unwrap();
         let c = Counters {
             captured: 1,
-            received: 3,
-            dropped: 2,
-            if_dropped: 0,
+            kernel: Some(Kernel {
+                received: 3,
+                dropped: 2,
+                if_dropped: 0,
+            }),
         };
-        w.counters(&[Counters::default(), c]).unwrap();
+        let zero = Counters {
+            captured: 0,
+            kernel: Some(Kernel::default()),
+        };
+        w.counters(&[zero, c]).unwrap();
         w.finish().unwrap();
         // Walk the blocks: each one's leading and trailing lengths agree and are 4-aligned.
         let mut off = 0;
@@ -443,6 +454,37 @@ mod tests {
         let epb = out.len() - 2 * isb_len - 40;
         assert_eq!(u32_at(&out, epb + 8), 1); // interface id
         assert_eq!(u32_at(&out, epb + 16), 1_000_000_002); // low 32 bits of ns timestamp
+    }
+
+    /// Counters that were not read leave the kernel's options out of the statistics block:
+    /// only the span and what nscap delivered, never a 0 for "not read".
+    #[test]
+    fn unread_counters_are_left_out_of_statistics_blocks() {
+        let mut out = Vec::new();
+        let mut w = PcapngWriter::new(&mut out, false);
+        w.start(&[Interface::for_test("eth0", 1)]).unwrap();
+        let unread = Counters {
+            captured: 4,
+            kernel: None,
+        };
+        w.counters(&[unread]).unwrap();
+        w.finish().unwrap();
+        let isb_len = u32_at(&out, out.len() - 4) as usize;
+        let isb = out.len() - isb_len;
+        assert_eq!(u32_at(&out, isb), NG_ISB);
+        let mut codes = Vec::new();
+        let mut at = isb + 20;
+        while at < out.len() - 4 {
+            let code = u16::from_ne_bytes([out[at], out[at + 1]]);
+            let len = u16::from_ne_bytes([out[at + 2], out[at + 3]]) as usize;
+            codes.push(code);
+            at += 4 + len.div_ceil(4) * 4;
+        }
+        assert_eq!(
+            codes,
+            [ISB_STARTTIME, ISB_ENDTIME, ISB_USRDELIV, OPT_END],
+            "{codes:?}"
+        );
     }
 
     #[test]

@@ -425,7 +425,7 @@ impl Rotating {
                 (0..self.interfaces.len())
                     .map(|i| Counters {
                         captured: self.captured[i],
-                        ..so_far.get(i).copied().unwrap_or_default()
+                        kernel: so_far.get(i).and_then(|c| c.kernel),
                     })
                     .collect()
             }),
