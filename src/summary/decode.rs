@@ -3,6 +3,7 @@
 //! raw-IP frames), the rest with `LaxSlicedPacket`, which parses as far as the bytes go and says
 //! where it stopped.
 
+use crate::summary::kit::be16;
 use etherparse::err::Layer;
 use etherparse::{
     EtherType, IcmpEchoHeader, Icmpv4Slice, Icmpv6Slice, IgmpSlice, IpNumber, LaxIpPayloadSlice,
@@ -276,7 +277,7 @@ impl<'a> Frame<'a> {
 /// prints from its fixed 20 bytes. `b`: the bytes from the header on, fewer than its length.
 pub fn ipv4_cut(b: &[u8]) -> Option<Ip<'_>> {
     let hlen = usize::from(b.first()? & 0x0f) * 4;
-    let total = usize::from(u16::from_be_bytes([*b.get(2)?, *b.get(3)?]));
+    let total = usize::from(be16(b, 2)?);
     if b[0] >> 4 != 4 || b.len() < 20 || b.len() >= hlen || total < hlen {
         return None;
     }
@@ -377,13 +378,6 @@ pub fn echo(bytes5to8: [u8; 4]) -> IcmpEchoHeader {
     IcmpEchoHeader::from_bytes(bytes5to8)
 }
 
-fn be16(b: &[u8], at: usize) -> u16 {
-    match b.get(at..at + 2) {
-        Some(s) => u16::from_be_bytes([s[0], s[1]]),
-        None => 0,
-    }
-}
-
 fn ether_type_for_ip(b: &[u8]) -> EtherType {
     match b.first().map(|v| v >> 4) {
         Some(6) => EtherType::IPV6,
@@ -410,7 +404,7 @@ pub fn decode<'a>(linktype: u16, data: &'a [u8], wire_len: u32, mac: Option<[u8;
             let mut src = [0u8; 6];
             dst.copy_from_slice(&data[0..6]);
             src.copy_from_slice(&data[6..12]);
-            let ethertype = be16(data, 12);
+            let ethertype = be16(data, 12).unwrap_or(0);
             let dir = mac.map(|m| if m == src { Dir::Out } else { Dir::In });
             // Below 0x0600 the field is an 802.3 length, not a protocol.
             let pkt = if ethertype >= 0x0600 {
@@ -438,18 +432,18 @@ pub fn decode<'a>(linktype: u16, data: &'a [u8], wire_len: u32, mac: Option<[u8;
             let (pkttype, hatype, halen, addr_at, proto) = if v2 {
                 (
                     u16::from(data[10]),
-                    be16(data, 8),
+                    be16(data, 8).unwrap_or(0),
                     usize::from(data[11]),
                     12,
-                    be16(data, 0),
+                    be16(data, 0).unwrap_or(0),
                 )
             } else {
                 (
-                    be16(data, 0),
-                    be16(data, 2),
-                    usize::from(be16(data, 4)),
+                    be16(data, 0).unwrap_or(0),
+                    be16(data, 2).unwrap_or(0),
+                    usize::from(be16(data, 4).unwrap_or(0)),
                     6,
-                    be16(data, 14),
+                    be16(data, 14).unwrap_or(0),
                 )
             };
             let addr = &data[addr_at..addr_at + halen.min(8)];

@@ -6,6 +6,7 @@
 //! give a line.
 
 use super::{names, put};
+use crate::summary::kit::{be16, be32, byte, trunc};
 
 pub const PORT: u16 = 53;
 pub const MDNS_PORT: u16 = 5353;
@@ -201,20 +202,6 @@ const OPS: [&str; 16] = [
     " zoneRef",
 ];
 
-fn b8(m: &[u8], at: usize) -> Option<u8> {
-    m.get(at).copied()
-}
-
-fn be16(m: &[u8], at: usize) -> Option<u16> {
-    m.get(at..at.checked_add(2)?)
-        .map(|b| u16::from_be_bytes([b[0], b[1]]))
-}
-
-fn be32(m: &[u8], at: usize) -> Option<u32> {
-    m.get(at..at.checked_add(4)?)
-        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-}
-
 /// tcpdump's fn_print_char: `M-` for the high bit, `^` for control characters.
 pub fn print_char(o: &mut Vec<u8>, mut c: u8) {
     if c & 0x80 != 0 {
@@ -238,7 +225,7 @@ fn printn(o: &mut Vec<u8>, m: &[u8], at: usize, n: usize) -> bool {
 }
 
 fn nskip(m: &[u8], mut cp: usize) -> Option<usize> {
-    let mut i = b8(m, cp)?;
+    let mut i = byte(m, cp)?;
     cp += 1;
     while i != 0 {
         match i & 0xc0 {
@@ -247,7 +234,7 @@ fn nskip(m: &[u8], mut cp: usize) -> Option<usize> {
                 if i & 0x3f != 1 {
                     return None;
                 }
-                let bitlen = match b8(m, cp)? {
+                let bitlen = match byte(m, cp)? {
                     0 => 256,
                     b => usize::from(b),
                 };
@@ -256,14 +243,14 @@ fn nskip(m: &[u8], mut cp: usize) -> Option<usize> {
             0x80 => return None,
             _ => cp += usize::from(i),
         }
-        i = b8(m, cp)?;
+        i = byte(m, cp)?;
         cp += 1;
     }
     Some(cp)
 }
 
 fn blabel(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
-    let bitlen = match b8(m, cp)? {
+    let bitlen = match byte(m, cp)? {
         0 => 256,
         b => u32::from(b),
     };
@@ -271,14 +258,14 @@ fn blabel(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
     o.extend_from_slice(b"\\[x");
     let (mut bitp, mut b) = (cp + 1, bitlen);
     while bitp < lim && b > 7 {
-        put::byte_hex(o, b8(m, bitp)?);
+        put::byte_hex(o, byte(m, bitp)?);
         b -= 8;
         bitp += 1;
     }
     if b > 4 {
-        put::byte_hex(o, b8(m, bitp)? & (0xffu32 << (8 - b)) as u8);
+        put::byte_hex(o, byte(m, bitp)? & (0xffu32 << (8 - b)) as u8);
     } else if b > 0 {
-        put::hex(o, u64::from((b8(m, bitp)? >> 4) & (0x0f << (4 - b))));
+        put::hex(o, u64::from((byte(m, bitp)? >> 4) & (0x0f << (4 - b))));
     }
     o.push(b'/');
     put::u64(o, u64::from(bitlen));
@@ -287,7 +274,7 @@ fn blabel(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
 }
 
 fn labellen(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
-    let i = b8(m, cp)?;
+    let i = byte(m, cp)?;
     match i & 0xc0 {
         0x40 => {
             if i & 0x3f != 1 {
@@ -296,7 +283,7 @@ fn labellen(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
                 o.push(b'>');
                 return None;
             }
-            let bitlen = match b8(m, cp + 1)? {
+            let bitlen = match byte(m, cp + 1)? {
                 0 => 256,
                 b => usize::from(b),
             };
@@ -314,7 +301,7 @@ fn labellen(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
 /// name where it lies (not where pointers led).
 fn fqdn(o: &mut Vec<u8>, m: &[u8], mut cp: usize, base: usize) -> Option<usize> {
     let mut l = labellen(o, m, cp)?;
-    let mut i = b8(m, cp)?;
+    let mut i = byte(m, cp)?;
     let mut max_offset = cp.wrapping_sub(base);
     cp += 1;
     // None until known: a name that starts with a pointer cut right after its first byte
@@ -336,14 +323,14 @@ fn fqdn(o: &mut Vec<u8>, m: &[u8], mut cp: usize, base: usize) -> Option<usize> 
                     rp = Some(cp + 1);
                     compress = true;
                 }
-                let offset = ((usize::from(i) << 8) | usize::from(b8(m, cp)?)) & 0x3fff;
+                let offset = ((usize::from(i) << 8) | usize::from(byte(m, cp)?)) & 0x3fff;
                 if offset >= max_offset {
                     o.extend_from_slice(b"<BAD PTR>");
                     return None;
                 }
                 max_offset = offset;
                 cp = base.wrapping_add(offset);
-                i = b8(m, cp)?;
+                i = byte(m, cp)?;
                 l = labellen(o, m, cp)?;
                 cp += 1;
                 continue;
@@ -372,7 +359,7 @@ fn fqdn(o: &mut Vec<u8>, m: &[u8], mut cp: usize, base: usize) -> Option<usize> 
             o.push(b'.');
         }
         name_chars += 1;
-        i = b8(m, cp)?;
+        i = byte(m, cp)?;
         l = labellen(o, m, cp)?;
         cp += 1;
         if !compress {
@@ -387,7 +374,7 @@ fn fqdn(o: &mut Vec<u8>, m: &[u8], mut cp: usize, base: usize) -> Option<usize> 
 
 /// ns_cprint: one length-prefixed character string.
 fn cstring(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
-    let i = usize::from(b8(m, cp)?);
+    let i = usize::from(byte(m, cp)?);
     if printn(o, m, cp + 1, i) {
         return None;
     }
@@ -694,7 +681,7 @@ fn rprint(o: &mut Vec<u8>, m: &[u8], cp: usize, vflag: u8, mdns: bool) -> Option
             put::ipv6(o, b);
         }
         38 => {
-            let pbit = b8(m, cp)?;
+            let pbit = byte(m, cp)?;
             let pbyte = usize::from(pbit & !7) / 8;
             if pbit > 128 {
                 o.push(b' ');
@@ -823,7 +810,7 @@ fn records(
 /// TCP payload with its two-byte prefix when `over_tcp`); `m`: the bytes captured of it.
 pub fn print(o: &mut Vec<u8>, m: &[u8], len: u32, vflag: u8, over_tcp: bool, mdns: bool) {
     if body(o, m, len, vflag, over_tcp, mdns).is_none() {
-        o.extend_from_slice(b" [|domain]");
+        trunc(o, "domain");
     }
 }
 
@@ -987,7 +974,7 @@ fn opt_rcode(m: &[u8], h: &Header) -> Option<u32> {
         cp = nskip(m, cp)?;
         let t = be16(m, cp)?;
         cp += 4;
-        let hi = b8(m, cp)?;
+        let hi = byte(m, cp)?;
         if t == T_OPT {
             return Some(u32::from(hi));
         }

@@ -1,5 +1,6 @@
 //! One JSON object per packet; the schema is documented in docs/json.md and only grows.
 
+use super::kit::be16;
 use etherparse::LaxNetSlice;
 
 use super::decode::{self, Dir, Frame, Link, Transport};
@@ -153,11 +154,7 @@ pub fn frame(
             num(out, "ttl", h.get(7).copied().unwrap_or(0));
         } else {
             num(out, "ttl", h.get(8).copied().unwrap_or(0));
-            num(
-                out,
-                "id",
-                h.get(4..6).map_or(0, |b| u16::from_be_bytes([b[0], b[1]])),
-            );
+            num(out, "id", be16(h, 4).unwrap_or(0));
         }
         num(out, "payload_len", ip.payload_len);
         if let Some(fr) = ip.frag {

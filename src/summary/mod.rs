@@ -6,6 +6,7 @@ pub mod dns;
 #[doc(hidden)]
 pub mod frames;
 mod json;
+mod kit;
 pub mod names;
 pub mod put;
 mod text;

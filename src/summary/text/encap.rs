@@ -5,6 +5,7 @@
 //! tcpdump's VXLAN and OTV printers end their header with a newline, so those lines are two;
 //! that is kept, since people diff the output with tcpdump's.
 
+use crate::summary::kit::{be16, be24, be32, trunc};
 use std::cell::Cell;
 
 use super::{n, s, State};
@@ -25,26 +26,12 @@ const MAX_DEPTH: u8 = 8;
 pub(super) fn nested(out: &mut Vec<u8>, f: impl FnOnce(&mut Vec<u8>)) {
     let d = DEPTH.with(Cell::get);
     if d >= MAX_DEPTH {
-        s(out, " [|nested]");
+        trunc(out, "nested");
         return;
     }
     DEPTH.with(|c| c.set(d + 1));
     f(out);
     DEPTH.with(|c| c.set(d));
-}
-
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    b.get(at..at + 2).map(|v| u16::from_be_bytes([v[0], v[1]]))
-}
-
-fn be24(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 3)
-        .map(|v| u32::from_be_bytes([0, v[0], v[1], v[2]]))
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 4)
-        .map(|v| u32::from_be_bytes([v[0], v[1], v[2], v[3]]))
 }
 
 fn hex_byte(out: &mut Vec<u8>, b: u8) {
@@ -83,7 +70,7 @@ pub(super) fn ip(
     let version = data.first().map(|b| b >> 4);
     if v6 {
         if data.len() < 40 {
-            return s(out, " [|ip6]");
+            return trunc(out, "ip6");
         }
         if len < 40 {
             s(out, "truncated-ip6 ");
@@ -99,7 +86,7 @@ pub(super) fn ip(
         }
     } else {
         match version {
-            None => return s(out, " [|ip]"),
+            None => return trunc(out, "ip"),
             Some(4) => {}
             Some(6) => return s(out, "IP6, wrong link-layer encapsulation (invalid)"),
             Some(v) => {
@@ -112,7 +99,7 @@ pub(super) fn ip(
             s(out, "IP ");
         }
         if data.len() < 20 {
-            return s(out, " [|ip]");
+            return trunc(out, "ip");
         }
         if len < 20 {
             s(out, "truncated-ip ");
@@ -133,7 +120,7 @@ pub(super) fn ip(
         let f = decode::decode(lt, data, len, None);
         match f.ip() {
             Some(ip) => super::ip::print(out, &f, &ip, opts, false, st),
-            None => s(out, if v6 { " [|ip6]" } else { " [|ip]" }),
+            None => trunc(out, if v6 { "ip6" } else { "ip" }),
         }
     });
 }
@@ -194,7 +181,7 @@ fn vxlan(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, st: &mut St
         return;
     }
     let Some(flags) = b.first().copied() else {
-        return s(out, " [|vxlan]");
+        return trunc(out, "vxlan");
     };
     s(out, ", flags [");
     s(out, if flags & 0x08 != 0 { "I" } else { "invalid" });
@@ -202,13 +189,13 @@ fn vxlan(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, st: &mut St
     hex_byte(out, flags);
     s(out, "), ");
     let Some(vni) = be24(b, 4) else {
-        return s(out, " [|vxlan]");
+        return trunc(out, "vxlan");
     };
     s(out, "vni ");
     n(out, vni);
     out.push(b'\n');
     if b.len() < 8 {
-        return s(out, " [|vxlan]");
+        return trunc(out, "vxlan");
     }
     ether(out, &b[8..], len - 8, opts, st);
 }
@@ -220,12 +207,12 @@ fn otv(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, st: &mut Stat
         n(out, len);
         s(out, " < 8] (invalid)");
         if (b.len() as u32) < len {
-            s(out, " [|otv]");
+            trunc(out, "otv");
         }
         return;
     }
     let Some(flags) = b.first().copied() else {
-        return s(out, " [|otv]");
+        return trunc(out, "otv");
     };
     s(out, "flags [");
     s(out, if flags & 0x08 != 0 { "I" } else { "." });
@@ -233,19 +220,19 @@ fn otv(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, st: &mut Stat
     hex_byte(out, flags);
     s(out, "), ");
     let Some(overlay) = be24(b, 1) else {
-        return s(out, " [|otv]");
+        return trunc(out, "otv");
     };
     s(out, "overlay ");
     n(out, overlay);
     s(out, ", ");
     let Some(instance) = be24(b, 4) else {
-        return s(out, " [|otv]");
+        return trunc(out, "otv");
     };
     s(out, "instance ");
     n(out, instance);
     out.push(b'\n');
     if b.len() < 8 {
-        return s(out, " [|otv]");
+        return trunc(out, "otv");
     }
     ether(out, &b[8..], len - 8, opts, st);
 }
@@ -284,7 +271,7 @@ fn geneve(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, st: &mut S
         return;
     }
     let Some(h) = b.get(..8) else {
-        return s(out, " [|geneve]");
+        return trunc(out, "geneve");
     };
     let version = h[0] >> 6;
     if version != 0 {
@@ -332,7 +319,7 @@ fn geneve(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, st: &mut S
         return;
     }
     let Some(o) = b.get(8..8 + opts_len as usize) else {
-        return s(out, " [|geneve]");
+        return trunc(out, "geneve");
     };
     if opts_len > 0 {
         s(out, ", options [");
@@ -365,7 +352,7 @@ fn geneve_opts(out: &mut Vec<u8>, mut o: &[u8], verbose: u8) {
         }
         first = false;
         let (Some(class), Some(&typ), Some(&l)) = (be16(o, 0), o.get(2), o.get(3)) else {
-            return s(out, " [|geneve]");
+            return trunc(out, "geneve");
         };
         let olen = 4 + usize::from(l & 0x1f) * 4;
         s(out, "class ");
@@ -404,12 +391,12 @@ pub(super) fn mpls(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, s
         if length < 4 {
             s(out, " (invalid)");
             if (b.len().saturating_sub(at) as u32) < length {
-                s(out, " [|mpls]");
+                trunc(out, "mpls");
             }
             return;
         }
         let Some(e) = be32(b, at) else {
-            return s(out, " [|mpls]");
+            return trunc(out, "mpls");
         };
         let label = e >> 12;
         s(
@@ -457,7 +444,7 @@ pub(super) fn mpls(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, s
                 return;
             }
             let Some(&first) = rest.first() else {
-                return s(out, " [|mpls]");
+                return trunc(out, "mpls");
             };
             match first {
                 0x45..=0x4f => false,
@@ -520,7 +507,7 @@ const GRE_AP: u16 = 0x0080;
 
 fn gre(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, st: &mut State) {
     if gre_body(out, b, len, opts, st).is_none() {
-        s(out, " [|gre]");
+        trunc(out, "gre");
     }
 }
 

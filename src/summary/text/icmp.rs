@@ -2,6 +2,7 @@
 
 use super::{cksum, dump, encap, n, s};
 use crate::summary::decode::Ip;
+use crate::summary::kit::{be16, trunc};
 use crate::summary::PrintOptions;
 use crate::summary::{decode, names, put};
 
@@ -11,9 +12,7 @@ fn quoted_v4(p: &[u8]) -> Option<([u8; 4], u8, Option<u16>)> {
         return None;
     }
     let ihl = usize::from(p[0] & 0x0f) * 4;
-    let dport = p
-        .get(ihl + 2..ihl + 4)
-        .map(|b| u16::from_be_bytes([b[0], b[1]]));
+    let dport = be16(p, ihl + 2);
     Some(([p[16], p[17], p[18], p[19]], p[9], dport))
 }
 
@@ -30,17 +29,17 @@ pub(super) fn print(
     // Error messages quote a header: to name the packet, tcpdump needs all of it (and, for an
     // unreachable port, the ports after it) or calls the packet cut.
     if matches!(t, 5 | 11) && i.payload().len() < 20 {
-        s(out, " [|icmp]");
+        trunc(out, "icmp");
         return;
     }
     if t == 3 {
         match quoted_v4(i.payload()) {
             Some((_, _, None)) if code == 3 => {
-                s(out, " [|icmp]");
+                trunc(out, "icmp");
                 return;
             }
             None => {
-                s(out, " [|icmp]");
+                trunc(out, "icmp");
                 return;
             }
             _ => {}
@@ -208,7 +207,7 @@ const EXT_AT: usize = 136;
 fn extensions(out: &mut Vec<u8>, icmp: &[u8], plen: u32) {
     // tcpdump first wants its whole extension structure (header, 128 bytes, 5 more).
     if icmp.len() < EXT_AT + 5 {
-        return s(out, " [|icmp]");
+        return trunc(out, "icmp");
     }
     let ext = &icmp[EXT_AT..];
     let hlen = plen as usize - EXT_AT;
@@ -239,7 +238,7 @@ fn extensions(out: &mut Vec<u8>, icmp: &[u8], plen: u32) {
     let mut at = 4;
     while left > 4 {
         let Some(h) = ext.get(at..at + 4) else {
-            return s(out, " [|icmp]");
+            return trunc(out, "icmp");
         };
         let (tlen, class, ctype) = (usize::from(u16::from_be_bytes([h[0], h[1]])), h[2], h[3]);
         s(out, "\n\t  ");
@@ -266,7 +265,7 @@ fn extensions(out: &mut Vec<u8>, icmp: &[u8], plen: u32) {
         let body = &ext[at.min(ext.len())..(at + body_len).min(ext.len())];
         if class == 1 && ctype == 1 {
             let Some(l) = body.get(..4) else {
-                return s(out, " [|icmp]");
+                return trunc(out, "icmp");
             };
             let l = u32::from_be_bytes([l[0], l[1], l[2], l[3]]);
             s(out, "\n\t    label ");
@@ -292,8 +291,8 @@ fn extensions(out: &mut Vec<u8>, icmp: &[u8], plen: u32) {
 /// The quoted IPv4 packet, cut at its own total length (extensions may follow it).
 fn quoted(out: &mut Vec<u8>, p: &[u8], opts: &PrintOptions, st: &mut super::State) {
     s(out, "\n\t");
-    let Some(iplen) = p.get(2..4).map(|b| u16::from_be_bytes([b[0], b[1]])) else {
-        return s(out, " [|icmp]");
+    let Some(iplen) = be16(p, 2) else {
+        return trunc(out, "icmp");
     };
     let data = &p[..p.len().min(usize::from(iplen))];
     encap::ip(out, data, u32::from(iplen), false, opts, st);

@@ -2,6 +2,7 @@
 
 use super::{cksum, dump, n, s};
 use crate::summary::decode::Ip;
+use crate::summary::kit::{be16, be32, trunc};
 use crate::summary::PrintOptions;
 use crate::summary::{decode, names, put};
 
@@ -42,14 +43,12 @@ pub(super) fn print(
             s(out, names::icmp6_unreach_name(code));
             // The quoted packet: IPv6 header, then (without extension headers) UDP/TCP.
             let Some(dst) = v6_at(payload, 24) else {
-                s(out, " [|icmp6]");
+                trunc(out, "icmp6");
                 return;
             };
             {
                 let nh = payload[6];
-                let dport = payload
-                    .get(42..44)
-                    .map(|p| u16::from_be_bytes([p[0], p[1]]));
+                let dport = be16(payload, 42);
                 match (code, nh, dport) {
                     (4, 6 | 17, Some(p)) => {
                         s(out, ", ");
@@ -58,7 +57,7 @@ pub(super) fn print(
                         n(out, p);
                     }
                     // tcpdump wants the quoted ports of an unreachable port.
-                    (4, 6 | 17, None) => return s(out, " [|icmp6]"),
+                    (4, 6 | 17, None) => return trunc(out, "icmp6"),
                     _ => {
                         out.push(b' ');
                         put::ipv6(out, dst);
@@ -73,7 +72,7 @@ pub(super) fn print(
         3 => {
             if code == 0 {
                 let Some(dst) = v6_at(payload, 24) else {
-                    s(out, " [|icmp6]");
+                    trunc(out, "icmp6");
                     return;
                 };
                 s(out, " for ");
@@ -92,7 +91,7 @@ pub(super) fn print(
         134 if v > 0 => {
             // Bytes 5-8: hop limit, flags, router lifetime; then the two timers.
             let (Some(reach), Some(retrans)) = (be32(payload, 0), be32(payload, 4)) else {
-                return s(out, " [|icmp6]");
+                return trunc(out, "icmp6");
             };
             s(out, "\n\thop limit ");
             n(out, b[0]);
@@ -116,11 +115,11 @@ pub(super) fn print(
             n(out, retrans);
             s(out, "ms");
             if options(out, &payload[8..], len.saturating_sub(16), v).is_none() {
-                return s(out, " [|icmp6]");
+                return trunc(out, "icmp6");
             }
         }
         133 if v > 0 && options(out, payload, len.saturating_sub(8), v).is_none() => {
-            return s(out, " [|icmp6]");
+            return trunc(out, "icmp6");
         }
         135 | 136 => match v6_at(payload, 0) {
             Some(tgt) => {
@@ -135,17 +134,17 @@ pub(super) fn print(
                     }
                     let opts_at = payload.get(16..).unwrap_or(&[]);
                     if options(out, opts_at, len.saturating_sub(24), v).is_none() {
-                        return s(out, " [|icmp6]");
+                        return trunc(out, "icmp6");
                     }
                 }
             }
             None => {
-                s(out, " [|icmp6]");
+                trunc(out, "icmp6");
                 return;
             }
         },
         130..=132 | 143 if mld(out, t, i.slice(), len, v).is_none() => {
-            return s(out, " [|icmp6]");
+            return trunc(out, "icmp6");
         }
         _ => {}
     }
@@ -306,16 +305,6 @@ fn mld2_records(out: &mut Vec<u8>, m: &[u8], len: u32, v: u8) -> Option<()> {
     Some(())
 }
 
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    let v = b.get(at..at + 2)?;
-    Some(u16::from_be_bytes([v[0], v[1]]))
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    let v = b.get(at..at + 4)?;
-    Some(u32::from_be_bytes([v[0], v[1], v[2], v[3]]))
-}
-
 /// tcpdump's bittok2str: the names of the bits set, or `none`.
 fn flags(out: &mut Vec<u8>, v: u8, names: &[(u8, &str)]) {
     let mark = out.len();
@@ -452,7 +441,7 @@ pub(super) fn cut(out: &mut Vec<u8>, b: &[u8], len: u32, v: u8) {
     // tcpdump reads the code before it looks at the type.
     if matches!(b[0], 130..=132 | 143) && b.len() >= 2 {
         if mld(out, b[0], b, len, v).is_none() {
-            s(out, " [|icmp6]");
+            trunc(out, "icmp6");
         } else if v == 0 {
             s(out, ", length ");
             n(out, len);
@@ -465,7 +454,7 @@ pub(super) fn cut(out: &mut Vec<u8>, b: &[u8], len: u32, v: u8) {
         _ => false,
     };
     if !whole {
-        s(out, " [|icmp6]");
+        trunc(out, "icmp6");
     } else if v == 0 {
         s(out, ", length ");
         n(out, len);

@@ -1,6 +1,7 @@
 //! IGMP (print-igmp.c).
 
 use super::{n, s};
+use crate::summary::kit::be16;
 use crate::summary::put;
 
 #[inline]
@@ -39,7 +40,7 @@ pub(super) fn print(out: &mut Vec<u8>, g: &[u8]) {
         }
         Some(0x22) => {
             s(out, "igmp v3 report, ");
-            let nrec = g.get(6..8).map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
+            let nrec = be16(g, 6).unwrap_or(0);
             n(out, nrec);
             s(out, " group record(s)");
         }

@@ -3,6 +3,7 @@
 
 use super::{cksum, encap, icmp, icmp6, igmp, ipsec, n, s, tcp, udp};
 use crate::summary::decode::{self, Frame, Ip, Transport};
+use crate::summary::kit::trunc;
 use crate::summary::PrintOptions;
 use crate::summary::{names, put};
 use etherparse::err::Layer;
@@ -232,7 +233,7 @@ fn timestamps(out: &mut Vec<u8>, opt: &[u8], more: &[u8]) -> bool {
 /// length). The reserved word and the SRH flags show when set, or under -v.
 fn routing(out: &mut Vec<u8>, h: &[u8], verbose: bool) -> bool {
     let cut = |out: &mut Vec<u8>| {
-        s(out, " [|rt6]");
+        trunc(out, "rt6");
         false
     };
     s(out, "RT6");
@@ -495,7 +496,7 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
                 // print-ip6opts.c reads the length with a jumping getter, then checks the
                 // whole header without jumping.
                 let Some(whole) = b.get(1).map(|l| (usize::from(*l) + 1) * 8) else {
-                    s(out, " [|hbhopt]");
+                    trunc(out, "hbhopt");
                     super::long_jump();
                     return Chain::Stop;
                 };
@@ -504,7 +505,7 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
                     v6_options(out, &b[2..whole], v, Some(&mut jumbo))
                 };
                 if !ok {
-                    s(out, " [|hbhopt]");
+                    trunc(out, "hbhopt");
                 }
                 // Checked before the cut: a zero payload length needs a jumbo option.
                 if jumbo.1 == 0 && !jumbo.0 {
@@ -529,7 +530,7 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
                     _ => false,
                 };
                 if !ok {
-                    s(out, " [|dstopt]");
+                    trunc(out, "dstopt");
                     if whole.is_none() {
                         super::long_jump();
                     }
@@ -539,7 +540,7 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
             }
             43 => {
                 if b.is_empty() {
-                    s(out, " [|ip6]");
+                    trunc(out, "ip6");
                     return Chain::Stop;
                 }
                 if !routing(out, b, v > 0) {
@@ -549,13 +550,13 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
             }
             44 => {
                 let (Some(w), id) = (b.get(2..4), b.get(4..8)) else {
-                    s(out, " [|frag6]");
+                    trunc(out, "frag6");
                     return Chain::Stop;
                 };
                 let field = u16::from_be_bytes([w[0], w[1]]) & 0xfff8;
                 let rest = u64::from(plen).wrapping_sub(off as u64 + 8);
                 if v > 0 && id.is_none() {
-                    s(out, " [|frag6]");
+                    trunc(out, "frag6");
                     return Chain::Stop;
                 }
                 s(out, "frag (");
@@ -589,7 +590,7 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
                 // A valid jumbo payload option: its length replaces the header's.
                 let (len, adv) = (u64::from(jumbo.1) + 40, off as u64 + 40);
                 if len < adv {
-                    s(out, " [|ip6]");
+                    trunc(out, "ip6");
                     return Chain::Stop;
                 }
                 if u64::from(wire) < len {
@@ -601,7 +602,7 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
             }
             // Headers but no payload to hold them.
             _ if plen == 0 && off > 0 => {
-                s(out, " [|ip6]");
+                trunc(out, "ip6");
                 return Chain::Stop;
             }
             _ => return Chain::Go,
@@ -715,7 +716,7 @@ pub(super) fn print(
                 end = ipv4_options(out, &h[20..], hlen - 20);
                 match end {
                     OptEnd::Jump => {
-                        s(out, " [|ip]");
+                        trunc(out, "ip");
                         super::long_jump();
                         return;
                     }

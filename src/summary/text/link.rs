@@ -4,6 +4,7 @@
 use super::{n, s};
 use crate::packet::Packet;
 use crate::summary::decode::{self, Frame, Link, LINKTYPE_LINUX_SLL2, LINKTYPE_NFLOG};
+use crate::summary::kit::trunc;
 use crate::summary::PrintOptions;
 use crate::summary::{names, put};
 
@@ -281,14 +282,14 @@ fn loopback(out: &mut Vec<u8>, b: &[u8], len: usize) {
         }
         // tcpdump checks that the rest was captured before it leaves.
         if b.len() < at + len.saturating_sub(at) {
-            s(out, " [|loopback]");
+            trunc(out, "loopback");
         }
     };
     if len < 2 {
         return end(out, 0, true);
     }
     let Some(skip) = le16(0) else {
-        return s(out, " [|loopback]");
+        return trunc(out, "loopback");
     };
     s(out, ", skipCount ");
     n(out, skip);
@@ -304,7 +305,7 @@ fn loopback(out: &mut Vec<u8>, b: &[u8], len: usize) {
         return end(out, at, true);
     }
     let Some(function) = le16(at) else {
-        return s(out, " [|loopback]");
+        return trunc(out, "loopback");
     };
     let at = at + 2;
     match function {
@@ -314,7 +315,7 @@ fn loopback(out: &mut Vec<u8>, b: &[u8], len: usize) {
                 return end(out, at, true);
             }
             let Some(receipt) = le16(at) else {
-                return s(out, " [|loopback]");
+                return trunc(out, "loopback");
             };
             s(out, ", receipt number ");
             n(out, receipt);
@@ -329,7 +330,7 @@ fn loopback(out: &mut Vec<u8>, b: &[u8], len: usize) {
                 return end(out, at, true);
             }
             let Some(mac) = b.get(at..at + 6) else {
-                return s(out, " [|loopback]");
+                return trunc(out, "loopback");
             };
             s(out, ", forwarding address ");
             put::mac(out, mac);

@@ -4,6 +4,7 @@
 
 use super::{dump, n, s};
 use crate::summary::dns::print_char;
+use crate::summary::kit::{be16, be24, be32, trunc};
 use crate::summary::put;
 
 fn tlv_name(t: u8) -> &'static str {
@@ -188,14 +189,6 @@ fn text(out: &mut Vec<u8>, b: &[u8]) {
     }
 }
 
-fn be16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
-}
-
-fn be32(b: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
-
 /// lldp_network_addr_print: an address family number, then the address; false when the
 /// TLV is too short for it.
 fn network_addr(out: &mut Vec<u8>, b: &[u8]) -> bool {
@@ -328,7 +321,7 @@ fn mgmt_addr(out: &mut Vec<u8>, b: &[u8]) -> bool {
     s(out, " Interface Numbering (");
     n(out, rest[0]);
     s(out, "): ");
-    n(out, be32(rest, 1));
+    n(out, be32(rest, 1).unwrap_or(0));
     let rest = &rest[5..];
     if let Some((&olen, oid)) = rest.split_first() {
         let olen = usize::from(olen);
@@ -372,10 +365,6 @@ fn byte_hex_upper(out: &mut Vec<u8>, b: u8) {
 fn field(out: &mut Vec<u8>, label: &str, v: impl Into<u64>) {
     s(out, label);
     n(out, v);
-}
-
-fn be24(b: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes([0, b[at], b[at + 1], b[at + 2]])
 }
 
 /// The subtype line every organisation printer starts with (`b` from the OUI on); None when
@@ -483,11 +472,11 @@ fn ieee8021(out: &mut Vec<u8>, b: &[u8]) -> bool {
     match sub {
         1 if b.len() >= 6 => {
             s(out, "\n\t    port vlan id (PVID): ");
-            n(out, be16(b, 4));
+            n(out, be16(b, 4).unwrap_or(0));
         }
         2 if b.len() >= 7 => {
             s(out, "\n\t    port and protocol vlan id (PPVID): ");
-            n(out, be16(b, 5));
+            n(out, be16(b, 5).unwrap_or(0));
             s(out, ", flags [");
             bits(
                 out,
@@ -501,7 +490,7 @@ fn ieee8021(out: &mut Vec<u8>, b: &[u8]) -> bool {
         }
         3 if b.len() >= 6 => {
             s(out, "\n\t    vlan id (VID): ");
-            n(out, be16(b, 4));
+            n(out, be16(b, 4).unwrap_or(0));
             if let Some(&l) = b.get(6) {
                 if let Some(name) = b.get(7..7 + usize::from(l)) {
                     s(out, "\n\t    vlan name: ");
@@ -553,7 +542,7 @@ fn ieee8021(out: &mut Vec<u8>, b: &[u8]) -> bool {
                     field(out, "\n\t      Priority: ", e[0] >> 5);
                     field(out, ", RES: ", (e[0] >> 3) & 3);
                     field(out, ", Sel: ", e[0] & 7);
-                    field(out, ", Protocol ID: ", be16(e, 1));
+                    field(out, ", Protocol ID: ", be16(e, 1).unwrap_or(0));
                 }
             }
         }
@@ -585,11 +574,11 @@ fn ieee8021(out: &mut Vec<u8>, b: &[u8]) -> bool {
             field(out, "\n\t    Role: ", t >> 7);
             field(out, ", RES: ", (t >> 4) & 7);
             field(out, ", Scomp: ", (t >> 3) & 1);
-            field(out, " ChnCap: ", be16(b, 6) & 0x0fff);
+            field(out, " ChnCap: ", be16(b, 6).unwrap_or(0) & 0x0fff);
             let channels = &b[8..];
             if channels.len() % 3 == 0 {
                 for c in channels.chunks(3) {
-                    let v = be24(c, 0);
+                    let v = be24(c, 0).unwrap_or(0);
                     field(out, "\n\t    SCID: ", v >> 12);
                     field(out, ", SVID: ", v & 0xfff);
                 }
@@ -605,7 +594,7 @@ fn aggregation(out: &mut Vec<u8>, b: &[u8]) {
     s(out, "\n\t    aggregation status [");
     bits(out, &SUPPORTED_ENABLED, u16::from(b[4]), "none");
     s(out, "], aggregation port ID ");
-    n(out, be32(b, 5));
+    n(out, be32(b, 5).unwrap_or(0));
 }
 
 /// IEEE 802.3 organisation-specific TLVs (`b` from the OUI on); true to hex-dump.
@@ -620,11 +609,11 @@ fn ieee8023(out: &mut Vec<u8>, b: &[u8]) -> bool {
             s(out, "] (0x");
             put::byte_hex(out, b[4]);
             s(out, ")\n\t    PMD autoneg capability [");
-            bits(out, &PMD, be16(b, 5), "unknown");
+            bits(out, &PMD, be16(b, 5).unwrap_or(0), "unknown");
             s(out, "] (");
-            put::hex16(out, be16(b, 5));
+            put::hex16(out, be16(b, 5).unwrap_or(0));
             s(out, ")\n\t    MAU type ");
-            let mau = be16(b, 7);
+            let mau = be16(b, 7).unwrap_or(0);
             s(out, MAU_TYPES.get(usize::from(mau)).unwrap_or(&"unknown"));
             s(out, " (");
             put::hex16(out, mau);
@@ -644,7 +633,7 @@ fn ieee8023(out: &mut Vec<u8>, b: &[u8]) -> bool {
         3 if b.len() >= 9 => aggregation(out, b),
         4 if b.len() >= 6 => {
             s(out, "\n\t    MTU size ");
-            n(out, be16(b, 4));
+            n(out, be16(b, 4).unwrap_or(0));
         }
         1..=4 => {}
         _ => return true,
@@ -766,7 +755,7 @@ const TIA_POWER_PRIORITIES: [(u16, &str); 3] = [(1, "critical"), (2, "high"), (3
 
 /// A 34-bit latitude or longitude: the low two bits of `b[0]`, then four bytes.
 fn latlon(b: &[u8]) -> u64 {
-    u64::from(b[0] & 3) << 32 | u64::from(be32(b, 1))
+    u64::from(b[0] & 3) << 32 | u64::from(be32(b, 1).unwrap_or(0))
 }
 
 /// TIA TR-41 (LLDP-MED) organisation-specific TLVs (`b` from the OUI on); true to hex-dump.
@@ -777,9 +766,9 @@ fn tia(out: &mut Vec<u8>, b: &[u8]) -> bool {
     match sub {
         1 if b.len() >= 7 => {
             s(out, "\n\t    Media capabilities [");
-            bits(out, &TIA_CAPABILITIES, be16(b, 4), "none");
+            bits(out, &TIA_CAPABILITIES, be16(b, 4).unwrap_or(0), "none");
             s(out, "] (");
-            put::hex16(out, be16(b, 4));
+            put::hex16(out, be16(b, 4).unwrap_or(0));
             s(out, ")\n\t    Device type [");
             s(out, tok(&TIA_DEVICE_TYPES, b[6].into(), "unknown"));
             s(out, "] (0x");
@@ -793,9 +782,17 @@ fn tia(out: &mut Vec<u8>, b: &[u8]) -> bool {
             put::byte_hex(out, b[4]);
             s(out, "), Flags [");
             bits(out, &TIA_POLICY_FLAGS, b[5].into(), "none");
-            field(out, "]\n\t    Vlan id ", (be16(b, 5) & 0x1ffe) >> 1);
-            field(out, ", L2 priority ", (be16(b, 6) & 0x01ff) >> 6);
-            field(out, ", DSCP value ", be16(b, 6) & 0x3f);
+            field(
+                out,
+                "]\n\t    Vlan id ",
+                (be16(b, 5).unwrap_or(0) & 0x1ffe) >> 1,
+            );
+            field(
+                out,
+                ", L2 priority ",
+                (be16(b, 6).unwrap_or(0) & 0x01ff) >> 6,
+            );
+            field(out, ", DSCP value ", be16(b, 6).unwrap_or(0) & 0x3f);
         }
         3 if b.len() >= 5 => location(out, b),
         4 if b.len() >= 7 => {
@@ -819,7 +816,7 @@ fn tia(out: &mut Vec<u8>, b: &[u8]) -> bool {
             s(out, tok(&TIA_POWER_PRIORITIES, (t & 15).into(), "none"));
             s(out, "] (0x");
             put::byte_hex(out, t & 15);
-            let power = be16(b, 5);
+            let power = be16(b, 5).unwrap_or(0);
             if power < 1024 {
                 // `%.1f` of power / 10: tenths are exact in decimal, so no float is needed.
                 field(out, "), Power ", power / 10);
@@ -866,10 +863,10 @@ fn location(out: &mut Vec<u8>, b: &[u8]) {
             field(
                 out,
                 ")\n\t    Altitude resolution ",
-                (be16(b, 15) >> 6) & 0x3f,
+                (be16(b, 15).unwrap_or(0) >> 6) & 0x3f,
             );
             s(out, ", altitude value 0x");
-            put::hex(out, u64::from(be32(b, 16) & 0x3fff_ffff));
+            put::hex(out, u64::from(be32(b, 16).unwrap_or(0) & 0x3fff_ffff));
             s(out, "\n\t    Datum ");
             s(out, tok(&TIA_DATUMS, b[20].into(), "unknown"));
             s(out, " (0x");
@@ -957,7 +954,7 @@ fn dcbx(out: &mut Vec<u8>, b: &[u8], verbose: u8) -> bool {
     // end also dumps the whole organisation TLV.
     let mut dump = false;
     while rest.len() >= 2 {
-        let h = be16(rest, 0);
+        let h = be16(rest, 0).unwrap_or(0);
         let (t, len) = ((h >> 9) as u8, usize::from(h & 0x1ff));
         dump = false;
         rest = &rest[2..];
@@ -981,13 +978,17 @@ fn dcbx(out: &mut Vec<u8>, b: &[u8], verbose: u8) -> bool {
         match t {
             1 => {
                 dcbx_feature(out, "Control - Protocol Control", t, v);
-                field(out, "\n\t      Sequence Number: ", be32(v, 2));
-                field(out, "\n\t      Acknowledgement Number: ", be32(v, 6));
+                field(out, "\n\t      Sequence Number: ", be32(v, 2).unwrap_or(0));
+                field(
+                    out,
+                    "\n\t      Acknowledgement Number: ",
+                    be32(v, 6).unwrap_or(0),
+                );
             }
             2 => {
                 dcbx_feature(out, "Feature - Priority Group", t, v);
                 s(out, "\n\t      Priority Allocation");
-                let pg = be32(v, 4);
+                let pg = be32(v, 4).unwrap_or(0);
                 for i in 0..8u32 {
                     field(out, "\n\t          PgId_", i);
                     field(out, ": ", (pg >> (28 - 4 * i)) & 15);
@@ -1024,8 +1025,8 @@ fn dcbx(out: &mut Vec<u8>, b: &[u8], verbose: u8) -> bool {
                         out,
                         "\n\t      Application Value\n\t          Application Protocol ID: ",
                     );
-                    put::hex16(out, be16(a, 0));
-                    let u = be24(a, 2);
+                    put::hex16(out, be16(a, 0).unwrap_or(0));
+                    let u = be24(a, 2).unwrap_or(0);
                     s(out, "\n\t          SF (0x");
                     put::hex(out, u64::from(u >> 22));
                     s(out, ") Application Protocol ID is ");
@@ -1062,7 +1063,7 @@ fn value(out: &mut Vec<u8>, t: u8, v: &[u8], verbose: u8) -> Option<bool> {
                 return None;
             }
             s(out, ": TTL ");
-            n(out, be16(v, 0));
+            n(out, be16(v, 0).unwrap_or(0));
             out.push(b's');
         }
         4 => {
@@ -1077,7 +1078,10 @@ fn value(out: &mut Vec<u8>, t: u8, v: &[u8], verbose: u8) -> Option<bool> {
             if v.len() < 4 {
                 return None;
             }
-            for (word, cap) in [("System  ", be16(v, 0)), ("Enabled ", be16(v, 2))] {
+            for (word, cap) in [
+                ("System  ", be16(v, 0).unwrap_or(0)),
+                ("Enabled ", be16(v, 2).unwrap_or(0)),
+            ] {
                 s(out, "\n\t  ");
                 s(out, word);
                 s(out, "Capabilities [");
@@ -1124,9 +1128,9 @@ pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) {
     let mut at = 0;
     while left >= 2 {
         let Some(h) = b.get(at..at + 2) else {
-            return s(out, " [|lldp]");
+            return trunc(out, "lldp");
         };
-        let h = be16(h, 0);
+        let h = be16(h, 0).unwrap_or(0);
         let (t, tlen) = ((h >> 9) as u8, usize::from(h & 0x1ff));
         left -= 2;
         at += 2;
@@ -1142,7 +1146,7 @@ pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) {
             break;
         }
         let Some(v) = b.get(at..at + tlen).filter(|_| left >= tlen) else {
-            return s(out, " [|lldp]");
+            return trunc(out, "lldp");
         };
         // The system name is on the default line too, as CDP's device ID.
         let dump = if t == 5 {
@@ -1152,7 +1156,7 @@ pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) {
         } else if verbose > 0 {
             match value(out, t, v, verbose) {
                 Some(d) => d,
-                None => return s(out, " [|lldp]"),
+                None => return trunc(out, "lldp"),
             }
         } else {
             false

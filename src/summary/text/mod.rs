@@ -22,6 +22,7 @@ mod mptcp;
 mod tcp;
 mod udp;
 
+use crate::summary::kit::trunc;
 use etherparse::LaxNetSlice;
 
 use super::decode::{Frame, Link, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_NFLOG};
@@ -220,9 +221,7 @@ fn summary<'a>(
     }
     match f.link {
         Link::Cut => {
-            s(out, " [|");
-            s(out, names::link_name(linktype));
-            out.push(b']');
+            trunc(out, names::link_name(linktype));
             return None;
         }
         Link::Unknown => {
@@ -277,9 +276,7 @@ fn summary<'a>(
                 if prefix && f.ethertype() == Some(0x0800) && pkt.data.len() > hdr {
                     s(out, "IP ");
                 }
-                s(out, " [|");
-                s(out, name);
-                out.push(b']');
+                trunc(out, name);
             } else if f.ethertype() == Some(0x88cc) {
                 let body = pkt.data.get(link::header_len(f, pkt, linktype)..);
                 let len = f

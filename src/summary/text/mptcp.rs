@@ -5,6 +5,7 @@
 //! does not fit the subtype is print-tcp.c's `[bad opt]`, after what was already printed.
 
 use super::{n, s};
+use crate::summary::kit::{be16, be32, be64};
 use crate::summary::put;
 
 const SYN: u8 = 0x02;
@@ -21,18 +22,6 @@ const NAMES: [&str; 9] = [
     "fast-close",
     "unknown",
 ];
-
-fn be16(b: &[u8]) -> u16 {
-    u16::from_be_bytes([b[0], b[1]])
-}
-fn be32(b: &[u8]) -> u32 {
-    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
-}
-fn be64(b: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&b[..8]);
-    u64::from_be_bytes(w)
-}
 
 fn hex64(out: &mut Vec<u8>, v: u64) {
     s(out, "0x");
@@ -91,10 +80,10 @@ pub(super) fn print(out: &mut Vec<u8>, o: &[u8], flags: u8) -> bool {
             }
             if subtype == 6 {
                 s(out, " seq ");
-                n(out, be64(&o[4..]));
+                n(out, be64(o, 4).unwrap_or(0));
             } else {
                 s(out, " key ");
-                hex64(out, be64(&o[4..]));
+                hex64(out, be64(o, 4).unwrap_or(0));
             }
             true
         }
@@ -127,10 +116,10 @@ fn capable(out: &mut Vec<u8>, o: &[u8], flags: u8) -> bool {
     }
     if len == 12 || len >= 20 {
         s(out, " {");
-        hex64(out, be64(&o[4..]));
+        hex64(out, be64(o, 4).unwrap_or(0));
         if len >= 20 {
             out.push(b',');
-            hex64(out, be64(&o[12..]));
+            hex64(out, be64(o, 12).unwrap_or(0));
         }
         out.push(b'}');
     }
@@ -159,15 +148,15 @@ fn join(out: &mut Vec<u8>, o: &[u8], flags: u8) -> bool {
     match len {
         12 => {
             s(out, " token 0x");
-            put::hex(out, u64::from(be32(&o[4..])));
+            put::hex(out, u64::from(be32(o, 4).unwrap_or(0)));
             s(out, " nonce 0x");
-            put::hex(out, u64::from(be32(&o[8..])));
+            put::hex(out, u64::from(be32(o, 8).unwrap_or(0)));
         }
         16 => {
             s(out, " hmac ");
-            hex64(out, be64(&o[4..]));
+            hex64(out, be64(o, 4).unwrap_or(0));
             s(out, " nonce 0x");
-            put::hex(out, u64::from(be32(&o[12..])));
+            put::hex(out, u64::from(be32(o, 12).unwrap_or(0)));
         }
         _ => {
             s(out, " hmac 0x");
@@ -196,7 +185,14 @@ fn dss(out: &mut Vec<u8>, o: &[u8], flags: u8) -> bool {
         if r.len() < w {
             return None;
         }
-        n(out, if wide { be64(r) } else { u64::from(be32(r)) });
+        n(
+            out,
+            if wide {
+                be64(r, 0).unwrap_or(0)
+            } else {
+                u64::from(be32(r, 0).unwrap_or(0))
+            },
+        );
         r = &r[w..];
         Some(())
     };
@@ -219,11 +215,11 @@ fn dss(out: &mut Vec<u8>, o: &[u8], flags: u8) -> bool {
             return false;
         }
         s(out, " len ");
-        n(out, be16(r));
+        n(out, be16(r, 0).unwrap_or(0));
         r = &r[2..];
         if r.len() >= 2 {
             s(out, " csum 0x");
-            put::hex(out, u64::from(be16(r)));
+            put::hex(out, u64::from(be16(r, 0).unwrap_or(0)));
             r = &r[2..];
         }
     }
@@ -263,11 +259,11 @@ fn add_addr(out: &mut Vec<u8>, o: &[u8]) -> bool {
     let rest = len - after;
     if rest == 2 || rest == 10 {
         out.push(b':');
-        n(out, be16(&o[after..]));
+        n(out, be16(o, after).unwrap_or(0));
     }
     if rest >= 8 {
         s(out, " hmac ");
-        hex64(out, be64(&o[len - 8..]));
+        hex64(out, be64(o, len - 8).unwrap_or(0));
     }
     true
 }

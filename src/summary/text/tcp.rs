@@ -2,6 +2,7 @@
 
 use super::{app, cksum, mptcp, n, s};
 use crate::summary::decode::Ip;
+use crate::summary::kit::{be16, be32, trunc};
 use crate::summary::PrintOptions;
 use crate::summary::{names, put};
 
@@ -260,13 +261,6 @@ fn tail(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>, len: u32, opts: &PrintO
     }
 }
 
-fn be16(b: &[u8]) -> u16 {
-    u16::from_be_bytes([b[0], b[1]])
-}
-fn be32(b: &[u8]) -> u32 {
-    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
-}
-
 fn option_name(kind: u8) -> Option<&'static str> {
     Some(match kind {
         0 => "eol",
@@ -360,14 +354,14 @@ fn tcp_options(
                 return None;
             }
             Err(Stop::Cut) => {
-                cut_mark(out, proto);
+                trunc(out, proto);
                 if !first {
                     out.push(b'>');
                 }
                 return None;
             }
             Err(Stop::Jump) => {
-                cut_mark(out, proto);
+                trunc(out, proto);
                 super::long_jump();
                 return None;
             }
@@ -375,12 +369,6 @@ fn tcp_options(
     }
     out.push(b']');
     Some(proto)
-}
-
-fn cut_mark(out: &mut Vec<u8>, proto: &str) {
-    s(out, " [|");
-    s(out, proto);
-    out.push(b']');
 }
 
 /// The option at `at`: where the next one starts, and whether this one (EOL) ends the list.
@@ -431,7 +419,7 @@ fn option(
         2 => {
             let v = check(2)?;
             out.push(b' ');
-            n(out, be16(v));
+            n(out, be16(v, 0).unwrap_or(0));
             2
         }
         3 => {
@@ -449,8 +437,8 @@ fn option(
             n(out, (rest / 8) as u64);
             out.push(b' ');
             for i in (0..rest).step_by(8) {
-                let start = be32(&check(i + 4)?[i..]);
-                let end = be32(&check(i + 8)?[i + 4..]);
+                let start = be32(check(i + 4)?, i).unwrap_or(0);
+                let end = be32(check(i + 8)?, i + 4).unwrap_or(0);
                 out.push(b'{');
                 n(out, start.wrapping_sub(base));
                 out.push(b':');
@@ -462,15 +450,15 @@ fn option(
         6 | 7 | 11..=13 => {
             let v = check(4)?;
             out.push(b' ');
-            n(out, be32(v));
+            n(out, be32(v, 0).unwrap_or(0));
             4
         }
         8 => {
             let v = check(8)?;
             s(out, " val ");
-            n(out, be32(v));
+            n(out, be32(v, 0).unwrap_or(0));
             s(out, " ecr ");
-            n(out, be32(&v[4..]));
+            n(out, be32(v, 4).unwrap_or(0));
             8
         }
         19 => {
@@ -496,7 +484,7 @@ fn option(
             2
         }
         28 => {
-            let u = be16(check(2)?);
+            let u = be16(check(2)?, 0).unwrap_or(0);
             s(out, " 0x");
             put::hex(out, u64::from(u));
             out.push(b' ');
@@ -541,11 +529,11 @@ fn option(
                 return Err(Stop::Bad);
             }
             out.push(b'-');
-            if be16(v) == 0xf989 {
+            if be16(v, 0).unwrap_or(0) == 0xf989 {
                 s(out, "tfo");
                 fastopen(out, &v[2..]);
             } else {
-                put::hex_padded(out, u64::from(be16(v)), 4);
+                put::hex_padded(out, u64::from(be16(v, 0).unwrap_or(0)), 4);
             }
             rest
         }
