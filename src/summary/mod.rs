@@ -255,7 +255,7 @@ impl Summarizer {
         let frame = decode::decode(iface.linktype, pkt.data, pkt.len, iface.mac);
         // SLL2 lines name the interface in tcpdump's column; nscap knows the target's names
         // (`-i any`, or a file with one interface per name), tcpdump asks the reading host.
-        let sll2 = iface.linktype == decode::LINKTYPE_LINUX_SLL2;
+        let sll2 = iface.linktype == crate::link::LINKTYPE_LINUX_SLL2;
         let named = (self.opts.show_iface && !iface.name.is_empty()).then_some(iface.name.as_str());
         // Packets `any` could not attribute (an interface created after the start) keep the
         // index in their header: looked up as tcpdump does.

@@ -43,7 +43,7 @@ fn hex_byte(out: &mut Vec<u8>, b: u8) {
 /// captured.
 pub(super) fn ether(out: &mut Vec<u8>, data: &[u8], len: u32, opts: &PrintOptions, st: &mut State) {
     nested(out, |out| {
-        let lt = decode::LINKTYPE_ETHERNET;
+        let lt = crate::link::LINKTYPE_ETHERNET;
         let pkt = Packet {
             iface: 0,
             ts_sec: 0,
@@ -113,9 +113,9 @@ pub(super) fn ip(
     }
     nested(out, |out| {
         let lt = if v6 {
-            decode::LINKTYPE_IPV6
+            crate::link::LINKTYPE_IPV6
         } else {
-            decode::LINKTYPE_IPV4
+            crate::link::LINKTYPE_IPV4
         };
         let f = decode::decode(lt, data, len, None);
         match f.ip() {

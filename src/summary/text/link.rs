@@ -2,8 +2,9 @@
 //! print-sll.c, print-null.c).
 
 use super::{n, s};
+use crate::link::{LINKTYPE_LINUX_SLL2, LINKTYPE_NFLOG};
 use crate::packet::Packet;
-use crate::summary::decode::{self, Frame, Link, LINKTYPE_LINUX_SLL2, LINKTYPE_NFLOG};
+use crate::summary::decode::{self, Frame, Link};
 use crate::summary::kit::trunc;
 use crate::summary::PrintOptions;
 use crate::summary::{names, put};

@@ -25,8 +25,12 @@ mod udp;
 use crate::summary::kit::trunc;
 use etherparse::LaxNetSlice;
 
-use super::decode::{Frame, Link, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_NFLOG};
+use super::decode::{Frame, Link};
 use super::{names, put};
+use crate::link::{
+    LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_NFLOG, LINKTYPE_RAW, LINKTYPE_RAW_12,
+    LINKTYPE_RAW_14,
+};
 use crate::packet::Packet;
 use crate::summary::PrintOptions;
 
@@ -202,12 +206,14 @@ fn summary<'a>(
         link::header(out, f, pkt, linktype, opts);
     }
     // tcpdump's raw-IP printer says `ip: ` under -e, and the IP layer then drops its `IP `.
-    let raw_e = opts.link_header && matches!(linktype, 12 | 14 | 101) && f.pkt.is_some();
+    let raw_e = opts.link_header
+        && matches!(linktype, LINKTYPE_RAW_12 | LINKTYPE_RAW_14 | LINKTYPE_RAW)
+        && f.pkt.is_some();
     if raw_e {
         s(out, "ip: ");
     }
     // tcpdump's raw-IP printer names neither IPv4 nor IPv6 by the version nibble alone.
-    if matches!(linktype, 12 | 14 | 101) {
+    if matches!(linktype, LINKTYPE_RAW_12 | LINKTYPE_RAW_14 | LINKTYPE_RAW) {
         if let Some(v) = pkt
             .data
             .first()
