@@ -1,6 +1,6 @@
 //! ICMP (print-icmp.c).
 
-use super::{cksum, dump, encap, n, s};
+use super::{cksum, dump, n, s, tunnel};
 use crate::summary::decode::Ip;
 use crate::summary::kit::{be16, trunc};
 use crate::summary::PrintOptions;
@@ -295,7 +295,7 @@ fn quoted(out: &mut Vec<u8>, p: &[u8], opts: &PrintOptions, st: &mut super::Stat
         return trunc(out, "icmp");
     };
     let data = &p[..p.len().min(usize::from(iplen))];
-    encap::ip(out, data, u32::from(iplen), false, opts, st);
+    tunnel::ip(out, data, u32::from(iplen), false, opts, st);
 }
 
 /// Whether tcpdump gave up on this cut ICMP message (`b`: the bytes captured from its header

@@ -1,7 +1,7 @@
 //! IPv4 and IPv6 (print-ip.c, print-ip6.c and the IPv6 extension headers), then the layer
 //! above.
 
-use super::{cksum, encap, icmp, icmp6, igmp, ipsec, n, s, tcp, udp};
+use super::{cksum, icmp, icmp6, igmp, ipsec, n, s, tcp, tunnel, udp};
 use crate::summary::decode::{self, Frame, Ip, Transport};
 use crate::summary::kit::trunc;
 use crate::summary::PrintOptions;
@@ -892,7 +892,7 @@ pub(super) fn print(
                 out.push(b']');
             } else if ip.proto == 50 {
                 ipsec::esp(out, ip.rest, ip.payload_len);
-            } else if !encap::ip_proto(out, ip, opts, st) {
+            } else if !tunnel::ip_proto(out, ip, opts, st) {
                 s(out, " ip-proto-");
                 n(out, ip.proto);
                 out.push(b' ');

@@ -210,14 +210,12 @@ pub(super) fn header(
             n(out, wire_len);
             s(out, ": ");
         }
-        Link::Nflog { family, rid } => {
-            super::encap::nflog_header(out, family, rid, wire_len, opts.quick)
-        }
+        Link::Nflog { family, rid } => super::nflog::header(out, family, rid, wire_len, opts.quick),
         // tcpdump prints NFLOG's header before it walks the TLVs that turn out cut.
         Link::Cut if linktype == LINKTYPE_NFLOG && pkt.data.len() >= 4 => {
             let d = pkt.data;
             let rid = u16::from_be_bytes([d[2], d[3]]);
-            super::encap::nflog_header(out, d[0], rid, wire_len, opts.quick);
+            super::nflog::header(out, d[0], rid, wire_len, opts.quick);
         }
         Link::Raw | Link::Cut | Link::Unknown => {}
     }

@@ -9,7 +9,8 @@ mod app;
 mod arp;
 mod cksum;
 mod dump;
-mod encap;
+mod geneve;
+mod gre;
 mod http;
 mod icmp;
 mod icmp6;
@@ -18,9 +19,14 @@ mod ip;
 mod ipsec;
 mod link;
 mod lldp;
+mod mpls;
 mod mptcp;
+mod nflog;
+mod otv;
 mod tcp;
+mod tunnel;
 mod udp;
+mod vxlan;
 
 use crate::summary::kit::trunc;
 use etherparse::LaxNetSlice;
@@ -289,7 +295,7 @@ fn summary<'a>(
                     .link_payload_len
                     .saturating_sub(4 * f.vlans().count() as u32);
                 lldp::print(out, body.unwrap_or(&[]), len, opts.verbose);
-            } else if !encap::link(out, f, opts, st) {
+            } else if !tunnel::link(out, f, opts, st) {
                 if let Some(body) = unknown_ethertype(out, f, pkt, linktype, opts) {
                     return Some(body);
                 }
