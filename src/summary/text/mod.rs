@@ -1,6 +1,6 @@
 //! The summary line after time, interface and direction, following `tcpdump -n` (4.99) output,
 //! one file per protocol layer as in tcpdump's print-*.c (DNS, shared with JSON, is
-//! `summary/dns.rs`), then the payload dumps (`-x`, `-X`, `-A`).
+//! `summary/dns/`), then the payload dumps (`-x`, `-X`, `-A`).
 
 // Each layer's `print` has one caller and is `#[inline]`: split into modules, they landed in
 // other codegen units, where LLVM stopped inlining them (1.6% more instructions per line under

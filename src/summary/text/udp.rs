@@ -1,4 +1,4 @@
-//! UDP (print-udp.c), handing DNS and mDNS to `summary/dns.rs`.
+//! UDP (print-udp.c), handing DNS and mDNS to `summary/dns/`.
 
 use super::{cksum, n, s, tunnel};
 use crate::summary::decode::{self, Dns, Ip};

@@ -1,70 +1,16 @@
-//! DNS messages as tcpdump 4.99 prints them (print-domain.c, ported function by function so the
-//! quirks match): `4660+ A? example.com. (29)` for a query, `4660 1/0/0 A 93.184.216.34 (45)`
-//! for a response, over UDP and over TCP (two-byte length prefix). Offsets index the captured
-//! message; reading past its end is tcpdump's truncation (` [|domain]`). Every read is
-//! bounds-checked and compression pointers must point strictly backwards, so any bytes at all
-//! give a line.
+//! A DNS message as tcpdump 4.99 prints it (print-domain.c, ported function by function so the
+//! quirks match; the tcpdump name of each function is in its comment). Offsets index the
+//! captured message; reading past its end is tcpdump's truncation (` [|domain]`).
 
-use super::{names, put};
+use super::wire::{extended_rcode, skip_name, Header, T_OPT};
 use crate::summary::kit::{be16, be32, byte, trunc};
+use crate::summary::put;
 
-pub const PORT: u16 = 53;
-pub const MDNS_PORT: u16 = 5353;
-
-/// Longest name we print (JSON): keeps a malicious chain of labels from making a huge line.
-const MAX_NAME: usize = 255;
-/// Compression pointers followed per name (JSON): real names need a handful.
-const MAX_JUMPS: usize = 32;
 /// tcpdump's MAXCDNAME: characters of a name printed before `<DOMAIN NAME TOO LONG>`.
 const MAXCDNAME: usize = 255;
 
-const T_OPT: u16 = 41;
-
-pub struct Header {
-    pub id: u16,
-    pub flags: u16,
-    pub qd: u16,
-    pub an: u16,
-    pub ns: u16,
-    pub ar: u16,
-}
-
-impl Header {
-    pub fn parse(m: &[u8]) -> Option<Header> {
-        let w = |i: usize| u16::from_be_bytes([m[i], m[i + 1]]);
-        (m.len() >= 12).then(|| Header {
-            id: w(0),
-            flags: w(2),
-            qd: w(4),
-            an: w(6),
-            ns: w(8),
-            ar: w(10),
-        })
-    }
-    pub fn response(&self) -> bool {
-        self.flags & 0x8000 != 0
-    }
-    pub fn opcode(&self) -> u16 {
-        (self.flags >> 11) & 0xf
-    }
-    pub fn rcode(&self) -> u16 {
-        self.flags & 0xf
-    }
-}
-
-/// JSON's type names (a few more than tcpdump 4.99 knows: SVCB, HTTPS, CAA).
-pub fn type_str(out: &mut Vec<u8>, t: u16) {
-    match names::dns_type_name(t) {
-        Some(n) => out.extend_from_slice(n.as_bytes()),
-        None => {
-            out.extend_from_slice(b"Type");
-            put::u64(out, u64::from(t));
-        }
-    }
-}
-
 /// tcpdump's ns_type2str.
-fn td_type_name(t: u16) -> Option<&'static str> {
+fn tcpdump_type_name(t: u16) -> Option<&'static str> {
     Some(match t {
         1 => "A",
         2 => "NS",
@@ -132,8 +78,8 @@ fn td_type_name(t: u16) -> Option<&'static str> {
     })
 }
 
-fn td_type(o: &mut Vec<u8>, t: u16) {
-    match td_type_name(t) {
+fn print_type(o: &mut Vec<u8>, t: u16) {
+    match tcpdump_type_name(t) {
         Some(n) => o.extend_from_slice(n.as_bytes()),
         None => {
             o.extend_from_slice(b"Type");
@@ -142,7 +88,7 @@ fn td_type(o: &mut Vec<u8>, t: u16) {
     }
 }
 
-fn td_class(o: &mut Vec<u8>, c: u16) {
+fn print_class(o: &mut Vec<u8>, c: u16) {
     match c {
         1 => o.extend_from_slice(b"IN"),
         3 => o.extend_from_slice(b"CHAOS"),
@@ -216,7 +162,7 @@ pub fn print_char(o: &mut Vec<u8>, mut c: u8) {
 }
 
 /// nd_printn: `n` bytes from `at`, stopping at the end of the capture; true when cut.
-fn printn(o: &mut Vec<u8>, m: &[u8], at: usize, n: usize) -> bool {
+fn print_bytes(o: &mut Vec<u8>, m: &[u8], at: usize, n: usize) -> bool {
     let avail = m.len().saturating_sub(at);
     for &c in m.get(at..at + n.min(avail)).unwrap_or(&[]) {
         print_char(o, c);
@@ -224,32 +170,7 @@ fn printn(o: &mut Vec<u8>, m: &[u8], at: usize, n: usize) -> bool {
     n > avail
 }
 
-fn nskip(m: &[u8], mut cp: usize) -> Option<usize> {
-    let mut i = byte(m, cp)?;
-    cp += 1;
-    while i != 0 {
-        match i & 0xc0 {
-            0xc0 => return Some(cp + 1),
-            0x40 => {
-                if i & 0x3f != 1 {
-                    return None;
-                }
-                let bitlen = match byte(m, cp)? {
-                    0 => 256,
-                    b => usize::from(b),
-                };
-                cp += 1 + bitlen.div_ceil(8);
-            }
-            0x80 => return None,
-            _ => cp += usize::from(i),
-        }
-        i = byte(m, cp)?;
-        cp += 1;
-    }
-    Some(cp)
-}
-
-fn blabel(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
+fn bitstring_label(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
     let bitlen = match byte(m, cp)? {
         0 => 256,
         b => u32::from(b),
@@ -273,7 +194,7 @@ fn blabel(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
     Some(())
 }
 
-fn labellen(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
+fn label_len(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
     let i = byte(m, cp)?;
     match i & 0xc0 {
         0x40 => {
@@ -299,8 +220,8 @@ fn labellen(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
 
 /// fqdn_print: the name at `cp`, pointers relative to `base`; returns the offset after the
 /// name where it lies (not where pointers led).
-fn fqdn(o: &mut Vec<u8>, m: &[u8], mut cp: usize, base: usize) -> Option<usize> {
-    let mut l = labellen(o, m, cp)?;
+fn print_name(o: &mut Vec<u8>, m: &[u8], mut cp: usize, base: usize) -> Option<usize> {
+    let mut l = label_len(o, m, cp)?;
     let mut i = byte(m, cp)?;
     let mut max_offset = cp.wrapping_sub(base);
     cp += 1;
@@ -331,13 +252,13 @@ fn fqdn(o: &mut Vec<u8>, m: &[u8], mut cp: usize, base: usize) -> Option<usize> 
                 max_offset = offset;
                 cp = base.wrapping_add(offset);
                 i = byte(m, cp)?;
-                l = labellen(o, m, cp)?;
+                l = label_len(o, m, cp)?;
                 cp += 1;
                 continue;
             }
             0x40 => {
-                // labellen accepted only the bit-string label here.
-                blabel(o, m, cp)?;
+                // label_len accepted only the bit-string label here.
+                bitstring_label(o, m, cp)?;
             }
             0x80 => {
                 o.extend_from_slice(b"<BAD LABEL TYPE>");
@@ -345,10 +266,10 @@ fn fqdn(o: &mut Vec<u8>, m: &[u8], mut cp: usize, base: usize) -> Option<usize> 
             }
             _ => {
                 if name_chars + l <= MAXCDNAME {
-                    if printn(o, m, cp, l) {
+                    if print_bytes(o, m, cp, l) {
                         return None;
                     }
-                } else if name_chars < MAXCDNAME && printn(o, m, cp, MAXCDNAME - name_chars) {
+                } else if name_chars < MAXCDNAME && print_bytes(o, m, cp, MAXCDNAME - name_chars) {
                     return None;
                 }
                 name_chars += l;
@@ -360,7 +281,7 @@ fn fqdn(o: &mut Vec<u8>, m: &[u8], mut cp: usize, base: usize) -> Option<usize> 
         }
         name_chars += 1;
         i = byte(m, cp)?;
-        l = labellen(o, m, cp)?;
+        l = label_len(o, m, cp)?;
         cp += 1;
         if !compress {
             rp = rp.map(|r| r + l + 1);
@@ -373,9 +294,9 @@ fn fqdn(o: &mut Vec<u8>, m: &[u8], mut cp: usize, base: usize) -> Option<usize> 
 }
 
 /// ns_cprint: one length-prefixed character string.
-fn cstring(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
+fn char_string(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
     let i = usize::from(byte(m, cp)?);
-    if printn(o, m, cp + 1, i) {
+    if print_bytes(o, m, cp + 1, i) {
         return None;
     }
     Some(cp + 1 + i)
@@ -466,7 +387,7 @@ fn ecs(o: &mut Vec<u8>, d: &[u8]) {
 }
 
 /// eopt_print: one EDNS option.
-fn eopt(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
+fn edns_option(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
     let opt = be16(m, cp)?;
     let name = match opt {
         1 => "LLQ",
@@ -552,7 +473,7 @@ fn eopt(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
             7 => alg_list(o, d, n3u_name),
             13 => {
                 // tcpdump ignores the result here, truncation included.
-                let _ = fqdn(o, m, at, at + len);
+                let _ = print_name(o, m, at, at + len);
             }
             _ => {
                 for b in d {
@@ -565,34 +486,34 @@ fn eopt(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
 }
 
 /// ns_qprint: ` A? example.com.`; returns the offset after the question.
-fn qprint(o: &mut Vec<u8>, m: &[u8], cp: usize, mdns: bool) -> Option<usize> {
+fn question(o: &mut Vec<u8>, m: &[u8], cp: usize, mdns: bool) -> Option<usize> {
     let np = cp;
-    let cp = nskip(m, cp)?;
+    let cp = skip_name(m, cp)?;
     m.get(cp..cp + 4)?;
     let t = be16(m, cp)?;
     o.push(b' ');
-    td_type(o, t);
+    print_type(o, t);
     let i = be16(m, cp + 2)?;
     let class = if mdns { i & 0x7fff } else { i };
     if class != 1 {
         o.push(b' ');
-        td_class(o, class);
+        print_class(o, class);
     }
     if mdns {
         o.extend_from_slice(if i & 0x8000 != 0 { b" (QU)" } else { b" (QM)" });
     }
     o.extend_from_slice(b"? ");
-    fqdn(o, m, np, 0).map(|c| c + 4)
+    print_name(o, m, np, 0).map(|c| c + 4)
 }
 
 /// ns_rprint: one resource record. Some(m.len()) is tcpdump's "give up quietly" (a record
 /// whose fixed part is cut), None its truncation.
-fn rprint(o: &mut Vec<u8>, m: &[u8], cp: usize, vflag: u8, mdns: bool) -> Option<usize> {
+pub(super) fn record(o: &mut Vec<u8>, m: &[u8], cp: usize, vflag: u8, mdns: bool) -> Option<usize> {
     let cp = if vflag > 0 {
         o.push(b' ');
-        fqdn(o, m, cp, 0)?
+        print_name(o, m, cp, 0)?
     } else {
-        match nskip(m, cp) {
+        match skip_name(m, cp) {
             Some(c) => c,
             None => return Some(m.len()),
         }
@@ -605,7 +526,7 @@ fn rprint(o: &mut Vec<u8>, m: &[u8], cp: usize, vflag: u8, mdns: bool) -> Option
     let class = if mdns { i & 0x7fff } else { i };
     if class != 1 && typ != T_OPT {
         o.push(b' ');
-        td_class(o, class);
+        print_class(o, class);
     }
     if mdns && i & 0x8000 != 0 {
         o.extend_from_slice(b" (Cache flush)");
@@ -615,14 +536,14 @@ fn rprint(o: &mut Vec<u8>, m: &[u8], cp: usize, vflag: u8, mdns: bool) -> Option
         opt_flags = be16(m, cp + 6)?;
     } else if vflag > 2 {
         o.extend_from_slice(b" [");
-        relts(o, be32(m, cp + 4)?);
+        duration(o, be32(m, cp + 4)?);
         o.push(b']');
     }
     let len = usize::from(be16(m, cp + 8)?);
     let cp = cp + 10;
     let rp = cp + len;
     o.push(b' ');
-    td_type(o, typ);
+    print_type(o, typ);
     if rp > m.len() {
         return None;
     }
@@ -634,13 +555,13 @@ fn rprint(o: &mut Vec<u8>, m: &[u8], cp: usize, vflag: u8, mdns: bool) -> Option
         }
         2 | 5 | 12 | 39 => {
             o.push(b' ');
-            fqdn(o, m, cp, 0)?;
+            print_name(o, m, cp, 0)?;
         }
         6 if vflag > 0 => {
             o.push(b' ');
-            let c = fqdn(o, m, cp, 0)?;
+            let c = print_name(o, m, cp, 0)?;
             o.push(b' ');
-            let c = fqdn(o, m, c, 0)?;
+            let c = print_name(o, m, c, 0)?;
             m.get(c..c + 20)?;
             for k in 0..5 {
                 o.push(b' ');
@@ -650,7 +571,7 @@ fn rprint(o: &mut Vec<u8>, m: &[u8], cp: usize, vflag: u8, mdns: bool) -> Option
         15 => {
             o.push(b' ');
             m.get(cp..cp + 2)?;
-            fqdn(o, m, cp + 2, 0)?;
+            print_name(o, m, cp + 2, 0)?;
             o.push(b' ');
             put::u64(o, u64::from(be16(m, cp)?));
         }
@@ -658,14 +579,14 @@ fn rprint(o: &mut Vec<u8>, m: &[u8], cp: usize, vflag: u8, mdns: bool) -> Option
             let mut c = cp;
             while c < rp {
                 o.extend_from_slice(b" \"");
-                c = cstring(o, m, c)?;
+                c = char_string(o, m, c)?;
                 o.push(b'"');
             }
         }
         33 => {
             o.push(b' ');
             m.get(cp..cp + 6)?;
-            fqdn(o, m, cp + 6, 0)?;
+            print_name(o, m, cp + 6, 0)?;
             o.push(b':');
             put::u64(o, u64::from(be16(m, cp + 4)?));
             o.push(b' ');
@@ -698,7 +619,7 @@ fn rprint(o: &mut Vec<u8>, m: &[u8], cp: usize, vflag: u8, mdns: bool) -> Option
                 }
                 if pbit > 0 {
                     o.push(b' ');
-                    fqdn(o, m, cp + 1 + 16 - pbyte, 0)?;
+                    print_name(o, m, cp + 1 + 16 - pbyte, 0)?;
                 }
             }
         }
@@ -711,7 +632,7 @@ fn rprint(o: &mut Vec<u8>, m: &[u8], cp: usize, vflag: u8, mdns: bool) -> Option
             o.push(b' ');
             // len - 4 is unsigned in tcpdump: a shorter record prints to the end, then is cut.
             let n = len.checked_sub(4).unwrap_or(usize::MAX / 2);
-            if printn(o, m, cp + 4, n) {
+            if print_bytes(o, m, cp + 4, n) {
                 return None;
             }
         }
@@ -725,7 +646,7 @@ fn rprint(o: &mut Vec<u8>, m: &[u8], cp: usize, vflag: u8, mdns: bool) -> Option
                 o.extend_from_slice(b" [");
                 let mut c = cp;
                 while c < rp {
-                    c = eopt(o, m, c)?;
+                    c = edns_option(o, m, c)?;
                     if c < rp {
                         o.push(b',');
                     }
@@ -735,13 +656,13 @@ fn rprint(o: &mut Vec<u8>, m: &[u8], cp: usize, vflag: u8, mdns: bool) -> Option
         }
         104 => {
             m.get(cp..cp + len)?;
-            if printn(o, m, cp, len) {
+            if print_bytes(o, m, cp, len) {
                 return None;
             }
         }
         250 if vflag > 0 => {
             o.push(b' ');
-            let mut c = fqdn(o, m, cp, 0)? + 6;
+            let mut c = print_name(o, m, cp, 0)? + 6;
             o.extend_from_slice(b" fudge=");
             put::u64(o, u64::from(be16(m, c)?));
             c += 2;
@@ -761,7 +682,7 @@ fn rprint(o: &mut Vec<u8>, m: &[u8], cp: usize, vflag: u8, mdns: bool) -> Option
 }
 
 /// unsigned_relts_print: `1h2m3s`, `0s`.
-fn relts(o: &mut Vec<u8>, mut secs: u32) {
+pub(super) fn duration(o: &mut Vec<u8>, mut secs: u32) {
     const UNITS: [(&[u8], u32); 6] = [
         (b"y", 31_536_000),
         (b"w", 604_800),
@@ -795,11 +716,11 @@ fn records(
 ) -> Option<usize> {
     if count > 0 && (first.is_empty() || cp < m.len()) {
         o.extend_from_slice(first);
-        cp = rprint(o, m, cp, vflag, mdns)?;
+        cp = record(o, m, cp, vflag, mdns)?;
         count -= 1;
         while cp < m.len() && count > 0 {
             o.push(b',');
-            cp = rprint(o, m, cp, vflag, mdns)?;
+            cp = record(o, m, cp, vflag, mdns)?;
             count -= 1;
         }
     }
@@ -843,7 +764,7 @@ fn body(o: &mut Vec<u8>, m: &[u8], mut len: u32, vflag: u8, tcp: bool, mdns: boo
         return Some(());
     }
     let h = Header::parse(m)?;
-    let rcode = u32::from(h.rcode()) | (opt_rcode(m, &h).unwrap_or(0) << 4);
+    let rcode = u32::from(h.rcode()) | (extended_rcode(m, &h).unwrap_or(0) << 4);
     if h.response() {
         put::u64(o, u64::from(h.id));
         o.extend_from_slice(OPS[usize::from(h.opcode())].as_bytes());
@@ -877,9 +798,9 @@ fn body(o: &mut Vec<u8>, m: &[u8], mut len: u32, vflag: u8, tcp: bool, mdns: boo
             }
             if vflag > 1 {
                 o.extend_from_slice(b" q:");
-                cp = qprint(o, m, cp, mdns)?;
+                cp = question(o, m, cp, mdns)?;
             } else {
-                cp = nskip(m, cp)? + 4;
+                cp = skip_name(m, cp)? + 4;
             }
         }
         o.push(b' ');
@@ -931,10 +852,10 @@ fn body(o: &mut Vec<u8>, m: &[u8], mut len: u32, vflag: u8, tcp: bool, mdns: boo
         let mut cp = 12;
         let mut qd = h.qd;
         if qd > 0 {
-            cp = qprint(o, m, cp, mdns)?;
+            cp = question(o, m, cp, mdns)?;
             qd -= 1;
             while cp < m.len() && qd > 0 {
-                cp = qprint(o, m, cp, mdns)?;
+                cp = question(o, m, cp, mdns)?;
                 qd -= 1;
             }
         }
@@ -953,237 +874,8 @@ fn body(o: &mut Vec<u8>, m: &[u8], mut len: u32, vflag: u8, tcp: bool, mdns: boo
     Some(())
 }
 
-/// The extended rcode bits of an OPT record in the additional section, found the way tcpdump
-/// finds them (giving up quietly where the bytes end).
-fn opt_rcode(m: &[u8], h: &Header) -> Option<u32> {
-    let mut cp = 12;
-    for _ in 0..h.qd {
-        cp = nskip(m, cp)? + 4;
-        if cp >= m.len() {
-            return None;
-        }
-    }
-    for _ in 0..u32::from(h.an) + u32::from(h.ns) {
-        cp = nskip(m, cp)? + 8;
-        cp += 2 + usize::from(be16(m, cp)?);
-        if cp >= m.len() {
-            return None;
-        }
-    }
-    for _ in 0..h.ar {
-        cp = nskip(m, cp)?;
-        let t = be16(m, cp)?;
-        cp += 4;
-        let hi = byte(m, cp)?;
-        if t == T_OPT {
-            return Some(u32::from(hi));
-        }
-        cp += 4;
-        cp += 2 + usize::from(be16(m, cp)?);
-        if cp >= m.len() {
-            return None;
-        }
-    }
-    None
-}
-
 fn bracket(out: &mut Vec<u8>, n: u16, suffix: &[u8]) {
     out.extend_from_slice(b" [");
     put::u64(out, u64::from(n));
     out.extend_from_slice(suffix);
-}
-
-/// A name for JSON (`example.com.`, `.` for the root; other bytes as `\ddd`), and the offset
-/// just after it in the message, or None if the bytes run out or the name is malformed.
-pub fn name(out: &mut Vec<u8>, m: &[u8], mut at: usize) -> Option<usize> {
-    let mut end = None;
-    let mut jumps = 0;
-    let mut written = 0;
-    let start_len = out.len();
-    loop {
-        let len = *m.get(at)? as usize;
-        match len & 0xc0 {
-            0x00 => {
-                if len == 0 {
-                    if out.len() == start_len {
-                        out.push(b'.');
-                    }
-                    return Some(end.unwrap_or(at + 1));
-                }
-                let label = m.get(at + 1..at + 1 + len)?;
-                written += len + 1;
-                if written > MAX_NAME {
-                    return None;
-                }
-                crate::escape::bytes_into(out, label, b".\"");
-                out.push(b'.');
-                at += 1 + len;
-            }
-            0xc0 => {
-                let lo = *m.get(at + 1)? as usize;
-                if end.is_none() {
-                    end = Some(at + 2);
-                }
-                jumps += 1;
-                if jumps > MAX_JUMPS {
-                    return None;
-                }
-                at = ((len & 0x3f) << 8) | lo;
-            }
-            // EDNS0 extended labels (0x40) and reserved 0x80: nothing to print.
-            _ => return None,
-        }
-    }
-}
-
-/// The first question's name and type, for JSON: (name offset, qtype).
-pub fn first_question(m: &[u8]) -> Option<(usize, u16)> {
-    let h = Header::parse(m)?;
-    if h.qd == 0 {
-        return None;
-    }
-    let after = nskip(m, 12)?;
-    Some((12, be16(m, after)?))
-}
-
-/// Writes answers of a response as JSON strings (`"A 1.2.3.4"`, `"TXT \"v=spf1\""`) separated
-/// by commas, each as the summary line words it; stops quietly where the bytes run out.
-pub fn json_answers(out: &mut Vec<u8>, m: &[u8]) {
-    let Some(h) = Header::parse(m) else { return };
-    let mut at = 12;
-    for _ in 0..h.qd {
-        match nskip(m, at) {
-            Some(a) => at = a + 4,
-            None => return,
-        }
-    }
-    for i in 0..h.an {
-        let mark = out.len();
-        if i > 0 {
-            out.push(b',');
-        }
-        out.push(b'"');
-        let body = out.len();
-        match rprint(out, m, at, 0, false) {
-            Some(next) if next < m.len() || (next == m.len() && out.len() > body) => {
-                // rprint starts with a space; JSON values do not need it.
-                out.remove(body);
-                json_escape_from(out, body);
-                out.push(b'"');
-                at = next;
-            }
-            _ => {
-                out.truncate(mark);
-                return;
-            }
-        }
-    }
-}
-
-/// Escapes `"` and `\` in `out[from..]` in place: tcpdump's words are printable ASCII only.
-fn json_escape_from(out: &mut Vec<u8>, from: usize) {
-    put::backslash_from(out, from, |b| matches!(b, b'"' | b'\\'));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn query() -> Vec<u8> {
-        let mut m = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
-        m.extend_from_slice(b"\x07example\x03com\x00\x00\x01\x00\x01");
-        m
-    }
-
-    fn response() -> Vec<u8> {
-        let mut m = vec![0x12, 0x34, 0x81, 0x80, 0, 1, 0, 2, 0, 0, 0, 0];
-        m.extend_from_slice(b"\x07example\x03com\x00\x00\x01\x00\x01");
-        m.extend_from_slice(b"\xc0\x0c\x00\x05\x00\x01\x00\x00\x00\x3c\x00\x06\x03www\xc0\x0c");
-        m.extend_from_slice(b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x5d\xb8\xd8\x22");
-        m
-    }
-
-    fn p(m: &[u8], vflag: u8) -> String {
-        let mut out = Vec::new();
-        print(&mut out, m, m.len() as u32, vflag, false, false);
-        String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn query_like_tcpdump() {
-        assert_eq!(p(&query(), 0), "4660+ A? example.com. (29)");
-    }
-
-    #[test]
-    fn response_like_tcpdump() {
-        let r = response();
-        assert_eq!(
-            p(&r, 0),
-            format!(
-                "4660 2/0/0 CNAME www.example.com., A 93.184.216.34 ({})",
-                r.len()
-            )
-        );
-        assert_eq!(
-            p(&r, 2),
-            format!(
-                "4660 q: A? example.com. 2/0/0 example.com. CNAME www.example.com., \
-                 example.com. A 93.184.216.34 ({})",
-                r.len()
-            )
-        );
-        let mut nx = r.clone();
-        nx[3] = 0x83;
-        nx[7] = 0;
-        assert!(p(&nx[..29], 0).starts_with("4660 NXDomain 0/0/0"));
-    }
-
-    #[test]
-    fn over_tcp_checks_the_prefix() {
-        let q = query();
-        let mut framed = (q.len() as u16).to_be_bytes().to_vec();
-        framed.extend_from_slice(&q);
-        let mut out = Vec::new();
-        print(&mut out, &framed, framed.len() as u32, 0, true, false);
-        assert_eq!(out, b" 4660+ A? example.com. (29)");
-        out.clear();
-        print(&mut out, &framed, framed.len() as u32 + 1, 0, true, false);
-        assert_eq!(out, b" [prefix length(29) != length(30)] (invalid)");
-    }
-
-    #[test]
-    fn cut_messages_are_marked() {
-        let q = query();
-        assert_eq!(p(&q[..20], 0), "4660+ [|domain]");
-        assert_eq!(p(&q[..5], 0), "domain [length 5 < 12] (invalid)");
-        let mut out = Vec::new();
-        print(&mut out, &q[..5], 29, 0, false, false);
-        assert_eq!(out, b" [|domain]");
-    }
-
-    #[test]
-    fn pointer_loops_end() {
-        let mut m = vec![0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
-        m.extend_from_slice(b"\xc0\x0c\x00\x01\x00\x01");
-        let mut out = Vec::new();
-        assert_eq!(name(&mut out, &m, 12), None);
-        assert!(p(&m, 0).ends_with("<BAD PTR> [|domain]"));
-    }
-
-    #[test]
-    fn json_answers_list() {
-        let mut out = Vec::new();
-        json_answers(&mut out, &response());
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "\"CNAME www.example.com.\",\"A 93.184.216.34\""
-        );
-    }
-
-    #[test]
-    fn relative_times() {
-        let mut o = Vec::new();
-        relts(&mut o, 90061);
-        assert_eq!(o, b"1d1h1m1s");
-    }
 }
