@@ -622,145 +622,16 @@ pub(super) fn print(
     prefix: bool,
     st: &mut super::State,
 ) {
-    let h = ip.header;
     // The IP packet's bytes on the wire, for tcpdump's note when its length field says more.
     let wire = f
         .link_payload_len
         .saturating_sub(4 * f.vlans().count() as u32);
     if ip.v6 {
-        if prefix {
-            s(out, "IP6 ");
-        }
-        let plen = u32::from(u16::from_be_bytes([h[4], h[5]]));
-        if plen != 0 && wire < plen + 40 {
-            s(out, "truncated-ip6 - ");
-            n(out, plen + 40 - wire);
-            s(out, " bytes missing!");
-        }
-        if opts.verbose > 0 && h.len() >= 40 {
-            let tc = ((h[0] & 0x0f) << 4) | (h[1] >> 4);
-            let flow = u32::from_be_bytes([0, h[1] & 0x0f, h[2], h[3]]);
-            out.push(b'(');
-            if tc != 0 {
-                s(out, "class 0x");
-                put::hex_padded(out, u64::from(tc), 2);
-                s(out, ", ");
-            }
-            if flow != 0 {
-                s(out, "flowlabel 0x");
-                put::hex_padded(out, u64::from(flow), 5);
-                s(out, ", ");
-            }
-            s(out, "hlim ");
-            n(out, h[7]);
-            s(out, ", next-header ");
-            proto_named(out, h[6]);
-            s(out, " payload length: ");
-            n(out, u16::from_be_bytes([h[4], h[5]]));
-            s(out, ") ");
-        }
-    } else {
-        if prefix {
-            s(out, "IP ");
-        }
-        // `header` holds what was captured of it: all, or (cut in its options) 20 bytes and more.
-        let hlen = usize::from(h[0] & 0x0f) * 4;
-        let total = u32::from(u16::from_be_bytes([h[2], h[3]]));
-        if wire < total {
-            s(out, "truncated-ip - ");
-            n(out, total - wire);
-            s(out, " bytes missing! ");
-        }
-        if opts.verbose > 0 && h.len() >= 20 {
-            s(out, "(tos 0x");
-            put::hex(out, u64::from(h[1]));
-            s(
-                out,
-                match h[1] & 3 {
-                    1 => ",ECT(1)",
-                    2 => ",ECT(0)",
-                    3 => ",CE",
-                    _ => "",
-                },
-            );
-            if h[8] >= 1 {
-                s(out, ", ttl ");
-                n(out, h[8]);
-            }
-            s(out, ", id ");
-            n(out, u16::from_be_bytes([h[4], h[5]]));
-            s(out, ", offset ");
-            n(out, ip.frag.map_or(0, |fr| fr.offset) * 8);
-            s(out, ", flags [");
-            let fl = h[6];
-            if fl & 0xe0 == 0 {
-                s(out, "none");
-            } else {
-                if fl & 0x80 != 0 {
-                    s(out, "rsvd");
-                }
-                if fl & 0x40 != 0 {
-                    s(out, "DF");
-                }
-                if fl & 0x20 != 0 {
-                    out.push(b'+');
-                }
-            }
-            s(out, "], proto ");
-            proto_named(out, h[9]);
-            s(out, ", length ");
-            n(out, u16::from_be_bytes([h[2], h[3]]));
-            let mut end = OptEnd::Done;
-            if hlen > 20 {
-                s(out, ", options (");
-                end = ipv4_options(out, &h[20..], hlen - 20);
-                match end {
-                    OptEnd::Jump => {
-                        trunc(out, "ip");
-                        super::long_jump();
-                        return;
-                    }
-                    OptEnd::Cut => s(out, " [truncated-option]"),
-                    OptEnd::Done => {}
-                }
-                out.push(b')');
-            }
-            let sum = cksum::plain(h);
-            if !opts.no_checksum && h.len() >= hlen && sum != 0 {
-                let field = u16::from_be_bytes([h[10], h[11]]);
-                s(out, ", bad cksum ");
-                put::hex(out, u64::from(field));
-                s(out, " (->");
-                put::hex(out, u64::from(cksum::should_be(field, sum)));
-                s(out, ")!");
-            }
-            s(out, ")\n    ");
-            if matches!(end, OptEnd::Cut) {
-                addr(out, ip, true);
-                s(out, " > ");
-                addr(out, ip, false);
-                s(out, ":  [|ip]");
-                super::returned();
-                return;
-            }
-        }
-        // A header cut inside its options, unless a later fragment (printed without it).
-        if h.len() < hlen && ip.frag.is_none_or(|fr| fr.offset == 0) {
-            if !matches!(ip.proto, 6 | 17 | 33 | 132) {
-                addr(out, ip, true);
-                s(out, " > ");
-                addr(out, ip, false);
-                s(out, ": ");
-            }
-            s(out, " [remaining caplen(");
-            n(out, h.len() as u64);
-            s(out, ") < header length(");
-            n(out, hlen as u64);
-            s(out, ")] [|ip]");
-            super::long_jump();
-            return;
-        }
+        v6_header(out, ip.header, wire, opts, prefix);
+    } else if !v4_header(out, ip, wire, opts, prefix) {
+        return;
     }
+    let h = ip.header;
     // tcpdump names IPv6 extension headers after the addresses, then the ports.
     let v6_frag = ip.v6 && !ip.ext.is_empty();
     // IPv4's authentication header comes between the addresses and the ports, as IPv6's
@@ -788,12 +659,7 @@ pub(super) fn print(
         if ipsec::ah(out, b, opts.verbose > 0).is_none() || ip.ext.is_empty() {
             return;
         }
-        if let Some((sp, dp)) = ip.ports() {
-            n(out, sp);
-            s(out, " > ");
-            n(out, dp);
-            s(out, ": ");
-        }
+        chained_ports(out, ip);
     }
     if ip.v6 && (v6_frag || matches!(ip.ext_first, 0 | 43 | 44 | 51 | 60)) {
         match v6_exts(out, ip, opts.verbose, wire) {
@@ -807,12 +673,7 @@ pub(super) fn print(
                 ip = &jumbo;
             }
         }
-        if let Some((sp, dp)) = ip.ports() {
-            n(out, sp);
-            s(out, " > ");
-            n(out, dp);
-            s(out, ": ");
-        }
+        chained_ports(out, ip);
     }
     if let Some(fr) = ip.frag {
         if fr.offset != 0 && !ip.v6 {
@@ -841,6 +702,186 @@ pub(super) fn print(
         s(out, " (invalid)");
         return;
     }
+    above(out, f, ip, opts, st, ports.is_some(), chained);
+}
+
+/// `sport > dport: ` after a header between the addresses and the ports.
+#[inline]
+fn chained_ports(out: &mut Vec<u8>, ip: &Ip<'_>) {
+    if let Some((sp, dp)) = ip.ports() {
+        n(out, sp);
+        s(out, " > ");
+        n(out, dp);
+        s(out, ": ");
+    }
+}
+
+/// `IP6 `, tcpdump's note on a packet shorter than its payload length says, and with -v the
+/// header's fields in parentheses.
+#[inline]
+fn v6_header(out: &mut Vec<u8>, h: &[u8], wire: u32, opts: &PrintOptions, prefix: bool) {
+    if prefix {
+        s(out, "IP6 ");
+    }
+    let plen = u32::from(u16::from_be_bytes([h[4], h[5]]));
+    if plen != 0 && wire < plen + 40 {
+        s(out, "truncated-ip6 - ");
+        n(out, plen + 40 - wire);
+        s(out, " bytes missing!");
+    }
+    if opts.verbose > 0 && h.len() >= 40 {
+        let tc = ((h[0] & 0x0f) << 4) | (h[1] >> 4);
+        let flow = u32::from_be_bytes([0, h[1] & 0x0f, h[2], h[3]]);
+        out.push(b'(');
+        if tc != 0 {
+            s(out, "class 0x");
+            put::hex_padded(out, u64::from(tc), 2);
+            s(out, ", ");
+        }
+        if flow != 0 {
+            s(out, "flowlabel 0x");
+            put::hex_padded(out, u64::from(flow), 5);
+            s(out, ", ");
+        }
+        s(out, "hlim ");
+        n(out, h[7]);
+        s(out, ", next-header ");
+        proto_named(out, h[6]);
+        s(out, " payload length: ");
+        n(out, u16::from_be_bytes([h[4], h[5]]));
+        s(out, ") ");
+    }
+}
+
+/// `IP `, tcpdump's note on a packet shorter than its total length says, and with -v the
+/// header's fields in parentheses; false when the line ends there (a header cut in its
+/// options).
+#[inline]
+fn v4_header(out: &mut Vec<u8>, ip: &Ip<'_>, wire: u32, opts: &PrintOptions, prefix: bool) -> bool {
+    let h = ip.header;
+    if prefix {
+        s(out, "IP ");
+    }
+    // `header` holds what was captured of it: all, or (cut in its options) 20 bytes and more.
+    let hlen = usize::from(h[0] & 0x0f) * 4;
+    let total = u32::from(u16::from_be_bytes([h[2], h[3]]));
+    if wire < total {
+        s(out, "truncated-ip - ");
+        n(out, total - wire);
+        s(out, " bytes missing! ");
+    }
+    if opts.verbose > 0 && h.len() >= 20 && !v4_verbose(out, ip, hlen, opts) {
+        return false;
+    }
+    // A header cut inside its options, unless a later fragment (printed without it).
+    if h.len() < hlen && ip.frag.is_none_or(|fr| fr.offset == 0) {
+        if !matches!(ip.proto, 6 | 17 | 33 | 132) {
+            addr(out, ip, true);
+            s(out, " > ");
+            addr(out, ip, false);
+            s(out, ": ");
+        }
+        s(out, " [remaining caplen(");
+        n(out, h.len() as u64);
+        s(out, ") < header length(");
+        n(out, hlen as u64);
+        s(out, ")] [|ip]");
+        super::long_jump();
+        return false;
+    }
+    true
+}
+
+/// -v's `(tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length 60)` and the
+/// line break after it; false when the line ends there (options cut).
+fn v4_verbose(out: &mut Vec<u8>, ip: &Ip<'_>, hlen: usize, opts: &PrintOptions) -> bool {
+    let h = ip.header;
+    s(out, "(tos 0x");
+    put::hex(out, u64::from(h[1]));
+    s(
+        out,
+        match h[1] & 3 {
+            1 => ",ECT(1)",
+            2 => ",ECT(0)",
+            3 => ",CE",
+            _ => "",
+        },
+    );
+    if h[8] >= 1 {
+        s(out, ", ttl ");
+        n(out, h[8]);
+    }
+    s(out, ", id ");
+    n(out, u16::from_be_bytes([h[4], h[5]]));
+    s(out, ", offset ");
+    n(out, ip.frag.map_or(0, |fr| fr.offset) * 8);
+    s(out, ", flags [");
+    let fl = h[6];
+    if fl & 0xe0 == 0 {
+        s(out, "none");
+    } else {
+        if fl & 0x80 != 0 {
+            s(out, "rsvd");
+        }
+        if fl & 0x40 != 0 {
+            s(out, "DF");
+        }
+        if fl & 0x20 != 0 {
+            out.push(b'+');
+        }
+    }
+    s(out, "], proto ");
+    proto_named(out, h[9]);
+    s(out, ", length ");
+    n(out, u16::from_be_bytes([h[2], h[3]]));
+    let mut end = OptEnd::Done;
+    if hlen > 20 {
+        s(out, ", options (");
+        end = ipv4_options(out, &h[20..], hlen - 20);
+        match end {
+            OptEnd::Jump => {
+                trunc(out, "ip");
+                super::long_jump();
+                return false;
+            }
+            OptEnd::Cut => s(out, " [truncated-option]"),
+            OptEnd::Done => {}
+        }
+        out.push(b')');
+    }
+    let sum = cksum::plain(h);
+    if !opts.no_checksum && h.len() >= hlen && sum != 0 {
+        let field = u16::from_be_bytes([h[10], h[11]]);
+        s(out, ", bad cksum ");
+        put::hex(out, u64::from(field));
+        s(out, " (->");
+        put::hex(out, u64::from(cksum::should_be(field, sum)));
+        s(out, ")!");
+    }
+    s(out, ")\n    ");
+    if matches!(end, OptEnd::Cut) {
+        addr(out, ip, true);
+        s(out, " > ");
+        addr(out, ip, false);
+        s(out, ":  [|ip]");
+        super::returned();
+        return false;
+    }
+    true
+}
+
+/// The layer above IP. `ported`: the addresses were printed with ports; `chained`: a header
+/// came between them and this layer.
+#[inline]
+fn above(
+    out: &mut Vec<u8>,
+    f: &Frame<'_>,
+    ip: &Ip<'_>,
+    opts: &PrintOptions,
+    st: &mut super::State,
+    ported: bool,
+    chained: bool,
+) {
     match &ip.transport {
         Transport::Tcp(t) => tcp::print(
             out,
@@ -871,25 +912,21 @@ pub(super) fn print(
                 s(out, " > ");
                 addr(out, ip, false);
                 out.push(b':');
-            } else if ip.proto == 6 && ports.is_none() && !chained && out.last() == Some(&b' ') {
+            } else if ip.proto == 6 && !ported && !chained && out.last() == Some(&b' ') {
                 out.pop();
             }
-            s(out, " [|");
-            s(out, names::transport_cut_name(ip.proto));
-            out.push(b']');
+            trunc(out, names::transport_cut_name(ip.proto));
         }
         Transport::Other => {
             if let Some(layer) = f.stop_layer() {
-                s(out, " [|");
                 // print-frag6.c's name for its own cut (JSON keeps `frag`).
-                s(
+                trunc(
                     out,
                     match layer {
                         Layer::Ipv6FragHeader => "frag6",
                         _ => names::layer_name(layer),
                     },
                 );
-                out.push(b']');
             } else if ip.proto == 50 {
                 ipsec::esp(out, ip.rest, ip.payload_len);
             } else if !tunnel::ip_proto(out, ip, opts, st) {
