@@ -3,7 +3,7 @@
 use super::kit::be16;
 use etherparse::LaxNetSlice;
 
-use super::decode::{self, Dir, Frame, Link, Transport};
+use super::decode::{self, Dir, Frame, Ip, Link, Transport};
 use super::{dns, names, put};
 use crate::attrib::Owner;
 use crate::packet::{Interface, Packet};
@@ -60,19 +60,54 @@ pub fn frame(
         string(out, "direction", if d == Dir::In { b"in" } else { b"out" });
     }
     if let Some(o) = owner {
-        key(out, "process");
-        out.push(b'{');
-        key0(out, "pid");
-        put::u64(out, u64::from(o.pid));
-        string(out, "comm", o.comm.as_bytes());
-        if let Some(c) = &o.container {
-            string(out, "container", c.as_bytes());
-        }
-        out.push(b'}');
+        process(out, o);
     }
     num(out, "len", pkt.len);
     num(out, "caplen", pkt.data.len() as u64);
     num(out, "linktype", iface.linktype);
+    link(out, f);
+    if let Link::Cut = f.link {
+        string(out, "truncated", b"link");
+        return;
+    }
+    if let Some(LaxNetSlice::Arp(a)) = f.pkt.as_ref().and_then(|p| p.net.as_ref()) {
+        arp(out, a.slice());
+    }
+    let mut cut: Option<&'static str> = f.stop_layer().map(names::layer_name);
+    if let Some(ip) = f.ip() {
+        ip_obj(out, &ip);
+        transport(out, &ip, &mut cut);
+        if let Transport::Tcp(t) = &ip.transport {
+            http_obj(out, t);
+        }
+    }
+    if f.ip().is_none() {
+        if let Some(p) = f.pkt.as_ref().and_then(|p| p.ether_payload()) {
+            if matches!(p.ether_type.0, 0x8847 | 0x8848) {
+                mpls_obj(out, p.payload);
+            }
+        }
+    }
+    if let Some(c) = cut {
+        string(out, "truncated", c.as_bytes());
+    }
+}
+
+/// `"process":{"pid":…,"comm":…,"container":…}`.
+fn process(out: &mut Vec<u8>, o: &Owner) {
+    key(out, "process");
+    out.push(b'{');
+    key0(out, "pid");
+    put::u64(out, u64::from(o.pid));
+    string(out, "comm", o.comm.as_bytes());
+    if let Some(c) = &o.container {
+        string(out, "container", c.as_bytes());
+    }
+    out.push(b'}');
+}
+
+/// The link header's object (`eth`, `sll`, `nflog`) or field (`family`).
+fn link(out: &mut Vec<u8>, f: &Frame<'_>) {
     match f.link {
         Link::Ether {
             dst,
@@ -128,125 +163,111 @@ pub fn frame(
         }
         Link::Raw | Link::Cut | Link::Unknown => {}
     }
-    if let Link::Cut = f.link {
-        string(out, "truncated", b"link");
-        return;
+}
+
+/// `"ip":{…}`: version, addresses, protocol, TTL, IPv4's id, fragment.
+fn ip_obj(out: &mut Vec<u8>, ip: &Ip<'_>) {
+    let h = ip.header;
+    key(out, "ip");
+    out.push(b'{');
+    key0(out, "version");
+    out.push(if ip.v6 { b'6' } else { b'4' });
+    if ip.v6 {
+        quoted(out, "src", |o| put::ipv6(o, ip.src));
+        quoted(out, "dst", |o| put::ipv6(o, ip.dst));
+    } else {
+        quoted(out, "src", |o| put::ipv4(o, ip.src4()));
+        quoted(out, "dst", |o| put::ipv4(o, ip.dst4()));
     }
-    if let Some(LaxNetSlice::Arp(a)) = f.pkt.as_ref().and_then(|p| p.net.as_ref()) {
-        arp(out, a.slice());
+    num(out, "proto", ip.proto);
+    if ip.v6 {
+        num(out, "ttl", h.get(7).copied().unwrap_or(0));
+    } else {
+        num(out, "ttl", h.get(8).copied().unwrap_or(0));
+        num(out, "id", be16(h, 4).unwrap_or(0));
     }
-    let mut cut: Option<&str> = f.stop_layer().map(names::layer_name);
-    if let Some(ip) = f.ip() {
-        let h = ip.header;
-        key(out, "ip");
+    num(out, "payload_len", ip.payload_len);
+    if let Some(fr) = ip.frag {
+        key(out, "frag");
         out.push(b'{');
-        key0(out, "version");
-        out.push(if ip.v6 { b'6' } else { b'4' });
-        if ip.v6 {
-            quoted(out, "src", |o| put::ipv6(o, ip.src));
-            quoted(out, "dst", |o| put::ipv6(o, ip.dst));
-        } else {
-            quoted(out, "src", |o| put::ipv4(o, ip.src4()));
-            quoted(out, "dst", |o| put::ipv4(o, ip.dst4()));
-        }
-        num(out, "proto", ip.proto);
-        if ip.v6 {
-            num(out, "ttl", h.get(7).copied().unwrap_or(0));
-        } else {
-            num(out, "ttl", h.get(8).copied().unwrap_or(0));
-            num(out, "id", be16(h, 4).unwrap_or(0));
-        }
-        num(out, "payload_len", ip.payload_len);
-        if let Some(fr) = ip.frag {
-            key(out, "frag");
+        key0(out, "id");
+        put::u64(out, u64::from(fr.id));
+        num(out, "offset", u32::from(fr.offset) * 8);
+        boolean(out, "more", fr.more);
+        out.push(b'}');
+    }
+    out.push(b'}');
+}
+
+/// The transport's object (and DNS's, a tunnel's, inside UDP); sets `cut` where the bytes
+/// ended inside one.
+fn transport(out: &mut Vec<u8>, ip: &Ip<'_>, cut: &mut Option<&'static str>) {
+    match &ip.transport {
+        Transport::Tcp(t) => {
+            key(out, "tcp");
             out.push(b'{');
-            key0(out, "id");
-            put::u64(out, u64::from(fr.id));
-            num(out, "offset", u32::from(fr.offset) * 8);
-            boolean(out, "more", fr.more);
+            key0(out, "sport");
+            put::u64(out, u64::from(t.source_port()));
+            num(out, "dport", t.destination_port());
+            quoted(out, "flags", |o| names::tcp_flags(o, t));
+            num(out, "seq", t.sequence_number());
+            num(out, "ack", t.acknowledgment_number());
+            num(out, "win", t.window_size());
+            num(out, "len", decode::tcp_len(t, ip.payload_len));
             out.push(b'}');
         }
-        out.push(b'}');
-        match &ip.transport {
-            Transport::Tcp(t) => {
-                key(out, "tcp");
-                out.push(b'{');
-                key0(out, "sport");
-                put::u64(out, u64::from(t.source_port()));
-                num(out, "dport", t.destination_port());
-                quoted(out, "flags", |o| names::tcp_flags(o, t));
-                num(out, "seq", t.sequence_number());
-                num(out, "ack", t.acknowledgment_number());
-                num(out, "win", t.window_size());
-                num(out, "len", decode::tcp_len(t, ip.payload_len));
-                out.push(b'}');
-            }
-            Transport::Udp(u) => {
-                let (sp, dp) = (u.source_port(), u.destination_port());
-                key(out, "udp");
-                out.push(b'{');
-                key0(out, "sport");
-                put::u64(out, u64::from(sp));
-                num(out, "dport", dp);
-                num(out, "len", decode::udp_len(u, ip.payload_len));
-                out.push(b'}');
-                if decode::dns_by_port(sp, dp).is_some() {
-                    if !dns_obj(out, u.payload()) {
-                        cut = Some("domain");
-                    }
-                } else {
-                    tunnel_udp(out, sp, dp, u.payload());
+        Transport::Udp(u) => {
+            let (sp, dp) = (u.source_port(), u.destination_port());
+            key(out, "udp");
+            out.push(b'{');
+            key0(out, "sport");
+            put::u64(out, u64::from(sp));
+            num(out, "dport", dp);
+            num(out, "len", decode::udp_len(u, ip.payload_len));
+            out.push(b'}');
+            if decode::dns_by_port(sp, dp).is_some() {
+                if !dns_obj(out, u.payload()) {
+                    *cut = Some("domain");
                 }
-            }
-            Transport::Icmp(i) => {
-                key(out, "icmp");
-                icmp_obj(
-                    out,
-                    i.type_u8(),
-                    i.code_u8(),
-                    names::icmp_type_name(i.type_u8()),
-                );
-            }
-            Transport::Icmp6(i) => {
-                key(out, "icmp6");
-                icmp_obj(
-                    out,
-                    i.type_u8(),
-                    i.code_u8(),
-                    names::icmp6_type_name(i.type_u8()),
-                );
-            }
-            Transport::Igmp(g) => {
-                key(out, "igmp");
-                out.push(b'{');
-                key0(out, "type");
-                put::u64(out, u64::from(g.slice().first().copied().unwrap_or(0)));
-                out.push(b'}');
-            }
-            Transport::Cut(_) => {
-                if cut.is_none() {
-                    cut = Some(names::transport_cut_name(ip.proto));
-                }
-            }
-            Transport::Other => match ip.proto {
-                47 => gre_obj(out, ip.rest),
-                137 => mpls_obj(out, ip.rest),
-                _ => {}
-            },
-        }
-        if let Transport::Tcp(t) = &ip.transport {
-            http_obj(out, t);
-        }
-    }
-    if f.ip().is_none() {
-        if let Some(p) = f.pkt.as_ref().and_then(|p| p.ether_payload()) {
-            if matches!(p.ether_type.0, 0x8847 | 0x8848) {
-                mpls_obj(out, p.payload);
+            } else {
+                tunnel_udp(out, sp, dp, u.payload());
             }
         }
-    }
-    if let Some(c) = cut {
-        string(out, "truncated", c.as_bytes());
+        Transport::Icmp(i) => {
+            key(out, "icmp");
+            icmp_obj(
+                out,
+                i.type_u8(),
+                i.code_u8(),
+                names::icmp_type_name(i.type_u8()),
+            );
+        }
+        Transport::Icmp6(i) => {
+            key(out, "icmp6");
+            icmp_obj(
+                out,
+                i.type_u8(),
+                i.code_u8(),
+                names::icmp6_type_name(i.type_u8()),
+            );
+        }
+        Transport::Igmp(g) => {
+            key(out, "igmp");
+            out.push(b'{');
+            key0(out, "type");
+            put::u64(out, u64::from(g.slice().first().copied().unwrap_or(0)));
+            out.push(b'}');
+        }
+        Transport::Cut(_) => {
+            if cut.is_none() {
+                *cut = Some(names::transport_cut_name(ip.proto));
+            }
+        }
+        Transport::Other => match ip.proto {
+            47 => gre_obj(out, ip.rest),
+            137 => mpls_obj(out, ip.rest),
+            _ => {}
+        },
     }
 }
 
