@@ -547,6 +547,23 @@ pub(super) fn record(o: &mut Vec<u8>, m: &[u8], cp: usize, vflag: u8, mdns: bool
     if rp > m.len() {
         return None;
     }
+    rdata(o, m, typ, cp, rp, class, opt_flags, vflag)?;
+    Some(rp)
+}
+
+/// A record's data from `cp` to `rp`, after its type: None where tcpdump calls it cut.
+#[allow(clippy::too_many_arguments)]
+fn rdata(
+    o: &mut Vec<u8>,
+    m: &[u8],
+    typ: u16,
+    cp: usize,
+    rp: usize,
+    class: u16,
+    opt_flags: u16,
+    vflag: u8,
+) -> Option<()> {
+    let len = rp - cp;
     match typ {
         1 => {
             let a = m.get(cp..cp + 4)?;
@@ -557,17 +574,7 @@ pub(super) fn record(o: &mut Vec<u8>, m: &[u8], cp: usize, vflag: u8, mdns: bool
             o.push(b' ');
             print_name(o, m, cp, 0)?;
         }
-        6 if vflag > 0 => {
-            o.push(b' ');
-            let c = print_name(o, m, cp, 0)?;
-            o.push(b' ');
-            let c = print_name(o, m, c, 0)?;
-            m.get(c..c + 20)?;
-            for k in 0..5 {
-                o.push(b' ');
-                put::u64(o, u64::from(be32(m, c + 4 * k)?));
-            }
-        }
+        6 if vflag > 0 => soa(o, m, cp)?,
         15 => {
             o.push(b' ');
             m.get(cp..cp + 2)?;
@@ -583,17 +590,7 @@ pub(super) fn record(o: &mut Vec<u8>, m: &[u8], cp: usize, vflag: u8, mdns: bool
                 o.push(b'"');
             }
         }
-        33 => {
-            o.push(b' ');
-            m.get(cp..cp + 6)?;
-            print_name(o, m, cp + 6, 0)?;
-            o.push(b':');
-            put::u64(o, u64::from(be16(m, cp + 4)?));
-            o.push(b' ');
-            put::u64(o, u64::from(be16(m, cp)?));
-            o.push(b' ');
-            put::u64(o, u64::from(be16(m, cp + 2)?));
-        }
+        33 => srv(o, m, cp)?,
         28 => {
             let a = m.get(cp..cp + 16)?;
             let mut b = [0u8; 16];
@@ -601,84 +598,129 @@ pub(super) fn record(o: &mut Vec<u8>, m: &[u8], cp: usize, vflag: u8, mdns: bool
             o.push(b' ');
             put::ipv6(o, b);
         }
-        38 => {
-            let pbit = byte(m, cp)?;
-            let pbyte = usize::from(pbit & !7) / 8;
-            if pbit > 128 {
-                o.push(b' ');
-                put::u64(o, u64::from(pbit));
-                o.extend_from_slice(b"(bad plen)");
-            } else {
-                if pbit < 128 {
-                    let mut a = [0u8; 16];
-                    a[pbyte..].copy_from_slice(m.get(cp + 1..cp + 1 + 16 - pbyte)?);
-                    o.push(b' ');
-                    put::u64(o, u64::from(pbit));
-                    o.push(b' ');
-                    put::ipv6(o, a);
-                }
-                if pbit > 0 {
-                    o.push(b' ');
-                    print_name(o, m, cp + 1 + 16 - pbyte, 0)?;
-                }
-            }
-        }
-        256 => {
-            m.get(cp..cp + len)?;
-            o.push(b' ');
-            put::u64(o, u64::from(be16(m, cp)?));
-            o.push(b' ');
-            put::u64(o, u64::from(be16(m, cp + 2)?));
-            o.push(b' ');
-            // len - 4 is unsigned in tcpdump: a shorter record prints to the end, then is cut.
-            let n = len.checked_sub(4).unwrap_or(usize::MAX / 2);
-            if print_bytes(o, m, cp + 4, n) {
-                return None;
-            }
-        }
-        T_OPT => {
-            o.extend_from_slice(b" UDPsize=");
-            put::u64(o, u64::from(class));
-            if opt_flags & 0x8000 != 0 {
-                o.extend_from_slice(b" DO");
-            }
-            if cp < rp {
-                o.extend_from_slice(b" [");
-                let mut c = cp;
-                while c < rp {
-                    c = edns_option(o, m, c)?;
-                    if c < rp {
-                        o.push(b',');
-                    }
-                }
-                o.push(b']');
-            }
-        }
+        38 => a6(o, m, cp)?,
+        256 => uri(o, m, cp, len)?,
+        T_OPT => opt(o, m, cp, rp, class, opt_flags)?,
         104 => {
             m.get(cp..cp + len)?;
             if print_bytes(o, m, cp, len) {
                 return None;
             }
         }
-        250 if vflag > 0 => {
-            o.push(b' ');
-            let mut c = print_name(o, m, cp, 0)? + 6;
-            o.extend_from_slice(b" fudge=");
-            put::u64(o, u64::from(be16(m, c)?));
-            c += 2;
-            o.extend_from_slice(b" maclen=");
-            let maclen = be16(m, c)?;
-            put::u64(o, u64::from(maclen));
-            c += 2 + usize::from(maclen);
-            for w in [&b" origid="[..], b" error=", b" otherlen="] {
-                o.extend_from_slice(w);
-                put::u64(o, u64::from(be16(m, c)?));
-                c += 2;
-            }
-        }
+        250 if vflag > 0 => tsig(o, m, cp)?,
         _ => {}
     }
-    Some(rp)
+    Some(())
+}
+
+/// SOA with -v: the two names, then serial, refresh, retry, expire and minimum.
+fn soa(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
+    o.push(b' ');
+    let c = print_name(o, m, cp, 0)?;
+    o.push(b' ');
+    let c = print_name(o, m, c, 0)?;
+    m.get(c..c + 20)?;
+    for k in 0..5 {
+        o.push(b' ');
+        put::u64(o, u64::from(be32(m, c + 4 * k)?));
+    }
+    Some(())
+}
+
+/// SRV: `target:port priority weight`.
+fn srv(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
+    o.push(b' ');
+    m.get(cp..cp + 6)?;
+    print_name(o, m, cp + 6, 0)?;
+    o.push(b':');
+    put::u64(o, u64::from(be16(m, cp + 4)?));
+    o.push(b' ');
+    put::u64(o, u64::from(be16(m, cp)?));
+    o.push(b' ');
+    put::u64(o, u64::from(be16(m, cp + 2)?));
+    Some(())
+}
+
+/// A6: prefix length, the address bits carried, then the prefix name.
+fn a6(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
+    let pbit = byte(m, cp)?;
+    let pbyte = usize::from(pbit & !7) / 8;
+    if pbit > 128 {
+        o.push(b' ');
+        put::u64(o, u64::from(pbit));
+        o.extend_from_slice(b"(bad plen)");
+    } else {
+        if pbit < 128 {
+            let mut a = [0u8; 16];
+            a[pbyte..].copy_from_slice(m.get(cp + 1..cp + 1 + 16 - pbyte)?);
+            o.push(b' ');
+            put::u64(o, u64::from(pbit));
+            o.push(b' ');
+            put::ipv6(o, a);
+        }
+        if pbit > 0 {
+            o.push(b' ');
+            print_name(o, m, cp + 1 + 16 - pbyte, 0)?;
+        }
+    }
+    Some(())
+}
+
+/// URI: priority, weight, then the target's bytes.
+fn uri(o: &mut Vec<u8>, m: &[u8], cp: usize, len: usize) -> Option<()> {
+    m.get(cp..cp + len)?;
+    o.push(b' ');
+    put::u64(o, u64::from(be16(m, cp)?));
+    o.push(b' ');
+    put::u64(o, u64::from(be16(m, cp + 2)?));
+    o.push(b' ');
+    // len - 4 is unsigned in tcpdump: a shorter record prints to the end, then is cut.
+    let n = len.checked_sub(4).unwrap_or(usize::MAX / 2);
+    if print_bytes(o, m, cp + 4, n) {
+        return None;
+    }
+    Some(())
+}
+
+/// OPT: `UDPsize=N`, `DO`, then the EDNS options in brackets up to `rp`.
+fn opt(o: &mut Vec<u8>, m: &[u8], cp: usize, rp: usize, class: u16, opt_flags: u16) -> Option<()> {
+    o.extend_from_slice(b" UDPsize=");
+    put::u64(o, u64::from(class));
+    if opt_flags & 0x8000 != 0 {
+        o.extend_from_slice(b" DO");
+    }
+    if cp < rp {
+        o.extend_from_slice(b" [");
+        let mut c = cp;
+        while c < rp {
+            c = edns_option(o, m, c)?;
+            if c < rp {
+                o.push(b',');
+            }
+        }
+        o.push(b']');
+    }
+    Some(())
+}
+
+/// TSIG with -v: the algorithm name, fudge, MAC length, then original id, error and other
+/// length.
+fn tsig(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
+    o.push(b' ');
+    let mut c = print_name(o, m, cp, 0)? + 6;
+    o.extend_from_slice(b" fudge=");
+    put::u64(o, u64::from(be16(m, c)?));
+    c += 2;
+    o.extend_from_slice(b" maclen=");
+    let maclen = be16(m, c)?;
+    put::u64(o, u64::from(maclen));
+    c += 2 + usize::from(maclen);
+    for w in [&b" origid="[..], b" error=", b" otherlen="] {
+        o.extend_from_slice(w);
+        put::u64(o, u64::from(be16(m, c)?));
+        c += 2;
+    }
+    Some(())
 }
 
 /// unsigned_relts_print: `1h2m3s`, `0s`.
