@@ -808,111 +808,132 @@ fn body(o: &mut Vec<u8>, m: &[u8], mut len: u32, vflag: u8, tcp: bool, mdns: boo
     let h = Header::parse(m)?;
     let rcode = u32::from(h.rcode()) | (extended_rcode(m, &h).unwrap_or(0) << 4);
     if h.response() {
-        put::u64(o, u64::from(h.id));
-        o.extend_from_slice(OPS[usize::from(h.opcode())].as_bytes());
-        match RESP.get(rcode as usize) {
-            Some(r) => o.extend_from_slice(r.as_bytes()),
-            None => {
-                o.extend_from_slice(b" Resp");
-                put::u64(o, u64::from(rcode & 0xfff));
-            }
-        }
-        let f = h.flags;
-        if f & 0x0400 != 0 {
-            o.push(b'*');
-        }
-        if f & 0x0080 == 0 {
-            o.push(b'-');
-        }
-        if f & 0x0200 != 0 {
-            o.push(b'|');
-        }
-        if f & 0x0020 != 0 {
-            o.push(b'$');
-        }
-        if h.qd != 1 {
-            bracket(o, h.qd, b"q]");
-        }
-        let mut cp = 12;
-        for i in 0..h.qd {
-            if i != 0 {
-                o.push(b',');
-            }
-            if vflag > 1 {
-                o.extend_from_slice(b" q:");
-                cp = question(o, m, cp, mdns)?;
-            } else {
-                cp = skip_name(m, cp)? + 4;
-            }
-        }
-        o.push(b' ');
-        put::u64(o, u64::from(h.an));
-        o.push(b'/');
-        put::u64(o, u64::from(h.ns));
-        o.push(b'/');
-        put::u64(o, u64::from(h.ar));
-        cp = records(o, m, cp, h.an, b"", vflag, mdns)?;
-        if vflag > 1 {
-            cp = records(o, m, cp, h.ns, b" ns:", vflag, mdns)?;
-            records(o, m, cp, h.ar, b" ar:", vflag, mdns)?;
-        }
+        response(o, m, &h, rcode, vflag, mdns)?;
     } else {
-        put::u64(o, u64::from(h.id));
-        o.extend_from_slice(OPS[usize::from(h.opcode())].as_bytes());
-        if h.flags & 0x0100 != 0 {
-            o.push(b'+');
-        }
-        if h.flags & 0x0010 != 0 {
-            o.push(b'%');
-        }
-        if h.flags & 0x6cf != 0 {
-            o.extend_from_slice(b" [b2&3=0x");
-            put::hex(o, u64::from(h.flags));
-            o.push(b']');
-        }
-        if h.opcode() == 1 {
-            if h.qd != 0 {
-                bracket(o, h.qd, b"q]");
-            }
-            if h.an != 1 {
-                bracket(o, h.an, b"a]");
-            }
-        } else {
-            if h.an != 0 {
-                bracket(o, h.an, b"a]");
-            }
-            if h.qd != 1 {
-                bracket(o, h.qd, b"q]");
-            }
-        }
-        if h.ns != 0 {
-            bracket(o, h.ns, b"n]");
-        }
-        if h.ar != 0 {
-            bracket(o, h.ar, b"au]");
-        }
-        let mut cp = 12;
-        let mut qd = h.qd;
-        if qd > 0 {
-            cp = question(o, m, cp, mdns)?;
-            qd -= 1;
-            while cp < m.len() && qd > 0 {
-                cp = question(o, m, cp, mdns)?;
-                qd -= 1;
-            }
-        }
-        if qd > 0 {
-            return None;
-        }
-        if vflag > 1 {
-            cp = records(o, m, cp, h.an, b"", vflag, mdns)?;
-            cp = records(o, m, cp, h.ns, b" ns:", vflag, mdns)?;
-            records(o, m, cp, h.ar, b" ar:", vflag, mdns)?;
-        }
+        query(o, m, &h, vflag, mdns)?;
     }
     o.extend_from_slice(b" (");
     put::u64(o, u64::from(len));
     o.push(b')');
+    Some(())
+}
+
+/// A response: id, opcode, rcode and flags, the questions (with -vv), the section counts,
+/// then the records.
+fn response(
+    o: &mut Vec<u8>,
+    m: &[u8],
+    h: &Header,
+    rcode: u32,
+    vflag: u8,
+    mdns: bool,
+) -> Option<()> {
+    put::u64(o, u64::from(h.id));
+    o.extend_from_slice(OPS[usize::from(h.opcode())].as_bytes());
+    match RESP.get(rcode as usize) {
+        Some(r) => o.extend_from_slice(r.as_bytes()),
+        None => {
+            o.extend_from_slice(b" Resp");
+            put::u64(o, u64::from(rcode & 0xfff));
+        }
+    }
+    let f = h.flags;
+    if f & 0x0400 != 0 {
+        o.push(b'*');
+    }
+    if f & 0x0080 == 0 {
+        o.push(b'-');
+    }
+    if f & 0x0200 != 0 {
+        o.push(b'|');
+    }
+    if f & 0x0020 != 0 {
+        o.push(b'$');
+    }
+    if h.qd != 1 {
+        bracket(o, h.qd, b"q]");
+    }
+    let mut cp = 12;
+    for i in 0..h.qd {
+        if i != 0 {
+            o.push(b',');
+        }
+        if vflag > 1 {
+            o.extend_from_slice(b" q:");
+            cp = question(o, m, cp, mdns)?;
+        } else {
+            cp = skip_name(m, cp)? + 4;
+        }
+    }
+    o.push(b' ');
+    put::u64(o, u64::from(h.an));
+    o.push(b'/');
+    put::u64(o, u64::from(h.ns));
+    o.push(b'/');
+    put::u64(o, u64::from(h.ar));
+    cp = records(o, m, cp, h.an, b"", vflag, mdns)?;
+    if vflag > 1 {
+        cp = records(o, m, cp, h.ns, b" ns:", vflag, mdns)?;
+        records(o, m, cp, h.ar, b" ar:", vflag, mdns)?;
+    }
+    Some(())
+}
+
+/// A query: id, opcode and flags, the counts tcpdump notes, the questions, then (with -vv)
+/// any records.
+fn query(o: &mut Vec<u8>, m: &[u8], h: &Header, vflag: u8, mdns: bool) -> Option<()> {
+    put::u64(o, u64::from(h.id));
+    o.extend_from_slice(OPS[usize::from(h.opcode())].as_bytes());
+    if h.flags & 0x0100 != 0 {
+        o.push(b'+');
+    }
+    if h.flags & 0x0010 != 0 {
+        o.push(b'%');
+    }
+    if h.flags & 0x6cf != 0 {
+        o.extend_from_slice(b" [b2&3=0x");
+        put::hex(o, u64::from(h.flags));
+        o.push(b']');
+    }
+    if h.opcode() == 1 {
+        if h.qd != 0 {
+            bracket(o, h.qd, b"q]");
+        }
+        if h.an != 1 {
+            bracket(o, h.an, b"a]");
+        }
+    } else {
+        if h.an != 0 {
+            bracket(o, h.an, b"a]");
+        }
+        if h.qd != 1 {
+            bracket(o, h.qd, b"q]");
+        }
+    }
+    if h.ns != 0 {
+        bracket(o, h.ns, b"n]");
+    }
+    if h.ar != 0 {
+        bracket(o, h.ar, b"au]");
+    }
+    let mut cp = 12;
+    let mut qd = h.qd;
+    if qd > 0 {
+        cp = question(o, m, cp, mdns)?;
+        qd -= 1;
+        while cp < m.len() && qd > 0 {
+            cp = question(o, m, cp, mdns)?;
+            qd -= 1;
+        }
+    }
+    if qd > 0 {
+        return None;
+    }
+    if vflag > 1 {
+        cp = records(o, m, cp, h.an, b"", vflag, mdns)?;
+        cp = records(o, m, cp, h.ns, b" ns:", vflag, mdns)?;
+        records(o, m, cp, h.ar, b" ar:", vflag, mdns)?;
+    }
     Some(())
 }
 
