@@ -4,7 +4,7 @@ use super::kit::be16;
 use etherparse::LaxNetSlice;
 
 use super::decode::{self, Dir, Frame, Ip, Link, Transport};
-use super::{dns, names, put};
+use super::{digits, dns, names};
 use crate::attrib::Owner;
 use crate::packet::{Interface, Packet};
 
@@ -23,13 +23,13 @@ fn key0(out: &mut Vec<u8>, k: &str) {
 
 fn num(out: &mut Vec<u8>, k: &str, v: impl Into<u64>) {
     key(out, k);
-    put::u64(out, v.into());
+    digits::u64(out, v.into());
 }
 
 fn string(out: &mut Vec<u8>, k: &str, v: &[u8]) {
     key(out, k);
     out.push(b'"');
-    put::json_str(out, v);
+    digits::json_str(out, v);
     out.push(b'"');
 }
 
@@ -98,7 +98,7 @@ fn process(out: &mut Vec<u8>, o: &Owner) {
     key(out, "process");
     out.push(b'{');
     key0(out, "pid");
-    put::u64(out, u64::from(o.pid));
+    digits::u64(out, u64::from(o.pid));
     string(out, "comm", o.comm.as_bytes());
     if let Some(c) = &o.container {
         string(out, "container", c.as_bytes());
@@ -118,9 +118,9 @@ fn link(out: &mut Vec<u8>, f: &Frame<'_>) {
             out.push(b'{');
             key0(out, "src");
             out.push(b'"');
-            put::mac(out, &src);
+            digits::mac(out, &src);
             out.push(b'"');
-            quoted(out, "dst", |o| put::mac(o, &dst));
+            quoted(out, "dst", |o| digits::mac(o, &dst));
             num(out, "type", f.ethertype().unwrap_or(ethertype));
             if f.vlans().next().is_some() {
                 key(out, "vlan");
@@ -129,7 +129,7 @@ fn link(out: &mut Vec<u8>, f: &Frame<'_>) {
                     if i > 0 {
                         out.push(b',');
                     }
-                    put::u64(out, u64::from(id));
+                    digits::u64(out, u64::from(id));
                 }
                 out.push(b']');
             }
@@ -144,10 +144,10 @@ fn link(out: &mut Vec<u8>, f: &Frame<'_>) {
             key(out, "sll");
             out.push(b'{');
             key0(out, "pkttype");
-            put::u64(out, u64::from(pkttype));
+            digits::u64(out, u64::from(pkttype));
             num(out, "hatype", hatype);
             if !addr.is_empty() {
-                quoted(out, "addr", |o| put::mac(o, addr));
+                quoted(out, "addr", |o| digits::mac(o, addr));
             }
             num(out, "type", proto);
             out.push(b'}');
@@ -157,7 +157,7 @@ fn link(out: &mut Vec<u8>, f: &Frame<'_>) {
             key(out, "nflog");
             out.push(b'{');
             key0(out, "family");
-            put::u64(out, u64::from(family));
+            digits::u64(out, u64::from(family));
             num(out, "group", rid);
             out.push(b'}');
         }
@@ -173,11 +173,11 @@ fn ip_obj(out: &mut Vec<u8>, ip: &Ip<'_>) {
     key0(out, "version");
     out.push(if ip.v6 { b'6' } else { b'4' });
     if ip.v6 {
-        quoted(out, "src", |o| put::ipv6(o, ip.src));
-        quoted(out, "dst", |o| put::ipv6(o, ip.dst));
+        quoted(out, "src", |o| digits::ipv6(o, ip.src));
+        quoted(out, "dst", |o| digits::ipv6(o, ip.dst));
     } else {
-        quoted(out, "src", |o| put::ipv4(o, ip.src4()));
-        quoted(out, "dst", |o| put::ipv4(o, ip.dst4()));
+        quoted(out, "src", |o| digits::ipv4(o, ip.src4()));
+        quoted(out, "dst", |o| digits::ipv4(o, ip.dst4()));
     }
     num(out, "proto", ip.proto);
     if ip.v6 {
@@ -191,7 +191,7 @@ fn ip_obj(out: &mut Vec<u8>, ip: &Ip<'_>) {
         key(out, "frag");
         out.push(b'{');
         key0(out, "id");
-        put::u64(out, u64::from(fr.id));
+        digits::u64(out, u64::from(fr.id));
         num(out, "offset", u32::from(fr.offset) * 8);
         boolean(out, "more", fr.more);
         out.push(b'}');
@@ -207,7 +207,7 @@ fn transport(out: &mut Vec<u8>, ip: &Ip<'_>, cut: &mut Option<&'static str>) {
             key(out, "tcp");
             out.push(b'{');
             key0(out, "sport");
-            put::u64(out, u64::from(t.source_port()));
+            digits::u64(out, u64::from(t.source_port()));
             num(out, "dport", t.destination_port());
             quoted(out, "flags", |o| names::tcp_flags(o, t));
             num(out, "seq", t.sequence_number());
@@ -221,7 +221,7 @@ fn transport(out: &mut Vec<u8>, ip: &Ip<'_>, cut: &mut Option<&'static str>) {
             key(out, "udp");
             out.push(b'{');
             key0(out, "sport");
-            put::u64(out, u64::from(sp));
+            digits::u64(out, u64::from(sp));
             num(out, "dport", dp);
             num(out, "len", decode::udp_len(u, ip.payload_len));
             out.push(b'}');
@@ -255,7 +255,7 @@ fn transport(out: &mut Vec<u8>, ip: &Ip<'_>, cut: &mut Option<&'static str>) {
             key(out, "igmp");
             out.push(b'{');
             key0(out, "type");
-            put::u64(out, u64::from(g.slice().first().copied().unwrap_or(0)));
+            digits::u64(out, u64::from(g.slice().first().copied().unwrap_or(0)));
             out.push(b'}');
         }
         Transport::Cut(_) => {
@@ -274,7 +274,7 @@ fn transport(out: &mut Vec<u8>, ip: &Ip<'_>, cut: &mut Option<&'static str>) {
 fn icmp_obj(out: &mut Vec<u8>, t: u8, code: u8, name: Option<&str>) {
     out.push(b'{');
     key0(out, "type");
-    put::u64(out, u64::from(t));
+    digits::u64(out, u64::from(t));
     num(out, "code", code);
     if let Some(n) = name {
         string(out, "name", n.as_bytes());
@@ -286,12 +286,16 @@ fn arp(out: &mut Vec<u8>, a: &[u8]) {
     key(out, "arp");
     out.push(b'{');
     key0(out, "op");
-    put::u64(out, u64::from(u16::from_be_bytes([a[6], a[7]])));
+    digits::u64(out, u64::from(u16::from_be_bytes([a[6], a[7]])));
     if a.len() >= 28 && a[4] == 6 && a[5] == 4 {
-        quoted(out, "sha", |o| put::mac(o, &a[8..14]));
-        quoted(out, "spa", |o| put::ipv4(o, [a[14], a[15], a[16], a[17]]));
-        quoted(out, "tha", |o| put::mac(o, &a[18..24]));
-        quoted(out, "tpa", |o| put::ipv4(o, [a[24], a[25], a[26], a[27]]));
+        quoted(out, "sha", |o| digits::mac(o, &a[8..14]));
+        quoted(out, "spa", |o| {
+            digits::ipv4(o, [a[14], a[15], a[16], a[17]])
+        });
+        quoted(out, "tha", |o| digits::mac(o, &a[18..24]));
+        quoted(out, "tpa", |o| {
+            digits::ipv4(o, [a[24], a[25], a[26], a[27]])
+        });
     }
     out.push(b'}');
 }
@@ -304,7 +308,7 @@ fn dns_obj(out: &mut Vec<u8>, m: &[u8]) -> bool {
     key(out, "dns");
     out.push(b'{');
     key0(out, "id");
-    put::u64(out, u64::from(h.id));
+    digits::u64(out, u64::from(h.id));
     boolean(out, "response", h.response());
     num(out, "opcode", h.opcode());
     let mut complete = h.qd == 0;
@@ -315,7 +319,7 @@ fn dns_obj(out: &mut Vec<u8>, m: &[u8]) -> bool {
         if dns::name(out, m, at).is_some() {
             // Names come with \ddd escapes (`"` and control bytes included): only the
             // backslashes need JSON escaping.
-            put::json_backslashes_from(out, mark);
+            digits::json_backslashes_from(out, mark);
             out.push(b'"');
             key(out, "qtype");
             out.push(b'"');
@@ -347,13 +351,13 @@ fn tunnel_udp(out: &mut Vec<u8>, sp: u16, dp: u16, b: &[u8]) {
         key(out, "vxlan");
         out.push(b'{');
         key0(out, "vni");
-        put::u64(out, u64::from(vni));
+        digits::u64(out, u64::from(vni));
         out.push(b'}');
     } else if port(6081) {
         key(out, "geneve");
         out.push(b'{');
         key0(out, "vni");
-        put::u64(out, u64::from(vni));
+        digits::u64(out, u64::from(vni));
         num(out, "proto", u16::from_be_bytes([h[2], h[3]]));
         out.push(b'}');
     }
@@ -366,7 +370,7 @@ fn gre_obj(out: &mut Vec<u8>, b: &[u8]) {
     key(out, "gre");
     out.push(b'{');
     key0(out, "version");
-    put::u64(out, u64::from(flags & 7));
+    digits::u64(out, u64::from(flags & 7));
     num(out, "proto", u16::from_be_bytes([h[2], h[3]]));
     if flags & 7 == 0 && flags & 0x2000 != 0 {
         let at = if flags & 0xc000 != 0 { 8 } else { 4 };
@@ -386,7 +390,7 @@ fn mpls_obj(out: &mut Vec<u8>, b: &[u8]) {
         if i > 0 {
             out.push(b',');
         }
-        put::u64(out, u64::from(e >> 12));
+        digits::u64(out, u64::from(e >> 12));
         if e & 0x100 != 0 {
             break;
         }

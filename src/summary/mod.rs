@@ -2,13 +2,13 @@
 //! without allocating or calling the system: live capture and `-r` both print through here.
 
 pub mod decode;
+pub mod digits;
 pub mod dns;
 #[doc(hidden)]
 pub mod frames;
 mod json;
 mod kit;
 pub mod names;
-pub mod put;
 mod text;
 
 use crate::attrib::Owner;
@@ -179,9 +179,9 @@ impl Summarizer {
         out.push(b'.');
         let nsec = nsec.min(999_999_999);
         if self.opts.nano {
-            put::padded(out, u64::from(nsec), 9);
+            digits::padded(out, u64::from(nsec), 9);
         } else {
-            put::padded(out, u64::from(nsec / 1000), 6);
+            digits::padded(out, u64::from(nsec / 1000), 6);
         }
     }
 
@@ -193,7 +193,7 @@ impl Summarizer {
             return;
         }
         match self.opts.stamp {
-            Stamp::Epoch => put::i64(out, sec),
+            Stamp::Epoch => digits::i64(out, sec),
             Stamp::Date => {
                 self.clock.local(sec);
                 out.extend_from_slice(&self.clock.date);
@@ -244,7 +244,7 @@ impl Summarizer {
     ) {
         self.count = self.count.wrapping_add(1);
         if self.opts.number {
-            put::right(out, u64::from(self.count), 5);
+            digits::right(out, u64::from(self.count), 5);
             out.extend_from_slice(b"  ");
         }
         match self.opts.stamp {
@@ -300,7 +300,7 @@ impl Summarizer {
     ) {
         out.extend_from_slice(b"{\"time\":");
         if unconvertible(pkt.ts_sec) {
-            put::i64(out, pkt.ts_sec);
+            digits::i64(out, pkt.ts_sec);
             self.frac(out, pkt.ts_nsec);
         } else {
             let stamp = self.opts.stamp;
@@ -310,7 +310,7 @@ impl Summarizer {
         }
         self.json_frames += 1;
         out.extend_from_slice(b",\"frame\":");
-        put::u64(out, self.json_frames);
+        digits::u64(out, self.json_frames);
         let frame = decode::decode(iface.linktype, pkt.data, pkt.len, iface.mac);
         json::frame(out, &frame, pkt, iface, owner);
         out.extend_from_slice(b"}\n");

@@ -3,7 +3,7 @@
 
 use super::print::record;
 use super::wire::{skip_name, Header};
-use crate::summary::{names, put};
+use crate::summary::{digits, names};
 
 /// JSON's type names (a few more than tcpdump 4.99 knows: SVCB, HTTPS, CAA).
 pub fn type_str(out: &mut Vec<u8>, t: u16) {
@@ -11,7 +11,7 @@ pub fn type_str(out: &mut Vec<u8>, t: u16) {
         Some(n) => out.extend_from_slice(n.as_bytes()),
         None => {
             out.extend_from_slice(b"Type");
-            put::u64(out, u64::from(t));
+            digits::u64(out, u64::from(t));
         }
     }
 }
@@ -52,5 +52,5 @@ pub fn json_answers(out: &mut Vec<u8>, m: &[u8]) {
 
 /// Escapes `"` and `\` in `out[from..]` in place: tcpdump's words are printable ASCII only.
 fn escape_from(out: &mut Vec<u8>, from: usize) {
-    put::backslash_from(out, from, |b| matches!(b, b'"' | b'\\'));
+    digits::backslash_from(out, from, |b| matches!(b, b'"' | b'\\'));
 }

@@ -3,8 +3,8 @@
 //! captured message; reading past its end is tcpdump's truncation (` [|domain]`).
 
 use super::wire::{extended_rcode, skip_name, Header, T_OPT};
+use crate::summary::digits;
 use crate::summary::kit::{be16, be32, byte, trunc};
-use crate::summary::put;
 
 /// tcpdump's MAXCDNAME: characters of a name printed before `<DOMAIN NAME TOO LONG>`.
 const MAXCDNAME: usize = 255;
@@ -83,7 +83,7 @@ fn print_type(o: &mut Vec<u8>, t: u16) {
         Some(n) => o.extend_from_slice(n.as_bytes()),
         None => {
             o.extend_from_slice(b"Type");
-            put::u64(o, u64::from(t));
+            digits::u64(o, u64::from(t));
         }
     }
 }
@@ -96,7 +96,7 @@ fn print_class(o: &mut Vec<u8>, c: u16) {
         255 => o.extend_from_slice(b"ANY"),
         _ => {
             o.extend_from_slice(b"(Class ");
-            put::u64(o, u64::from(c));
+            digits::u64(o, u64::from(c));
             o.push(b')');
         }
     }
@@ -179,17 +179,17 @@ fn bitstring_label(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
     o.extend_from_slice(b"\\[x");
     let (mut bitp, mut b) = (cp + 1, bitlen);
     while bitp < lim && b > 7 {
-        put::byte_hex(o, byte(m, bitp)?);
+        digits::byte_hex(o, byte(m, bitp)?);
         b -= 8;
         bitp += 1;
     }
     if b > 4 {
-        put::byte_hex(o, byte(m, bitp)? & (0xffu32 << (8 - b)) as u8);
+        digits::byte_hex(o, byte(m, bitp)? & (0xffu32 << (8 - b)) as u8);
     } else if b > 0 {
-        put::hex(o, u64::from((byte(m, bitp)? >> 4) & (0x0f << (4 - b))));
+        digits::hex(o, u64::from((byte(m, bitp)? >> 4) & (0x0f << (4 - b))));
     }
     o.push(b'/');
-    put::u64(o, u64::from(bitlen));
+    digits::u64(o, u64::from(bitlen));
     o.push(b']');
     Some(())
 }
@@ -200,7 +200,7 @@ fn label_len(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
         0x40 => {
             if i & 0x3f != 1 {
                 o.extend_from_slice(b"<ELT ");
-                put::u64(o, u64::from(i & 0x3f));
+                digits::u64(o, u64::from(i & 0x3f));
                 o.push(b'>');
                 return None;
             }
@@ -311,7 +311,7 @@ fn alg_list(o: &mut Vec<u8>, d: &[u8], name: fn(u8) -> Option<&'static str>) {
             Some(n) => o.extend_from_slice(n.as_bytes()),
             None => {
                 o.extend_from_slice(b"Alg_");
-                put::u64(o, u64::from(a));
+                digits::u64(o, u64::from(a));
             }
         }
     }
@@ -376,14 +376,14 @@ fn ecs(o: &mut Vec<u8>, d: &[u8]) {
     let mut a = [0u8; 16];
     a[..alen].copy_from_slice(&d[4..]);
     if family == 1 {
-        put::ipv4(o, [a[0], a[1], a[2], a[3]]);
+        digits::ipv4(o, [a[0], a[1], a[2], a[3]]);
     } else {
-        put::ipv6(o, a);
+        digits::ipv6(o, a);
     }
     o.push(b'/');
-    put::u64(o, src as u64);
+    digits::u64(o, src as u64);
     o.push(b'/');
-    put::u64(o, scope as u64);
+    digits::u64(o, scope as u64);
 }
 
 /// eopt_print: one EDNS option.
@@ -409,7 +409,7 @@ fn edns_option(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
     };
     if name.is_empty() {
         o.extend_from_slice(b"Opt");
-        put::u64(o, u64::from(opt));
+        digits::u64(o, u64::from(opt));
     } else {
         o.extend_from_slice(name.as_bytes());
     }
@@ -428,7 +428,7 @@ fn edns_option(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
                         if i == 8 {
                             o.push(b' ');
                         }
-                        put::byte_hex(o, *b);
+                        digits::byte_hex(o, *b);
                     }
                 }
             }
@@ -437,9 +437,9 @@ fn edns_option(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
                     invalid(o);
                 } else {
                     let v = u16::from_be_bytes([d[0], d[1]]);
-                    put::u64(o, u64::from(v / 10));
+                    digits::u64(o, u64::from(v / 10));
                     o.push(b'.');
-                    put::u64(o, u64::from(v % 10));
+                    digits::u64(o, u64::from(v % 10));
                     o.extend_from_slice(b" sec");
                 }
             }
@@ -447,13 +447,13 @@ fn edns_option(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
                 if len != 4 {
                     invalid(o);
                 } else {
-                    put::u64(o, u64::from(u32::from_be_bytes([d[0], d[1], d[2], d[3]])));
+                    digits::u64(o, u64::from(u32::from_be_bytes([d[0], d[1], d[2], d[3]])));
                     o.extend_from_slice(b" sec");
                 }
             }
             12 => {
                 o.push(b'(');
-                put::u64(o, len as u64);
+                digits::u64(o, len as u64);
                 o.push(b')');
             }
             14 => {
@@ -464,7 +464,7 @@ fn edns_option(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
                         if i > 0 {
                             o.push(b' ');
                         }
-                        put::u64(o, u64::from(u16::from_be_bytes([c[0], c[1]])));
+                        digits::u64(o, u64::from(u16::from_be_bytes([c[0], c[1]])));
                     }
                 }
             }
@@ -477,7 +477,7 @@ fn edns_option(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
             }
             _ => {
                 for b in d {
-                    put::byte_hex(o, *b);
+                    digits::byte_hex(o, *b);
                 }
             }
         }
@@ -568,7 +568,7 @@ fn rdata(
         1 => {
             let a = m.get(cp..cp + 4)?;
             o.push(b' ');
-            put::ipv4(o, [a[0], a[1], a[2], a[3]]);
+            digits::ipv4(o, [a[0], a[1], a[2], a[3]]);
         }
         2 | 5 | 12 | 39 => {
             o.push(b' ');
@@ -580,7 +580,7 @@ fn rdata(
             m.get(cp..cp + 2)?;
             print_name(o, m, cp + 2, 0)?;
             o.push(b' ');
-            put::u64(o, u64::from(be16(m, cp)?));
+            digits::u64(o, u64::from(be16(m, cp)?));
         }
         16 => {
             let mut c = cp;
@@ -596,7 +596,7 @@ fn rdata(
             let mut b = [0u8; 16];
             b.copy_from_slice(a);
             o.push(b' ');
-            put::ipv6(o, b);
+            digits::ipv6(o, b);
         }
         38 => a6(o, m, cp)?,
         256 => uri(o, m, cp, len)?,
@@ -622,7 +622,7 @@ fn soa(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
     m.get(c..c + 20)?;
     for k in 0..5 {
         o.push(b' ');
-        put::u64(o, u64::from(be32(m, c + 4 * k)?));
+        digits::u64(o, u64::from(be32(m, c + 4 * k)?));
     }
     Some(())
 }
@@ -633,11 +633,11 @@ fn srv(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
     m.get(cp..cp + 6)?;
     print_name(o, m, cp + 6, 0)?;
     o.push(b':');
-    put::u64(o, u64::from(be16(m, cp + 4)?));
+    digits::u64(o, u64::from(be16(m, cp + 4)?));
     o.push(b' ');
-    put::u64(o, u64::from(be16(m, cp)?));
+    digits::u64(o, u64::from(be16(m, cp)?));
     o.push(b' ');
-    put::u64(o, u64::from(be16(m, cp + 2)?));
+    digits::u64(o, u64::from(be16(m, cp + 2)?));
     Some(())
 }
 
@@ -647,16 +647,16 @@ fn a6(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
     let pbyte = usize::from(pbit & !7) / 8;
     if pbit > 128 {
         o.push(b' ');
-        put::u64(o, u64::from(pbit));
+        digits::u64(o, u64::from(pbit));
         o.extend_from_slice(b"(bad plen)");
     } else {
         if pbit < 128 {
             let mut a = [0u8; 16];
             a[pbyte..].copy_from_slice(m.get(cp + 1..cp + 1 + 16 - pbyte)?);
             o.push(b' ');
-            put::u64(o, u64::from(pbit));
+            digits::u64(o, u64::from(pbit));
             o.push(b' ');
-            put::ipv6(o, a);
+            digits::ipv6(o, a);
         }
         if pbit > 0 {
             o.push(b' ');
@@ -670,9 +670,9 @@ fn a6(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
 fn uri(o: &mut Vec<u8>, m: &[u8], cp: usize, len: usize) -> Option<()> {
     m.get(cp..cp + len)?;
     o.push(b' ');
-    put::u64(o, u64::from(be16(m, cp)?));
+    digits::u64(o, u64::from(be16(m, cp)?));
     o.push(b' ');
-    put::u64(o, u64::from(be16(m, cp + 2)?));
+    digits::u64(o, u64::from(be16(m, cp + 2)?));
     o.push(b' ');
     // len - 4 is unsigned in tcpdump: a shorter record prints to the end, then is cut.
     let n = len.checked_sub(4).unwrap_or(usize::MAX / 2);
@@ -685,7 +685,7 @@ fn uri(o: &mut Vec<u8>, m: &[u8], cp: usize, len: usize) -> Option<()> {
 /// OPT: `UDPsize=N`, `DO`, then the EDNS options in brackets up to `rp`.
 fn opt(o: &mut Vec<u8>, m: &[u8], cp: usize, rp: usize, class: u16, opt_flags: u16) -> Option<()> {
     o.extend_from_slice(b" UDPsize=");
-    put::u64(o, u64::from(class));
+    digits::u64(o, u64::from(class));
     if opt_flags & 0x8000 != 0 {
         o.extend_from_slice(b" DO");
     }
@@ -709,15 +709,15 @@ fn tsig(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
     o.push(b' ');
     let mut c = print_name(o, m, cp, 0)? + 6;
     o.extend_from_slice(b" fudge=");
-    put::u64(o, u64::from(be16(m, c)?));
+    digits::u64(o, u64::from(be16(m, c)?));
     c += 2;
     o.extend_from_slice(b" maclen=");
     let maclen = be16(m, c)?;
-    put::u64(o, u64::from(maclen));
+    digits::u64(o, u64::from(maclen));
     c += 2 + usize::from(maclen);
     for w in [&b" origid="[..], b" error=", b" otherlen="] {
         o.extend_from_slice(w);
-        put::u64(o, u64::from(be16(m, c)?));
+        digits::u64(o, u64::from(be16(m, c)?));
         c += 2;
     }
     Some(())
@@ -739,7 +739,7 @@ pub(super) fn duration(o: &mut Vec<u8>, mut secs: u32) {
     }
     for (name, len) in UNITS {
         if secs >= len {
-            put::u64(o, u64::from(secs / len));
+            digits::u64(o, u64::from(secs / len));
             o.extend_from_slice(name);
             secs %= len;
         }
@@ -782,7 +782,7 @@ fn body(o: &mut Vec<u8>, m: &[u8], mut len: u32, vflag: u8, tcp: bool, mdns: boo
     if tcp {
         if len < 2 {
             o.extend_from_slice(b" [DNS over TCP: length ");
-            put::u64(o, u64::from(len));
+            digits::u64(o, u64::from(len));
             o.extend_from_slice(b" < 2] (invalid)");
             return Some(());
         }
@@ -790,9 +790,9 @@ fn body(o: &mut Vec<u8>, m: &[u8], mut len: u32, vflag: u8, tcp: bool, mdns: boo
         let prefix = be16(m, 0)?;
         if u32::from(prefix) != len {
             o.extend_from_slice(b" [prefix length(");
-            put::u64(o, u64::from(prefix));
+            digits::u64(o, u64::from(prefix));
             o.extend_from_slice(b") != length(");
-            put::u64(o, u64::from(len));
+            digits::u64(o, u64::from(len));
             o.extend_from_slice(b")] (invalid)");
             return Some(());
         }
@@ -801,7 +801,7 @@ fn body(o: &mut Vec<u8>, m: &[u8], mut len: u32, vflag: u8, tcp: bool, mdns: boo
     }
     if len < 12 {
         o.extend_from_slice(b"domain [length ");
-        put::u64(o, u64::from(len));
+        digits::u64(o, u64::from(len));
         o.extend_from_slice(b" < 12] (invalid)");
         return Some(());
     }
@@ -813,7 +813,7 @@ fn body(o: &mut Vec<u8>, m: &[u8], mut len: u32, vflag: u8, tcp: bool, mdns: boo
         query(o, m, &h, vflag, mdns)?;
     }
     o.extend_from_slice(b" (");
-    put::u64(o, u64::from(len));
+    digits::u64(o, u64::from(len));
     o.push(b')');
     Some(())
 }
@@ -828,13 +828,13 @@ fn response(
     vflag: u8,
     mdns: bool,
 ) -> Option<()> {
-    put::u64(o, u64::from(h.id));
+    digits::u64(o, u64::from(h.id));
     o.extend_from_slice(OPS[usize::from(h.opcode())].as_bytes());
     match RESP.get(rcode as usize) {
         Some(r) => o.extend_from_slice(r.as_bytes()),
         None => {
             o.extend_from_slice(b" Resp");
-            put::u64(o, u64::from(rcode & 0xfff));
+            digits::u64(o, u64::from(rcode & 0xfff));
         }
     }
     let f = h.flags;
@@ -866,11 +866,11 @@ fn response(
         }
     }
     o.push(b' ');
-    put::u64(o, u64::from(h.an));
+    digits::u64(o, u64::from(h.an));
     o.push(b'/');
-    put::u64(o, u64::from(h.ns));
+    digits::u64(o, u64::from(h.ns));
     o.push(b'/');
-    put::u64(o, u64::from(h.ar));
+    digits::u64(o, u64::from(h.ar));
     cp = records(o, m, cp, h.an, b"", vflag, mdns)?;
     if vflag > 1 {
         cp = records(o, m, cp, h.ns, b" ns:", vflag, mdns)?;
@@ -882,7 +882,7 @@ fn response(
 /// A query: id, opcode and flags, the counts tcpdump notes, the questions, then (with -vv)
 /// any records.
 fn query(o: &mut Vec<u8>, m: &[u8], h: &Header, vflag: u8, mdns: bool) -> Option<()> {
-    put::u64(o, u64::from(h.id));
+    digits::u64(o, u64::from(h.id));
     o.extend_from_slice(OPS[usize::from(h.opcode())].as_bytes());
     if h.flags & 0x0100 != 0 {
         o.push(b'+');
@@ -892,7 +892,7 @@ fn query(o: &mut Vec<u8>, m: &[u8], h: &Header, vflag: u8, mdns: bool) -> Option
     }
     if h.flags & 0x6cf != 0 {
         o.extend_from_slice(b" [b2&3=0x");
-        put::hex(o, u64::from(h.flags));
+        digits::hex(o, u64::from(h.flags));
         o.push(b']');
     }
     if h.opcode() == 1 {
@@ -939,6 +939,6 @@ fn query(o: &mut Vec<u8>, m: &[u8], h: &Header, vflag: u8, mdns: bool) -> Option
 
 fn bracket(out: &mut Vec<u8>, n: u16, suffix: &[u8]) {
     out.extend_from_slice(b" [");
-    put::u64(out, u64::from(n));
+    digits::u64(out, u64::from(n));
     out.extend_from_slice(suffix);
 }

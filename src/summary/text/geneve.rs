@@ -3,8 +3,8 @@
 
 use super::tunnel::{by_ethertype, ether, proto_e};
 use super::{n, s, State};
+use crate::summary::digits;
 use crate::summary::kit::{be16, trunc};
-use crate::summary::put;
 use crate::summary::PrintOptions;
 
 pub const PORT: u16 = 6081;
@@ -62,10 +62,10 @@ pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, 
         s(out, "none");
     }
     s(out, "], vni 0x");
-    put::hex(out, u64::from(vni));
+    digits::hex(out, u64::from(vni));
     if h[7] != 0 {
         s(out, ", rsvd 0x");
-        put::hex(out, u64::from(h[7]));
+        digits::hex(out, u64::from(h[7]));
     }
     if opts.link_header {
         proto_e(out, prot);
@@ -99,7 +99,7 @@ pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, 
             ether(out, inner, len, opts, st);
         } else {
             s(out, "geneve-proto-0x");
-            put::hex(out, u64::from(prot));
+            digits::hex(out, u64::from(prot));
         }
     }
 }
@@ -118,9 +118,9 @@ fn options(out: &mut Vec<u8>, mut o: &[u8], verbose: u8) {
         s(out, "class ");
         s(out, class_name(class));
         s(out, " (0x");
-        put::hex(out, u64::from(class));
+        digits::hex(out, u64::from(class));
         s(out, ") type 0x");
-        put::hex(out, u64::from(typ));
+        digits::hex(out, u64::from(typ));
         if typ & 0x80 != 0 {
             s(out, "(C)");
         }
@@ -135,7 +135,7 @@ fn options(out: &mut Vec<u8>, mut o: &[u8], verbose: u8) {
             for w in o[4..olen].chunks_exact(4) {
                 out.push(b' ');
                 for b in w {
-                    put::byte_hex(out, *b);
+                    digits::byte_hex(out, *b);
                 }
             }
         }

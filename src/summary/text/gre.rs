@@ -3,8 +3,8 @@
 
 use super::tunnel::{by_ethertype, ether, proto_e};
 use super::{n, s, State};
+use crate::summary::digits;
 use crate::summary::kit::{be16, trunc};
-use crate::summary::put;
 use crate::summary::PrintOptions;
 
 const GRE_CP: u16 = 0x8000;
@@ -117,7 +117,7 @@ fn body(
         s(out, if v { "\n\t" } else { ": " });
         // PPP inside PPTP's GRE: not decoded.
         s(out, "gre-proto-0x");
-        put::hex(out, u64::from(prot));
+        digits::hex(out, u64::from(prot));
         let _ = (at, len);
         return Some(());
     }
@@ -125,20 +125,20 @@ fn body(
         let sum = field(b, at, len, 2)?;
         if v {
             s(out, ", sum 0x");
-            put::hex(out, u64::from(u16::from_be_bytes([sum[0], sum[1]])));
+            digits::hex(out, u64::from(u16::from_be_bytes([sum[0], sum[1]])));
         }
         at += 2;
         len -= 2;
         let off = field(b, at, len, 2)?;
         s(out, ", off 0x");
-        put::hex(out, u64::from(u16::from_be_bytes([off[0], off[1]])));
+        digits::hex(out, u64::from(u16::from_be_bytes([off[0], off[1]])));
         at += 2;
         len -= 2;
     }
     if flags & GRE_KP != 0 {
         let k = word(at, len)?;
         s(out, ", key=0x");
-        put::hex(out, u64::from(k));
+        digits::hex(out, u64::from(k));
         at += 4;
         len -= 4;
     }
@@ -179,7 +179,7 @@ fn body(
             ether(out, inner, len, opts, st);
         } else {
             s(out, "gre-proto-0x");
-            put::hex(out, u64::from(prot));
+            digits::hex(out, u64::from(prot));
         }
     }
     Some(())
@@ -198,7 +198,7 @@ fn sre(out: &mut Vec<u8>, af: u16, off: u8, slen: u8, b: &[u8], mut len: u32) ->
         }
         _ => {
             s(out, ", (rtaf=0x");
-            put::hex(out, u64::from(af));
+            digits::hex(out, u64::from(af));
             out.push(b')');
             return Some(());
         }
@@ -229,9 +229,9 @@ fn sre(out: &mut Vec<u8>, af: u16, off: u8, slen: u8, b: &[u8], mut len: u32) ->
                 out.push(b'*');
             }
             if unit == 4 {
-                put::ipv4(out, [e[0], e[1], e[2], e[3]]);
+                digits::ipv4(out, [e[0], e[1], e[2], e[3]]);
             } else {
-                put::hex(out, u64::from(u16::from_be_bytes([e[0], e[1]])));
+                digits::hex(out, u64::from(u16::from_be_bytes([e[0], e[1]])));
             }
             at += usize::from(unit);
             len -= u32::from(unit);

@@ -4,7 +4,7 @@ use super::{cksum, dump, n, s, tunnel};
 use crate::summary::decode::Ip;
 use crate::summary::kit::{be16, trunc};
 use crate::summary::PrintOptions;
-use crate::summary::{decode, names, put};
+use crate::summary::{decode, digits, names};
 
 /// The inner header an ICMP error quotes: (destination, protocol, destination port if there).
 fn quoted_v4(p: &[u8]) -> Option<([u8; 4], u8, Option<u16>)> {
@@ -59,22 +59,22 @@ pub(super) fn print(
             Some((dst, proto, dport)) => match code {
                 0 => {
                     s(out, "net ");
-                    put::ipv4(out, dst);
+                    digits::ipv4(out, dst);
                     s(out, " unreachable");
                 }
                 1 => {
                     s(out, "host ");
-                    put::ipv4(out, dst);
+                    digits::ipv4(out, dst);
                     s(out, " unreachable");
                 }
                 2 => {
-                    put::ipv4(out, dst);
+                    digits::ipv4(out, dst);
                     s(out, " protocol ");
                     n(out, proto);
                     s(out, " unreachable");
                 }
                 3 => {
-                    put::ipv4(out, dst);
+                    digits::ipv4(out, dst);
                     match (proto, dport) {
                         (6, Some(p)) => {
                             s(out, " tcp port ");
@@ -100,21 +100,21 @@ pub(super) fn print(
                     s(out, " unreachable");
                 }
                 4 => {
-                    put::ipv4(out, dst);
+                    digits::ipv4(out, dst);
                     s(out, " unreachable - need to frag (mtu ");
                     n(out, u16::from_be_bytes([b[2], b[3]]));
                     out.push(b')');
                 }
                 9 | 10 | 13 => {
                     s(out, if code == 9 { "net " } else { "host " });
-                    put::ipv4(out, dst);
+                    digits::ipv4(out, dst);
                     s(out, " unreachable - admin prohibited");
                     if code == 13 {
                         s(out, " filter");
                     }
                 }
                 _ => {
-                    put::ipv4(out, dst);
+                    digits::ipv4(out, dst);
                     s(out, " unreachable - code ");
                     n(out, code);
                 }
@@ -139,7 +139,7 @@ pub(super) fn print(
                 n(out, code);
                 out.push(b' ');
             }
-            put::ipv4(out, [q[16], q[17], q[18], q[19]]);
+            digits::ipv4(out, [q[16], q[17], q[18], q[19]]);
             s(
                 out,
                 match code {
@@ -148,7 +148,7 @@ pub(super) fn print(
                     _ => " to ",
                 },
             );
-            put::ipv4(out, b);
+            digits::ipv4(out, b);
         }
         11 => match code {
             0 => s(out, "time exceeded in-transit"),
@@ -183,9 +183,9 @@ pub(super) fn print(
             if sum != 0 {
                 let field = i.checksum();
                 s(out, " (wrong icmp cksum ");
-                put::hex(out, u64::from(field));
+                digits::hex(out, u64::from(field));
                 s(out, " (->");
-                put::hex(out, u64::from(cksum::should_be(field, sum)));
+                digits::hex(out, u64::from(cksum::should_be(field, sum)));
                 s(out, ")!)");
             }
         }
@@ -222,7 +222,7 @@ fn extensions(out: &mut Vec<u8>, icmp: &[u8], plen: u32) {
     }
     if ext.len() >= hlen {
         s(out, ", checksum 0x");
-        put::hex_padded(out, u64::from(u16::from_be_bytes([ext[2], ext[3]])), 4);
+        digits::hex_padded(out, u64::from(u16::from_be_bytes([ext[2], ext[3]])), 4);
         s(
             out,
             if cksum::plain(&ext[..hlen]) != 0 {

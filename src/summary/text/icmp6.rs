@@ -4,7 +4,7 @@ use super::{cksum, dump, n, s};
 use crate::summary::decode::Ip;
 use crate::summary::kit::{be16, be32, trunc};
 use crate::summary::PrintOptions;
-use crate::summary::{decode, names, put};
+use crate::summary::{decode, digits, names};
 
 fn v6_at(p: &[u8], at: usize) -> Option<[u8; 16]> {
     let b = p.get(at..at + 16)?;
@@ -52,7 +52,7 @@ pub(super) fn print(
                 match (code, nh, dport) {
                     (4, 6 | 17, Some(p)) => {
                         s(out, ", ");
-                        put::ipv6(out, dst);
+                        digits::ipv6(out, dst);
                         s(out, if nh == 6 { " tcp port " } else { " udp port " });
                         n(out, p);
                     }
@@ -60,7 +60,7 @@ pub(super) fn print(
                     (4, 6 | 17, None) => return trunc(out, "icmp6"),
                     _ => {
                         out.push(b' ');
-                        put::ipv6(out, dst);
+                        digits::ipv6(out, dst);
                     }
                 }
             }
@@ -76,7 +76,7 @@ pub(super) fn print(
                     return;
                 };
                 s(out, " for ");
-                put::ipv6(out, dst);
+                digits::ipv6(out, dst);
             } else {
                 s(out, " (reassembly)");
             }
@@ -124,7 +124,7 @@ pub(super) fn print(
         135 | 136 => match v6_at(payload, 0) {
             Some(tgt) => {
                 s(out, if t == 135 { ", who has " } else { ", tgt is " });
-                put::ipv6(out, tgt);
+                digits::ipv6(out, tgt);
                 if v > 0 {
                     if t == 136 {
                         s(out, ", Flags [");
@@ -192,7 +192,7 @@ fn mld1(out: &mut Vec<u8>, m: &[u8]) {
         s(out, "max resp delay: ");
         n(out, delay);
         s(out, " addr: ");
-        put::ipv6(out, group);
+        digits::ipv6(out, group);
     }
 }
 
@@ -212,7 +212,7 @@ fn mld2_query(out: &mut Vec<u8>, m: &[u8], len: u32, v: u8) -> Option<()> {
     }
     let group = v6_at(m, 8)?;
     s(out, " [gaddr ");
-    put::ipv6(out, group);
+    digits::ipv6(out, group);
     if v > 0 {
         let flags = *m.get(24)?;
         if flags & 0x08 != 0 {
@@ -240,7 +240,7 @@ fn mld2_query(out: &mut Vec<u8>, m: &[u8], len: u32, v: u8) -> Option<()> {
             for k in 0..usize::from(nsrcs) {
                 let a = v6_at(m, 28 + 16 * k)?;
                 out.push(b' ');
-                put::ipv6(out, a);
+                digits::ipv6(out, a);
             }
             s(out, " }");
         } else {
@@ -265,7 +265,7 @@ fn mld2_records(out: &mut Vec<u8>, m: &[u8], len: u32, v: u8) -> Option<()> {
         }
         let group = v6_at(m, at + 4)?;
         s(out, " [gaddr ");
-        put::ipv6(out, group);
+        digits::ipv6(out, group);
         let kind = *m.get(at)?;
         out.push(b' ');
         match kind {
@@ -295,7 +295,7 @@ fn mld2_records(out: &mut Vec<u8>, m: &[u8], len: u32, v: u8) -> Option<()> {
             for k in 0..nsrcs {
                 let a = v6_at(m, at + 20 + 16 * k)?;
                 out.push(b' ');
-                put::ipv6(out, a);
+                digits::ipv6(out, a);
             }
             s(out, " }");
         }
@@ -362,10 +362,10 @@ fn options(out: &mut Vec<u8>, mut o: &[u8], len: u32, v: u8) -> Option<()> {
         n(out, units);
         s(out, "): ");
         match kind {
-            1 | 2 => put::mac(out, body),
+            1 | 2 => digits::mac(out, body),
             3 => {
                 let prefix = v6_at(body, 14)?;
-                put::ipv6(out, prefix);
+                digits::ipv6(out, prefix);
                 out.push(b'/');
                 n(out, body[0]);
                 if units != 4 {
@@ -395,7 +395,7 @@ fn options(out: &mut Vec<u8>, mut o: &[u8], len: u32, v: u8) -> Option<()> {
                 s(out, "s,");
                 for k in 0..usize::from((units - 1) / 2) {
                     s(out, " addr: ");
-                    put::ipv6(out, v6_at(body, 6 + 16 * k)?);
+                    digits::ipv6(out, v6_at(body, 6 + 16 * k)?);
                 }
             }
             // tcpdump's own dump of an option it does not know gives way to the -vv one.

@@ -1,15 +1,15 @@
 //! IGMP (print-igmp.c).
 
 use super::{n, s};
+use crate::summary::digits;
 use crate::summary::kit::be16;
-use crate::summary::put;
 
 #[inline]
 pub(super) fn print(out: &mut Vec<u8>, g: &[u8]) {
     let group = |out: &mut Vec<u8>| {
         if let Some(a) = g.get(4..8) {
             out.push(b' ');
-            put::ipv4(out, [a[0], a[1], a[2], a[3]]);
+            digits::ipv4(out, [a[0], a[1], a[2], a[3]]);
         }
     };
     match g.first() {
@@ -46,7 +46,7 @@ pub(super) fn print(out: &mut Vec<u8>, g: &[u8]) {
         }
         Some(t) => {
             s(out, "igmp type 0x");
-            put::byte_hex(out, *t);
+            digits::byte_hex(out, *t);
         }
         None => s(out, "[|igmp]"),
     }

@@ -5,7 +5,7 @@ use super::{cksum, icmp, icmp6, igmp, ipsec, n, s, tcp, tunnel, udp};
 use crate::summary::decode::{self, Frame, Ip, Transport};
 use crate::summary::kit::trunc;
 use crate::summary::PrintOptions;
-use crate::summary::{names, put};
+use crate::summary::{digits, names};
 use etherparse::err::Layer;
 
 /// tcpdump's ipproto_values, the names its -v header line uses (other than `names`' for
@@ -53,9 +53,9 @@ fn proto_named(out: &mut Vec<u8>, p: u8) {
 
 fn addr(out: &mut Vec<u8>, ip: &Ip<'_>, src: bool) {
     if ip.v6 {
-        put::ipv6(out, if src { ip.src } else { ip.dst });
+        digits::ipv6(out, if src { ip.src } else { ip.dst });
     } else {
-        put::ipv4(out, if src { ip.src4() } else { ip.dst4() });
+        digits::ipv4(out, if src { ip.src4() } else { ip.dst4() });
     }
 }
 
@@ -154,7 +154,7 @@ fn route(out: &mut Vec<u8>, opt: &[u8], more: &[u8]) -> bool {
             return false;
         };
         out.push(b' ');
-        put::ipv4(out, [a[0], a[1], a[2], a[3]]);
+        digits::ipv4(out, [a[0], a[1], a[2], a[3]]);
         if ptr > len {
             out.push(b',');
         }
@@ -204,7 +204,7 @@ fn timestamps(out: &mut Vec<u8>, opt: &[u8], more: &[u8]) -> bool {
                 );
                 out.push(b'@');
                 if hoplen == 8 {
-                    put::ipv4(out, [e[0], e[1], e[2], e[3]]);
+                    digits::ipv4(out, [e[0], e[1], e[2], e[3]]);
                 }
                 len += hoplen;
             }
@@ -263,7 +263,7 @@ fn routing(out: &mut Vec<u8>, h: &[u8], verbose: bool) -> bool {
             let rsv = u32::from_be_bytes([r[0], r[1], r[2], r[3]]);
             if rsv != 0 || verbose {
                 s(out, ", rsv=0x");
-                put::hex(out, u64::from(rsv));
+                digits::hex(out, u64::from(rsv));
             }
         }
         4 => {
@@ -277,13 +277,13 @@ fn routing(out: &mut Vec<u8>, h: &[u8], verbose: bool) -> bool {
             };
             if fl != 0 || verbose {
                 s(out, ", flags=0x");
-                put::hex(out, u64::from(fl));
+                digits::hex(out, u64::from(fl));
             }
             let Some(tag) = h.get(6..8) else {
                 return cut(out);
             };
             s(out, ", tag=");
-            put::hex(out, u64::from(u16::from_be_bytes([tag[0], tag[1]])));
+            digits::hex(out, u64::from(u16::from_be_bytes([tag[0], tag[1]])));
         }
         _ => {
             s(out, " (unknown type) (invalid)");
@@ -305,7 +305,7 @@ fn routing(out: &mut Vec<u8>, h: &[u8], verbose: bool) -> bool {
         s(out, ", [");
         n(out, i as u32);
         out.push(b']');
-        put::ipv6(out, addr);
+        digits::ipv6(out, addr);
     }
     s(out, ") ");
     true
@@ -343,7 +343,7 @@ fn v6_options(out: &mut Vec<u8>, b: &[u8], v: u8, mut jumbo: Option<&mut (bool, 
                 }
                 if v > 0 {
                     s(out, "(rtalert: 0x");
-                    put::hex_padded(out, u64::from(u16::from_be_bytes([b[i + 2], b[i + 3]])), 4);
+                    digits::hex_padded(out, u64::from(u16::from_be_bytes([b[i + 2], b[i + 3]])), 4);
                     s(out, ") ");
                 }
             }
@@ -395,7 +395,7 @@ fn v6_options(out: &mut Vec<u8>, b: &[u8], v: u8, mut jumbo: Option<&mut (bool, 
                     let mut a = [0u8; 16];
                     a.copy_from_slice(&b[i + 2..i + 18]);
                     s(out, "(homeaddr: ");
-                    put::ipv6(out, a);
+                    digits::ipv6(out, a);
                     if olen > 16 && !v6_sub_options(out, &b[i + 18..i + optlen]) {
                         return false;
                     }
@@ -404,7 +404,7 @@ fn v6_options(out: &mut Vec<u8>, b: &[u8], v: u8, mut jumbo: Option<&mut (bool, 
             }
             _ if v > 0 => {
                 s(out, "(opt_type 0x");
-                put::hex_padded(out, u64::from(t), 2);
+                digits::hex_padded(out, u64::from(t), 2);
                 s(out, ": len=");
                 n(out, olen);
                 out.push(b')');
@@ -443,7 +443,7 @@ fn v6_sub_options(out: &mut Vec<u8>, b: &[u8]) -> bool {
             1 => s(out, ", padn"),
             _ => {
                 s(out, ", sopt_type 0x");
-                put::hex_padded(out, u64::from(t), 2);
+                digits::hex_padded(out, u64::from(t), 2);
                 s(out, ": len=");
                 n(out, b[i + 1]);
             }
@@ -563,7 +563,7 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
                 if let (true, Some(id)) = (v > 0, id) {
                     s(out, "0x");
                     let id = u32::from_be_bytes([id[0], id[1], id[2], id[3]]);
-                    put::hex_padded(out, u64::from(id), 8);
+                    digits::hex_padded(out, u64::from(id), 8);
                     out.push(b':');
                 }
                 n(out, field);
@@ -735,12 +735,12 @@ fn v6_header(out: &mut Vec<u8>, h: &[u8], wire: u32, opts: &PrintOptions, prefix
         out.push(b'(');
         if tc != 0 {
             s(out, "class 0x");
-            put::hex_padded(out, u64::from(tc), 2);
+            digits::hex_padded(out, u64::from(tc), 2);
             s(out, ", ");
         }
         if flow != 0 {
             s(out, "flowlabel 0x");
-            put::hex_padded(out, u64::from(flow), 5);
+            digits::hex_padded(out, u64::from(flow), 5);
             s(out, ", ");
         }
         s(out, "hlim ");
@@ -797,7 +797,7 @@ fn v4_header(out: &mut Vec<u8>, ip: &Ip<'_>, wire: u32, opts: &PrintOptions, pre
 fn v4_verbose(out: &mut Vec<u8>, ip: &Ip<'_>, hlen: usize, opts: &PrintOptions) -> bool {
     let h = ip.header;
     s(out, "(tos 0x");
-    put::hex(out, u64::from(h[1]));
+    digits::hex(out, u64::from(h[1]));
     s(
         out,
         match h[1] & 3 {
@@ -853,9 +853,9 @@ fn v4_verbose(out: &mut Vec<u8>, ip: &Ip<'_>, hlen: usize, opts: &PrintOptions) 
     if !opts.no_checksum && h.len() >= hlen && sum != 0 {
         let field = u16::from_be_bytes([h[10], h[11]]);
         s(out, ", bad cksum ");
-        put::hex(out, u64::from(field));
+        digits::hex(out, u64::from(field));
         s(out, " (->");
-        put::hex(out, u64::from(cksum::should_be(field, sum)));
+        digits::hex(out, u64::from(cksum::should_be(field, sum)));
         s(out, ")!");
     }
     s(out, ")\n    ");

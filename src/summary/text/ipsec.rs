@@ -2,8 +2,8 @@
 //! payload stays opaque (tcpdump decrypts only with a secret, which nscap does not take).
 
 use super::{n, s};
+use crate::summary::digits;
 use crate::summary::kit::{be16, be32, trunc};
-use crate::summary::put;
 
 /// An authentication header at the start of `b` (the bytes captured from it on), as
 /// print-ah.c writes it; its length, to go on with the header after it, or None when the line
@@ -36,26 +36,26 @@ pub(super) fn ah(out: &mut Vec<u8>, b: &[u8], verbose: bool) -> Option<usize> {
     };
     if reserved != 0 {
         s(out, "reserved=0x");
-        put::hex(out, u64::from(reserved));
+        digits::hex(out, u64::from(reserved));
         s(out, "[MustBeZero],");
     }
     let Some(spi) = be32(b, 4) else {
         return cut(out);
     };
     s(out, "spi=0x");
-    put::hex_padded(out, u64::from(spi), 8);
+    digits::hex_padded(out, u64::from(spi), 8);
     out.push(b',');
     let Some(seq) = be32(b, 8) else {
         return cut(out);
     };
     s(out, "seq=0x");
-    put::hex(out, u64::from(seq));
+    digits::hex(out, u64::from(seq));
     s(out, ",icv=0x");
     for i in 12..whole {
         let Some(&x) = b.get(i) else {
             return cut(out);
         };
-        put::byte_hex(out, x);
+        digits::byte_hex(out, x);
     }
     s(out, "): ");
     Some(whole)
@@ -68,9 +68,9 @@ pub(super) fn esp(out: &mut Vec<u8>, b: &[u8], len: u32) {
         return trunc(out, "esp");
     };
     s(out, "ESP(spi=0x");
-    put::hex_padded(out, u64::from(spi), 8);
+    digits::hex_padded(out, u64::from(spi), 8);
     s(out, ",seq=0x");
-    put::hex(out, u64::from(seq));
+    digits::hex(out, u64::from(seq));
     s(out, "), length ");
     n(out, len);
 }

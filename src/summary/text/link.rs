@@ -7,7 +7,7 @@ use crate::packet::Packet;
 use crate::summary::decode::{self, Frame, Link};
 use crate::summary::kit::trunc;
 use crate::summary::PrintOptions;
-use crate::summary::{names, put};
+use crate::summary::{digits, names};
 
 /// `ethertype IPv4 (0x0800)`; under -q only the name (print-ether.c's ether_type_print).
 fn ethertype(out: &mut Vec<u8>, t: u16, quick: bool) {
@@ -15,7 +15,7 @@ fn ethertype(out: &mut Vec<u8>, t: u16, quick: bool) {
         match names::ethertype_name(t) {
             "Unknown" => {
                 s(out, "Unknown Ethertype (");
-                put::hex16(out, t);
+                digits::hex16(out, t);
                 out.push(b')');
             }
             name => s(out, name),
@@ -25,7 +25,7 @@ fn ethertype(out: &mut Vec<u8>, t: u16, quick: bool) {
     s(out, "ethertype ");
     s(out, names::ethertype_name(t));
     s(out, " (");
-    put::hex16(out, t);
+    digits::hex16(out, t);
     out.push(b')');
 }
 
@@ -133,9 +133,9 @@ pub(super) fn header(
             src,
             ethertype: et,
         } => {
-            put::mac(out, &src);
+            digits::mac(out, &src);
             s(out, " > ");
-            put::mac(out, &dst);
+            digits::mac(out, &dst);
             s(out, ", ");
             // print-ether.c names a tag's type only once it has read the tag: a cut one leaves
             // the line at the addresses, or after the last whole tag.
@@ -184,7 +184,7 @@ pub(super) fn header(
                 out.push(b' ');
             }
             if addr.len() == 6 {
-                put::mac(out, addr);
+                digits::mac(out, addr);
                 out.push(b' ');
             }
             if !opts.quick {
@@ -193,7 +193,7 @@ pub(super) fn header(
                     4 => s(out, "802.2"),
                     p if p < 0x0600 => {
                         s(out, "ethertype Unknown (");
-                        put::hex16(out, p);
+                        digits::hex16(out, p);
                         out.push(b')');
                     }
                     p => ethertype(out, p, false),
@@ -251,7 +251,7 @@ pub(super) fn fallback(
             s(out, "Linux cooked, hatype ");
             n(out, hatype);
             s(out, ", protocol ");
-            put::hex16(out, proto);
+            digits::hex16(out, proto);
             s(out, ", length ");
             n(out, f.link_payload_len);
         }
@@ -332,7 +332,7 @@ fn loopback(out: &mut Vec<u8>, b: &[u8], len: usize) {
                 return trunc(out, "loopback");
             };
             s(out, ", forwarding address ");
-            put::mac(out, mac);
+            digits::mac(out, mac);
             s(out, ", data (");
             n(out, (len - at - 6) as u32);
             s(out, " octets)");

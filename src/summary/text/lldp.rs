@@ -3,9 +3,9 @@
 //! organisation-specific ones included), a hex dump of the others, and of every TLV under -vv.
 
 use super::{dump, n, s};
+use crate::summary::digits;
 use crate::summary::dns::print_char;
 use crate::summary::kit::{be16, be24, be32, trunc};
-use crate::summary::put;
 
 fn tlv_name(t: u8) -> &'static str {
     match t {
@@ -233,17 +233,17 @@ fn network_addr(out: &mut Vec<u8>, b: &[u8]) -> bool {
     match af {
         1 => {
             s(out, ": ");
-            put::ipv4(out, [a[0], a[1], a[2], a[3]]);
+            digits::ipv4(out, [a[0], a[1], a[2], a[3]]);
         }
         2 => {
             s(out, ": ");
             let mut v6 = [0u8; 16];
             v6.copy_from_slice(&a[..16]);
-            put::ipv6(out, v6);
+            digits::ipv6(out, v6);
         }
         6 => {
             s(out, ": ");
-            put::mac(out, &a[..6]);
+            digits::mac(out, &a[..6]);
         }
         _ => s(out, ", no AF printer !"),
     }
@@ -276,7 +276,7 @@ fn id(out: &mut Vec<u8>, b: &[u8], chassis: bool) -> Option<bool> {
             if b.len() < 7 {
                 return None;
             }
-            put::mac(out, &b[1..7]);
+            digits::mac(out, &b[1..7]);
         }
         _ if sub == net => {
             if !network_addr(out, &b[1..]) {
@@ -485,7 +485,7 @@ fn ieee8021(out: &mut Vec<u8>, b: &[u8]) -> bool {
                 "none",
             );
             s(out, "] (0x");
-            put::byte_hex(out, b[4]);
+            digits::byte_hex(out, b[4]);
             out.push(b')');
         }
         3 if b.len() >= 6 => {
@@ -607,16 +607,16 @@ fn ieee8023(out: &mut Vec<u8>, b: &[u8]) -> bool {
             s(out, "\n\t    autonegotiation [");
             bits(out, &SUPPORTED_ENABLED, u16::from(b[4]), "none");
             s(out, "] (0x");
-            put::byte_hex(out, b[4]);
+            digits::byte_hex(out, b[4]);
             s(out, ")\n\t    PMD autoneg capability [");
             bits(out, &PMD, be16(b, 5).unwrap_or(0), "unknown");
             s(out, "] (");
-            put::hex16(out, be16(b, 5).unwrap_or(0));
+            digits::hex16(out, be16(b, 5).unwrap_or(0));
             s(out, ")\n\t    MAU type ");
             let mau = be16(b, 7).unwrap_or(0);
             s(out, MAU_TYPES.get(usize::from(mau)).unwrap_or(&"unknown"));
             s(out, " (");
-            put::hex16(out, mau);
+            digits::hex16(out, mau);
             out.push(b')');
         }
         2 if b.len() >= 7 => {
@@ -768,18 +768,18 @@ fn tia(out: &mut Vec<u8>, b: &[u8]) -> bool {
             s(out, "\n\t    Media capabilities [");
             bits(out, &TIA_CAPABILITIES, be16(b, 4).unwrap_or(0), "none");
             s(out, "] (");
-            put::hex16(out, be16(b, 4).unwrap_or(0));
+            digits::hex16(out, be16(b, 4).unwrap_or(0));
             s(out, ")\n\t    Device type [");
             s(out, tok(&TIA_DEVICE_TYPES, b[6].into(), "unknown"));
             s(out, "] (0x");
-            put::byte_hex(out, b[6]);
+            digits::byte_hex(out, b[6]);
             out.push(b')');
         }
         2 if b.len() >= 8 => {
             s(out, "\n\t    Application type [");
             s(out, tok(&TIA_APPLICATIONS, b[4].into(), "none"));
             s(out, "] (0x");
-            put::byte_hex(out, b[4]);
+            digits::byte_hex(out, b[4]);
             s(out, "), Flags [");
             bits(out, &TIA_POLICY_FLAGS, b[5].into(), "none");
             field(
@@ -815,7 +815,7 @@ fn tia(out: &mut Vec<u8>, b: &[u8]) -> bool {
             s(out, "]\n\t    Power priority [");
             s(out, tok(&TIA_POWER_PRIORITIES, (t & 15).into(), "none"));
             s(out, "] (0x");
-            put::byte_hex(out, t & 15);
+            digits::byte_hex(out, t & 15);
             let power = be16(b, 5).unwrap_or(0);
             if power < 1024 {
                 // `%.1f` of power / 10: tenths are exact in decimal, so no float is needed.
@@ -845,7 +845,7 @@ fn location(out: &mut Vec<u8>, b: &[u8]) {
     s(out, "\n\t    Location data format ");
     s(out, tok(&TIA_LOCATION_FORMATS, format.into(), "unknown"));
     s(out, " (0x");
-    put::byte_hex(out, format);
+    digits::byte_hex(out, format);
     out.push(b')');
     match format {
         1 if b.len() >= 21 => {
@@ -866,11 +866,11 @@ fn location(out: &mut Vec<u8>, b: &[u8]) {
                 (be16(b, 15).unwrap_or(0) >> 6) & 0x3f,
             );
             s(out, ", altitude value 0x");
-            put::hex(out, u64::from(be32(b, 16).unwrap_or(0) & 0x3fff_ffff));
+            digits::hex(out, u64::from(be32(b, 16).unwrap_or(0) & 0x3fff_ffff));
             s(out, "\n\t    Datum ");
             s(out, tok(&TIA_DATUMS, b[20].into(), "unknown"));
             s(out, " (0x");
-            put::byte_hex(out, b[20]);
+            digits::byte_hex(out, b[20]);
             out.push(b')');
         }
         1 => {}
@@ -899,7 +899,7 @@ fn civic(out: &mut Vec<u8>, b: &[u8]) {
     s(out, ", LCI what ");
     s(out, tok(&TIA_LCI_WHAT, b[6].into(), "unknown"));
     s(out, " (0x");
-    put::byte_hex(out, b[6]);
+    digits::byte_hex(out, b[6]);
     s(out, "), Country-code ");
     text(out, &b[7..9]);
     let mut rest = &b[9..6 + lci];
@@ -1025,10 +1025,10 @@ fn dcbx(out: &mut Vec<u8>, b: &[u8], verbose: u8) -> bool {
                         out,
                         "\n\t      Application Value\n\t          Application Protocol ID: ",
                     );
-                    put::hex16(out, be16(a, 0).unwrap_or(0));
+                    digits::hex16(out, be16(a, 0).unwrap_or(0));
                     let u = be24(a, 2).unwrap_or(0);
                     s(out, "\n\t          SF (0x");
-                    put::hex(out, u64::from(u >> 22));
+                    digits::hex(out, u64::from(u >> 22));
                     s(out, ") Application Protocol ID is ");
                     s(
                         out,
@@ -1039,9 +1039,9 @@ fn dcbx(out: &mut Vec<u8>, b: &[u8], verbose: u8) -> bool {
                         },
                     );
                     s(out, "\n\t          OUI: 0x");
-                    put::hex_padded(out, u64::from(u & 0x3f_ffff), 6);
+                    digits::hex_padded(out, u64::from(u & 0x3f_ffff), 6);
                     s(out, "\n\t          User Priority Map: 0x");
-                    put::byte_hex(out, a[5]);
+                    digits::byte_hex(out, a[5]);
                 }
             }
             _ => dump = true,
@@ -1087,7 +1087,7 @@ fn value(out: &mut Vec<u8>, t: u8, v: &[u8], verbose: u8) -> Option<bool> {
                 s(out, "Capabilities [");
                 bits(out, &CAPS, cap, "none");
                 s(out, "] (");
-                put::hex16(out, cap);
+                digits::hex16(out, cap);
                 out.push(b')');
             }
         }
@@ -1104,7 +1104,7 @@ fn value(out: &mut Vec<u8>, t: u8, v: &[u8], verbose: u8) -> Option<bool> {
             s(out, ": OUI ");
             s(out, oui_name(oui));
             s(out, " (0x");
-            put::hex_padded(out, u64::from(oui), 6);
+            digits::hex_padded(out, u64::from(oui), 6);
             out.push(b')');
             return Some(match oui {
                 0x0080c2 => ieee8021(out, v),

@@ -32,7 +32,7 @@ use crate::summary::kit::trunc;
 use etherparse::LaxNetSlice;
 
 use super::decode::{Frame, Link};
-use super::{names, put};
+use super::{digits, names};
 use crate::link::{
     LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_NFLOG, LINKTYPE_RAW, LINKTYPE_RAW_12,
     LINKTYPE_RAW_14,
@@ -45,7 +45,7 @@ fn s(out: &mut Vec<u8>, t: &str) {
 }
 
 fn n(out: &mut Vec<u8>, v: impl Into<u64>) {
-    put::u64(out, v.into());
+    digits::u64(out, v.into());
 }
 
 /// What a line remembers from earlier packets.
@@ -324,11 +324,11 @@ fn unknown_ethertype<'a>(
     match f.link {
         // -q words the type its own way, and prints only the addresses before it.
         Link::Ether { dst, src, .. } if opts.quick && !opts.link_header => {
-            put::mac(out, &src);
+            digits::mac(out, &src);
             s(out, " > ");
-            put::mac(out, &dst);
+            digits::mac(out, &dst);
             s(out, ", Unknown Ethertype (0x");
-            put::hex_padded(out, u64::from(et), 4);
+            digits::hex_padded(out, u64::from(et), 4);
             s(out, "), length ");
             n(out, pkt.len);
             s(out, ": ");

@@ -5,8 +5,8 @@
 //! does not fit the subtype is print-tcp.c's `[bad opt]`, after what was already printed.
 
 use super::{n, s};
+use crate::summary::digits;
 use crate::summary::kit::{be16, be32, be64};
-use crate::summary::put;
 
 const SYN: u8 = 0x02;
 const ACK: u8 = 0x10;
@@ -25,7 +25,7 @@ const NAMES: [&str; 9] = [
 
 fn hex64(out: &mut Vec<u8>, v: u64) {
     s(out, "0x");
-    put::hex(out, v);
+    digits::hex(out, v);
 }
 
 /// `o`: the option from its kind byte, exactly its length long; `flags`: the TCP flags byte.
@@ -148,20 +148,20 @@ fn join(out: &mut Vec<u8>, o: &[u8], flags: u8) -> bool {
     match len {
         12 => {
             s(out, " token 0x");
-            put::hex(out, u64::from(be32(o, 4).unwrap_or(0)));
+            digits::hex(out, u64::from(be32(o, 4).unwrap_or(0)));
             s(out, " nonce 0x");
-            put::hex(out, u64::from(be32(o, 8).unwrap_or(0)));
+            digits::hex(out, u64::from(be32(o, 8).unwrap_or(0)));
         }
         16 => {
             s(out, " hmac ");
             hex64(out, be64(o, 4).unwrap_or(0));
             s(out, " nonce 0x");
-            put::hex(out, u64::from(be32(o, 12).unwrap_or(0)));
+            digits::hex(out, u64::from(be32(o, 12).unwrap_or(0)));
         }
         _ => {
             s(out, " hmac 0x");
             for &b in &o[4..24] {
-                put::byte_hex(out, b);
+                digits::byte_hex(out, b);
             }
         }
     }
@@ -219,7 +219,7 @@ fn dss(out: &mut Vec<u8>, o: &[u8], flags: u8) -> bool {
         r = &r[2..];
         if r.len() >= 2 {
             s(out, " csum 0x");
-            put::hex(out, u64::from(be16(r, 0).unwrap_or(0)));
+            digits::hex(out, u64::from(be16(r, 0).unwrap_or(0)));
             r = &r[2..];
         }
     }
@@ -247,12 +247,12 @@ fn add_addr(out: &mut Vec<u8>, o: &[u8]) -> bool {
     n(out, o[3]);
     out.push(b' ');
     let after = if len <= 18 {
-        put::ipv4(out, [o[4], o[5], o[6], o[7]]);
+        digits::ipv4(out, [o[4], o[5], o[6], o[7]]);
         8
     } else {
         let mut a = [0u8; 16];
         a.copy_from_slice(&o[4..20]);
-        put::ipv6(out, a);
+        digits::ipv6(out, a);
         20
     };
     // What follows the address: a port (2 bytes), an HMAC (8), or both.

@@ -1,7 +1,7 @@
 //! NFLOG's link header as `-e` prints it (print-nflog.c).
 
 use super::{n, s};
-use crate::summary::put;
+use crate::summary::digits;
 
 /// `-e` on NFLOG: `version 0, resource ID 1, family IPv4 (2), length 120: `; -q names the
 /// family alone (print-nflog.c).
@@ -17,7 +17,7 @@ pub(super) fn header(out: &mut Vec<u8>, family: u8, rid: u16, wire_len: u32, qui
         s(out, ", ");
         if name.is_empty() {
             s(out, "Unknown NFLOG (0x");
-            put::byte_hex(out, family);
+            digits::byte_hex(out, family);
             out.push(b')');
         } else {
             s(out, name);

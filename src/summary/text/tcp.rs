@@ -4,7 +4,7 @@ use super::{app, cksum, mptcp, n, s};
 use crate::summary::decode::Ip;
 use crate::summary::kit::{be16, be32, trunc};
 use crate::summary::PrintOptions;
-use crate::summary::{names, put};
+use crate::summary::{digits, names};
 
 /// Ways per set and sets: 16384 conversations remembered, the least recently used of a set
 /// forgotten first. tcpdump's table never forgets (and grows without bound); a conversation
@@ -220,7 +220,7 @@ fn header(
     if opts.verbose > 0 && !opts.no_checksum && !fragmented {
         if let Some(sum) = cksum::transport(ip, 6) {
             s(out, ", cksum 0x");
-            put::hex_padded(out, u64::from(t.checksum()), 4);
+            digits::hex_padded(out, u64::from(t.checksum()), 4);
             cksum::verdict(out, t.checksum(), sum);
         }
     }
@@ -288,7 +288,7 @@ fn option_name(kind: u8) -> Option<&'static str> {
 
 fn hex_bytes(out: &mut Vec<u8>, b: &[u8]) {
     for x in b {
-        put::byte_hex(out, *x);
+        digits::byte_hex(out, *x);
     }
 }
 
@@ -500,7 +500,7 @@ fn data(
         20 => {
             let v = d.check(2)?;
             s(out, " cap ");
-            put::byte_hex(out, v[0]);
+            digits::byte_hex(out, v[0]);
             s(out, " id ");
             n(out, v[1]);
             2
@@ -508,7 +508,7 @@ fn data(
         28 => {
             let u = be16(d.check(2)?, 0).unwrap_or(0);
             s(out, " 0x");
-            put::hex(out, u64::from(u));
+            digits::hex(out, u64::from(u));
             out.push(b' ');
             n(out, if u & 1 != 0 { (u >> 1) * 60 } else { u >> 1 });
             2
@@ -587,7 +587,7 @@ fn experimental(out: &mut Vec<u8>, d: &Data<'_>, rest: usize) -> Result<usize, S
         s(out, "tfo");
         fastopen(out, &v[2..]);
     } else {
-        put::hex_padded(out, u64::from(magic), 4);
+        digits::hex_padded(out, u64::from(magic), 4);
     }
     Ok(rest)
 }
@@ -595,7 +595,7 @@ fn experimental(out: &mut Vec<u8>, d: &Data<'_>, rest: usize) -> Result<usize, S
 /// Data bytes `from..to` in hex, each checked as tcpdump reads them one by one.
 fn hex_data(out: &mut Vec<u8>, d: &Data<'_>, from: usize, to: usize) -> Result<(), Stop> {
     for i in from..to {
-        put::byte_hex(out, d.check(i + 1)?[i]);
+        digits::byte_hex(out, d.check(i + 1)?[i]);
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use crate::packet::Packet;
 use crate::summary::decode::{self, Ip};
 use crate::summary::kit::trunc;
 use crate::summary::PrintOptions;
-use crate::summary::{names, put};
+use crate::summary::{digits, names};
 
 thread_local! {
     /// Tunnels inside tunnels: each level is a stack frame of the printers, and a crafted
@@ -146,7 +146,7 @@ pub(super) fn proto_e(out: &mut Vec<u8>, et: u16) {
         name => s(out, name),
     }
     s(out, " (");
-    put::hex16(out, et);
+    digits::hex16(out, et);
     out.push(b')');
 }
 

@@ -5,8 +5,8 @@
 
 use super::tunnel::ether;
 use super::{n, s, State};
+use crate::summary::digits;
 use crate::summary::kit::{be24, trunc};
-use crate::summary::put;
 use crate::summary::PrintOptions;
 
 pub const PORT: u16 = 4789;
@@ -32,7 +32,7 @@ pub(super) fn flags(out: &mut Vec<u8>, flags: u8, unset: &str) {
     s(out, "flags [");
     s(out, if flags & 0x08 != 0 { "I" } else { unset });
     s(out, "] (0x");
-    put::byte_hex(out, flags);
+    digits::byte_hex(out, flags);
     s(out, "), ");
 }
 
