@@ -190,3 +190,20 @@ pub fn is_pipe(fd: BorrowedFd<'_>) -> bool {
     nix::sys::stat::fstat(fd)
         .is_ok_and(|st| matches!(st.st_mode & libc::S_IFMT, libc::S_IFIFO | libc::S_IFSOCK))
 }
+
+/// The broken-down local time of `t` seconds since the epoch (localtime_r, which reads the
+/// time zone as the C library does); None when the C library cannot convert it.
+pub fn local_tm(t: i64) -> Option<libc::tm> {
+    let t = t as libc::time_t;
+    // SAFETY: a zeroed tm is a valid value of the plain C struct (its tm_zone a null pointer);
+    // localtime_r reads `t` and writes only into `tm`, both on this stack frame, and on
+    // failure returns null without a result we would read.
+    unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&t, &mut tm).is_null() {
+            None
+        } else {
+            Some(tm)
+        }
+    }
+}

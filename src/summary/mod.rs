@@ -127,17 +127,9 @@ impl Clock {
     }
 }
 
+/// Seconds east of UTC at `sec` (0 where the C library cannot say).
 fn utc_offset(sec: i64) -> i64 {
-    let t = sec as libc::time_t;
-    // SAFETY: localtime_r writes only into `tm`, which lives on this stack frame.
-    unsafe {
-        let mut tm: libc::tm = std::mem::zeroed();
-        if libc::localtime_r(&t, &mut tm).is_null() {
-            0
-        } else {
-            tm.tm_gmtoff
-        }
-    }
+    crate::os::local_tm(sec).map_or(0, |tm| tm.tm_gmtoff)
 }
 
 /// tcpdump refuses to convert seconds with bit 31 set (before 1970, after January 2038).
