@@ -327,7 +327,7 @@ impl Sink for FlowSink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::summary::frames::*;
+    use nscap_frames::*;
 
     fn iface() -> Interface {
         Interface::for_test("eth0", 1)

@@ -4,8 +4,6 @@
 pub mod decode;
 pub mod digits;
 pub mod dns;
-#[doc(hidden)]
-pub mod frames;
 mod json;
 mod kit;
 pub mod names;
