@@ -1,7 +1,7 @@
 //! Geneve (print-geneve.c): its header, the options by class and type with `-v`, then the inner
 //! frame or packet the protocol field names.
 
-use super::tunnel::{by_ethertype, ether, proto_e};
+use super::tunnel::{payload, proto_e};
 use super::{n, s, State};
 use crate::summary::digits;
 use crate::summary::kit::{be16, trunc};
@@ -94,14 +94,7 @@ pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, 
     s(out, if opts.verbose < 1 { ": " } else { "\n\t" });
     let inner = &b[8 + opts_len as usize..];
     let len = len - opts_len;
-    if !by_ethertype(out, prot, inner, len, opts, st) {
-        if prot == 0x6558 {
-            ether(out, inner, len, opts, st);
-        } else {
-            s(out, "geneve-proto-0x");
-            digits::hex(out, u64::from(prot));
-        }
-    }
+    payload(out, prot, inner, len, "geneve", opts, st);
 }
 
 fn options(out: &mut Vec<u8>, mut o: &[u8], verbose: u8) {

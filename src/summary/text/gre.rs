@@ -1,10 +1,10 @@
 //! GRE (print-gre.c): version 0 with its optional checksum, key, sequence number and RFC 1701
 //! source routes, and PPTP's version 1; then the inner packet the protocol field names.
 
-use super::tunnel::{by_ethertype, ether, proto_e};
+use super::tunnel::{payload, proto_e};
 use super::{n, s, State};
 use crate::summary::digits;
-use crate::summary::kit::{be16, trunc};
+use crate::summary::kit::{be16, be32, trunc};
 use crate::summary::PrintOptions;
 
 const GRE_CP: u16 = 0x8000;
@@ -51,6 +51,31 @@ fn field(b: &[u8], at: usize, len: u32, need: u32) -> Option<&[u8]> {
     (len >= need).then_some(v)
 }
 
+/// Where print-gre.c is in the header, and how much of the GRE length is left; each read
+/// steps over what it read.
+struct Cursor<'a> {
+    b: &'a [u8],
+    at: usize,
+    len: u32,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, need: u32) -> Option<&'a [u8]> {
+        let v = field(self.b, self.at, self.len, need)?;
+        self.at += need as usize;
+        self.len -= need;
+        Some(v)
+    }
+
+    fn u16(&mut self) -> Option<u16> {
+        be16(self.take(2)?, 0)
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        be32(self.take(4)?, 0)
+    }
+}
+
 fn body(
     out: &mut Vec<u8>,
     b: &[u8],
@@ -73,99 +98,37 @@ fn body(
     if v {
         flag_names(out, flags);
     }
-    let (mut at, mut len) = (2usize, length - 2);
-    let p = field(b, at, len, 2)?;
-    let prot = u16::from_be_bytes([p[0], p[1]]);
-    at += 2;
-    len -= 2;
-    let word = |at: usize, len: u32| {
-        field(b, at, len, 4).map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
+    let mut c = Cursor {
+        b,
+        at: 2,
+        len: length - 2,
     };
+    let prot = c.u16()?;
     if vers == 1 {
-        if flags & GRE_KP != 0 {
-            let k = word(at, len)?;
-            s(out, ", call ");
-            n(out, k & 0xffff);
-            at += 4;
-            len -= 4;
-        }
-        if flags & GRE_SP != 0 {
-            let q = word(at, len)?;
-            s(out, ", seq ");
-            n(out, q);
-            at += 4;
-            len -= 4;
-        }
-        if flags & GRE_AP != 0 {
-            let a = word(at, len)?;
-            s(out, ", ack ");
-            n(out, a);
-            at += 4;
-            len -= 4;
-        }
-        if flags & GRE_SP == 0 {
-            s(out, ", no-payload");
-        }
-        if opts.link_header {
-            proto_e(out, prot);
-        }
-        s(out, ", length ");
-        n(out, length);
-        if flags & GRE_SP == 0 {
-            return Some(());
-        }
-        s(out, if v { "\n\t" } else { ": " });
-        // PPP inside PPTP's GRE: not decoded.
-        s(out, "gre-proto-0x");
-        digits::hex(out, u64::from(prot));
-        let _ = (at, len);
-        return Some(());
+        return pptp(out, &mut c, flags, prot, length, opts);
     }
     if flags & (GRE_CP | GRE_RP) != 0 {
-        let sum = field(b, at, len, 2)?;
+        let sum = c.u16()?;
         if v {
             s(out, ", sum 0x");
-            digits::hex(out, u64::from(u16::from_be_bytes([sum[0], sum[1]])));
+            digits::hex(out, u64::from(sum));
         }
-        at += 2;
-        len -= 2;
-        let off = field(b, at, len, 2)?;
+        let off = c.u16()?;
         s(out, ", off 0x");
-        digits::hex(out, u64::from(u16::from_be_bytes([off[0], off[1]])));
-        at += 2;
-        len -= 2;
+        digits::hex(out, u64::from(off));
     }
     if flags & GRE_KP != 0 {
-        let k = word(at, len)?;
+        let k = c.u32()?;
         s(out, ", key=0x");
         digits::hex(out, u64::from(k));
-        at += 4;
-        len -= 4;
     }
     if flags & GRE_SP != 0 {
-        let q = word(at, len)?;
+        let q = c.u32()?;
         s(out, ", seq ");
         n(out, q);
-        at += 4;
-        len -= 4;
     }
     if flags & GRE_RP != 0 {
-        loop {
-            let h = field(b, at, len, 4)?;
-            let af = u16::from_be_bytes([h[0], h[1]]);
-            let (sreoff, srelen) = (h[2], h[3]);
-            at += 4;
-            len -= 4;
-            if af == 0 && srelen == 0 {
-                break;
-            }
-            sre(out, af, sreoff, srelen, b.get(at..)?, len)?;
-            if len < u32::from(srelen) {
-                return None;
-            }
-            at += usize::from(srelen);
-            len -= u32::from(srelen);
-        }
+        routes(out, &mut c)?;
     }
     if opts.link_header {
         proto_e(out, prot);
@@ -173,16 +136,70 @@ fn body(
     s(out, ", length ");
     n(out, length);
     s(out, if v { "\n\t" } else { ": " });
-    let inner = b.get(at..).unwrap_or(&[]);
-    if !by_ethertype(out, prot, inner, len, opts, st) {
-        if prot == 0x6558 {
-            ether(out, inner, len, opts, st);
-        } else {
-            s(out, "gre-proto-0x");
-            digits::hex(out, u64::from(prot));
-        }
-    }
+    let inner = b.get(c.at..).unwrap_or(&[]);
+    payload(out, prot, inner, c.len, "gre", opts, st);
     Some(())
+}
+
+/// Version 1 (PPTP): call id, sequence and acknowledgement numbers; the PPP inside is not
+/// decoded.
+fn pptp(
+    out: &mut Vec<u8>,
+    c: &mut Cursor<'_>,
+    flags: u16,
+    prot: u16,
+    length: u32,
+    opts: &PrintOptions,
+) -> Option<()> {
+    if flags & GRE_KP != 0 {
+        let k = c.u32()?;
+        s(out, ", call ");
+        n(out, k & 0xffff);
+    }
+    if flags & GRE_SP != 0 {
+        let q = c.u32()?;
+        s(out, ", seq ");
+        n(out, q);
+    }
+    if flags & GRE_AP != 0 {
+        let a = c.u32()?;
+        s(out, ", ack ");
+        n(out, a);
+    }
+    if flags & GRE_SP == 0 {
+        s(out, ", no-payload");
+    }
+    if opts.link_header {
+        proto_e(out, prot);
+    }
+    s(out, ", length ");
+    n(out, length);
+    if flags & GRE_SP == 0 {
+        return Some(());
+    }
+    s(out, if opts.verbose > 0 { "\n\t" } else { ": " });
+    s(out, "gre-proto-0x");
+    digits::hex(out, u64::from(prot));
+    Some(())
+}
+
+/// The source route entries up to the empty one that ends them.
+fn routes(out: &mut Vec<u8>, c: &mut Cursor<'_>) -> Option<()> {
+    loop {
+        let h = c.take(4)?;
+        let af = u16::from_be_bytes([h[0], h[1]]);
+        let (sreoff, srelen) = (h[2], h[3]);
+        if af == 0 && srelen == 0 {
+            return Some(());
+        }
+        sre(out, af, sreoff, srelen, c.b.get(c.at..)?, c.len)?;
+        // tcpdump steps over the entry against the GRE length only.
+        if c.len < u32::from(srelen) {
+            return None;
+        }
+        c.at += usize::from(srelen);
+        c.len -= u32::from(srelen);
+    }
 }
 
 /// A source route entry (RFC 1701): IPv4 addresses or AS numbers, `*` at the offset.

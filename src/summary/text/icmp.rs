@@ -270,13 +270,7 @@ fn extensions(out: &mut Vec<u8>, icmp: &[u8], plen: u32) {
             let l = u32::from_be_bytes([l[0], l[1], l[2], l[3]]);
             s(out, "\n\t    label ");
             n(out, l >> 12);
-            s(out, ", tc ");
-            n(out, (l >> 9) & 7);
-            if l & 0x100 != 0 {
-                s(out, ", [S]");
-            }
-            s(out, ", ttl ");
-            n(out, l & 0xff);
+            super::mpls::label_fields(out, l);
         } else {
             dump::hex_after(out, body, "\n\t    ");
         }

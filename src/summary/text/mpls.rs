@@ -44,13 +44,7 @@ pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, 
             s(out, NAMES[(label as usize).min(4)]);
             out.push(b')');
         }
-        s(out, ", tc ");
-        n(out, (e >> 9) & 7);
-        if e & 0x100 != 0 {
-            s(out, ", [S]");
-        }
-        s(out, ", ttl ");
-        n(out, e & 0xff);
+        label_fields(out, e);
         out.push(b')');
         at += 4;
         length -= 4;
@@ -79,4 +73,16 @@ pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions, 
     };
     s(out, if opts.verbose > 0 { "\n\t" } else { " " });
     ip(out, rest, length, v6, opts, st);
+}
+
+/// `, tc 0, [S], ttl 64`: a label stack entry's fields after the label (print-mpls.c, and
+/// the MPLS extension of ICMP).
+pub(super) fn label_fields(out: &mut Vec<u8>, e: u32) {
+    s(out, ", tc ");
+    n(out, (e >> 9) & 7);
+    if e & 0x100 != 0 {
+        s(out, ", [S]");
+    }
+    s(out, ", ttl ");
+    n(out, e & 0xff);
 }

@@ -121,7 +121,7 @@ pub(super) fn ip(
 
 /// What tcpdump's ethertype_print does with the protocols a tunnel header names; false when
 /// it is none of them.
-pub(super) fn by_ethertype(
+fn by_ethertype(
     out: &mut Vec<u8>,
     et: u16,
     b: &[u8],
@@ -136,6 +136,28 @@ pub(super) fn by_ethertype(
         _ => return false,
     }
     true
+}
+
+/// The packet a tunnel header's protocol field names: what ethertype_print decodes, or an
+/// Ethernet frame (Transparent Ethernet Bridging), else `NAME-proto-0x…`.
+pub(super) fn payload(
+    out: &mut Vec<u8>,
+    prot: u16,
+    inner: &[u8],
+    len: u32,
+    name: &str,
+    opts: &PrintOptions,
+    st: &mut State,
+) {
+    if !by_ethertype(out, prot, inner, len, opts, st) {
+        if prot == 0x6558 {
+            ether(out, inner, len, opts, st);
+        } else {
+            s(out, name);
+            s(out, "-proto-0x");
+            digits::hex(out, u64::from(prot));
+        }
+    }
 }
 
 /// `proto IPv4 (0x0800)` as the tunnel printers word it under `-e` ("unknown" in lower case).
