@@ -56,100 +56,13 @@ pub(super) fn print(
             n(out, e.seq);
         }
         3 => match quoted_v4(i.payload()) {
-            Some((dst, proto, dport)) => match code {
-                0 => {
-                    s(out, "net ");
-                    digits::ipv4(out, dst);
-                    s(out, " unreachable");
-                }
-                1 => {
-                    s(out, "host ");
-                    digits::ipv4(out, dst);
-                    s(out, " unreachable");
-                }
-                2 => {
-                    digits::ipv4(out, dst);
-                    s(out, " protocol ");
-                    n(out, proto);
-                    s(out, " unreachable");
-                }
-                3 => {
-                    digits::ipv4(out, dst);
-                    match (proto, dport) {
-                        (6, Some(p)) => {
-                            s(out, " tcp port ");
-                            n(out, p);
-                        }
-                        (17, Some(p)) => {
-                            s(out, " udp port ");
-                            n(out, p);
-                        }
-                        // tcpdump reads the 'port' at the same place whatever the protocol.
-                        (_, Some(p)) => {
-                            s(out, " protocol ");
-                            n(out, proto);
-                            s(out, " port ");
-                            n(out, p);
-                        }
-                        (_, None) => {
-                            s(out, " protocol ");
-                            n(out, proto);
-                            s(out, " port");
-                        }
-                    }
-                    s(out, " unreachable");
-                }
-                4 => {
-                    digits::ipv4(out, dst);
-                    s(out, " unreachable - need to frag (mtu ");
-                    n(out, u16::from_be_bytes([b[2], b[3]]));
-                    out.push(b')');
-                }
-                9 | 10 | 13 => {
-                    s(out, if code == 9 { "net " } else { "host " });
-                    digits::ipv4(out, dst);
-                    s(out, " unreachable - admin prohibited");
-                    if code == 13 {
-                        s(out, " filter");
-                    }
-                }
-                _ => {
-                    digits::ipv4(out, dst);
-                    s(out, " unreachable - code ");
-                    n(out, code);
-                }
-            },
+            Some((dst, proto, dport)) => unreachable(out, code, dst, proto, dport, b),
             None => {
                 s(out, "unreachable, code ");
                 n(out, code);
             }
         },
-        5 => {
-            // The quoted packet's destination, then the gateway to use for it.
-            let q = i.payload();
-            s(
-                out,
-                match code {
-                    0 | 1 => "redirect ",
-                    2 | 3 => "redirect-tos ",
-                    _ => "redirect-#",
-                },
-            );
-            if code > 3 {
-                n(out, code);
-                out.push(b' ');
-            }
-            digits::ipv4(out, [q[16], q[17], q[18], q[19]]);
-            s(
-                out,
-                match code {
-                    0 | 2 => " to net ",
-                    1 | 3 => " to host ",
-                    _ => " to ",
-                },
-            );
-            digits::ipv4(out, b);
-        }
+        5 => redirect(out, code, i.payload(), b),
         11 => match code {
             0 => s(out, "time exceeded in-transit"),
             1 => s(out, "ip reassembly time exceeded"),
@@ -178,23 +91,130 @@ pub(super) fn print(
     s(out, ", length ");
     n(out, len);
     if opts.verbose > 0 && ip.frag.is_none() {
-        if let Some(b) = ip.rest.get(..len as usize) {
-            let sum = cksum::plain(b);
-            if sum != 0 {
-                let field = i.checksum();
-                s(out, " (wrong icmp cksum ");
-                digits::hex(out, u64::from(field));
-                s(out, " (->");
-                digits::hex(out, u64::from(cksum::should_be(field, sum)));
-                s(out, ")!)");
-            }
-        }
+        check_sum(out, i, ip.rest, len);
     }
     // tcpdump -v prints the packet an error quotes on the lines after, as IP printed anew.
     if opts.verbose > 0 && matches!(t, 3 | 4 | 5 | 11 | 12) {
         quoted(out, i.payload(), opts, st);
         if matches!(t, 3 | 11 | 12) && len > EXT_AT as u32 {
             extensions(out, ip.rest, len);
+        }
+    }
+}
+
+/// Destination unreachable, named from the quoted header: `dst`, its protocol, and its
+/// destination port when captured; `b`: the ICMP header's bytes 5-8 (the MTU for code 4).
+fn unreachable(
+    out: &mut Vec<u8>,
+    code: u8,
+    dst: [u8; 4],
+    proto: u8,
+    dport: Option<u16>,
+    b: [u8; 4],
+) {
+    match code {
+        0 => {
+            s(out, "net ");
+            digits::ipv4(out, dst);
+            s(out, " unreachable");
+        }
+        1 => {
+            s(out, "host ");
+            digits::ipv4(out, dst);
+            s(out, " unreachable");
+        }
+        2 => {
+            digits::ipv4(out, dst);
+            s(out, " protocol ");
+            n(out, proto);
+            s(out, " unreachable");
+        }
+        3 => {
+            digits::ipv4(out, dst);
+            match (proto, dport) {
+                (6, Some(p)) => {
+                    s(out, " tcp port ");
+                    n(out, p);
+                }
+                (17, Some(p)) => {
+                    s(out, " udp port ");
+                    n(out, p);
+                }
+                // tcpdump reads the 'port' at the same place whatever the protocol.
+                (_, Some(p)) => {
+                    s(out, " protocol ");
+                    n(out, proto);
+                    s(out, " port ");
+                    n(out, p);
+                }
+                (_, None) => {
+                    s(out, " protocol ");
+                    n(out, proto);
+                    s(out, " port");
+                }
+            }
+            s(out, " unreachable");
+        }
+        4 => {
+            digits::ipv4(out, dst);
+            s(out, " unreachable - need to frag (mtu ");
+            n(out, u16::from_be_bytes([b[2], b[3]]));
+            out.push(b')');
+        }
+        9 | 10 | 13 => {
+            s(out, if code == 9 { "net " } else { "host " });
+            digits::ipv4(out, dst);
+            s(out, " unreachable - admin prohibited");
+            if code == 13 {
+                s(out, " filter");
+            }
+        }
+        _ => {
+            digits::ipv4(out, dst);
+            s(out, " unreachable - code ");
+            n(out, code);
+        }
+    }
+}
+
+/// Redirect: the quoted packet's destination, then the gateway to use for it (`gw`, the ICMP
+/// header's bytes 5-8).
+fn redirect(out: &mut Vec<u8>, code: u8, q: &[u8], gw: [u8; 4]) {
+    s(
+        out,
+        match code {
+            0 | 1 => "redirect ",
+            2 | 3 => "redirect-tos ",
+            _ => "redirect-#",
+        },
+    );
+    if code > 3 {
+        n(out, code);
+        out.push(b' ');
+    }
+    digits::ipv4(out, [q[16], q[17], q[18], q[19]]);
+    s(
+        out,
+        match code {
+            0 | 2 => " to net ",
+            1 | 3 => " to host ",
+            _ => " to ",
+        },
+    );
+    digits::ipv4(out, gw);
+}
+
+/// -v: tcpdump's note when the checksum over the message (`rest`, `len` bytes) is wrong.
+fn check_sum(out: &mut Vec<u8>, i: &etherparse::Icmpv4Slice<'_>, rest: &[u8], len: u32) {
+    if let Some(b) = rest.get(..len as usize) {
+        let sum = cksum::plain(b);
+        if sum != 0 {
+            let field = i.checksum();
+            s(out, " (wrong icmp cksum ");
+            digits::hex(out, u64::from(field));
+            s(out, " (->");
+            digits::hex(out, u64::from(cksum::should_be(field, sum)));
+            s(out, ")!)");
         }
     }
 }
