@@ -481,63 +481,14 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
     loop {
         let b = at(off);
         let len = match next {
-            0 => {
-                if !first {
-                    s(
-                        out,
-                        if off > 0 && ip.ext_first == 0 {
-                            "[The Hop-by-Hop Options header was already found] (invalid)"
-                        } else {
-                            "[The Hop-by-Hop Options header don't follow the IPv6 header] (invalid)"
-                        },
-                    );
-                    return Chain::Stop;
-                }
-                // print-ip6opts.c reads the length with a jumping getter, then checks the
-                // whole header without jumping.
-                let Some(whole) = b.get(1).map(|l| (usize::from(*l) + 1) * 8) else {
-                    trunc(out, "hbhopt");
-                    super::long_jump();
-                    return Chain::Stop;
-                };
-                let ok = whole <= b.len() && {
-                    s(out, "HBH ");
-                    v6_options(out, &b[2..whole], v, Some(&mut jumbo))
-                };
-                if !ok {
-                    trunc(out, "hbhopt");
-                }
-                // Checked before the cut: a zero payload length needs a jumbo option.
-                if jumbo.1 == 0 && !jumbo.0 {
-                    s(
-                        out,
-                        "[No valid Jumbo Payload Hop-by-Hop option found] (invalid)",
-                    );
-                    return Chain::Stop;
-                }
-                if !ok {
-                    return Chain::Stop;
-                }
-                whole
-            }
-            60 => {
-                let whole = b.get(1).map(|l| (usize::from(*l) + 1) * 8);
-                let ok = match whole {
-                    Some(l) if l <= b.len() => {
-                        s(out, "DSTOPT ");
-                        v == 0 || v6_options(out, &b[2..l], v, None)
-                    }
-                    _ => false,
-                };
-                if !ok {
-                    trunc(out, "dstopt");
-                    if whole.is_none() {
-                        super::long_jump();
-                    }
-                    return Chain::Stop;
-                }
-                whole.unwrap_or(0)
-            }
+            0 => match hop_by_hop(out, b, first, off > 0 && ip.ext_first == 0, v, &mut jumbo) {
+                Some(len) => len,
+                None => return Chain::Stop,
+            },
+            60 => match dst_options(out, b, v) {
+                Some(len) => len,
+                None => return Chain::Stop,
+            },
             43 => {
                 if b.is_empty() {
                     trunc(out, "ip6");
@@ -548,40 +499,10 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
                 }
                 (usize::from(b[1]) + 1) * 8
             }
-            44 => {
-                let (Some(w), id) = (b.get(2..4), b.get(4..8)) else {
-                    trunc(out, "frag6");
-                    return Chain::Stop;
-                };
-                let field = u16::from_be_bytes([w[0], w[1]]) & 0xfff8;
-                let rest = u64::from(plen).wrapping_sub(off as u64 + 8);
-                if v > 0 && id.is_none() {
-                    trunc(out, "frag6");
-                    return Chain::Stop;
-                }
-                s(out, "frag (");
-                if let (true, Some(id)) = (v > 0, id) {
-                    s(out, "0x");
-                    let id = u32::from_be_bytes([id[0], id[1], id[2], id[3]]);
-                    digits::hex_padded(out, u64::from(id), 8);
-                    out.push(b':');
-                }
-                n(out, field);
-                out.push(b'|');
-                n(out, rest);
-                out.push(b')');
-                // Later pieces are not decoded; a first one with nothing captured after its
-                // header ends there, with print-frag6.c's trailing space and no cut mark
-                // (print-ip6.c returns when the header's end reaches the snapshot's).
-                if field != 0 {
-                    return Chain::Stop;
-                }
-                out.push(b' ');
-                if (ip.ext.len() + ip.rest.len()).saturating_sub(off) <= 8 {
-                    return Chain::Stop;
-                }
-                8
-            }
+            44 => match fragment(out, ip, b, plen, off, v) {
+                Some(len) => len,
+                None => return Chain::Stop,
+            },
             51 => match ipsec::ah(out, b, v > 0) {
                 Some(len) => len,
                 None => return Chain::Stop,
@@ -612,6 +533,121 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
         first = false;
     }
 }
+/// Hop-by-hop options (print-ip6opts.c): their length, or None when the line ends. `first`:
+/// right after the IPv6 header, where alone they may stand; `again`: a second one. `jumbo`
+/// learns of a jumbo payload option.
+fn hop_by_hop(
+    out: &mut Vec<u8>,
+    b: &[u8],
+    first: bool,
+    again: bool,
+    v: u8,
+    jumbo: &mut (bool, u32),
+) -> Option<usize> {
+    if !first {
+        s(
+            out,
+            if again {
+                "[The Hop-by-Hop Options header was already found] (invalid)"
+            } else {
+                "[The Hop-by-Hop Options header don't follow the IPv6 header] (invalid)"
+            },
+        );
+        return None;
+    }
+    // print-ip6opts.c reads the length with a jumping getter, then checks the
+    // whole header without jumping.
+    let Some(whole) = b.get(1).map(|l| (usize::from(*l) + 1) * 8) else {
+        trunc(out, "hbhopt");
+        super::long_jump();
+        return None;
+    };
+    let ok = whole <= b.len() && {
+        s(out, "HBH ");
+        v6_options(out, &b[2..whole], v, Some(jumbo))
+    };
+    if !ok {
+        trunc(out, "hbhopt");
+    }
+    // Checked before the cut: a zero payload length needs a jumbo option.
+    if jumbo.1 == 0 && !jumbo.0 {
+        s(
+            out,
+            "[No valid Jumbo Payload Hop-by-Hop option found] (invalid)",
+        );
+        return None;
+    }
+    if !ok {
+        return None;
+    }
+    Some(whole)
+}
+
+/// Destination options (print-ip6opts.c), listed with -v: their length, or None when the line
+/// ends.
+fn dst_options(out: &mut Vec<u8>, b: &[u8], v: u8) -> Option<usize> {
+    let whole = b.get(1).map(|l| (usize::from(*l) + 1) * 8);
+    let ok = match whole {
+        Some(l) if l <= b.len() => {
+            s(out, "DSTOPT ");
+            v == 0 || v6_options(out, &b[2..l], v, None)
+        }
+        _ => false,
+    };
+    if !ok {
+        trunc(out, "dstopt");
+        if whole.is_none() {
+            super::long_jump();
+        }
+        return None;
+    }
+    Some(whole.unwrap_or(0))
+}
+
+/// A fragment header (print-frag6.c): its length, or None when the line ends (later pieces
+/// are not decoded). `off`: where it starts in the chain, for the bytes left after it.
+fn fragment(
+    out: &mut Vec<u8>,
+    ip: &Ip<'_>,
+    b: &[u8],
+    plen: u32,
+    off: usize,
+    v: u8,
+) -> Option<usize> {
+    let (Some(w), id) = (b.get(2..4), b.get(4..8)) else {
+        trunc(out, "frag6");
+        return None;
+    };
+    let field = u16::from_be_bytes([w[0], w[1]]) & 0xfff8;
+    let rest = u64::from(plen).wrapping_sub(off as u64 + 8);
+    if v > 0 && id.is_none() {
+        trunc(out, "frag6");
+        return None;
+    }
+    s(out, "frag (");
+    if let (true, Some(id)) = (v > 0, id) {
+        s(out, "0x");
+        let id = u32::from_be_bytes([id[0], id[1], id[2], id[3]]);
+        digits::hex_padded(out, u64::from(id), 8);
+        out.push(b':');
+    }
+    n(out, field);
+    out.push(b'|');
+    n(out, rest);
+    out.push(b')');
+    // Later pieces are not decoded; a first one with nothing captured after its
+    // header ends there, with print-frag6.c's trailing space and no cut mark
+    // (print-ip6.c returns when the header's end reaches the snapshot's).
+    if field != 0 {
+        return None;
+    }
+    out.push(b' ');
+    if (ip.ext.len() + ip.rest.len()).saturating_sub(off) <= 8 {
+        return None;
+    }
+    Some(8)
+}
+
 /// The IP part and everything above it.
 #[inline]
 pub(super) fn print(
