@@ -38,33 +38,7 @@ pub(super) fn print(
         n(out, len);
     }
     match t {
-        1 => {
-            s(out, ", ");
-            s(out, names::icmp6_unreach_name(code));
-            // The quoted packet: IPv6 header, then (without extension headers) UDP/TCP.
-            let Some(dst) = v6_at(payload, 24) else {
-                trunc(out, "icmp6");
-                return;
-            };
-            {
-                let nh = payload[6];
-                let dport = be16(payload, 42);
-                match (code, nh, dport) {
-                    (4, 6 | 17, Some(p)) => {
-                        s(out, ", ");
-                        digits::ipv6(out, dst);
-                        s(out, if nh == 6 { " tcp port " } else { " udp port " });
-                        n(out, p);
-                    }
-                    // tcpdump wants the quoted ports of an unreachable port.
-                    (4, 6 | 17, None) => return trunc(out, "icmp6"),
-                    _ => {
-                        out.push(b' ');
-                        digits::ipv6(out, dst);
-                    }
-                }
-            }
-        }
+        1 if unreachable(out, code, payload).is_none() => return trunc(out, "icmp6"),
         2 => {
             s(out, ", mtu ");
             n(out, u32::from_be_bytes(b));
@@ -88,61 +62,15 @@ pub(super) fn print(
             s(out, ", seq ");
             n(out, e.seq);
         }
-        134 if v > 0 => {
-            // Bytes 5-8: hop limit, flags, router lifetime; then the two timers.
-            let (Some(reach), Some(retrans)) = (be32(payload, 0), be32(payload, 4)) else {
-                return trunc(out, "icmp6");
-            };
-            s(out, "\n\thop limit ");
-            n(out, b[0]);
-            s(out, ", Flags [");
-            let names = [
-                (0x80, "managed"),
-                (0x40, "other stateful"),
-                (0x20, "home agent"),
-            ];
-            flags(out, b[1], &names);
-            s(out, "], pref ");
-            s(
-                out,
-                ["medium", "high", "reserved", "low"][usize::from((b[1] >> 3) & 3)],
-            );
-            s(out, ", router lifetime ");
-            n(out, u16::from_be_bytes([b[2], b[3]]));
-            s(out, "s, reachable time ");
-            n(out, reach);
-            s(out, "ms, retrans timer ");
-            n(out, retrans);
-            s(out, "ms");
-            if options(out, &payload[8..], len.saturating_sub(16), v).is_none() {
-                return trunc(out, "icmp6");
-            }
+        134 if v > 0 && router_advert(out, b, payload, len, v).is_none() => {
+            return trunc(out, "icmp6");
         }
         133 if v > 0 && options(out, payload, len.saturating_sub(8), v).is_none() => {
             return trunc(out, "icmp6");
         }
-        135 | 136 => match v6_at(payload, 0) {
-            Some(tgt) => {
-                s(out, if t == 135 { ", who has " } else { ", tgt is " });
-                digits::ipv6(out, tgt);
-                if v > 0 {
-                    if t == 136 {
-                        s(out, ", Flags [");
-                        let names = [(0x80, "router"), (0x40, "solicited"), (0x20, "override")];
-                        flags(out, b[0], &names);
-                        out.push(b']');
-                    }
-                    let opts_at = payload.get(16..).unwrap_or(&[]);
-                    if options(out, opts_at, len.saturating_sub(24), v).is_none() {
-                        return trunc(out, "icmp6");
-                    }
-                }
-            }
-            None => {
-                trunc(out, "icmp6");
-                return;
-            }
-        },
+        135 | 136 if neighbour(out, t, b[0], payload, len, v).is_none() => {
+            return trunc(out, "icmp6");
+        }
         130..=132 | 143 if mld(out, t, i.slice(), len, v).is_none() => {
             return trunc(out, "icmp6");
         }
@@ -152,6 +80,87 @@ pub(super) fn print(
         s(out, ", length ");
         n(out, len);
     }
+}
+
+/// Destination unreachable: the reason, then the quoted packet's destination (and port);
+/// None: cut.
+fn unreachable(out: &mut Vec<u8>, code: u8, payload: &[u8]) -> Option<()> {
+    s(out, ", ");
+    s(out, names::icmp6_unreach_name(code));
+    // The quoted packet: IPv6 header, then (without extension headers) UDP/TCP.
+    let dst = v6_at(payload, 24)?;
+    let nh = payload[6];
+    let dport = be16(payload, 42);
+    match (code, nh, dport) {
+        (4, 6 | 17, Some(p)) => {
+            s(out, ", ");
+            digits::ipv6(out, dst);
+            s(out, if nh == 6 { " tcp port " } else { " udp port " });
+            n(out, p);
+        }
+        // tcpdump wants the quoted ports of an unreachable port.
+        (4, 6 | 17, None) => return None,
+        _ => {
+            out.push(b' ');
+            digits::ipv6(out, dst);
+        }
+    }
+    Some(())
+}
+
+/// A router advertisement with -v: `b`, the header's bytes 5-8 (hop limit, flags, router
+/// lifetime), then the two timers and the options; None: cut.
+fn router_advert(out: &mut Vec<u8>, b: [u8; 4], payload: &[u8], len: u32, v: u8) -> Option<()> {
+    // Bytes 5-8: hop limit, flags, router lifetime; then the two timers.
+    let (reach, retrans) = (be32(payload, 0)?, be32(payload, 4)?);
+    s(out, "\n\thop limit ");
+    n(out, b[0]);
+    s(out, ", Flags [");
+    let names = [
+        (0x80, "managed"),
+        (0x40, "other stateful"),
+        (0x20, "home agent"),
+    ];
+    flags(out, b[1], &names);
+    s(out, "], pref ");
+    s(
+        out,
+        ["medium", "high", "reserved", "low"][usize::from((b[1] >> 3) & 3)],
+    );
+    s(out, ", router lifetime ");
+    n(out, u16::from_be_bytes([b[2], b[3]]));
+    s(out, "s, reachable time ");
+    n(out, reach);
+    s(out, "ms, retrans timer ");
+    n(out, retrans);
+    s(out, "ms");
+    options(out, &payload[8..], len.saturating_sub(16), v)
+}
+
+/// A neighbour solicitation (135) or advertisement (136): the target, and with -v the
+/// advertisement's flags (`flag_bits`) and the options; None: cut.
+fn neighbour(
+    out: &mut Vec<u8>,
+    t: u8,
+    flag_bits: u8,
+    payload: &[u8],
+    len: u32,
+    v: u8,
+) -> Option<()> {
+    let tgt = v6_at(payload, 0)?;
+    s(out, if t == 135 { ", who has " } else { ", tgt is " });
+    digits::ipv6(out, tgt);
+    if v > 0 {
+        if t == 136 {
+            s(out, ", Flags [");
+            let names = [(0x80, "router"), (0x40, "solicited"), (0x20, "override")];
+            flags(out, flag_bits, &names);
+            out.push(b']');
+        }
+        let opts_at = payload.get(16..).unwrap_or(&[]);
+        options(out, opts_at, len.saturating_sub(24), v)?;
+    }
+    Some(())
 }
 
 /// Multicast listener messages from the ICMPv6 header on (`m`, as captured); None: cut.
