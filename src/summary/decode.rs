@@ -420,50 +420,7 @@ pub fn decode<'a>(linktype: u16, data: &'a [u8], wire_len: u32, mac: Option<[u8;
             }
         }
         LINKTYPE_LINUX_SLL | LINKTYPE_LINUX_SLL2 => {
-            let v2 = linktype == LINKTYPE_LINUX_SLL2;
-            let hdr = if v2 { 20 } else { 16 };
-            if data.len() < hdr {
-                return cut;
-            }
-            let (pkttype, hatype, halen, addr_at, proto) = if v2 {
-                (
-                    u16::from(data[10]),
-                    be16(data, 8).unwrap_or(0),
-                    usize::from(data[11]),
-                    12,
-                    be16(data, 0).unwrap_or(0),
-                )
-            } else {
-                (
-                    be16(data, 0).unwrap_or(0),
-                    be16(data, 2).unwrap_or(0),
-                    usize::from(be16(data, 4).unwrap_or(0)),
-                    6,
-                    be16(data, 14).unwrap_or(0),
-                )
-            };
-            let addr = &data[addr_at..addr_at + halen.min(8)];
-            let dir = match pkttype {
-                0..=3 => Some(Dir::In),
-                4 => Some(Dir::Out),
-                _ => None,
-            };
-            let payload = &data[hdr..];
-            // The protocol field is an ethertype for everything but a few 802.2/802.3 cases
-            // (values below 0x0600) and netlink (hatype 824), which we do not decode.
-            let pkt = (proto >= 0x0600 && hatype != 824)
-                .then(|| LaxSlicedPacket::from_ether_type(EtherType(proto), payload));
-            Frame {
-                link: Link::Sll {
-                    pkttype,
-                    hatype,
-                    addr,
-                    proto,
-                },
-                dir,
-                link_payload_len: rest(hdr),
-                pkt,
-            }
+            sll(data, linktype == LINKTYPE_LINUX_SLL2, wire_len).unwrap_or(cut)
         }
         LINKTYPE_NULL | LINKTYPE_LOOP => {
             if data.len() < 4 {
@@ -509,6 +466,55 @@ pub fn decode<'a>(linktype: u16, data: &'a [u8], wire_len: u32, mac: Option<[u8;
             pkt: None,
         },
     }
+}
+
+/// Linux cooked capture, v1 or (`v2`) v2: the packet type (whence the direction), the
+/// hardware type and address, and the protocol; None when the header is cut.
+#[inline]
+fn sll(data: &[u8], v2: bool, wire_len: u32) -> Option<Frame<'_>> {
+    let hdr = if v2 { 20 } else { 16 };
+    if data.len() < hdr {
+        return None;
+    }
+    let (pkttype, hatype, halen, addr_at, proto) = if v2 {
+        (
+            u16::from(data[10]),
+            be16(data, 8).unwrap_or(0),
+            usize::from(data[11]),
+            12,
+            be16(data, 0).unwrap_or(0),
+        )
+    } else {
+        (
+            be16(data, 0).unwrap_or(0),
+            be16(data, 2).unwrap_or(0),
+            usize::from(be16(data, 4).unwrap_or(0)),
+            6,
+            be16(data, 14).unwrap_or(0),
+        )
+    };
+    let addr = &data[addr_at..addr_at + halen.min(8)];
+    let dir = match pkttype {
+        0..=3 => Some(Dir::In),
+        4 => Some(Dir::Out),
+        _ => None,
+    };
+    let payload = &data[hdr..];
+    // The protocol field is an ethertype for everything but a few 802.2/802.3 cases
+    // (values below 0x0600) and netlink (hatype 824), which we do not decode.
+    let pkt = (proto >= 0x0600 && hatype != 824)
+        .then(|| LaxSlicedPacket::from_ether_type(EtherType(proto), payload));
+    Some(Frame {
+        link: Link::Sll {
+            pkttype,
+            hatype,
+            addr,
+            proto,
+        },
+        dir,
+        link_payload_len: wire_len.max(data.len() as u32).saturating_sub(hdr as u32),
+        pkt,
+    })
 }
 
 /// NFLOG (print-nflog.c): a 4-byte header (family, version 0, resource id), then TLVs in the
