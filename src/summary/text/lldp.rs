@@ -533,42 +533,8 @@ fn ieee8021(out: &mut Vec<u8>, b: &[u8]) -> bool {
             s(out, " \n\t    PFC Enable");
             priority_bits(out, b[5]);
         }
-        12 if b.len() >= 5 => {
-            field(out, "\n\t    RES: ", b[4]);
-            let table = &b[5..];
-            if !table.is_empty() && table.len() % 3 == 0 {
-                s(out, "\n\t    Application Priority Table");
-                for e in table.chunks(3) {
-                    field(out, "\n\t      Priority: ", e[0] >> 5);
-                    field(out, ", RES: ", (e[0] >> 3) & 3);
-                    field(out, ", Sel: ", e[0] & 7);
-                    field(out, ", Protocol ID: ", be16(e, 1).unwrap_or(0));
-                }
-            }
-        }
-        13 if b.len() >= 9 => {
-            let (bridge, station, r, mode, res) = (b[4], b[5], b[6], b[7], b[8]);
-            s(out, "\n\t    EVB Bridge Status");
-            field(out, "\n\t      RES: ", bridge >> 3);
-            field(out, ", BGID: ", (bridge >> 2) & 1);
-            field(out, ", RRCAP: ", (bridge >> 1) & 1);
-            field(out, ", RRCTR: ", bridge & 1);
-            s(out, "\n\t    EVB Station Status");
-            field(out, "\n\t      RES: ", station >> 4);
-            field(out, ", SGID: ", (station >> 3) & 1);
-            field(out, ", RRREQ: ", (station >> 2) & 1);
-            field(out, ",RRSTAT: ", station & 3);
-            field(out, "\n\t    R: ", r >> 5);
-            field(out, ", RTE: ", r & 0x1f);
-            s(out, ", EVB Mode: ");
-            s(out, tok(&EVB_MODES, u16::from(mode >> 6), "unknown"));
-            field(out, " [", mode >> 6);
-            field(out, "]\n\t    ROL: ", (mode >> 5) & 1);
-            field(out, ", RWD: ", mode & 0x1f);
-            field(out, ", RES: ", res >> 6);
-            field(out, ", ROL: ", (res >> 5) & 1);
-            field(out, ", RKA: ", res & 0x1f);
-        }
+        12 if b.len() >= 5 => app_priority(out, b),
+        13 if b.len() >= 9 => evb(out, b),
         14 if b.len() >= 8 => {
             let t = b[4];
             field(out, "\n\t    Role: ", t >> 7);
@@ -588,6 +554,46 @@ fn ieee8021(out: &mut Vec<u8>, b: &[u8]) -> bool {
         _ => return true,
     }
     false
+}
+
+/// Application priority (subtype 12): the table of 3-byte entries, when it has whole ones.
+fn app_priority(out: &mut Vec<u8>, b: &[u8]) {
+    field(out, "\n\t    RES: ", b[4]);
+    let table = &b[5..];
+    if !table.is_empty() && table.len() % 3 == 0 {
+        s(out, "\n\t    Application Priority Table");
+        for e in table.chunks(3) {
+            field(out, "\n\t      Priority: ", e[0] >> 5);
+            field(out, ", RES: ", (e[0] >> 3) & 3);
+            field(out, ", Sel: ", e[0] & 7);
+            field(out, ", Protocol ID: ", be16(e, 1).unwrap_or(0));
+        }
+    }
+}
+
+/// EVB (subtype 13): bridge and station status, then the mode fields (`b`: 9 bytes or more).
+fn evb(out: &mut Vec<u8>, b: &[u8]) {
+    let (bridge, station, r, mode, res) = (b[4], b[5], b[6], b[7], b[8]);
+    s(out, "\n\t    EVB Bridge Status");
+    field(out, "\n\t      RES: ", bridge >> 3);
+    field(out, ", BGID: ", (bridge >> 2) & 1);
+    field(out, ", RRCAP: ", (bridge >> 1) & 1);
+    field(out, ", RRCTR: ", bridge & 1);
+    s(out, "\n\t    EVB Station Status");
+    field(out, "\n\t      RES: ", station >> 4);
+    field(out, ", SGID: ", (station >> 3) & 1);
+    field(out, ", RRREQ: ", (station >> 2) & 1);
+    field(out, ",RRSTAT: ", station & 3);
+    field(out, "\n\t    R: ", r >> 5);
+    field(out, ", RTE: ", r & 0x1f);
+    s(out, ", EVB Mode: ");
+    s(out, tok(&EVB_MODES, u16::from(mode >> 6), "unknown"));
+    field(out, " [", mode >> 6);
+    field(out, "]\n\t    ROL: ", (mode >> 5) & 1);
+    field(out, ", RWD: ", mode & 0x1f);
+    field(out, ", RES: ", res >> 6);
+    field(out, ", ROL: ", (res >> 5) & 1);
+    field(out, ", RKA: ", res & 0x1f);
 }
 
 fn aggregation(out: &mut Vec<u8>, b: &[u8]) {
