@@ -3,7 +3,6 @@
 //! raw-IP frames), the rest with `LaxSlicedPacket`, which parses as far as the bytes go and says
 //! where it stopped.
 
-use crate::summary::kit::be16;
 use etherparse::err::Layer;
 use etherparse::{
     EtherType, IcmpEchoHeader, Icmpv4Slice, Icmpv6Slice, IgmpSlice, IpNumber, LaxIpPayloadSlice,
@@ -11,6 +10,7 @@ use etherparse::{
 };
 
 use super::dns;
+use super::kit::be16;
 use crate::link::{
     LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LOOP,
     LINKTYPE_NFLOG, LINKTYPE_NULL, LINKTYPE_RAW, LINKTYPE_RAW_12, LINKTYPE_RAW_14,

@@ -1,9 +1,9 @@
 //! One JSON object per packet; the schema is documented in docs/json.md and only grows.
 
-use super::kit::be16;
 use etherparse::LaxNetSlice;
 
 use super::decode::{self, Dir, Frame, Ip, Link, Transport};
+use super::kit::be16;
 use super::{digits, dns, names};
 use crate::attrib::Owner;
 use crate::packet::{Interface, Packet};

@@ -28,10 +28,10 @@ mod tunnel;
 mod udp;
 mod vxlan;
 
-use crate::summary::kit::trunc;
 use etherparse::LaxNetSlice;
 
 use super::decode::{Frame, Link};
+use super::kit::trunc;
 use super::{digits, names};
 use crate::link::{
     LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_NFLOG, LINKTYPE_RAW, LINKTYPE_RAW_12,
