@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use nscap::summary::frames::*;
+use nscap_frames::*;
 
 /// 2023-11-14 22:13:20 UTC: every capture starts here.
 const T0: u32 = 1_700_000_000;

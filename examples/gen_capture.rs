@@ -9,7 +9,7 @@ use std::io::BufWriter;
 use nscap::packet::{Interface, Packet};
 use nscap::sink::pcap::PcapWriter;
 use nscap::sink::Sink;
-use nscap::summary::frames::*;
+use nscap_frames::*;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);

@@ -4,6 +4,31 @@
 //! WireGuard device reports it) and a handful of ATM and BSD/OS types. libpcap maps them the
 //! same way in `dlt_to_linktype` and `linktype_to_dlt` (pcap-common.c).
 
+// The LINKTYPE values the summary printers and the file writers name; the printers match on
+// them, so they live here with the DLT mapping rather than in one of the printers.
+/// BSD loopback: a host-order address family, then the packet.
+pub const LINKTYPE_NULL: u16 = 0;
+/// Ethernet.
+pub const LINKTYPE_ETHERNET: u16 = 1;
+/// Raw IP under its DLT number on Linux, as some files carry it.
+pub const LINKTYPE_RAW_12: u16 = 12;
+/// Raw IP under OpenBSD's DLT number, as some files carry it.
+pub const LINKTYPE_RAW_14: u16 = 14;
+/// Raw IP (version nibble first).
+pub const LINKTYPE_RAW: u16 = 101;
+/// OpenBSD loopback: a network-order address family, then the packet.
+pub const LINKTYPE_LOOP: u16 = 108;
+/// Linux cooked capture (`-i any` before libpcap 1.10).
+pub const LINKTYPE_LINUX_SLL: u16 = 113;
+/// Raw IPv4.
+pub const LINKTYPE_IPV4: u16 = 228;
+/// Raw IPv6.
+pub const LINKTYPE_IPV6: u16 = 229;
+/// Linux netfilter log (nflog): TLVs around the packet.
+pub const LINKTYPE_NFLOG: u16 = 239;
+/// Linux cooked capture v2 (`-i any`): names the interface by index.
+pub const LINKTYPE_LINUX_SLL2: u16 = 276;
+
 /// (DLT on Linux, LINKTYPE) for every type whose numbers differ.
 const DIFFERENT: [(i32, u16); 5] = [
     (11, 100), // ATM_RFC1483
@@ -14,7 +39,7 @@ const DIFFERENT: [(i32, u16); 5] = [
 ];
 
 /// OpenBSD's DLT_RAW; files written there may carry it as a link type.
-const DLT_RAW_OPENBSD: u16 = 14;
+const DLT_RAW_OPENBSD: u16 = LINKTYPE_RAW_14;
 
 /// The LINKTYPE to write in a file for a live handle's DLT.
 pub fn linktype_of_dlt(dlt: i32) -> u16 {

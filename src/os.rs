@@ -365,3 +365,33 @@ pub fn if_indextoname(index: u32, buf: &mut [u8; libc::IF_NAMESIZE]) -> Option<u
     let ok = unsafe { !libc::if_indextoname(index, buf.as_mut_ptr().cast()).is_null() };
     ok.then(|| buf.iter().position(|c| *c == 0).unwrap_or(buf.len()))
 }
+
+/// The broken-down local time of `t` seconds since the epoch (localtime_r, which reads the
+/// time zone as the C library does); None when the C library cannot convert it.
+pub fn local_tm(t: i64) -> Option<libc::tm> {
+    // `time_t` is 64 bits on every target nscap builds for; the type is inferred rather than
+    // named, since musl's libc crate marks `libc::time_t` deprecated.
+    let t = t as _;
+    // SAFETY: a zeroed tm is a valid value of the plain C struct (its tm_zone a null pointer);
+    // localtime_r reads `t` and writes only into `tm`, both on this stack frame, and on
+    // failure returns null without a result we would read.
+    unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&t, &mut tm).is_null() {
+            None
+        } else {
+            Some(tm)
+        }
+    }
+}
+
+/// strftime(3) of `tm` by the NUL-terminated `format`: the bytes it wrote, `None` when they do
+/// not fit in 4 KiB (or make an empty string, which strftime cannot tell from an error).
+pub fn strftime(format: &std::ffi::CStr, tm: &libc::tm) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: strftime writes at most buf.len() bytes into `buf` and returns how many (0 when
+    // they do not fit); `format` is NUL-terminated and `tm` a valid struct.
+    let n = unsafe { libc::strftime(buf.as_mut_ptr().cast(), buf.len(), format.as_ptr(), tm) };
+    buf.truncate(n);
+    (n > 0).then_some(buf)
+}

@@ -10,9 +10,9 @@ use nscap::reader::FileReader;
 use nscap::sink::pcap::PcapWriter;
 use nscap::sink::pcapng::PcapngWriter;
 use nscap::sink::Sink;
-use nscap::summary::frames::*;
 use nscap::summary::PrintOptions;
 use nscap::summary::Summarizer;
+use nscap_frames::*;
 
 struct Counting;
 

@@ -8,7 +8,7 @@ use nscap::packet::{Interface, Packet};
 use nscap::sink::pcap::PcapWriter;
 use nscap::sink::pcapng::PcapngWriter;
 use nscap::sink::Sink;
-use nscap::summary::frames::*;
+use nscap_frames::*;
 
 const A4: [u8; 4] = [10, 1, 0, 1];
 const B4: [u8; 4] = [10, 1, 0, 2];

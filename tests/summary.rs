@@ -10,7 +10,7 @@ use std::process::Command;
 use nscap::packet::{Interface, Packet};
 use nscap::sink::pcap::PcapWriter;
 use nscap::sink::Sink;
-use nscap::summary::frames::*;
+use nscap_frames::*;
 
 const A4: [u8; 4] = [192, 168, 7, 1];
 const B4: [u8; 4] = [192, 168, 7, 2];

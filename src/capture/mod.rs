@@ -184,7 +184,7 @@ pub fn open_here(
             mac,
         };
         let mut members = Vec::new();
-        if name == "any" && linktype == crate::summary::decode::LINKTYPE_LINUX_SLL2 {
+        if name == "any" && linktype == crate::link::LINKTYPE_LINUX_SLL2 {
             members = ifs
                 .iter()
                 .map(|i| (i.index, interface(i.name.as_bytes(), None)))
@@ -446,9 +446,7 @@ fn open_one(name: &str, opts: &HandleOptions, label: &str) -> Result<Capture<Act
         // Linux cooked v2 names each packet's interface by index, which `any` alone would
         // lose (libpcap 1.10 and later offer it there; older ones keep v1).
         None if name == "any" => {
-            let _ = cap.set_datalink(Linktype(i32::from(
-                crate::summary::decode::LINKTYPE_LINUX_SLL2,
-            )));
+            let _ = cap.set_datalink(Linktype(i32::from(crate::link::LINKTYPE_LINUX_SLL2)));
         }
         None => {}
     }

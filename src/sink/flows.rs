@@ -12,7 +12,7 @@ use super::Sink;
 use crate::packet::{Interface, Packet};
 use crate::summary::decode::{self, Transport};
 use crate::summary::PrintOptions;
-use crate::summary::{put, Summarizer};
+use crate::summary::{digits, Summarizer};
 
 pub const MAX_FLOWS: usize = 1_000_000;
 
@@ -154,7 +154,7 @@ impl FlowTable {
         }
         let mut buf = Vec::with_capacity(CHUNK + 1024);
         buf.extend_from_slice(b"Conversations: ");
-        put::u64(&mut buf, rows.len() as u64);
+        digits::u64(&mut buf, rows.len() as u64);
         buf.extend_from_slice(b" (sorted by bytes)\n");
         for (i, h) in HEADER.iter().enumerate() {
             cells[i].clear();
@@ -176,9 +176,9 @@ impl FlowTable {
             if p > 0 {
                 buf.extend_from_slice(label.as_bytes());
                 buf.extend_from_slice(b": ");
-                put::u64(&mut buf, p);
+                digits::u64(&mut buf, p);
                 buf.extend_from_slice(b" packets, ");
-                put::u64(&mut buf, b);
+                digits::u64(&mut buf, b);
                 buf.extend_from_slice(b" bytes\n");
             }
         }
@@ -213,14 +213,14 @@ fn row_cells(c: &mut [Vec<u8>; 10], k: &Key, st: &Conversation, time: &mut Summa
     let has_ports = matches!(k.proto, 6 | 17);
     match crate::summary::ip_proto_name(k.proto) {
         Some(n) => c[0].extend_from_slice(n.as_bytes()),
-        None => put::u64(&mut c[0], u64::from(k.proto)),
+        None => digits::u64(&mut c[0], u64::from(k.proto)),
     }
     endpoint(&mut c[1], k.v6, a, has_ports);
     endpoint(&mut c[2], k.v6, b, has_ports);
-    put::u64(&mut c[3], st.packets[0]);
-    put::u64(&mut c[4], st.bytes[0]);
-    put::u64(&mut c[5], st.packets[1]);
-    put::u64(&mut c[6], st.bytes[1]);
+    digits::u64(&mut c[3], st.packets[0]);
+    digits::u64(&mut c[4], st.bytes[0]);
+    digits::u64(&mut c[5], st.packets[1]);
+    digits::u64(&mut c[6], st.bytes[1]);
     time.timestamp(&mut c[7], st.first.0, st.first.1);
     time.timestamp(&mut c[8], st.last.0, st.last.1);
     if k.proto == 6 {
@@ -264,16 +264,16 @@ fn endpoint(out: &mut Vec<u8>, v6: bool, e: Endpoint, port: bool) {
         if port {
             out.push(b'[');
         }
-        put::ipv6(out, e.addr);
+        digits::ipv6(out, e.addr);
         if port {
             out.push(b']');
         }
     } else {
-        put::ipv4(out, [e.addr[0], e.addr[1], e.addr[2], e.addr[3]]);
+        digits::ipv4(out, [e.addr[0], e.addr[1], e.addr[2], e.addr[3]]);
     }
     if port {
         out.push(b':');
-        put::u64(out, u64::from(e.port));
+        digits::u64(out, u64::from(e.port));
     }
 }
 
@@ -327,7 +327,7 @@ impl Sink for FlowSink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::summary::frames::*;
+    use nscap_frames::*;
 
     fn iface() -> Interface {
         Interface::for_test("eth0", 1)

@@ -11,6 +11,7 @@ use std::io::{self, Write};
 
 use super::file::{Records, NG_BOM, NG_EPB, NG_IDB, NG_ISB, NG_SHB, NG_VERSION};
 use super::Sink;
+use crate::link::{LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2};
 use crate::packet::Owner;
 use crate::packet::{Counters, Interface, Packet};
 
@@ -39,10 +40,6 @@ const FILTER_LIBPCAP: u8 = 0;
 /// epb_flags bits 0-1.
 const EPB_INBOUND: u32 = 1;
 const EPB_OUTBOUND: u32 = 2;
-
-const LINKTYPE_ETHERNET: u16 = 1;
-const LINKTYPE_LINUX_SLL: u16 = 113;
-const LINKTYPE_LINUX_SLL2: u16 = 276;
 
 pub struct PcapngWriter<W: Write> {
     out: Records<W>,

@@ -532,21 +532,13 @@ fn strftime(template: &OsStr, when: i64) -> OsString {
     let Ok(fmt) = CString::new(template.as_bytes()) else {
         return template.to_owned();
     };
-    // SAFETY: localtime_r fills the zeroed tm from a valid time_t; strftime writes at most
-    // buf.len() bytes and returns how many (0 when it does not fit).
-    unsafe {
-        let t = when as libc::time_t;
-        let mut tm: libc::tm = std::mem::zeroed();
-        if libc::localtime_r(&t, &mut tm).is_null() {
-            return template.to_owned();
-        }
-        let mut buf = vec![0u8; 4096];
-        let n = libc::strftime(buf.as_mut_ptr().cast(), buf.len(), fmt.as_ptr(), &tm);
-        if n == 0 && !template.is_empty() {
-            return template.to_owned();
-        }
-        buf.truncate(n);
-        OsString::from_vec(buf)
+    let Some(tm) = crate::os::local_tm(when) else {
+        return template.to_owned();
+    };
+    match crate::os::strftime(&fmt, &tm) {
+        Some(buf) => OsString::from_vec(buf),
+        None if template.is_empty() => OsString::new(),
+        None => template.to_owned(),
     }
 }
 

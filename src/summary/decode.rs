@@ -10,18 +10,11 @@ use etherparse::{
 };
 
 use super::dns;
-
-pub const LINKTYPE_NULL: u16 = 0;
-pub const LINKTYPE_ETHERNET: u16 = 1;
-pub const LINKTYPE_RAW_12: u16 = 12;
-pub const LINKTYPE_RAW_14: u16 = 14;
-pub const LINKTYPE_RAW: u16 = 101;
-pub const LINKTYPE_LOOP: u16 = 108;
-pub const LINKTYPE_LINUX_SLL: u16 = 113;
-pub const LINKTYPE_IPV4: u16 = 228;
-pub const LINKTYPE_IPV6: u16 = 229;
-pub const LINKTYPE_NFLOG: u16 = 239;
-pub const LINKTYPE_LINUX_SLL2: u16 = 276;
+use super::kit::be16;
+use crate::link::{
+    LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2,
+    LINKTYPE_LOOP, LINKTYPE_NFLOG, LINKTYPE_NULL, LINKTYPE_RAW, LINKTYPE_RAW_12, LINKTYPE_RAW_14,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dir {
@@ -276,7 +269,7 @@ impl<'a> Frame<'a> {
 /// prints from its fixed 20 bytes. `b`: the bytes from the header on, fewer than its length.
 pub fn ipv4_cut(b: &[u8]) -> Option<Ip<'_>> {
     let hlen = usize::from(b.first()? & 0x0f) * 4;
-    let total = usize::from(u16::from_be_bytes([*b.get(2)?, *b.get(3)?]));
+    let total = usize::from(be16(b, 2)?);
     if b[0] >> 4 != 4 || b.len() < 20 || b.len() >= hlen || total < hlen {
         return None;
     }
@@ -377,13 +370,6 @@ pub fn echo(bytes5to8: [u8; 4]) -> IcmpEchoHeader {
     IcmpEchoHeader::from_bytes(bytes5to8)
 }
 
-fn be16(b: &[u8], at: usize) -> u16 {
-    match b.get(at..at + 2) {
-        Some(s) => u16::from_be_bytes([s[0], s[1]]),
-        None => 0,
-    }
-}
-
 fn ether_type_for_ip(b: &[u8]) -> EtherType {
     match b.first().map(|v| v >> 4) {
         Some(6) => EtherType::IPV6,
@@ -410,7 +396,7 @@ pub fn decode<'a>(linktype: u16, data: &'a [u8], wire_len: u32, mac: Option<[u8;
             let mut src = [0u8; 6];
             dst.copy_from_slice(&data[0..6]);
             src.copy_from_slice(&data[6..12]);
-            let ethertype = be16(data, 12);
+            let ethertype = be16(data, 12).unwrap_or(0);
             let dir = mac.map(|m| if m == src { Dir::Out } else { Dir::In });
             // Below 0x0600 the field is an 802.3 length, not a protocol.
             let pkt = if ethertype >= 0x0600 {
@@ -430,50 +416,7 @@ pub fn decode<'a>(linktype: u16, data: &'a [u8], wire_len: u32, mac: Option<[u8;
             }
         }
         LINKTYPE_LINUX_SLL | LINKTYPE_LINUX_SLL2 => {
-            let v2 = linktype == LINKTYPE_LINUX_SLL2;
-            let hdr = if v2 { 20 } else { 16 };
-            if data.len() < hdr {
-                return cut;
-            }
-            let (pkttype, hatype, halen, addr_at, proto) = if v2 {
-                (
-                    u16::from(data[10]),
-                    be16(data, 8),
-                    usize::from(data[11]),
-                    12,
-                    be16(data, 0),
-                )
-            } else {
-                (
-                    be16(data, 0),
-                    be16(data, 2),
-                    usize::from(be16(data, 4)),
-                    6,
-                    be16(data, 14),
-                )
-            };
-            let addr = &data[addr_at..addr_at + halen.min(8)];
-            let dir = match pkttype {
-                0..=3 => Some(Dir::In),
-                4 => Some(Dir::Out),
-                _ => None,
-            };
-            let payload = &data[hdr..];
-            // The protocol field is an ethertype for everything but a few 802.2/802.3 cases
-            // (values below 0x0600) and netlink (hatype 824), which we do not decode.
-            let pkt = (proto >= 0x0600 && hatype != 824)
-                .then(|| LaxSlicedPacket::from_ether_type(EtherType(proto), payload));
-            Frame {
-                link: Link::Sll {
-                    pkttype,
-                    hatype,
-                    addr,
-                    proto,
-                },
-                dir,
-                link_payload_len: rest(hdr),
-                pkt,
-            }
+            sll(data, linktype == LINKTYPE_LINUX_SLL2, wire_len).unwrap_or(cut)
         }
         LINKTYPE_NULL | LINKTYPE_LOOP => {
             if data.len() < 4 {
@@ -519,6 +462,55 @@ pub fn decode<'a>(linktype: u16, data: &'a [u8], wire_len: u32, mac: Option<[u8;
             pkt: None,
         },
     }
+}
+
+/// Linux cooked capture, v1 or (`v2`) v2: the packet type (whence the direction), the
+/// hardware type and address, and the protocol; None when the header is cut.
+#[inline]
+fn sll(data: &[u8], v2: bool, wire_len: u32) -> Option<Frame<'_>> {
+    let hdr = if v2 { 20 } else { 16 };
+    if data.len() < hdr {
+        return None;
+    }
+    let (pkttype, hatype, halen, addr_at, proto) = if v2 {
+        (
+            u16::from(data[10]),
+            be16(data, 8).unwrap_or(0),
+            usize::from(data[11]),
+            12,
+            be16(data, 0).unwrap_or(0),
+        )
+    } else {
+        (
+            be16(data, 0).unwrap_or(0),
+            be16(data, 2).unwrap_or(0),
+            usize::from(be16(data, 4).unwrap_or(0)),
+            6,
+            be16(data, 14).unwrap_or(0),
+        )
+    };
+    let addr = &data[addr_at..addr_at + halen.min(8)];
+    let dir = match pkttype {
+        0..=3 => Some(Dir::In),
+        4 => Some(Dir::Out),
+        _ => None,
+    };
+    let payload = &data[hdr..];
+    // The protocol field is an ethertype for everything but a few 802.2/802.3 cases
+    // (values below 0x0600) and netlink (hatype 824), which we do not decode.
+    let pkt = (proto >= 0x0600 && hatype != 824)
+        .then(|| LaxSlicedPacket::from_ether_type(EtherType(proto), payload));
+    Some(Frame {
+        link: Link::Sll {
+            pkttype,
+            hatype,
+            addr,
+            proto,
+        },
+        dir,
+        link_payload_len: wire_len.max(data.len() as u32).saturating_sub(hdr as u32),
+        pkt,
+    })
 }
 
 /// NFLOG (print-nflog.c): a 4-byte header (family, version 0, resource id), then TLVs in the

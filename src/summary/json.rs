@@ -2,8 +2,9 @@
 
 use etherparse::LaxNetSlice;
 
-use super::decode::{self, Dir, Frame, Link, Transport};
-use super::{dns, names, put};
+use super::decode::{self, Dir, Frame, Ip, Link, Transport};
+use super::kit::be16;
+use super::{digits, dns, names};
 use crate::packet::Owner;
 use crate::packet::{Interface, Packet};
 
@@ -22,13 +23,13 @@ fn key0(out: &mut Vec<u8>, k: &str) {
 
 fn num(out: &mut Vec<u8>, k: &str, v: impl Into<u64>) {
     key(out, k);
-    put::u64(out, v.into());
+    digits::u64(out, v.into());
 }
 
 fn string(out: &mut Vec<u8>, k: &str, v: &[u8]) {
     key(out, k);
     out.push(b'"');
-    put::json_str(out, v);
+    digits::json_str(out, v);
     out.push(b'"');
 }
 
@@ -59,74 +60,12 @@ pub fn frame(
         string(out, "direction", if d == Dir::In { b"in" } else { b"out" });
     }
     if let Some(o) = owner {
-        key(out, "process");
-        out.push(b'{');
-        key0(out, "pid");
-        put::u64(out, u64::from(o.pid));
-        string(out, "comm", o.comm.as_bytes());
-        if let Some(c) = &o.container {
-            string(out, "container", c.as_bytes());
-        }
-        out.push(b'}');
+        process(out, o);
     }
     num(out, "len", pkt.len);
     num(out, "caplen", pkt.data.len() as u64);
     num(out, "linktype", iface.linktype);
-    match f.link {
-        Link::Ether {
-            dst,
-            src,
-            ethertype,
-        } => {
-            key(out, "eth");
-            out.push(b'{');
-            key0(out, "src");
-            out.push(b'"');
-            put::mac(out, &src);
-            out.push(b'"');
-            quoted(out, "dst", |o| put::mac(o, &dst));
-            num(out, "type", f.ethertype().unwrap_or(ethertype));
-            if f.vlans().next().is_some() {
-                key(out, "vlan");
-                out.push(b'[');
-                for (i, (id, _, _)) in f.vlans().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    put::u64(out, u64::from(id));
-                }
-                out.push(b']');
-            }
-            out.push(b'}');
-        }
-        Link::Sll {
-            pkttype,
-            hatype,
-            addr,
-            proto,
-        } => {
-            key(out, "sll");
-            out.push(b'{');
-            key0(out, "pkttype");
-            put::u64(out, u64::from(pkttype));
-            num(out, "hatype", hatype);
-            if !addr.is_empty() {
-                quoted(out, "addr", |o| put::mac(o, addr));
-            }
-            num(out, "type", proto);
-            out.push(b'}');
-        }
-        Link::Null { family } => num(out, "family", family),
-        Link::Nflog { family, rid } => {
-            key(out, "nflog");
-            out.push(b'{');
-            key0(out, "family");
-            put::u64(out, u64::from(family));
-            num(out, "group", rid);
-            out.push(b'}');
-        }
-        Link::Raw | Link::Cut | Link::Unknown => {}
-    }
+    link(out, f);
     if let Link::Cut = f.link {
         string(out, "truncated", b"link");
         return;
@@ -134,109 +73,10 @@ pub fn frame(
     if let Some(LaxNetSlice::Arp(a)) = f.pkt.as_ref().and_then(|p| p.net.as_ref()) {
         arp(out, a.slice());
     }
-    let mut cut: Option<&str> = f.stop_layer().map(names::layer_name);
+    let mut cut: Option<&'static str> = f.stop_layer().map(names::layer_name);
     if let Some(ip) = f.ip() {
-        let h = ip.header;
-        key(out, "ip");
-        out.push(b'{');
-        key0(out, "version");
-        out.push(if ip.v6 { b'6' } else { b'4' });
-        if ip.v6 {
-            quoted(out, "src", |o| put::ipv6(o, ip.src));
-            quoted(out, "dst", |o| put::ipv6(o, ip.dst));
-        } else {
-            quoted(out, "src", |o| put::ipv4(o, ip.src4()));
-            quoted(out, "dst", |o| put::ipv4(o, ip.dst4()));
-        }
-        num(out, "proto", ip.proto);
-        if ip.v6 {
-            num(out, "ttl", h.get(7).copied().unwrap_or(0));
-        } else {
-            num(out, "ttl", h.get(8).copied().unwrap_or(0));
-            num(
-                out,
-                "id",
-                h.get(4..6).map_or(0, |b| u16::from_be_bytes([b[0], b[1]])),
-            );
-        }
-        num(out, "payload_len", ip.payload_len);
-        if let Some(fr) = ip.frag {
-            key(out, "frag");
-            out.push(b'{');
-            key0(out, "id");
-            put::u64(out, u64::from(fr.id));
-            num(out, "offset", u32::from(fr.offset) * 8);
-            boolean(out, "more", fr.more);
-            out.push(b'}');
-        }
-        out.push(b'}');
-        match &ip.transport {
-            Transport::Tcp(t) => {
-                key(out, "tcp");
-                out.push(b'{');
-                key0(out, "sport");
-                put::u64(out, u64::from(t.source_port()));
-                num(out, "dport", t.destination_port());
-                quoted(out, "flags", |o| names::tcp_flags(o, t));
-                num(out, "seq", t.sequence_number());
-                num(out, "ack", t.acknowledgment_number());
-                num(out, "win", t.window_size());
-                num(out, "len", decode::tcp_len(t, ip.payload_len));
-                out.push(b'}');
-            }
-            Transport::Udp(u) => {
-                let (sp, dp) = (u.source_port(), u.destination_port());
-                key(out, "udp");
-                out.push(b'{');
-                key0(out, "sport");
-                put::u64(out, u64::from(sp));
-                num(out, "dport", dp);
-                num(out, "len", decode::udp_len(u, ip.payload_len));
-                out.push(b'}');
-                if decode::dns_by_port(sp, dp).is_some() {
-                    if !dns_obj(out, u.payload()) {
-                        cut = Some("domain");
-                    }
-                } else {
-                    tunnel_udp(out, sp, dp, u.payload());
-                }
-            }
-            Transport::Icmp(i) => {
-                key(out, "icmp");
-                icmp_obj(
-                    out,
-                    i.type_u8(),
-                    i.code_u8(),
-                    names::icmp_type_name(i.type_u8()),
-                );
-            }
-            Transport::Icmp6(i) => {
-                key(out, "icmp6");
-                icmp_obj(
-                    out,
-                    i.type_u8(),
-                    i.code_u8(),
-                    names::icmp6_type_name(i.type_u8()),
-                );
-            }
-            Transport::Igmp(g) => {
-                key(out, "igmp");
-                out.push(b'{');
-                key0(out, "type");
-                put::u64(out, u64::from(g.slice().first().copied().unwrap_or(0)));
-                out.push(b'}');
-            }
-            Transport::Cut(_) => {
-                if cut.is_none() {
-                    cut = Some(names::transport_cut_name(ip.proto));
-                }
-            }
-            Transport::Other => match ip.proto {
-                47 => gre_obj(out, ip.rest),
-                137 => mpls_obj(out, ip.rest),
-                _ => {}
-            },
-        }
+        ip_obj(out, &ip);
+        transport(out, &ip, &mut cut);
         if let Transport::Tcp(t) = &ip.transport {
             http_obj(out, t);
         }
@@ -253,10 +93,188 @@ pub fn frame(
     }
 }
 
+/// `"process":{"pid":…,"comm":…,"container":…}`.
+fn process(out: &mut Vec<u8>, o: &Owner) {
+    key(out, "process");
+    out.push(b'{');
+    key0(out, "pid");
+    digits::u64(out, u64::from(o.pid));
+    string(out, "comm", o.comm.as_bytes());
+    if let Some(c) = &o.container {
+        string(out, "container", c.as_bytes());
+    }
+    out.push(b'}');
+}
+
+/// The link header's object (`eth`, `sll`, `nflog`) or field (`family`).
+fn link(out: &mut Vec<u8>, f: &Frame<'_>) {
+    match f.link {
+        Link::Ether {
+            dst,
+            src,
+            ethertype,
+        } => {
+            key(out, "eth");
+            out.push(b'{');
+            key0(out, "src");
+            out.push(b'"');
+            digits::mac(out, &src);
+            out.push(b'"');
+            quoted(out, "dst", |o| digits::mac(o, &dst));
+            num(out, "type", f.ethertype().unwrap_or(ethertype));
+            if f.vlans().next().is_some() {
+                key(out, "vlan");
+                out.push(b'[');
+                for (i, (id, _, _)) in f.vlans().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    digits::u64(out, u64::from(id));
+                }
+                out.push(b']');
+            }
+            out.push(b'}');
+        }
+        Link::Sll {
+            pkttype,
+            hatype,
+            addr,
+            proto,
+        } => {
+            key(out, "sll");
+            out.push(b'{');
+            key0(out, "pkttype");
+            digits::u64(out, u64::from(pkttype));
+            num(out, "hatype", hatype);
+            if !addr.is_empty() {
+                quoted(out, "addr", |o| digits::mac(o, addr));
+            }
+            num(out, "type", proto);
+            out.push(b'}');
+        }
+        Link::Null { family } => num(out, "family", family),
+        Link::Nflog { family, rid } => {
+            key(out, "nflog");
+            out.push(b'{');
+            key0(out, "family");
+            digits::u64(out, u64::from(family));
+            num(out, "group", rid);
+            out.push(b'}');
+        }
+        Link::Raw | Link::Cut | Link::Unknown => {}
+    }
+}
+
+/// `"ip":{…}`: version, addresses, protocol, TTL, IPv4's id, fragment.
+fn ip_obj(out: &mut Vec<u8>, ip: &Ip<'_>) {
+    let h = ip.header;
+    key(out, "ip");
+    out.push(b'{');
+    key0(out, "version");
+    out.push(if ip.v6 { b'6' } else { b'4' });
+    if ip.v6 {
+        quoted(out, "src", |o| digits::ipv6(o, ip.src));
+        quoted(out, "dst", |o| digits::ipv6(o, ip.dst));
+    } else {
+        quoted(out, "src", |o| digits::ipv4(o, ip.src4()));
+        quoted(out, "dst", |o| digits::ipv4(o, ip.dst4()));
+    }
+    num(out, "proto", ip.proto);
+    if ip.v6 {
+        num(out, "ttl", h.get(7).copied().unwrap_or(0));
+    } else {
+        num(out, "ttl", h.get(8).copied().unwrap_or(0));
+        num(out, "id", be16(h, 4).unwrap_or(0));
+    }
+    num(out, "payload_len", ip.payload_len);
+    if let Some(fr) = ip.frag {
+        key(out, "frag");
+        out.push(b'{');
+        key0(out, "id");
+        digits::u64(out, u64::from(fr.id));
+        num(out, "offset", u32::from(fr.offset) * 8);
+        boolean(out, "more", fr.more);
+        out.push(b'}');
+    }
+    out.push(b'}');
+}
+
+/// The transport's object (and DNS's, a tunnel's, inside UDP); sets `cut` where the bytes
+/// ended inside one.
+fn transport(out: &mut Vec<u8>, ip: &Ip<'_>, cut: &mut Option<&'static str>) {
+    match &ip.transport {
+        Transport::Tcp(t) => {
+            key(out, "tcp");
+            out.push(b'{');
+            key0(out, "sport");
+            digits::u64(out, u64::from(t.source_port()));
+            num(out, "dport", t.destination_port());
+            quoted(out, "flags", |o| names::tcp_flags(o, t));
+            num(out, "seq", t.sequence_number());
+            num(out, "ack", t.acknowledgment_number());
+            num(out, "win", t.window_size());
+            num(out, "len", decode::tcp_len(t, ip.payload_len));
+            out.push(b'}');
+        }
+        Transport::Udp(u) => {
+            let (sp, dp) = (u.source_port(), u.destination_port());
+            key(out, "udp");
+            out.push(b'{');
+            key0(out, "sport");
+            digits::u64(out, u64::from(sp));
+            num(out, "dport", dp);
+            num(out, "len", decode::udp_len(u, ip.payload_len));
+            out.push(b'}');
+            if decode::dns_by_port(sp, dp).is_some() {
+                if !dns_obj(out, u.payload()) {
+                    *cut = Some("domain");
+                }
+            } else {
+                tunnel_udp(out, sp, dp, u.payload());
+            }
+        }
+        Transport::Icmp(i) => {
+            key(out, "icmp");
+            icmp_obj(
+                out,
+                i.type_u8(),
+                i.code_u8(),
+                names::icmp_type_name(i.type_u8()),
+            );
+        }
+        Transport::Icmp6(i) => {
+            key(out, "icmp6");
+            icmp_obj(
+                out,
+                i.type_u8(),
+                i.code_u8(),
+                names::icmp6_type_name(i.type_u8()),
+            );
+        }
+        Transport::Igmp(g) => {
+            key(out, "igmp");
+            out.push(b'{');
+            key0(out, "type");
+            digits::u64(out, u64::from(g.slice().first().copied().unwrap_or(0)));
+            out.push(b'}');
+        }
+        Transport::Cut(_) => {
+            if cut.is_none() {
+                *cut = Some(names::transport_cut_name(ip.proto));
+            }
+        }
+        Transport::Other => match ip.proto {
+            47 => gre_obj(out, ip.rest),
+            137 => mpls_obj(out, ip.rest),
+            _ => {}
+        },
+    }
+}
+
 fn icmp_obj(out: &mut Vec<u8>, t: u8, code: u8, name: Option<&str>) {
     out.push(b'{');
     key0(out, "type");
-    put::u64(out, u64::from(t));
+    digits::u64(out, u64::from(t));
     num(out, "code", code);
     if let Some(n) = name {
         string(out, "name", n.as_bytes());
@@ -268,12 +286,16 @@ fn arp(out: &mut Vec<u8>, a: &[u8]) {
     key(out, "arp");
     out.push(b'{');
     key0(out, "op");
-    put::u64(out, u64::from(u16::from_be_bytes([a[6], a[7]])));
+    digits::u64(out, u64::from(u16::from_be_bytes([a[6], a[7]])));
     if a.len() >= 28 && a[4] == 6 && a[5] == 4 {
-        quoted(out, "sha", |o| put::mac(o, &a[8..14]));
-        quoted(out, "spa", |o| put::ipv4(o, [a[14], a[15], a[16], a[17]]));
-        quoted(out, "tha", |o| put::mac(o, &a[18..24]));
-        quoted(out, "tpa", |o| put::ipv4(o, [a[24], a[25], a[26], a[27]]));
+        quoted(out, "sha", |o| digits::mac(o, &a[8..14]));
+        quoted(out, "spa", |o| {
+            digits::ipv4(o, [a[14], a[15], a[16], a[17]])
+        });
+        quoted(out, "tha", |o| digits::mac(o, &a[18..24]));
+        quoted(out, "tpa", |o| {
+            digits::ipv4(o, [a[24], a[25], a[26], a[27]])
+        });
     }
     out.push(b'}');
 }
@@ -286,7 +308,7 @@ fn dns_obj(out: &mut Vec<u8>, m: &[u8]) -> bool {
     key(out, "dns");
     out.push(b'{');
     key0(out, "id");
-    put::u64(out, u64::from(h.id));
+    digits::u64(out, u64::from(h.id));
     boolean(out, "response", h.response());
     num(out, "opcode", h.opcode());
     let mut complete = h.qd == 0;
@@ -297,7 +319,7 @@ fn dns_obj(out: &mut Vec<u8>, m: &[u8]) -> bool {
         if dns::name(out, m, at).is_some() {
             // Names come with \ddd escapes (`"` and control bytes included): only the
             // backslashes need JSON escaping.
-            put::json_backslashes_from(out, mark);
+            digits::json_backslashes_from(out, mark);
             out.push(b'"');
             key(out, "qtype");
             out.push(b'"');
@@ -329,13 +351,13 @@ fn tunnel_udp(out: &mut Vec<u8>, sp: u16, dp: u16, b: &[u8]) {
         key(out, "vxlan");
         out.push(b'{');
         key0(out, "vni");
-        put::u64(out, u64::from(vni));
+        digits::u64(out, u64::from(vni));
         out.push(b'}');
     } else if port(6081) {
         key(out, "geneve");
         out.push(b'{');
         key0(out, "vni");
-        put::u64(out, u64::from(vni));
+        digits::u64(out, u64::from(vni));
         num(out, "proto", u16::from_be_bytes([h[2], h[3]]));
         out.push(b'}');
     }
@@ -348,7 +370,7 @@ fn gre_obj(out: &mut Vec<u8>, b: &[u8]) {
     key(out, "gre");
     out.push(b'{');
     key0(out, "version");
-    put::u64(out, u64::from(flags & 7));
+    digits::u64(out, u64::from(flags & 7));
     num(out, "proto", u16::from_be_bytes([h[2], h[3]]));
     if flags & 7 == 0 && flags & 0x2000 != 0 {
         let at = if flags & 0xc000 != 0 { 8 } else { 4 };
@@ -368,7 +390,7 @@ fn mpls_obj(out: &mut Vec<u8>, b: &[u8]) {
         if i > 0 {
             out.push(b',');
         }
-        put::u64(out, u64::from(e >> 12));
+        digits::u64(out, u64::from(e >> 12));
         if e & 0x100 != 0 {
             break;
         }

@@ -2,12 +2,11 @@
 //! without allocating or calling the system: live capture and `-r` both print through here.
 
 pub mod decode;
+pub mod digits;
 pub mod dns;
-#[doc(hidden)]
-pub mod frames;
 mod json;
+mod kit;
 pub mod names;
-pub mod put;
 mod text;
 
 use crate::packet::Owner;
@@ -126,17 +125,9 @@ impl Clock {
     }
 }
 
+/// Seconds east of UTC at `sec` (0 where the C library cannot say).
 fn utc_offset(sec: i64) -> i64 {
-    let t = sec as libc::time_t;
-    // SAFETY: localtime_r writes only into `tm`, which lives on this stack frame.
-    unsafe {
-        let mut tm: libc::tm = std::mem::zeroed();
-        if libc::localtime_r(&t, &mut tm).is_null() {
-            0
-        } else {
-            tm.tm_gmtoff
-        }
-    }
+    crate::os::local_tm(sec).map_or(0, |tm| tm.tm_gmtoff)
 }
 
 /// tcpdump refuses to convert seconds with bit 31 set (before 1970, after January 2038).
@@ -178,9 +169,9 @@ impl Summarizer {
         out.push(b'.');
         let nsec = nsec.min(999_999_999);
         if self.opts.nano {
-            put::padded(out, u64::from(nsec), 9);
+            digits::padded(out, u64::from(nsec), 9);
         } else {
-            put::padded(out, u64::from(nsec / 1000), 6);
+            digits::padded(out, u64::from(nsec / 1000), 6);
         }
     }
 
@@ -192,7 +183,7 @@ impl Summarizer {
             return;
         }
         match self.opts.stamp {
-            Stamp::Epoch => put::i64(out, sec),
+            Stamp::Epoch => digits::i64(out, sec),
             Stamp::Date => {
                 self.clock.local(sec);
                 out.extend_from_slice(&self.clock.date);
@@ -243,7 +234,7 @@ impl Summarizer {
     ) {
         self.count = self.count.wrapping_add(1);
         if self.opts.number {
-            put::right(out, u64::from(self.count), 5);
+            digits::right(out, u64::from(self.count), 5);
             out.extend_from_slice(b"  ");
         }
         match self.opts.stamp {
@@ -254,7 +245,7 @@ impl Summarizer {
         let frame = decode::decode(iface.linktype, pkt.data, pkt.len, iface.mac);
         // SLL2 lines name the interface in tcpdump's column; nscap knows the target's names
         // (`-i any`, or a file with one interface per name), tcpdump asks the reading host.
-        let sll2 = iface.linktype == decode::LINKTYPE_LINUX_SLL2;
+        let sll2 = iface.linktype == crate::link::LINKTYPE_LINUX_SLL2;
         let named = (self.opts.show_iface && !iface.name.is_empty()).then_some(iface.name.as_str());
         // Packets `any` could not attribute (an interface created after the start) keep the
         // index in their header: looked up as tcpdump does.
@@ -299,7 +290,7 @@ impl Summarizer {
     ) {
         out.extend_from_slice(b"{\"time\":");
         if unconvertible(pkt.ts_sec) {
-            put::i64(out, pkt.ts_sec);
+            digits::i64(out, pkt.ts_sec);
             self.frac(out, pkt.ts_nsec);
         } else {
             let stamp = self.opts.stamp;
@@ -309,7 +300,7 @@ impl Summarizer {
         }
         self.json_frames += 1;
         out.extend_from_slice(b",\"frame\":");
-        put::u64(out, self.json_frames);
+        digits::u64(out, self.json_frames);
         let frame = decode::decode(iface.linktype, pkt.data, pkt.len, iface.mac);
         json::frame(out, &frame, pkt, iface, owner);
         out.extend_from_slice(b"}\n");

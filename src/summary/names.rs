@@ -1,6 +1,10 @@
 //! Every name the summaries give a number, in one place for the text lines and the JSON
 //! objects alike (tcpdump's words, from its print-*.c and tok tables).
 
+use crate::link::{
+    LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NFLOG,
+    LINKTYPE_NULL,
+};
 use etherparse::err::Layer;
 
 /// tcpdump's ethertype names (`Unknown` for the rest, printed with the number).
@@ -30,11 +34,11 @@ pub fn ethertype_name(t: u16) -> &'static str {
 /// The link layer tcpdump names in `[|...]` when the link header itself is cut.
 pub fn link_name(linktype: u16) -> &'static str {
     match linktype {
-        super::decode::LINKTYPE_ETHERNET => "ether",
-        super::decode::LINKTYPE_LINUX_SLL => "sll",
-        super::decode::LINKTYPE_LINUX_SLL2 => "sll2",
-        super::decode::LINKTYPE_NULL | super::decode::LINKTYPE_LOOP => "null",
-        super::decode::LINKTYPE_NFLOG => "nflog",
+        LINKTYPE_ETHERNET => "ether",
+        LINKTYPE_LINUX_SLL => "sll",
+        LINKTYPE_LINUX_SLL2 => "sll2",
+        LINKTYPE_NULL | LINKTYPE_LOOP => "null",
+        LINKTYPE_NFLOG => "nflog",
         _ => "link",
     }
 }

@@ -1,7 +1,7 @@
 //! Recorded frames through the formatter: one test per protocol, link type and cut.
 
-use super::frames::*;
 use super::*;
+use nscap_frames::*;
 
 const A4: [u8; 4] = [10, 1, 0, 1];
 const B4: [u8; 4] = [10, 1, 0, 2];

@@ -2,6 +2,7 @@
 //! protocols nscap decodes: SSH version lines, HTTP and DNS over TCP.
 
 use super::http;
+use crate::summary::kit::trunc;
 use crate::summary::{dns, PrintOptions};
 
 /// Ports tcpdump tests before HTTP and DNS, for protocols nscap does not decode (telnet, SMTP,
@@ -35,7 +36,7 @@ pub(super) fn tcp(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>, len: u32, opt
 fn ssh(out: &mut Vec<u8>, b: &[u8], len: usize) {
     for (i, c) in b"SSH-".iter().enumerate() {
         match b.get(i) {
-            None => return out.extend_from_slice(b" [|ssh]"),
+            None => return trunc(out, "ssh"),
             Some(x) if x != c => return,
             Some(_) => {}
         }
@@ -43,7 +44,7 @@ fn ssh(out: &mut Vec<u8>, b: &[u8], len: usize) {
     let mut end = 4;
     while end < len {
         let Some(&c) = b.get(end) else {
-            return out.extend_from_slice(b" [|ssh]");
+            return trunc(out, "ssh");
         };
         match c {
             b'\n' => break,
@@ -51,7 +52,7 @@ fn ssh(out: &mut Vec<u8>, b: &[u8], len: usize) {
                 _ if end + 1 >= len => return,
                 Some(b'\n') => break,
                 Some(_) => return,
-                None => return out.extend_from_slice(b" [|ssh]"),
+                None => return trunc(out, "ssh"),
             },
             0x20..=0x7e => end += 1,
             _ => return,

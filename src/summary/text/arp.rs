@@ -1,7 +1,7 @@
 //! ARP (print-arp.c).
 
 use super::{n, s};
-use crate::summary::put;
+use crate::summary::digits;
 
 /// tcpdump: `ARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 28`.
 #[inline]
@@ -16,7 +16,7 @@ pub(super) fn print(out: &mut Vec<u8>, a: &[u8], len: u32, prefix: bool, verbose
         s(out, "hardware ");
         n(out, htype);
         s(out, ", protocol ");
-        put::hex16(out, ptype);
+        digits::hex16(out, ptype);
         s(out, ", op ");
         n(out, op);
         s(out, ", length ");
@@ -33,32 +33,32 @@ pub(super) fn print(out: &mut Vec<u8>, a: &[u8], len: u32, prefix: bool, verbose
     match op {
         1 => {
             s(out, "Request who-has ");
-            put::ipv4(out, tpa);
+            digits::ipv4(out, tpa);
             if tha.iter().any(|b| *b != 0) {
                 s(out, " (");
-                put::mac(out, tha);
+                digits::mac(out, tha);
                 out.push(b')');
             }
             s(out, " tell ");
-            put::ipv4(out, spa);
+            digits::ipv4(out, spa);
         }
         2 => {
             s(out, "Reply ");
-            put::ipv4(out, spa);
+            digits::ipv4(out, spa);
             s(out, " is-at ");
-            put::mac(out, sha);
+            digits::mac(out, sha);
         }
         3 => {
             s(out, "Reverse Request who-is ");
-            put::mac(out, tha);
+            digits::mac(out, tha);
             s(out, " tell ");
-            put::mac(out, sha);
+            digits::mac(out, sha);
         }
         4 => {
             s(out, "Reverse Reply ");
-            put::mac(out, tha);
+            digits::mac(out, tha);
             s(out, " at ");
-            put::ipv4(out, tpa);
+            digits::ipv4(out, tpa);
         }
         _ => {
             s(out, "op ");

@@ -2,7 +2,7 @@
 
 use super::s;
 use crate::summary::decode::Ip;
-use crate::summary::put;
+use crate::summary::digits;
 
 /// The one's-complement sum of big-endian 16-bit words, not yet folded.
 pub(super) fn sum(mut acc: u64, data: &[u8]) -> u64 {
@@ -87,7 +87,7 @@ pub(super) fn verdict(out: &mut Vec<u8>, field: u16, computed: u16) {
         s(out, " (correct)");
     } else {
         s(out, " (incorrect -> 0x");
-        put::hex_padded(out, u64::from(should_be(field, computed)), 4);
+        digits::hex_padded(out, u64::from(should_be(field, computed)), 4);
         out.push(b')');
     }
 }
@@ -102,9 +102,9 @@ pub(super) fn bracket(out: &mut Vec<u8>, name: &str, field: u16, computed: u16) 
         s(out, "[bad ");
         s(out, name);
         s(out, " cksum 0x");
-        put::hex_padded(out, u64::from(field), 4);
+        digits::hex_padded(out, u64::from(field), 4);
         s(out, " -> 0x");
-        put::hex_padded(out, u64::from(should_be(field, computed)), 4);
+        digits::hex_padded(out, u64::from(should_be(field, computed)), 4);
         s(out, "!] ");
     }
 }

@@ -1,7 +1,7 @@
 //! `-x`, `-X` and `-A` payload dumps, and the hex dump tcpdump prints for what it cannot
 //! decode, byte for byte as print-ascii.c writes them.
 
-use crate::summary::put;
+use crate::summary::digits;
 
 fn graph(b: u8) -> bool {
     b.is_ascii_graphic()
@@ -20,7 +20,7 @@ pub(super) fn hex_after(out: &mut Vec<u8>, data: &[u8], prefix: &str) {
         for pair in line.chunks(2) {
             out.push(b' ');
             for b in pair {
-                put::byte_hex(out, *b);
+                digits::byte_hex(out, *b);
             }
         }
     }
@@ -45,7 +45,7 @@ pub(super) fn hex_ascii(out: &mut Vec<u8>, data: &[u8]) {
         for pair in line.chunks(2) {
             out.push(b' ');
             for b in pair {
-                put::byte_hex(out, *b);
+                digits::byte_hex(out, *b);
             }
         }
         for _ in out.len() - start..40 {

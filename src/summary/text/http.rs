@@ -3,6 +3,7 @@
 //! that starts neither; with `-v` every text line, one per output line, as tcpdump does.
 
 use super::{n, s};
+use crate::summary::kit::trunc;
 
 /// tcpdump's HTTP_PORT and HTTP_PORT_ALT: the only ports it reads as HTTP.
 pub const PORTS: [u16; 2] = [80, 8080];
@@ -99,7 +100,7 @@ fn line(out: &mut Vec<u8>, prefix: &str, p: &[u8], idx: usize, len: usize) -> Re
             // Printable to the end but no line ending: tcpdump prints it as cut.
             s(out, prefix);
             out.extend_from_slice(&p[start..i]);
-            s(out, " [|http]");
+            trunc(out, "http");
             return Ok(0);
         }
         let c = *p.get(i).ok_or(Cut)?;
@@ -163,7 +164,7 @@ pub(super) fn print(out: &mut Vec<u8>, p: &[u8], len: u32, verbose: u8) {
         line(out, ": ", p, 0, len).map(|_| ())
     };
     if r.is_err() {
-        s(out, " [|http]");
+        trunc(out, "http");
     }
 }
 

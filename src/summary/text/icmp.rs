@@ -1,9 +1,10 @@
 //! ICMP (print-icmp.c).
 
-use super::{cksum, dump, encap, n, s};
+use super::{cksum, dump, n, s, tunnel};
 use crate::summary::decode::Ip;
+use crate::summary::kit::{be16, trunc};
 use crate::summary::PrintOptions;
-use crate::summary::{decode, names, put};
+use crate::summary::{decode, digits, names};
 
 /// The inner header an ICMP error quotes: (destination, protocol, destination port if there).
 fn quoted_v4(p: &[u8]) -> Option<([u8; 4], u8, Option<u16>)> {
@@ -11,9 +12,7 @@ fn quoted_v4(p: &[u8]) -> Option<([u8; 4], u8, Option<u16>)> {
         return None;
     }
     let ihl = usize::from(p[0] & 0x0f) * 4;
-    let dport = p
-        .get(ihl + 2..ihl + 4)
-        .map(|b| u16::from_be_bytes([b[0], b[1]]));
+    let dport = be16(p, ihl + 2);
     Some(([p[16], p[17], p[18], p[19]], p[9], dport))
 }
 
@@ -30,17 +29,17 @@ pub(super) fn print(
     // Error messages quote a header: to name the packet, tcpdump needs all of it (and, for an
     // unreachable port, the ports after it) or calls the packet cut.
     if matches!(t, 5 | 11) && i.payload().len() < 20 {
-        s(out, " [|icmp]");
+        trunc(out, "icmp");
         return;
     }
     if t == 3 {
         match quoted_v4(i.payload()) {
             Some((_, _, None)) if code == 3 => {
-                s(out, " [|icmp]");
+                trunc(out, "icmp");
                 return;
             }
             None => {
-                s(out, " [|icmp]");
+                trunc(out, "icmp");
                 return;
             }
             _ => {}
@@ -57,100 +56,13 @@ pub(super) fn print(
             n(out, e.seq);
         }
         3 => match quoted_v4(i.payload()) {
-            Some((dst, proto, dport)) => match code {
-                0 => {
-                    s(out, "net ");
-                    put::ipv4(out, dst);
-                    s(out, " unreachable");
-                }
-                1 => {
-                    s(out, "host ");
-                    put::ipv4(out, dst);
-                    s(out, " unreachable");
-                }
-                2 => {
-                    put::ipv4(out, dst);
-                    s(out, " protocol ");
-                    n(out, proto);
-                    s(out, " unreachable");
-                }
-                3 => {
-                    put::ipv4(out, dst);
-                    match (proto, dport) {
-                        (6, Some(p)) => {
-                            s(out, " tcp port ");
-                            n(out, p);
-                        }
-                        (17, Some(p)) => {
-                            s(out, " udp port ");
-                            n(out, p);
-                        }
-                        // tcpdump reads the 'port' at the same place whatever the protocol.
-                        (_, Some(p)) => {
-                            s(out, " protocol ");
-                            n(out, proto);
-                            s(out, " port ");
-                            n(out, p);
-                        }
-                        (_, None) => {
-                            s(out, " protocol ");
-                            n(out, proto);
-                            s(out, " port");
-                        }
-                    }
-                    s(out, " unreachable");
-                }
-                4 => {
-                    put::ipv4(out, dst);
-                    s(out, " unreachable - need to frag (mtu ");
-                    n(out, u16::from_be_bytes([b[2], b[3]]));
-                    out.push(b')');
-                }
-                9 | 10 | 13 => {
-                    s(out, if code == 9 { "net " } else { "host " });
-                    put::ipv4(out, dst);
-                    s(out, " unreachable - admin prohibited");
-                    if code == 13 {
-                        s(out, " filter");
-                    }
-                }
-                _ => {
-                    put::ipv4(out, dst);
-                    s(out, " unreachable - code ");
-                    n(out, code);
-                }
-            },
+            Some((dst, proto, dport)) => unreachable(out, code, dst, proto, dport, b),
             None => {
                 s(out, "unreachable, code ");
                 n(out, code);
             }
         },
-        5 => {
-            // The quoted packet's destination, then the gateway to use for it.
-            let q = i.payload();
-            s(
-                out,
-                match code {
-                    0 | 1 => "redirect ",
-                    2 | 3 => "redirect-tos ",
-                    _ => "redirect-#",
-                },
-            );
-            if code > 3 {
-                n(out, code);
-                out.push(b' ');
-            }
-            put::ipv4(out, [q[16], q[17], q[18], q[19]]);
-            s(
-                out,
-                match code {
-                    0 | 2 => " to net ",
-                    1 | 3 => " to host ",
-                    _ => " to ",
-                },
-            );
-            put::ipv4(out, b);
-        }
+        5 => redirect(out, code, i.payload(), b),
         11 => match code {
             0 => s(out, "time exceeded in-transit"),
             1 => s(out, "ip reassembly time exceeded"),
@@ -179,23 +91,130 @@ pub(super) fn print(
     s(out, ", length ");
     n(out, len);
     if opts.verbose > 0 && ip.frag.is_none() {
-        if let Some(b) = ip.rest.get(..len as usize) {
-            let sum = cksum::plain(b);
-            if sum != 0 {
-                let field = i.checksum();
-                s(out, " (wrong icmp cksum ");
-                put::hex(out, u64::from(field));
-                s(out, " (->");
-                put::hex(out, u64::from(cksum::should_be(field, sum)));
-                s(out, ")!)");
-            }
-        }
+        check_sum(out, i, ip.rest, len);
     }
     // tcpdump -v prints the packet an error quotes on the lines after, as IP printed anew.
     if opts.verbose > 0 && matches!(t, 3 | 4 | 5 | 11 | 12) {
         quoted(out, i.payload(), opts, st);
         if matches!(t, 3 | 11 | 12) && len > EXT_AT as u32 {
             extensions(out, ip.rest, len);
+        }
+    }
+}
+
+/// Destination unreachable, named from the quoted header: `dst`, its protocol, and its
+/// destination port when captured; `b`: the ICMP header's bytes 5-8 (the MTU for code 4).
+fn unreachable(
+    out: &mut Vec<u8>,
+    code: u8,
+    dst: [u8; 4],
+    proto: u8,
+    dport: Option<u16>,
+    b: [u8; 4],
+) {
+    match code {
+        0 => {
+            s(out, "net ");
+            digits::ipv4(out, dst);
+            s(out, " unreachable");
+        }
+        1 => {
+            s(out, "host ");
+            digits::ipv4(out, dst);
+            s(out, " unreachable");
+        }
+        2 => {
+            digits::ipv4(out, dst);
+            s(out, " protocol ");
+            n(out, proto);
+            s(out, " unreachable");
+        }
+        3 => {
+            digits::ipv4(out, dst);
+            match (proto, dport) {
+                (6, Some(p)) => {
+                    s(out, " tcp port ");
+                    n(out, p);
+                }
+                (17, Some(p)) => {
+                    s(out, " udp port ");
+                    n(out, p);
+                }
+                // tcpdump reads the 'port' at the same place whatever the protocol.
+                (_, Some(p)) => {
+                    s(out, " protocol ");
+                    n(out, proto);
+                    s(out, " port ");
+                    n(out, p);
+                }
+                (_, None) => {
+                    s(out, " protocol ");
+                    n(out, proto);
+                    s(out, " port");
+                }
+            }
+            s(out, " unreachable");
+        }
+        4 => {
+            digits::ipv4(out, dst);
+            s(out, " unreachable - need to frag (mtu ");
+            n(out, u16::from_be_bytes([b[2], b[3]]));
+            out.push(b')');
+        }
+        9 | 10 | 13 => {
+            s(out, if code == 9 { "net " } else { "host " });
+            digits::ipv4(out, dst);
+            s(out, " unreachable - admin prohibited");
+            if code == 13 {
+                s(out, " filter");
+            }
+        }
+        _ => {
+            digits::ipv4(out, dst);
+            s(out, " unreachable - code ");
+            n(out, code);
+        }
+    }
+}
+
+/// Redirect: the quoted packet's destination, then the gateway to use for it (`gw`, the ICMP
+/// header's bytes 5-8).
+fn redirect(out: &mut Vec<u8>, code: u8, q: &[u8], gw: [u8; 4]) {
+    s(
+        out,
+        match code {
+            0 | 1 => "redirect ",
+            2 | 3 => "redirect-tos ",
+            _ => "redirect-#",
+        },
+    );
+    if code > 3 {
+        n(out, code);
+        out.push(b' ');
+    }
+    digits::ipv4(out, [q[16], q[17], q[18], q[19]]);
+    s(
+        out,
+        match code {
+            0 | 2 => " to net ",
+            1 | 3 => " to host ",
+            _ => " to ",
+        },
+    );
+    digits::ipv4(out, gw);
+}
+
+/// -v: tcpdump's note when the checksum over the message (`rest`, `len` bytes) is wrong.
+fn check_sum(out: &mut Vec<u8>, i: &etherparse::Icmpv4Slice<'_>, rest: &[u8], len: u32) {
+    if let Some(b) = rest.get(..len as usize) {
+        let sum = cksum::plain(b);
+        if sum != 0 {
+            let field = i.checksum();
+            s(out, " (wrong icmp cksum ");
+            digits::hex(out, u64::from(field));
+            s(out, " (->");
+            digits::hex(out, u64::from(cksum::should_be(field, sum)));
+            s(out, ")!)");
         }
     }
 }
@@ -208,7 +227,7 @@ const EXT_AT: usize = 136;
 fn extensions(out: &mut Vec<u8>, icmp: &[u8], plen: u32) {
     // tcpdump first wants its whole extension structure (header, 128 bytes, 5 more).
     if icmp.len() < EXT_AT + 5 {
-        return s(out, " [|icmp]");
+        return trunc(out, "icmp");
     }
     let ext = &icmp[EXT_AT..];
     let hlen = plen as usize - EXT_AT;
@@ -223,7 +242,7 @@ fn extensions(out: &mut Vec<u8>, icmp: &[u8], plen: u32) {
     }
     if ext.len() >= hlen {
         s(out, ", checksum 0x");
-        put::hex_padded(out, u64::from(u16::from_be_bytes([ext[2], ext[3]])), 4);
+        digits::hex_padded(out, u64::from(u16::from_be_bytes([ext[2], ext[3]])), 4);
         s(
             out,
             if cksum::plain(&ext[..hlen]) != 0 {
@@ -239,7 +258,7 @@ fn extensions(out: &mut Vec<u8>, icmp: &[u8], plen: u32) {
     let mut at = 4;
     while left > 4 {
         let Some(h) = ext.get(at..at + 4) else {
-            return s(out, " [|icmp]");
+            return trunc(out, "icmp");
         };
         let (tlen, class, ctype) = (usize::from(u16::from_be_bytes([h[0], h[1]])), h[2], h[3]);
         s(out, "\n\t  ");
@@ -266,18 +285,12 @@ fn extensions(out: &mut Vec<u8>, icmp: &[u8], plen: u32) {
         let body = &ext[at.min(ext.len())..(at + body_len).min(ext.len())];
         if class == 1 && ctype == 1 {
             let Some(l) = body.get(..4) else {
-                return s(out, " [|icmp]");
+                return trunc(out, "icmp");
             };
             let l = u32::from_be_bytes([l[0], l[1], l[2], l[3]]);
             s(out, "\n\t    label ");
             n(out, l >> 12);
-            s(out, ", tc ");
-            n(out, (l >> 9) & 7);
-            if l & 0x100 != 0 {
-                s(out, ", [S]");
-            }
-            s(out, ", ttl ");
-            n(out, l & 0xff);
+            super::mpls::label_fields(out, l);
         } else {
             dump::hex_after(out, body, "\n\t    ");
         }
@@ -292,11 +305,11 @@ fn extensions(out: &mut Vec<u8>, icmp: &[u8], plen: u32) {
 /// The quoted IPv4 packet, cut at its own total length (extensions may follow it).
 fn quoted(out: &mut Vec<u8>, p: &[u8], opts: &PrintOptions, st: &mut super::State) {
     s(out, "\n\t");
-    let Some(iplen) = p.get(2..4).map(|b| u16::from_be_bytes([b[0], b[1]])) else {
-        return s(out, " [|icmp]");
+    let Some(iplen) = be16(p, 2) else {
+        return trunc(out, "icmp");
     };
     let data = &p[..p.len().min(usize::from(iplen))];
-    encap::ip(out, data, u32::from(iplen), false, opts, st);
+    tunnel::ip(out, data, u32::from(iplen), false, opts, st);
 }
 
 /// Whether tcpdump gave up on this cut ICMP message (`b`: the bytes captured from its header

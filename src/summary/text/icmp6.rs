@@ -2,8 +2,9 @@
 
 use super::{cksum, dump, n, s};
 use crate::summary::decode::Ip;
+use crate::summary::kit::{be16, be32, trunc};
 use crate::summary::PrintOptions;
-use crate::summary::{decode, names, put};
+use crate::summary::{decode, digits, names};
 
 fn v6_at(p: &[u8], at: usize) -> Option<[u8; 16]> {
     let b = p.get(at..at + 16)?;
@@ -37,35 +38,7 @@ pub(super) fn print(
         n(out, len);
     }
     match t {
-        1 => {
-            s(out, ", ");
-            s(out, names::icmp6_unreach_name(code));
-            // The quoted packet: IPv6 header, then (without extension headers) UDP/TCP.
-            let Some(dst) = v6_at(payload, 24) else {
-                s(out, " [|icmp6]");
-                return;
-            };
-            {
-                let nh = payload[6];
-                let dport = payload
-                    .get(42..44)
-                    .map(|p| u16::from_be_bytes([p[0], p[1]]));
-                match (code, nh, dport) {
-                    (4, 6 | 17, Some(p)) => {
-                        s(out, ", ");
-                        put::ipv6(out, dst);
-                        s(out, if nh == 6 { " tcp port " } else { " udp port " });
-                        n(out, p);
-                    }
-                    // tcpdump wants the quoted ports of an unreachable port.
-                    (4, 6 | 17, None) => return s(out, " [|icmp6]"),
-                    _ => {
-                        out.push(b' ');
-                        put::ipv6(out, dst);
-                    }
-                }
-            }
-        }
+        1 if unreachable(out, code, payload).is_none() => return trunc(out, "icmp6"),
         2 => {
             s(out, ", mtu ");
             n(out, u32::from_be_bytes(b));
@@ -73,11 +46,11 @@ pub(super) fn print(
         3 => {
             if code == 0 {
                 let Some(dst) = v6_at(payload, 24) else {
-                    s(out, " [|icmp6]");
+                    trunc(out, "icmp6");
                     return;
                 };
                 s(out, " for ");
-                put::ipv6(out, dst);
+                digits::ipv6(out, dst);
             } else {
                 s(out, " (reassembly)");
             }
@@ -89,63 +62,17 @@ pub(super) fn print(
             s(out, ", seq ");
             n(out, e.seq);
         }
-        134 if v > 0 => {
-            // Bytes 5-8: hop limit, flags, router lifetime; then the two timers.
-            let (Some(reach), Some(retrans)) = (be32(payload, 0), be32(payload, 4)) else {
-                return s(out, " [|icmp6]");
-            };
-            s(out, "\n\thop limit ");
-            n(out, b[0]);
-            s(out, ", Flags [");
-            let names = [
-                (0x80, "managed"),
-                (0x40, "other stateful"),
-                (0x20, "home agent"),
-            ];
-            flags(out, b[1], &names);
-            s(out, "], pref ");
-            s(
-                out,
-                ["medium", "high", "reserved", "low"][usize::from((b[1] >> 3) & 3)],
-            );
-            s(out, ", router lifetime ");
-            n(out, u16::from_be_bytes([b[2], b[3]]));
-            s(out, "s, reachable time ");
-            n(out, reach);
-            s(out, "ms, retrans timer ");
-            n(out, retrans);
-            s(out, "ms");
-            if options(out, &payload[8..], len.saturating_sub(16), v).is_none() {
-                return s(out, " [|icmp6]");
-            }
+        134 if v > 0 && router_advert(out, b, payload, len, v).is_none() => {
+            return trunc(out, "icmp6");
         }
         133 if v > 0 && options(out, payload, len.saturating_sub(8), v).is_none() => {
-            return s(out, " [|icmp6]");
+            return trunc(out, "icmp6");
         }
-        135 | 136 => match v6_at(payload, 0) {
-            Some(tgt) => {
-                s(out, if t == 135 { ", who has " } else { ", tgt is " });
-                put::ipv6(out, tgt);
-                if v > 0 {
-                    if t == 136 {
-                        s(out, ", Flags [");
-                        let names = [(0x80, "router"), (0x40, "solicited"), (0x20, "override")];
-                        flags(out, b[0], &names);
-                        out.push(b']');
-                    }
-                    let opts_at = payload.get(16..).unwrap_or(&[]);
-                    if options(out, opts_at, len.saturating_sub(24), v).is_none() {
-                        return s(out, " [|icmp6]");
-                    }
-                }
-            }
-            None => {
-                s(out, " [|icmp6]");
-                return;
-            }
-        },
+        135 | 136 if neighbour(out, t, b[0], payload, len, v).is_none() => {
+            return trunc(out, "icmp6");
+        }
         130..=132 | 143 if mld(out, t, i.slice(), len, v).is_none() => {
-            return s(out, " [|icmp6]");
+            return trunc(out, "icmp6");
         }
         _ => {}
     }
@@ -153,6 +80,87 @@ pub(super) fn print(
         s(out, ", length ");
         n(out, len);
     }
+}
+
+/// Destination unreachable: the reason, then the quoted packet's destination (and port);
+/// None: cut.
+fn unreachable(out: &mut Vec<u8>, code: u8, payload: &[u8]) -> Option<()> {
+    s(out, ", ");
+    s(out, names::icmp6_unreach_name(code));
+    // The quoted packet: IPv6 header, then (without extension headers) UDP/TCP.
+    let dst = v6_at(payload, 24)?;
+    let nh = payload[6];
+    let dport = be16(payload, 42);
+    match (code, nh, dport) {
+        (4, 6 | 17, Some(p)) => {
+            s(out, ", ");
+            digits::ipv6(out, dst);
+            s(out, if nh == 6 { " tcp port " } else { " udp port " });
+            n(out, p);
+        }
+        // tcpdump wants the quoted ports of an unreachable port.
+        (4, 6 | 17, None) => return None,
+        _ => {
+            out.push(b' ');
+            digits::ipv6(out, dst);
+        }
+    }
+    Some(())
+}
+
+/// A router advertisement with -v: `b`, the header's bytes 5-8 (hop limit, flags, router
+/// lifetime), then the two timers and the options; None: cut.
+fn router_advert(out: &mut Vec<u8>, b: [u8; 4], payload: &[u8], len: u32, v: u8) -> Option<()> {
+    // Bytes 5-8: hop limit, flags, router lifetime; then the two timers.
+    let (reach, retrans) = (be32(payload, 0)?, be32(payload, 4)?);
+    s(out, "\n\thop limit ");
+    n(out, b[0]);
+    s(out, ", Flags [");
+    let names = [
+        (0x80, "managed"),
+        (0x40, "other stateful"),
+        (0x20, "home agent"),
+    ];
+    flags(out, b[1], &names);
+    s(out, "], pref ");
+    s(
+        out,
+        ["medium", "high", "reserved", "low"][usize::from((b[1] >> 3) & 3)],
+    );
+    s(out, ", router lifetime ");
+    n(out, u16::from_be_bytes([b[2], b[3]]));
+    s(out, "s, reachable time ");
+    n(out, reach);
+    s(out, "ms, retrans timer ");
+    n(out, retrans);
+    s(out, "ms");
+    options(out, &payload[8..], len.saturating_sub(16), v)
+}
+
+/// A neighbour solicitation (135) or advertisement (136): the target, and with -v the
+/// advertisement's flags (`flag_bits`) and the options; None: cut.
+fn neighbour(
+    out: &mut Vec<u8>,
+    t: u8,
+    flag_bits: u8,
+    payload: &[u8],
+    len: u32,
+    v: u8,
+) -> Option<()> {
+    let tgt = v6_at(payload, 0)?;
+    s(out, if t == 135 { ", who has " } else { ", tgt is " });
+    digits::ipv6(out, tgt);
+    if v > 0 {
+        if t == 136 {
+            s(out, ", Flags [");
+            let names = [(0x80, "router"), (0x40, "solicited"), (0x20, "override")];
+            flags(out, flag_bits, &names);
+            out.push(b']');
+        }
+        let opts_at = payload.get(16..).unwrap_or(&[]);
+        options(out, opts_at, len.saturating_sub(24), v)?;
+    }
+    Some(())
 }
 
 /// Multicast listener messages from the ICMPv6 header on (`m`, as captured); None: cut.
@@ -193,7 +201,7 @@ fn mld1(out: &mut Vec<u8>, m: &[u8]) {
         s(out, "max resp delay: ");
         n(out, delay);
         s(out, " addr: ");
-        put::ipv6(out, group);
+        digits::ipv6(out, group);
     }
 }
 
@@ -213,7 +221,7 @@ fn mld2_query(out: &mut Vec<u8>, m: &[u8], len: u32, v: u8) -> Option<()> {
     }
     let group = v6_at(m, 8)?;
     s(out, " [gaddr ");
-    put::ipv6(out, group);
+    digits::ipv6(out, group);
     if v > 0 {
         let flags = *m.get(24)?;
         if flags & 0x08 != 0 {
@@ -241,7 +249,7 @@ fn mld2_query(out: &mut Vec<u8>, m: &[u8], len: u32, v: u8) -> Option<()> {
             for k in 0..usize::from(nsrcs) {
                 let a = v6_at(m, 28 + 16 * k)?;
                 out.push(b' ');
-                put::ipv6(out, a);
+                digits::ipv6(out, a);
             }
             s(out, " }");
         } else {
@@ -266,7 +274,7 @@ fn mld2_records(out: &mut Vec<u8>, m: &[u8], len: u32, v: u8) -> Option<()> {
         }
         let group = v6_at(m, at + 4)?;
         s(out, " [gaddr ");
-        put::ipv6(out, group);
+        digits::ipv6(out, group);
         let kind = *m.get(at)?;
         out.push(b' ');
         match kind {
@@ -296,7 +304,7 @@ fn mld2_records(out: &mut Vec<u8>, m: &[u8], len: u32, v: u8) -> Option<()> {
             for k in 0..nsrcs {
                 let a = v6_at(m, at + 20 + 16 * k)?;
                 out.push(b' ');
-                put::ipv6(out, a);
+                digits::ipv6(out, a);
             }
             s(out, " }");
         }
@@ -304,16 +312,6 @@ fn mld2_records(out: &mut Vec<u8>, m: &[u8], len: u32, v: u8) -> Option<()> {
         out.push(b']');
     }
     Some(())
-}
-
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    let v = b.get(at..at + 2)?;
-    Some(u16::from_be_bytes([v[0], v[1]]))
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    let v = b.get(at..at + 4)?;
-    Some(u32::from_be_bytes([v[0], v[1], v[2], v[3]]))
 }
 
 /// tcpdump's bittok2str: the names of the bits set, or `none`.
@@ -373,10 +371,10 @@ fn options(out: &mut Vec<u8>, mut o: &[u8], len: u32, v: u8) -> Option<()> {
         n(out, units);
         s(out, "): ");
         match kind {
-            1 | 2 => put::mac(out, body),
+            1 | 2 => digits::mac(out, body),
             3 => {
                 let prefix = v6_at(body, 14)?;
-                put::ipv6(out, prefix);
+                digits::ipv6(out, prefix);
                 out.push(b'/');
                 n(out, body[0]);
                 if units != 4 {
@@ -406,7 +404,7 @@ fn options(out: &mut Vec<u8>, mut o: &[u8], len: u32, v: u8) -> Option<()> {
                 s(out, "s,");
                 for k in 0..usize::from((units - 1) / 2) {
                     s(out, " addr: ");
-                    put::ipv6(out, v6_at(body, 6 + 16 * k)?);
+                    digits::ipv6(out, v6_at(body, 6 + 16 * k)?);
                 }
             }
             // tcpdump's own dump of an option it does not know gives way to the -vv one.
@@ -452,7 +450,7 @@ pub(super) fn cut(out: &mut Vec<u8>, b: &[u8], len: u32, v: u8) {
     // tcpdump reads the code before it looks at the type.
     if matches!(b[0], 130..=132 | 143) && b.len() >= 2 {
         if mld(out, b[0], b, len, v).is_none() {
-            s(out, " [|icmp6]");
+            trunc(out, "icmp6");
         } else if v == 0 {
             s(out, ", length ");
             n(out, len);
@@ -465,7 +463,7 @@ pub(super) fn cut(out: &mut Vec<u8>, b: &[u8], len: u32, v: u8) {
         _ => false,
     };
     if !whole {
-        s(out, " [|icmp6]");
+        trunc(out, "icmp6");
     } else if v == 0 {
         s(out, ", length ");
         n(out, len);

@@ -1,14 +1,15 @@
 //! IGMP (print-igmp.c).
 
 use super::{n, s};
-use crate::summary::put;
+use crate::summary::digits;
+use crate::summary::kit::be16;
 
 #[inline]
 pub(super) fn print(out: &mut Vec<u8>, g: &[u8]) {
     let group = |out: &mut Vec<u8>| {
         if let Some(a) = g.get(4..8) {
             out.push(b' ');
-            put::ipv4(out, [a[0], a[1], a[2], a[3]]);
+            digits::ipv4(out, [a[0], a[1], a[2], a[3]]);
         }
     };
     match g.first() {
@@ -39,13 +40,13 @@ pub(super) fn print(out: &mut Vec<u8>, g: &[u8]) {
         }
         Some(0x22) => {
             s(out, "igmp v3 report, ");
-            let nrec = g.get(6..8).map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
+            let nrec = be16(g, 6).unwrap_or(0);
             n(out, nrec);
             s(out, " group record(s)");
         }
         Some(t) => {
             s(out, "igmp type 0x");
-            put::byte_hex(out, *t);
+            digits::byte_hex(out, *t);
         }
         None => s(out, "[|igmp]"),
     }

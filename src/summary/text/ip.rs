@@ -1,10 +1,11 @@
 //! IPv4 and IPv6 (print-ip.c, print-ip6.c and the IPv6 extension headers), then the layer
 //! above.
 
-use super::{cksum, encap, icmp, icmp6, igmp, ipsec, n, s, tcp, udp};
+use super::{cksum, icmp, icmp6, igmp, ipsec, n, s, tcp, tunnel, udp};
 use crate::summary::decode::{self, Frame, Ip, Transport};
+use crate::summary::kit::trunc;
 use crate::summary::PrintOptions;
-use crate::summary::{names, put};
+use crate::summary::{digits, names};
 use etherparse::err::Layer;
 
 /// tcpdump's ipproto_values, the names its -v header line uses (other than `names`' for
@@ -52,9 +53,9 @@ fn proto_named(out: &mut Vec<u8>, p: u8) {
 
 fn addr(out: &mut Vec<u8>, ip: &Ip<'_>, src: bool) {
     if ip.v6 {
-        put::ipv6(out, if src { ip.src } else { ip.dst });
+        digits::ipv6(out, if src { ip.src } else { ip.dst });
     } else {
-        put::ipv4(out, if src { ip.src4() } else { ip.dst4() });
+        digits::ipv4(out, if src { ip.src4() } else { ip.dst4() });
     }
 }
 
@@ -153,7 +154,7 @@ fn route(out: &mut Vec<u8>, opt: &[u8], more: &[u8]) -> bool {
             return false;
         };
         out.push(b' ');
-        put::ipv4(out, [a[0], a[1], a[2], a[3]]);
+        digits::ipv4(out, [a[0], a[1], a[2], a[3]]);
         if ptr > len {
             out.push(b',');
         }
@@ -203,7 +204,7 @@ fn timestamps(out: &mut Vec<u8>, opt: &[u8], more: &[u8]) -> bool {
                 );
                 out.push(b'@');
                 if hoplen == 8 {
-                    put::ipv4(out, [e[0], e[1], e[2], e[3]]);
+                    digits::ipv4(out, [e[0], e[1], e[2], e[3]]);
                 }
                 len += hoplen;
             }
@@ -232,7 +233,7 @@ fn timestamps(out: &mut Vec<u8>, opt: &[u8], more: &[u8]) -> bool {
 /// length). The reserved word and the SRH flags show when set, or under -v.
 fn routing(out: &mut Vec<u8>, h: &[u8], verbose: bool) -> bool {
     let cut = |out: &mut Vec<u8>| {
-        s(out, " [|rt6]");
+        trunc(out, "rt6");
         false
     };
     s(out, "RT6");
@@ -262,7 +263,7 @@ fn routing(out: &mut Vec<u8>, h: &[u8], verbose: bool) -> bool {
             let rsv = u32::from_be_bytes([r[0], r[1], r[2], r[3]]);
             if rsv != 0 || verbose {
                 s(out, ", rsv=0x");
-                put::hex(out, u64::from(rsv));
+                digits::hex(out, u64::from(rsv));
             }
         }
         4 => {
@@ -276,13 +277,13 @@ fn routing(out: &mut Vec<u8>, h: &[u8], verbose: bool) -> bool {
             };
             if fl != 0 || verbose {
                 s(out, ", flags=0x");
-                put::hex(out, u64::from(fl));
+                digits::hex(out, u64::from(fl));
             }
             let Some(tag) = h.get(6..8) else {
                 return cut(out);
             };
             s(out, ", tag=");
-            put::hex(out, u64::from(u16::from_be_bytes([tag[0], tag[1]])));
+            digits::hex(out, u64::from(u16::from_be_bytes([tag[0], tag[1]])));
         }
         _ => {
             s(out, " (unknown type) (invalid)");
@@ -304,7 +305,7 @@ fn routing(out: &mut Vec<u8>, h: &[u8], verbose: bool) -> bool {
         s(out, ", [");
         n(out, i as u32);
         out.push(b']');
-        put::ipv6(out, addr);
+        digits::ipv6(out, addr);
     }
     s(out, ") ");
     true
@@ -342,7 +343,7 @@ fn v6_options(out: &mut Vec<u8>, b: &[u8], v: u8, mut jumbo: Option<&mut (bool, 
                 }
                 if v > 0 {
                     s(out, "(rtalert: 0x");
-                    put::hex_padded(out, u64::from(u16::from_be_bytes([b[i + 2], b[i + 3]])), 4);
+                    digits::hex_padded(out, u64::from(u16::from_be_bytes([b[i + 2], b[i + 3]])), 4);
                     s(out, ") ");
                 }
             }
@@ -394,7 +395,7 @@ fn v6_options(out: &mut Vec<u8>, b: &[u8], v: u8, mut jumbo: Option<&mut (bool, 
                     let mut a = [0u8; 16];
                     a.copy_from_slice(&b[i + 2..i + 18]);
                     s(out, "(homeaddr: ");
-                    put::ipv6(out, a);
+                    digits::ipv6(out, a);
                     if olen > 16 && !v6_sub_options(out, &b[i + 18..i + optlen]) {
                         return false;
                     }
@@ -403,7 +404,7 @@ fn v6_options(out: &mut Vec<u8>, b: &[u8], v: u8, mut jumbo: Option<&mut (bool, 
             }
             _ if v > 0 => {
                 s(out, "(opt_type 0x");
-                put::hex_padded(out, u64::from(t), 2);
+                digits::hex_padded(out, u64::from(t), 2);
                 s(out, ": len=");
                 n(out, olen);
                 out.push(b')');
@@ -442,7 +443,7 @@ fn v6_sub_options(out: &mut Vec<u8>, b: &[u8]) -> bool {
             1 => s(out, ", padn"),
             _ => {
                 s(out, ", sopt_type 0x");
-                put::hex_padded(out, u64::from(t), 2);
+                digits::hex_padded(out, u64::from(t), 2);
                 s(out, ": len=");
                 n(out, b[i + 1]);
             }
@@ -480,66 +481,17 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
     loop {
         let b = at(off);
         let len = match next {
-            0 => {
-                if !first {
-                    s(
-                        out,
-                        if off > 0 && ip.ext_first == 0 {
-                            "[The Hop-by-Hop Options header was already found] (invalid)"
-                        } else {
-                            "[The Hop-by-Hop Options header don't follow the IPv6 header] (invalid)"
-                        },
-                    );
-                    return Chain::Stop;
-                }
-                // print-ip6opts.c reads the length with a jumping getter, then checks the
-                // whole header without jumping.
-                let Some(whole) = b.get(1).map(|l| (usize::from(*l) + 1) * 8) else {
-                    s(out, " [|hbhopt]");
-                    super::long_jump();
-                    return Chain::Stop;
-                };
-                let ok = whole <= b.len() && {
-                    s(out, "HBH ");
-                    v6_options(out, &b[2..whole], v, Some(&mut jumbo))
-                };
-                if !ok {
-                    s(out, " [|hbhopt]");
-                }
-                // Checked before the cut: a zero payload length needs a jumbo option.
-                if jumbo.1 == 0 && !jumbo.0 {
-                    s(
-                        out,
-                        "[No valid Jumbo Payload Hop-by-Hop option found] (invalid)",
-                    );
-                    return Chain::Stop;
-                }
-                if !ok {
-                    return Chain::Stop;
-                }
-                whole
-            }
-            60 => {
-                let whole = b.get(1).map(|l| (usize::from(*l) + 1) * 8);
-                let ok = match whole {
-                    Some(l) if l <= b.len() => {
-                        s(out, "DSTOPT ");
-                        v == 0 || v6_options(out, &b[2..l], v, None)
-                    }
-                    _ => false,
-                };
-                if !ok {
-                    s(out, " [|dstopt]");
-                    if whole.is_none() {
-                        super::long_jump();
-                    }
-                    return Chain::Stop;
-                }
-                whole.unwrap_or(0)
-            }
+            0 => match hop_by_hop(out, b, first, off > 0 && ip.ext_first == 0, v, &mut jumbo) {
+                Some(len) => len,
+                None => return Chain::Stop,
+            },
+            60 => match dst_options(out, b, v) {
+                Some(len) => len,
+                None => return Chain::Stop,
+            },
             43 => {
                 if b.is_empty() {
-                    s(out, " [|ip6]");
+                    trunc(out, "ip6");
                     return Chain::Stop;
                 }
                 if !routing(out, b, v > 0) {
@@ -547,40 +499,10 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
                 }
                 (usize::from(b[1]) + 1) * 8
             }
-            44 => {
-                let (Some(w), id) = (b.get(2..4), b.get(4..8)) else {
-                    s(out, " [|frag6]");
-                    return Chain::Stop;
-                };
-                let field = u16::from_be_bytes([w[0], w[1]]) & 0xfff8;
-                let rest = u64::from(plen).wrapping_sub(off as u64 + 8);
-                if v > 0 && id.is_none() {
-                    s(out, " [|frag6]");
-                    return Chain::Stop;
-                }
-                s(out, "frag (");
-                if let (true, Some(id)) = (v > 0, id) {
-                    s(out, "0x");
-                    let id = u32::from_be_bytes([id[0], id[1], id[2], id[3]]);
-                    put::hex_padded(out, u64::from(id), 8);
-                    out.push(b':');
-                }
-                n(out, field);
-                out.push(b'|');
-                n(out, rest);
-                out.push(b')');
-                // Later pieces are not decoded; a first one with nothing captured after its
-                // header ends there, with print-frag6.c's trailing space and no cut mark
-                // (print-ip6.c returns when the header's end reaches the snapshot's).
-                if field != 0 {
-                    return Chain::Stop;
-                }
-                out.push(b' ');
-                if (ip.ext.len() + ip.rest.len()).saturating_sub(off) <= 8 {
-                    return Chain::Stop;
-                }
-                8
-            }
+            44 => match fragment(out, ip, b, plen, off, v) {
+                Some(len) => len,
+                None => return Chain::Stop,
+            },
             51 => match ipsec::ah(out, b, v > 0) {
                 Some(len) => len,
                 None => return Chain::Stop,
@@ -589,7 +511,7 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
                 // A valid jumbo payload option: its length replaces the header's.
                 let (len, adv) = (u64::from(jumbo.1) + 40, off as u64 + 40);
                 if len < adv {
-                    s(out, " [|ip6]");
+                    trunc(out, "ip6");
                     return Chain::Stop;
                 }
                 if u64::from(wire) < len {
@@ -601,7 +523,7 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
             }
             // Headers but no payload to hold them.
             _ if plen == 0 && off > 0 => {
-                s(out, " [|ip6]");
+                trunc(out, "ip6");
                 return Chain::Stop;
             }
             _ => return Chain::Go,
@@ -611,6 +533,121 @@ fn v6_exts(out: &mut Vec<u8>, ip: &Ip<'_>, v: u8, wire: u32) -> Chain {
         first = false;
     }
 }
+/// Hop-by-hop options (print-ip6opts.c): their length, or None when the line ends. `first`:
+/// right after the IPv6 header, where alone they may stand; `again`: a second one. `jumbo`
+/// learns of a jumbo payload option.
+fn hop_by_hop(
+    out: &mut Vec<u8>,
+    b: &[u8],
+    first: bool,
+    again: bool,
+    v: u8,
+    jumbo: &mut (bool, u32),
+) -> Option<usize> {
+    if !first {
+        s(
+            out,
+            if again {
+                "[The Hop-by-Hop Options header was already found] (invalid)"
+            } else {
+                "[The Hop-by-Hop Options header don't follow the IPv6 header] (invalid)"
+            },
+        );
+        return None;
+    }
+    // print-ip6opts.c reads the length with a jumping getter, then checks the
+    // whole header without jumping.
+    let Some(whole) = b.get(1).map(|l| (usize::from(*l) + 1) * 8) else {
+        trunc(out, "hbhopt");
+        super::long_jump();
+        return None;
+    };
+    let ok = whole <= b.len() && {
+        s(out, "HBH ");
+        v6_options(out, &b[2..whole], v, Some(jumbo))
+    };
+    if !ok {
+        trunc(out, "hbhopt");
+    }
+    // Checked before the cut: a zero payload length needs a jumbo option.
+    if jumbo.1 == 0 && !jumbo.0 {
+        s(
+            out,
+            "[No valid Jumbo Payload Hop-by-Hop option found] (invalid)",
+        );
+        return None;
+    }
+    if !ok {
+        return None;
+    }
+    Some(whole)
+}
+
+/// Destination options (print-ip6opts.c), listed with -v: their length, or None when the line
+/// ends.
+fn dst_options(out: &mut Vec<u8>, b: &[u8], v: u8) -> Option<usize> {
+    let whole = b.get(1).map(|l| (usize::from(*l) + 1) * 8);
+    let ok = match whole {
+        Some(l) if l <= b.len() => {
+            s(out, "DSTOPT ");
+            v == 0 || v6_options(out, &b[2..l], v, None)
+        }
+        _ => false,
+    };
+    if !ok {
+        trunc(out, "dstopt");
+        if whole.is_none() {
+            super::long_jump();
+        }
+        return None;
+    }
+    Some(whole.unwrap_or(0))
+}
+
+/// A fragment header (print-frag6.c): its length, or None when the line ends (later pieces
+/// are not decoded). `off`: where it starts in the chain, for the bytes left after it.
+fn fragment(
+    out: &mut Vec<u8>,
+    ip: &Ip<'_>,
+    b: &[u8],
+    plen: u32,
+    off: usize,
+    v: u8,
+) -> Option<usize> {
+    let (Some(w), id) = (b.get(2..4), b.get(4..8)) else {
+        trunc(out, "frag6");
+        return None;
+    };
+    let field = u16::from_be_bytes([w[0], w[1]]) & 0xfff8;
+    let rest = u64::from(plen).wrapping_sub(off as u64 + 8);
+    if v > 0 && id.is_none() {
+        trunc(out, "frag6");
+        return None;
+    }
+    s(out, "frag (");
+    if let (true, Some(id)) = (v > 0, id) {
+        s(out, "0x");
+        let id = u32::from_be_bytes([id[0], id[1], id[2], id[3]]);
+        digits::hex_padded(out, u64::from(id), 8);
+        out.push(b':');
+    }
+    n(out, field);
+    out.push(b'|');
+    n(out, rest);
+    out.push(b')');
+    // Later pieces are not decoded; a first one with nothing captured after its
+    // header ends there, with print-frag6.c's trailing space and no cut mark
+    // (print-ip6.c returns when the header's end reaches the snapshot's).
+    if field != 0 {
+        return None;
+    }
+    out.push(b' ');
+    if (ip.ext.len() + ip.rest.len()).saturating_sub(off) <= 8 {
+        return None;
+    }
+    Some(8)
+}
+
 /// The IP part and everything above it.
 #[inline]
 pub(super) fn print(
@@ -621,145 +658,16 @@ pub(super) fn print(
     prefix: bool,
     st: &mut super::State,
 ) {
-    let h = ip.header;
     // The IP packet's bytes on the wire, for tcpdump's note when its length field says more.
     let wire = f
         .link_payload_len
         .saturating_sub(4 * f.vlans().count() as u32);
     if ip.v6 {
-        if prefix {
-            s(out, "IP6 ");
-        }
-        let plen = u32::from(u16::from_be_bytes([h[4], h[5]]));
-        if plen != 0 && wire < plen + 40 {
-            s(out, "truncated-ip6 - ");
-            n(out, plen + 40 - wire);
-            s(out, " bytes missing!");
-        }
-        if opts.verbose > 0 && h.len() >= 40 {
-            let tc = ((h[0] & 0x0f) << 4) | (h[1] >> 4);
-            let flow = u32::from_be_bytes([0, h[1] & 0x0f, h[2], h[3]]);
-            out.push(b'(');
-            if tc != 0 {
-                s(out, "class 0x");
-                put::hex_padded(out, u64::from(tc), 2);
-                s(out, ", ");
-            }
-            if flow != 0 {
-                s(out, "flowlabel 0x");
-                put::hex_padded(out, u64::from(flow), 5);
-                s(out, ", ");
-            }
-            s(out, "hlim ");
-            n(out, h[7]);
-            s(out, ", next-header ");
-            proto_named(out, h[6]);
-            s(out, " payload length: ");
-            n(out, u16::from_be_bytes([h[4], h[5]]));
-            s(out, ") ");
-        }
-    } else {
-        if prefix {
-            s(out, "IP ");
-        }
-        // `header` holds what was captured of it: all, or (cut in its options) 20 bytes and more.
-        let hlen = usize::from(h[0] & 0x0f) * 4;
-        let total = u32::from(u16::from_be_bytes([h[2], h[3]]));
-        if wire < total {
-            s(out, "truncated-ip - ");
-            n(out, total - wire);
-            s(out, " bytes missing! ");
-        }
-        if opts.verbose > 0 && h.len() >= 20 {
-            s(out, "(tos 0x");
-            put::hex(out, u64::from(h[1]));
-            s(
-                out,
-                match h[1] & 3 {
-                    1 => ",ECT(1)",
-                    2 => ",ECT(0)",
-                    3 => ",CE",
-                    _ => "",
-                },
-            );
-            if h[8] >= 1 {
-                s(out, ", ttl ");
-                n(out, h[8]);
-            }
-            s(out, ", id ");
-            n(out, u16::from_be_bytes([h[4], h[5]]));
-            s(out, ", offset ");
-            n(out, ip.frag.map_or(0, |fr| fr.offset) * 8);
-            s(out, ", flags [");
-            let fl = h[6];
-            if fl & 0xe0 == 0 {
-                s(out, "none");
-            } else {
-                if fl & 0x80 != 0 {
-                    s(out, "rsvd");
-                }
-                if fl & 0x40 != 0 {
-                    s(out, "DF");
-                }
-                if fl & 0x20 != 0 {
-                    out.push(b'+');
-                }
-            }
-            s(out, "], proto ");
-            proto_named(out, h[9]);
-            s(out, ", length ");
-            n(out, u16::from_be_bytes([h[2], h[3]]));
-            let mut end = OptEnd::Done;
-            if hlen > 20 {
-                s(out, ", options (");
-                end = ipv4_options(out, &h[20..], hlen - 20);
-                match end {
-                    OptEnd::Jump => {
-                        s(out, " [|ip]");
-                        super::long_jump();
-                        return;
-                    }
-                    OptEnd::Cut => s(out, " [truncated-option]"),
-                    OptEnd::Done => {}
-                }
-                out.push(b')');
-            }
-            let sum = cksum::plain(h);
-            if !opts.no_checksum && h.len() >= hlen && sum != 0 {
-                let field = u16::from_be_bytes([h[10], h[11]]);
-                s(out, ", bad cksum ");
-                put::hex(out, u64::from(field));
-                s(out, " (->");
-                put::hex(out, u64::from(cksum::should_be(field, sum)));
-                s(out, ")!");
-            }
-            s(out, ")\n    ");
-            if matches!(end, OptEnd::Cut) {
-                addr(out, ip, true);
-                s(out, " > ");
-                addr(out, ip, false);
-                s(out, ":  [|ip]");
-                super::returned();
-                return;
-            }
-        }
-        // A header cut inside its options, unless a later fragment (printed without it).
-        if h.len() < hlen && ip.frag.is_none_or(|fr| fr.offset == 0) {
-            if !matches!(ip.proto, 6 | 17 | 33 | 132) {
-                addr(out, ip, true);
-                s(out, " > ");
-                addr(out, ip, false);
-                s(out, ": ");
-            }
-            s(out, " [remaining caplen(");
-            n(out, h.len() as u64);
-            s(out, ") < header length(");
-            n(out, hlen as u64);
-            s(out, ")] [|ip]");
-            super::long_jump();
-            return;
-        }
+        v6_header(out, ip.header, wire, opts, prefix);
+    } else if !v4_header(out, ip, wire, opts, prefix) {
+        return;
     }
+    let h = ip.header;
     // tcpdump names IPv6 extension headers after the addresses, then the ports.
     let v6_frag = ip.v6 && !ip.ext.is_empty();
     // IPv4's authentication header comes between the addresses and the ports, as IPv6's
@@ -787,12 +695,7 @@ pub(super) fn print(
         if ipsec::ah(out, b, opts.verbose > 0).is_none() || ip.ext.is_empty() {
             return;
         }
-        if let Some((sp, dp)) = ip.ports() {
-            n(out, sp);
-            s(out, " > ");
-            n(out, dp);
-            s(out, ": ");
-        }
+        chained_ports(out, ip);
     }
     if ip.v6 && (v6_frag || matches!(ip.ext_first, 0 | 43 | 44 | 51 | 60)) {
         match v6_exts(out, ip, opts.verbose, wire) {
@@ -806,12 +709,7 @@ pub(super) fn print(
                 ip = &jumbo;
             }
         }
-        if let Some((sp, dp)) = ip.ports() {
-            n(out, sp);
-            s(out, " > ");
-            n(out, dp);
-            s(out, ": ");
-        }
+        chained_ports(out, ip);
     }
     if let Some(fr) = ip.frag {
         if fr.offset != 0 && !ip.v6 {
@@ -840,6 +738,186 @@ pub(super) fn print(
         s(out, " (invalid)");
         return;
     }
+    above(out, f, ip, opts, st, ports.is_some(), chained);
+}
+
+/// `sport > dport: ` after a header between the addresses and the ports.
+#[inline]
+fn chained_ports(out: &mut Vec<u8>, ip: &Ip<'_>) {
+    if let Some((sp, dp)) = ip.ports() {
+        n(out, sp);
+        s(out, " > ");
+        n(out, dp);
+        s(out, ": ");
+    }
+}
+
+/// `IP6 `, tcpdump's note on a packet shorter than its payload length says, and with -v the
+/// header's fields in parentheses.
+#[inline]
+fn v6_header(out: &mut Vec<u8>, h: &[u8], wire: u32, opts: &PrintOptions, prefix: bool) {
+    if prefix {
+        s(out, "IP6 ");
+    }
+    let plen = u32::from(u16::from_be_bytes([h[4], h[5]]));
+    if plen != 0 && wire < plen + 40 {
+        s(out, "truncated-ip6 - ");
+        n(out, plen + 40 - wire);
+        s(out, " bytes missing!");
+    }
+    if opts.verbose > 0 && h.len() >= 40 {
+        let tc = ((h[0] & 0x0f) << 4) | (h[1] >> 4);
+        let flow = u32::from_be_bytes([0, h[1] & 0x0f, h[2], h[3]]);
+        out.push(b'(');
+        if tc != 0 {
+            s(out, "class 0x");
+            digits::hex_padded(out, u64::from(tc), 2);
+            s(out, ", ");
+        }
+        if flow != 0 {
+            s(out, "flowlabel 0x");
+            digits::hex_padded(out, u64::from(flow), 5);
+            s(out, ", ");
+        }
+        s(out, "hlim ");
+        n(out, h[7]);
+        s(out, ", next-header ");
+        proto_named(out, h[6]);
+        s(out, " payload length: ");
+        n(out, u16::from_be_bytes([h[4], h[5]]));
+        s(out, ") ");
+    }
+}
+
+/// `IP `, tcpdump's note on a packet shorter than its total length says, and with -v the
+/// header's fields in parentheses; false when the line ends there (a header cut in its
+/// options).
+#[inline]
+fn v4_header(out: &mut Vec<u8>, ip: &Ip<'_>, wire: u32, opts: &PrintOptions, prefix: bool) -> bool {
+    let h = ip.header;
+    if prefix {
+        s(out, "IP ");
+    }
+    // `header` holds what was captured of it: all, or (cut in its options) 20 bytes and more.
+    let hlen = usize::from(h[0] & 0x0f) * 4;
+    let total = u32::from(u16::from_be_bytes([h[2], h[3]]));
+    if wire < total {
+        s(out, "truncated-ip - ");
+        n(out, total - wire);
+        s(out, " bytes missing! ");
+    }
+    if opts.verbose > 0 && h.len() >= 20 && !v4_verbose(out, ip, hlen, opts) {
+        return false;
+    }
+    // A header cut inside its options, unless a later fragment (printed without it).
+    if h.len() < hlen && ip.frag.is_none_or(|fr| fr.offset == 0) {
+        if !matches!(ip.proto, 6 | 17 | 33 | 132) {
+            addr(out, ip, true);
+            s(out, " > ");
+            addr(out, ip, false);
+            s(out, ": ");
+        }
+        s(out, " [remaining caplen(");
+        n(out, h.len() as u64);
+        s(out, ") < header length(");
+        n(out, hlen as u64);
+        s(out, ")] [|ip]");
+        super::long_jump();
+        return false;
+    }
+    true
+}
+
+/// -v's `(tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length 60)` and the
+/// line break after it; false when the line ends there (options cut).
+fn v4_verbose(out: &mut Vec<u8>, ip: &Ip<'_>, hlen: usize, opts: &PrintOptions) -> bool {
+    let h = ip.header;
+    s(out, "(tos 0x");
+    digits::hex(out, u64::from(h[1]));
+    s(
+        out,
+        match h[1] & 3 {
+            1 => ",ECT(1)",
+            2 => ",ECT(0)",
+            3 => ",CE",
+            _ => "",
+        },
+    );
+    if h[8] >= 1 {
+        s(out, ", ttl ");
+        n(out, h[8]);
+    }
+    s(out, ", id ");
+    n(out, u16::from_be_bytes([h[4], h[5]]));
+    s(out, ", offset ");
+    n(out, ip.frag.map_or(0, |fr| fr.offset) * 8);
+    s(out, ", flags [");
+    let fl = h[6];
+    if fl & 0xe0 == 0 {
+        s(out, "none");
+    } else {
+        if fl & 0x80 != 0 {
+            s(out, "rsvd");
+        }
+        if fl & 0x40 != 0 {
+            s(out, "DF");
+        }
+        if fl & 0x20 != 0 {
+            out.push(b'+');
+        }
+    }
+    s(out, "], proto ");
+    proto_named(out, h[9]);
+    s(out, ", length ");
+    n(out, u16::from_be_bytes([h[2], h[3]]));
+    let mut end = OptEnd::Done;
+    if hlen > 20 {
+        s(out, ", options (");
+        end = ipv4_options(out, &h[20..], hlen - 20);
+        match end {
+            OptEnd::Jump => {
+                trunc(out, "ip");
+                super::long_jump();
+                return false;
+            }
+            OptEnd::Cut => s(out, " [truncated-option]"),
+            OptEnd::Done => {}
+        }
+        out.push(b')');
+    }
+    let sum = cksum::plain(h);
+    if !opts.no_checksum && h.len() >= hlen && sum != 0 {
+        let field = u16::from_be_bytes([h[10], h[11]]);
+        s(out, ", bad cksum ");
+        digits::hex(out, u64::from(field));
+        s(out, " (->");
+        digits::hex(out, u64::from(cksum::should_be(field, sum)));
+        s(out, ")!");
+    }
+    s(out, ")\n    ");
+    if matches!(end, OptEnd::Cut) {
+        addr(out, ip, true);
+        s(out, " > ");
+        addr(out, ip, false);
+        s(out, ":  [|ip]");
+        super::returned();
+        return false;
+    }
+    true
+}
+
+/// The layer above IP. `ported`: the addresses were printed with ports; `chained`: a header
+/// came between them and this layer.
+#[inline]
+fn above(
+    out: &mut Vec<u8>,
+    f: &Frame<'_>,
+    ip: &Ip<'_>,
+    opts: &PrintOptions,
+    st: &mut super::State,
+    ported: bool,
+    chained: bool,
+) {
     match &ip.transport {
         Transport::Tcp(t) => tcp::print(
             out,
@@ -870,28 +948,24 @@ pub(super) fn print(
                 s(out, " > ");
                 addr(out, ip, false);
                 out.push(b':');
-            } else if ip.proto == 6 && ports.is_none() && !chained && out.last() == Some(&b' ') {
+            } else if ip.proto == 6 && !ported && !chained && out.last() == Some(&b' ') {
                 out.pop();
             }
-            s(out, " [|");
-            s(out, names::transport_cut_name(ip.proto));
-            out.push(b']');
+            trunc(out, names::transport_cut_name(ip.proto));
         }
         Transport::Other => {
             if let Some(layer) = f.stop_layer() {
-                s(out, " [|");
                 // print-frag6.c's name for its own cut (JSON keeps `frag`).
-                s(
+                trunc(
                     out,
                     match layer {
                         Layer::Ipv6FragHeader => "frag6",
                         _ => names::layer_name(layer),
                     },
                 );
-                out.push(b']');
             } else if ip.proto == 50 {
                 ipsec::esp(out, ip.rest, ip.payload_len);
-            } else if !encap::ip_proto(out, ip, opts, st) {
+            } else if !tunnel::ip_proto(out, ip, opts, st) {
                 s(out, " ip-proto-");
                 n(out, ip.proto);
                 out.push(b' ');

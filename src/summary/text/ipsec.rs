@@ -2,18 +2,19 @@
 //! payload stays opaque (tcpdump decrypts only with a secret, which nscap does not take).
 
 use super::{n, s};
-use crate::summary::put;
+use crate::summary::digits;
+use crate::summary::kit::{be16, be32, trunc};
 
 /// An authentication header at the start of `b` (the bytes captured from it on), as
 /// print-ah.c writes it; its length, to go on with the header after it, or None when the line
 /// ends here (cut). `ip-demux` checks for one byte without jumping; ah_print's reads jump.
 pub(super) fn ah(out: &mut Vec<u8>, b: &[u8], verbose: bool) -> Option<usize> {
     if b.is_empty() {
-        s(out, " [|ah]");
+        trunc(out, "ah");
         return None;
     }
     let cut = |out: &mut Vec<u8>| {
-        s(out, " [|ah]");
+        trunc(out, "ah");
         super::long_jump();
         None
     };
@@ -30,32 +31,31 @@ pub(super) fn ah(out: &mut Vec<u8>, b: &[u8], verbose: bool) -> Option<usize> {
         n(out, whole as u64);
         s(out, "-bytes),");
     }
-    let Some(r) = b.get(2..4) else {
+    let Some(reserved) = be16(b, 2) else {
         return cut(out);
     };
-    let reserved = u16::from_be_bytes([r[0], r[1]]);
     if reserved != 0 {
         s(out, "reserved=0x");
-        put::hex(out, u64::from(reserved));
+        digits::hex(out, u64::from(reserved));
         s(out, "[MustBeZero],");
     }
-    let Some(spi) = b.get(4..8) else {
+    let Some(spi) = be32(b, 4) else {
         return cut(out);
     };
     s(out, "spi=0x");
-    put::hex_padded(out, u64::from(be32(spi)), 8);
+    digits::hex_padded(out, u64::from(spi), 8);
     out.push(b',');
-    let Some(seq) = b.get(8..12) else {
+    let Some(seq) = be32(b, 8) else {
         return cut(out);
     };
     s(out, "seq=0x");
-    put::hex(out, u64::from(be32(seq)));
+    digits::hex(out, u64::from(seq));
     s(out, ",icv=0x");
     for i in 12..whole {
         let Some(&x) = b.get(i) else {
             return cut(out);
         };
-        put::byte_hex(out, x);
+        digits::byte_hex(out, x);
     }
     s(out, "): ");
     Some(whole)
@@ -64,18 +64,13 @@ pub(super) fn ah(out: &mut Vec<u8>, b: &[u8], verbose: bool) -> Option<usize> {
 /// `ESP(spi=0x…,seq=0x…), length N`; `len`: the IP payload's length. tcpdump wants more than the
 /// 8-byte header captured.
 pub(super) fn esp(out: &mut Vec<u8>, b: &[u8], len: u32) {
-    if b.len() <= 8 {
-        s(out, " [|esp]");
-        return;
-    }
+    let (Some(spi), Some(seq), true) = (be32(b, 0), be32(b, 4), b.len() > 8) else {
+        return trunc(out, "esp");
+    };
     s(out, "ESP(spi=0x");
-    put::hex_padded(out, u64::from(be32(&b[..4])), 8);
+    digits::hex_padded(out, u64::from(spi), 8);
     s(out, ",seq=0x");
-    put::hex(out, u64::from(be32(&b[4..8])));
+    digits::hex(out, u64::from(seq));
     s(out, "), length ");
     n(out, len);
-}
-
-fn be32(b: &[u8]) -> u32 {
-    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
 }

@@ -2,10 +2,12 @@
 //! print-sll.c, print-null.c).
 
 use super::{n, s};
+use crate::link::{LINKTYPE_LINUX_SLL2, LINKTYPE_NFLOG};
 use crate::packet::Packet;
-use crate::summary::decode::{self, Frame, Link, LINKTYPE_LINUX_SLL2, LINKTYPE_NFLOG};
+use crate::summary::decode::{self, Frame, Link};
+use crate::summary::kit::trunc;
 use crate::summary::PrintOptions;
-use crate::summary::{names, put};
+use crate::summary::{digits, names};
 
 /// `ethertype IPv4 (0x0800)`; under -q only the name (print-ether.c's ether_type_print).
 fn ethertype(out: &mut Vec<u8>, t: u16, quick: bool) {
@@ -13,7 +15,7 @@ fn ethertype(out: &mut Vec<u8>, t: u16, quick: bool) {
         match names::ethertype_name(t) {
             "Unknown" => {
                 s(out, "Unknown Ethertype (");
-                put::hex16(out, t);
+                digits::hex16(out, t);
                 out.push(b')');
             }
             name => s(out, name),
@@ -23,7 +25,7 @@ fn ethertype(out: &mut Vec<u8>, t: u16, quick: bool) {
     s(out, "ethertype ");
     s(out, names::ethertype_name(t));
     s(out, " (");
-    put::hex16(out, t);
+    digits::hex16(out, t);
     out.push(b')');
 }
 
@@ -69,14 +71,10 @@ impl IfNames {
             return;
         }
         let mut b = [0u8; libc::IF_NAMESIZE];
-        // SAFETY: the buffer holds IF_NAMESIZE bytes, as if_indextoname requires.
-        let ok = unsafe { !libc::if_indextoname(index, b.as_mut_ptr().cast()).is_null() };
-        let l = if ok {
-            b.iter().position(|c| *c == 0).unwrap_or(b.len())
-        } else {
+        let l = crate::os::if_indextoname(index, &mut b).unwrap_or_else(|| {
             b[0] = b'?';
             1
-        };
+        });
         left(out, &b[..l], 5);
         if self.known.len() < IFNAMES_KEPT {
             self.known.push((index, b, l));
@@ -131,9 +129,9 @@ pub(super) fn header(
             src,
             ethertype: et,
         } => {
-            put::mac(out, &src);
+            digits::mac(out, &src);
             s(out, " > ");
-            put::mac(out, &dst);
+            digits::mac(out, &dst);
             s(out, ", ");
             // print-ether.c names a tag's type only once it has read the tag: a cut one leaves
             // the line at the addresses, or after the last whole tag.
@@ -182,7 +180,7 @@ pub(super) fn header(
                 out.push(b' ');
             }
             if addr.len() == 6 {
-                put::mac(out, addr);
+                digits::mac(out, addr);
                 out.push(b' ');
             }
             if !opts.quick {
@@ -191,7 +189,7 @@ pub(super) fn header(
                     4 => s(out, "802.2"),
                     p if p < 0x0600 => {
                         s(out, "ethertype Unknown (");
-                        put::hex16(out, p);
+                        digits::hex16(out, p);
                         out.push(b')');
                     }
                     p => ethertype(out, p, false),
@@ -208,14 +206,12 @@ pub(super) fn header(
             n(out, wire_len);
             s(out, ": ");
         }
-        Link::Nflog { family, rid } => {
-            super::encap::nflog_header(out, family, rid, wire_len, opts.quick)
-        }
+        Link::Nflog { family, rid } => super::nflog::header(out, family, rid, wire_len, opts.quick),
         // tcpdump prints NFLOG's header before it walks the TLVs that turn out cut.
         Link::Cut if linktype == LINKTYPE_NFLOG && pkt.data.len() >= 4 => {
             let d = pkt.data;
             let rid = u16::from_be_bytes([d[2], d[3]]);
-            super::encap::nflog_header(out, d[0], rid, wire_len, opts.quick);
+            super::nflog::header(out, d[0], rid, wire_len, opts.quick);
         }
         Link::Raw | Link::Cut | Link::Unknown => {}
     }
@@ -251,7 +247,7 @@ pub(super) fn fallback(
             s(out, "Linux cooked, hatype ");
             n(out, hatype);
             s(out, ", protocol ");
-            put::hex16(out, proto);
+            digits::hex16(out, proto);
             s(out, ", length ");
             n(out, f.link_payload_len);
         }
@@ -281,14 +277,14 @@ fn loopback(out: &mut Vec<u8>, b: &[u8], len: usize) {
         }
         // tcpdump checks that the rest was captured before it leaves.
         if b.len() < at + len.saturating_sub(at) {
-            s(out, " [|loopback]");
+            trunc(out, "loopback");
         }
     };
     if len < 2 {
         return end(out, 0, true);
     }
     let Some(skip) = le16(0) else {
-        return s(out, " [|loopback]");
+        return trunc(out, "loopback");
     };
     s(out, ", skipCount ");
     n(out, skip);
@@ -304,7 +300,7 @@ fn loopback(out: &mut Vec<u8>, b: &[u8], len: usize) {
         return end(out, at, true);
     }
     let Some(function) = le16(at) else {
-        return s(out, " [|loopback]");
+        return trunc(out, "loopback");
     };
     let at = at + 2;
     match function {
@@ -314,7 +310,7 @@ fn loopback(out: &mut Vec<u8>, b: &[u8], len: usize) {
                 return end(out, at, true);
             }
             let Some(receipt) = le16(at) else {
-                return s(out, " [|loopback]");
+                return trunc(out, "loopback");
             };
             s(out, ", receipt number ");
             n(out, receipt);
@@ -329,10 +325,10 @@ fn loopback(out: &mut Vec<u8>, b: &[u8], len: usize) {
                 return end(out, at, true);
             }
             let Some(mac) = b.get(at..at + 6) else {
-                return s(out, " [|loopback]");
+                return trunc(out, "loopback");
             };
             s(out, ", forwarding address ");
-            put::mac(out, mac);
+            digits::mac(out, mac);
             s(out, ", data (");
             n(out, (len - at - 6) as u32);
             s(out, " octets)");

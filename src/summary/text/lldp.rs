@@ -3,8 +3,9 @@
 //! organisation-specific ones included), a hex dump of the others, and of every TLV under -vv.
 
 use super::{dump, n, s};
+use crate::summary::digits;
 use crate::summary::dns::print_char;
-use crate::summary::put;
+use crate::summary::kit::{be16, be24, be32, trunc};
 
 fn tlv_name(t: u8) -> &'static str {
     match t {
@@ -188,14 +189,6 @@ fn text(out: &mut Vec<u8>, b: &[u8]) {
     }
 }
 
-fn be16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
-}
-
-fn be32(b: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
-
 /// lldp_network_addr_print: an address family number, then the address; false when the
 /// TLV is too short for it.
 fn network_addr(out: &mut Vec<u8>, b: &[u8]) -> bool {
@@ -240,17 +233,17 @@ fn network_addr(out: &mut Vec<u8>, b: &[u8]) -> bool {
     match af {
         1 => {
             s(out, ": ");
-            put::ipv4(out, [a[0], a[1], a[2], a[3]]);
+            digits::ipv4(out, [a[0], a[1], a[2], a[3]]);
         }
         2 => {
             s(out, ": ");
             let mut v6 = [0u8; 16];
             v6.copy_from_slice(&a[..16]);
-            put::ipv6(out, v6);
+            digits::ipv6(out, v6);
         }
         6 => {
             s(out, ": ");
-            put::mac(out, &a[..6]);
+            digits::mac(out, &a[..6]);
         }
         _ => s(out, ", no AF printer !"),
     }
@@ -283,7 +276,7 @@ fn id(out: &mut Vec<u8>, b: &[u8], chassis: bool) -> Option<bool> {
             if b.len() < 7 {
                 return None;
             }
-            put::mac(out, &b[1..7]);
+            digits::mac(out, &b[1..7]);
         }
         _ if sub == net => {
             if !network_addr(out, &b[1..]) {
@@ -328,7 +321,7 @@ fn mgmt_addr(out: &mut Vec<u8>, b: &[u8]) -> bool {
     s(out, " Interface Numbering (");
     n(out, rest[0]);
     s(out, "): ");
-    n(out, be32(rest, 1));
+    n(out, be32(rest, 1).unwrap_or(0));
     let rest = &rest[5..];
     if let Some((&olen, oid)) = rest.split_first() {
         let olen = usize::from(olen);
@@ -372,10 +365,6 @@ fn byte_hex_upper(out: &mut Vec<u8>, b: u8) {
 fn field(out: &mut Vec<u8>, label: &str, v: impl Into<u64>) {
     s(out, label);
     n(out, v);
-}
-
-fn be24(b: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes([0, b[at], b[at + 1], b[at + 2]])
 }
 
 /// The subtype line every organisation printer starts with (`b` from the OUI on); None when
@@ -483,11 +472,11 @@ fn ieee8021(out: &mut Vec<u8>, b: &[u8]) -> bool {
     match sub {
         1 if b.len() >= 6 => {
             s(out, "\n\t    port vlan id (PVID): ");
-            n(out, be16(b, 4));
+            n(out, be16(b, 4).unwrap_or(0));
         }
         2 if b.len() >= 7 => {
             s(out, "\n\t    port and protocol vlan id (PPVID): ");
-            n(out, be16(b, 5));
+            n(out, be16(b, 5).unwrap_or(0));
             s(out, ", flags [");
             bits(
                 out,
@@ -496,12 +485,12 @@ fn ieee8021(out: &mut Vec<u8>, b: &[u8]) -> bool {
                 "none",
             );
             s(out, "] (0x");
-            put::byte_hex(out, b[4]);
+            digits::byte_hex(out, b[4]);
             out.push(b')');
         }
         3 if b.len() >= 6 => {
             s(out, "\n\t    vlan id (VID): ");
-            n(out, be16(b, 4));
+            n(out, be16(b, 4).unwrap_or(0));
             if let Some(&l) = b.get(6) {
                 if let Some(name) = b.get(7..7 + usize::from(l)) {
                     s(out, "\n\t    vlan name: ");
@@ -544,52 +533,18 @@ fn ieee8021(out: &mut Vec<u8>, b: &[u8]) -> bool {
             s(out, " \n\t    PFC Enable");
             priority_bits(out, b[5]);
         }
-        12 if b.len() >= 5 => {
-            field(out, "\n\t    RES: ", b[4]);
-            let table = &b[5..];
-            if !table.is_empty() && table.len() % 3 == 0 {
-                s(out, "\n\t    Application Priority Table");
-                for e in table.chunks(3) {
-                    field(out, "\n\t      Priority: ", e[0] >> 5);
-                    field(out, ", RES: ", (e[0] >> 3) & 3);
-                    field(out, ", Sel: ", e[0] & 7);
-                    field(out, ", Protocol ID: ", be16(e, 1));
-                }
-            }
-        }
-        13 if b.len() >= 9 => {
-            let (bridge, station, r, mode, res) = (b[4], b[5], b[6], b[7], b[8]);
-            s(out, "\n\t    EVB Bridge Status");
-            field(out, "\n\t      RES: ", bridge >> 3);
-            field(out, ", BGID: ", (bridge >> 2) & 1);
-            field(out, ", RRCAP: ", (bridge >> 1) & 1);
-            field(out, ", RRCTR: ", bridge & 1);
-            s(out, "\n\t    EVB Station Status");
-            field(out, "\n\t      RES: ", station >> 4);
-            field(out, ", SGID: ", (station >> 3) & 1);
-            field(out, ", RRREQ: ", (station >> 2) & 1);
-            field(out, ",RRSTAT: ", station & 3);
-            field(out, "\n\t    R: ", r >> 5);
-            field(out, ", RTE: ", r & 0x1f);
-            s(out, ", EVB Mode: ");
-            s(out, tok(&EVB_MODES, u16::from(mode >> 6), "unknown"));
-            field(out, " [", mode >> 6);
-            field(out, "]\n\t    ROL: ", (mode >> 5) & 1);
-            field(out, ", RWD: ", mode & 0x1f);
-            field(out, ", RES: ", res >> 6);
-            field(out, ", ROL: ", (res >> 5) & 1);
-            field(out, ", RKA: ", res & 0x1f);
-        }
+        12 if b.len() >= 5 => app_priority(out, b),
+        13 if b.len() >= 9 => evb(out, b),
         14 if b.len() >= 8 => {
             let t = b[4];
             field(out, "\n\t    Role: ", t >> 7);
             field(out, ", RES: ", (t >> 4) & 7);
             field(out, ", Scomp: ", (t >> 3) & 1);
-            field(out, " ChnCap: ", be16(b, 6) & 0x0fff);
+            field(out, " ChnCap: ", be16(b, 6).unwrap_or(0) & 0x0fff);
             let channels = &b[8..];
             if channels.len() % 3 == 0 {
                 for c in channels.chunks(3) {
-                    let v = be24(c, 0);
+                    let v = be24(c, 0).unwrap_or(0);
                     field(out, "\n\t    SCID: ", v >> 12);
                     field(out, ", SVID: ", v & 0xfff);
                 }
@@ -601,11 +556,51 @@ fn ieee8021(out: &mut Vec<u8>, b: &[u8]) -> bool {
     false
 }
 
+/// Application priority (subtype 12): the table of 3-byte entries, when it has whole ones.
+fn app_priority(out: &mut Vec<u8>, b: &[u8]) {
+    field(out, "\n\t    RES: ", b[4]);
+    let table = &b[5..];
+    if !table.is_empty() && table.len() % 3 == 0 {
+        s(out, "\n\t    Application Priority Table");
+        for e in table.chunks(3) {
+            field(out, "\n\t      Priority: ", e[0] >> 5);
+            field(out, ", RES: ", (e[0] >> 3) & 3);
+            field(out, ", Sel: ", e[0] & 7);
+            field(out, ", Protocol ID: ", be16(e, 1).unwrap_or(0));
+        }
+    }
+}
+
+/// EVB (subtype 13): bridge and station status, then the mode fields (`b`: 9 bytes or more).
+fn evb(out: &mut Vec<u8>, b: &[u8]) {
+    let (bridge, station, r, mode, res) = (b[4], b[5], b[6], b[7], b[8]);
+    s(out, "\n\t    EVB Bridge Status");
+    field(out, "\n\t      RES: ", bridge >> 3);
+    field(out, ", BGID: ", (bridge >> 2) & 1);
+    field(out, ", RRCAP: ", (bridge >> 1) & 1);
+    field(out, ", RRCTR: ", bridge & 1);
+    s(out, "\n\t    EVB Station Status");
+    field(out, "\n\t      RES: ", station >> 4);
+    field(out, ", SGID: ", (station >> 3) & 1);
+    field(out, ", RRREQ: ", (station >> 2) & 1);
+    field(out, ",RRSTAT: ", station & 3);
+    field(out, "\n\t    R: ", r >> 5);
+    field(out, ", RTE: ", r & 0x1f);
+    s(out, ", EVB Mode: ");
+    s(out, tok(&EVB_MODES, u16::from(mode >> 6), "unknown"));
+    field(out, " [", mode >> 6);
+    field(out, "]\n\t    ROL: ", (mode >> 5) & 1);
+    field(out, ", RWD: ", mode & 0x1f);
+    field(out, ", RES: ", res >> 6);
+    field(out, ", ROL: ", (res >> 5) & 1);
+    field(out, ", RKA: ", res & 0x1f);
+}
+
 fn aggregation(out: &mut Vec<u8>, b: &[u8]) {
     s(out, "\n\t    aggregation status [");
     bits(out, &SUPPORTED_ENABLED, u16::from(b[4]), "none");
     s(out, "], aggregation port ID ");
-    n(out, be32(b, 5));
+    n(out, be32(b, 5).unwrap_or(0));
 }
 
 /// IEEE 802.3 organisation-specific TLVs (`b` from the OUI on); true to hex-dump.
@@ -618,16 +613,16 @@ fn ieee8023(out: &mut Vec<u8>, b: &[u8]) -> bool {
             s(out, "\n\t    autonegotiation [");
             bits(out, &SUPPORTED_ENABLED, u16::from(b[4]), "none");
             s(out, "] (0x");
-            put::byte_hex(out, b[4]);
+            digits::byte_hex(out, b[4]);
             s(out, ")\n\t    PMD autoneg capability [");
-            bits(out, &PMD, be16(b, 5), "unknown");
+            bits(out, &PMD, be16(b, 5).unwrap_or(0), "unknown");
             s(out, "] (");
-            put::hex16(out, be16(b, 5));
+            digits::hex16(out, be16(b, 5).unwrap_or(0));
             s(out, ")\n\t    MAU type ");
-            let mau = be16(b, 7);
+            let mau = be16(b, 7).unwrap_or(0);
             s(out, MAU_TYPES.get(usize::from(mau)).unwrap_or(&"unknown"));
             s(out, " (");
-            put::hex16(out, mau);
+            digits::hex16(out, mau);
             out.push(b')');
         }
         2 if b.len() >= 7 => {
@@ -644,7 +639,7 @@ fn ieee8023(out: &mut Vec<u8>, b: &[u8]) -> bool {
         3 if b.len() >= 9 => aggregation(out, b),
         4 if b.len() >= 6 => {
             s(out, "\n\t    MTU size ");
-            n(out, be16(b, 4));
+            n(out, be16(b, 4).unwrap_or(0));
         }
         1..=4 => {}
         _ => return true,
@@ -766,7 +761,7 @@ const TIA_POWER_PRIORITIES: [(u16, &str); 3] = [(1, "critical"), (2, "high"), (3
 
 /// A 34-bit latitude or longitude: the low two bits of `b[0]`, then four bytes.
 fn latlon(b: &[u8]) -> u64 {
-    u64::from(b[0] & 3) << 32 | u64::from(be32(b, 1))
+    u64::from(b[0] & 3) << 32 | u64::from(be32(b, 1).unwrap_or(0))
 }
 
 /// TIA TR-41 (LLDP-MED) organisation-specific TLVs (`b` from the OUI on); true to hex-dump.
@@ -777,25 +772,33 @@ fn tia(out: &mut Vec<u8>, b: &[u8]) -> bool {
     match sub {
         1 if b.len() >= 7 => {
             s(out, "\n\t    Media capabilities [");
-            bits(out, &TIA_CAPABILITIES, be16(b, 4), "none");
+            bits(out, &TIA_CAPABILITIES, be16(b, 4).unwrap_or(0), "none");
             s(out, "] (");
-            put::hex16(out, be16(b, 4));
+            digits::hex16(out, be16(b, 4).unwrap_or(0));
             s(out, ")\n\t    Device type [");
             s(out, tok(&TIA_DEVICE_TYPES, b[6].into(), "unknown"));
             s(out, "] (0x");
-            put::byte_hex(out, b[6]);
+            digits::byte_hex(out, b[6]);
             out.push(b')');
         }
         2 if b.len() >= 8 => {
             s(out, "\n\t    Application type [");
             s(out, tok(&TIA_APPLICATIONS, b[4].into(), "none"));
             s(out, "] (0x");
-            put::byte_hex(out, b[4]);
+            digits::byte_hex(out, b[4]);
             s(out, "), Flags [");
             bits(out, &TIA_POLICY_FLAGS, b[5].into(), "none");
-            field(out, "]\n\t    Vlan id ", (be16(b, 5) & 0x1ffe) >> 1);
-            field(out, ", L2 priority ", (be16(b, 6) & 0x01ff) >> 6);
-            field(out, ", DSCP value ", be16(b, 6) & 0x3f);
+            field(
+                out,
+                "]\n\t    Vlan id ",
+                (be16(b, 5).unwrap_or(0) & 0x1ffe) >> 1,
+            );
+            field(
+                out,
+                ", L2 priority ",
+                (be16(b, 6).unwrap_or(0) & 0x01ff) >> 6,
+            );
+            field(out, ", DSCP value ", be16(b, 6).unwrap_or(0) & 0x3f);
         }
         3 if b.len() >= 5 => location(out, b),
         4 if b.len() >= 7 => {
@@ -818,8 +821,8 @@ fn tia(out: &mut Vec<u8>, b: &[u8]) -> bool {
             s(out, "]\n\t    Power priority [");
             s(out, tok(&TIA_POWER_PRIORITIES, (t & 15).into(), "none"));
             s(out, "] (0x");
-            put::byte_hex(out, t & 15);
-            let power = be16(b, 5);
+            digits::byte_hex(out, t & 15);
+            let power = be16(b, 5).unwrap_or(0);
             if power < 1024 {
                 // `%.1f` of power / 10: tenths are exact in decimal, so no float is needed.
                 field(out, "), Power ", power / 10);
@@ -848,7 +851,7 @@ fn location(out: &mut Vec<u8>, b: &[u8]) {
     s(out, "\n\t    Location data format ");
     s(out, tok(&TIA_LOCATION_FORMATS, format.into(), "unknown"));
     s(out, " (0x");
-    put::byte_hex(out, format);
+    digits::byte_hex(out, format);
     out.push(b')');
     match format {
         1 if b.len() >= 21 => {
@@ -866,14 +869,14 @@ fn location(out: &mut Vec<u8>, b: &[u8]) {
             field(
                 out,
                 ")\n\t    Altitude resolution ",
-                (be16(b, 15) >> 6) & 0x3f,
+                (be16(b, 15).unwrap_or(0) >> 6) & 0x3f,
             );
             s(out, ", altitude value 0x");
-            put::hex(out, u64::from(be32(b, 16) & 0x3fff_ffff));
+            digits::hex(out, u64::from(be32(b, 16).unwrap_or(0) & 0x3fff_ffff));
             s(out, "\n\t    Datum ");
             s(out, tok(&TIA_DATUMS, b[20].into(), "unknown"));
             s(out, " (0x");
-            put::byte_hex(out, b[20]);
+            digits::byte_hex(out, b[20]);
             out.push(b')');
         }
         1 => {}
@@ -902,7 +905,7 @@ fn civic(out: &mut Vec<u8>, b: &[u8]) {
     s(out, ", LCI what ");
     s(out, tok(&TIA_LCI_WHAT, b[6].into(), "unknown"));
     s(out, " (0x");
-    put::byte_hex(out, b[6]);
+    digits::byte_hex(out, b[6]);
     s(out, "), Country-code ");
     text(out, &b[7..9]);
     let mut rest = &b[9..6 + lci];
@@ -957,7 +960,7 @@ fn dcbx(out: &mut Vec<u8>, b: &[u8], verbose: u8) -> bool {
     // end also dumps the whole organisation TLV.
     let mut dump = false;
     while rest.len() >= 2 {
-        let h = be16(rest, 0);
+        let h = be16(rest, 0).unwrap_or(0);
         let (t, len) = ((h >> 9) as u8, usize::from(h & 0x1ff));
         dump = false;
         rest = &rest[2..];
@@ -981,13 +984,17 @@ fn dcbx(out: &mut Vec<u8>, b: &[u8], verbose: u8) -> bool {
         match t {
             1 => {
                 dcbx_feature(out, "Control - Protocol Control", t, v);
-                field(out, "\n\t      Sequence Number: ", be32(v, 2));
-                field(out, "\n\t      Acknowledgement Number: ", be32(v, 6));
+                field(out, "\n\t      Sequence Number: ", be32(v, 2).unwrap_or(0));
+                field(
+                    out,
+                    "\n\t      Acknowledgement Number: ",
+                    be32(v, 6).unwrap_or(0),
+                );
             }
             2 => {
                 dcbx_feature(out, "Feature - Priority Group", t, v);
                 s(out, "\n\t      Priority Allocation");
-                let pg = be32(v, 4);
+                let pg = be32(v, 4).unwrap_or(0);
                 for i in 0..8u32 {
                     field(out, "\n\t          PgId_", i);
                     field(out, ": ", (pg >> (28 - 4 * i)) & 15);
@@ -1024,10 +1031,10 @@ fn dcbx(out: &mut Vec<u8>, b: &[u8], verbose: u8) -> bool {
                         out,
                         "\n\t      Application Value\n\t          Application Protocol ID: ",
                     );
-                    put::hex16(out, be16(a, 0));
-                    let u = be24(a, 2);
+                    digits::hex16(out, be16(a, 0).unwrap_or(0));
+                    let u = be24(a, 2).unwrap_or(0);
                     s(out, "\n\t          SF (0x");
-                    put::hex(out, u64::from(u >> 22));
+                    digits::hex(out, u64::from(u >> 22));
                     s(out, ") Application Protocol ID is ");
                     s(
                         out,
@@ -1038,9 +1045,9 @@ fn dcbx(out: &mut Vec<u8>, b: &[u8], verbose: u8) -> bool {
                         },
                     );
                     s(out, "\n\t          OUI: 0x");
-                    put::hex_padded(out, u64::from(u & 0x3f_ffff), 6);
+                    digits::hex_padded(out, u64::from(u & 0x3f_ffff), 6);
                     s(out, "\n\t          User Priority Map: 0x");
-                    put::byte_hex(out, a[5]);
+                    digits::byte_hex(out, a[5]);
                 }
             }
             _ => dump = true,
@@ -1062,7 +1069,7 @@ fn value(out: &mut Vec<u8>, t: u8, v: &[u8], verbose: u8) -> Option<bool> {
                 return None;
             }
             s(out, ": TTL ");
-            n(out, be16(v, 0));
+            n(out, be16(v, 0).unwrap_or(0));
             out.push(b's');
         }
         4 => {
@@ -1077,13 +1084,16 @@ fn value(out: &mut Vec<u8>, t: u8, v: &[u8], verbose: u8) -> Option<bool> {
             if v.len() < 4 {
                 return None;
             }
-            for (word, cap) in [("System  ", be16(v, 0)), ("Enabled ", be16(v, 2))] {
+            for (word, cap) in [
+                ("System  ", be16(v, 0).unwrap_or(0)),
+                ("Enabled ", be16(v, 2).unwrap_or(0)),
+            ] {
                 s(out, "\n\t  ");
                 s(out, word);
                 s(out, "Capabilities [");
                 bits(out, &CAPS, cap, "none");
                 s(out, "] (");
-                put::hex16(out, cap);
+                digits::hex16(out, cap);
                 out.push(b')');
             }
         }
@@ -1100,7 +1110,7 @@ fn value(out: &mut Vec<u8>, t: u8, v: &[u8], verbose: u8) -> Option<bool> {
             s(out, ": OUI ");
             s(out, oui_name(oui));
             s(out, " (0x");
-            put::hex_padded(out, u64::from(oui), 6);
+            digits::hex_padded(out, u64::from(oui), 6);
             out.push(b')');
             return Some(match oui {
                 0x0080c2 => ieee8021(out, v),
@@ -1124,9 +1134,9 @@ pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) {
     let mut at = 0;
     while left >= 2 {
         let Some(h) = b.get(at..at + 2) else {
-            return s(out, " [|lldp]");
+            return trunc(out, "lldp");
         };
-        let h = be16(h, 0);
+        let h = be16(h, 0).unwrap_or(0);
         let (t, tlen) = ((h >> 9) as u8, usize::from(h & 0x1ff));
         left -= 2;
         at += 2;
@@ -1142,7 +1152,7 @@ pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) {
             break;
         }
         let Some(v) = b.get(at..at + tlen).filter(|_| left >= tlen) else {
-            return s(out, " [|lldp]");
+            return trunc(out, "lldp");
         };
         // The system name is on the default line too, as CDP's device ID.
         let dump = if t == 5 {
@@ -1152,7 +1162,7 @@ pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) {
         } else if verbose > 0 {
             match value(out, t, v, verbose) {
                 Some(d) => d,
-                None => return s(out, " [|lldp]"),
+                None => return trunc(out, "lldp"),
             }
         } else {
             false

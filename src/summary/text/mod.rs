@@ -1,6 +1,6 @@
 //! The summary line after time, interface and direction, following `tcpdump -n` (4.99) output,
 //! one file per protocol layer as in tcpdump's print-*.c (DNS, shared with JSON, is
-//! `summary/dns.rs`), then the payload dumps (`-x`, `-X`, `-A`).
+//! `summary/dns/`), then the payload dumps (`-x`, `-X`, `-A`).
 
 // Each layer's `print` has one caller and is `#[inline]`: split into modules, they landed in
 // other codegen units, where LLVM stopped inlining them (1.6% more instructions per line under
@@ -9,7 +9,8 @@ mod app;
 mod arp;
 mod cksum;
 mod dump;
-mod encap;
+mod geneve;
+mod gre;
 mod http;
 mod icmp;
 mod icmp6;
@@ -18,14 +19,24 @@ mod ip;
 mod ipsec;
 mod link;
 mod lldp;
+mod mpls;
 mod mptcp;
+mod nflog;
+mod otv;
 mod tcp;
+mod tunnel;
 mod udp;
+mod vxlan;
 
 use etherparse::LaxNetSlice;
 
-use super::decode::{Frame, Link, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_NFLOG};
-use super::{names, put};
+use super::decode::{Frame, Link};
+use super::kit::trunc;
+use super::{digits, names};
+use crate::link::{
+    LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_NFLOG, LINKTYPE_RAW, LINKTYPE_RAW_12,
+    LINKTYPE_RAW_14,
+};
 use crate::packet::Packet;
 use crate::summary::PrintOptions;
 
@@ -34,7 +45,7 @@ fn s(out: &mut Vec<u8>, t: &str) {
 }
 
 fn n(out: &mut Vec<u8>, v: impl Into<u64>) {
-    put::u64(out, v.into());
+    digits::u64(out, v.into());
 }
 
 /// What a line remembers from earlier packets.
@@ -201,12 +212,14 @@ fn summary<'a>(
         link::header(out, f, pkt, linktype, opts);
     }
     // tcpdump's raw-IP printer says `ip: ` under -e, and the IP layer then drops its `IP `.
-    let raw_e = opts.link_header && matches!(linktype, 12 | 14 | 101) && f.pkt.is_some();
+    let raw_e = opts.link_header
+        && matches!(linktype, LINKTYPE_RAW_12 | LINKTYPE_RAW_14 | LINKTYPE_RAW)
+        && f.pkt.is_some();
     if raw_e {
         s(out, "ip: ");
     }
     // tcpdump's raw-IP printer names neither IPv4 nor IPv6 by the version nibble alone.
-    if matches!(linktype, 12 | 14 | 101) {
+    if matches!(linktype, LINKTYPE_RAW_12 | LINKTYPE_RAW_14 | LINKTYPE_RAW) {
         if let Some(v) = pkt
             .data
             .first()
@@ -220,9 +233,7 @@ fn summary<'a>(
     }
     match f.link {
         Link::Cut => {
-            s(out, " [|");
-            s(out, names::link_name(linktype));
-            out.push(b']');
+            trunc(out, names::link_name(linktype));
             return None;
         }
         Link::Unknown => {
@@ -277,16 +288,14 @@ fn summary<'a>(
                 if prefix && f.ethertype() == Some(0x0800) && pkt.data.len() > hdr {
                     s(out, "IP ");
                 }
-                s(out, " [|");
-                s(out, name);
-                out.push(b']');
+                trunc(out, name);
             } else if f.ethertype() == Some(0x88cc) {
                 let body = pkt.data.get(link::header_len(f, pkt, linktype)..);
                 let len = f
                     .link_payload_len
                     .saturating_sub(4 * f.vlans().count() as u32);
                 lldp::print(out, body.unwrap_or(&[]), len, opts.verbose);
-            } else if !encap::link(out, f, opts, st) {
+            } else if !tunnel::link(out, f, opts, st) {
                 if let Some(body) = unknown_ethertype(out, f, pkt, linktype, opts) {
                     return Some(body);
                 }
@@ -315,11 +324,11 @@ fn unknown_ethertype<'a>(
     match f.link {
         // -q words the type its own way, and prints only the addresses before it.
         Link::Ether { dst, src, .. } if opts.quick && !opts.link_header => {
-            put::mac(out, &src);
+            digits::mac(out, &src);
             s(out, " > ");
-            put::mac(out, &dst);
+            digits::mac(out, &dst);
             s(out, ", Unknown Ethertype (0x");
-            put::hex_padded(out, u64::from(et), 4);
+            digits::hex_padded(out, u64::from(et), 4);
             s(out, "), length ");
             n(out, pkt.len);
             s(out, ": ");

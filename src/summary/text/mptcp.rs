@@ -5,7 +5,8 @@
 //! does not fit the subtype is print-tcp.c's `[bad opt]`, after what was already printed.
 
 use super::{n, s};
-use crate::summary::put;
+use crate::summary::digits;
+use crate::summary::kit::{be16, be32, be64};
 
 const SYN: u8 = 0x02;
 const ACK: u8 = 0x10;
@@ -22,21 +23,9 @@ const NAMES: [&str; 9] = [
     "unknown",
 ];
 
-fn be16(b: &[u8]) -> u16 {
-    u16::from_be_bytes([b[0], b[1]])
-}
-fn be32(b: &[u8]) -> u32 {
-    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
-}
-fn be64(b: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&b[..8]);
-    u64::from_be_bytes(w)
-}
-
 fn hex64(out: &mut Vec<u8>, v: u64) {
     s(out, "0x");
-    put::hex(out, v);
+    digits::hex(out, v);
 }
 
 /// `o`: the option from its kind byte, exactly its length long; `flags`: the TCP flags byte.
@@ -91,10 +80,10 @@ pub(super) fn print(out: &mut Vec<u8>, o: &[u8], flags: u8) -> bool {
             }
             if subtype == 6 {
                 s(out, " seq ");
-                n(out, be64(&o[4..]));
+                n(out, be64(o, 4).unwrap_or(0));
             } else {
                 s(out, " key ");
-                hex64(out, be64(&o[4..]));
+                hex64(out, be64(o, 4).unwrap_or(0));
             }
             true
         }
@@ -127,10 +116,10 @@ fn capable(out: &mut Vec<u8>, o: &[u8], flags: u8) -> bool {
     }
     if len == 12 || len >= 20 {
         s(out, " {");
-        hex64(out, be64(&o[4..]));
+        hex64(out, be64(o, 4).unwrap_or(0));
         if len >= 20 {
             out.push(b',');
-            hex64(out, be64(&o[12..]));
+            hex64(out, be64(o, 12).unwrap_or(0));
         }
         out.push(b'}');
     }
@@ -159,20 +148,20 @@ fn join(out: &mut Vec<u8>, o: &[u8], flags: u8) -> bool {
     match len {
         12 => {
             s(out, " token 0x");
-            put::hex(out, u64::from(be32(&o[4..])));
+            digits::hex(out, u64::from(be32(o, 4).unwrap_or(0)));
             s(out, " nonce 0x");
-            put::hex(out, u64::from(be32(&o[8..])));
+            digits::hex(out, u64::from(be32(o, 8).unwrap_or(0)));
         }
         16 => {
             s(out, " hmac ");
-            hex64(out, be64(&o[4..]));
+            hex64(out, be64(o, 4).unwrap_or(0));
             s(out, " nonce 0x");
-            put::hex(out, u64::from(be32(&o[12..])));
+            digits::hex(out, u64::from(be32(o, 12).unwrap_or(0)));
         }
         _ => {
             s(out, " hmac 0x");
             for &b in &o[4..24] {
-                put::byte_hex(out, b);
+                digits::byte_hex(out, b);
             }
         }
     }
@@ -196,7 +185,14 @@ fn dss(out: &mut Vec<u8>, o: &[u8], flags: u8) -> bool {
         if r.len() < w {
             return None;
         }
-        n(out, if wide { be64(r) } else { u64::from(be32(r)) });
+        n(
+            out,
+            if wide {
+                be64(r, 0).unwrap_or(0)
+            } else {
+                u64::from(be32(r, 0).unwrap_or(0))
+            },
+        );
         r = &r[w..];
         Some(())
     };
@@ -219,11 +215,11 @@ fn dss(out: &mut Vec<u8>, o: &[u8], flags: u8) -> bool {
             return false;
         }
         s(out, " len ");
-        n(out, be16(r));
+        n(out, be16(r, 0).unwrap_or(0));
         r = &r[2..];
         if r.len() >= 2 {
             s(out, " csum 0x");
-            put::hex(out, u64::from(be16(r)));
+            digits::hex(out, u64::from(be16(r, 0).unwrap_or(0)));
             r = &r[2..];
         }
     }
@@ -251,23 +247,23 @@ fn add_addr(out: &mut Vec<u8>, o: &[u8]) -> bool {
     n(out, o[3]);
     out.push(b' ');
     let after = if len <= 18 {
-        put::ipv4(out, [o[4], o[5], o[6], o[7]]);
+        digits::ipv4(out, [o[4], o[5], o[6], o[7]]);
         8
     } else {
         let mut a = [0u8; 16];
         a.copy_from_slice(&o[4..20]);
-        put::ipv6(out, a);
+        digits::ipv6(out, a);
         20
     };
     // What follows the address: a port (2 bytes), an HMAC (8), or both.
     let rest = len - after;
     if rest == 2 || rest == 10 {
         out.push(b':');
-        n(out, be16(&o[after..]));
+        n(out, be16(o, after).unwrap_or(0));
     }
     if rest >= 8 {
         s(out, " hmac ");
-        hex64(out, be64(&o[len - 8..]));
+        hex64(out, be64(o, len - 8).unwrap_or(0));
     }
     true
 }

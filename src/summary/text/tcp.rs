@@ -2,8 +2,9 @@
 
 use super::{app, cksum, mptcp, n, s};
 use crate::summary::decode::Ip;
+use crate::summary::kit::{be16, be32, trunc};
 use crate::summary::PrintOptions;
-use crate::summary::{names, put};
+use crate::summary::{digits, names};
 
 /// Ways per set and sets: 16384 conversations remembered, the least recently used of a set
 /// forgotten first. tcpdump's table never forgets (and grows without bound); a conversation
@@ -219,7 +220,7 @@ fn header(
     if opts.verbose > 0 && !opts.no_checksum && !fragmented {
         if let Some(sum) = cksum::transport(ip, 6) {
             s(out, ", cksum 0x");
-            put::hex_padded(out, u64::from(t.checksum()), 4);
+            digits::hex_padded(out, u64::from(t.checksum()), 4);
             cksum::verdict(out, t.checksum(), sum);
         }
     }
@@ -260,13 +261,6 @@ fn tail(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>, len: u32, opts: &PrintO
     }
 }
 
-fn be16(b: &[u8]) -> u16 {
-    u16::from_be_bytes([b[0], b[1]])
-}
-fn be32(b: &[u8]) -> u32 {
-    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
-}
-
 fn option_name(kind: u8) -> Option<&'static str> {
     Some(match kind {
         0 => "eol",
@@ -294,7 +288,7 @@ fn option_name(kind: u8) -> Option<&'static str> {
 
 fn hex_bytes(out: &mut Vec<u8>, b: &[u8]) {
     for x in b {
-        put::byte_hex(out, *x);
+        digits::byte_hex(out, *x);
     }
 }
 
@@ -360,14 +354,14 @@ fn tcp_options(
                 return None;
             }
             Err(Stop::Cut) => {
-                cut_mark(out, proto);
+                trunc(out, proto);
                 if !first {
                     out.push(b'>');
                 }
                 return None;
             }
             Err(Stop::Jump) => {
-                cut_mark(out, proto);
+                trunc(out, proto);
                 super::long_jump();
                 return None;
             }
@@ -375,12 +369,6 @@ fn tcp_options(
     }
     out.push(b']');
     Some(proto)
-}
-
-fn cut_mark(out: &mut Vec<u8>, proto: &str) {
-    s(out, " [|");
-    s(out, proto);
-    out.push(b']');
 }
 
 /// The option at `at`: where the next one starts, and whether this one (EOL) ends the list.
@@ -407,16 +395,11 @@ fn option(
         l
     };
     let cp = at + if kind <= 1 { 1 } else { 2 };
-    let hlen = declared - cp;
-    // LENCHECK: `l` bytes must be left of the options, and captured.
-    let check = |l: usize| {
-        if l > hlen {
-            Err(Stop::Bad)
-        } else if cp + l > o.len() {
-            Err(Stop::Cut)
-        } else {
-            Ok(&o[cp..cp + l])
-        }
+    let d = Data {
+        o,
+        at,
+        cp,
+        hlen: declared - cp,
     };
     match option_name(kind) {
         Some(name) => s(out, name),
@@ -426,16 +409,57 @@ fn option(
         }
     }
     let rest = len.saturating_sub(2);
-    let datalen = match kind {
+    let datalen = data(out, kind, rest, &d, base, whole, th)?;
+    if datalen + cp - at != len {
+        s(out, "[len ");
+        n(out, len as u64);
+        out.push(b']');
+    }
+    Ok((cp + datalen, kind == 0))
+}
+
+/// The data of the option at `at`, from `cp` on, with what is left of the declared options.
+struct Data<'a> {
+    o: &'a [u8],
+    at: usize,
+    cp: usize,
+    hlen: usize,
+}
+
+impl<'a> Data<'a> {
+    /// LENCHECK: `l` bytes must be left of the options, and captured.
+    fn check(&self, l: usize) -> Result<&'a [u8], Stop> {
+        if l > self.hlen {
+            Err(Stop::Bad)
+        } else if self.cp + l > self.o.len() {
+            Err(Stop::Cut)
+        } else {
+            Ok(&self.o[self.cp..self.cp + l])
+        }
+    }
+}
+
+/// An option's data after its name; how many bytes tcpdump stepped over. `rest`: the data
+/// length the option's length byte declares.
+fn data(
+    out: &mut Vec<u8>,
+    kind: u8,
+    rest: usize,
+    d: &Data<'_>,
+    base: u32,
+    whole: bool,
+    th: u8,
+) -> Result<usize, Stop> {
+    Ok(match kind {
         0 | 1 | 4 => 0,
         2 => {
-            let v = check(2)?;
+            let v = d.check(2)?;
             out.push(b' ');
-            n(out, be16(v));
+            n(out, be16(v, 0).unwrap_or(0));
             2
         }
         3 => {
-            let v = check(1)?;
+            let v = d.check(1)?;
             out.push(b' ');
             n(out, v[0]);
             1
@@ -444,38 +468,24 @@ fn option(
             s(out, " invalid sack");
             rest
         }
-        5 => {
-            out.push(b' ');
-            n(out, (rest / 8) as u64);
-            out.push(b' ');
-            for i in (0..rest).step_by(8) {
-                let start = be32(&check(i + 4)?[i..]);
-                let end = be32(&check(i + 8)?[i + 4..]);
-                out.push(b'{');
-                n(out, start.wrapping_sub(base));
-                out.push(b':');
-                n(out, end.wrapping_sub(base));
-                out.push(b'}');
-            }
-            rest
-        }
+        5 => sack(out, d, rest, base)?,
         6 | 7 | 11..=13 => {
-            let v = check(4)?;
+            let v = d.check(4)?;
             out.push(b' ');
-            n(out, be32(v));
+            n(out, be32(v, 0).unwrap_or(0));
             4
         }
         8 => {
-            let v = check(8)?;
+            let v = d.check(8)?;
             s(out, " val ");
-            n(out, be32(v));
+            n(out, be32(v, 0).unwrap_or(0));
             s(out, " ecr ");
-            n(out, be32(&v[4..]));
+            n(out, be32(v, 4).unwrap_or(0));
             8
         }
         19 => {
             // Checking needs the shared secret: tcpdump then shows the digest.
-            let v = check(16)?;
+            let v = d.check(16)?;
             s(
                 out,
                 if whole {
@@ -488,17 +498,17 @@ fn option(
             16
         }
         20 => {
-            let v = check(2)?;
+            let v = d.check(2)?;
             s(out, " cap ");
-            put::byte_hex(out, v[0]);
+            digits::byte_hex(out, v[0]);
             s(out, " id ");
             n(out, v[1]);
             2
         }
         28 => {
-            let u = be16(check(2)?);
+            let u = be16(d.check(2)?, 0).unwrap_or(0);
             s(out, " 0x");
-            put::hex(out, u64::from(u));
+            digits::hex(out, u64::from(u));
             out.push(b' ');
             n(out, if u & 1 != 0 { (u >> 1) * 60 } else { u >> 1 });
             2
@@ -507,62 +517,85 @@ fn option(
             s(out, " (invalid)");
             rest
         }
-        29 => {
-            let keyid = check(1)?[0];
-            s(out, " keyid ");
-            n(out, keyid);
-            let next = check(2)?[1];
-            s(out, " rnextkeyid ");
-            n(out, next);
-            if rest > 2 {
-                s(out, " mac 0x");
-                for i in 2..rest {
-                    put::byte_hex(out, check(i + 1)?[i]);
-                }
-            }
-            rest
-        }
+        29 => tcp_ao(out, d, rest)?,
         30 => {
-            check(rest)?;
-            if !mptcp::print(out, &o[at..cp + rest], th) {
+            d.check(rest)?;
+            if !mptcp::print(out, &d.o[d.at..d.cp + rest], th) {
                 return Err(Stop::Bad);
             }
             rest
         }
         34 => {
-            let v = check(rest)?;
+            let v = d.check(rest)?;
             out.push(b' ');
             fastopen(out, v);
             rest
         }
-        254 => {
-            let v = check(rest)?;
-            if rest < 2 {
-                return Err(Stop::Bad);
-            }
-            out.push(b'-');
-            if be16(v) == 0xf989 {
-                s(out, "tfo");
-                fastopen(out, &v[2..]);
-            } else {
-                put::hex_padded(out, u64::from(be16(v)), 4);
-            }
-            rest
-        }
+        254 => experimental(out, d, rest)?,
         _ => {
             if rest > 0 {
                 s(out, " 0x");
             }
-            for i in 0..rest {
-                put::byte_hex(out, check(i + 1)?[i]);
-            }
+            hex_data(out, d, 0, rest)?;
             rest
         }
-    };
-    if datalen + cp - at != len {
-        s(out, "[len ");
-        n(out, len as u64);
-        out.push(b']');
+    })
+}
+
+/// `sack 2 {1:2}{3:4}`, relative to `base`.
+fn sack(out: &mut Vec<u8>, d: &Data<'_>, rest: usize, base: u32) -> Result<usize, Stop> {
+    out.push(b' ');
+    n(out, (rest / 8) as u64);
+    out.push(b' ');
+    for i in (0..rest).step_by(8) {
+        let start = be32(d.check(i + 4)?, i).unwrap_or(0);
+        let end = be32(d.check(i + 8)?, i + 4).unwrap_or(0);
+        out.push(b'{');
+        n(out, start.wrapping_sub(base));
+        out.push(b':');
+        n(out, end.wrapping_sub(base));
+        out.push(b'}');
     }
-    Ok((cp + datalen, kind == 0))
+    Ok(rest)
+}
+
+/// TCP-AO: `keyid 1 rnextkeyid 2 mac 0x…`.
+fn tcp_ao(out: &mut Vec<u8>, d: &Data<'_>, rest: usize) -> Result<usize, Stop> {
+    let keyid = d.check(1)?[0];
+    s(out, " keyid ");
+    n(out, keyid);
+    let next = d.check(2)?[1];
+    s(out, " rnextkeyid ");
+    n(out, next);
+    if rest > 2 {
+        s(out, " mac 0x");
+        hex_data(out, d, 2, rest)?;
+    }
+    Ok(rest)
+}
+
+/// Kind 254, the experimental option: `-tfo` and the cookie for its fast-open magic,
+/// else the magic number.
+fn experimental(out: &mut Vec<u8>, d: &Data<'_>, rest: usize) -> Result<usize, Stop> {
+    let v = d.check(rest)?;
+    if rest < 2 {
+        return Err(Stop::Bad);
+    }
+    out.push(b'-');
+    let magic = be16(v, 0).unwrap_or(0);
+    if magic == 0xf989 {
+        s(out, "tfo");
+        fastopen(out, &v[2..]);
+    } else {
+        digits::hex_padded(out, u64::from(magic), 4);
+    }
+    Ok(rest)
+}
+
+/// Data bytes `from..to` in hex, each checked as tcpdump reads them one by one.
+fn hex_data(out: &mut Vec<u8>, d: &Data<'_>, from: usize, to: usize) -> Result<(), Stop> {
+    for i in from..to {
+        digits::byte_hex(out, d.check(i + 1)?[i]);
+    }
+    Ok(())
 }

@@ -1,6 +1,6 @@
-//! UDP (print-udp.c), handing DNS and mDNS to `summary/dns.rs`.
+//! UDP (print-udp.c), handing DNS and mDNS to `summary/dns/`.
 
-use super::{cksum, encap, n, s};
+use super::{cksum, n, s, tunnel};
 use crate::summary::decode::{self, Dns, Ip};
 use crate::summary::dns;
 use crate::summary::PrintOptions;
@@ -51,7 +51,7 @@ pub(super) fn print(
             return;
         }
         let (sp, dp) = (u.source_port(), u.destination_port());
-        if encap::udp(out, sp, dp, u.payload(), len, opts, st) {
+        if tunnel::udp(out, sp, dp, u.payload(), len, opts, st) {
             return;
         }
     }

@@ -1,6 +1,7 @@
 //! Test frames built field by field with pnet's packet types, so a test shows what went in:
-//! for tests, fuzz seeds, the fixtures and the benchmark generator. Not used by the program
-//! itself (decoding is etherparse and the hand-written fast path; pnet stays off it).
+//! for tests, fuzz seeds, the fixtures and the benchmark generator. A crate of its own, only a
+//! dev-dependency of nscap, so pnet never enters the program's build (decoding is etherparse
+//! and the hand-written fast path).
 //!
 //! Checksums are real: IPv4 and ICMP headers always; TCP, UDP and ICMPv6 when `ipv4`/`ipv6`
 //! carry them directly and unfragmented (the pseudo-header needs the addresses).
