@@ -420,6 +420,10 @@ fn errors_are_one_line_naming_the_culprit() {
         e.contains("cannot write /dev/full: No space left on device"),
         "{e}"
     );
+    // A refused write cuts back regular files only: the device is still there.
+    use std::os::unix::fs::FileTypeExt;
+    let full = std::fs::metadata("/dev/full").unwrap().file_type();
+    assert!(full.is_char_device(), "/dev/full is no longer a device");
     let e = one_error_line(&["-t", &pid, "-w", "/nonexistent/dir/x.pcap"]);
     assert!(
         e.contains("cannot write /nonexistent/dir/x.pcap: No such file or directory"),

@@ -123,9 +123,13 @@ fn write_failed(
     refused: &mut Option<Refused>,
     e: io::Error,
 ) -> io::Error {
+    // Only a regular file is cut back or removed: `-w /dev/full` must not lose the device.
+    let regular = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file());
     if let Some(t) = torn.filter(|_| no_room(&e)) {
         let whole = written.saturating_sub(t.bytes);
-        let cut = if whole == 0 {
+        let cut = if !regular {
+            Ok(())
+        } else if whole == 0 {
             std::fs::remove_file(path)
         } else {
             std::fs::OpenOptions::new()
