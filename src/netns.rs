@@ -44,7 +44,13 @@ fn private_sysfs() -> Result<()> {
         MsFlags::MS_REC | MsFlags::MS_SLAVE,
         None::<&str>,
     )?;
-    // A sysfs mounted now shows the network namespace of the mounting thread.
+    mount_sysfs()?;
+    Ok(())
+}
+
+/// A fresh sysfs on `/sys`, in place of the one there: it shows the network namespace of the
+/// mounting thread.
+fn mount_sysfs() -> nix::Result<()> {
     let _ = umount2("/sys", MntFlags::MNT_DETACH);
     mount(
         Some("sysfs"),
@@ -52,8 +58,7 @@ fn private_sysfs() -> Result<()> {
         Some("sysfs"),
         MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
         None::<&str>,
-    )?;
-    Ok(())
+    )
 }
 
 /// Spawns a named thread that enters `netns` and then runs `f`. An error entering the
@@ -302,15 +307,7 @@ fn setup() -> Result<File> {
 /// Enters `netns` from the worker's thread and mounts its sysfs.
 fn visit(netns: &File, label: &str) -> Result<()> {
     join(netns, label)?;
-    let _ = umount2("/sys", MntFlags::MNT_DETACH);
-    mount(
-        Some("sysfs"),
-        "/sys",
-        Some("sysfs"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-        None::<&str>,
-    )
-    .context("cannot mount the target's /sys in a private mount namespace")
+    mount_sysfs().context("cannot mount the target's /sys in a private mount namespace")
 }
 
 /// An rtnetlink socket subscribed to link events (`RTMGRP_LINK`) of the calling thread's

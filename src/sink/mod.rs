@@ -108,8 +108,11 @@ pub trait Sink {
     fn sync(&mut self) -> io::Result<()> {
         Ok(())
     }
-    /// End of the capture: write what is left (trailers, tables) and flush.
-    fn finish(&mut self) -> io::Result<()>;
+    /// End of the capture: write what is left (trailers, tables) and flush. A sink whose end
+    /// is only its buffer written out has nothing more to do than [`Sink::sync`].
+    fn finish(&mut self) -> io::Result<()> {
+        self.sync()
+    }
     /// A live capture's counters so far, as they change: a file closed by a rotation records
     /// them.
     fn progress(&mut self, _so_far: &[Counters]) {}

@@ -79,11 +79,6 @@ impl<W: Write> Sink for PcapWriter<W> {
     fn sync(&mut self) -> io::Result<()> {
         self.out.write_through()
     }
-
-    fn finish(&mut self) -> io::Result<()> {
-        // A pcap file has no trailer: what is left is the buffer.
-        self.sync()
-    }
 }
 
 #[cfg(test)]

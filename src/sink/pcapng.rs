@@ -360,11 +360,6 @@ impl<W: Write> Sink for PcapngWriter<W> {
     fn sync(&mut self) -> io::Result<()> {
         self.out.write_through()
     }
-
-    fn finish(&mut self) -> io::Result<()> {
-        // The statistics blocks came with `counters`: what is left is the buffer.
-        self.sync()
-    }
 }
 
 #[cfg(test)]
