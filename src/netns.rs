@@ -37,15 +37,20 @@ pub fn enter(netns: &File, label: &str) -> Result<()> {
 fn private_sysfs() -> Result<()> {
     unshare(CloneFlags::CLONE_FS | CloneFlags::CLONE_NEWNS)?;
     // Keep our mounts from propagating back to the host.
+    keep_mounts_home()?;
+    mount_sysfs()?;
+    Ok(())
+}
+
+/// Keeps the calling thread's mounts from propagating back to the host's mount namespace.
+fn keep_mounts_home() -> nix::Result<()> {
     mount(
         None::<&str>,
         "/",
         None::<&str>,
         MsFlags::MS_REC | MsFlags::MS_SLAVE,
         None::<&str>,
-    )?;
-    mount_sysfs()?;
-    Ok(())
+    )
 }
 
 /// A fresh sysfs on `/sys`, in place of the one there: it shows the network namespace of the
@@ -191,11 +196,9 @@ impl Workers {
         T: Send + 'static,
         F: FnOnce() -> Result<T> + Send + 'static,
     {
-        let (tx, rx) = std::sync::mpsc::channel();
-        self.submit(netns, label, f, move |r| {
-            let _ = tx.send(r);
-        });
-        rx.recv().map_err(|_| anyhow!("namespace thread failed"))?
+        self.ask(netns, label, f)
+            .blocking_recv()
+            .map_err(|_| anyhow!("namespace thread failed"))?
     }
 
     /// Runs `f` on every worker, where each is (the host's namespaces), one after the other:
@@ -224,11 +227,27 @@ impl Workers {
         T: Send + 'static,
         F: FnOnce() -> Result<T> + Send + 'static,
     {
+        self.ask(netns, label, f)
+            .await
+            .map_err(|_| anyhow!("namespace thread failed"))?
+    }
+
+    /// [`Workers::submit`], the answer to come on the channel returned.
+    fn ask<T, F>(
+        &self,
+        netns: Option<File>,
+        label: String,
+        f: F,
+    ) -> tokio::sync::oneshot::Receiver<Result<T>>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> Result<T> + Send + 'static,
+    {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.submit(netns, label, f, move |r| {
             let _ = tx.send(r);
         });
-        rx.await.map_err(|_| anyhow!("namespace thread failed"))?
+        rx
     }
 }
 
@@ -293,14 +312,7 @@ fn setup() -> Result<File> {
             anyhow!("cannot make a private mount namespace: {e}")
         }
     })?;
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_SLAVE,
-        None::<&str>,
-    )
-    .context("cannot make a private mount namespace")?;
+    keep_mounts_home().context("cannot make a private mount namespace")?;
     Ok(home)
 }
 

@@ -216,6 +216,13 @@ fn autostop_on_file_size_and_packets() {
     assert_eq!(packets(&g), 3);
 }
 
+fn lines(b: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(b)
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
 /// The figure before " packets received by filter", or None where the statistics say the
 /// counters are unknown.
 fn received(err: &[String]) -> Option<usize> {
@@ -247,23 +254,19 @@ fn counters_after_dropping_privileges_are_true_or_unknown() {
     sh(&format!("chmod 777 {}", d.0.display()));
     let _ping = w.ping_forever();
     let f = d.file("z.pcap");
-    let out = nscap(&[
-        "-t",
-        &w.ns.path(),
-        "-i",
-        "eth0",
-        "-Z",
-        "nobody",
-        "-c",
-        "6",
-        "-w",
-        &f,
-    ]);
-    let err: Vec<String> = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .map(String::from)
-        .collect();
-    assert!(out.status.success(), "{err:?}");
+    // -c 6 as nobody, into `file`, from the namespaces of `targets`: the statistics lines.
+    let as_nobody = |targets: &[&str], file: &str| {
+        let mut args: Vec<&str> = Vec::new();
+        for t in targets {
+            args.extend(["-t", t]);
+        }
+        args.extend(["-i", "eth0", "-Z", "nobody", "-c", "6", "-w", file]);
+        let out = nscap(&args);
+        let err = lines(&out.stderr);
+        assert!(out.status.success(), "{err:?}");
+        err
+    };
+    let err = as_nobody(&[&w.ns.path()], &f);
     assert_eq!(captured(&err), 6, "{err:?}");
     let got = received(&err).unwrap_or_else(|| panic!("unknown: {err:?}"));
     assert!(
@@ -275,25 +278,7 @@ fn counters_after_dropping_privileges_are_true_or_unknown() {
     let other = World::new();
     let _ping2 = other.ping_forever();
     let g = d.file("two.pcapng");
-    let out = nscap(&[
-        "-t",
-        &w.ns.path(),
-        "-t",
-        &other.ns.path(),
-        "-i",
-        "eth0",
-        "-Z",
-        "nobody",
-        "-c",
-        "6",
-        "-w",
-        &g,
-    ]);
-    let err: Vec<String> = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .map(String::from)
-        .collect();
-    assert!(out.status.success(), "{err:?}");
+    let err = as_nobody(&[&w.ns.path(), &other.ns.path()], &g);
     assert!(
         err.iter()
             .any(|l| l.ends_with("received by filter: unknown")),

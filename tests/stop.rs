@@ -128,10 +128,7 @@ fn a_repeated_stop_signal_is_one_request() {
     // The same sent straight to nscap while it is still stopping: its output is a pipe
     // nobody reads, so the stop waits out the grace period for it, and the second signal
     // comes in the middle of that wait.
-    let mut n = Nscap::spawn_with(&["-t", &pid, "-i", "eth0", "-w", "-"], Stdio::piped());
-    n.wait_for("listening on");
-    let _reader = n.child.stdout.take();
-    std::thread::sleep(Duration::from_millis(1500));
+    let (n, _reader) = stalled_stream(&pid);
     n.signal(libc::SIGTERM);
     std::thread::sleep(Duration::from_millis(200));
     n.signal(libc::SIGTERM);
@@ -143,6 +140,17 @@ fn a_repeated_stop_signal_is_one_request() {
     );
 }
 
+/// `-w -` into a pipe we hold but never read, under the flood of the caller's `pings`: the
+/// capture, and the pipe to keep open. 1 MB/s of pings fills the pipe's 64 KiB well within the
+/// 1.5 s waited here.
+fn stalled_stream(pid: &str) -> (Nscap, Option<std::process::ChildStdout>) {
+    let mut n = Nscap::spawn_with(&["-t", pid, "-i", "eth0", "-w", "-"], Stdio::piped());
+    n.wait_for("listening on");
+    let reader = n.child.stdout.take();
+    std::thread::sleep(Duration::from_millis(1500));
+    (n, reader)
+}
+
 /// Output that nobody reads (`nscap -w - | sleep 30`, a FIFO whose reader stalls) must not keep
 /// nscap from obeying a signal: it gives up the blocked write, prints its statistics and exits
 /// 0, promptly. Without that it lived on until the reader died.
@@ -151,12 +159,7 @@ fn signal_ends_capture_while_the_output_is_blocked() {
     let w = World::new();
     let pid = w.target_pid.to_string();
     let _flood = pings(&w, "0.002", 1200);
-    // A pipe we hold but never read.
-    let mut n = Nscap::spawn_with(&["-t", &pid, "-i", "eth0", "-w", "-"], Stdio::piped());
-    n.wait_for("listening on");
-    let _reader = n.child.stdout.take();
-    // 1 MB/s of pings fills the pipe's 64 KiB well within this.
-    std::thread::sleep(Duration::from_millis(1500));
+    let (n, _reader) = stalled_stream(&pid);
     n.signal(libc::SIGINT);
     let start = Instant::now();
     let (code, err) = n.finish(5);
