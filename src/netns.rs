@@ -196,9 +196,13 @@ impl Workers {
         T: Send + 'static,
         F: FnOnce() -> Result<T> + Send + 'static,
     {
-        self.ask(netns, label, f)
-            .blocking_recv()
-            .map_err(|_| anyhow!("namespace thread failed"))?
+        // A std channel, not tokio's: the session's own thread calls this from inside its
+        // runtime (the scanner's look), where tokio's blocking receive would panic.
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.submit(netns, label, f, move |r| {
+            let _ = tx.send(r);
+        });
+        rx.recv().map_err(|_| anyhow!("namespace thread failed"))?
     }
 
     /// Runs `f` on every worker, where each is (the host's namespaces), one after the other:

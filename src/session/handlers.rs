@@ -9,8 +9,9 @@ use std::os::fd::OwnedFd;
 use anyhow::{anyhow, Result};
 use tokio::sync::watch;
 
+use super::order::Order;
 use super::progress::Progress;
-use super::report::{refused_text, stats_text, write_error, write_failed, Ending};
+use super::report::{late_text, refused_text, stats_text, write_error, write_failed, Ending};
 use super::{watch_links, Session};
 use crate::capture::{self, Opened, Stats};
 use crate::packet::Counters;
@@ -31,6 +32,8 @@ pub(super) struct Loop<'a> {
     pub(super) writing: bool,
     /// Output that was still blocked past the grace period after a stop signal.
     pub(super) blocked: Option<String>,
+    /// With several interfaces: the packets held until they can leave in time order.
+    pub(super) order: Option<Order>,
 }
 
 impl Loop<'_> {
@@ -54,6 +57,12 @@ impl Loop<'_> {
         if !self.writing {
             return;
         }
+        if let Some(order) = self.order.as_mut() {
+            let owners = self.owners.as_mut().map(|a| a.annotate(&batch).to_vec());
+            order.push(batch, owners);
+            self.release(false);
+            return;
+        }
         let cfg = self.s.cfg;
         let mut n = batch.len();
         if let Some(c) = cfg.count {
@@ -71,6 +80,61 @@ impl Loop<'_> {
             }
             Ok(_) => {}
         }
+    }
+
+    /// With several interfaces: writes the packets held that are due (every one, with `all`),
+    /// in time order, as [`Loop::packets`] writes a batch.
+    pub(super) fn release(&mut self, all: bool) {
+        let Some(order) = self.order.as_mut() else {
+            return;
+        };
+        if !self.writing {
+            order.clear();
+            return;
+        }
+        let count = self.s.cfg.count;
+        let (wall, now) = (std::time::SystemTime::now(), std::time::Instant::now());
+        let mut res = Ok(());
+        let mut full = false;
+        let mut wrote = false;
+        while let Some(q) = order.due(all, wall, now) {
+            if count.is_some_and(|c| self.total >= c) {
+                break;
+            }
+            let (mut p, owner) = order.head(q);
+            let handle = p.iface;
+            if let Some(m) = self.s.table.by_index[handle].as_deref() {
+                p.iface = member_of(m, p.data).unwrap_or(p.iface);
+            }
+            match write_one(&mut self.sinks, &p, owner) {
+                Ok(true) => {}
+                Ok(false) => {
+                    full = true;
+                    break;
+                }
+                Err(e) => res = Err(e),
+            }
+            self.s.table.captured[handle] += 1;
+            self.total += 1;
+            order.advance(q);
+            wrote = true;
+            if res.is_err() {
+                break;
+            }
+        }
+        if res.is_ok() && wrote {
+            res = self.sinks.iter_mut().try_for_each(|s| s.flush());
+        }
+        match res {
+            Err(e) => self.check(Err(e)),
+            Ok(()) if full || count.is_some_and(|c| self.total >= c) => self.counted_out(),
+            Ok(()) => {}
+        }
+    }
+
+    /// Whether packets are held for time order.
+    pub(super) fn holding(&self) -> bool {
+        self.order.as_ref().is_some_and(Order::holding)
     }
 
     /// A source stopped on an error: with --follow its interface leaves; otherwise the
@@ -295,6 +359,9 @@ impl Loop<'_> {
         for st in &refused {
             last += &refused_text(st);
         }
+        if let Some(late) = self.order.as_ref().map(Order::late).filter(|&n| n > 0) {
+            last += &late_text(late);
+        }
         stop::eprint_last(&last);
         match (end, failed) {
             (Ending::Failed(m), _) | (_, Some(m)) => Err(anyhow!(m)),
@@ -348,23 +415,34 @@ fn write_batch(
     owners: Option<&[Option<std::sync::Arc<crate::packet::Owner>>]>,
 ) -> (usize, io::Result<()>) {
     let mut taken = 0;
-    'packets: for (i, mut p) in batch.iter().take(n).enumerate() {
+    for (i, mut p) in batch.iter().take(n).enumerate() {
         if let Some(m) = members {
             p.iface = member_of(m, p.data).unwrap_or(p.iface);
         }
         let owner = owners.and_then(|o| o.get(i)?.as_deref());
-        for s in sinks.iter_mut() {
-            if let Err(e) = s.packet_by(&p, owner) {
-                return (taken + 1, Err(e));
-            }
-            // The file sink comes first: a packet it refused is not printed either.
-            if s.exhausted() {
-                break 'packets;
-            }
+        match write_one(sinks, &p, owner) {
+            Ok(true) => taken += 1,
+            Ok(false) => break,
+            Err(e) => return (taken + 1, Err(e)),
         }
-        taken += 1;
     }
     (taken, sinks.iter_mut().try_for_each(|s| s.flush()))
+}
+
+/// One packet to every sink, in order: false when a sink reached an autostop limit and did
+/// not take it (the file sink comes first: a packet it refused is not printed either).
+fn write_one(
+    sinks: &mut [BoxSink],
+    p: &crate::packet::Packet<'_>,
+    owner: Option<&crate::packet::Owner>,
+) -> io::Result<bool> {
+    for s in sinks.iter_mut() {
+        s.packet_by(p, owner)?;
+        if s.exhausted() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// `--process` for handles opened after the start: in a namespace that joined (its thread

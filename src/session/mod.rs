@@ -8,6 +8,7 @@
 
 mod follow;
 mod handlers;
+mod order;
 mod progress;
 mod report;
 mod table;
@@ -41,6 +42,10 @@ use progress::Progress;
 pub use report::stats_text;
 use report::{write_error, Ending};
 use table::Interfaces;
+
+/// How often packets held for time order are looked at: a packet waits at most this beyond
+/// `order::HOLD`.
+const ORDER_EVERY: Duration = Duration::from_millis(50);
 
 /// How often buffered output is written out, whatever its size: with libpcap's ring blocks
 /// handed over within 100 ms, every packet is in the kernel's hands within a second.
@@ -312,6 +317,9 @@ pub async fn run(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
         ctl: ctl_rx,
         exits: exit_rx,
     };
+    // Several capture handles: their packets leave in time order (see `order`).
+    let handles = s.table.handle.iter().filter(|&&h| h).count();
+    let ordered = s.many || handles > 1;
     let l = Loop {
         progress: Progress::new(cfg, s.table.interfaces.len()),
         s,
@@ -322,6 +330,7 @@ pub async fn run(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
         end: None,
         writing: true,
         blocked: None,
+        order: ordered.then(order::Order::default),
     };
     drive(l, &listening, channels, wake, pump).await
 }
@@ -361,6 +370,7 @@ async fn drive(
     let watch_pipe = stdout_is_pipe() && (cfg.output.print || cfg.writes_stdout());
     let mut pipe_tick = tokio::time::interval(Duration::from_millis(200));
     let rescanning = cfg.follow || l.s.spaces.iter().any(|sp| sp.matched);
+    let mut order_tick = tokio::time::interval(ORDER_EVERY);
     let mut rescan_tick = tokio::time::interval(follow::RESCAN_EVERY);
     rescan_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -390,6 +400,7 @@ async fn drive(
                 let r = l.sinks.iter_mut().try_for_each(|sk| sk.sync());
                 l.check(r);
             }
+            _ = order_tick.tick(), if l.holding() => l.release(false),
             _ = rescan_tick.tick(), if rescanning && l.end.is_none() => l.rescan(),
             _ = follow::woken(&wake), if l.end.is_none() => l.rescan(),
             Some(si) = ch.exits.recv(), if l.end.is_none() => {
@@ -406,6 +417,8 @@ async fn drive(
             }
         }
     }
+    // Every source has ended: what is still held for time order goes out now.
+    l.release(true);
     let left = pump.join()?;
     l.finish(left).await
 }

@@ -71,6 +71,16 @@ pub(super) fn refused_text(st: &sink::FileStatus) -> String {
     )
 }
 
+/// After the statistics, when packets of several interfaces could not all be put in time order:
+/// how many came later than the hold and were written behind later ones.
+pub(super) fn late_text(late: u64) -> String {
+    let plural = if late == 1 { "" } else { "s" };
+    format!(
+        "{late} packet{plural} written out of time order (they came more than {} ms late)\n",
+        super::order::HOLD.as_millis()
+    )
+}
+
 /// tcpdump's closing statistics; one group per interface, named when there are several.
 pub fn stats_text(interfaces: &[Interface], counters: &[Counters]) -> String {
     let mut s = String::new();
