@@ -736,9 +736,15 @@ fn probe_flags(
     Ok((dlt, ts))
 }
 
+/// The largest filter file `-F` takes: a BPF expression of a megabyte is already far beyond
+/// what libpcap compiles.
+const FILTER_MAX: u64 = 1 << 20;
+
 /// tcpdump's `-F`: the whole file is the expression, `#` to the end of a line a comment.
 fn filter_from_file(path: &std::path::Path) -> Result<Option<String>, Exit> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    // tcpdump reads a regular file's size's worth; a FIFO or /dev/zero must not hang or
+    // exhaust nscap.
+    let bytes = crate::os::read_bounded(path, FILTER_MAX).map_err(|e| {
         Exit::Fail(anyhow::anyhow!(
             "cannot read filter file {}: {}",
             path.display(),

@@ -395,3 +395,38 @@ pub fn strftime(format: &std::ffi::CStr, tm: &libc::tm) -> Option<Vec<u8>> {
     buf.truncate(n);
     (n > 0).then_some(buf)
 }
+
+/// Reads a file that someone else controls (a runtime's state, a filter file): opened without
+/// blocking, so a FIFO in its place cannot hang nscap; a regular file only, so `/dev/zero`
+/// behind a link cannot feed it for ever; and at most `max` bytes, else an error saying so.
+pub fn read_bounded(path: &std::path::Path, max: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)?;
+    let meta = f.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    if meta.len() > max {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("larger than {max} bytes"),
+        ));
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    // A file that grows while it is read stops at the bound all the same.
+    f.take(max + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > max {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("larger than {max} bytes"),
+        ));
+    }
+    Ok(buf)
+}

@@ -516,3 +516,60 @@ fn a_kernel_thread_is_refused() {
         "nscap: pid 2 is a kernel thread; it is in the host's network namespace\n"
     );
 }
+
+/// Runtime state files are read without blocking, only when regular, and only so far: a FIFO
+/// as a Docker `config.v2.json` or containerd `init.pid` hung `list` (in `open`, where SIGINT
+/// could not reach), and a `config.v2.json` linked to `/dev/zero` grew `list` to 5.4 GB in 15 s.
+/// Each bad file is skipped with one warning; `-F` takes a regular file only, too.
+#[test]
+fn hostile_state_files_neither_hang_nor_exhaust() {
+    let tmp = TempDir::new();
+    let docker = tmp.0.join("docker");
+    let containerd = tmp.0.join("containerd");
+    let fifo = |p: &Path| {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        sh(&format!("mkfifo {}", p.display()));
+    };
+    let a = docker.join(format!("containers/{}/config.v2.json", "a".repeat(64)));
+    fifo(&a);
+    let b = docker.join(format!("containers/{}/config.v2.json", "b".repeat(64)));
+    std::fs::create_dir_all(b.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &b).unwrap();
+    let pid = containerd.join("io.containerd.runtime.v2.task/default/ccc/init.pid");
+    fifo(&pid);
+    let none = tmp.0.join("none");
+    let args = [
+        "list",
+        "--docker-root",
+        docker.to_str().unwrap(),
+        "--containerd-state",
+        containerd.to_str().unwrap(),
+        "--podman-root",
+        none.to_str().unwrap(),
+        "--pods-log-dir",
+        none.to_str().unwrap(),
+    ];
+    let out = nscap_within(&args, Duration::from_secs(20));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    for p in [&a, &b, &pid] {
+        let line = format!(
+            "nscap: warning: skipping {}: not a regular file",
+            p.display()
+        );
+        assert_eq!(err.matches(&line).count(), 1, "{line} in {err}");
+    }
+
+    for bad in [a.to_str().unwrap(), "/dev/zero"] {
+        let out = nscap_within(
+            &["-r", "fixtures/mixed.pcap", "-F", bad],
+            Duration::from_secs(10),
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(
+            err,
+            format!("nscap: cannot read filter file {bad}: not a regular file\n")
+        );
+    }
+}

@@ -160,6 +160,46 @@ struct DockerState {
     pid: i32,
 }
 
+/// The most a runtime's state file may hold: a Docker `config.v2.json` is a few KiB, and
+/// containers/storage's `containers.json` lists every container of the node.
+const STATE_MAX: u64 = 16 << 20;
+
+/// A runtime's state file, read with [`crate::os::read_bounded`]. One that is missing or out
+/// of reach means "nothing known from there"; one that is not a regular file or too large is
+/// skipped with one warning (once per file): a FIFO or a link to `/dev/zero` among the
+/// records must neither hang nor exhaust nscap.
+fn read_state(path: &Path, max: u64) -> Option<Vec<u8>> {
+    match crate::os::read_bounded(path, max) {
+        Ok(b) => Some(b),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+            ) =>
+        {
+            None
+        }
+        Err(e) => {
+            warn_once(path, &e);
+            None
+        }
+    }
+}
+
+fn warn_once(path: &Path, e: &std::io::Error) {
+    static WARNED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    let mut warned = WARNED.lock().unwrap_or_else(|p| p.into_inner());
+    if warned.iter().any(|p| p == path) {
+        return;
+    }
+    warned.push(path.to_path_buf());
+    eprintln!(
+        "nscap: warning: skipping {}: {}",
+        crate::escape::name(path.as_os_str().as_encoded_bytes()),
+        crate::error::os_message(e)
+    );
+}
+
 fn dirs(path: &Path) -> Vec<(String, PathBuf)> {
     let Ok(rd) = fs::read_dir(path) else {
         return Vec::new();
@@ -178,7 +218,7 @@ pub fn docker(root: &Path) -> Vec<DockerContainer> {
     dirs(&root.join("containers"))
         .into_iter()
         .filter_map(|(_, dir)| {
-            let text = fs::read(dir.join("config.v2.json")).ok()?;
+            let text = read_state(&dir.join("config.v2.json"), STATE_MAX)?;
             let c: DockerConfig = serde_json::from_slice(&text).ok()?;
             Some(DockerContainer {
                 // Docker stores names with a leading slash (`/web`); users type `web`.
@@ -202,7 +242,7 @@ pub fn podman(root: &Path) -> Vec<(String, Vec<String>)> {
     dirs(root)
         .into_iter()
         .filter(|(name, _)| name.ends_with("-containers"))
-        .filter_map(|(_, dir)| fs::read(dir.join("containers.json")).ok())
+        .filter_map(|(_, dir)| read_state(&dir.join("containers.json"), STATE_MAX))
         .filter_map(|text| serde_json::from_slice::<Vec<StorageContainer>>(&text).ok())
         .flatten()
         .map(|c| (c.id, c.names))
@@ -214,9 +254,10 @@ pub fn containerd_tasks(state: &Path) -> Vec<(String, String, i32)> {
     let mut v = Vec::new();
     for (ns, ns_dir) in dirs(&state.join("io.containerd.runtime.v2.task")) {
         for (id, dir) in dirs(&ns_dir) {
-            let Ok(text) = fs::read_to_string(dir.join("init.pid")) else {
+            let Some(text) = read_state(&dir.join("init.pid"), 64) else {
                 continue;
             };
+            let text = String::from_utf8_lossy(&text);
             if let Ok(pid) = text.trim().parse::<i32>() {
                 if pid > 0 {
                     v.push((ns.clone(), id, pid));
