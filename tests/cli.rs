@@ -201,6 +201,31 @@ fn help_version_man_and_completions() {
     let out = nscap(&["help", "list"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(out.stdout, nscap(&["list", "--help"]).stdout);
+    // extcap has its help too, and help on what does not exist is a usage error, not the
+    // main help with exit 0.
+    let out = nscap(&["extcap", "--help"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("install"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(nscap(&["help", "extcap"]).stdout, out.stdout);
+    let out = nscap(&["help", "nosuch"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        text(&out.stderr),
+        "nscap: no help on 'nosuch' (there is: exec, list, extcap, man, completions)\n"
+    );
+    let out = nscap(&["extcap"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr).lines().count(),
+        1,
+        "{}",
+        text(&out.stderr)
+    );
 
     let v = text(&nscap(&["--version"]).stdout);
     let lines: Vec<&str> = v.lines().collect();

@@ -25,6 +25,7 @@ pub fn full_command() -> Command {
     crate::cli::command()
         .subcommand(exec)
         .subcommand(crate::cmd::list::command().name("list"))
+        .subcommand(crate::cmd::extcap::command().name("extcap"))
         .subcommand(Command::new("man").about("Print the manual page (roff)"))
         .subcommand(completions_command().name("completions"))
     // clap adds `help [SUBCOMMAND]` itself, as nscap's dispatch accepts it.

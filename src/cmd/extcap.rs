@@ -383,38 +383,43 @@ fn wireshark_folder(global: bool) -> Result<PathBuf> {
 
 /// `nscap extcap install [--global] [--dir DIR]`: a link named `nscap` to this binary in
 /// Wireshark's extcap folder.
+#[derive(clap::Parser, Debug)]
+#[command(
+    name = "nscap extcap",
+    bin_name = "nscap extcap",
+    arg_required_else_help = false,
+    about = "Make nscap one of Wireshark's extcap programs: every network namespace's interfaces in Wireshark's interface list."
+)]
+struct InstallArgs {
+    #[command(subcommand)]
+    command: InstallCommand,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum InstallCommand {
+    /// Link nscap into Wireshark's extcap folder: the personal one (Wireshark 4.2 and later),
+    /// else the global one, as `tshark -G folders` names them.
+    Install {
+        /// Into the global extcap folder, for every user.
+        #[arg(long, conflicts_with = "dir")]
+        global: bool,
+        /// Into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// The `extcap` subcommand as clap knows it (for the man page and completions).
+pub fn command() -> clap::Command {
+    <InstallArgs as clap::CommandFactory>::command()
+}
+
+/// `nscap extcap install [--global] [--dir DIR]`; `args` from the word after `extcap`.
 pub fn install(args: &[OsString]) -> Result<(), Exit> {
-    let mut global = false;
-    let mut dir: Option<PathBuf> = None;
-    let mut it = args.iter();
-    match it.next().map(|a| a.to_string_lossy().into_owned()) {
-        Some(verb) if verb == "install" => {}
-        Some(verb) => {
-            return Err(Exit::usage(format!(
-            "extcap: unknown command '{verb}'; use: nscap extcap install [--global] [--dir DIR]"
-        )))
-        }
-        None => {
-            return Err(Exit::usage(
-                "usage: nscap extcap install [--global] [--dir DIR]",
-            ))
-        }
-    }
-    while let Some(a) = it.next() {
-        match a.to_string_lossy().as_ref() {
-            "--global" => global = true,
-            "--dir" => {
-                dir = Some(PathBuf::from(it.next().ok_or_else(|| {
-                    Exit::usage("extcap install: --dir needs a folder")
-                })?))
-            }
-            other => {
-                return Err(Exit::usage(format!(
-                    "extcap install: unknown argument '{other}'"
-                )))
-            }
-        }
-    }
+    let mut all = vec![OsString::from("nscap extcap")];
+    all.extend_from_slice(args);
+    let a = <InstallArgs as clap::Parser>::try_parse_from(all)?;
+    let InstallCommand::Install { global, dir } = a.command;
     let dir = match dir {
         Some(d) => d,
         None => wireshark_folder(global)?,

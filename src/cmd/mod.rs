@@ -43,6 +43,15 @@ fn dispatch(args: Vec<OsString>) -> u8 {
     let sub = args[1].to_str().unwrap_or("");
     if sub == "help" {
         // `nscap help [SUBCOMMAND]` is `nscap [SUBCOMMAND] --help`.
+        let topic = args.get(2).and_then(|t| t.to_str());
+        if let Some(t) = topic.filter(|t| !TOPICS.contains(t)) {
+            eprintln!(
+                "nscap: no help on '{}' (there is: {})",
+                crate::escape::text(t),
+                TOPICS.join(", ")
+            );
+            return 2;
+        }
         let mut again = vec![args[0].clone()];
         again.extend(args.get(2).cloned());
         again.push("--help".into());
@@ -71,6 +80,9 @@ fn capture_or_read(args: Vec<OsString>) -> Result<(), Exit> {
     }
     Ok(())
 }
+
+/// What `nscap help TOPIC` knows: the subcommands.
+const TOPICS: [&str; 5] = ["exec", "list", "extcap", "man", "completions"];
 
 fn exit_byte(code: i32) -> u8 {
     u8::try_from(code).unwrap_or(1)
