@@ -573,3 +573,61 @@ fn hostile_state_files_neither_hang_nor_exhaust() {
         );
     }
 }
+
+/// Without privilege the words name the cause: `list` shows nscap's own namespace's
+/// interfaces (no entering needed) and ends with one line and exit 1 when others could not be
+/// entered (it used to exit 0 with every row an error); `-t NAME` says the runtimes' records
+/// cannot be read, not that the name is not in them.
+#[test]
+fn without_privilege_the_cause_is_named() {
+    let w = World::new();
+    let out = nscap_as_nobody("-all", &["list"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("lo 127.0.0.1/8"), "{stdout}");
+    assert!(stdout.contains(&w.ns.name), "{stdout}");
+    assert!(
+        stderr.ends_with("could not be read: entering a namespace needs CAP_SYS_ADMIN\n")
+            && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+
+    let d = TempDir::new();
+    std::fs::create_dir_all(d.0.join("docker/containers")).unwrap();
+    sh(&format!(
+        "chmod 700 {}",
+        d.0.join("docker/containers").display()
+    ));
+    sh(&format!(
+        "chmod 755 {} {}",
+        d.0.display(),
+        d.0.join("docker").display()
+    ));
+    let bin = d.file("nscap");
+    std::fs::copy(nscap_bin(), &bin).unwrap();
+    let out = Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+        ])
+        .arg(&bin)
+        .args(["-t", "web", "-D"])
+        .env("NSCAP_DOCKER_ROOT", d.0.join("docker"))
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "nscap: no target 'web': cannot read {}/docker/containers",
+            d.0.display()
+        )) && stderr.contains("permission denied"),
+        "{stderr}"
+    );
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}

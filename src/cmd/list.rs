@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use clap::Parser;
 
 use crate::error::{os_message, Exit};
@@ -228,9 +228,26 @@ fn run(a: Args) -> Result<()> {
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         // A closed pipe (`nscap list | head`) is the reader's choice, not an error.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        r => r.map_err(|e| anyhow!("cannot write to standard output: {}", os_message(&e))),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+        r => r.map_err(|e| anyhow!("cannot write to standard output: {}", os_message(&e)))?,
     }
+    // Rows without their interfaces for want of a privilege: the table is not what the
+    // user asked for, and the exit status says so.
+    let denied = rows
+        .iter()
+        .filter(|r| {
+            r.interfaces_error
+                .as_deref()
+                .is_some_and(|e| e.contains("permission denied"))
+        })
+        .count();
+    if denied > 0 {
+        bail!(
+            "the interfaces of {denied} namespace{} could not be read: entering a namespace needs CAP_SYS_ADMIN",
+            if denied == 1 { "" } else { "s" }
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -226,8 +226,14 @@ pub fn open_ns(host: &Host, row: &Row) -> Result<File> {
 }
 
 fn interfaces(host: &Host, row: &Row) -> Result<Vec<IfaceRow>> {
-    let f = open_ns(host, row)?;
-    let ifs: Vec<IfInfo> = netns::run(f, format!("net:[{}]", row.inode), iface::list)?;
+    // nscap's own namespace needs no entering (nor the privilege for it).
+    let own = std::fs::metadata("/proc/thread-self/ns/net").map(|m| m.ino());
+    let ifs: Vec<IfInfo> = if own.ok() == Some(row.inode) {
+        iface::list()?
+    } else {
+        let f = open_ns(host, row)?;
+        netns::run(f, format!("net:[{}]", row.inode), iface::list)?
+    };
     Ok(ifs
         .into_iter()
         .map(|i| IfaceRow {

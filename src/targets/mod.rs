@@ -183,8 +183,27 @@ fn searched(host: &Host, what: &str, netns: bool) -> String {
     } else {
         parts.push("not an ID prefix (4 or more hex digits)".into());
     }
-    // Run in a container without the host's root, nscap sees none of the runtimes' data.
+    // Records that exist but cannot be read: the cause, rather than "no name there".
     let roots = &host.roots;
+    let denied: Vec<String> = [
+        roots.docker.join("containers"),
+        roots.podman.clone(),
+        roots.containerd.clone(),
+    ]
+    .into_iter()
+    .filter(|p| std::fs::read_dir(p).is_err_and(|e| crate::error::denied(&e)))
+    .map(|p| p.display().to_string())
+    .collect();
+    if !denied.is_empty() {
+        parts.insert(
+            0,
+            format!(
+                "cannot read {}: permission denied (the runtimes' records need root or CAP_DAC_READ_SEARCH)",
+                denied.join(", ")
+            ),
+        );
+    }
+    // Run in a container without the host's root, nscap sees none of the runtimes' data.
     if roots.host.is_none()
         && in_container()
         && ![&roots.docker, &roots.podman, &roots.containerd]
