@@ -337,3 +337,38 @@ fn docker_container_restarted_under_follow() {
         "{descr:?}"
     );
 }
+
+/// Under --follow a namespace named by PID or path cannot come back once it is gone: the
+/// capture ends as it does without --follow (it ran for ever with 0 interfaces, -c never
+/// reached). And an interface named with -i that is down is refused with tcpdump's one line,
+/// --follow or not (it warned and then listened on 0 interfaces).
+#[test]
+fn follow_ends_when_a_pid_target_is_gone_and_refuses_a_down_interface() {
+    let mut t = Proc::spawn("exec unshare --net sh -c 'ip link set lo up && exec sleep 600'");
+    let pid = t.pid();
+    wait_ns_change(pid, "net");
+    let p = pid.to_string();
+    let mut n = Nscap::spawn(&["-t", &p, "--follow", "-i", "lo", "-c", "1000"]);
+    n.wait_for("listening on");
+    t.kill();
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(1), "{err:?}");
+    assert_eq!(
+        err.last().unwrap(),
+        &format!("nscap: pid {p} is gone; capture ended"),
+        "{err:?}"
+    );
+
+    // A new namespace's lo is down.
+    let name = unique("nsdown");
+    sh(&format!("ip netns add {name}"));
+    let path = format!("/run/netns/{name}");
+    let out = nscap(&["-t", &path, "--follow", "-i", "lo", "-c", "1"]);
+    sh(&format!("ip netns del {name}"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        err,
+        format!("nscap: cannot capture on lo in {path}: That device is not up\n")
+    );
+}

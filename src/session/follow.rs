@@ -60,6 +60,10 @@ impl Session<'_> {
                 }
                 continue;
             }
+            // Named by a PID or a path: nothing can bring it back.
+            if sp.fixed {
+                return Some(format!("{} is gone", sp.label));
+            }
             let ifaces = sp.open.iter().map(|(i, _)| *i).collect();
             self.leave(s, ifaces, "namespace gone".into(), true);
         }
@@ -175,6 +179,7 @@ fn look(
             name,
             description,
             matched: true,
+            fixed: false,
         });
     }
     found

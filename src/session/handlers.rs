@@ -230,6 +230,11 @@ impl Loop<'_> {
         why: String,
         gone: bool,
     ) {
+        // Its packets still held for time order are written first (with everything held
+        // before them), so that its count is whole and no packet follows its statistics.
+        if !stats.is_empty() {
+            self.release(true);
+        }
         for (idx, st) in stats {
             self.s.table.stats[idx] = st;
             let c = self.s.table.counters(idx, st);

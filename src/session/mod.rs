@@ -81,6 +81,8 @@ struct Namespace {
     name: String,
     description: String,
     matched: bool,
+    /// Named by a PID or a path (see `Member::fixed`).
+    fixed: bool,
     /// Its interfaces being read: index in the table, and the kernel's name.
     open: Vec<(usize, String)>,
     gone: bool,
@@ -100,6 +102,7 @@ impl Namespace {
             name: m.name,
             description: m.description,
             matched: m.matched,
+            fixed: m.fixed,
             open: Vec::new(),
             gone: false,
             relisting: false,
@@ -495,7 +498,9 @@ impl Session<'_> {
             let Some((result, links)) = p else { continue };
             let opened = match result {
                 Ok(o) => o,
-                Err(e) if self.cfg.follow || self.spaces[si].matched => {
+                // A namespace named exactly fails as tcpdump would, even under --follow (an
+                // interface that is down, say); one found by a pattern is only passed over.
+                Err(e) if self.spaces[si].matched => {
                     let sp = &self.spaces[si];
                     eprintln!("nscap: {} ({}): {e:#}", sp.name, sp.label);
                     Vec::new()

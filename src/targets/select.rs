@@ -28,6 +28,9 @@ pub struct Member {
     /// Found by a pattern or `--all` rather than named exactly: such a namespace has no process
     /// of its own to watch, so it ends when no process or name holds it any more.
     pub matched: bool,
+    /// Named by a PID or a path: once its namespace is gone nothing can bring it back, so even
+    /// under `--follow` its end ends the capture.
+    pub fixed: bool,
 }
 
 /// Whether a `-t` argument is a pattern rather than one target.
@@ -349,6 +352,8 @@ pub fn resolve(targets: &[String], all: bool, follow: bool) -> Result<(Vec<Membe
         patterns: Vec::new(),
     };
     let mut exact: Vec<Target> = Vec::new();
+    // The inodes of the targets named by PID or path.
+    let mut fixed: HashSet<u64> = HashSet::new();
     // Under --follow a name stays a selection: a restarted container's new namespace joins.
     let mut names: Vec<Pattern> = Vec::new();
     for t in targets {
@@ -361,6 +366,9 @@ pub fn resolve(targets: &[String], all: bool, follow: bool) -> Result<(Vec<Membe
             names.push(Pattern::parse(t)?);
         }
         let t = targets::resolve(&spec)?;
+        if matches!(spec, TargetSpec::Pid(_) | TargetSpec::Path(_)) {
+            fixed.insert(t.inode);
+        }
         // Two names for one namespace would capture (and print, and write) every packet twice.
         match exact.iter().find(|seen| seen.inode == t.inode) {
             Some(seen) => eprintln!(
@@ -382,6 +390,7 @@ pub fn resolve(targets: &[String], all: bool, follow: bool) -> Result<(Vec<Membe
                 Member {
                     name: String::new(),
                     description,
+                    fixed: fixed.contains(&t.inode),
                     target: t,
                     matched: false,
                 }
@@ -395,6 +404,7 @@ pub fn resolve(targets: &[String], all: bool, follow: bool) -> Result<(Vec<Membe
         .map(|t| {
             let (name, description) = snap.identify(t.inode, t.pid);
             Member {
+                fixed: fixed.contains(&t.inode),
                 target: t,
                 name,
                 description,
@@ -434,6 +444,7 @@ pub fn resolve(targets: &[String], all: bool, follow: bool) -> Result<(Vec<Membe
             name,
             description,
             matched: true,
+            fixed: false,
         });
     }
     Ok((members, sel))
