@@ -47,6 +47,18 @@ unsafe impl GlobalAlloc for Counting {
     }
 }
 
+/// The `i`th packet of a stream that goes round `fr`, a hundred a second.
+fn nth(fr: &[Vec<u8>], i: usize) -> Packet<'_> {
+    let d = &fr[i % fr.len()];
+    Packet {
+        iface: 0,
+        ts_sec: 1_700_000_000 + (i / 100) as i64,
+        ts_nsec: 0,
+        len: d.len() as u32,
+        data: d,
+    }
+}
+
 #[global_allocator]
 static A: Counting = Counting;
 
@@ -191,14 +203,7 @@ fn formatting_and_reading_allocate_nothing_per_packet() {
     let mut out = Vec::with_capacity(1 << 20);
     let before = allocs();
     for i in 0..5000usize {
-        let d = &fr[i % fr.len()];
-        let p = Packet {
-            iface: 0,
-            ts_sec: 1_700_000_000 + (i / 100) as i64,
-            ts_nsec: 0,
-            len: d.len() as u32,
-            data: d,
-        };
+        let p = nth(&fr, i);
         if out.len() > (1 << 20) - 4096 {
             out.clear();
         }
@@ -224,14 +229,7 @@ fn formatting_and_reading_allocate_nothing_per_packet() {
         let mut s = Summarizer::new(opts);
         let before = allocs();
         for i in 0..5000usize {
-            let d = &fr[i % fr.len()];
-            let p = Packet {
-                iface: 0,
-                ts_sec: 1_700_000_000 + (i / 100) as i64,
-                ts_nsec: 0,
-                len: d.len() as u32,
-                data: d,
-            };
+            let p = nth(&fr, i);
             if out.len() > (1 << 20) - 4096 {
                 out.clear();
             }

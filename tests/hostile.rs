@@ -394,6 +394,11 @@ fn a_thread_id_is_a_target() {
 /// Runs a copy of nscap (one nobody can reach, wherever the build tree is) as nobody with
 /// `caps` (setpriv's `+cap,...`, or `-all`) inherited and ambient.
 fn nscap_as_nobody(caps: &str, args: &[&str]) -> Output {
+    nscap_as_nobody_with(caps, args, &[])
+}
+
+/// [`nscap_as_nobody`] with `env` added to nscap's environment.
+fn nscap_as_nobody_with(caps: &str, args: &[&str], env: &[(&str, &Path)]) -> Output {
     let d = TempDir::new();
     let bin = d.file("nscap");
     std::fs::copy(nscap_bin(), &bin).unwrap();
@@ -404,7 +409,11 @@ fn nscap_as_nobody(caps: &str, args: &[&str]) -> Output {
     if caps != "-all" {
         cmd.arg(format!("--ambient-caps={caps}"));
     }
-    cmd.arg(&bin).args(args).output().unwrap()
+    cmd.arg(&bin)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
 }
 
 /// Opening another user's /proc/PID/ns/net needs ptrace access (CAP_SYS_PTRACE); entering it
@@ -603,20 +612,12 @@ fn without_privilege_the_cause_is_named() {
         d.0.display(),
         d.0.join("docker").display()
     ));
-    let bin = d.file("nscap");
-    std::fs::copy(nscap_bin(), &bin).unwrap();
-    let out = Command::new("setpriv")
-        .args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "--inh-caps=-all",
-        ])
-        .arg(&bin)
-        .args(["-t", "web", "-D"])
-        .env("NSCAP_DOCKER_ROOT", d.0.join("docker"))
-        .output()
-        .unwrap();
+    let docker = d.0.join("docker");
+    let out = nscap_as_nobody_with(
+        "-all",
+        &["-t", "web", "-D"],
+        &[("NSCAP_DOCKER_ROOT", &docker)],
+    );
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(

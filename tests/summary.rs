@@ -15,8 +15,12 @@ use nscap_frames::*;
 const A4: [u8; 4] = [192, 168, 7, 1];
 const B4: [u8; 4] = [192, 168, 7, 2];
 
-fn have_tcpdump() -> bool {
-    Command::new("tcpdump").arg("--version").output().is_ok()
+/// The comparisons are the point of these tests: without tcpdump they fail, not pass.
+fn need_tcpdump() {
+    assert!(
+        Command::new("tcpdump").arg("--version").output().is_ok(),
+        "tcpdump is needed for this comparison: scripts/setup.sh installs it"
+    );
 }
 
 /// IP packets covering every protocol the summary decodes.
@@ -713,10 +717,7 @@ fn compare_whole_and_cut(name: &str, frames: &[Vec<u8>], snaps: &[usize], cut_mo
 
 #[test]
 fn ethernet_matches_tcpdump() {
-    if !have_tcpdump() {
-        eprintln!("tcpdump not installed: comparison skipped");
-        return;
-    }
+    need_tcpdump();
     let mut frames = on_ethernet(&ip_packets());
     frames.push(ether(
         BROADCAST,
@@ -769,10 +770,7 @@ fn ethernet_matches_tcpdump() {
 
 #[test]
 fn cooked_and_raw_link_types_match_tcpdump() {
-    if !have_tcpdump() {
-        eprintln!("tcpdump not installed: comparison skipped");
-        return;
-    }
+    need_tcpdump();
     let ips = ip_packets();
     let proto = |p: &[u8]| if p[0] >> 4 == 6 { 0x86dd } else { 0x0800 };
     let sll1: Vec<Vec<u8>> = ips
@@ -862,10 +860,7 @@ fn ones_complement(b: &[u8]) -> u16 {
 
 #[test]
 fn neighbour_discovery_matches_tcpdump() {
-    if !have_tcpdump() {
-        eprintln!("tcpdump not installed: comparison skipped");
-        return;
-    }
+    need_tcpdump();
     let frames = on_ethernet(&nd_packets());
     let f = file("nd.pcap");
     write(&f, 1, &frames, usize::MAX);
@@ -885,10 +880,7 @@ fn neighbour_discovery_matches_tcpdump() {
 /// cooked captures, and raw-IP frames whose version is neither 4 nor 6.
 #[test]
 fn loopback_unknown_ethertypes_and_ip_versions_match_tcpdump() {
-    if !have_tcpdump() {
-        eprintln!("tcpdump not installed: comparison skipped");
-        return;
-    }
+    need_tcpdump();
     let bodies: Vec<Vec<u8>> = vec![
         vec![0, 0, 1, 0, 7, 0, 1, 2, 3],
         [&[0, 0, 2, 0][..], &MAC_B, &[9; 4]].concat(),
@@ -934,10 +926,7 @@ fn loopback_unknown_ethertypes_and_ip_versions_match_tcpdump() {
 
 #[test]
 fn ipv6_extension_headers_and_mld_match_tcpdump() {
-    if !have_tcpdump() {
-        eprintln!("tcpdump not installed: comparison skipped");
-        return;
-    }
+    need_tcpdump();
     let frames = on_ethernet(&ext_packets());
     // Cut inside every header of every chain: the IPv6 header ends at 54.
     compare_whole_and_cut(
@@ -1011,10 +1000,7 @@ fn option_packets() -> Vec<Vec<u8>> {
 
 #[test]
 fn ip_and_tcp_options_match_tcpdump_whole_and_cut() {
-    if !have_tcpdump() {
-        eprintln!("tcpdump not installed: comparison skipped");
-        return;
-    }
+    need_tcpdump();
     let frames = on_ethernet(&option_packets());
     // Every cut inside the IPv4 options and the TCP options after them.
     let snaps: Vec<usize> = (34..=98).collect();
@@ -1167,10 +1153,7 @@ fn mptcp_packets() -> Vec<Vec<u8>> {
 
 #[test]
 fn mptcp_options_match_tcpdump_whole_and_cut() {
-    if !have_tcpdump() {
-        eprintln!("tcpdump not installed: comparison skipped");
-        return;
-    }
+    need_tcpdump();
     // Every cut inside the TCP options, over IPv4 (from byte 54) and IPv6 (from 74).
     let snaps: Vec<usize> = (54..=118).collect();
     compare_whole_and_cut(
@@ -1228,10 +1211,7 @@ fn ipsec_packets() -> Vec<Vec<u8>> {
 
 #[test]
 fn ipsec_matches_tcpdump_whole_and_cut() {
-    if !have_tcpdump() {
-        eprintln!("tcpdump not installed: comparison skipped");
-        return;
-    }
+    need_tcpdump();
     compare_whole_and_cut(
         "ipsec",
         &on_ethernet(&ipsec_packets()),
@@ -1291,10 +1271,7 @@ fn udp_length_packets() -> Vec<Vec<u8>> {
 
 #[test]
 fn udp_length_field_matches_tcpdump() {
-    if !have_tcpdump() {
-        eprintln!("tcpdump not installed: comparison skipped");
-        return;
-    }
+    need_tcpdump();
     // Cut inside the UDP header: after the ports, in and after the length field.
     compare_whole_and_cut(
         "udp-length",
@@ -1508,10 +1485,7 @@ fn lldp_org_frames() -> Vec<Vec<u8>> {
 
 #[test]
 fn lldp_organisation_tlvs_match_tcpdump_whole_and_cut() {
-    if !have_tcpdump() {
-        eprintln!("tcpdump not installed: comparison skipped");
-        return;
-    }
+    need_tcpdump();
     let frames = lldp_org_frames();
     let longest = frames.iter().map(Vec::len).max().unwrap();
     // Every byte from the LLDP header on, so each TLV of each frame is cut at each byte.
@@ -1580,8 +1554,10 @@ fn in_netns<T: Send + 'static>(
 fn real_mptcp_traffic_matches_tcpdump() {
     use std::io::{BufRead, Read, Write};
     use std::net::TcpStream;
-    if !have_tcpdump() || !nix::unistd::geteuid().is_root() || mptcp_socket().is_none() {
-        eprintln!("needs tcpdump, root and a kernel with MPTCP: skipped");
+    need_tcpdump();
+    // Root and a kernel with MPTCP are this machine's to give: without them, nothing to see.
+    if !nix::unistd::geteuid().is_root() || mptcp_socket().is_none() {
+        eprintln!("needs root and a kernel with MPTCP: skipped");
         return;
     }
     let (client, server) = (common::Netns::new("mpc"), common::Netns::new("mps"));
