@@ -372,3 +372,43 @@ fn follow_ends_when_a_pid_target_is_gone_and_refuses_a_down_interface() {
         format!("nscap: cannot capture on lo in {path}: That device is not up\n")
     );
 }
+
+/// Names from other namespaces are raw in files and escaped exactly once on the terminal: an
+/// interface named with an escape sequence that joins and leaves a --follow capture used to
+/// print the raw ESC in its "joined" and "left" lines.
+#[test]
+fn names_from_namespaces_are_escaped_once_on_the_terminal_and_raw_in_files() {
+    let tag = unique("esc");
+    let ns = Netns::named(&format!("{tag}a"));
+    let d = TempDir::new();
+    let f = d.file("esc.pcapng");
+    let mut n = Nscap::spawn(&["-t", &format!("{tag}*"), "--follow", "-w", &f]);
+    n.wait_for("listening on");
+    let raw = "x\u{1b}[33mY";
+    let esc = "$(printf 'x\\033[33mY')";
+    let n_ = &ns.name;
+    sh(&format!(
+        "ip -n {n_} link add {esc} type veth peer name qesc && ip -n {n_} link set qesc up && \
+         ip -n {n_} link set {esc} up"
+    ));
+    let shown = format!("{}/x\\027[33mY", ns.name);
+    n.wait_for(&format!("nscap: {shown} joined ("));
+    sh(&format!("ip -n {n_} link del {esc}"));
+    n.wait_for(&format!("nscap: {shown} left ("));
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    assert!(err.iter().all(|l| !l.contains('\u{1b}')), "{err:?}");
+    assert!(
+        err.iter()
+            .any(|l| l == &format!("{shown}: 0 packets captured")),
+        "escaped once in the statistics: {err:?}"
+    );
+    // The file has the name as the namespace has it.
+    let bytes = std::fs::read(&f).unwrap();
+    let want = format!("{}/{raw}", ns.name);
+    assert!(
+        bytes.windows(want.len()).any(|w| w == want.as_bytes()),
+        "if_name {want:?} not in the file"
+    );
+}

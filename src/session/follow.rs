@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use tokio::io::unix::AsyncFd;
 
-use super::{Namespace, Session};
+use super::{shown, Namespace, Session};
 use crate::targets::select::{self, Member, Selection};
 use crate::targets::Roots;
 
@@ -89,7 +89,11 @@ impl Session<'_> {
         }
         for m in found.joined {
             let sp = Namespace::new(m);
-            eprintln!("nscap: {} joined ({})", sp.name, sp.description);
+            eprintln!(
+                "nscap: {} joined ({})",
+                shown(&sp.name),
+                crate::escape::text(&sp.description)
+            );
             self.spaces.push(sp);
             self.open(self.spaces.len() - 1, true);
         }

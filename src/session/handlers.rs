@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use super::order::Order;
 use super::progress::Progress;
 use super::report::{late_text, refused_text, stats_text, write_error, write_failed, Ending};
-use super::{watch_links, Session};
+use super::{shown, watch_links, Session};
 use crate::capture::{self, Opened, Stats};
 use crate::packet::Counters;
 use crate::sink::{BoxSink, FileStatus};
@@ -177,7 +177,8 @@ impl Loop<'_> {
         let opened = match result {
             Ok(o) => o,
             Err(e) => {
-                eprintln!("nscap: {} ({}): {e:#}", sp.name, sp.label);
+                let e = crate::escape::text(&format!("{e:#}"));
+                eprintln!("nscap: {} ({}): {e}", shown(&sp.name), sp.label);
                 Vec::new()
             }
         };
@@ -190,7 +191,8 @@ impl Loop<'_> {
             caps.push((idx, o.cap));
             eprintln!(
                 "nscap: {} joined ({})",
-                s.table.interfaces[idx].name, s.spaces[space].description
+                shown(&s.table.interfaces[idx].name),
+                crate::escape::text(&s.spaces[space].description)
             );
         }
         if let Some(a) = self.owners.as_mut() {
@@ -251,15 +253,21 @@ impl Loop<'_> {
                 None => "received and dropped unknown (counters not read)".into(),
             };
             eprintln!(
-                "nscap: {} left ({why}): {} captured, {kernel}",
-                self.s.table.interfaces[idx].name, c.captured
+                "nscap: {} left ({}): {} captured, {kernel}",
+                shown(&self.s.table.interfaces[idx].name),
+                crate::escape::text(&why),
+                c.captured
             );
         }
         if gone {
             if let Some(a) = self.owners.as_mut() {
                 a.remove_space(space);
             }
-            eprintln!("nscap: {} left ({why})", self.s.spaces[space].name);
+            eprintln!(
+                "nscap: {} left ({})",
+                shown(&self.s.spaces[space].name),
+                crate::escape::text(&why)
+            );
         }
     }
 

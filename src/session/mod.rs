@@ -51,6 +51,12 @@ const ORDER_EVERY: Duration = Duration::from_millis(50);
 /// handed over within 100 ms, every packet is in the kernel's hands within a second.
 const SYNC_EVERY: Duration = Duration::from_millis(500);
 
+/// A name from outside (a namespace's, an interface's, `NAME/IFACE`), for the terminal: kept
+/// raw everywhere else, escaped once here.
+fn shown(name: &str) -> String {
+    crate::escape::name(name.as_bytes())
+}
+
 /// Standard output as a plain file: binary-safe and unbuffered (sinks buffer themselves).
 pub fn stdout_file() -> Result<File> {
     let fd: OwnedFd = io::stdout()
@@ -502,7 +508,8 @@ impl Session<'_> {
                 // interface that is down, say); one found by a pattern is only passed over.
                 Err(e) if self.spaces[si].matched => {
                     let sp = &self.spaces[si];
-                    eprintln!("nscap: {} ({}): {e:#}", sp.name, sp.label);
+                    let e = crate::escape::text(&format!("{e:#}"));
+                    eprintln!("nscap: {} ({}): {e}", shown(&sp.name), sp.label);
                     Vec::new()
                 }
                 Err(e) => return Err(e),

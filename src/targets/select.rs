@@ -269,12 +269,10 @@ impl Snapshot {
     }
 }
 
-fn escape(s: &str) -> String {
-    crate::escape::name(s.as_bytes())
-}
-
 /// NAME and description from what lives in a namespace. A pod names its namespace before the
 /// containers in it (their runtime names, such as CRI's `k8s_POD_...`, mean little to users).
+/// Both are raw, as the host's records and the process have them: files keep them so, and
+/// whatever prints them on a terminal escapes them.
 pub fn identify(row: Option<&Row>, inode: u64, pid: Option<i32>) -> (String, String) {
     let pid = pid.or_else(|| row.and_then(|r| r.pids.first().copied()));
     let mut parts: Vec<String> = Vec::new();
@@ -286,38 +284,33 @@ pub fn identify(row: Option<&Row>, inode: u64, pid: Option<i32>) -> (String, Str
             uid,
         }) = &r.pod
         {
-            name = Some(format!("{}/{}", escape(ns), escape(n)));
-            parts.push(format!(
-                "pod {}/{} (uid {})",
-                escape(ns),
-                escape(n),
-                escape(uid)
-            ));
+            name = Some(format!("{ns}/{n}"));
+            parts.push(format!("pod {ns}/{n} (uid {uid})"));
         }
         if let Some(c) = &r.container {
             if name.is_none() {
-                name = c.name.as_deref().map(escape);
+                name.clone_from(&c.name);
             }
             let mut s = c.runtime.name().to_string();
             if let Some(n) = &c.name {
                 s.push(' ');
-                s.push_str(&escape(n));
+                s.push_str(n);
             }
             s.push(' ');
-            s.push_str(&escape(&c.id));
+            s.push_str(&c.id);
             parts.push(s);
         }
         if let Some(n) = r.names.first() {
             if name.is_none() {
-                name = Some(escape(n));
+                name = Some(n.clone());
             }
-            parts.push(format!("netns {}", escape(n)));
+            parts.push(format!("netns {n}"));
         }
     }
     if let Some(p) = pid {
         let comm = std::fs::read_to_string(format!("/proc/{p}/comm"));
         parts.push(match comm {
-            Ok(c) => format!("pid {p} ({})", escape(c.trim_end())),
+            Ok(c) => format!("pid {p} ({})", c.trim_end()),
             Err(_) => format!("pid {p}"),
         });
     }

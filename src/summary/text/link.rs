@@ -54,6 +54,16 @@ fn left(out: &mut Vec<u8>, t: &[u8], width: usize) {
     }
 }
 
+/// [`left`] for a name straight from the kernel (the names the session hands over are escaped
+/// already, by the line sink).
+fn left_escaped(out: &mut Vec<u8>, t: &[u8], width: usize) {
+    let start = out.len();
+    crate::escape::bytes_into(out, t, &[]);
+    for _ in out.len() - start..width {
+        out.push(b' ');
+    }
+}
+
 /// Interface names by index, as tcpdump finds them for SLL2 (if_indextoname, in the reading
 /// process's network namespace), asked once per index.
 #[derive(Default)]
@@ -67,7 +77,7 @@ const IFNAMES_KEPT: usize = 64;
 impl IfNames {
     fn name(&mut self, index: u32, out: &mut Vec<u8>) {
         if let Some((_, b, l)) = self.known.iter().find(|k| k.0 == index) {
-            left(out, &b[..*l], 5);
+            left_escaped(out, &b[..*l], 5);
             return;
         }
         let mut b = [0u8; libc::IF_NAMESIZE];
@@ -75,7 +85,7 @@ impl IfNames {
             b[0] = b'?';
             1
         });
-        left(out, &b[..l], 5);
+        left_escaped(out, &b[..l], 5);
         if self.known.len() < IFNAMES_KEPT {
             self.known.push((index, b, l));
         }
