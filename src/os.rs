@@ -430,3 +430,15 @@ pub fn read_bounded(path: &std::path::Path, max: u64) -> io::Result<Vec<u8>> {
     }
     Ok(buf)
 }
+
+/// The kernel's clock ticks per second (`_SC_CLK_TCK`), the unit of `/proc/PID/stat` times;
+/// 100 where it cannot be read, as on every Linux nscap runs on.
+pub fn clock_ticks() -> i64 {
+    // SAFETY: sysconf takes an integer and reads no memory of ours.
+    let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if t > 0 {
+        t
+    } else {
+        100
+    }
+}

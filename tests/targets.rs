@@ -760,3 +760,55 @@ fn exec_enters_containers_and_pods() {
         );
     }
 }
+
+/// A Docker record whose PID no cgroup confirms is trusted only when it says the container
+/// runs and the process started when the record says the container did. A record left from
+/// before a reboot (or written before dockerd went down) names a PID that any host process may
+/// have now: `-t web` then listed the host's own interfaces.
+#[test]
+fn a_stale_docker_record_never_names_the_host() {
+    let data = Data::new();
+    let mut host = Proc::spawn("exec sleep 600");
+    let pid = host.pid();
+    let id = container_id();
+    let dir = data.roots().docker.join("containers").join(&id);
+    std::fs::create_dir_all(&dir).unwrap();
+    let record = |running: bool, started: &str| {
+        std::fs::write(
+            dir.join("config.v2.json"),
+            format!(
+                r#"{{"State":{{"Running":{running},"Pid":{pid},"StartedAt":"{started}"}},"ID":"{id}","Name":"/web"}}"#
+            ),
+        )
+        .unwrap();
+    };
+    // Stopped, its last PID now another process's; then "running" but from before that
+    // process started (a PID reused after a reboot).
+    for running in [false, true] {
+        record(running, "2026-11-29T14:00:00.000000000Z");
+        let out = list_interfaces(&data, "web");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "running {running}: {err}");
+        assert_eq!(
+            err,
+            format!(
+                "nscap: docker web ({}) is not running (no process of it on this host)\n",
+                &id[..12]
+            ),
+            "running {running}"
+        );
+        assert!(out.stdout.is_empty(), "the host's interfaces were listed");
+    }
+    // A record that agrees with the process (running, started when it did) is still trusted
+    // where no cgroup path names the container.
+    let now = sh("date -u +%Y-%m-%dT%H:%M:%S.000000000Z");
+    record(true, now.trim());
+    let out = list_interfaces(&data, "web");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1.lo"));
+    host.kill();
+}

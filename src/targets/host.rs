@@ -85,8 +85,9 @@ impl Host {
                 runtime: Runtime::Docker,
                 id: d.id.clone(),
                 name: None,
-                // A layout we do not recognise still has Docker's record of its init.
-                pids: if d.pid > 0 && alive(d.pid) {
+                // A layout we do not recognise still has Docker's record of its init, trusted
+                // only when it is that container's (see `docker_init`).
+                pids: if alive(d.pid) && docker_init(&d) {
                     vec![d.pid]
                 } else {
                     Vec::new()
@@ -99,7 +100,7 @@ impl Host {
             if !d.name.is_empty() {
                 c.name = Some(d.name);
             }
-            if d.pid > 0 {
+            if d.pid > 0 && d.running {
                 state_pid.insert(d.id, d.pid);
             }
         }
@@ -180,6 +181,21 @@ impl Host {
             .filter(|c| !c.pids.is_empty())
             .count()
     }
+}
+
+/// Whether Docker's record of a container's init PID, which no cgroup path confirms, is that
+/// container's: the record says it runs, and the process started when the record says the
+/// container did (the init starts a moment before Docker notes the time). A record left from
+/// before a reboot, or written before dockerd went down, may name a PID that any process has
+/// now: trusting it sent `-t NAME` to the host's own namespace.
+fn docker_init(d: &runtime::DockerContainer) -> bool {
+    if d.pid <= 0 || !d.running {
+        return false;
+    }
+    let (Some(record), Some(process)) = (d.started, scan::started(d.pid)) else {
+        return false;
+    };
+    (record - 60..=record + 5).contains(&process)
 }
 
 /// The runtime's record when it agrees with the cgroups; otherwise the lowest PID whose parent

@@ -142,6 +142,10 @@ pub struct DockerContainer {
     pub name: String,
     /// Docker's record of the init PID (0 when stopped).
     pub pid: i32,
+    /// The record says the container runs (stale after a reboot, or while dockerd is down).
+    pub running: bool,
+    /// When the record says it started, seconds since the epoch.
+    pub started: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -158,6 +162,53 @@ struct DockerConfig {
 struct DockerState {
     #[serde(rename = "Pid", default)]
     pid: i32,
+    #[serde(rename = "Running", default)]
+    running: bool,
+    #[serde(rename = "StartedAt", default)]
+    started_at: String,
+}
+
+/// An RFC 3339 time as Docker writes it (`2026-11-29T14:00:00.123456789Z`, or with an offset),
+/// in whole seconds since the epoch.
+pub fn rfc3339(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse().ok() };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    // The fraction of a second, then the zone.
+    let mut at = 19;
+    if b[at] == b'.' {
+        at += 1;
+        while b.get(at).is_some_and(u8::is_ascii_digit) {
+            at += 1;
+        }
+    }
+    let offset = match b.get(at)? {
+        b'Z' | b'z' if at + 1 == b.len() => 0,
+        sign @ (b'+' | b'-') if at + 6 == b.len() && b[at + 3] == b':' => {
+            let o = num(at + 1..at + 3)? * 3600 + num(at + 4..at + 6)? * 60;
+            if *sign == b'+' {
+                o
+            } else {
+                -o
+            }
+        }
+        _ => return None,
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss - offset)
 }
 
 /// The most a runtime's state file may hold: a Docker `config.v2.json` is a few KiB, and
@@ -225,6 +276,8 @@ pub fn docker(root: &Path) -> Vec<DockerContainer> {
                 name: c.name.trim_start_matches('/').to_string(),
                 id: c.id,
                 pid: c.state.pid,
+                running: c.state.running,
+                started: rfc3339(&c.state.started_at),
             })
         })
         .collect()
@@ -328,6 +381,25 @@ mod tests {
     }
 
     #[test]
+    fn docker_times_are_read_as_rfc3339() {
+        assert_eq!(rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            rfc3339("2026-11-29T14:00:00.000000000Z"),
+            Some(1_795_960_800)
+        );
+        assert_eq!(rfc3339("2026-11-29T15:30:00+01:30"), Some(1_795_960_800));
+        assert_eq!(rfc3339("2000-02-29T12:00:00.5-00:00"), Some(951_825_600));
+        for bad in [
+            "0001-01-01",
+            "2026-13-01T00:00:00Z",
+            "2026-11-29 14:00:00Z",
+            "2026-11-29T14:00:00",
+        ] {
+            assert_eq!(rfc3339(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn pod_dirs() {
         let p = parse_pod_dir("default_web-7d9c_5b1d2c3e-4f50-4a6b-8c7d-9e0f1a2b3c4d").unwrap();
         assert_eq!(p.namespace, "default");
@@ -405,7 +477,9 @@ mod tests {
             vec![DockerContainer {
                 id: id.clone(),
                 name: "web".into(),
-                pid: 4242
+                pid: 4242,
+                running: true,
+                started: None,
             }]
         );
         let p = root.join("storage/overlay-containers");

@@ -32,6 +32,25 @@ pub fn state_and_flags(stat: &str) -> Option<(char, u64)> {
     Some((state, flags))
 }
 
+/// When process `pid` started, in seconds since the epoch: `/proc/PID/stat` field 22 (clock
+/// ticks after boot) and the boot time of `/proc/stat`.
+pub fn started(pid: i32) -> Option<i64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let ticks: i64 = stat[stat.rfind(')')? + 1..]
+        .split_whitespace()
+        .nth(19)?
+        .parse()
+        .ok()?;
+    let boot: i64 = fs::read_to_string("/proc/stat")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(boot + ticks / crate::os::clock_ticks())
+}
+
 /// One process, or None when it is gone or unreadable.
 pub fn read(pid: i32) -> Option<ProcInfo> {
     let netns = fs::metadata(format!("/proc/{pid}/ns/net")).ok()?.ino();
