@@ -13,7 +13,7 @@ use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use tokio::io::unix::AsyncFd;
 
 use super::{shown, Namespace, Session};
-use crate::targets::select::{self, Member, Selection};
+use crate::targets::select::{self, Holders, Member, Selection};
 use crate::targets::Roots;
 
 /// How often the host is looked over for namespaces that came or went (`--follow`, and
@@ -71,19 +71,22 @@ impl Session<'_> {
             return None;
         }
         self.passed.retain(|i, _| found.live.contains_key(i));
-        for (ino, held) in found.passed {
+        for (ino, h) in found.passed {
             let now = Instant::now();
             self.passed
                 .entry(ino)
                 .and_modify(|p| {
-                    // Its first process came: the runtime records whose it is only now.
-                    if held && !p.held && p.since.is_some() {
+                    // Its first process came, or its names changed: the runtime records whose
+                    // it is only now, or it is another namespace.
+                    if ((h.process && !p.held) || h.names != p.names) && p.since.is_some() {
                         p.since = Some(now);
                     }
-                    p.held = held;
+                    p.held = h.process;
+                    p.names.clone_from(&h.names);
                 })
                 .or_insert(Passed {
-                    held,
+                    held: h.process,
+                    names: h.names,
                     since: Some(now),
                 });
         }
@@ -102,10 +105,12 @@ impl Session<'_> {
 }
 
 /// A namespace the selection did not want when it was seen.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(super) struct Passed {
     /// A process held it then (not only a name in a netns folder).
     pub(super) held: bool,
+    /// Its names then.
+    pub(super) names: Vec<String>,
     /// When it was first passed over; `None`: never look again (the host's own).
     pub(super) since: Option<Instant>,
 }
@@ -117,26 +122,28 @@ pub(super) struct Passed {
 const SETTLING: Duration = Duration::from_secs(3);
 
 impl Passed {
-    /// Whether to look again at a namespace passed over, now that `held` says whether a
-    /// process holds it: while it settles, and when it gains its first process (which starts
-    /// the settling again).
-    fn again(&self, held: bool) -> bool {
+    /// Whether to look again at a namespace passed over, now held by `h`: while it settles,
+    /// when it gains its first process (which starts the settling again), and when its names
+    /// change (named anew, or a new namespace that reuses the inode of one passed over: keyed
+    /// by inode alone, it was never looked at).
+    fn again(&self, h: &Holders) -> bool {
         match self.since {
             None => false,
-            Some(at) => at.elapsed() < SETTLING || (held && !self.held),
+            Some(at) => {
+                at.elapsed() < SETTLING || (h.process && !self.held) || h.names != self.names
+            }
         }
     }
 }
 
 /// What a look over the host found.
 struct Found {
-    /// The namespaces something still holds, and whether a process is among the holders.
-    live: HashMap<u64, bool>,
+    /// The namespaces something still holds, and what.
+    live: HashMap<u64, Holders>,
     /// New namespaces the selection wants, open.
     joined: Vec<Member>,
-    /// Namespaces it does not want, or that could not be opened, and whether a process held
-    /// each.
-    passed: Vec<(u64, bool)>,
+    /// Namespaces it does not want, or that could not be opened, and what held each.
+    passed: Vec<(u64, Holders)>,
 }
 
 /// Looks the host over; with `follow`, namespaces neither `open` nor `passed` over for good
@@ -157,24 +164,24 @@ fn look(
     if !follow {
         return found;
     }
-    let new: Vec<(u64, bool)> = found
+    let new: Vec<(u64, Holders)> = found
         .live
         .iter()
-        .filter(|(i, held)| !open.contains(i) && passed.get(i).is_none_or(|p| p.again(**held)))
-        .map(|(i, held)| (*i, *held))
+        .filter(|(i, h)| !open.contains(i) && passed.get(i).is_none_or(|p| p.again(h)))
+        .map(|(i, h)| (*i, h.clone()))
         .collect();
     if new.is_empty() {
         return found;
     }
     let snap = select::Snapshot::load();
-    for (ino, held) in new {
+    for (ino, holders) in new {
         let row = snap.rows.get(&ino);
         let target = match row {
             Some(r) if sel.wants(r) => select::open_row(&snap, r).ok(),
             _ => None,
         };
         let Some(target) = target else {
-            found.passed.push((ino, held));
+            found.passed.push((ino, holders));
             continue;
         };
         let (name, description) = select::identify(row, ino, None);
@@ -232,5 +239,43 @@ pub(super) async fn woken(wake: &Option<AsyncFd<Folders>>) {
             }
             _ => guard.clear_ready(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(process: bool, names: &[&str]) -> Holders {
+        Holders {
+            process,
+            names: names.iter().map(|n| n.to_string()).collect(),
+        }
+    }
+
+    /// A namespace passed over is not looked at again once settled, unless it gains its first
+    /// process or its names change: `ip netns add q1` that reuses the inode of a namespace
+    /// passed over (keyed by inode alone, it never joined a `-t 'q*' --follow` capture).
+    #[test]
+    fn a_passed_namespace_is_looked_at_again_when_its_holders_change() {
+        let settled = Instant::now() - SETTLING - Duration::from_millis(1);
+        let p = Passed {
+            held: false,
+            names: vec!["other".into()],
+            since: Some(settled),
+        };
+        assert!(!p.again(&held(false, &["other"])));
+        assert!(
+            p.again(&held(false, &["q1"])),
+            "a new name on the same inode"
+        );
+        assert!(p.again(&held(true, &["other"])), "its first process");
+        let fresh = Passed {
+            since: Some(Instant::now()),
+            ..p.clone()
+        };
+        assert!(fresh.again(&held(false, &["other"])), "still settling");
+        let host = Passed { since: None, ..p };
+        assert!(!host.again(&held(true, &["q1"])), "the host's, never");
     }
 }

@@ -477,6 +477,7 @@ impl Session<'_> {
                 host,
                 Passed {
                     held: true,
+                    names: Vec::new(),
                     since: None,
                 },
             );

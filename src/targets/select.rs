@@ -443,11 +443,20 @@ pub fn resolve(targets: &[String], all: bool, follow: bool) -> Result<(Vec<Membe
     Ok((members, sel))
 }
 
-/// The namespaces that something still holds: a process (then `true`), or only a name in one of
-/// the folders where `ip netns` and the runtimes bind-mount them. A namespace held only by
-/// nscap's own handles is gone for the user.
-pub fn live_inodes(roots: &Roots) -> HashMap<u64, bool> {
-    let mut set = HashMap::new();
+/// What holds a live namespace: processes, names in the folders where `ip netns` and the
+/// runtimes bind-mount them, or both.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Holders {
+    pub process: bool,
+    /// Its names, sorted: a namespace named anew (or a new one that reuses the inode of one
+    /// gone) shows here.
+    pub names: Vec<String>,
+}
+
+/// The namespaces that something still holds, and what. A namespace held only by nscap's own
+/// handles is gone for the user.
+pub fn live_inodes(roots: &Roots) -> HashMap<u64, Holders> {
+    let mut set: HashMap<u64, Holders> = HashMap::new();
     if let Ok(dir) = std::fs::read_dir("/proc") {
         for e in dir.flatten() {
             let name = e.file_name();
@@ -458,14 +467,17 @@ pub fn live_inodes(roots: &Roots) -> HashMap<u64, bool> {
                 continue;
             };
             if let Ok(m) = std::fs::metadata(format!("/proc/{pid}/ns/net")) {
-                set.insert(m.ino(), true);
+                set.entry(m.ino()).or_default().process = true;
             }
         }
     }
     for dir in netns_dirs(roots) {
-        for (_, ino) in targets::runtime::netns_names(Path::new(&dir)) {
-            set.entry(ino).or_insert(false);
+        for (name, ino) in targets::runtime::netns_names(Path::new(&dir)) {
+            set.entry(ino).or_default().names.push(name);
         }
+    }
+    for h in set.values_mut() {
+        h.names.sort_unstable();
     }
     set
 }
