@@ -522,7 +522,7 @@ fn validate(a: Args) -> Result<Config, Exit> {
         || a.follow
         || a.targets
             .iter()
-            .any(|t| crate::targets::select::is_pattern(t));
+            .any(|t| crate::targets::select::read_as_pattern(t));
     // A file being split is cut by its packets' own times, a live capture by the wall clock.
     let clock = if matches!(input, Input::File(_)) {
         Clock::Packet

@@ -25,6 +25,29 @@ pub fn name(s: &[u8]) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// The bytes of a name [`name`] escaped: `\ddd` back to its byte, everything else as it is;
+/// `None` for a `\` not followed by three digits of a byte (not something `name` wrote).
+pub fn unname(s: &str) -> Option<Vec<u8>> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        let d = b.get(i + 1..i + 4)?;
+        if !d.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let v = d.iter().fold(0u32, |v, c| v * 10 + u32::from(c - b'0'));
+        out.push(u8::try_from(v).ok()?);
+        i += 4;
+    }
+    Some(out)
+}
+
 /// A message for the terminal that may quote names from outside (an interface, a container
 /// name, libpcap's words about them): control characters become `\ddd`, everything else,
 /// spaces and non-ASCII letters included, stays as it is.
@@ -67,5 +90,20 @@ mod tests {
         let mut out = Vec::new();
         bytes_into(&mut out, b"a.b\"", b".\"");
         assert_eq!(out, b"a\\046b\\034");
+    }
+
+    #[test]
+    fn names_escaped_come_back_whole() {
+        for raw in [
+            &b"eth0"[..],
+            b"eth\n\x1b[31m",
+            b"a b\\c\x7f",
+            "\u{e9}".as_bytes(),
+            b"\xff",
+        ] {
+            assert_eq!(unname(&name(raw)).as_deref(), Some(raw));
+        }
+        assert_eq!(unname("a\\9"), None);
+        assert_eq!(unname("a\\999"), None);
     }
 }

@@ -210,3 +210,31 @@ fn a_failed_capture_call_wakes_the_fifo_reader() {
     );
     assert!(reader.join().unwrap().is_empty());
 }
+
+/// An interface whose name has a backslash or non-ASCII bytes is listed escaped (`\092`,
+/// `\195\169`), and the value Wireshark hands back finds it: the escaped name was taken
+/// literally, and every later call failed with "No such device".
+#[test]
+fn escaped_interface_names_are_found_again() {
+    let ns = Netns::new("nsxe");
+    sh(&format!(
+        "ip -n {n} link add 'b\\x' type veth peer name 'cé' && ip -n {n} link set 'b\\x' up && ip -n {n} link set 'cé' up",
+        n = ns.name
+    ));
+    let out = nscap(&["--extcap-interfaces"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for (listed, raw) in [("b\\092x", "b\\x"), ("c\\195\\169", "cé")] {
+        let value = format!("nscap:netns:{}:{listed}", ns.name);
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("interface {{value={value}}}"))),
+            "{value} not in\n{text}"
+        );
+        let out = nscap(&["--extcap-dlts", "--extcap-interface", &value]);
+        assert!(out.status.success(), "{raw}: {out:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim_end(),
+            "dlt {number=1}{name=EN10MB}{display=Ethernet}"
+        );
+    }
+}

@@ -812,3 +812,24 @@ fn a_stale_docker_record_never_names_the_host() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("1.lo"));
     host.kill();
 }
+
+/// A name with a pattern's characters that names a namespace exactly is that namespace, not a
+/// pattern: `-t /run/netns/a[1]`, `netns:a[1]` and `a[1]` could not name it at all.
+#[test]
+fn an_existing_exact_name_wins_over_pattern_reading() {
+    let name = format!("{}[1]", unique("nsbr"));
+    let ns = Netns::named(&name);
+    for t in [
+        format!("/run/netns/{name}"),
+        format!("netns:{name}"),
+        name.clone(),
+    ] {
+        let out = nscap(&["-t", &t, "-D"]);
+        assert!(out.status.success(), "{t}: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).starts_with("1.lo"),
+            "{t}: {out:?}"
+        );
+    }
+    drop(ns);
+}

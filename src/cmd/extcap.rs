@@ -102,13 +102,20 @@ fn parse(args: &[OsString]) -> Result<Call, Exit> {
 }
 
 /// `nscap:TARGET:IFACE` split; the interface is after the last colon (interface names never
-/// hold one).
-fn split_value(value: &str) -> Result<(&str, &str)> {
-    value
+/// hold one). The interface is listed escaped (`\ddd`, see [`crate::escape::name`]) and comes
+/// back as the namespace names it.
+fn split_value(value: &str) -> Result<(&str, String)> {
+    let bad = || anyhow!("'{value}' is not an nscap interface (nscap:TARGET:IFACE)");
+    let (target, iface) = value
         .strip_prefix(PREFIX)
         .and_then(|rest| rest.rsplit_once(':'))
         .filter(|(t, i)| !t.is_empty() && !i.is_empty())
-        .ok_or_else(|| anyhow!("'{value}' is not an nscap interface (nscap:TARGET:IFACE)"))
+        .ok_or_else(bad)?;
+    let raw = crate::escape::unname(iface).ok_or_else(bad)?;
+    let iface = String::from_utf8(raw).map_err(|_| {
+        anyhow!("interface '{iface}' in {target}: names that are not UTF-8 cannot be captured")
+    })?;
+    Ok((target, iface))
 }
 
 /// The target a row is found by again later: the most stable name it has. A container keeps
@@ -317,7 +324,7 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
     }
     if c.dlts {
         let (target, iface) = split_value(needs_interface()?)?;
-        return Ok(write_stdout(&dlt_line(link_of(target, iface)?))?);
+        return Ok(write_stdout(&dlt_line(link_of(target, &iface)?))?);
     }
     if c.config {
         needs_interface()?;
@@ -330,7 +337,7 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
             .as_deref()
             .ok_or_else(|| Exit::usage("extcap: --capture needs --fifo"))?;
         let run = || -> Result<(), Exit> {
-            let cfg = crate::cli::parse(capture_args(&c, target, iface, fifo))?;
+            let cfg = crate::cli::parse(capture_args(&c, target, &iface, fifo))?;
             let crate::cli::Input::Live { targets } = &cfg.input else {
                 return Err(Exit::Fail(anyhow!("extcap: not a live capture")));
             };
@@ -344,7 +351,7 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
     }
     if let Some(filter) = &c.filter {
         let (target, iface) = split_value(needs_interface()?)?;
-        return Ok(write_stdout(&filter_check(target, iface, filter)?)?);
+        return Ok(write_stdout(&filter_check(target, &iface, filter)?)?);
     }
     Err(Exit::usage(
         "extcap: nothing asked: give --extcap-interfaces, --extcap-dlts, --extcap-config or --capture",
@@ -505,12 +512,18 @@ mod tests {
     fn values_split_at_the_last_colon() {
         assert_eq!(
             split_value("nscap:pod:default/web:eth0").unwrap(),
-            ("pod:default/web", "eth0")
+            ("pod:default/web", "eth0".to_string())
         );
         assert_eq!(
             split_value("nscap:container:3f2a:lo").unwrap(),
-            ("container:3f2a", "lo")
+            ("container:3f2a", "lo".to_string())
         );
+        // Listed escaped, captured as the namespace names it.
+        assert_eq!(
+            split_value("nscap:netns:x:a\\092b\\195\\169").unwrap(),
+            ("netns:x", "a\\b\u{e9}".to_string())
+        );
+        assert!(split_value("nscap:netns:x:a\\9").is_err());
         assert!(split_value("eth0").is_err());
         assert!(split_value("nscap:pid:1:").is_err());
     }

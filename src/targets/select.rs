@@ -38,6 +38,22 @@ pub fn is_pattern(s: &str) -> bool {
     s.contains(['*', '?', '['])
 }
 
+/// Whether a `-t` argument is read as a pattern: it has a pattern's characters and names no
+/// namespace exactly. An existing path or ip-netns name wins (`-t /run/netns/a[1]`,
+/// `netns:a[1]`, `a[1]` for the namespace of that name).
+pub fn read_as_pattern(s: &str) -> bool {
+    if !is_pattern(s) {
+        return false;
+    }
+    let netns = Roots::from_env().netns;
+    let exact = match TargetSpec::parse(s) {
+        Ok(TargetSpec::Path(p)) => p.exists(),
+        Ok(TargetSpec::Netns(n) | TargetSpec::Name(n)) => netns.join(n).exists(),
+        _ => false,
+    };
+    !exact
+}
+
 /// Shell-style matching: `*` any run, `?` one character, `[abc]`, `[a-z]`, `[!x]`.
 pub fn glob(pattern: &str, name: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
@@ -350,7 +366,7 @@ pub fn resolve(targets: &[String], all: bool, follow: bool) -> Result<(Vec<Membe
     // Under --follow a name stays a selection: a restarted container's new namespace joins.
     let mut names: Vec<Pattern> = Vec::new();
     for t in targets {
-        if is_pattern(t) {
+        if read_as_pattern(t) {
             sel.patterns.push(Pattern::parse(t)?);
             continue;
         }
