@@ -123,7 +123,13 @@ fn split_value(value: &str) -> Result<(&str, String)> {
 /// name and no container is known only by a process in it.
 fn target_of(r: &Row) -> Option<String> {
     if r.host {
-        return Some(format!("pid:{}", r.pids.first().copied().unwrap_or(1)));
+        return Some(match r.pids.first() {
+            Some(1) | None => "pid:1".into(),
+            // PID 1 is out of reach (a sandbox's init): the host's namespace is found by its
+            // file through a process that is in it. `-t 2` would be refused, a kernel
+            // thread being no target, and the entry would capture nothing.
+            Some(p) => format!("/proc/{p}/ns/net"),
+        });
     }
     if let Some(p) = &r.pod {
         if let (Some(ns), Some(name)) = (&p.namespace, &p.name) {
@@ -506,6 +512,21 @@ mod tests {
         assert!(parse(&os(&["nscap", "--bogus"])).is_err());
         assert!(parse(&os(&["nscap", "--snaplen", "x"])).is_err());
         assert!(parse(&os(&["nscap", "--fifo"])).is_err());
+    }
+
+    /// The host's entries name PID 1, or where that is out of reach, the namespace file of
+    /// a process in it: never `pid:2`, which `-t` refuses as a kernel thread.
+    #[test]
+    fn the_host_is_not_found_by_a_kernel_thread() {
+        let mut host = row(1);
+        host.host = true;
+        host.pids = vec![1, 2, 40];
+        assert_eq!(target_of(&host).as_deref(), Some("pid:1"));
+        host.pids = vec![2, 40];
+        assert_eq!(target_of(&host).as_deref(), Some("/proc/2/ns/net"));
+        let value = format!("{PREFIX}/proc/2/ns/net:eth0");
+        let (t, i) = split_value(&value).unwrap();
+        assert_eq!((t, i.as_str()), ("/proc/2/ns/net", "eth0"));
     }
 
     #[test]
