@@ -595,6 +595,12 @@ fn without_privilege_the_cause_is_named() {
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     assert!(stdout.contains("lo 127.0.0.1/8"), "{stdout}");
     assert!(stdout.contains(&w.ns.name), "{stdout}");
+    // Nothing says which namespace is the host's: said, not guessed.
+    assert!(
+        stdout.contains("which is the host's (initial) network namespace is unknown"),
+        "{stdout}"
+    );
+    assert!(!stdout.lines().any(|l| l.starts_with("* ")), "{stdout}");
     assert!(
         stderr.ends_with("could not be read: entering a namespace needs CAP_SYS_ADMIN\n")
             && stderr.lines().count() == 1,

@@ -180,6 +180,12 @@ pub fn table(rows: &[Row]) -> String {
     }
     if rows.iter().any(|r| r.host) {
         out.push_str("* the host's (initial) network namespace\n");
+    } else if !rows.is_empty() {
+        // Without the right to read PID 1's namespace (CAP_SYS_PTRACE), nothing says which
+        // row is the host's: said, rather than a row marked or named at a guess.
+        out.push_str(
+            "which is the host's (initial) network namespace is unknown: PID 1's cannot be read (needs CAP_SYS_PTRACE)\n",
+        );
     }
     out
 }
