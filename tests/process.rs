@@ -775,3 +775,60 @@ fn a_connection_reusing_the_addresses_of_an_old_one_names_its_own_process() {
         "the old connection",
     );
 }
+
+/// A socket handed to a child: the client connects, forks and exits at once; the child sends
+/// on the connection later. Its packets are named after the child, or nothing, never after
+/// the parent that exited (they were: the cached owner was never checked again).
+#[test]
+fn a_socket_left_to_a_child_is_not_named_after_the_parent_that_exited() {
+    let tmp = TempDir::new();
+    let spot = Spot::new(&unique("pf"), &tmp);
+    let file = tmp.file("f.pcapng");
+    let mut cap = Nscap::spawn(&[
+        "-t",
+        &spot.ns.path(),
+        "-i",
+        "eth0",
+        "--process",
+        "-w",
+        &file,
+    ]);
+    cap.wait_for("listening on");
+    wait_threads(cap.child.id(), 1);
+    sh(&spot.ns.exec(&format!(
+        "exec python3 {} {} {} 8080 fork",
+        script("client.py"),
+        tmp.file("f"),
+        spot.peer_ip
+    )));
+    let parent = ready(&tmp.file("f"));
+    let child = ready(&tmp.file("f.child"))[0];
+    // The child sends 1.5 s after the fork, five lines 100 ms apart.
+    std::thread::sleep(Duration::from_millis(2500));
+    cap.signal(libc::SIGINT);
+    let (code, err) = cap.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let rows = tshark_fields(
+        &file,
+        &["tcp.srcport", "tcp.dstport", "tcp.len", "frame.comment"],
+    );
+    let port = parent[1].to_string();
+    let data: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .filter(|f| f.len() >= 3 && (f[0] == port || f[1] == port) && f[2] != "0")
+        .collect();
+    assert!(data.len() >= 10, "{rows:?}");
+    let wrong = format!("pid {} python3", parent[0]);
+    assert!(
+        data.iter()
+            .all(|f| f.get(3).is_none_or(|c| !c.contains(&wrong))),
+        "the child's packets named after the parent that exited: {data:?}"
+    );
+    let right = format!("pid {child} python3");
+    assert!(
+        data.iter()
+            .any(|f| f.get(3).is_some_and(|c| c.contains(&right))),
+        "the child is named on none of its packets: {data:?}"
+    );
+}

@@ -282,6 +282,7 @@ pub(super) fn resolve_loop(
         wanted.clear();
         if full {
             listed.clear();
+            procs.forget_exited();
         }
         for s in &socks {
             if s.inode != 0 {
@@ -403,6 +404,13 @@ pub(super) fn publish(
             }
             // No process holds it (TIME_WAIT, the process exited): the flow lives on.
             (None, Some(k)) if s.inode == 0 => k.seen = now,
+            // Its socket lives on, but the process it was known by exited and its holder now
+            // is not known yet: nothing rather than the wrong process.
+            (None, Some(k))
+                if !std::path::Path::new(&format!("/proc/{}/fd", k.owner.pid)).exists() =>
+            {
+                t.flows.remove(&flow);
+            }
             _ => {}
         }
     }

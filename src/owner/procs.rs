@@ -457,6 +457,21 @@ impl Procs {
     }
 
     /// Keeps only the inodes in `listed` (the sockets that still exist).
+    /// Forgets the sockets of processes that exited. A socket outlives its process when
+    /// another holds it too (a child after fork, the receiver of an SCM_RIGHTS message) and is
+    /// then that one's: kept, the process that exited went on naming its packets. Forgotten,
+    /// they are looked for again, and found with their holder now.
+    pub fn forget_exited(&mut self) {
+        let mut alive: HashMap<u32, bool> = HashMap::default();
+        self.inodes.retain(|_, o| {
+            *alive
+                .entry(o.pid)
+                .or_insert_with(|| fs::metadata(format!("/proc/{}/fd", o.pid)).is_ok())
+        });
+        // Their fds are to be read again, however recently they were.
+        self.hot_tried.clear();
+    }
+
     pub fn retain(&mut self, listed: &HashSet<u64>) {
         self.inodes.retain(|i, _| listed.contains(i));
         self.hot_tried.retain(|i| listed.contains(i));

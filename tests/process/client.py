@@ -3,7 +3,9 @@
 # 200 ms later, before the answer comes; udp: three datagrams, each echoed; try: a TCP connection
 # that nobody answers (forwarded traffic), given up after half a second; discard: one UDP
 # datagram to port 9, where nothing listens; reuse: as long, from local port argv[5], ended with
-# a reset (no TIME_WAIT on either side: the next client can take the same addresses at once).
+# a reset (no TIME_WAIT on either side: the next client can take the same addresses at once);
+# fork: connects, forks and exits at once, leaving the socket to the child, which writes its
+# PID to OUT.child and, 1.5 s later, sends five lines as long does.
 import os, socket, struct, sys, time
 
 out, host, port, mode = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
@@ -48,6 +50,21 @@ elif mode == "reuse":
         f.readline()
         time.sleep(0.05)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+elif mode == "fork":
+    s = socket.create_connection((host, port), timeout=5)
+    tell(s)
+    if os.fork() != 0:
+        os._exit(0)
+    with open(out + ".child.tmp", "w") as f:
+        f.write("%d" % os.getpid())
+    os.rename(out + ".child.tmp", out + ".child")
+    time.sleep(1.5)
+    f = s.makefile("rb")
+    for i in range(5):
+        s.sendall(b"ping\n")
+        f.readline()
+        time.sleep(0.1)
     s.close()
 else:
     s = socket.create_connection((host, port), timeout=5)
