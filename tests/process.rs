@@ -832,3 +832,50 @@ fn a_socket_left_to_a_child_is_not_named_after_the_parent_that_exited() {
         "the child is named on none of its packets: {data:?}"
     );
 }
+
+/// A socket passed over a Unix socket (SCM_RIGHTS): the process that opened it exits; the one
+/// that received it sends. Its datagrams are never named after the one that exited.
+#[test]
+fn a_socket_passed_to_another_process_is_not_named_after_the_one_that_exited() {
+    let tmp = TempDir::new();
+    let spot = Spot::new(&unique("ps"), &tmp);
+    let file = tmp.file("s.pcapng");
+    let mut cap = Nscap::spawn(&[
+        "-t",
+        &spot.ns.path(),
+        "-i",
+        "eth0",
+        "--process",
+        "-w",
+        &file,
+    ]);
+    cap.wait_for("listening on");
+    wait_threads(cap.child.id(), 1);
+    sh(&spot.ns.exec(&format!(
+        "exec python3 {} {} {} 8080 pass",
+        script("client.py"),
+        tmp.file("s"),
+        spot.peer_ip
+    )));
+    let opener = ready(&tmp.file("s"));
+    let receiver = ready(&tmp.file("s.child"))[0];
+    std::thread::sleep(Duration::from_millis(2500));
+    cap.signal(libc::SIGINT);
+    let (code, err) = cap.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let ps = packets(&file);
+    let dgrams = flow(&ps, &spot.ip, opener[1]);
+    assert!(dgrams.len() >= 8, "{ps:?}");
+    // The opener's own exchange comes first (2 packets); the receiver's 3 after.
+    let wrong = format!("pid {} python3", opener[0]);
+    assert!(
+        dgrams[2..].iter().all(|p| !p.comment.contains(&wrong)),
+        "datagrams named after the process that exited: {dgrams:?}"
+    );
+    assert!(
+        dgrams
+            .iter()
+            .any(|p| p.comment.contains(&format!("pid {receiver} python3"))),
+        "the receiver is named on none: {dgrams:?}"
+    );
+}
