@@ -776,97 +776,71 @@ fn a_connection_reusing_the_addresses_of_an_old_one_names_its_own_process() {
     );
 }
 
+/// Runs client.py in `mode` (fork or pass) under a --process capture: the socket's opener
+/// hands it over and exits, the other process sends on it. Returns the packets, the opener's
+/// (PID, port) and the PID of the process it handed the socket to, and the spot's address.
+fn handed_over(mode: &str) -> (Vec<Seen>, Vec<u32>, u32, String) {
+    let tmp = TempDir::new();
+    let spot = Spot::new(&unique("ph"), &tmp);
+    let file = tmp.file("h.pcapng");
+    let mut cap = Nscap::spawn(&[
+        "-t",
+        &spot.ns.path(),
+        "-i",
+        "eth0",
+        "--process",
+        "-w",
+        &file,
+    ]);
+    cap.wait_for("listening on");
+    wait_threads(cap.child.id(), 1);
+    sh(&spot.ns.exec(&format!(
+        "exec python3 {} {} {} 8080 {mode}",
+        script("client.py"),
+        tmp.file("h"),
+        spot.peer_ip
+    )));
+    let opener = ready(&tmp.file("h"));
+    let holder = ready(&tmp.file("h.child"))[0];
+    // The holder sends 1.5 s after the hand-over.
+    std::thread::sleep(Duration::from_millis(2500));
+    cap.signal(libc::SIGINT);
+    let (code, err) = cap.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    (packets(&file), opener, holder, spot.ip.clone())
+}
+
 /// A socket handed to a child: the client connects, forks and exits at once; the child sends
 /// on the connection later. Its packets are named after the child, or nothing, never after
 /// the parent that exited (they were: the cached owner was never checked again).
 #[test]
 fn a_socket_left_to_a_child_is_not_named_after_the_parent_that_exited() {
-    let tmp = TempDir::new();
-    let spot = Spot::new(&unique("pf"), &tmp);
-    let file = tmp.file("f.pcapng");
-    let mut cap = Nscap::spawn(&[
-        "-t",
-        &spot.ns.path(),
-        "-i",
-        "eth0",
-        "--process",
-        "-w",
-        &file,
-    ]);
-    cap.wait_for("listening on");
-    wait_threads(cap.child.id(), 1);
-    sh(&spot.ns.exec(&format!(
-        "exec python3 {} {} {} 8080 fork",
-        script("client.py"),
-        tmp.file("f"),
-        spot.peer_ip
-    )));
-    let parent = ready(&tmp.file("f"));
-    let child = ready(&tmp.file("f.child"))[0];
-    // The child sends 1.5 s after the fork, five lines 100 ms apart.
-    std::thread::sleep(Duration::from_millis(2500));
-    cap.signal(libc::SIGINT);
-    let (code, err) = cap.finish(10);
-    assert_eq!(code, Some(0), "{err:?}");
-    let rows = tshark_fields(
-        &file,
-        &["tcp.srcport", "tcp.dstport", "tcp.len", "frame.comment"],
-    );
-    let port = parent[1].to_string();
-    let data: Vec<Vec<&str>> = rows
-        .iter()
-        .map(|l| l.split('\t').collect::<Vec<_>>())
-        .filter(|f| f.len() >= 3 && (f[0] == port || f[1] == port) && f[2] != "0")
-        .collect();
-    assert!(data.len() >= 10, "{rows:?}");
+    let (ps, parent, child, ip) = handed_over("fork");
+    // After the handshake, the parent's (SYN, SYN-ACK, ACK): the child's lines, the answers.
+    let conn = flow(&ps, &ip, parent[1]);
+    assert!(conn.len() >= 13, "{ps:?}");
+    let data = &conn[3..];
     let wrong = format!("pid {} python3", parent[0]);
     assert!(
-        data.iter()
-            .all(|f| f.get(3).is_none_or(|c| !c.contains(&wrong))),
+        data.iter().all(|p| !p.comment.contains(&wrong)),
         "the child's packets named after the parent that exited: {data:?}"
     );
-    let right = format!("pid {child} python3");
     assert!(
         data.iter()
-            .any(|f| f.get(3).is_some_and(|c| c.contains(&right))),
+            .any(|p| p.comment.contains(&format!("pid {child} python3"))),
         "the child is named on none of its packets: {data:?}"
     );
 }
 
-/// A socket passed over a Unix socket (SCM_RIGHTS): the process that opened it exits; the one
-/// that received it sends. Its datagrams are never named after the one that exited.
+/// A socket passed over a Unix socket (SCM_RIGHTS): the process that opened it exchanges a
+/// datagram, hands it over and exits; the one that received it sends three more. Those are
+/// never named after the one that exited.
 #[test]
 fn a_socket_passed_to_another_process_is_not_named_after_the_one_that_exited() {
-    let tmp = TempDir::new();
-    let spot = Spot::new(&unique("ps"), &tmp);
-    let file = tmp.file("s.pcapng");
-    let mut cap = Nscap::spawn(&[
-        "-t",
-        &spot.ns.path(),
-        "-i",
-        "eth0",
-        "--process",
-        "-w",
-        &file,
-    ]);
-    cap.wait_for("listening on");
-    wait_threads(cap.child.id(), 1);
-    sh(&spot.ns.exec(&format!(
-        "exec python3 {} {} {} 8080 pass",
-        script("client.py"),
-        tmp.file("s"),
-        spot.peer_ip
-    )));
-    let opener = ready(&tmp.file("s"));
-    let receiver = ready(&tmp.file("s.child"))[0];
-    std::thread::sleep(Duration::from_millis(2500));
-    cap.signal(libc::SIGINT);
-    let (code, err) = cap.finish(10);
-    assert_eq!(code, Some(0), "{err:?}");
-    let ps = packets(&file);
-    let dgrams = flow(&ps, &spot.ip, opener[1]);
+    let (ps, opener, receiver, ip) = handed_over("pass");
+    let dgrams = flow(&ps, &ip, opener[1]);
     assert!(dgrams.len() >= 8, "{ps:?}");
-    // The opener's own exchange comes first (2 packets); the receiver's 3 after.
+    // The opener's own exchange comes first (2 packets); the receiver's after.
     let wrong = format!("pid {} python3", opener[0]);
     assert!(
         dgrams[2..].iter().all(|p| !p.comment.contains(&wrong)),

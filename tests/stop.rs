@@ -16,6 +16,26 @@ fn pings(w: &World, interval: &str, size: u32) -> Proc {
     )
 }
 
+/// Waits for nscap to end: exit 0, and its statistics said; its stderr comes back.
+fn stops_with_statistics(n: Nscap) -> Vec<String> {
+    let (code, err) = n.finish(5);
+    assert_eq!(code, Some(0), "{err:?}");
+    assert!(
+        err.iter().any(|l| l.ends_with("packets captured")),
+        "{err:?}"
+    );
+    err
+}
+
+/// The figure of the statistics' "N packets captured" line.
+fn captured(err: &[String]) -> u64 {
+    err.iter()
+        .find_map(|l| l.strip_suffix(" packets captured"))
+        .unwrap_or_else(|| panic!("no statistics in {err:?}"))
+        .parse()
+        .unwrap()
+}
+
 fn packets_in(file: &str) -> u64 {
     // capinfos exits non-zero (and the helper panics) on a file cut inside a record.
     capinfos(file)["Number of packets"].parse().unwrap()
@@ -68,12 +88,7 @@ fn hangup_and_quit_stop_like_interrupt() {
         let (code, err) = n.finish(5);
         assert_eq!(code, Some(0), "{name}: {err:?}");
         // Ten pings, each answered, and whatever ARP said meanwhile.
-        let captured: u64 = err
-            .iter()
-            .find_map(|l| l.strip_suffix(" packets captured"))
-            .unwrap_or_else(|| panic!("{name}: no statistics in {err:?}"))
-            .parse()
-            .unwrap();
+        let captured = captured(&err);
         assert!(captured >= 10, "{name}: {err:?}");
         assert_eq!(packets_in(&f), captured, "{name}");
     }
@@ -103,13 +118,7 @@ fn a_repeated_stop_signal_is_one_request() {
     n.signal(libc::SIGINT);
     let (code, err) = n.finish(5);
     assert_eq!(code, Some(0), "{err:?}");
-    let captured: u64 = err
-        .iter()
-        .find_map(|l| l.strip_suffix(" packets captured"))
-        .unwrap_or_else(|| panic!("no statistics in {err:?}"))
-        .parse()
-        .unwrap();
-    assert!(captured > 100, "{err:?}");
+    assert!(captured(&err) > 100, "{err:?}");
     // Each file of the ring reads to its end.
     let mut files = 0;
     for e in std::fs::read_dir(&d.0).unwrap() {
@@ -132,12 +141,7 @@ fn a_repeated_stop_signal_is_one_request() {
     n.signal(libc::SIGTERM);
     std::thread::sleep(Duration::from_millis(200));
     n.signal(libc::SIGTERM);
-    let (code, err) = n.finish(5);
-    assert_eq!(code, Some(0), "{err:?}");
-    assert!(
-        err.iter().any(|l| l.ends_with("packets captured")),
-        "{err:?}"
-    );
+    let _ = stops_with_statistics(n);
 }
 
 /// `-w -` into a pipe we hold but never read, under the flood of the caller's `pings`: the
@@ -194,12 +198,7 @@ fn signal_ends_capture_into_a_stalled_fifo() {
     n.wait_for("listening on");
     std::thread::sleep(Duration::from_millis(1500));
     n.signal(libc::SIGTERM);
-    let (code, err) = n.finish(5);
-    assert_eq!(code, Some(0), "{err:?}");
-    assert!(
-        err.iter().any(|l| l.ends_with("packets captured")),
-        "{err:?}"
-    );
+    let err = stops_with_statistics(n);
     assert!(
         err.iter().any(|l| l.contains(&fifo)),
         "names the FIFO: {err:?}"
