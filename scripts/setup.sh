@@ -4,7 +4,7 @@ set -eu
 cd "$(dirname "$0")/.."
 # docker.io (with containerd), podman, runc and busybox-static: tests/runtimes.rs runs real
 # containers from a busybox image built here.
-PKGS="libpcap-dev pkg-config gcc tshark tcpdump iproute2 iputils-ping iperf3 util-linux procps time jq
+PKGS="libpcap-dev pkg-config gcc tshark tcpdump iproute2 iputils-ping iperf3 util-linux procps time jq iptables
       docker.io podman runc busybox-static"
 # For scripts/static.sh: musl's compiler, libpcap's grammar tools, apt-get source, and `file`.
 PKGS="$PKGS musl-tools flex bison dpkg-dev file"

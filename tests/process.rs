@@ -853,3 +853,50 @@ fn a_socket_passed_to_another_process_is_not_named_after_the_one_that_exited() {
         "the receiver is named on none: {dgrams:?}"
     );
 }
+
+/// A router that masquerades sends its clients' packets from its own address, with the port
+/// each client chose. Where a local process holds an unconnected UDP socket on that very port,
+/// the forwarded datagrams on the outside interface were named after it, though it sent
+/// nothing. Connection tracking says they were translated: they are nobody's.
+#[test]
+fn masqueraded_forwarded_packets_are_nobodys() {
+    let n = 1 + (std::process::id() % 200);
+    let (client, router, server) = (Netns::new("mc"), Netns::new("mr"), Netns::new("ms"));
+    // client eth0 10.75.n.2 <-> router 10.75.n.1; router eth0 10.74.n.2 <-> server 10.74.n.1.
+    veth(&client, &router, &format!("10.75.{n}"), "mi");
+    veth(&router, &server, &format!("10.74.{n}"), "mo");
+    sh(&client.exec(&format!("ip route add default via 10.75.{n}.1")));
+    sh(&router.exec(
+        "sysctl -q -w net.ipv4.ip_forward=1 && iptables -t nat -A POSTROUTING -o eth0 -j MASQUERADE",
+    ));
+    // An unrelated local process holds port 40000, unconnected, and sends nothing.
+    let mut holder = Proc::spawn(&router.exec(
+        "exec python3 -c \"import socket,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((\\\"\\\", 40000)); time.sleep(60)\"",
+    ));
+    let tmp = TempDir::new();
+    let file = tmp.file("m.pcapng");
+    let mut cap = Nscap::spawn(&["-t", &router.path(), "-i", "eth0", "--process", "-w", &file]);
+    cap.wait_for("listening on");
+    wait_threads(cap.child.id(), 1);
+    let holder_pid = holder.descendant("python3");
+    sh(&client.exec(&format!(
+        "exec python3 -c \"import socket,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((\\\"\\\", 40000))\nfor i in range(5): s.sendto(b\\\"x\\\", (\\\"10.74.{n}.1\\\", 9999)); time.sleep(0.1)\""
+    )));
+    std::thread::sleep(Duration::from_millis(500));
+    cap.signal(libc::SIGINT);
+    let (code, err) = cap.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let rows = tshark_fields(&file, &["udp.srcport", "udp.dstport", "frame.comment"]);
+    let out: Vec<&String> = rows
+        .iter()
+        .filter(|r| r.starts_with("40000\t9999"))
+        .collect();
+    // The five datagrams, and the server's port-unreachable answers that quote them.
+    assert!(out.len() >= 5, "the masqueraded datagrams: {rows:?}");
+    assert!(
+        out.iter()
+            .all(|r| r.split('\t').nth(2).is_none_or(str::is_empty)),
+        "forwarded datagrams named after the local process {holder_pid}: {out:?}"
+    );
+    holder.kill();
+}

@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 use foldhash::HashSet;
 
 use super::table::{ends, lock, Endpoint, Flow, Known, Shared};
+
+/// How long a flow stays checked as untranslated, for bound sockets to answer for it.
+const CHECKED_FOR: Duration = Duration::from_secs(60);
 use super::*;
 
 /// An eventfd: the writer rings it, the thread polls it.
@@ -134,6 +137,11 @@ pub(super) fn resolve_loop(
     mut probe: Option<Probe>,
 ) -> std::io::Result<()> {
     let mut diag = diag::Diag::open()?;
+    // Connection tracking, to tell a router's forwarded, masqueraded packets from its own
+    // sockets' (see `conntrack`); none without CAP_NET_ADMIN.
+    let mut ct = super::conntrack::Conntrack::open().ok();
+    lock(shared).tracked = ct.is_some();
+    let mut checked: Vec<(u8, Endpoint, Endpoint)> = Vec::new();
     let mut procs = procs::Procs::new(netns);
     let full_every = if probe.is_some() { FULL_EVERY } else { POLL };
     let mut socks = Vec::new();
@@ -302,10 +310,12 @@ pub(super) fn resolve_loop(
             procs.retain(&listed);
         }
         fresh.clear();
+        checked.clear();
         for (l, at) in found.iter_mut() {
             // A bound socket answers only for the namespace's own addresses: one found for a
             // packet between two others (the reversed lookup finds a wildcard listener on the
             // far end's port) is not this flow's.
+            let mut exact = false;
             if let Some(i) = *at {
                 let s = socks[i];
                 let bound = if s.proto == 6 {
@@ -316,6 +326,23 @@ pub(super) fn resolve_loop(
                 let ours = |ip: IpAddr| addrs.contains(&ip.to_canonical());
                 if bound && !ours(l.1 .0) && !ours(l.2 .0) {
                     *at = None;
+                }
+                exact = !bound;
+            }
+            // Without a socket of its very own, a flow whose addresses were translated (a
+            // router masquerading a client's packets as its own) is nobody's here, whatever
+            // local socket is bound to its port.
+            if !exact {
+                if let Some(c) = ct.as_mut() {
+                    match c.natted(l.0, l.1, l.2) {
+                        Ok(Some(true)) => *at = None,
+                        Ok(_) => checked.push(*l),
+                        Err(_) => {
+                            // No right to ask (CAP_NET_ADMIN), or no ctnetlink: as before.
+                            ct = None;
+                            lock(shared).tracked = false;
+                        }
+                    }
                 }
             }
         }
@@ -332,6 +359,17 @@ pub(super) fn resolve_loop(
             }
         }
         pending.retain(|(s, _, _)| !procs.inodes.contains_key(&s.inode));
+        // Before the pass is published: a writer woken by it finds them checked.
+        if !checked.is_empty() || full {
+            let mut t = lock(shared);
+            for &f in &checked {
+                t.checked.insert(f, now);
+            }
+            if full {
+                t.checked
+                    .retain(|_, at| now.duration_since(*at) < CHECKED_FOR);
+            }
+        }
         publish(shared, &socks, &procs, &addrs, full, &fresh);
     }
 }

@@ -28,6 +28,7 @@
 //! to closed ports carry nothing. A flow keeps its process for [`LINGER`] after its socket
 //! went (a process that exited, a TCP TIME_WAIT), so its last packets are still attributed.
 
+mod conntrack;
 pub mod diag;
 mod lookup;
 pub mod procs;

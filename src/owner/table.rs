@@ -55,6 +55,12 @@ pub(super) struct Sockets {
     /// Flows, as their first packet carried them, that the probe looked up without finding
     /// their process, and when: the writer does not wait for them.
     pub(super) tried: HashMap<(u8, Endpoint, Endpoint), Instant>,
+    /// Connection tracking answers in this namespace: a bound socket then answers only for
+    /// flows in `checked`.
+    pub(super) tracked: bool,
+    /// Flows whose addresses connection tracking says were not translated, and when: a bound
+    /// socket may answer for them. A translated one (a router's masquerade) is nobody's here.
+    pub(super) checked: HashMap<(u8, Endpoint, Endpoint), Instant>,
 }
 
 impl Sockets {
@@ -69,6 +75,12 @@ impl Sockets {
         };
         if let Some(k) = exact(src, dst).or_else(|| exact(dst, src)) {
             return Some(&k.owner);
+        }
+        if self.tracked
+            && !self.checked.contains_key(&(proto, src, dst))
+            && !self.checked.contains_key(&(proto, dst, src))
+        {
+            return None;
         }
         self.bound_to(proto, src)
             .or_else(|| self.bound_to(proto, dst))
