@@ -142,6 +142,8 @@ pub(super) fn resolve_loop(
     let mut ct = super::conntrack::Conntrack::open().ok();
     lock(shared).tracked = ct.is_some();
     let mut checked: Vec<(u8, Endpoint, Endpoint)> = Vec::new();
+    // SYNs to a listener of ours, seen by the probe: checked, not looked up.
+    let mut to_listeners: Vec<(u8, Endpoint, Endpoint)> = Vec::new();
     let mut procs = procs::Procs::new(netns);
     let full_every = if probe.is_some() { FULL_EVERY } else { POLL };
     let mut socks = Vec::new();
@@ -242,8 +244,10 @@ pub(super) fn resolve_loop(
                         t.flows.remove(&f);
                     }
                     // To one of our listeners: the listener's process answers for it (the
-                    // accepted socket is found by the next full pass).
+                    // accepted socket is found by the next full pass), once connection
+                    // tracking says it was not translated (below).
                     if t.bound_to(proto, dst).is_some() {
+                        to_listeners.push((proto, src, dst));
                         continue;
                     }
                 } else if t.lookup(proto, src, dst).is_some() || t.tried(proto, src, dst) {
@@ -257,6 +261,21 @@ pub(super) fn resolve_loop(
             }
         }
         looks.append(&mut asked);
+        checked.clear();
+        if let Some(c) = ct.as_mut() {
+            for &(proto, src, dst) in &to_listeners {
+                match c.natted(proto, src, dst) {
+                    Ok(Some(true)) => {}
+                    Ok(_) => checked.push((proto, src, dst)),
+                    Err(_) => {
+                        ct = None;
+                        lock(shared).tracked = false;
+                        break;
+                    }
+                }
+            }
+        }
+        to_listeners.clear();
         if addrs_at.is_none_or(|t| t.elapsed() >= ADDRS_EVERY) {
             addrs = own_addrs();
             addrs_at = Some(Instant::now());
@@ -310,12 +329,23 @@ pub(super) fn resolve_loop(
             procs.retain(&listed);
         }
         fresh.clear();
-        checked.clear();
-        for (l, at) in found.iter_mut() {
+        // Which flows a bound socket could answer for: only those need connection tracking's
+        // word (one or two netlink round trips each).
+        let bindable: Vec<bool> = {
+            let t = lock(shared);
+            found
+                .iter()
+                .map(|((p, a, b), _)| {
+                    t.bound.contains_key(&(*p, a.1)) || t.bound.contains_key(&(*p, b.1))
+                })
+                .collect()
+        };
+        for (k, (l, at)) in found.iter_mut().enumerate() {
             // A bound socket answers only for the namespace's own addresses: one found for a
             // packet between two others (the reversed lookup finds a wildcard listener on the
             // far end's port) is not this flow's.
             let mut exact = false;
+            let mut bindable = bindable[k];
             if let Some(i) = *at {
                 let s = socks[i];
                 let bound = if s.proto == 6 {
@@ -328,11 +358,12 @@ pub(super) fn resolve_loop(
                     *at = None;
                 }
                 exact = !bound;
+                bindable |= bound;
             }
             // Without a socket of its very own, a flow whose addresses were translated (a
             // router masquerading a client's packets as its own) is nobody's here, whatever
             // local socket is bound to its port.
-            if !exact {
+            if !exact && bindable {
                 if let Some(c) = ct.as_mut() {
                     match c.natted(l.0, l.1, l.2) {
                         Ok(Some(true)) => *at = None,
