@@ -9,6 +9,8 @@
 # tells the port), so every packet's comment is checked against the truth: per kind of flow,
 # packets, % naming the right PID, WRONG attributions (goal 0) and packets without a comment.
 # Goals (issue 14): >= 99 % for long-lived flows, >= 95 % for short-lived ones, 0 wrong.
+# Then the hand-overs of issue 20 (fork, SCM_RIGHTS, a router's masquerade), 0 wrong; for the
+# masquerade "right" is a datagram with no comment.
 #
 # Cost: a load generator in the target opens and closes about RATE TCP connections a second to
 # the peer (the peer's server closes first, so no TIME_WAIT piles up in the target); nscap's own
@@ -147,11 +149,46 @@ ip netns exec "$ns" bash -c "while :; do sh -c 'exec curl -s -o /dev/null -w \"\
 short=$!; pids+=("$short")
 ip netns exec "$peer" bash -c "while :; do curl -s -o /dev/null http://$me:8080/; done" &
 incoming=$!; pids+=("$incoming")
+# Hand-overs (issue 20): a socket left to a child after fork, and one passed over a Unix socket
+# (SCM_RIGHTS) after one exchange of its opener's, each opener then exiting; and a router's
+# masquerade: a client behind the target sends UDP from port 41000, which an unrelated process
+# in the target holds, unconnected. Truth: the fork child's data, the receiver's datagrams
+# after the opener's two, are theirs; the masqueraded datagrams are nobody's.
+client=$here/tests/process/client.py
+ip netns exec "$peer" python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('', 8090))
+while True:
+    d, a = s.recvfrom(100); s.sendto(d, a)" &
+pids+=("$!")
+sleep 0.3
+ip netns exec "$ns" bash -c "i=0; while :; do i=\$((i+1)); timeout 10 python3 '$client' \"$tmp/fork.\$i\" $far 8080 fork; done" &
+forks=$!; pids+=("$forks")
+ip netns exec "$ns" bash -c "i=0; while :; do i=\$((i+1)); timeout 10 python3 '$client' \"$tmp/pass.\$i\" $far 8090 pass; sleep 0.3; done" &
+passes=$!; pids+=("$passes")
+mq="${ns}m"
+ip netns add "$mq"
+ip link add "m$tag" netns "$mq" type veth peer name "r$tag" netns "$ns"
+ip -n "$mq" addr add 10.217.9.2/24 dev "m$tag"
+ip -n "$ns" addr add 10.217.9.1/24 dev "r$tag"
+ip -n "$mq" link set "m$tag" up; ip -n "$ns" link set "r$tag" up; ip -n "$mq" link set lo up
+ip -n "$mq" route add default via 10.217.9.1
+ip netns exec "$ns" sysctl -q -w net.ipv4.ip_forward=1
+ip netns exec "$ns" iptables -t nat -A POSTROUTING -o eth0 -j MASQUERADE
+ip netns exec "$ns" python3 -c "import socket,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('', 41000)); time.sleep(3600)" &
+pids+=("$!")
+ip netns exec "$mq" python3 -c "
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('', 41000))
+while True:
+    s.sendto(b'x', ('$far', 9999)); time.sleep(0.05)" &
+masq=$!; pids+=("$masq")
 sleep "$secs"
-kill "$short" "$incoming" "${pool[@]}"
-wait "$short" "$incoming" "${pool[@]}" 2>/dev/null || true
-sleep 0.5
+kill "$short" "$incoming" "$forks" "$passes" "$masq" "${pool[@]}"
+wait "$short" "$incoming" "$forks" "$passes" "$masq" "${pool[@]}" 2>/dev/null || true
+sleep 2
 stop accuracy
+ip netns del "$mq" 2>/dev/null || true
 
 tshark -r "$tmp/accuracy.pcapng" -Y tcp -T fields -e ip.src -e tcp.srcport -e ip.dst \
     -e tcp.dstport -e frame.comment >"$tmp/accuracy.fields" 2>/dev/null
@@ -190,6 +227,43 @@ awk -v me="$me" -v server="$(cat "$tmp/target-server.pid")" -F'\t' '
         }
         printf "short-lived connections recorded: %d\n", flows
     }' "$tmp/long.truth" "$tmp/short.truth" "$tmp/accuracy.fields"
+
+# Hand-overs: "PORT OPENER HOLDER KIND" per client run, then the data packets and datagrams.
+for f in "$tmp"/fork.* "$tmp"/pass.*; do
+    case $f in *.child | *.tmp) continue ;; esac
+    [ -s "$f" ] && [ -s "$f.child" ] || continue
+    read -r opener port <"$f" || true  # written without a newline
+    echo "$port $opener $(cat "$f.child") $(basename "$f" | cut -d. -f1)"
+done >"$tmp/handover.truth"
+tshark -r "$tmp/accuracy.pcapng" -Y "(tcp.len > 0) or udp" -T fields -e ip.src -e tcp.srcport \
+    -e udp.srcport -e ip.dst -e tcp.dstport -e udp.dstport -e frame.comment \
+    >"$tmp/handover.fields" 2>/dev/null
+awk -v me="$me" -F'\t' '
+    FILENAME ~ /truth$/ { split($0, w, " "); opener[w[1]] = w[2]; holder[w[1]] = w[3]; kind[w[1]] = w[4]; next }
+    {
+        sport = $2 $3; dport = $5 $6
+        port = ($1 == me) ? sport : ($4 == me) ? dport : ""
+        if (port == "") next
+        if (port == 41000) k = "masquerade"
+        else if (port in kind) k = kind[port]
+        else next
+        # The pass opener exchanges one datagram, and its answer, before it hands over.
+        if (k == "pass" && seen[port]++ < 2) next
+        n[k]++
+        split($7, c, " ")
+        if ($7 == "") none[k]++
+        else if (k != "masquerade" && c[2] == holder[port]) right[k]++
+        else { wrong[k]++; if (shown++ < 5) print "  WRONG: " $0 > "/dev/stderr" }
+    }
+    END {
+        printf "%-12s %9s %9s %7s %9s\n", "hand-overs", "packets", "right_%", "WRONG", "no_comment"
+        split("fork pass masquerade", ks, " ")
+        for (i = 1; i <= 3; i++) {
+            k = ks[i]
+            if (!n[k]) continue
+            printf "%-12s %9d %9.2f %7d %9d\n", k, n[k], (k == "masquerade") ? 100 * none[k] / n[k] : 100 * right[k] / n[k], wrong[k], none[k]
+        }
+    }' "$tmp/handover.truth" "$tmp/handover.fields"
 fi
 [ "${ONLY:-cost}" = cost ] || exit 0
 
