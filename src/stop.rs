@@ -84,6 +84,11 @@ extern "C" fn on_signal(sig: libc::c_int) {
         if now.saturating_sub(first) >= REPEAT_WINDOW.as_nanos() as u64 {
             if WRITING.load(Ordering::SeqCst) > 0 {
                 DEFERRED.store(sig, Ordering::SeqCst);
+                // The writing may have ended between the look and the store, its guard
+                // finding nothing deferred: then nobody else will act on it.
+                if WRITING.load(Ordering::SeqCst) == 0 && DEFERRED.swap(0, Ordering::SeqCst) != 0 {
+                    die(sig);
+                }
             } else {
                 die(sig);
             }

@@ -456,9 +456,15 @@ fn open_one(name: &str, opts: &HandleOptions, label: &str) -> Result<Capture<Act
     // short -s): a TCP stream's 64 KiB GSO packets then took a block each, the default 2 MiB
     // ring held 512 of them, and nscap woke every few packets and lost 4-15 % of a stream
     // that tcpdump kept whole.
-    let f = opts.filter.as_deref().unwrap_or("");
-    cap.filter(f, true)
-        .map_err(|e| anyhow!("invalid filter '{f}': {}", pcap_message(&e)))?;
+    match &opts.filter {
+        Some(f) => cap
+            .filter(f, true)
+            .map_err(|e| anyhow!("invalid filter '{f}': {}", pcap_message(&e)))?,
+        // A link type libpcap cannot generate code for: captured whole, as before.
+        None => {
+            let _ = cap.filter("", true);
+        }
+    }
     if let Some(d) = opts.direction {
         let dir = match d {
             Direction::In => pcap::Direction::In,
@@ -530,6 +536,7 @@ pub fn close_all<T: Send>(caps: Vec<T>) {
             // A thread that cannot start drops the handles it was given at once: slower,
             // never wrong.
             let _ = closer.spawn_scoped(scope, move || {
+                crate::stop::block_in_this_thread();
                 for cap in share {
                     drop(cap);
                 }

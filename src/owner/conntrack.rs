@@ -68,6 +68,14 @@ impl Conntrack {
         })
     }
 
+    /// Whether questions are answered here: one about a connection that cannot exist
+    /// (0.0.0.0:0 to itself) is, with "none" (or "no connection tracking here" for a kernel
+    /// without it); without CAP_NET_ADMIN it is refused.
+    pub(super) fn usable(&mut self) -> bool {
+        let nobody = (IpAddr::from([0u8, 0, 0, 0]), 0);
+        !matches!(self.query(17, nobody, nobody), Err(e) if refused(&e))
+    }
+
     /// Whether the tracked connection a packet from `src` to `dst` belongs to had its
     /// addresses translated; `Ok(None)`: none is tracked. A translated packet matches neither
     /// tuple of its connection as it is: after a source NAT it is the reply tuple reversed.
@@ -141,6 +149,15 @@ impl Conntrack {
             return Ok(Some(status(&b[20..]).is_some_and(|s| s & NATTED != 0)));
         }
     }
+}
+
+/// Whether `e` means connection tracking cannot be asked here at all (no right, or none in
+/// this kernel), rather than a failure of one question.
+pub(super) fn refused(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EPERM | libc::EACCES | libc::EOPNOTSUPP | libc::EPROTONOSUPPORT)
+    )
 }
 
 /// CTA_STATUS among an entry's attributes.

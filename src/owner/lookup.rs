@@ -139,7 +139,11 @@ pub(super) fn resolve_loop(
     let mut diag = diag::Diag::open()?;
     // Connection tracking, to tell a router's forwarded, masqueraded packets from its own
     // sockets' (see `conntrack`); none without CAP_NET_ADMIN.
-    let mut ct = super::conntrack::Conntrack::open().ok();
+    // One question first: without CAP_NET_ADMIN (after -Z) every one is refused, and bound
+    // sockets must answer as before from the start, not from the first refusal.
+    let mut ct = super::conntrack::Conntrack::open()
+        .ok()
+        .and_then(|mut c| c.usable().then_some(c));
     lock(shared).tracked = ct.is_some();
     let mut checked: Vec<(u8, Endpoint, Endpoint)> = Vec::new();
     // SYNs to a listener of ours, seen by the probe: checked, not looked up.
@@ -267,11 +271,13 @@ pub(super) fn resolve_loop(
                 match c.natted(proto, src, dst) {
                     Ok(Some(true)) => {}
                     Ok(_) => checked.push((proto, src, dst)),
-                    Err(_) => {
+                    Err(e) if super::conntrack::refused(&e) => {
                         ct = None;
                         lock(shared).tracked = false;
                         break;
                     }
+                    // A failure of the moment: this flow stays unchecked, asked again.
+                    Err(_) => {}
                 }
             }
         }
@@ -368,11 +374,13 @@ pub(super) fn resolve_loop(
                     match c.natted(l.0, l.1, l.2) {
                         Ok(Some(true)) => *at = None,
                         Ok(_) => checked.push(*l),
-                        Err(_) => {
-                            // No right to ask (CAP_NET_ADMIN), or no ctnetlink: as before.
+                        // No right to ask (CAP_NET_ADMIN), or no ctnetlink: as before.
+                        Err(e) if super::conntrack::refused(&e) => {
                             ct = None;
                             lock(shared).tracked = false;
                         }
+                        // A failure of the moment: this flow stays unchecked.
+                        Err(_) => {}
                     }
                 }
             }
@@ -473,13 +481,6 @@ pub(super) fn publish(
             }
             // No process holds it (TIME_WAIT, the process exited): the flow lives on.
             (None, Some(k)) if s.inode == 0 => k.seen = now,
-            // Its socket lives on, but the process it was known by exited and its holder now
-            // is not known yet: nothing rather than the wrong process.
-            (None, Some(k))
-                if !std::path::Path::new(&format!("/proc/{}/fd", k.owner.pid)).exists() =>
-            {
-                t.flows.remove(&flow);
-            }
             _ => {}
         }
     }

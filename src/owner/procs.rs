@@ -165,6 +165,15 @@ fn netns_or_gone(pid: i32) -> Result<Option<u64>, ()> {
     Ok(s.and_then(|s| s.strip_prefix("net:[")?.strip_suffix(']')?.parse().ok()))
 }
 
+/// Whether process `pid` still runs: it exists and is not a zombie (an exited parent its own
+/// parent has not reaped yet holds no socket any more).
+pub fn running(pid: u32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| crate::targets::scan::state_and_flags(&s))
+        .is_some_and(|(state, _)| state != 'Z' && state != 'X')
+}
+
 /// Adds the socket inodes `pid` holds to `into`, and lists them all in `held`. Several
 /// processes may hold one socket (a listener shared over fork): the lowest PID, usually the
 /// parent, keeps it. Whether it added one, and how many fds it read; None when the directory
@@ -456,22 +465,19 @@ impl Procs {
             .insert(pid, Pid::Here(owner, hot, Read { at, fds }));
     }
 
-    /// Keeps only the inodes in `listed` (the sockets that still exist).
     /// Forgets the sockets of processes that exited. A socket outlives its process when
     /// another holds it too (a child after fork, the receiver of an SCM_RIGHTS message) and is
     /// then that one's: kept, the process that exited went on naming its packets. Forgotten,
     /// they are looked for again, and found with their holder now.
     pub fn forget_exited(&mut self) {
         let mut alive: HashMap<u32, bool> = HashMap::default();
-        self.inodes.retain(|_, o| {
-            *alive
-                .entry(o.pid)
-                .or_insert_with(|| fs::metadata(format!("/proc/{}/fd", o.pid)).is_ok())
-        });
+        self.inodes
+            .retain(|_, o| *alive.entry(o.pid).or_insert_with(|| running(o.pid)));
         // Their fds are to be read again, however recently they were.
         self.hot_tried.clear();
     }
 
+    /// Keeps only the inodes in `listed` (the sockets that still exist).
     pub fn retain(&mut self, listed: &HashSet<u64>) {
         self.inodes.retain(|i, _| listed.contains(i));
         self.hot_tried.retain(|i| listed.contains(i));

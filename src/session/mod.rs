@@ -626,7 +626,11 @@ async fn read_and_close(
         Ok((stats, caps)) => {
             let _ = std::thread::Builder::new()
                 .name("nscap-close".into())
-                .spawn(move || capture::close_all(caps));
+                .spawn(move || {
+                    // Stop signals belong to the session's thread (see crate::stop).
+                    crate::stop::block_in_this_thread();
+                    capture::close_all(caps)
+                });
             stats
         }
         // Not entered: the counters stay unknown rather than 0.

@@ -576,6 +576,10 @@ impl Sink for Rotating {
     fn add_interfaces(&mut self, added: &[Interface]) -> io::Result<()> {
         self.interfaces.extend_from_slice(added);
         self.captured.resize(self.interfaces.len(), 0);
+        // Nothing more is written once the file system refused a write (see `finish`).
+        if self.refused.is_some() {
+            return Ok(());
+        }
         if let Some(cur) = &mut self.cur {
             let s = cur.w.sink();
             if let Err(e) = s.add_interfaces(added).and_then(|()| s.sync()) {
