@@ -179,10 +179,17 @@ fn follow_takes_namespaces_and_interfaces_as_they_come_and_go() {
         .iter()
         .find(|l| l.starts_with(&iface_left))
         .unwrap();
-    assert!(
-        line.contains("): 2 captured, 2 received by filter"),
-        "{line}"
-    );
+    // The kernel may count a packet of the interface's teardown that came after its reading
+    // stopped: received is at least what was captured.
+    let figures: Vec<u64> = line
+        .rsplit_once("): ")
+        .unwrap()
+        .1
+        .split(", ")
+        .filter_map(|f| f.split(' ').next()?.parse().ok())
+        .collect();
+    assert_eq!(figures[0], 2, "{line}");
+    assert!(figures[1] >= 2, "{line}");
     second.ping(1);
     n.signal(libc::SIGINT);
     let (code, err) = n.finish(10);

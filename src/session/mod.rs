@@ -395,7 +395,18 @@ async fn drive(
             },
             Some(c) = ch.ctl.recv(), if l.end.is_none() => match c {
                 Ctl::Opened { space, result, links } => l.opened(space, result, links),
-                Ctl::Left { space, stats, why, gone } => l.left(space, stats, why, gone),
+                Ctl::Left { space, stats, why, gone } => {
+                    // The leaving sources' last batches were sent before their handles came
+                    // back: written first, so that their counts are whole.
+                    while let Ok(ev) = ch.events.try_recv() {
+                        match ev {
+                            Event::Packets(batch) => l.packets(batch),
+                            Event::Failed { iface, message } => l.source_failed(iface, message),
+                            Event::Stats { iface, stats } => l.progress.stats(iface, stats),
+                        }
+                    }
+                    l.left(space, stats, why, gone)
+                }
                 Ctl::Links(space) => l.s.links_changed(space),
             },
             ready = signal_fd.readable(), if l.end.is_none() => {
