@@ -6,7 +6,8 @@ tag="$1$$"; subnet=$2
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 cargo build --release --locked -q
-nscap="$here/target/release/nscap"
+# NSCAP=PATH measures another build of nscap (an older one, to compare) in the same setting.
+nscap="${NSCAP:-$here/target/release/nscap}"
 tmp=$(mktemp -d)
 ns="nscap-$tag"; peer="nscap-${tag}p"
 pids=()

@@ -323,6 +323,28 @@ pub fn open_dir(path: &std::ffi::CStr) -> Option<OwnedFd> {
     (fd >= 0).then(|| owned(fd.into()))
 }
 
+/// Opens a directory by a path built at run time, close-on-exec; None for a path with a NUL.
+pub fn open_dir_path(path: &str) -> Option<OwnedFd> {
+    let c = std::ffi::CString::new(path).ok()?;
+    open_dir(&c)
+}
+
+/// readlinkat(2) of `name` in the directory `dir` into `buf`: the link's length, None when it
+/// cannot be read or does not fit.
+pub fn readlinkat(dir: BorrowedFd, name: &std::ffi::CStr, buf: &mut [u8]) -> Option<usize> {
+    // SAFETY: readlinkat(2) of a NUL-terminated name into the caller's buffer, at most its
+    // length.
+    let n = unsafe {
+        libc::readlinkat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    (n >= 0 && (n as usize) < buf.len()).then_some(n as usize)
+}
+
 /// Moves a directory descriptor to the position `offset` (as a previous getdents64 left it,
 /// or what the filesystem takes for one).
 pub fn seek_dir(fd: BorrowedFd, offset: i64) -> bool {

@@ -5,8 +5,9 @@
 
 // foldhash, as in the flow table (owner/table.rs): cheaper than SipHash, still seeded.
 use foldhash::{HashMap, HashSet};
+use std::ffi::CStr;
 use std::fs;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -119,9 +120,20 @@ fn open_proc() -> Option<OwnedFd> {
 /// cannot be read so.
 fn pids_from(dir: &OwnedFd, from: i32, buf: &mut [u8], out: &mut Vec<i32>) -> bool {
     let fd = dir.as_fd();
-    if !crate::os::seek_dir(fd, TGID_OFFSET + i64::from(from)) {
-        return false;
-    }
+    crate::os::seek_dir(fd, TGID_OFFSET + i64::from(from))
+        && names(fd, buf, |name| {
+            if let Some(pid) = std::str::from_utf8(name.to_bytes())
+                .ok()
+                .and_then(|s| s.parse::<i32>().ok())
+            {
+                out.push(pid);
+            }
+        })
+}
+
+/// Calls `f` with the name of each entry a directory descriptor lists from where it stands,
+/// read with getdents64 into `buf`. False when it cannot be read to the end.
+fn names(fd: BorrowedFd, buf: &mut [u8], mut f: impl FnMut(&CStr)) -> bool {
     loop {
         let Ok(n) = crate::os::getdents64(fd, buf) else {
             return false;
@@ -136,14 +148,10 @@ fn pids_from(dir: &OwnedFd, from: i32, buf: &mut [u8], out: &mut Vec<i32>) -> bo
             if reclen == 0 {
                 return false;
             }
-            let name = &buf[at + 19..(at + reclen).min(n)];
-            let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
-            if let Some(pid) = std::str::from_utf8(name)
-                .ok()
-                .and_then(|s| s.parse::<i32>().ok())
-            {
-                out.push(pid);
-            }
+            let Ok(name) = CStr::from_bytes_until_nul(&buf[at + 19..(at + reclen).min(n)]) else {
+                return false;
+            };
+            f(name);
             at += reclen;
         }
     }
@@ -183,24 +191,29 @@ fn read_fds(
     owner: &Arc<Owner>,
     into: &mut HashMap<u64, Arc<Owner>>,
     held: &mut Vec<u64>,
+    dents: &mut [u8],
 ) -> Option<(bool, usize)> {
-    let rd = fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
+    // One descriptor for the directory and a readlinkat per fd: a path walk of
+    // /proc/PID/fd/N per fd cost as much as the rest of the read (bench/process.sh).
+    let dir = crate::os::open_dir_path(&format!("/proc/{pid}/fd"))?;
     let mut added = false;
     let mut fds = 0;
-    let mut link = String::new();
-    for e in rd.flatten() {
+    let mut link = [0u8; 64];
+    let read = names(dir.as_fd(), dents, |name| {
+        if name.to_bytes().first() == Some(&b'.') {
+            return;
+        }
         fds += 1;
-        let Ok(target) = fs::read_link(e.path()) else {
-            continue;
+        let Some(n) = crate::os::readlinkat(dir.as_fd(), name, &mut link) else {
+            return;
         };
-        link.clear();
-        link.push_str(&target.to_string_lossy());
-        let Some(inode) = link
-            .strip_prefix("socket:[")
-            .and_then(|s| s.strip_suffix(']'))
+        let Some(inode) = link[..n]
+            .strip_prefix(b"socket:[")
+            .and_then(|s| s.strip_suffix(b"]"))
+            .and_then(|s| std::str::from_utf8(s).ok())
             .and_then(|s| s.parse::<u64>().ok())
         else {
-            continue;
+            return;
         };
         held.push(inode);
         match into.get(&inode) {
@@ -210,6 +223,10 @@ fn read_fds(
                 added = true;
             }
         }
+    });
+    // A directory that could not be read to its end: the process exited meanwhile.
+    if !read && fds == 0 {
+        return None;
     }
     Some((added, fds))
 }
@@ -423,7 +440,7 @@ impl Procs {
         let known = matches!(self.pids.get(&pid), Some(Pid::Here(..)));
         let mut held = std::mem::take(&mut self.held);
         held.clear();
-        let read = read_fds(pid, &owner, &mut self.inodes, &mut held);
+        let read = read_fds(pid, &owner, &mut self.inodes, &mut held, &mut self.dents);
         let (added, fds) = match read {
             Some(r) => r,
             // A known one that exited: forgotten.
