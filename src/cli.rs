@@ -21,7 +21,7 @@ pub const DEFAULT_SNAPLEN: u32 = 262_144;
     name = "nscap",
     version,
     about = "Capture packets inside a container's network namespace; write the result on the host.",
-    override_usage = "nscap -t TARGET [-i IFACE]... [-w FILE|-] [options] [FILTER...]\n       \
+    override_usage = "nscap [-t TARGET]... [-i IFACE]... [-w FILE|-] [options] [FILTER...]\n       \
                       nscap -r FILE [options] [FILTER...]\n       \
                       nscap exec -t TARGET [nsenter options] [-- PROGRAM [ARGS...]]\n       \
                       nscap list [--json]",
@@ -36,12 +36,13 @@ pub const DEFAULT_SNAPLEN: u32 = 262_144;
 )]
 struct Args {
     /// Target whose network namespace to capture in: PID, namespace file, container, pod:NS/NAME
-    /// (repeatable: several targets are captured together).
+    /// (repeatable: several targets are captured together). None: nscap's own namespace, the
+    /// host's, as tcpdump.
     #[arg(short = 't', long = "target", value_name = "TARGET", action = ArgAction::Append)]
     targets: Vec<String>,
 
-    /// Interface inside the target (repeatable; `any` for all). Default: the first up,
-    /// non-loopback interface.
+    /// Interface inside the target, by name or by the number -D shows (repeatable; `any` for
+    /// all). Default: the first up, non-loopback interface.
     #[arg(short = 'i', long = "interface", value_name = "IFACE", action = ArgAction::Append)]
     interfaces: Vec<String>,
 
@@ -357,12 +358,6 @@ pub fn command() -> clap::Command {
     Args::command().version(version)
 }
 
-/// The usage lines, as a bare `nscap` prints them on standard error.
-pub fn short_usage() -> String {
-    let usage = command().render_usage().to_string();
-    format!("{usage}\nFor more information, try 'nscap --help' or 'nscap man'.\n")
-}
-
 /// `nscap --host-root DIR list|exec|...`: a leading `--host-root` applies to every mode, so it
 /// is taken off (and recorded) before the mode is chosen. Capture mode and `list` also accept
 /// it among their own options.
@@ -414,7 +409,10 @@ fn validate(a: Args) -> Result<Config, Exit> {
             targets: a.targets.clone(),
         },
         (true, Some(r)) => Input::File(PathBuf::from(r)),
-        (true, None) => usage!("no target: give -t PID|PATH (or -r FILE to read a capture file)"),
+        // No target: nscap's own network namespace, the host's, as tcpdump captures there.
+        (true, None) => Input::Live {
+            targets: vec![crate::targets::HOST.to_string()],
+        },
     };
     let is_file = matches!(input, Input::File(_));
     if a.list_interfaces && is_file {
@@ -834,10 +832,19 @@ mod tests {
     }
 
     #[test]
+    fn no_target_is_the_host() {
+        for args in [&[][..], &["-i", "eth0"], &["-D"]] {
+            match cfg(args).map(|c| c.input) {
+                Ok(Input::Live { targets }) => assert_eq!(targets, vec![crate::targets::HOST]),
+                other => panic!("{args:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn contradictions_are_usage_errors() {
         for args in [
-            &[][..],
-            &["-t", "1", "-r", "x"],
+            &["-t", "1", "-r", "x"][..],
             &["-t", "1", "-f", "tcp", "udp"],
             &["-t", "1", "-c", "0"],
             &["-t", "1", "-B", "0"],

@@ -20,7 +20,7 @@
 //! **Shared**: [`cli`] (the validated configuration), [`packet`] (the data passed between
 //! stages), [`link`] (link-layer type numbers), [`iface`] (a namespace's interfaces), [`stop`] (signals), [`privs`] (`-Z`),
 //! [`os`] (system calls nix does not wrap), [`error`] (how a run ends), [`escape`] (bytes
-//! from outside made safe to print).
+//! from outside made safe to print), [`suggest`] ("did you mean").
 
 pub mod capture;
 pub mod cli;
@@ -38,5 +38,6 @@ pub mod reader;
 pub mod session;
 pub mod sink;
 pub mod stop;
+pub mod suggest;
 pub mod summary;
 pub mod targets;

@@ -397,6 +397,84 @@ fn one_error_line(args: &[&str]) -> String {
     err
 }
 
+/// `-i N` takes the number `-D` shows, as tcpdump does.
+#[test]
+fn interface_by_the_number_list_shows() {
+    let w = World::new();
+    let pid = w.target_pid.to_string();
+    let out = nscap(&["-t", &pid, "-D"]);
+    let list = String::from_utf8_lossy(&out.stdout).to_string();
+    let number = list
+        .lines()
+        .find_map(|l| l.split_once(".eth0 ").map(|(n, _)| n.to_string()))
+        .unwrap_or_else(|| panic!("no eth0 in {list}"));
+    let mut cap = Nscap::spawn_with(
+        &["-t", &pid, "-i", &number, "-c", "2", "icmp"],
+        Stdio::piped(),
+    );
+    let mut stdout = cap.child.stdout.take().unwrap();
+    cap.wait_for("listening on");
+    w.ping(3);
+    let (code, lines) = cap.finish(10);
+    assert_eq!(code, Some(0), "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&format!("listening on eth0 in pid {pid}"))),
+        "{lines:?}"
+    );
+    let mut printed = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut printed).unwrap();
+    assert_eq!(printed.matches("ICMP echo").count(), 2, "{printed}");
+}
+
+/// Without -t, nscap captures where tcpdump would: in its own (the host's) namespace.
+#[test]
+fn without_a_target_the_host_is_captured() {
+    let out = nscap(&["-D"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            l.split_once('.')
+                .map(|(_, r)| r.split(' ').next().unwrap_or("").to_string())
+        })
+        .collect();
+    let mut host: Vec<String> = sh("ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let mut got = listed.clone();
+    got.sort();
+    host.sort();
+    assert_eq!(got, host);
+    // Loopback, with an address no other test pings.
+    let mut cap = Nscap::spawn_with(
+        &["-i", "lo", "-c", "1", "icmp and host 127.0.0.57"],
+        Stdio::piped(),
+    );
+    let mut stdout = cap.child.stdout.take().unwrap();
+    cap.wait_for("listening on");
+    sh("ping -c 3 -i 0.2 -W 1 127.0.0.57 >/dev/null");
+    let (code, lines) = cap.finish(10);
+    assert_eq!(code, Some(0), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("listening on lo in host,")),
+        "{lines:?}"
+    );
+    let mut printed = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut printed).unwrap();
+    assert!(
+        printed.contains(" > 127.0.0.57: ICMP echo request"),
+        "{printed}"
+    );
+}
+
 #[test]
 fn errors_are_one_line_naming_the_culprit() {
     let w = World::new();
@@ -410,6 +488,26 @@ fn errors_are_one_line_naming_the_culprit() {
     let e = one_error_line(&["-t", &pid, "-i", "eth9"]);
     assert!(e.contains("no interface 'eth9' in pid"), "{e}");
     assert!(e.contains("it has: lo, eth0"), "{e}");
+    // A name one edit away is suggested; one far from any is not.
+    let e = one_error_line(&["-t", &pid, "-i", "eht0"]);
+    assert!(
+        e.contains(&format!(
+            "no interface 'eht0' in pid {pid} (did you mean 'eth0'?); it has: lo, eth0"
+        )),
+        "{e}"
+    );
+    let e = one_error_line(&["-t", &pid, "-i", "wlan7"]);
+    assert!(!e.contains("did you mean"), "{e}");
+    // An ip-netns name with two letters swapped: ours is the closest (other tests' namespaces,
+    // named alike, are further).
+    let mut typo: Vec<char> = w.ns.name.chars().collect();
+    typo.swap(0, 1);
+    let typo: String = typo.into_iter().collect();
+    let e = one_error_line(&["-t", &typo]);
+    assert!(
+        e.contains(&format!("no target '{typo}' (did you mean '{}'", w.ns.name)),
+        "{e}"
+    );
     let e = one_error_line(&["-t", &pid, "-i", "eth0", "tcp", "port"]);
     assert!(
         e.contains("invalid filter 'tcp port'") && e.contains("syntax error"),
@@ -477,7 +575,9 @@ fn missing_packet_capability_is_named() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        err.starts_with("nscap: cannot capture on lo in /proc/self/ns/net: permission denied (needs CAP_NET_RAW)"),
+        err.starts_with(
+            "nscap: cannot capture on lo in host: permission denied (needs CAP_NET_RAW)"
+        ),
         "{err}"
     );
 }
@@ -488,9 +588,6 @@ fn usage_errors_are_one_line() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
-    let out = nscap(&[]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no target"));
     let out = nscap(&["-t", "1", "-Q", "sideways"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");

@@ -59,19 +59,3 @@ fn failures_while_running_exit_1() {
         "nscap: cannot read /nonexistent/x.pcap: No such file or directory\n"
     );
 }
-
-/// Bare `nscap` is a usage error too, and then shows the usage lines, as tcpdump does.
-#[test]
-fn bare_nscap_prints_usage_and_exits_2() {
-    let out = nscap(&[]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(out.stdout.is_empty());
-    let lines: Vec<&str> = err.lines().collect();
-    assert!(lines[0].starts_with("nscap: no target"), "{err}");
-    assert!(lines[1].starts_with("Usage: nscap -t TARGET"), "{err}");
-    assert!(
-        err.contains("nscap -r FILE") && err.contains("nscap list"),
-        "{err}"
-    );
-}

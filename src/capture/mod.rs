@@ -153,6 +153,7 @@ pub fn open_here(
             .filter(|i| i.up() && !i.loopback())
             .map(|i| i.name.as_str())
             .collect(),
+        // By name only: a number means a different interface in each namespace that comes.
         Choice::Every => names
             .iter()
             .map(String::as_str)
@@ -404,18 +405,38 @@ pub(crate) fn choose<'a>(
     }
     let mut out: Vec<&str> = Vec::new();
     for n in names {
-        if n != "any" && !ifs.iter().any(|i| &i.name == n) {
-            bail!(
-                "no interface '{n}' in {label}; it has: {}",
+        let name = match by_name_or_number(n, ifs) {
+            Some(name) => name,
+            None => bail!(
+                "no interface '{n}' in {label}{}; it has: {}",
+                crate::suggest::did_you_mean(n, ifs.iter().map(|i| i.name.as_str())),
                 iface::names(ifs)
-            );
-        }
-        if out.contains(&n.as_str()) {
+            ),
+        };
+        if out.contains(&name) {
             bail!("interface '{n}' given twice");
         }
-        out.push(n);
+        out.push(name);
     }
     Ok(out)
+}
+
+/// The interface `-i` names: by its name, `any`, or else by the number `-D` shows for it (its
+/// index), as tcpdump takes it. A name wins: Linux allows an interface named `2`.
+fn by_name_or_number<'a>(n: &'a str, ifs: &'a [IfInfo]) -> Option<&'a str> {
+    if n == "any" {
+        return Some(n);
+    }
+    if let Some(i) = ifs.iter().find(|i| i.name == n) {
+        return Some(i.name.as_str());
+    }
+    let index: u32 = n
+        .parse()
+        .ok()
+        .filter(|_| n.bytes().all(|b| b.is_ascii_digit()))?;
+    ifs.iter()
+        .find(|i| i.index == index)
+        .map(|i| i.name.as_str())
 }
 
 fn open_one(name: &str, opts: &HandleOptions, label: &str) -> Result<Capture<Active>> {

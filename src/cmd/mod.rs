@@ -34,12 +34,6 @@ fn dispatch(args: Vec<OsString>) -> u8 {
         let names = exec::Names::for_exec();
         return exit_byte(exec::main(&names, &args[2..]));
     }
-    if args.len() == 1 {
-        // tcpdump's habit would capture on a default interface; there is no default target.
-        eprintln!("nscap: no target: give -t PID|PATH (or -r FILE to read a capture file)");
-        eprint!("{}", crate::cli::short_usage());
-        return 2;
-    }
     let sub = args[1].to_str().unwrap_or("");
     if sub == "help" {
         // `nscap help [SUBCOMMAND]` is `nscap [SUBCOMMAND] --help`.

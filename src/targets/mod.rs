@@ -105,6 +105,10 @@ pub struct Located {
     pub label: String,
 }
 
+/// The target when none is given: nscap's own network namespace (the process's, whichever
+/// thread opens it), labelled `host`.
+pub const HOST: &str = "/proc/self/ns/net";
+
 /// Turns any target into a `Pid` or a `Path`, looking containers, pods and ip-netns names up
 /// in the host's own state (data roots from the environment: see [`Roots::from_env`]).
 pub fn locate(spec: &TargetSpec) -> Result<TargetSpec> {
@@ -119,6 +123,7 @@ pub fn locate_in(spec: &TargetSpec, roots: &Roots) -> Result<Located> {
     }
     match spec {
         TargetSpec::Pid(pid) => plain(spec.clone(), format!("pid {pid}")),
+        TargetSpec::Path(p) if p == Path::new(HOST) => plain(spec.clone(), "host".into()),
         TargetSpec::Path(p) => plain(spec.clone(), p.display().to_string()),
         TargetSpec::Netns(name) => match netns_file(roots, name) {
             Some(path) => {
@@ -137,14 +142,22 @@ pub fn locate_in(spec: &TargetSpec, roots: &Roots) -> Result<Located> {
             let host = Host::load(roots);
             match find_container(&host, name)? {
                 Some(c) => container_target(&host, c),
-                None => bail!("no target '{name}': {}", searched(&host, name, true)),
+                None => bail!(
+                    "no target '{name}'{}: {}",
+                    near_names(&host, name, true),
+                    searched(&host, name, true)
+                ),
             }
         }
         TargetSpec::Container(x) => {
             let host = Host::load(roots);
             match find_container(&host, x)? {
                 Some(c) => container_target(&host, c),
-                None => bail!("no container '{x}': {}", searched(&host, x, false)),
+                None => bail!(
+                    "no container '{x}'{}: {}",
+                    near_names(&host, x, false),
+                    searched(&host, x, false)
+                ),
             }
         }
         TargetSpec::Pod { namespace, name } => {
@@ -157,6 +170,18 @@ pub fn locate_in(spec: &TargetSpec, roots: &Roots) -> Result<Located> {
 fn netns_file(roots: &Roots, name: &str) -> Option<PathBuf> {
     let path = roots.netns.join(name);
     path.exists().then_some(path)
+}
+
+/// " (did you mean 'web'?)" for a name one or two edits from a container's (or, with `netns`,
+/// an ip-netns name).
+fn near_names(host: &Host, what: &str, netns: bool) -> String {
+    let containers = host.containers.iter().filter_map(|c| c.name.as_deref());
+    let names = host.netns_names.iter().map(|(n, _)| n.as_str());
+    if netns {
+        crate::suggest::did_you_mean(what, containers.chain(names))
+    } else {
+        crate::suggest::did_you_mean(what, containers)
+    }
 }
 
 /// What was looked at, for a lookup that found nothing.
