@@ -2,6 +2,7 @@
 //! interfaces they came from, their counters, and (with `--process`) their owners.
 
 use std::fmt::Write as _;
+use std::sync::Mutex;
 
 /// One captured frame, borrowed from a batch or a file buffer.
 #[derive(Debug, Clone, Copy)]
@@ -86,12 +87,59 @@ struct Meta {
     end: u32,
 }
 
+/// Room a capture batch is made with: the byte bound the pump keeps a batch to (see
+/// `capture`), plus one largest packet. Made this large at once, a batch never reallocates as it
+/// fills; pages are only touched as packets fill them.
+pub const CAPTURE_BYTES: usize = (1 << 20) + (256 << 10);
+
+/// Buffers of capture batches that were written and dropped, for the next ones: their pages stay
+/// mapped, where each fresh batch of large packets paid a page fault per 4 KiB (bench/live.sh,
+/// workload tcp). As many are kept as the session's channel holds (a writer held up by the disk
+/// lets that many pile up, then frees them at once); those not taken for a whole
+/// [`trim_spare`] period are freed.
+struct Spare {
+    bufs: Vec<(Vec<u8>, Vec<Meta>)>,
+    /// The fewest `bufs` held since the last trim: that many were not needed.
+    low: usize,
+}
+
+static SPARE: Mutex<Spare> = Mutex::new(Spare {
+    bufs: Vec::new(),
+    low: 0,
+});
+const SPARE_BATCHES: usize = 64;
+
+/// Frees the spare batch buffers that were not needed since the last call (the session calls it
+/// every second).
+pub fn trim_spare() {
+    if let Ok(mut s) = SPARE.lock() {
+        let keep = s.bufs.len() - s.low.min(s.bufs.len());
+        s.bufs.truncate(keep);
+        s.low = s.bufs.len();
+    }
+}
+
 impl Batch {
     pub fn new(iface: usize) -> Self {
         Batch {
             iface,
             data: Vec::with_capacity(64 * 1024),
             meta: Vec::with_capacity(256),
+        }
+    }
+
+    /// A batch for a capture source: [`CAPTURE_BYTES`] of room, a spare one's when there is one.
+    pub fn for_capture(iface: usize) -> Self {
+        if let Ok(mut s) = SPARE.lock() {
+            if let Some((data, meta)) = s.bufs.pop() {
+                s.low = s.low.min(s.bufs.len());
+                return Batch { iface, data, meta };
+            }
+        }
+        Batch {
+            iface,
+            data: Vec::with_capacity(CAPTURE_BYTES),
+            meta: Vec::with_capacity(1024),
         }
     }
 
@@ -133,6 +181,25 @@ impl Batch {
 
     pub fn iter(&self) -> impl Iterator<Item = Packet<'_>> {
         (0..self.len()).map(move |i| self.get(i))
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        // Only capture batches, and not one that grew past its room.
+        if self.data.capacity() != CAPTURE_BYTES {
+            return;
+        }
+        // Never waits: a batch dropped while another thread takes one is simply freed.
+        if let Ok(mut spare) = SPARE.try_lock() {
+            if spare.bufs.len() < SPARE_BATCHES {
+                let mut data = std::mem::take(&mut self.data);
+                let mut meta = std::mem::take(&mut self.meta);
+                data.clear();
+                meta.clear();
+                spare.bufs.push((data, meta));
+            }
+        }
     }
 }
 

@@ -673,6 +673,43 @@ fn full_filesystem_leaves_a_whole_file_and_true_counts() {
     assert_eq!(captured(&err), written + refused, "{err:?}");
 }
 
+/// The same with jumbo frames (30 000 bytes), which the writer does not copy but writes from
+/// where they are: in pcap and in pcapng, the file still ends on a whole packet and the counts
+/// add up.
+#[test]
+fn full_filesystem_with_large_packets_leaves_a_whole_file() {
+    let w = World::new();
+    sh(&format!(
+        "ip -n {} link set eth0 mtu 60000 && ip -n {} link set {} mtu 60000",
+        w.ns.name, w.peer.name, w.peer_if
+    ));
+    for format in ["pcap", "pcapng"] {
+        let fs = SmallFs::new();
+        let f = fs.0.file(&format!("jumbo.{format}"));
+        let mut n = Nscap::spawn(&["-t", &w.ns.path(), "--format", format, "-w", &f, "icmp"]);
+        n.wait_for("listening on");
+        let _ping = Proc::spawn(&w.peer.exec(&format!(
+            "ping -q -i 0.01 -s 30000 {} >/dev/null",
+            w.target_ip
+        )));
+        let (code, err) = n.finish(20);
+        assert_eq!(code, Some(1), "{format}: {err:?}");
+        assert_eq!(
+            err.last().unwrap(),
+            &format!("nscap: cannot write {f}: No space left on device"),
+            "{err:?}"
+        );
+        let out = Command::new("capinfos").arg(&f).output().unwrap();
+        assert!(out.status.success(), "{format}: {out:?}");
+        let (written, refused) = written_and_refused(&err);
+        assert!(written > 0 && refused > 0, "{format}: {err:?}");
+        assert_eq!(packets(&f), written, "{format}: {err:?}");
+        assert_eq!(captured(&err), written + refused, "{format}: {err:?}");
+        let sizes = tshark_fields(&f, &["frame.cap_len"]);
+        assert!(sizes.iter().all(|s| s == "30042"), "{format}: {sizes:?}");
+    }
+}
+
 #[test]
 fn rotation_usage_errors_are_one_line() {
     for (args, word) in [

@@ -334,6 +334,8 @@ async fn control(
                         immediate,
                         periodic,
                         events: events.clone(),
+                        // Until packets tell: as large as a TCP segment offloaded.
+                        packet_size: 64 * 1024,
                     };
                     let task = tokio::task::spawn_local(src.pump(stop.clone(), leave_rx));
                     running.insert(idx, (leave_tx, task));
@@ -596,28 +598,40 @@ struct Source {
     /// Read the counters every [`STATS_EVERY`] (see [`Pump::start`]).
     periodic: bool,
     events: mpsc::Sender<Event>,
+    /// The largest of the packets last read, to bound a batch's bytes.
+    packet_size: usize,
 }
 
 impl Source {
     /// Reads what the ring holds now, in batches. With `until`, packets stamped later than
     /// that instant (they arrived after the stop) are left out.
     async fn read_ready(&mut self, until: Option<(i64, u32)>) -> Round {
-        let mut batch = Batch::new(self.idx);
+        let mut batch = Batch::for_capture(self.idx);
         let round = loop {
             // pcap_dispatch hands over what a ring block holds in one call, where
             // pcap_next_ex would pay its set-up per packet; the count bounds a batch's size.
-            let res = self.cap.dispatch(Some(DISPATCH_PACKETS), |p| {
+            // At most what fits in the batch's byte bound (and its room, [`crate::packet::CAPTURE_BYTES`]),
+            // judged by the largest packet last read: 256 TCP segments of 64 KiB would make a
+            // 16 MiB batch.
+            let count = (BATCH_BYTES.saturating_sub(batch.bytes()) / self.packet_size.max(64))
+                .clamp(1, DISPATCH_PACKETS);
+            let mut largest = 0;
+            let res = self.cap.dispatch(Some(count), |p| {
                 let h = p.header;
                 let ts = (h.ts.tv_sec, h.ts.tv_usec as u32);
                 if until.is_none_or(|u| ts <= u) {
                     batch.push(ts.0, ts.1, h.len, p.data);
                 }
+                largest = largest.max(p.data.len());
             });
+            if largest > 0 {
+                self.packet_size = largest;
+            }
             match res {
                 Ok(0) => break Round::Drained,
                 Ok(_) => {
                     if batch.len() >= BATCH_PACKETS || batch.bytes() >= BATCH_BYTES {
-                        let full = std::mem::replace(&mut batch, Batch::new(self.idx));
+                        let full = std::mem::replace(&mut batch, Batch::for_capture(self.idx));
                         if self.events.send(Event::Packets(full)).await.is_err() {
                             return Round::Closed;
                         }

@@ -419,6 +419,7 @@ async fn drive(
             _ = sync_tick.tick(), if l.writing => {
                 let r = l.sinks.iter_mut().try_for_each(|sk| sk.sync());
                 l.check(r);
+                crate::packet::trim_spare();
             }
             _ = order_tick.tick(), if l.holding() => l.release(false),
             _ = rescan_tick.tick(), if rescanning && l.end.is_none() => l.rescan(),

@@ -44,8 +44,36 @@ pub fn write_out<W: Write + ?Sized>(out: &mut W, buf: &mut Vec<u8>) -> io::Resul
     res
 }
 
+/// Writes the three parts in turn, with writev where `out` has it: how many bytes went out,
+/// and how it ended.
+fn write_parts<W: Write + ?Sized>(out: &mut W, parts: [&[u8]; 3]) -> (usize, io::Result<()>) {
+    let _writing = crate::stop::Writing::begin();
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    let mut done = 0;
+    while done < total {
+        let mut skip = done;
+        let mut slices = [io::IoSlice::new(&[]); 3];
+        for (slot, part) in slices.iter_mut().zip(parts) {
+            let from = skip.min(part.len());
+            *slot = io::IoSlice::new(&part[from..]);
+            skip -= from;
+        }
+        match out.write_vectored(&slices) {
+            Ok(0) => return (done, Err(io::ErrorKind::WriteZero.into())),
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (done, Err(e)),
+        }
+    }
+    (done, Ok(()))
+}
+
 /// Bytes gathered before they are written out: few large writes, whatever the packet size.
 const DRAIN_AT: usize = 192 * 1024;
+/// A packet this large is not copied into the buffer: the buffer and its record go out in one
+/// vectored write (a 64 KiB TCP segment copied twice in user space cost more than its write:
+/// bench/live.sh, workload tcp).
+const LARGE: usize = 16 * 1024;
 /// Room for the largest packet record on top of a buffer about to be drained, so appending
 /// never reallocates in the common case.
 const CAPACITY: usize = 256 * 1024;
@@ -59,6 +87,8 @@ pub struct Records<W: Write> {
     pub buf: Vec<u8>,
     /// Packet records in `buf`.
     packets: u64,
+    /// The end of a large record, written beside it.
+    tail: Vec<u8>,
     /// What a write refused by the file system left behind.
     torn: Option<Torn>,
 }
@@ -89,8 +119,56 @@ impl<W: Write> Records<W> {
             packet_buffered,
             buf: Vec::with_capacity(CAPACITY),
             packets: 0,
+            tail: Vec::new(),
             torn: None,
         }
+    }
+
+    /// Appends one record: `head` writes what comes before `data`, `tail` what comes after.
+    /// A large `data` is written from where it is, with the buffer before it and the tail after,
+    /// in one vectored write; what a failed write leaves behind stays in the buffer, as
+    /// [`write_out`] leaves it.
+    #[inline]
+    pub fn record(
+        &mut self,
+        head: impl FnOnce(&mut Vec<u8>),
+        data: &[u8],
+        tail: impl FnOnce(&mut Vec<u8>),
+    ) -> io::Result<()> {
+        head(&mut self.buf);
+        if data.len() < LARGE {
+            self.buf.extend_from_slice(data);
+            tail(&mut self.buf);
+            return self.appended();
+        }
+        let mut end = std::mem::take(&mut self.tail);
+        end.clear();
+        tail(&mut end);
+        self.packets += 1;
+        let before = self.buf.len() + data.len() + end.len();
+        let (done, r) = write_parts(&mut self.out, [&self.buf, data, &end]);
+        if r.is_ok() {
+            self.buf.clear();
+            self.packets = 0;
+        } else {
+            // The unwritten rest, whole, for a later write.
+            let mut rest = Vec::with_capacity(before - done);
+            let mut skip = done;
+            for part in [&self.buf[..], data, &end] {
+                let from = skip.min(part.len());
+                rest.extend_from_slice(&part[from..]);
+                skip -= from;
+            }
+            self.buf = rest;
+            if r.as_ref().is_err_and(no_room) {
+                self.torn = Some(Torn {
+                    bytes: done as u64,
+                    packets: self.packets,
+                });
+            }
+        }
+        self.tail = end;
+        r
     }
 
     /// After a packet's record was appended: writes the buffer out once enough has gathered.
@@ -137,5 +215,91 @@ impl<W: Write> Records<W> {
             self.write_through()?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Takes at most `room` bytes, `step` at a time, then says the disk is full.
+    struct Disk {
+        got: Vec<u8>,
+        room: usize,
+        step: usize,
+    }
+
+    impl Write for Disk {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.step).min(self.room - self.got.len());
+            if n == 0 {
+                return Err(io::Error::from_raw_os_error(libc::ENOSPC));
+            }
+            self.got.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn record(r: &mut Records<&mut Disk>, fill: u8, len: usize) -> io::Result<()> {
+        let data = vec![fill; len];
+        r.record(
+            |b| b.extend_from_slice(b"HEAD"),
+            &data,
+            |b| b.extend_from_slice(b"TAIL"),
+        )
+    }
+
+    /// Small and large records come out whole and in order, however the writes are cut.
+    #[test]
+    fn large_records_are_written_in_place_in_order() {
+        let mut disk = Disk {
+            got: Vec::new(),
+            room: usize::MAX,
+            step: 5000,
+        };
+        let mut r = Records::new(&mut disk, false);
+        record(&mut r, 1, 100).unwrap();
+        record(&mut r, 2, LARGE + 7).unwrap();
+        record(&mut r, 3, 10).unwrap();
+        r.write_through().unwrap();
+        let mut want = Vec::new();
+        for (fill, len) in [(1u8, 100), (2, LARGE + 7), (3, 10)] {
+            want.extend_from_slice(b"HEAD");
+            want.extend(std::iter::repeat_n(fill, len));
+            want.extend_from_slice(b"TAIL");
+        }
+        assert_eq!(disk.got, want);
+    }
+
+    /// A full disk in the middle of a large record: what reached the file and how many records
+    /// were refused are told, and the rest stays in the buffer, without what was written.
+    #[test]
+    fn a_full_disk_inside_a_large_record_is_counted() {
+        let mut disk = Disk {
+            got: Vec::new(),
+            room: 108 + 9000,
+            step: 4096,
+        };
+        let mut r = Records::new(&mut disk, false);
+        record(&mut r, 1, 100).unwrap();
+        let e = record(&mut r, 2, LARGE).unwrap_err();
+        assert!(no_room(&e));
+        // Both records were in the write: the small one whole (108 bytes), then 9000 of the
+        // large one's.
+        assert_eq!(
+            r.torn(),
+            Some(Torn {
+                bytes: 9108,
+                packets: 2
+            })
+        );
+        assert_eq!(r.buf.len(), 4 + LARGE + 4 - 9000);
+        assert!(r.buf[..LARGE + 4 - 9000].iter().all(|&b| b == 2));
+        assert!(r.buf.ends_with(b"TAIL"));
+        assert_eq!(disk.got.len(), 9108);
     }
 }

@@ -63,13 +63,13 @@ impl<W: Write> Sink for PcapWriter<W> {
         } else {
             pkt.ts_nsec / 1000
         };
-        let b = &mut self.out.buf;
-        b.extend_from_slice(&(pkt.ts_sec as u32).to_ne_bytes());
-        b.extend_from_slice(&frac.to_ne_bytes());
-        b.extend_from_slice(&(pkt.data.len() as u32).to_ne_bytes());
-        b.extend_from_slice(&pkt.len.to_ne_bytes());
-        b.extend_from_slice(pkt.data);
-        self.out.appended()
+        let head = |b: &mut Vec<u8>| {
+            b.extend_from_slice(&(pkt.ts_sec as u32).to_ne_bytes());
+            b.extend_from_slice(&frac.to_ne_bytes());
+            b.extend_from_slice(&(pkt.data.len() as u32).to_ne_bytes());
+            b.extend_from_slice(&pkt.len.to_ne_bytes());
+        };
+        self.out.record(head, pkt.data, |_| {})
     }
 
     fn flush(&mut self) -> io::Result<()> {

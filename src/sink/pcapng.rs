@@ -314,32 +314,34 @@ impl<W: Write> Sink for PcapngWriter<W> {
         let flags = self.flags(pkt);
         let comment = comment_len(owner);
         let total = epb_len(caplen, flags, comment) as u32;
-        let b = &mut self.out.buf;
-        b.extend_from_slice(&NG_EPB.to_ne_bytes());
-        b.extend_from_slice(&total.to_ne_bytes());
-        b.extend_from_slice(&(pkt.iface as u32).to_ne_bytes());
-        b.extend_from_slice(&((ts >> 32) as u32).to_ne_bytes());
-        b.extend_from_slice(&(ts as u32).to_ne_bytes());
-        b.extend_from_slice(&(caplen as u32).to_ne_bytes());
-        b.extend_from_slice(&pkt.len.to_ne_bytes());
-        b.extend_from_slice(pkt.data);
-        b.extend(std::iter::repeat_n(0u8, pad4(caplen)));
-        if let Some(o) = owner.filter(|_| comment != 0) {
-            b.extend_from_slice(&OPT_COMMENT.to_ne_bytes());
-            b.extend_from_slice(&(comment as u16).to_ne_bytes());
-            b.extend_from_slice(o.comment.as_bytes());
-            b.extend(std::iter::repeat_n(0u8, pad4(comment)));
-        }
-        if flags != 0 {
-            b.extend_from_slice(&EPB_FLAGS.to_ne_bytes());
-            b.extend_from_slice(&4u16.to_ne_bytes());
-            b.extend_from_slice(&flags.to_ne_bytes());
-        }
-        if flags != 0 || comment != 0 {
-            b.extend_from_slice(&[0; 4]); // opt_endofopt
-        }
-        b.extend_from_slice(&total.to_ne_bytes());
-        self.out.appended()
+        let head = |b: &mut Vec<u8>| {
+            b.extend_from_slice(&NG_EPB.to_ne_bytes());
+            b.extend_from_slice(&total.to_ne_bytes());
+            b.extend_from_slice(&(pkt.iface as u32).to_ne_bytes());
+            b.extend_from_slice(&((ts >> 32) as u32).to_ne_bytes());
+            b.extend_from_slice(&(ts as u32).to_ne_bytes());
+            b.extend_from_slice(&(caplen as u32).to_ne_bytes());
+            b.extend_from_slice(&pkt.len.to_ne_bytes());
+        };
+        let tail = |b: &mut Vec<u8>| {
+            b.extend(std::iter::repeat_n(0u8, pad4(caplen)));
+            if let Some(o) = owner.filter(|_| comment != 0) {
+                b.extend_from_slice(&OPT_COMMENT.to_ne_bytes());
+                b.extend_from_slice(&(comment as u16).to_ne_bytes());
+                b.extend_from_slice(o.comment.as_bytes());
+                b.extend(std::iter::repeat_n(0u8, pad4(comment)));
+            }
+            if flags != 0 {
+                b.extend_from_slice(&EPB_FLAGS.to_ne_bytes());
+                b.extend_from_slice(&4u16.to_ne_bytes());
+                b.extend_from_slice(&flags.to_ne_bytes());
+            }
+            if flags != 0 || comment != 0 {
+                b.extend_from_slice(&[0; 4]); // opt_endofopt
+            }
+            b.extend_from_slice(&total.to_ne_bytes());
+        };
+        self.out.record(head, pkt.data, tail)
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -173,6 +173,12 @@ impl Write for Counted {
         Ok(k)
     }
 
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let k = self.out.write_vectored(bufs)?;
+        self.n.fetch_add(k as u64, Ordering::Relaxed);
+        Ok(k)
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
