@@ -43,16 +43,124 @@ fn completions_command() -> Command {
         )
 }
 
-/// The manual page, roff.
+/// The manual page, roff: clap's sections from the definitions, then those written here, then
+/// the version.
 pub fn man_page() -> io::Result<Vec<u8>> {
     let mut out = Vec::new();
     // The page's header takes one line: the crate's version, without the libpcap line.
-    clap_mangen::Man::new(full_command().version(env!("CARGO_PKG_VERSION")))
+    let man = clap_mangen::Man::new(full_command().version(env!("CARGO_PKG_VERSION")))
         .title("NSCAP")
-        .section("1")
-        .render(&mut out)?;
+        .section("1");
+    man.render_title(&mut out)?;
+    man.render_name_section(&mut out)?;
+    man.render_synopsis_section(&mut out)?;
+    man.render_description_section(&mut out)?;
+    man.render_options_section(&mut out)?;
+    man.render_subcommands_section(&mut out)?;
+    man.render_extra_section(&mut out)?;
+    out.extend_from_slice(MAN_SECTIONS.as_bytes());
+    man.render_version_section(&mut out)?;
     Ok(out)
 }
+
+/// EXAMPLES (the README's), EXIT STATUS, ENVIRONMENT (every `NSCAP_*` variable), FILES and SEE
+/// ALSO, in roff.
+const MAN_SECTIONS: &str = r#".SH EXAMPLES
+.TP
+\fBnscap \-t 4242 \-i eth0 \-w /tmp/web.pcap\fR
+Write what process 4242's network namespace sees on its eth0 to a pcap file on the host.
+.TP
+\fBnscap \-t web \-w \- | wireshark \-k \-i \-\fR
+Stream the container web's first interface into Wireshark, packet by packet.
+.TP
+\fBnscap \-t web tcp port 80\fR
+Print one line per packet, as tcpdump does, for the HTTP traffic of the container web.
+.TP
+\fBnscap \-t 4242 \-D\fR
+List the target's interfaces, numbered: \fB\-i 2\fR then takes the one numbered 2.
+.TP
+\fBnscap \-i lo \-c 10\fR
+Without \fB\-t\fR, capture in nscap's own (the host's) network namespace, as tcpdump.
+.TP
+\fBnscap \-t 4242 \-t /run/netns/blue \-i eth0 \-w two.pcapng\fR
+Two namespaces at once, into one pcapng file with an interface for each, in time order.
+.TP
+\fBnscap \-\-all \-\-follow \-w all.pcapng\fR
+Every container's namespace, those that start later too, until stopped.
+.TP
+\fBnscap \-t web \-\-process \-w web.pcapng\fR
+Name the local process of each packet in the file's packet comments.
+.TP
+\fBnscap \-t web \-C 100 \-W 10 \-w ring.pcap\fR
+Rotate through 10 files of 100 MB.
+.TP
+\fBnscap \-r web.pcap icmp\fR
+Print a pcap or pcapng file's ICMP packets.
+.TP
+\fBnscap list\fR
+Every network namespace on the host, with its containers, pods and processes.
+.TP
+\fBnscap exec \-t 4242 \-n \-\- ip addr\fR
+Run a program in the target's network namespace, as \fBnsenter\fR(1).
+.SH "EXIT STATUS"
+.TP
+\fB0\fR
+Success, also for a capture stopped by \fB\-c\fR, an autostop condition, SIGINT or SIGTERM (the
+statistics are printed first) or a closed output pipe.
+.TP
+\fB1\fR
+A failure while running: a target or a file that does not exist, an output that cannot be
+written, a target that exited, a missing capability. One line on standard error names it.
+.TP
+\fB2\fR
+A usage error: an unknown or missing option or value, or options that contradict each other.
+.TP
+\fBexec\fR, \fBnsenter\fR
+As \fBnsenter\fR(1): the program's exit status, or 1 (126, 127 when it cannot be run).
+.SH ENVIRONMENT
+Where containers, pods and namespaces are looked up (\fB\-t\fR, \fB\-\-all\fR, \fBlist\fR,
+\fB\-\-process\fR); each replaces one default, which otherwise lies under
+\fBNSCAP_HOST_ROOT\fR when that is set.
+.TP
+\fBNSCAP_HOST_ROOT\fR
+The host's root directory, as \fB\-\-host\-root\fR gives it (which outranks it), for nscap run
+in a container with the host's root mounted.
+.TP
+\fBNSCAP_DOCKER_ROOT\fR
+Docker's data root. Default: \fI/var/lib/docker\fR.
+.TP
+\fBNSCAP_PODMAN_ROOT\fR
+Podman's (containers/storage) root. Default: \fI/var/lib/containers/storage\fR.
+.TP
+\fBNSCAP_CONTAINERD_STATE\fR
+containerd's state directory. Default: \fI/run/containerd\fR.
+.TP
+\fBNSCAP_PODS_LOG_DIR\fR
+The kubelet's pod log directory, which names the pods on this node. Default: \fI/var/log/pods\fR.
+.TP
+\fBNSCAP_NETNS_DIR\fR
+Where \fBip netns\fR keeps its names. Default: \fI/run/netns\fR.
+.SH FILES
+.TP
+\fI/proc/PID/ns/net\fR
+A process's network namespace, which nscap enters on a thread of its own.
+.TP
+\fI/run/netns/NAME\fR
+The namespaces \fBip netns\fR names.
+.TP
+\fI/var/lib/docker/containers/ID/config.v2.json\fR, \fI/var/lib/containers/storage/overlay\-containers/containers.json\fR
+Docker's and Podman's container names.
+.TP
+\fI/var/log/pods/NAMESPACE_NAME_UID/\fR
+The pods of this node.
+.TP
+\fI~/.config/wireshark/extcap/nscap\fR
+The link \fBnscap extcap install\fR makes, through which Wireshark lists and captures nscap's
+interfaces.
+.SH "SEE ALSO"
+\fBtcpdump\fR(8), \fBnsenter\fR(1), \fBip\-netns\fR(8), \fBpcap\-filter\fR(7), \fBwireshark\fR(1),
+\fBtshark\fR(1), \fBcapabilities\fR(7)
+"#;
 
 /// The completion script for `shell`.
 pub fn completions(shell: Shell) -> Vec<u8> {
@@ -99,6 +207,35 @@ mod tests {
         assert!(m.starts_with(".ie"), "{}", &m[..80.min(m.len())]);
         assert!(m.contains(".TH NSCAP 1"), "{m}");
         assert!(m.contains("list\\-data\\-link\\-types"), "{m}");
+        // The written sections, in man-pages(7)'s order, before the version.
+        let at = |h: &str| {
+            m.find(&format!("\n.SH {h}\n"))
+                .unwrap_or_else(|| panic!("{h}"))
+        };
+        let order = [
+            "OPTIONS",
+            "EXAMPLES",
+            "\"EXIT STATUS\"",
+            "ENVIRONMENT",
+            "FILES",
+            "\"SEE ALSO\"",
+            "VERSION",
+        ]
+        .map(at);
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+        // Every variable the data roots read is described.
+        let src = include_str!("../targets/runtime.rs");
+        let env = &m[at("ENVIRONMENT")..at("FILES")];
+        for (i, _) in src.match_indices("\"NSCAP_") {
+            let name: String = src[i + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                .collect();
+            assert!(
+                env.contains(&format!("\\fB{name}\\fR")),
+                "{name} undocumented"
+            );
+        }
     }
 
     #[test]

@@ -24,7 +24,16 @@ pub struct Progress {
     shown: bool,
     stop_at: Option<Instant>,
     clocked: bool,
+    /// When the capture began, for the elapsed time on the status line.
+    began: Instant,
+    /// The packets written at the start of the rate's window, and when.
+    window: (Instant, u64),
+    /// Packets a second over the last full window (of at least [`RATE_OVER`]).
+    rate: Option<f64>,
 }
+
+/// The window the status line's rate is measured over.
+const RATE_OVER: Duration = Duration::from_secs(1);
 
 impl Progress {
     pub fn new(cfg: &Config, interfaces: usize) -> Progress {
@@ -44,6 +53,9 @@ impl Progress {
             shown: false,
             stop_at: cfg.stop_after.map(|d| Instant::now() + d),
             clocked: cfg.output.rotation.file_secs.is_some(),
+            began: Instant::now(),
+            window: (Instant::now(), 0),
+            rate: None,
         }
     }
 
@@ -106,7 +118,19 @@ impl Progress {
             .flatten()
             .map(|s| u64::from(s.dropped) + u64::from(s.if_dropped))
             .reduce(|a, b| a + b);
-        let text = status_line(&st, dropped);
+        let now = Instant::now();
+        let (since, from) = self.window;
+        let span = now.duration_since(since);
+        if span >= RATE_OVER {
+            self.rate = Some(st.packets.saturating_sub(from) as f64 / span.as_secs_f64());
+            self.window = (now, st.packets);
+        }
+        let elapsed = now.duration_since(self.began);
+        let text = format!(
+            "{}, {}",
+            clock(elapsed),
+            status_line(&st, dropped, self.rate)
+        );
         let mut err = std::io::stderr().lock();
         // Erase to the end of the line: the last text may have been longer.
         let _ = write!(err, "\r{text}\x1b[K");
@@ -126,15 +150,27 @@ impl Progress {
     }
 }
 
-fn status_line(st: &FileStatus, dropped: Option<u64>) -> String {
+/// `12 packets written (3/s), 7 dropped, 3.5 MiB, FILE`; the rate once a window has passed.
+fn status_line(st: &FileStatus, dropped: Option<u64>, rate: Option<f64>) -> String {
     let plural = if st.packets == 1 { "" } else { "s" };
     let dropped = dropped.map_or(String::new(), |d| format!("{d} dropped, "));
+    let rate = rate.map_or(String::new(), |r| format!(" ({r:.0}/s)"));
     format!(
-        "{} packet{plural} written, {dropped}{}, {}",
+        "{} packet{plural} written{rate}, {dropped}{}, {}",
         st.packets,
         human_bytes(st.bytes),
         st.file.display()
     )
+}
+
+/// Elapsed time as `M:SS`, or `H:MM:SS` from an hour on.
+fn clock(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
 }
 
 /// Bytes in the units `ls -h` would use, one decimal.
@@ -165,10 +201,15 @@ mod tests {
             file: "cap1".into(),
         };
         assert_eq!(
-            status_line(&st, Some(7)),
+            status_line(&st, Some(7), None),
             "1 packet written, 7 dropped, 3.5 MiB, cap1"
         );
-        assert_eq!(status_line(&st, None), "1 packet written, 3.5 MiB, cap1");
+        assert_eq!(
+            status_line(&st, None, Some(1234.4)),
+            "1 packet written (1234/s), 3.5 MiB, cap1"
+        );
+        assert_eq!(clock(Duration::from_secs(83)), "1:23");
+        assert_eq!(clock(Duration::from_secs(3 * 3600 + 62)), "3:01:02");
         assert_eq!(human_bytes(999), "999 B");
         assert_eq!(human_bytes(2048), "2.0 KiB");
     }
