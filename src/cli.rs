@@ -339,12 +339,32 @@ fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Config, Exit> {
     let matches = command().try_get_matches_from(normalize(args))?;
     let cfg = validate(Args::from_arg_matches(&matches)?)?;
+    capture_only_allows(&cfg)?;
     // Targets are resolved deep in capture code: the host root reaches it the way the
     // environment does, through `Roots::from_env`.
     if let Some(dir) = &cfg.host_root {
         crate::targets::runtime::set_host_root(dir.clone());
     }
     Ok(cfg)
+}
+
+/// In capture-only mode (see [`crate::privs`]), what would run or read for the user with more
+/// than the user's rights is refused.
+fn capture_only_allows(cfg: &Config) -> Result<(), Exit> {
+    use crate::privs::refuse;
+    if cfg.host_root.is_some() {
+        refuse("--host-root")?;
+    }
+    if cfg.output.rotation.postrotate.is_some() {
+        refuse("-z (a command run on each rotated file)")?;
+    }
+    if cfg.user.is_some() {
+        refuse("-Z")?;
+    }
+    if cfg.process {
+        refuse("--process (it reads every process's open files)")?;
+    }
+    Ok(())
 }
 
 /// The capture-mode command as clap knows it, its version naming the libpcap in use: what
@@ -378,6 +398,7 @@ pub fn take_host_root(mut args: Vec<OsString>) -> Result<Vec<OsString>, Exit> {
     if dir.is_empty() {
         return Err(Exit::Usage("--host-root needs a directory".into()));
     }
+    crate::privs::refuse("--host-root")?;
     crate::targets::runtime::set_host_root(PathBuf::from(dir));
     args.drain(1..1 + taken);
     Ok(args)

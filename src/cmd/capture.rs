@@ -16,6 +16,9 @@ use crate::targets::select::{self, Member};
 /// printed its statistics already; the failure comes back as the error, for the caller's one
 /// line.
 pub fn run(cfg: &Config, targets: &[String]) -> Result<()> {
+    // Capture-only mode: finding namespaces and opening handles use the file's capabilities,
+    // until the session drops them (crate::privs).
+    crate::privs::raise()?;
     let (members, sel) = select::resolve(targets, cfg.all, cfg.follow)?;
     // Several namespaces, or some that are found rather than named: interfaces are then named
     // NAME/IFACE, and the file is pcapng.

@@ -318,6 +318,8 @@ fn write_stdout(text: &str) -> Result<()> {
 /// Answers one extcap call.
 pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
     let c = parse(&args)?;
+    // Listing every namespace's interfaces reads the runtimes' state and /proc.
+    crate::privs::raise()?;
     let value = c.interface.as_deref();
     let needs_interface =
         || value.ok_or_else(|| Exit::usage("extcap: --extcap-interface is missing"));
@@ -419,6 +421,31 @@ enum InstallCommand {
         /// Into DIR instead.
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// For users who are not root, as Wireshark's dumpcap: a copy of nscap in
+        /// --privileged-dir that only root and GROUP may run, with the capabilities capture
+        /// needs and nothing else; linked into the global extcap folder (or --dir). Run as root.
+        #[arg(long)]
+        privileged: bool,
+        /// The group whose members may capture (with --privileged). Created when it is
+        /// `wireshark` and missing.
+        #[arg(
+            long,
+            value_name = "GROUP",
+            default_value = "wireshark",
+            requires = "privileged"
+        )]
+        group: String,
+        /// Where the privileged copy goes.
+        #[arg(
+            long,
+            value_name = "DIR",
+            default_value = "/usr/local/lib/nscap",
+            requires = "privileged"
+        )]
+        privileged_dir: PathBuf,
+        /// Undo --privileged: remove the copy and its link.
+        #[arg(long, requires = "privileged")]
+        uninstall: bool,
     },
 }
 
@@ -432,18 +459,148 @@ pub fn install(args: &[OsString]) -> Result<(), Exit> {
     let mut all = vec![OsString::from("nscap extcap")];
     all.extend_from_slice(args);
     let a = <InstallArgs as clap::Parser>::try_parse_from(all)?;
-    let InstallCommand::Install { global, dir } = a.command;
+    let InstallCommand::Install {
+        global,
+        dir,
+        privileged,
+        group,
+        privileged_dir,
+        uninstall,
+    } = a.command;
+    // What is installed is files of the user's (or root's): no capability of a privileged
+    // copy takes part.
+    crate::privs::drop_all()?;
     let dir = match dir {
         Some(d) => d,
-        None => wireshark_folder(global)?,
+        None => wireshark_folder(global || privileged)?,
     };
-    Ok(link_into(&dir)?)
-}
-
-fn link_into(dir: &Path) -> Result<()> {
+    if privileged {
+        return Ok(privileged_install(
+            &dir,
+            &group,
+            &privileged_dir,
+            uninstall,
+        )?);
+    }
     let exe = std::env::current_exe()
         .and_then(|p| p.canonicalize())
         .map_err(|e| anyhow!("cannot find nscap's own binary: {}", os_message(&e)))?;
+    Ok(link_into(&dir, &exe)?)
+}
+
+/// `security.capability` for a file: VFS_CAP_REVISION_2 with the effective bit, `caps`
+/// permitted, nothing inheritable (linux/capability.h, struct vfs_cap_data).
+fn file_capabilities(caps: u64) -> [u8; 20] {
+    const VFS_CAP_REVISION_2: u32 = 0x0200_0000;
+    const VFS_CAP_FLAGS_EFFECTIVE: u32 = 0x1;
+    let mut v = [0u8; 20];
+    v[0..4].copy_from_slice(&(VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE).to_le_bytes());
+    v[4..8].copy_from_slice(&(caps as u32).to_le_bytes());
+    v[12..16].copy_from_slice(&((caps >> 32) as u32).to_le_bytes());
+    v
+}
+
+/// The group `name`'s id; `wireshark` is created (a system group) when missing, as Debian's
+/// wireshark-common creates it for dumpcap.
+fn capture_group(name: &str) -> Result<nix::unistd::Gid> {
+    let find = || {
+        nix::unistd::Group::from_name(name)
+            .ok()
+            .flatten()
+            .map(|g| g.gid)
+    };
+    if let Some(gid) = find() {
+        return Ok(gid);
+    }
+    if name != "wireshark" {
+        bail!(
+            "no group '{}': create it, or leave --group out for wireshark",
+            crate::escape::text(name)
+        );
+    }
+    let made = std::process::Command::new("groupadd")
+        .args(["--system", name])
+        .status()
+        .map_err(|e| anyhow!("cannot run groupadd: {}", os_message(&e)))?;
+    match find() {
+        Some(gid) if made.success() => Ok(gid),
+        _ => bail!("groupadd --system {name} failed"),
+    }
+}
+
+/// `--privileged`: the copy, its owner, mode and capabilities, and its link in `extcap`.
+fn privileged_install(extcap: &Path, group: &str, dir: &Path, uninstall: bool) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let copy = dir.join("nscap");
+    if uninstall {
+        let link = extcap.join("nscap");
+        if std::fs::read_link(&link).is_ok_and(|t| t == copy) {
+            std::fs::remove_file(&link)
+                .map_err(|e| anyhow!("cannot remove {}: {}", link.display(), os_message(&e)))?;
+        }
+        match std::fs::remove_file(&copy) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => bail!("cannot remove {}: {}", copy.display(), os_message(&e)),
+        }
+        return write_stdout(&format!("removed {} and its link\n", copy.display()));
+    }
+    if !nix::unistd::geteuid().is_root() {
+        bail!("--privileged installs a binary with capabilities: run it as root");
+    }
+    let gid = capture_group(group)?;
+    let exe = std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .map_err(|e| anyhow!("cannot find nscap's own binary: {}", os_message(&e)))?;
+    let fail = |what: &str, p: &Path, e: std::io::Error| {
+        anyhow!("cannot {what} {}: {}", p.display(), os_message(&e))
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail("create", dir, e))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| fail("set the mode of", dir, e))?;
+    // Made aside and renamed into place: a running copy is never written over, and the copy
+    // is never executable by others, not even for a moment.
+    let part = dir.join(".nscap.new");
+    let _ = std::fs::remove_file(&part);
+    std::fs::copy(&exe, &part).map_err(|e| fail("copy nscap to", &part, e))?;
+    std::fs::set_permissions(&part, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| fail("set the mode of", &part, e))?;
+    nix::unistd::chown(&part, Some(nix::unistd::Uid::from_raw(0)), Some(gid))
+        .map_err(|e| fail("change the owner of", &part, e.into()))?;
+    std::fs::set_permissions(&part, std::fs::Permissions::from_mode(0o750))
+        .map_err(|e| fail("set the mode of", &part, e))?;
+    // After chown, which clears a file's capabilities.
+    let value = file_capabilities(crate::privs::CAPTURE_CAPS);
+    let path = std::ffi::CString::new(part.as_os_str().as_encoded_bytes())
+        .map_err(|_| anyhow!("{} has a NUL byte", part.display()))?;
+    // SAFETY: setxattr(2) of a NUL-terminated path and name, with a 20-byte value.
+    let r = unsafe {
+        libc::setxattr(
+            path.as_ptr(),
+            c"security.capability".as_ptr(),
+            value.as_ptr().cast(),
+            value.len(),
+            0,
+        )
+    };
+    if r != 0 {
+        let e = std::io::Error::last_os_error();
+        let _ = std::fs::remove_file(&part);
+        bail!(
+            "cannot give {} its capabilities: {}",
+            part.display(),
+            os_message(&e)
+        );
+    }
+    std::fs::rename(&part, &copy).map_err(|e| fail("move the copy to", &copy, e))?;
+    write_stdout(&format!(
+        "{} (root:{group}, 0750, cap_dac_read_search,cap_net_admin,cap_net_raw,cap_sys_ptrace,cap_sys_admin=ep)\n",
+        copy.display()
+    ))?;
+    link_into(extcap, &copy)
+}
+
+fn link_into(dir: &Path, exe: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)
         .map_err(|e| anyhow!("cannot create {}: {}", dir.display(), os_message(&e)))?;
     let link = dir.join("nscap");
@@ -454,7 +611,7 @@ fn link_into(dir: &Path) -> Result<()> {
         Ok(_) => bail!("{} exists and is not a link: not replaced", link.display()),
         Err(_) => {}
     }
-    std::os::unix::fs::symlink(&exe, &link)
+    std::os::unix::fs::symlink(exe, &link)
         .map_err(|e| anyhow!("cannot create {}: {}", link.display(), os_message(&e)))?;
     write_stdout(&format!("{} -> {}\n", link.display(), exe.display()))
 }

@@ -212,10 +212,25 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
 }
 
 fn run(a: Args) -> Result<()> {
+    if a.host_root.is_some() {
+        crate::privs::refuse("--host-root")?;
+    }
     if let Some(dir) = a.host_root {
         crate::targets::runtime::set_host_root(dir);
     }
     let mut roots = Roots::from_env();
+    let moved = [
+        &a.docker_root,
+        &a.podman_root,
+        &a.containerd_state,
+        &a.pods_log_dir,
+        &a.netns_dir,
+    ];
+    if moved.iter().any(|o| o.is_some()) {
+        crate::privs::refuse("a data root option")?;
+    }
+    // The runtimes' state and /proc of every process, with the capabilities of capture-only mode.
+    crate::privs::raise()?;
     for (opt, slot) in [
         (a.docker_root, &mut roots.docker),
         (a.podman_root, &mut roots.podman),

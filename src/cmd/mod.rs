@@ -16,6 +16,10 @@ use crate::error::Exit;
 
 /// Runs the command `args` asks for; returns the exit status.
 pub fn main(args: Vec<OsString>) -> u8 {
+    // Before anything is read or started: capabilities that came with the file, not with root.
+    if let Err(e) = crate::privs::start_capture_only() {
+        return Exit::Fail(e).report();
+    }
     match crate::cli::take_host_root(args) {
         Ok(args) => dispatch(args),
         Err(exit) => exit.report(),
@@ -26,6 +30,13 @@ fn dispatch(args: Vec<OsString>) -> u8 {
     // Exec mode runs before anything else: it must stay single-threaded until it has entered
     // the target's namespaces. Installed as `nsenter`, nscap is nsenter.
     let invoked_as = args.first().map(|a| Path::new(a).file_name());
+    let runs_programs =
+        invoked_as == Some(Some(OsStr::new("nsenter"))) || args.get(1).is_some_and(|a| a == "exec");
+    if runs_programs {
+        if let Err(e) = crate::privs::refuse("exec (nsenter)") {
+            return Exit::Fail(e).report();
+        }
+    }
     if invoked_as == Some(Some(OsStr::new("nsenter"))) {
         let names = exec::Names::for_nsenter(&args[0]);
         return exit_byte(exec::main(&names, &args[1..]));
@@ -56,7 +67,9 @@ fn dispatch(args: Vec<OsString>) -> u8 {
         _ if extcap::wanted(&args) => extcap::main(args),
         "extcap" => extcap::install(&args[2..]),
         "list" => list::main(args[1..].to_vec()),
-        "man" | "completions" => docs::main(args[1..].to_vec()),
+        "man" | "completions" => crate::privs::drop_all()
+            .map_err(Exit::Fail)
+            .and_then(|()| docs::main(args[1..].to_vec())),
         _ => capture_or_read(args),
     };
     match outcome {
@@ -70,7 +83,11 @@ fn capture_or_read(args: Vec<OsString>) -> Result<(), Exit> {
     let cfg = crate::cli::parse(args)?;
     match &cfg.input {
         crate::cli::Input::Live { targets } => capture::run(&cfg, targets)?,
-        crate::cli::Input::File(_) => read::run(&cfg)?,
+        crate::cli::Input::File(_) => {
+            // A file needs no capability at all.
+            crate::privs::drop_all()?;
+            read::run(&cfg)?
+        }
     }
     Ok(())
 }

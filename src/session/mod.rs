@@ -273,7 +273,9 @@ pub async fn run(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
         sel,
         opts,
         workers,
-        scanner: if cfg.follow && cfg.user.is_some() {
+        // Privileges are dropped (-Z, capture-only mode): a thread of its own keeps what finding
+        // namespaces needs.
+        scanner: if cfg.follow && (cfg.user.is_some() || crate::privs::capture_only()) {
             Some(Workers::at_home("nscap-scan")?)
         } else {
             None
@@ -458,6 +460,8 @@ impl Session<'_> {
         };
         if let Some(user) = &cfg.user {
             drop_privileges(user, self, launcher.as_ref())?;
+        } else if crate::privs::capture_only() {
+            crate::privs::drop_capture_only(&self.kept_threads(None))?;
         }
         process_stage(cfg, &self.spaces, &self.table, launcher)
     }
@@ -596,24 +600,31 @@ const SCANNER_CAPS: u64 = 1 << CAP_SYS_PTRACE | 1 << CAP_DAC_READ_SEARCH;
 /// `--process`, the launcher what starting a lookup thread in a namespace needs (README); every
 /// other thread keeps nothing.
 fn drop_privileges(user: &str, s: &Session, launcher: Option<&Workers>) -> Result<()> {
-    let mut keep = Vec::new();
-    if let Some(l) = launcher {
-        keep.push(Keep {
-            thread: l,
-            caps: crate::owner::LAUNCH_CAPS,
-        });
+    crate::privs::drop_to(user, &s.kept_threads(launcher))
+}
+
+impl Session<'_> {
+    /// The threads that keep capabilities when privileges are dropped, and which.
+    fn kept_threads<'a>(&'a self, launcher: Option<&'a Workers>) -> Vec<Keep<'a>> {
+        let mut keep = Vec::new();
+        if let Some(l) = launcher {
+            keep.push(Keep {
+                thread: l,
+                caps: crate::owner::LAUNCH_CAPS,
+            });
+        }
+        if let Some(scanner) = &self.scanner {
+            keep.push(Keep {
+                thread: &self.workers,
+                caps: WORKER_CAPS,
+            });
+            keep.push(Keep {
+                thread: scanner,
+                caps: SCANNER_CAPS,
+            });
+        }
+        keep
     }
-    if let Some(scanner) = &s.scanner {
-        keep.push(Keep {
-            thread: &s.workers,
-            caps: WORKER_CAPS,
-        });
-        keep.push(Keep {
-            thread: scanner,
-            caps: SCANNER_CAPS,
-        });
-    }
-    crate::privs::drop_to(user, &keep)
 }
 
 /// Reads the counters of `caps` inside their namespace, then closes them off this thread.
