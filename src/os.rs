@@ -370,6 +370,19 @@ pub fn getdents64(fd: BorrowedFd, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n as usize)
 }
 
+/// The columns of the terminal `fd` is, if it is one and says.
+pub fn terminal_columns(fd: BorrowedFd) -> Option<u16> {
+    let mut ws = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ fills the winsize it is given, which outlives the call.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCGWINSZ, &mut ws) };
+    (r == 0 && ws.ws_col > 0).then_some(ws.ws_col)
+}
+
 /// prctl(2) with integer arguments only (the PR_* options that take no pointer).
 pub fn prctl(option: i32, arg: u64) -> io::Result<()> {
     // SAFETY: prctl with integer arguments; the options callers pass read no memory of ours.

@@ -296,7 +296,9 @@ fn list_has_command_and_json_lines() {
     // The lowest PID is the shell that started the target's sleep.
     let cmd = row["command"].as_str().unwrap();
     assert!(cmd.starts_with("sh -c "), "{cmd}");
-    let table = text(&nscap(&["list"]).stdout);
+    // Quoted as a shell would take it back: `sh -c 'sleep 600'`, not `sleep\032600`.
+    assert!(cmd.contains(" '") && !cmd.contains("\\032"), "{cmd}");
+    let table = text(&nscap(&["list", "-l"]).stdout);
     assert!(
         table.lines().next().unwrap().contains(" LOWEST  COMMAND "),
         "{table}"
@@ -306,4 +308,29 @@ fn list_has_command_and_json_lines() {
         .find(|l| l.starts_with(&format!("{inode} ")))
         .unwrap();
     assert!(line.contains(" sh -c "), "{line}");
+    // The short table: the name users know, what it is, the lowest PID, interfaces but lo.
+    let short = text(&nscap(&["list"]).stdout);
+    assert_eq!(
+        short
+            .lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        ["NAME", "KIND", "ID", "PID", "INTERFACES"],
+        "{short}"
+    );
+    let line = short
+        .lines()
+        .find(|l| l.starts_with(&format!("{} ", w.ns.name)))
+        .unwrap_or_else(|| panic!("{short}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(words[1], "netns", "{line}");
+    assert_eq!(words[2], "-", "{line}");
+    assert!(words[3].parse::<u32>().is_ok(), "{line}");
+    assert_eq!(
+        &words[4..],
+        ["eth0", &format!("{}/24", w.target_ip)],
+        "{line}"
+    );
 }

@@ -590,7 +590,7 @@ fn hostile_state_files_neither_hang_nor_exhaust() {
 #[test]
 fn without_privilege_the_cause_is_named() {
     let w = World::new();
-    let out = nscap_as_nobody("-all", &["list"]);
+    let out = nscap_as_nobody("-all", &["list", "-l"]);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     assert!(stdout.contains("lo 127.0.0.1/8"), "{stdout}");

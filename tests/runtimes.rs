@@ -238,7 +238,7 @@ fn list_agrees_with_docker_and_podman_inspect() {
     let rows = list_json(&[]);
     agrees_with_inspect(&rows, &d);
     agrees_with_inspect(&rows, &p);
-    let table = nscap_ok(&["list"]);
+    let table = nscap_ok(&["list", "-l"]);
     for c in [&d, &p] {
         let cell = format!("{} {} {}", c.engine.name(), &c.id[..12], c.name);
         assert!(table.contains(&cell), "no '{cell}' in\n{table}");

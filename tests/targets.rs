@@ -269,7 +269,7 @@ fn docker_systemd_scope_by_name_and_prefix_and_in_list() {
     // The host's namespace is there and marked.
     assert!(rows.iter().any(|r| r["host"] == true));
 
-    let mut args = vec!["list".to_string()];
+    let mut args = vec!["list".to_string(), "-l".to_string()];
     args.extend(data.list_args());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = nscap(&args);

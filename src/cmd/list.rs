@@ -3,6 +3,7 @@
 
 use std::ffi::OsString;
 use std::io::{self, Write};
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -22,6 +23,10 @@ struct Args {
     /// Print JSON lines: one object per namespace, one per line.
     #[arg(long)]
     json: bool,
+    /// Every column: the namespace's inode, all its ip-netns names, process count and command,
+    /// every container, the pod, every address of every interface.
+    #[arg(short = 'l', long)]
+    wide: bool,
     /// The host's root is mounted at DIR (nscap runs in a container with --pid=host): every
     /// default below is read under it [env: NSCAP_HOST_ROOT].
     #[arg(long, value_name = "DIR")]
@@ -122,7 +127,146 @@ fn iface_cell(r: &Row) -> String {
     }
 }
 
-/// The table: one line per namespace, the host's inode marked with `*`.
+/// The short table, for a terminal: what a namespace is called, what kind of thing it is, the
+/// container's short ID, its lowest PID, and its interfaces (not `lo`) with their first
+/// address, cut with `…` to `width` columns when one is given (a terminal's).
+pub fn short_table(rows: &[Row], width: Option<usize>) -> String {
+    let header = ["NAME", "KIND", "ID", "PID", "INTERFACES"];
+    let cells: Vec<[String; 5]> = rows
+        .iter()
+        .map(|r| {
+            let (name, kind) = name_and_kind(r);
+            [
+                cut(&name, 24),
+                kind,
+                r.container.as_ref().map_or("-".into(), |c| {
+                    crate::targets::host::short(&c.id).to_string()
+                }),
+                r.pids.first().map_or("-".into(), |p| p.to_string()),
+                short_ifaces(r),
+            ]
+        })
+        .collect();
+    let mut w = header.map(str::len);
+    for c in &cells {
+        for (w, s) in w.iter_mut().zip(c) {
+            *w = (*w).max(s.chars().count());
+        }
+    }
+    let lead: usize = w[..4].iter().map(|w| w + 2).sum();
+    let line = |c: [&str; 5]| {
+        let mut s = format!(
+            "{:<a$}  {:<b$}  {:<c$}  {:<d$}  ",
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            a = w[0],
+            b = w[1],
+            c = w[2],
+            d = w[3]
+        );
+        match width {
+            Some(total) => s.push_str(&cut(c[4], total.saturating_sub(lead).max(12))),
+            None => s.push_str(c[4]),
+        }
+        s.push('\n');
+        s
+    };
+    let mut out = line(header);
+    for c in &cells {
+        out.push_str(&line([&c[0], &c[1], &c[2], &c[3], &c[4]]));
+    }
+    out
+}
+
+/// The name users know a namespace by, and what it is: a pod's `NAMESPACE/NAME`, else a
+/// container's name, else the first ip-netns name, else `host` for the host's; `-` for a
+/// namespace only a process holds.
+fn name_and_kind(r: &Row) -> (String, String) {
+    let runtime = r.container.as_ref().map(|c| c.runtime.name().to_string());
+    if let Some(PodRef {
+        namespace: Some(ns),
+        name: Some(n),
+        ..
+    }) = &r.pod
+    {
+        return (format!("{}/{}", escape(ns), escape(n)), "pod".into());
+    }
+    if let Some(c) = &r.container {
+        let name = c.name.as_deref().map_or("-".into(), escape);
+        let more = if r.containers.len() > 1 {
+            format!(" +{}", r.containers.len() - 1)
+        } else {
+            String::new()
+        };
+        return (format!("{name}{more}"), runtime.unwrap_or_default());
+    }
+    if let Some(n) = r.names.first() {
+        return (escape(n), "netns".into());
+    }
+    if r.host {
+        return ("host".into(), "host".into());
+    }
+    (
+        "-".into(),
+        if r.pids.is_empty() {
+            "-".into()
+        } else {
+            "process".into()
+        },
+    )
+}
+
+/// `eth0 10.0.0.2/24, eth1(down)`: the interfaces but `lo`, each with its first address.
+fn short_ifaces(r: &Row) -> String {
+    if let Some(e) = &r.interfaces_error {
+        return format!("({e})");
+    }
+    let v: Vec<String> = r
+        .interfaces
+        .iter()
+        .filter(|i| i.name != "lo")
+        .map(|i| {
+            // Escaped already, when it was read.
+            let mut s = i.name.clone();
+            if !i.up {
+                s.push_str("(down)");
+            }
+            if let Some(a) = i.addresses.first() {
+                s.push(' ');
+                s.push_str(a);
+            }
+            s
+        })
+        .collect();
+    if v.is_empty() {
+        "-".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// `s` cut to `max` characters, the last one `…` when cut.
+fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut c: String = s.chars().take(max.saturating_sub(1)).collect();
+    c.push('…');
+    c
+}
+
+/// The width of the terminal on standard output, if it is one.
+fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !io::stdout().is_terminal() {
+        return None;
+    }
+    Some(crate::os::terminal_columns(io::stdout().as_fd()).map_or(80, usize::from))
+}
+
+/// The wide table (`-l`): one line per namespace, the host's inode marked with `*`.
 pub fn table(rows: &[Row]) -> String {
     let header = [
         "NETNS",
@@ -245,7 +389,13 @@ fn run(a: Args) -> Result<()> {
     roots.check()?;
     let host = Host::load(&roots);
     let rows = collect(&host);
-    let text = if a.json { json(&rows)? } else { table(&rows) };
+    let text = if a.json {
+        json(&rows)?
+    } else if a.wide {
+        table(&rows)
+    } else {
+        short_table(&rows, terminal_width())
+    };
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         // A closed pipe (`nscap list | head`) is the reader's choice, not an error.
@@ -325,6 +475,80 @@ mod tests {
         assert_eq!(lines[1].find(" 3 "), lines[2].find(" 1 "), "{t}");
         assert!(lines[3].starts_with("* the host's"), "{t}");
         assert!(lines[0].contains(" LOWEST  COMMAND "), "{t}");
+    }
+
+    #[test]
+    fn arguments_are_quoted_as_a_shell_would_read_them() {
+        use crate::targets::inventory::shell_word;
+        assert_eq!(shell_word(b"/usr/bin/sleep"), "/usr/bin/sleep");
+        assert_eq!(shell_word(b"mkdir -p /www"), "'mkdir -p /www'");
+        assert_eq!(shell_word(b"it's"), "'it'\\''s'");
+        assert_eq!(shell_word(b""), "''");
+        assert_eq!(shell_word(b"x\x1b[31m'y\\"), "$'x\\x1b[31m\\'y\\\\'");
+    }
+
+    /// The short table fits 80 columns: names users know, the kind, the short ID, the lowest
+    /// PID, interfaces but lo with their first address, cut with `…` on a terminal.
+    #[test]
+    fn short_table_fits_a_terminal() {
+        let mut h = row(4026531840);
+        h.host = true;
+        h.pids = vec![1];
+        let many: Vec<IfaceRow> = (0..50)
+            .map(|i| IfaceRow {
+                name: format!("veth{i}"),
+                index: i + 2,
+                up: true,
+                addresses: vec![format!("10.0.{i}.1/24"), "fe80::1/64".into()],
+            })
+            .collect();
+        h.interfaces = many;
+        let mut c = row(4026532281);
+        c.pids = vec![4242];
+        let cref = ContainerRef {
+            runtime: Runtime::Docker,
+            id: "3f2a9c1b4d5e".repeat(6),
+            name: Some("web".into()),
+        };
+        c.container = Some(cref.clone());
+        c.containers = vec![cref];
+        c.interfaces = vec![
+            IfaceRow {
+                name: "lo".into(),
+                index: 1,
+                up: true,
+                addresses: vec!["127.0.0.1/8".into()],
+            },
+            IfaceRow {
+                name: "eth0".into(),
+                index: 2,
+                up: true,
+                addresses: vec!["172.17.0.2/16".into(), "fe80::2/64".into()],
+            },
+        ];
+        let mut n = row(4026532999);
+        n.names = vec!["blue".into(), "green".into()];
+        let mut p = row(4026533000);
+        p.pids = vec![77];
+        p.pod = Some(PodRef {
+            namespace: Some("default".into()),
+            name: Some("web-7d9c".into()),
+            uid: "u".into(),
+        });
+        let t = short_table(&[h.clone(), c, n, p], Some(80));
+        let lines: Vec<&str> = t.lines().collect();
+        let words = |l: &str| l.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+        assert_eq!(words(lines[0]), "NAME KIND ID PID", "{t}");
+        assert_eq!(words(lines[1]), "host host - 1", "{t}");
+        assert_eq!(words(lines[2]), "web docker 3f2a9c1b4d5e 4242", "{t}");
+        assert!(lines[2].ends_with("  eth0 172.17.0.2/16"), "{t}");
+        assert_eq!(words(lines[3]), "blue netns - -", "{t}");
+        assert_eq!(words(lines[4]), "default/web-7d9c pod - 77", "{t}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 80), "{t}");
+        assert!(lines[1].ends_with('…'), "{t}");
+        // Not on a terminal: nothing cut, for grep.
+        let whole = short_table(&[h], None);
+        assert!(whole.contains("veth49 10.0.49.1/24"), "{whole}");
     }
 
     #[test]

@@ -196,7 +196,7 @@ pub(crate) fn command_of(pid: i32) -> Option<String> {
     let args: Vec<String> = raw
         .split(|&b| b == 0)
         .filter(|a| !a.is_empty())
-        .map(crate::escape::name)
+        .map(shell_word)
         .collect();
     if args.is_empty() {
         let comm = std::fs::read(format!("/proc/{pid}/comm")).ok()?;
@@ -204,6 +204,30 @@ pub(crate) fn command_of(pid: i32) -> Option<String> {
         return Some(format!("[{}]", crate::escape::name(comm)));
     }
     Some(args.join(" "))
+}
+
+/// One argument as a shell would take it back: as it is when it holds nothing a shell reads
+/// specially, else in single quotes, or in bash's `$'…'` with `\xHH` for any byte that is not
+/// printable ASCII (nothing from a command line reaches the terminal raw).
+pub fn shell_word(a: &[u8]) -> String {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"_@%+=:,./-".contains(&b);
+    if !a.is_empty() && a.iter().all(|&b| plain(b)) {
+        return String::from_utf8_lossy(a).into_owned();
+    }
+    if a.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+        return format!("'{}'", String::from_utf8_lossy(a).replace('\'', "'\\''"));
+    }
+    let mut s = String::from("$'");
+    for &b in a {
+        match b {
+            b'\'' => s.push_str("\\'"),
+            b'\\' => s.push_str("\\\\"),
+            0x20..=0x7e => s.push(char::from(b)),
+            _ => s.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    s.push('\'');
+    s
 }
 
 /// A handle on the namespace with `inode`: through a process when one is left, else through a
