@@ -243,6 +243,21 @@ pub fn raise() -> Result<()> {
     set_caps(permitted, permitted)
 }
 
+/// Runs `f` with the user's own rights on the calling thread (capture-only mode: an empty
+/// effective set meanwhile, then the one before again); as it is otherwise.
+pub fn with_user_rights<T>(f: impl FnOnce() -> T) -> T {
+    if !capture_only() {
+        return f();
+    }
+    let (permitted, effective) = sets();
+    let lowered = set_caps(permitted, 0).is_ok();
+    let r = f();
+    if lowered {
+        let _ = set_caps(permitted, effective);
+    }
+    r
+}
+
 /// Capture-only mode: no capability left on the calling thread (which must be the only one).
 pub fn drop_all() -> Result<()> {
     if !capture_only() {

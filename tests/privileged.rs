@@ -234,6 +234,46 @@ fn the_privileged_copy_captures_for_its_group_and_nothing_more() {
         "{o:?}"
     );
 
+    // A namespace path the member names is looked up with the member's rights, and opened only
+    // once it is known to be a namespace: a root-only file is "permission denied" (not "not a
+    // namespace file", which told it exists), a root-only FIFO is not opened (it would wait);
+    // a file the member can see but not read is only named as not a namespace.
+    let fifo_path = format!("{locked}/fifo");
+    sh(&format!("mkfifo {fifo_path}"));
+    let hidden = format!("{locked}/hidden");
+    std::fs::write(&hidden, "x").unwrap();
+    for p in [hidden.as_str(), &fifo_path, &format!("{locked}/none")] {
+        let o = inst.member(&["-t", p, "-D"]);
+        let err = text(&o.stderr);
+        assert_eq!(err, format!("nscap: {p}: permission denied\n"), "{p}");
+    }
+    let o = inst.member(&["-t", &secret, "-D"]);
+    assert_eq!(
+        text(&o.stderr),
+        format!("nscap: {secret} is not a namespace file\n")
+    );
+    // An interface name must be one the namespace has: libpcap's own devices are refused, one
+    // of which (D-Bus's unixexec transport) starts a program.
+    let marker = inst.dir.file("ran");
+    let script = inst.dir.file("x.sh");
+    std::fs::write(&script, format!("#!/bin/sh\ntouch {marker}\n")).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let sneaky = format!(
+        "nscap:netns:{}:dbus\\058//unixexec\\058path={script}",
+        w.ns.name
+    );
+    for extra in [&["--extcap-dlts"][..], &["--extcap-capture-filter", "tcp"]] {
+        let mut args = vec!["--extcap-interface", &sneaky];
+        args.extend_from_slice(extra);
+        let o = inst.member(&args);
+        assert_eq!(o.status.code(), Some(1), "{o:?}");
+        assert!(
+            text(&o.stderr).contains("no interface 'dbus://unixexec"),
+            "{o:?}"
+        );
+    }
+    assert!(!std::path::Path::new(&marker).exists(), "the program ran");
+
     // Outside the group, the kernel refuses to run it at all.
     let o = inst.run_as(&inst.outsider, &[], &["-D"]).output().unwrap();
     assert!(!o.status.success(), "{o:?}");

@@ -218,6 +218,11 @@ fn link_of(target: &str, iface: &str) -> Result<Linktype> {
     let name = iface.to_string();
     let label = t.label.clone();
     netns::run(t.netns, t.label, move || {
+        // Only an interface the namespace has (or `any`): libpcap also takes names of its own
+        // devices (D-Bus, netfilter queues, USB), one of which starts a program.
+        let ifs = crate::iface::list()?;
+        let name =
+            crate::capture::choose(std::slice::from_ref(&name), &ifs, &label)?[0].to_string();
         let cap = Capture::from_device(name.as_str())
             .and_then(|c| c.snaplen(64).buffer_size(64 * 1024).open())
             .map_err(|e| anyhow!("{name} in {label}: {e}"))?;

@@ -424,13 +424,76 @@ fn has_capability(cap: u32) -> bool {
     })
 }
 
+/// Whether `path` is one nscap itself names namespaces by: `/proc/PID/ns/net` (also
+/// `/proc/self/…` and a thread's `/proc/PID/task/TID/ns/net`), or a file directly in an
+/// ip-netns or Docker namespace folder. In capture-only mode only these are opened with the
+/// capabilities; a path given by the user otherwise is looked up with the user's own rights.
+fn trusted_netns_path(path: &Path) -> bool {
+    let p = path.to_string_lossy();
+    let num = |s: &str| s == "self" || (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+    let parts: Vec<&str> = p.split('/').collect();
+    let proc_ns = match parts.as_slice() {
+        ["", "proc", pid, "ns", "net"] => num(pid),
+        ["", "proc", pid, "task", tid, "ns", "net"] => num(pid) && num(tid),
+        _ => false,
+    };
+    let roots = Roots::from_env();
+    let in_folder = path.parent().is_some_and(|d| {
+        [
+            roots.netns.as_path(),
+            Path::new("/run/docker/netns"),
+            Path::new("/var/run/netns"),
+            Path::new("/var/run/docker/netns"),
+        ]
+        .contains(&d)
+    }) && !p.contains("/../")
+        && path.file_name().is_some_and(|n| n != "..");
+    proc_ns || in_folder
+}
+
+/// `nsfs`'s magic number (linux/magic.h).
+const NSFS_MAGIC: i64 = 0x6e73_6673;
+
+/// Capture-only mode: `path` opened without reading it first (O_PATH: no FIFO waits, no device
+/// is opened), checked to be a namespace file, and only then opened for real.
+fn open_nsfs_only(path: &Path) -> io::Result<Option<File>> {
+    let lookup = || {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_PATH)
+            .open(path)
+    };
+    let handle = if trusted_netns_path(path) {
+        lookup()?
+    } else {
+        crate::privs::with_user_rights(lookup)?
+    };
+    let fs = nix::sys::statfs::fstatfs(&handle).map_err(io::Error::from)?;
+    if fs.filesystem_type().0 as i64 != NSFS_MAGIC {
+        return Ok(None);
+    }
+    File::open(format!(
+        "/proc/self/fd/{}",
+        std::os::fd::AsRawFd::as_raw_fd(&handle)
+    ))
+    .map(Some)
+}
+
 fn open_netns(path: &Path, what: &str) -> Result<File> {
     // Non-blocking, and never a controlling terminal: a FIFO or a device named by mistake (or
     // malice) must be refused below, not wait for a writer forever.
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path);
+    let f = if crate::privs::capture_only() {
+        match open_nsfs_only(path) {
+            Ok(Some(f)) => Ok(f),
+            Ok(None) => bail!("{what} is not a namespace file"),
+            Err(e) => Err(e),
+        }
+    } else {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(path)
+    };
     let f = f.map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => anyhow!("{what}: no such file"),
         // /proc/PID/ns/* of another user's process opens only with ptrace access to it; the
@@ -452,6 +515,10 @@ fn open_netns(path: &Path, what: &str) -> Result<File> {
                     missing.join(" and ")
                 )
             }
+        }
+        // Capture-only mode looked it up with the user's own rights.
+        io::ErrorKind::PermissionDenied if crate::privs::capture_only() => {
+            anyhow!("{what}: permission denied")
         }
         io::ErrorKind::PermissionDenied => {
             anyhow!("{what}: permission denied (nscap needs root or CAP_SYS_ADMIN)")
