@@ -189,6 +189,21 @@ struct Args {
     #[arg(long)]
     process: bool,
 
+    /// Only the packets of these processes (PIDs, repeatable or comma-separated), as
+    /// --process attributes them (it implies --process). A packet whose process is not known
+    /// is left out.
+    #[arg(long = "pid", value_name = "PID", value_delimiter = ',', action = ArgAction::Append)]
+    pids: Vec<u32>,
+
+    /// Only the packets of processes with this command name (as ps -o comm shows it;
+    /// repeatable or comma-separated); implies --process.
+    #[arg(long = "comm", value_name = "NAME", value_delimiter = ',', action = ArgAction::Append)]
+    comms: Vec<String>,
+
+    /// With --pid: the descendants of those processes too.
+    #[arg(long = "pid-tree")]
+    pid_tree: bool,
+
     // tcpdump's flags that choose what is captured or listed, not how it prints (issue 12).
     /// Read the filter expression from FILE (`#` starts a comment to the end of the line).
     #[arg(short = 'F', value_name = "FILE")]
@@ -299,6 +314,8 @@ pub struct Config {
     pub count_only: bool,
     /// `--process`: attribute packets to the processes that own their sockets.
     pub process: bool,
+    /// `--pid`, `--comm`: only these processes' packets.
+    pub wanted: Option<crate::owner::Wanted>,
     /// `--host-root`: where the host's root is mounted.
     pub host_root: Option<PathBuf>,
     /// `-a duration`: stop after this long.
@@ -456,10 +473,25 @@ fn validate(a: Args) -> Result<Config, Exit> {
     if is_file && (a.list_datalinks || a.list_tstamp_types) {
         usage!("-L and -J list a target's interfaces' types: use them with -t, not -r");
     }
+    let wanted = (!a.pids.is_empty() || !a.comms.is_empty()).then(|| crate::owner::Wanted {
+        pids: a.pids.clone(),
+        comms: a.comms.clone(),
+        tree: a.pid_tree,
+    });
+    if a.pid_tree && a.pids.is_empty() {
+        usage!("--pid-tree takes the descendants of --pid PID: give --pid");
+    }
+    if wanted.is_some() && is_file {
+        usage!("--pid and --comm choose the processes of a live capture: use them with -t, not -r");
+    }
+    if a.pids.contains(&0) {
+        usage!("--pid 0: no such process");
+    }
+    let process = a.process || wanted.is_some();
     if a.process && is_file {
         usage!("--process names the processes of a live capture: use it with -t, not -r");
     }
-    if a.process && a.format == Some(Format::Pcap) {
+    if process && a.format == Some(Format::Pcap) {
         usage!(
             "--process writes packet comments, which pcap files cannot hold: use --format pcapng"
         );
@@ -565,7 +597,7 @@ fn validate(a: Args) -> Result<Config, Exit> {
             packet_buffered: a.packet_buffered || writes_stdout,
             write,
             // Packet comments exist in pcapng only.
-            format: a.format.or(a.process.then_some(Format::Pcapng)),
+            format: a.format.or(process.then_some(Format::Pcapng)),
             rotation: long.plan,
             clock,
             filter,
@@ -594,7 +626,8 @@ fn validate(a: Args) -> Result<Config, Exit> {
         list_tstamp_types: a.list_tstamp_types,
         count,
         count_only: a.count_only,
-        process: a.process,
+        process,
+        wanted,
         host_root: a.host_root,
         stop_after: long.stop_after,
         user: a.user.clone(),

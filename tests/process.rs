@@ -900,3 +900,105 @@ fn masqueraded_forwarded_packets_are_nobodys() {
     );
     holder.kill();
 }
+
+/// `--comm` and `--pid` (with `--pid-tree`) write only the packets attributed to those
+/// processes: every packet in the file names one of them, and the other client's flow is
+/// left out.
+#[test]
+fn only_the_processes_asked_for_are_written() {
+    let w = World::new();
+    let tmp = TempDir::new();
+    let ready_file = tmp.file("server");
+    let _server = Proc::spawn(&w.peer.exec(&format!(
+        "exec python3 {} 8080 {ready_file}",
+        script("peer.py")
+    )));
+    ready(&ready_file);
+    let pid = w.target_pid.to_string();
+    // A bash client: one line over /dev/tcp, a few times, from its own process; it writes its
+    // PID first.
+    let bash_script = tmp.file("client.bash");
+    std::fs::write(
+        &bash_script,
+        format!(
+            "echo $$ > \"$1\"; sleep 1\nfor i in 1 2 3 4 5; do exec 3<>/dev/tcp/{}/8080; echo ping >&3; read -t 2 l <&3; exec 3<&-; sleep 0.1; done\n",
+            w.peer_ip
+        ),
+    )
+    .unwrap();
+    let bash_client = |name: &str| {
+        let out = tmp.file(name);
+        (
+            Proc::spawn(&w.ns.exec(&format!("exec bash {bash_script} {out}"))),
+            out,
+        )
+    };
+
+    // --comm python3: the python client's packets, not bash's.
+    let file = tmp.file("comm.pcapng");
+    let mut cap = Nscap::spawn(&["-t", &pid, "-i", "eth0", "--comm", "python3", "-w", &file]);
+    cap.wait_for("listening on");
+    let (mut bash, bash_pid) = bash_client("bash1");
+    let (py_pid, py_port) = client(&w.ns, &tmp, "py1", &w.peer_ip, "long").unwrap();
+    let _ = bash.child.wait();
+    cap.signal(libc::SIGINT);
+    let (code, err) = cap.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let ps = packets(&file);
+    let want = format!("pid {py_pid} python3");
+    assert!(
+        ps.iter().filter(|p| p.comment == want).count() >= 4,
+        "{ps:?}"
+    );
+    assert!(ps.iter().all(|p| p.comment == want), "{ps:?}");
+    assert!(flow(&ps, &w.target_ip, py_port).len() == ps.len(), "{ps:?}");
+    let bash_pid = ready(&bash_pid)[0];
+
+    // --pid SHELL --pid-tree: a python client started (not exec'd) by a shell is the shell's
+    // descendant; the bash client is not.
+    let file = tmp.file("tree.pcapng");
+    let shell_out = tmp.file("shell");
+    let py_out = tmp.file("py2");
+    let tree_script = tmp.file("tree.sh");
+    std::fs::write(
+        &tree_script,
+        format!(
+            "echo $$ > {shell_out}; sleep 1.5; python3 {} {py_out} {} 8080 long; true\n",
+            script("client.py"),
+            w.peer_ip
+        ),
+    )
+    .unwrap();
+    let tree = Proc::spawn(&w.ns.exec(&format!("exec sh {tree_script}")));
+    let shell = ready(&shell_out)[0].to_string();
+    let mut cap = Nscap::spawn(&[
+        "-t",
+        &pid,
+        "-i",
+        "eth0",
+        "--pid",
+        &shell,
+        "--pid-tree",
+        "-w",
+        &file,
+    ]);
+    cap.wait_for("listening on");
+    let (mut bash, _) = bash_client("bash2");
+    let py = ready(&py_out);
+    let mut tree = tree;
+    let _ = tree.child.wait();
+    let _ = bash.child.wait();
+    cap.signal(libc::SIGINT);
+    let (code, err) = cap.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let ps = packets(&file);
+    let want = format!("pid {} python3", py[0]);
+    assert!(
+        ps.iter().filter(|p| p.comment == want).count() >= 4,
+        "{ps:?}"
+    );
+    assert!(ps.iter().all(|p| p.comment == want), "{ps:?}");
+    assert!(!ps
+        .iter()
+        .any(|p| p.comment.contains(&format!("pid {bash_pid} "))));
+}

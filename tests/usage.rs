@@ -24,6 +24,9 @@ fn usage_errors_exit_2_with_one_line() {
         (&["-t", "1", "-f", "tcp", "udp"], "-f"),
         (&["-t", "1", "-w", "-", "--json"], "--json"),
         (&["-r", "x", "-D"], "-D"),
+        (&["-t", "1", "--pid-tree"], "--pid-tree"),
+        (&["-r", "x", "--comm", "curl"], "--pid and --comm"),
+        (&["-t", "1", "--pid", "x"], "--pid"),
         // clap's own complaints were status 2 already: they stay so.
         (&["-t"], "-t"),
         (&["list", "--nope"], "--nope"),

@@ -29,6 +29,8 @@
 //! went (a process that exited, a TCP TIME_WAIT), so its last packets are still attributed.
 
 mod conntrack;
+mod filter;
+pub use filter::{Filter, Wanted};
 pub mod diag;
 mod lookup;
 pub mod procs;

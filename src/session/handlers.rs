@@ -34,6 +34,8 @@ pub(super) struct Loop<'a> {
     pub(super) blocked: Option<String>,
     /// With several interfaces: the packets held until they can leave in time order.
     pub(super) order: Option<Order>,
+    /// `--pid`, `--comm`: the processes whose packets are written, the others left out.
+    pub(super) wanted: Option<crate::owner::Filter>,
 }
 
 impl Loop<'_> {
@@ -70,7 +72,14 @@ impl Loop<'_> {
         }
         let members = self.s.table.by_index[batch.iface].as_deref();
         let owners = self.owners.as_mut().map(|a| a.annotate(&batch));
-        let (n, res) = write_batch(&mut self.sinks, &batch, n, members, owners);
+        let (n, res) = write_batch(
+            &mut self.sinks,
+            &batch,
+            n,
+            members,
+            owners,
+            self.wanted.as_mut(),
+        );
         self.s.table.captured[batch.iface] += n as u64;
         self.total += n as u64;
         match res {
@@ -103,6 +112,10 @@ impl Loop<'_> {
             }
             let (mut p, owner) = order.head(q);
             let handle = p.iface;
+            if self.wanted.as_mut().is_some_and(|w| !w.keeps(owner)) {
+                order.advance(q);
+                continue;
+            }
             if let Some(m) = self.s.table.by_index[handle].as_deref() {
                 p.iface = member_of(m, p.data).unwrap_or(p.iface);
             }
@@ -420,19 +433,28 @@ impl Loop<'_> {
 /// autostop limit. Returns how many packets the sinks took (on a failure, up to and with the
 /// packet that failed), and how it went. With `members` (the batch came from an `any` handle
 /// reading Linux cooked v2), each packet goes under the interface its header names by index.
+/// Writes at most `n` packets of `batch` (those `wanted` keeps, when it is given); returns how
+/// many were written, and how the writes ended.
 fn write_batch(
     sinks: &mut [BoxSink],
     batch: &crate::packet::Batch,
     n: usize,
     members: Option<&[(u32, usize)]>,
     owners: Option<&[Option<std::sync::Arc<crate::packet::Owner>>]>,
+    mut wanted: Option<&mut crate::owner::Filter>,
 ) -> (usize, io::Result<()>) {
     let mut taken = 0;
-    for (i, mut p) in batch.iter().take(n).enumerate() {
+    for (i, mut p) in batch.iter().enumerate() {
+        if taken == n {
+            break;
+        }
+        let owner = owners.and_then(|o| o.get(i)?.as_deref());
+        if wanted.as_mut().is_some_and(|w| !w.keeps(owner)) {
+            continue;
+        }
         if let Some(m) = members {
             p.iface = member_of(m, p.data).unwrap_or(p.iface);
         }
-        let owner = owners.and_then(|o| o.get(i)?.as_deref());
         match write_one(sinks, &p, owner) {
             Ok(true) => taken += 1,
             Ok(false) => break,

@@ -342,6 +342,7 @@ pub async fn run(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
         writing: true,
         blocked: None,
         order: ordered.then(order::Order::default),
+        wanted: cfg.wanted.clone().map(crate::owner::Filter::new),
     };
     drive(l, &listening, channels, wake, pump).await
 }
