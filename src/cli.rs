@@ -271,6 +271,12 @@ struct Args {
     /// Filter expression words.
     #[arg(value_name = "FILTER", num_args = 0..)]
     filter: Vec<String>,
+
+    /// After `--`: a command to run in the target's network namespace; only its packets (and
+    /// its descendants') are written, the capture ends when it exits, and nscap exits with its
+    /// status.
+    #[arg(last = true, value_name = "COMMAND")]
+    command: Vec<OsString>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -316,6 +322,8 @@ pub struct Config {
     pub process: bool,
     /// `--pid`, `--comm`: only these processes' packets.
     pub wanted: Option<crate::owner::Wanted>,
+    /// `-- COMMAND`: run it, and capture its packets only.
+    pub command: Option<Vec<OsString>>,
     /// `--host-root`: where the host's root is mounted.
     pub host_root: Option<PathBuf>,
     /// `-a duration`: stop after this long.
@@ -377,6 +385,9 @@ fn capture_only_allows(cfg: &Config) -> Result<(), Exit> {
     }
     if cfg.user.is_some() {
         refuse("-Z")?;
+    }
+    if cfg.command.is_some() {
+        refuse("-- COMMAND (it runs a program in the namespace)")?;
     }
     if cfg.process {
         refuse("--process (it reads every process's open files)")?;
@@ -487,7 +498,21 @@ fn validate(a: Args) -> Result<Config, Exit> {
     if a.pids.contains(&0) {
         usage!("--pid 0: no such process");
     }
-    let process = a.process || wanted.is_some();
+    let command = (!a.command.is_empty()).then(|| a.command.clone());
+    if command.is_some() {
+        if is_file || a.all || a.follow || a.targets.len() > 1 {
+            usage!("-- COMMAND runs in one target's namespace: give one -t (or none, for the host), not -r, --all or --follow");
+        }
+        if wanted.is_some() {
+            usage!(
+                "-- COMMAND chooses the packets itself: --pid and --comm cannot be given with it"
+            );
+        }
+        if a.user.is_some() {
+            usage!("-- COMMAND is started after the capture opens: -Z would leave nscap no right to start it there");
+        }
+    }
+    let process = a.process || wanted.is_some() || command.is_some();
     if a.process && is_file {
         usage!("--process names the processes of a live capture: use it with -t, not -r");
     }
@@ -628,6 +653,7 @@ fn validate(a: Args) -> Result<Config, Exit> {
         count_only: a.count_only,
         process,
         wanted,
+        command,
         host_root: a.host_root,
         stop_after: long.stop_after,
         user: a.user.clone(),

@@ -17,6 +17,8 @@ pub enum Exit {
     Usage(String),
     /// Something failed while running: status 1.
     Fail(anyhow::Error),
+    /// `-- COMMAND` ended with this status, which becomes nscap's (0 included); nothing to say.
+    Status(i32),
 }
 
 impl Exit {
@@ -29,6 +31,7 @@ impl Exit {
             Exit::Info(_) => 0,
             Exit::Fail(_) => 1,
             Exit::Usage(_) => 2,
+            Exit::Status(code) => u8::try_from(*code).unwrap_or(1),
         }
     }
 
@@ -44,6 +47,7 @@ impl Exit {
             // nothing they hold may drive the terminal.
             Exit::Usage(m) => eprintln!("nscap: {}", crate::escape::text(&m)),
             Exit::Fail(e) => eprintln!("nscap: {}", crate::escape::text(&format!("{e:#}"))),
+            Exit::Status(_) => {}
         }
         status
     }

@@ -1002,3 +1002,85 @@ fn only_the_processes_asked_for_are_written() {
         .iter()
         .any(|p| p.comment.contains(&format!("pid {bash_pid} "))));
 }
+
+/// `-- COMMAND`: the command runs in the target's network namespace, only its packets are
+/// written (another client's beside it are not), the capture ends once it has exited, and
+/// nscap exits with its status.
+#[test]
+fn a_command_is_run_and_only_its_packets_are_captured() {
+    let w = World::new();
+    let tmp = TempDir::new();
+    let ready_file = tmp.file("server");
+    let _server = Proc::spawn(&w.peer.exec(&format!(
+        "exec python3 {} 8080 {ready_file}",
+        script("peer.py")
+    )));
+    ready(&ready_file);
+    // Another client in the same namespace the whole time.
+    let other_script = tmp.file("other.sh");
+    std::fs::write(
+        &other_script,
+        format!(
+            "while :; do python3 {} {} {} 8080 long; done\n",
+            script("client.py"),
+            tmp.file("other"),
+            w.peer_ip
+        ),
+    )
+    .unwrap();
+    let mut other = Proc::spawn(&w.ns.exec(&format!("exec sh {other_script}")));
+    let pid = w.target_pid.to_string();
+    let file = tmp.file("cmd.pcapng");
+    let out = tmp.file("mine");
+    let client_py = script("client.py");
+    let started = std::time::Instant::now();
+    let run = nscap(&[
+        "-t", &pid, "-i", "eth0", "-w", &file, "--", "python3", &client_py, &out, &w.peer_ip,
+        "8080", "long",
+    ]);
+    other.kill();
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    // It ended with the command (five lines 100 ms apart), not at some later signal.
+    assert!(started.elapsed() < Duration::from_secs(8), "{run:?}");
+    let words: Vec<u32> = std::fs::read_to_string(&out)
+        .unwrap()
+        .split_whitespace()
+        .map(|w| w.parse().unwrap())
+        .collect();
+    let (cmd_pid, cmd_port) = (words[0], words[1]);
+    let ps = packets(&file);
+    let want = format!("pid {cmd_pid} python3");
+    assert!(ps.iter().all(|p| p.comment == want), "{ps:?}");
+    let mine = flow(&ps, &w.target_ip, cmd_port);
+    assert_eq!(mine.len(), ps.len(), "{ps:?}");
+    assert!(mine.len() >= 8, "{ps:?}");
+
+    // Its status is nscap's; a command that cannot be started is one line, status 1.
+    let run = nscap(&["-t", &pid, "-i", "eth0", "--", "sh", "-c", "exit 3"]);
+    assert_eq!(run.status.code(), Some(3), "{run:?}");
+    let run = nscap(&["-t", &pid, "-i", "eth0", "--", "/nonexistent/cmd"]);
+    assert_eq!(run.status.code(), Some(1), "{run:?}");
+    assert!(
+        String::from_utf8_lossy(&run.stderr)
+            .contains("cannot run /nonexistent/cmd: No such file or directory"),
+        "{run:?}"
+    );
+    // It runs in the target's network namespace (its interfaces), not the host's.
+    let run = nscap(&[
+        "-t",
+        &pid,
+        "-i",
+        "eth0",
+        "-w",
+        &tmp.file("x.pcapng"),
+        "--",
+        "ip",
+        "-o",
+        "link",
+    ]);
+    let listed = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        listed.contains(": eth0@") && !listed.contains("docker0"),
+        "{listed}"
+    );
+}

@@ -15,7 +15,8 @@ use crate::targets::select::{self, Member};
 /// Runs capture mode for `-t TARGET...` and `--all`. A capture that ended on a failure has
 /// printed its statistics already; the failure comes back as the error, for the caller's one
 /// line.
-pub fn run(cfg: &Config, targets: &[String]) -> Result<()> {
+/// With `-- COMMAND`: the command's exit status.
+pub fn run(cfg: &Config, targets: &[String]) -> Result<Option<i32>> {
     // Capture-only mode: finding namespaces and opening handles use the file's capabilities,
     // until the session drops them (crate::privs).
     crate::privs::raise()?;
@@ -24,11 +25,11 @@ pub fn run(cfg: &Config, targets: &[String]) -> Result<()> {
     // NAME/IFACE, and the file is pcapng.
     let many = members.len() > 1 || sel.dynamic() || cfg.follow;
     if cfg.list_interfaces {
-        return list_interfaces(&members, many);
+        return list_interfaces(&members, many).map(|()| None);
     }
     if cfg.list_datalinks || cfg.list_tstamp_types {
         let targets: Vec<_> = members.into_iter().map(|m| m.target).collect();
-        return super::list_types::run(cfg, &targets);
+        return super::list_types::run(cfg, &targets).map(|()| None);
     }
     let mut cfg = cfg.clone();
     if many && cfg.output.format.is_none() && cfg.output.write.is_some() {

@@ -354,7 +354,8 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
             let crate::cli::Input::Live { targets } = &cfg.input else {
                 return Err(Exit::Fail(anyhow!("extcap: not a live capture")));
             };
-            Ok(quietly(|| crate::cmd::capture::run(&cfg, targets))??)
+            quietly(|| crate::cmd::capture::run(&cfg, targets))??;
+            Ok(())
         };
         let out = run();
         if out.is_err() {

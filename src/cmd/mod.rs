@@ -82,7 +82,12 @@ fn dispatch(args: Vec<OsString>) -> u8 {
 fn capture_or_read(args: Vec<OsString>) -> Result<(), Exit> {
     let cfg = crate::cli::parse(args)?;
     match &cfg.input {
-        crate::cli::Input::Live { targets } => capture::run(&cfg, targets)?,
+        crate::cli::Input::Live { targets } => {
+            // `-- COMMAND`: nscap's status is the command's.
+            if let Some(code) = capture::run(&cfg, targets)? {
+                return Err(Exit::Status(code));
+            }
+        }
         crate::cli::Input::File(_) => {
             // A file needs no capability at all.
             crate::privs::drop_all()?;

@@ -36,6 +36,8 @@ pub(super) struct Loop<'a> {
     pub(super) order: Option<Order>,
     /// `--pid`, `--comm`: the processes whose packets are written, the others left out.
     pub(super) wanted: Option<crate::owner::Filter>,
+    /// `-- COMMAND`, running.
+    pub(super) command: Option<super::command::Running>,
 }
 
 impl Loop<'_> {

@@ -6,6 +6,7 @@
 //! opened or closed by the workers, signals, clocks, and the rescans of [`follow`]. The
 //! interface table is [`table`]; the closing words are [`report`].
 
+mod command;
 mod follow;
 mod handlers;
 mod order;
@@ -251,7 +252,12 @@ impl Session<'_> {
 
 /// Runs a live capture of `members` until something ends it, then prints the statistics.
 /// `many`: interfaces are named `NAME/IFACE` (several namespaces, or some found by a pattern).
-pub async fn run(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool) -> Result<()> {
+pub async fn run(
+    cfg: &Config,
+    members: Vec<Member>,
+    sel: Selection,
+    many: bool,
+) -> Result<Option<i32>> {
     let (ev_tx, ev_rx) = mpsc::channel::<Event>(64);
     let (stop_tx, stop_rx) = watch::channel(false);
     let (exit_tx, exit_rx) = mpsc::unbounded_channel::<usize>();
@@ -318,11 +324,28 @@ pub async fn run(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
             let _ = stop_tx.send(true);
             let _ = pump.join();
-            return Ok(());
+            return Ok(None);
         }
         Err(e) => return Err(write_error(&cfg.output, &e)),
         Ok(()) => {}
     }
+    // `-- COMMAND`: started once everything is open, in the (one) target's namespace; its
+    // packets alone are written.
+    let command = match (
+        &cfg.command,
+        s.spaces.first().and_then(|sp| sp.netns.as_ref()),
+    ) {
+        (Some(argv), Some(netns)) => Some(command::start(argv, netns, cfg.writes_stdout())?),
+        _ => None,
+    };
+    let wanted = match &command {
+        Some(c) => Some(crate::owner::Wanted {
+            pids: vec![c.pid()],
+            comms: Vec::new(),
+            tree: true,
+        }),
+        None => cfg.wanted.clone(),
+    };
     let channels = Channels {
         events: ev_rx,
         ctl: ctl_rx,
@@ -342,7 +365,8 @@ pub async fn run(cfg: &Config, members: Vec<Member>, sel: Selection, many: bool)
         writing: true,
         blocked: None,
         order: ordered.then(order::Order::default),
-        wanted: cfg.wanted.clone().map(crate::owner::Filter::new),
+        wanted: wanted.map(crate::owner::Filter::new),
+        command,
     };
     drive(l, &listening, channels, wake, pump).await
 }
@@ -363,7 +387,7 @@ async fn drive(
     mut ch: Channels,
     wake: Option<AsyncFd<follow::Folders>>,
     pump: Pump,
-) -> Result<()> {
+) -> Result<Option<i32>> {
     let cfg = l.s.cfg;
     // Installed once the output is open: opening a FIFO waits for its reader, std retries the
     // open on EINTR, and a handler would keep Ctrl-C from ending that wait. The capture and
@@ -384,6 +408,8 @@ async fn drive(
     let rescanning = cfg.follow || l.s.spaces.iter().any(|sp| sp.matched);
     let mut order_tick = tokio::time::interval(ORDER_EVERY);
     let mut rescan_tick = tokio::time::interval(follow::RESCAN_EVERY);
+    // `-- COMMAND`: fires a moment after it exits.
+    let mut command_ended = l.command.as_mut().and_then(|c| c.ended.take());
     rescan_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
@@ -427,6 +453,11 @@ async fn drive(
             _ = order_tick.tick(), if l.holding() => l.release(false),
             _ = rescan_tick.tick(), if rescanning && l.end.is_none() => l.rescan(),
             _ = follow::woken(&wake), if l.end.is_none() => l.rescan(),
+            _ = async { command_ended.as_mut().expect("guarded").await }, if command_ended.is_some() && l.end.is_none() => {
+                command_ended = None;
+                l.end = Some(Ending::Done);
+                let _ = l.stop.send(true);
+            }
             Some(si) = ch.exits.recv(), if l.end.is_none() => {
                 let label = &l.s.spaces[si].label;
                 l.end = Some(Ending::Failed(format!("target {label} exited; capture ended")));
@@ -444,7 +475,11 @@ async fn drive(
     // Every source has ended: what is still held for time order goes out now.
     l.release(true);
     let left = pump.join()?;
-    l.finish(left).await
+    let command = l.command.take();
+    let r = l.finish(left).await;
+    // The command's status, once it has exited: a capture ended first (-c, an error) waits
+    // for it, since it is the user's to end.
+    r.map(|()| command.map(command::Running::status))
 }
 
 impl Session<'_> {
