@@ -5,86 +5,8 @@ mod common;
 use common::*;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
-
-/// A user in a group of its own, another user outside it, the privileged copy installed for
-/// the group, and a folder the member may write to; all removed on drop.
-struct Install {
-    member: String,
-    outsider: String,
-    group: String,
-    dir: TempDir,
-    copy: String,
-    extcap: String,
-    home: String,
-}
-
-impl Install {
-    fn new() -> Install {
-        let tag = unique("");
-        let (member, outsider, group) = (
-            format!("nscm{tag}"),
-            format!("nsco{tag}"),
-            format!("nscg{tag}"),
-        );
-        sh(&format!(
-            "groupadd {group} && useradd -M -N -s /bin/sh -G {group} {member} && \
-             useradd -M -N -s /bin/sh {outsider}"
-        ));
-        let dir = TempDir::new();
-        std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let home = dir.file("home");
-        std::fs::create_dir(&home).unwrap();
-        sh(&format!("chown {member} {home}"));
-        let lib = dir.file("lib");
-        let extcap = dir.file("extcap");
-        let out = nscap(&[
-            "extcap",
-            "install",
-            "--privileged",
-            "--group",
-            &group,
-            "--privileged-dir",
-            &lib,
-            "--dir",
-            &extcap,
-        ]);
-        assert!(out.status.success(), "{out:?}");
-        Install {
-            copy: format!("{lib}/nscap"),
-            extcap,
-            member,
-            outsider,
-            group,
-            dir,
-            home,
-        }
-    }
-
-    /// Runs the privileged copy as `user` with `args`, with `env` added.
-    fn run_as(&self, user: &str, env: &[(&str, &str)], args: &[&str]) -> Command {
-        let mut c = Command::new("runuser");
-        c.args(["-u", user, "--", "env"]);
-        for (k, v) in env {
-            c.arg(format!("{k}={v}"));
-        }
-        c.arg(&self.copy).args(args).stdin(Stdio::null());
-        c
-    }
-
-    fn member(&self, args: &[&str]) -> Output {
-        self.run_as(&self.member, &[], args).output().unwrap()
-    }
-}
-
-impl Drop for Install {
-    fn drop(&mut self) {
-        let _ = Command::new("userdel").arg(&self.member).status();
-        let _ = Command::new("userdel").arg(&self.outsider).status();
-        let _ = Command::new("groupdel").arg(&self.group).status();
-    }
-}
 
 fn packets(file: &str) -> usize {
     capinfos(file)["Number of packets"].parse().unwrap()

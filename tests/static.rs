@@ -131,3 +131,28 @@ fn static_binary_runs_in_an_empty_container() {
     std::fs::write(&f, &out.stdout).unwrap();
     assert_eq!(capinfos(&f)["Number of packets"], "4");
 }
+
+/// The static binary installed as the capture-only copy captures for a group member, with the
+/// file owned by the member, and refuses exec.
+#[test]
+fn static_binary_as_the_privileged_copy() {
+    let inst = Install::from(static_bin());
+    let w = World::new();
+    let _ping = w.ping_forever();
+    let out = format!("{}/s.pcap", inst.home);
+    let run = inst.member(&["-t", &w.ns.path(), "-c", "3", "-w", &out, "icmp"]);
+    assert!(run.status.success(), "{run:?}");
+    let uid = sh(&format!("id -u {}", inst.member));
+    let meta = std::fs::metadata(&out).unwrap();
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::uid(&meta).to_string(),
+        uid.trim()
+    );
+    assert_eq!(capinfos(&out)["Number of packets"], "3");
+    let run = inst.member(&["exec", "-t", "1", "-n", "true"]);
+    assert_eq!(run.status.code(), Some(1), "{run:?}");
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("exec (nsenter) is refused"),
+        "{run:?}"
+    );
+}

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 mod cgroup;
+mod install;
 mod nscap;
 mod process;
 mod runtimes;
@@ -15,4 +16,6 @@ mod world;
 
 // A re-export counts as unused in a binary that uses nothing from its module.
 #[allow(unused_imports)]
-pub use self::{cgroup::*, nscap::*, process::*, runtimes::*, tmp::*, tools::*, world::*};
+pub use self::{
+    cgroup::*, install::*, nscap::*, process::*, runtimes::*, tmp::*, tools::*, world::*,
+};
