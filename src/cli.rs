@@ -38,12 +38,24 @@ struct Args {
     /// Target whose network namespace to capture in: PID, namespace file, container, pod:NS/NAME
     /// (repeatable: several targets are captured together). None: nscap's own namespace, the
     /// host's, as tcpdump.
-    #[arg(short = 't', long = "target", value_name = "TARGET", action = ArgAction::Append)]
+    #[arg(
+        short = 't',
+        long = "target",
+        value_name = "TARGET",
+        action = ArgAction::Append,
+        add = clap_complete::ArgValueCompleter::new(crate::cmd::complete::targets)
+    )]
     targets: Vec<String>,
 
     /// Interface inside the target, by name or by the number -D shows (repeatable; `any` for
     /// all). Default: the first up, non-loopback interface.
-    #[arg(short = 'i', long = "interface", value_name = "IFACE", action = ArgAction::Append)]
+    #[arg(
+        short = 'i',
+        long = "interface",
+        value_name = "IFACE",
+        action = ArgAction::Append,
+        add = clap_complete::ArgValueCompleter::new(crate::cmd::complete::interfaces)
+    )]
     interfaces: Vec<String>,
 
     /// Write packets to FILE on the host (`-` for standard output) instead of printing them.

@@ -334,3 +334,45 @@ fn list_has_command_and_json_lines() {
         "{line}"
     );
 }
+
+/// bash completion asks nscap itself (`source <(COMPLETE=bash nscap)`): `-t` offers the
+/// ip-netns names there are now, `-i` the interfaces of the target typed before it.
+#[test]
+fn completion_knows_the_host() {
+    let w = World::new();
+    let script = format!(
+        r#"source <(COMPLETE=bash {bin})
+comp() {{ COMP_WORDS=("$@"); COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 )); COMP_LINE="${{COMP_WORDS[*]}}"; COMP_POINT=${{#COMP_LINE}}; COMP_TYPE=9; COMPREPLY=(); _clap_complete_nscap nscap "${{COMP_WORDS[$COMP_CWORD]}}" "${{COMP_WORDS[$COMP_CWORD-1]}}"; echo "${{COMPREPLY[*]}}"; }}
+comp nscap -t {prefix}
+comp nscap -t netns:{prefix}
+comp nscap -t {ns} -i ""
+comp nscap -t {ns} -i e
+"#,
+        bin = nscap_bin(),
+        prefix = &w.ns.name[..w.ns.name.len() - 1],
+        ns = w.ns.name,
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.len(),
+        4,
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(lines[0].split(' ').any(|c| c == w.ns.name), "{text}");
+    assert!(
+        lines[1]
+            .split(' ')
+            .any(|c| c == format!("netns:{}", w.ns.name)),
+        "{text}"
+    );
+    let mut ifs: Vec<&str> = lines[2].split(' ').collect();
+    ifs.sort();
+    assert_eq!(ifs, ["any", "eth0", "lo"], "{text}");
+    assert_eq!(lines[3], "eth0", "{text}");
+}

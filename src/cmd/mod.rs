@@ -2,6 +2,7 @@
 //! the program's name and first word.
 
 pub mod capture;
+pub mod complete;
 pub mod docs;
 pub mod exec;
 pub mod extcap;
@@ -20,6 +21,8 @@ pub fn main(args: Vec<OsString>) -> u8 {
     if let Err(e) = crate::privs::start_capture_only() {
         return Exit::Fail(e).report();
     }
+    // A shell asking for completions (`COMPLETE=bash nscap …`): answered, then exit.
+    complete::answer_if_asked();
     match crate::cli::take_host_root(args) {
         Ok(args) => dispatch(args),
         Err(exit) => exit.report(),
