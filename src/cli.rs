@@ -510,6 +510,9 @@ fn validate(a: Args) -> Result<Config, Exit> {
     if a.pids.contains(&0) {
         usage!("--pid 0: no such process");
     }
+    if let Some(c) = a.comms.iter().find(|c| c.is_empty() || c.len() > 15) {
+        usage!("--comm '{c}': a command name as the kernel keeps it is 1 to 15 bytes (ps -o comm)");
+    }
     let command = (!a.command.is_empty()).then(|| a.command.clone());
     if command.is_some() {
         if is_file || a.all || a.follow || a.targets.len() > 1 {

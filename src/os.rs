@@ -383,6 +383,22 @@ pub fn terminal_columns(fd: BorrowedFd) -> Option<u16> {
     (r == 0 && ws.ws_col > 0).then_some(ws.ws_col)
 }
 
+/// Marks every descriptor from `first` up close-on-exec: close_range(2) with
+/// CLOSE_RANGE_CLOEXEC, else fcntl on each below 4096. Async-signal-safe (system calls only),
+/// for a child between fork and exec.
+pub fn cloexec_from(first: u32) {
+    const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+    // SAFETY: close_range(2) with integer arguments only.
+    let r = unsafe { libc::syscall(libc::SYS_close_range, first, u32::MAX, CLOSE_RANGE_CLOEXEC) };
+    if r == 0 {
+        return;
+    }
+    for fd in first..4096 {
+        // SAFETY: fcntl(2) on a descriptor number; one not open fails with EBADF, harmlessly.
+        unsafe { libc::fcntl(fd as i32, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+}
+
 /// prctl(2) with integer arguments only (the PR_* options that take no pointer).
 pub fn prctl(option: i32, arg: u64) -> io::Result<()> {
     // SAFETY: prctl with integer arguments; the options callers pass read no memory of ours.

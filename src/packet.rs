@@ -236,6 +236,8 @@ pub struct Owner {
     pub comment: String,
     /// In summary lines: `curl[1234]`.
     pub tag: String,
+    /// Its parent when it was found (`--pid-tree` asks after processes that may have exited).
+    pub parent: Option<u32>,
 }
 
 impl Owner {
@@ -250,6 +252,13 @@ impl Owner {
             container,
             comment,
             tag: format!("{comm}[{pid}]"),
+            parent: None,
         }
+    }
+
+    /// With its parent's PID, read when it was found.
+    pub fn with_parent(mut self, parent: Option<u32>) -> Owner {
+        self.parent = parent;
+        self
     }
 }

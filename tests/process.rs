@@ -1055,11 +1055,25 @@ fn a_command_is_run_and_only_its_packets_are_captured() {
     assert_eq!(mine.len(), ps.len(), "{ps:?}");
     assert!(mine.len() >= 8, "{ps:?}");
 
-    // Its status is nscap's; a command that cannot be started is one line, status 1.
+    // Its status is nscap's; a command that cannot be started is one line, and the status a
+    // shell gives it (127 not found, 126 not executable).
     let run = nscap(&["-t", &pid, "-i", "eth0", "--", "sh", "-c", "exit 3"]);
     assert_eq!(run.status.code(), Some(3), "{run:?}");
+    let run = nscap(&["-t", &pid, "-i", "eth0", "--", "/etc"]);
+    assert_eq!(run.status.code(), Some(126), "{run:?}");
+    // No descriptor of nscap's reaches it: libpcap's packet sockets are not close-on-exec.
+    let run = nscap(&["-t", &pid, "-i", "eth0", "--", "sh", "-c", "ls /proc/$$/fd"]);
+    let fds: Vec<String> = String::from_utf8_lossy(&run.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    assert!(
+        fds.iter()
+            .all(|f| ["0", "1", "2", "3"].contains(&f.as_str())),
+        "{fds:?}"
+    );
     let run = nscap(&["-t", &pid, "-i", "eth0", "--", "/nonexistent/cmd"]);
-    assert_eq!(run.status.code(), Some(1), "{run:?}");
+    assert_eq!(run.status.code(), Some(127), "{run:?}");
     assert!(
         String::from_utf8_lossy(&run.stderr)
             .contains("cannot run /nonexistent/cmd: No such file or directory"),

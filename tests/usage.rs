@@ -28,6 +28,10 @@ fn usage_errors_exit_2_with_one_line() {
         (&["-r", "x", "--comm", "curl"], "--pid and --comm"),
         (&["-t", "1", "--pid", "x"], "--pid"),
         (&["-r", "x", "--", "true"], "-- COMMAND"),
+        (
+            &["-t", "1", "--comm", "a-name-of-16-bytes"],
+            "1 to 15 bytes",
+        ),
         (&["-t", "1", "-t", "2", "--", "true"], "-- COMMAND"),
         (&["-t", "1", "--pid", "1", "--", "true"], "-- COMMAND"),
         // clap's own complaints were status 2 already: they stay so.

@@ -484,6 +484,7 @@ mod tests {
         assert_eq!(shell_word(b"mkdir -p /www"), "'mkdir -p /www'");
         assert_eq!(shell_word(b"it's"), "'it'\\''s'");
         assert_eq!(shell_word(b""), "''");
+        assert_eq!(shell_word(b"FOO=bar"), "'FOO=bar'");
         assert_eq!(shell_word(b"x\x1b[31m'y\\"), "$'x\\x1b[31m\\'y\\\\'");
     }
 

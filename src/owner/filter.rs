@@ -19,12 +19,13 @@ pub struct Wanted {
 /// [`Wanted`], with what is known of processes' ancestry.
 pub struct Filter {
     wanted: Wanted,
-    /// PID → whether it descends from a wanted one, as read from /proc.
-    descends: HashMap<u32, bool>,
+    /// (PID, its parent when found) → whether it descends from a wanted one: a PID used again
+    /// by a process of another parent is asked afresh.
+    descends: HashMap<(u32, u32), bool>,
 }
 
 /// The parent of `pid`, from /proc/PID/stat; None when it is gone or unreadable.
-fn parent(pid: u32) -> Option<u32> {
+pub(super) fn parent(pid: u32) -> Option<u32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // `pid (comm) state ppid …`: the command may hold spaces and parentheses; the last `)`
     // ends it.
@@ -48,30 +49,32 @@ impl Filter {
         if self.wanted.pids.contains(&o.pid) || self.wanted.comms.contains(&o.comm) {
             return true;
         }
-        self.wanted.tree && self.descends(o.pid)
+        self.wanted.tree && self.descends(o)
     }
 
-    fn descends(&mut self, pid: u32) -> bool {
-        if let Some(&d) = self.descends.get(&pid) {
+    /// Whether `o` descends from a wanted PID: its parent as recorded when it was found (it may
+    /// have exited since), then the parents' parents from /proc.
+    fn descends(&mut self, o: &Owner) -> bool {
+        let key = (o.pid, o.parent.unwrap_or(0));
+        if let Some(&d) = self.descends.get(&key) {
             return d;
         }
-        // Bounded: a PID reused later is read afresh once the map is cleared.
         if self.descends.len() >= 4096 {
             self.descends.clear();
         }
-        let mut at = pid;
+        let mut next = o.parent.or_else(|| parent(o.pid));
         let mut found = false;
         for _ in 0..64 {
-            match parent(at) {
+            match next {
                 Some(p) if self.wanted.pids.contains(&p) => {
                     found = true;
                     break;
                 }
-                Some(p) if p > 1 => at = p,
+                Some(p) if p > 1 => next = parent(p),
                 _ => break,
             }
         }
-        self.descends.insert(pid, found);
+        self.descends.insert(key, found);
         found
     }
 }
@@ -91,6 +94,21 @@ mod tests {
         assert!(f.keeps(Some(&Owner::new(7, "curl", None))));
         assert!(!f.keeps(Some(&Owner::new(7, "wget", None))));
         assert!(!f.keeps(None));
+    }
+
+    /// A process that has exited is known by the parent recorded when it was found.
+    #[test]
+    fn an_exited_child_is_known_by_its_recorded_parent() {
+        let mut f = Filter::new(Wanted {
+            pids: vec![4_000_001],
+            comms: vec![],
+            tree: true,
+        });
+        let gone = Owner::new(4_000_002, "curl", None).with_parent(Some(4_000_001));
+        assert!(f.keeps(Some(&gone)));
+        // The same PID later, another parent: asked afresh, and not wanted.
+        let other = Owner::new(4_000_002, "x", None).with_parent(Some(1));
+        assert!(!f.keeps(Some(&other)));
     }
 
     /// This test process descends from its parent's parent: --pid-tree finds it there.

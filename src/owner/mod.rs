@@ -224,6 +224,33 @@ impl Stage {
         Ok(())
     }
 
+    /// Waits, at most `timeout`, until namespace `space`'s thread has made its first pass (its
+    /// probe is open, the sockets there are known): `-- COMMAND` starts only then, or its first
+    /// connections would be nobody's. Whether it has.
+    pub fn wait_ready(&self, space: usize, timeout: std::time::Duration) -> bool {
+        let Some(Some(s)) = self.spaces.get(space) else {
+            return false;
+        };
+        let deadline = Instant::now() + timeout;
+        let mut t = lock(&s.shared);
+        while t.done < 1 && !t.gone {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            // Counted, so that the pass that ends wakes this wait (see `publish`).
+            t.waiting += 1;
+            t = s
+                .shared
+                .1
+                .wait_timeout(t, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+            t.waiting -= 1;
+        }
+        t.done >= 1
+    }
+
     /// Namespace `space` left: its thread ends (it keeps the namespace alive while it runs).
     pub fn remove_space(&mut self, space: usize) {
         if let Some(s) = self.spaces.get_mut(space) {

@@ -506,11 +506,10 @@ impl Procs {
         let container = fs::read_to_string(format!("/proc/{pid}/cgroup"))
             .ok()
             .and_then(|c| self.container(&cgroup::parse(&c)));
-        Some(Arc::new(Owner::new(
-            pid as u32,
-            &crate::escape::name(comm),
-            container,
-        )))
+        Some(Arc::new(
+            Owner::new(pid as u32, &crate::escape::name(comm), container)
+                .with_parent(super::filter::parent(pid as u32)),
+        ))
     }
 
     /// The label of the container (and pod) a process's cgroups name.

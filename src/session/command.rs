@@ -10,7 +10,6 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use anyhow::{anyhow, Result};
 use tokio::sync::oneshot;
 
 use crate::error::os_message;
@@ -18,6 +17,8 @@ use crate::error::os_message;
 /// How long the capture goes on after the command exits: its last packets (a connection's
 /// closing exchange) are still in the ring or on their way, their flows still known.
 const AFTER: Duration = Duration::from_millis(500);
+/// How long a command told to stop (SIGTERM) may take before it is killed.
+const KILL_AFTER: Duration = Duration::from_secs(5);
 
 /// The command, running.
 pub(super) struct Running {
@@ -31,8 +32,23 @@ impl Running {
         self.child.id()
     }
 
-    /// Its exit status as a shell reports it: the code, or 128 + the signal that ended it.
+    /// Its exit status as a shell reports it: the code, or 128 + the signal that ended it. A
+    /// command still running when the capture ended (a signal to nscap, `-c`, a failure) is
+    /// sent SIGTERM first, and SIGKILL if it is still there after [`KILL_AFTER`].
     pub(super) fn status(mut self) -> i32 {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let pid = self.child.id() as i32;
+            eprintln!("nscap: the capture has ended: stopping the command (pid {pid})");
+            let _ = crate::os::kill(pid, libc::SIGTERM);
+            let deadline = std::time::Instant::now() + KILL_AFTER;
+            while matches!(self.child.try_wait(), Ok(None)) {
+                if std::time::Instant::now() >= deadline {
+                    let _ = self.child.kill();
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
         match self.child.wait() {
             Ok(s) => s
                 .code()
@@ -44,8 +60,15 @@ impl Running {
 }
 
 /// Starts `argv` in the network namespace `netns`: its standard output is nscap's standard
-/// error when nscap's standard output carries the capture (`-w -`). Inside the runtime.
-pub(super) fn start(argv: &[OsString], netns: &File, stdout_is_capture: bool) -> Result<Running> {
+/// error when nscap's standard output carries the capture (`-w -`); no descriptor of nscap's
+/// but the standard three reaches it (libpcap's packet sockets are not close-on-exec). Inside
+/// the runtime. Err: the status a shell gives a command it cannot run (127 not found, 126
+/// otherwise) and the line that says why.
+pub(super) fn start(
+    argv: &[OsString],
+    netns: &File,
+    stdout_is_capture: bool,
+) -> std::result::Result<Running, (i32, String)> {
     let name = argv[0].to_string_lossy().into_owned();
     let mut cmd = std::process::Command::new(&argv[0]);
     cmd.args(&argv[1..]);
@@ -53,31 +76,34 @@ pub(super) fn start(argv: &[OsString], netns: &File, stdout_is_capture: bool) ->
         let err = std::io::stderr()
             .as_fd()
             .try_clone_to_owned()
-            .map_err(|e| anyhow!("cannot start {name}: {}", os_message(&e)))?;
+            .map_err(|e| (126, format!("cannot start {name}: {}", os_message(&e))))?;
         cmd.stdout(Stdio::from(err));
     }
     let fd = netns.as_raw_fd();
-    // SAFETY: between fork and exec the child only makes the setns(2) system call, on a
-    // descriptor it inherited open (`netns` outlives the spawn).
+    // SAFETY: between fork and exec the child only makes system calls (setns(2), then
+    // close_range(2) or fcntl(2)), on descriptors it inherited (`netns` outlives the spawn).
     unsafe {
         cmd.pre_exec(move || {
             nix::sched::setns(
                 BorrowedFd::borrow_raw(fd),
                 nix::sched::CloneFlags::CLONE_NEWNET,
             )
-            .map_err(std::io::Error::from)
+            .map_err(std::io::Error::from)?;
+            crate::os::cloexec_from(3);
+            Ok(())
         });
     }
     let child = cmd.spawn().map_err(|e| {
-        anyhow!(
-            "cannot run {}: {}",
-            crate::escape::text(&name),
-            os_message(&e)
-        )
+        let code = if e.kind() == std::io::ErrorKind::NotFound {
+            127
+        } else {
+            126
+        };
+        (code, format!("cannot run {name}: {}", os_message(&e)))
     })?;
     let pid = child.id() as i32;
     let (tx, rx) = oneshot::channel();
-    let fd = crate::os::watch_exit(pid).map_err(|e| anyhow!("cannot watch {name}: {e}"))?;
+    let fd = crate::os::watch_exit(pid).map_err(|e| (126, format!("cannot watch {name}: {e}")))?;
     tokio::spawn(async move {
         let _ = fd.readable().await;
         tokio::time::sleep(AFTER).await;

@@ -335,7 +335,30 @@ pub async fn run(
         &cfg.command,
         s.spaces.first().and_then(|sp| sp.netns.as_ref()),
     ) {
-        (Some(argv), Some(netns)) => Some(command::start(argv, netns, cfg.writes_stdout())?),
+        (Some(argv), Some(netns)) => {
+            // Once the lookup thread can name its first connection.
+            if let Some(o) = &owners {
+                if !o.wait_ready(0, Duration::from_secs(3)) {
+                    eprintln!(
+                        "nscap: warning: --process is not ready in {}: the command's first packets may be left out",
+                        crate::escape::text(&s.spaces[0].label)
+                    );
+                }
+            }
+            match command::start(argv, netns, cfg.writes_stdout()) {
+                Ok(c) => Some(c),
+                // Not started: said in one line; nscap's status is the one a shell gives.
+                Err((code, message)) => {
+                    eprintln!("nscap: {}", crate::escape::text(&message));
+                    let _ = stop_tx.send(true);
+                    let _ = pump.join();
+                    for sk in sinks.iter_mut() {
+                        let _ = sk.finish();
+                    }
+                    return Ok(Some(code));
+                }
+            }
+        }
         _ => None,
     };
     let wanted = match &command {
@@ -476,6 +499,10 @@ async fn drive(
     l.release(true);
     let left = pump.join()?;
     let command = l.command.take();
+    if command.is_some() && l.total == 0 {
+        // Said rather than left to a file that looks like a quiet command.
+        eprintln!("nscap: warning: no packet of the command was written: it sent none, or it ended before --process found its sockets");
+    }
     let r = l.finish(left).await;
     // The command's status, once it has exited: a capture ended first (-c, an error) waits
     // for it, since it is the user's to end.

@@ -210,7 +210,8 @@ pub(crate) fn command_of(pid: i32) -> Option<String> {
 /// specially, else in single quotes, or in bash's `$'…'` with `\xHH` for any byte that is not
 /// printable ASCII (nothing from a command line reaches the terminal raw).
 pub fn shell_word(a: &[u8]) -> String {
-    let plain = |b: u8| b.is_ascii_alphanumeric() || b"_@%+=:,./-".contains(&b);
+    // `=` is quoted: a first word `FOO=bar` would be read back as an assignment.
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"_@%+:,./-".contains(&b);
     if !a.is_empty() && a.iter().all(|&b| plain(b)) {
         return String::from_utf8_lossy(a).into_owned();
     }
