@@ -102,18 +102,27 @@ fn pod_cell(r: &Row) -> String {
 }
 
 fn iface_cell(r: &Row) -> String {
+    ifaces(r, true)
+}
+
+/// The interfaces, each as `eth0 10.0.0.2/24` (`eth1(down)`): with `all`, every one with every
+/// address; else all but `lo`, each with its first address.
+fn ifaces(r: &Row, all: bool) -> String {
     if let Some(e) = &r.interfaces_error {
         return format!("({e})");
     }
     let v: Vec<String> = r
         .interfaces
         .iter()
+        .filter(|i| all || i.name != "lo")
         .map(|i| {
+            // Escaped already, when it was read.
             let mut s = i.name.clone();
             if !i.up {
                 s.push_str("(down)");
             }
-            for a in &i.addresses {
+            let shown = if all { i.addresses.len() } else { 1 };
+            for a in i.addresses.iter().take(shown) {
                 s.push(' ');
                 s.push_str(a);
             }
@@ -143,7 +152,7 @@ pub fn short_table(rows: &[Row], width: Option<usize>) -> String {
                     crate::targets::host::short(&c.id).to_string()
                 }),
                 r.pids.first().map_or("-".into(), |p| p.to_string()),
-                short_ifaces(r),
+                ifaces(r, false),
             ]
         })
         .collect();
@@ -216,35 +225,6 @@ fn name_and_kind(r: &Row) -> (String, String) {
             "process".into()
         },
     )
-}
-
-/// `eth0 10.0.0.2/24, eth1(down)`: the interfaces but `lo`, each with its first address.
-fn short_ifaces(r: &Row) -> String {
-    if let Some(e) = &r.interfaces_error {
-        return format!("({e})");
-    }
-    let v: Vec<String> = r
-        .interfaces
-        .iter()
-        .filter(|i| i.name != "lo")
-        .map(|i| {
-            // Escaped already, when it was read.
-            let mut s = i.name.clone();
-            if !i.up {
-                s.push_str("(down)");
-            }
-            if let Some(a) = i.addresses.first() {
-                s.push(' ');
-                s.push_str(a);
-            }
-            s
-        })
-        .collect();
-    if v.is_empty() {
-        "-".into()
-    } else {
-        v.join(", ")
-    }
 }
 
 /// `s` cut to `max` characters, the last one `…` when cut.

@@ -145,6 +145,30 @@ pub struct Stage {
     launcher: Option<Launcher>,
 }
 
+/// Waits on `shared` (locked as `t`) until the thread has ended pass `want`, its namespace is
+/// gone, or `deadline`; counted among the waiters, whom the end of a pass wakes (`publish`).
+fn wait_done<'a>(
+    shared: &'a Shared,
+    mut t: std::sync::MutexGuard<'a, table::Sockets>,
+    want: u64,
+    deadline: Instant,
+) -> std::sync::MutexGuard<'a, table::Sockets> {
+    while t.done < want && !t.gone {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        t.waiting += 1;
+        t = shared
+            .1
+            .wait_timeout(t, left)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+        t.waiting -= 1;
+    }
+    t
+}
+
 impl Stage {
     /// A stage with no namespace yet. `launcher` (with `-Z`) starts the threads; without one
     /// they are started from the calling thread.
@@ -231,23 +255,7 @@ impl Stage {
         let Some(Some(s)) = self.spaces.get(space) else {
             return false;
         };
-        let deadline = Instant::now() + timeout;
-        let mut t = lock(&s.shared);
-        while t.done < 1 && !t.gone {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return false;
-            }
-            // Counted, so that the pass that ends wakes this wait (see `publish`).
-            t.waiting += 1;
-            t = s
-                .shared
-                .1
-                .wait_timeout(t, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-            t.waiting -= 1;
-        }
+        let t = wait_done(&s.shared, lock(&s.shared), 1, Instant::now() + timeout);
         t.done >= 1
     }
 
@@ -321,20 +329,7 @@ impl Stage {
             space.wake.ring();
         }
         let deadline = if waits { now + WAIT } else { now };
-        while t.done < want && !t.gone {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            t.waiting += 1;
-            t = space
-                .shared
-                .1
-                .wait_timeout(t, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-            t.waiting -= 1;
-        }
+        let t = wait_done(&space.shared, t, want, deadline);
         for &(i, proto, src, dst) in &self.misses {
             match t.lookup(proto, src, dst) {
                 Some(o) => self.owners[i] = Some(o.clone()),
