@@ -24,6 +24,17 @@ fn ready(path: &str) -> Vec<u32> {
     .collect()
 }
 
+/// peer.py on port 8080 in the world's peer namespace, listening once this returns.
+fn peer_server(w: &World, tmp: &TempDir) -> Proc {
+    let ready_file = tmp.file("server");
+    let server = Proc::spawn(&w.peer.exec(&format!(
+        "exec python3 {} 8080 {ready_file}",
+        script("peer.py")
+    )));
+    ready(&ready_file);
+    server
+}
+
 /// Runs client.py in `ns` to completion; returns its (PID, local port), if it told them.
 fn client(ns: &Netns, tmp: &TempDir, name: &str, host: &str, mode: &str) -> Option<(u32, u32)> {
     let out = tmp.file(name);
@@ -469,12 +480,7 @@ fn after_dropping_privileges_other_users_processes_are_still_named() {
 fn rotated_files_each_carry_their_comments() {
     let w = World::new();
     let tmp = TempDir::new();
-    let ready_file = tmp.file("server");
-    let _server = Proc::spawn(&w.peer.exec(&format!(
-        "exec python3 {} 8080 {ready_file}",
-        script("peer.py")
-    )));
-    ready(&ready_file);
+    let _server = peer_server(&w, &tmp);
     let pid = w.target_pid.to_string();
     // tcpdump's -C (2 KiB), and dumpcap's ring by packets.
     let runs: [(&str, &[&str]); 2] = [("c", &["-C", "2k"]), ("b", &["-b", "packets:12"])];
@@ -908,12 +914,7 @@ fn masqueraded_forwarded_packets_are_nobodys() {
 fn only_the_processes_asked_for_are_written() {
     let w = World::new();
     let tmp = TempDir::new();
-    let ready_file = tmp.file("server");
-    let _server = Proc::spawn(&w.peer.exec(&format!(
-        "exec python3 {} 8080 {ready_file}",
-        script("peer.py")
-    )));
-    ready(&ready_file);
+    let _server = peer_server(&w, &tmp);
     let pid = w.target_pid.to_string();
     // A bash client: one line over /dev/tcp, a few times, from its own process; it writes its
     // PID first.
@@ -1010,12 +1011,7 @@ fn only_the_processes_asked_for_are_written() {
 fn a_command_is_run_and_only_its_packets_are_captured() {
     let w = World::new();
     let tmp = TempDir::new();
-    let ready_file = tmp.file("server");
-    let _server = Proc::spawn(&w.peer.exec(&format!(
-        "exec python3 {} 8080 {ready_file}",
-        script("peer.py")
-    )));
-    ready(&ready_file);
+    let _server = peer_server(&w, &tmp);
     // Another client in the same namespace the whole time.
     let other_script = tmp.file("other.sh");
     std::fs::write(
