@@ -1,0 +1,139 @@
+//! Remote capture through Wireshark's own sshdump: sshdump (as Wireshark runs it) → an sshd in
+//! a namespace of its own (the "remote host") → `nscap … -w -` there, its pcap stream back into
+//! sshdump's FIFO. Stopping sshdump, as Wireshark does, leaves no nscap behind.
+mod common;
+use common::*;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const SSHDUMP: &str = "/usr/lib/x86_64-linux-gnu/wireshark/extcap/sshdump";
+
+/// An sshd listening on the world's peer address, port 2222, that takes one key for root;
+/// its files in a folder of its own. Stops on drop (its process group is killed).
+struct Sshd {
+    _dir: TempDir,
+    key: String,
+    _proc: Proc,
+}
+
+impl Sshd {
+    fn in_peer(w: &World) -> Sshd {
+        let dir = TempDir::new();
+        let f = |n: &str| dir.file(n);
+        sh(&format!(
+            "mkdir -p /run/sshd && ssh-keygen -q -t ed25519 -f {hk} -N '' && \
+             ssh-keygen -q -t ed25519 -f {ck} -N '' && cp {ck}.pub {ak}",
+            hk = f("hostkey"),
+            ck = f("client"),
+            ak = f("authorized")
+        ));
+        std::fs::write(
+            f("config"),
+            format!(
+                "Port 2222\nListenAddress {}\nHostKey {}\nPidFile {}\nAuthorizedKeysFile {}\n\
+                 PermitRootLogin prohibit-password\nPasswordAuthentication no\nUsePAM no\n\
+                 StrictModes no\n",
+                w.peer_ip,
+                f("hostkey"),
+                f("pid"),
+                f("authorized")
+            ),
+        )
+        .unwrap();
+        let proc = Proc::spawn(
+            &w.peer
+                .exec(&format!("exec /usr/sbin/sshd -D -e -f {}", f("config"))),
+        );
+        // Listening once its port answers.
+        let dev = format!("exec 3<>/dev/tcp/{}/2222", w.peer_ip);
+        wait_until(
+            10,
+            || "sshd did not start".into(),
+            || {
+                Command::new("ip")
+                    .args(["netns", "exec", &w.ns.name, "bash", "-c", &dev])
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success())
+                    .then_some(())
+            },
+        );
+        Sshd {
+            key: f("client"),
+            _dir: dir,
+            _proc: proc,
+        }
+    }
+
+    /// sshdump's command line, run in the world's target namespace, with `remote` as the
+    /// remote capture command and `fifo` as Wireshark's FIFO.
+    fn sshdump(&self, w: &World, remote: &str, fifo: &str) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &w.ns.name, SSHDUMP])
+            .args(["--extcap-interface=sshdump", "--capture"])
+            .args(["--remote-host", &w.peer_ip, "--remote-port", "2222"])
+            .args(["--remote-username", "root", "--sshkey", &self.key])
+            .args(["--remote-capture-command", remote, "--fifo", fifo])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        c
+    }
+}
+
+/// Whether an nscap capturing in `path` still runs.
+fn nscap_running(path: &str) -> bool {
+    Command::new("pgrep")
+        .args(["-f", &format!("{} -t {path} ", nscap_bin())])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn sshdump_runs_nscap_remotely_and_stopping_it_leaves_nothing() {
+    let w = World::new();
+    let sshd = Sshd::in_peer(&w);
+    let _ping = w.ping_forever();
+    let d = TempDir::new();
+    let path = w.ns.path();
+
+    // A count: sshdump ends when nscap does, with the packets in its FIFO.
+    let fifo = d.file("count.pcap");
+    let remote = format!("{} -t {path} -i eth0 -c 10 -w - icmp", nscap_bin());
+    let status = sshd.sshdump(&w, &remote, &fifo).status().unwrap();
+    assert!(status.success(), "{status}");
+    assert_eq!(capinfos(&fifo)["Number of packets"], "10");
+
+    // Stopped the way Wireshark stops it (SIGTERM), and killed outright: the remote nscap
+    // ends as well, its output gone.
+    for sig in [libc::SIGTERM, libc::SIGKILL] {
+        let fifo = d.file(&format!("stop{sig}.pcap"));
+        let remote = format!("{} -t {path} -i eth0 -w - icmp", nscap_bin());
+        let mut dump = sshd.sshdump(&w, &remote, &fifo).spawn().unwrap();
+        wait_until(
+            10,
+            || "no packets through sshdump".into(),
+            || {
+                std::fs::metadata(&fifo)
+                    .is_ok_and(|m| m.len() > 200)
+                    .then_some(())
+            },
+        );
+        assert!(nscap_running(&path), "nscap is not running remotely");
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(dump.id() as i32, sig) };
+        let _ = dump.wait();
+        wait_until(
+            10,
+            || format!("nscap still runs remotely after signal {sig} to sshdump"),
+            || (!nscap_running(&path)).then_some(()),
+        );
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(Command::new("capinfos")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+    }
+}
