@@ -1075,6 +1075,18 @@ fn a_command_is_run_and_only_its_packets_are_captured() {
             .contains("cannot run /nonexistent/cmd: No such file or directory"),
         "{run:?}"
     );
+    // A capture that ends first (-c 1) stops the command and every process under it.
+    let started = std::time::Instant::now();
+    let tree = format!(
+        "sleep 97 & python3 {client_py} {} {} 8080 long; sleep 98",
+        tmp.file("mine2"),
+        w.peer_ip
+    );
+    let run = nscap(&["-t", &pid, "-i", "eth0", "-c", "1", "--", "sh", "-c", &tree]);
+    assert_eq!(run.status.code(), Some(143), "{run:?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{run:?}");
+    let left = sh("pgrep -f '^sleep 9[78]$' || true");
+    assert!(left.trim().is_empty(), "left running: {left}");
     // It runs in the target's network namespace (its interfaces), not the host's.
     let run = nscap(&[
         "-t",

@@ -5,7 +5,6 @@ mod common;
 use common::*;
 
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 const SSHDUMP: &str = "/usr/lib/x86_64-linux-gnu/wireshark/extcap/sshdump";
 
@@ -101,7 +100,12 @@ fn sshdump_runs_nscap_remotely_and_stopping_it_leaves_nothing() {
     // A count: sshdump ends when nscap does, with the packets in its FIFO.
     let fifo = d.file("count.pcap");
     let remote = format!("{} -t {path} -i eth0 -c 10 -w - icmp", nscap_bin());
-    let status = sshd.sshdump(&w, &remote, &fifo).status().unwrap();
+    let mut dump = Proc::start(sshd.sshdump(&w, &remote, &fifo));
+    let status = wait_until(
+        20,
+        || "sshdump did not end after -c 10".into(),
+        || dump.child.try_wait().unwrap(),
+    );
     assert!(status.success(), "{status}");
     assert_eq!(capinfos(&fifo)["Number of packets"], "10");
 
@@ -110,7 +114,8 @@ fn sshdump_runs_nscap_remotely_and_stopping_it_leaves_nothing() {
     for sig in [libc::SIGTERM, libc::SIGKILL] {
         let fifo = d.file(&format!("stop{sig}.pcap"));
         let remote = format!("{} -t {path} -i eth0 -w - icmp", nscap_bin());
-        let mut dump = sshd.sshdump(&w, &remote, &fifo).spawn().unwrap();
+        // A guard: killed, with its process group, if the test fails first.
+        let mut dump = Proc::start(sshd.sshdump(&w, &remote, &fifo));
         wait_until(
             10,
             || "no packets through sshdump".into(),
@@ -122,18 +127,22 @@ fn sshdump_runs_nscap_remotely_and_stopping_it_leaves_nothing() {
         );
         assert!(nscap_running(&path), "nscap is not running remotely");
         // SAFETY: signalling our own child.
-        unsafe { libc::kill(dump.id() as i32, sig) };
-        let _ = dump.wait();
+        unsafe { libc::kill(dump.pid(), sig) };
+        let _ = dump.child.wait();
         wait_until(
             10,
             || format!("nscap still runs remotely after signal {sig} to sshdump"),
             || (!nscap_running(&path)).then_some(()),
         );
-        std::thread::sleep(Duration::from_millis(100));
-        assert!(Command::new("capinfos")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success());
+        // Its packets are readable (a killed sshdump may leave a last one cut short).
+        let frames = Command::new("tshark")
+            .args(["-r", &fifo, "-T", "fields", "-e", "frame.number"])
+            .stderr(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            !frames.stdout.is_empty(),
+            "{sig}: nothing readable in {fifo}"
+        );
     }
 }

@@ -34,16 +34,17 @@ impl Running {
 
     /// Its exit status as a shell reports it: the code, or 128 + the signal that ended it. A
     /// command still running when the capture ended (a signal to nscap, `-c`, a failure) is
-    /// sent SIGTERM first, and SIGKILL if it is still there after [`KILL_AFTER`].
+    /// sent SIGTERM first, with every process under it, and SIGKILL if it is still there after
+    /// [`KILL_AFTER`] (nscap's status is then 143 or 137).
     pub(super) fn status(mut self) -> i32 {
         if matches!(self.child.try_wait(), Ok(None)) {
             let pid = self.child.id() as i32;
             eprintln!("nscap: the capture has ended: stopping the command (pid {pid})");
-            let _ = crate::os::kill(pid, libc::SIGTERM);
+            signal_tree(pid, libc::SIGTERM);
             let deadline = std::time::Instant::now() + KILL_AFTER;
             while matches!(self.child.try_wait(), Ok(None)) {
                 if std::time::Instant::now() >= deadline {
-                    let _ = self.child.kill();
+                    signal_tree(pid, libc::SIGKILL);
                     break;
                 }
                 std::thread::sleep(Duration::from_millis(20));
@@ -113,4 +114,27 @@ pub(super) fn start(
         child,
         ended: Some(rx),
     })
+}
+
+/// Sends `sig` to `pid` and every process under it (their children as /proc lists them, read
+/// before any is signalled, so that none is reparented away first).
+fn signal_tree(pid: i32, sig: i32) {
+    let mut all = vec![pid];
+    let mut i = 0;
+    while i < all.len() && all.len() < 4096 {
+        let p = all[i];
+        if let Ok(tasks) = std::fs::read_dir(format!("/proc/{p}/task")) {
+            for t in tasks.flatten() {
+                let kids = std::fs::read_to_string(t.path().join("children")).unwrap_or_default();
+                all.extend(
+                    kids.split_whitespace()
+                        .filter_map(|k| k.parse::<i32>().ok()),
+                );
+            }
+        }
+        i += 1;
+    }
+    for p in all {
+        let _ = crate::os::kill(p, sig);
+    }
 }

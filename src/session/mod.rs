@@ -497,16 +497,24 @@ async fn drive(
     }
     // Every source has ended: what is still held for time order goes out now.
     l.release(true);
-    let left = pump.join()?;
     let command = l.command.take();
+    let left = match pump.join() {
+        Ok(left) => left,
+        Err(e) => {
+            // Not left running behind a capture that failed.
+            let _ = command.map(command::Running::status);
+            return Err(e);
+        }
+    };
     if command.is_some() && l.total == 0 {
         // Said rather than left to a file that looks like a quiet command.
         eprintln!("nscap: warning: no packet of the command was written: it sent none, or it ended before --process found its sockets");
     }
     let r = l.finish(left).await;
-    // The command's status, once it has exited: a capture ended first (-c, an error) waits
-    // for it, since it is the user's to end.
-    r.map(|()| command.map(command::Running::status))
+    // The command's status once it has exited; one the capture ended first (a signal, -c, a
+    // failure) is stopped first (see `Running::status`), also when the capture failed.
+    let status = command.map(command::Running::status);
+    r.map(|()| status)
 }
 
 impl Session<'_> {
