@@ -102,13 +102,7 @@ fn bound_and_keep(caps: u64) -> Result<()> {
 /// kept one (it inherits that one's sets), once it has used the rest.
 pub fn narrow(caps: u64) -> Result<()> {
     clear_ambient()?;
-    let half = |w: u32| CapData {
-        effective: w,
-        permitted: w,
-        inheritable: 0,
-    };
-    let data = [half(caps as u32), half((caps >> 32) as u32)];
-    capset(&data).map_err(|e| {
+    set_caps(caps, caps).map_err(|e| {
         anyhow!(
             "-Z: cannot keep the capabilities a thread needs: {}",
             e.desc()
@@ -134,8 +128,7 @@ fn become_user(name: &str, uid: Uid, gid: Gid) -> Result<()> {
     nix::unistd::setresuid(uid, uid, uid)
         .map_err(|e| anyhow!("-Z {name}: cannot set the user id: {}", e.desc()))?;
     clear_ambient()?;
-    capset(&[CapData::default(); 2])
-        .map_err(|e| anyhow!("-Z: cannot clear the capabilities: {}", e.desc()))?;
+    set_caps(0, 0).map_err(|e| anyhow!("-Z: cannot clear the capabilities: {}", e.desc()))?;
     check(os::prctl(libc::PR_SET_NO_NEW_PRIVS, 1), "set no_new_privs")?;
     Ok(())
 }
@@ -194,7 +187,8 @@ fn sets() -> (u64, u64) {
     }
 }
 
-fn set_caps(permitted: u64, effective: u64) -> Result<()> {
+/// The calling thread's permitted and effective sets, nothing inheritable.
+fn set_caps(permitted: u64, effective: u64) -> Result<(), nix::errno::Errno> {
     let half = |p: u64, e: u64| CapData {
         effective: e as u32,
         permitted: p as u32,
@@ -204,7 +198,12 @@ fn set_caps(permitted: u64, effective: u64) -> Result<()> {
         half(permitted, effective),
         half(permitted >> 32, effective >> 32),
     ])
-    .map_err(|e| anyhow!("cannot set this thread's capabilities: {}", e.desc()))
+}
+
+/// [`set_caps`] for capture-only mode, its failure in words.
+fn set_own_caps(permitted: u64, effective: u64) -> Result<()> {
+    set_caps(permitted, effective)
+        .map_err(|e| anyhow!("cannot set this thread's capabilities: {}", e.desc()))
 }
 
 /// Decides the mode, first thing in `main`, before any thread or file. Err: the one line that
@@ -230,7 +229,7 @@ pub fn start_capture_only() -> Result<()> {
         );
     }
     // The user's rights, until a capture needs more.
-    set_caps(permitted, 0)
+    set_own_caps(permitted, 0)
 }
 
 /// Capture-only mode: the whole effective set on the calling thread, for resolving targets and
@@ -240,7 +239,7 @@ pub fn raise() -> Result<()> {
         return Ok(());
     }
     let (permitted, _) = sets();
-    set_caps(permitted, permitted)
+    set_own_caps(permitted, permitted)
 }
 
 /// Runs `f` with the user's own rights on the calling thread (capture-only mode: an empty
@@ -263,7 +262,7 @@ pub fn drop_all() -> Result<()> {
     if !capture_only() {
         return Ok(());
     }
-    set_caps(0, 0)
+    set_own_caps(0, 0)
 }
 
 /// Refuses `what` in capture-only mode.
@@ -291,7 +290,7 @@ fn clear_signal() -> i32 {
 extern "C" fn on_clear(_: libc::c_int) {
     // A const-initialised thread local is a plain read; capset and prctl are system calls.
     if !KEPT.with(std::cell::Cell::get) {
-        let _ = capset(&[CapData::default(); 2]);
+        let _ = set_caps(0, 0);
         let _ = os::prctl(libc::PR_SET_NO_NEW_PRIVS, 1);
     }
     CLEARED.fetch_add(1, Ordering::SeqCst);
@@ -364,7 +363,7 @@ pub fn drop_capture_only(keep: &[Keep]) -> Result<()> {
         }
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
-    set_caps(0, 0)?;
+    set_own_caps(0, 0)?;
     check(os::prctl(libc::PR_SET_NO_NEW_PRIVS, 1), "set no_new_privs")?;
     for tid in threads() {
         match thread_caps(tid) {

@@ -27,10 +27,7 @@ pub struct Filter {
 /// The parent of `pid`, from /proc/PID/stat; None when it is gone or unreadable.
 pub(super) fn parent(pid: u32) -> Option<u32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // `pid (comm) state ppid …`: the command may hold spaces and parentheses; the last `)`
-    // ends it.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(1)?.parse().ok()
+    u32::try_from(crate::targets::scan::ppid_of(&stat)?).ok()
 }
 
 impl Filter {

@@ -431,12 +431,11 @@ impl Loop<'_> {
     }
 }
 
-/// The first `n` packets of `batch` to every sink, then a flush; fewer when a sink reached an
-/// autostop limit. Returns how many packets the sinks took (on a failure, up to and with the
-/// packet that failed), and how it went. With `members` (the batch came from an `any` handle
-/// reading Linux cooked v2), each packet goes under the interface its header names by index.
-/// Writes at most `n` packets of `batch` (those `wanted` keeps, when it is given); returns how
-/// many were written, and how the writes ended.
+/// The first `n` packets of `batch` (of those `wanted` keeps, when it is given) to every sink,
+/// then a flush; fewer when a sink reached an autostop limit. Returns how many packets the sinks
+/// took (on a failure, up to and with the packet that failed), and how it went. With `members`
+/// (the batch came from an `any` handle reading Linux cooked v2), each packet goes under the
+/// interface its header names by index.
 fn write_batch(
     sinks: &mut [BoxSink],
     batch: &crate::packet::Batch,

@@ -537,6 +537,28 @@ impl Session<'_> {
         process_stage(cfg, &self.spaces, &self.table, launcher)
     }
 
+    /// The threads that keep capabilities when privileges are dropped, and which.
+    fn kept_threads<'a>(&'a self, launcher: Option<&'a Workers>) -> Vec<Keep<'a>> {
+        let mut keep = Vec::new();
+        if let Some(l) = launcher {
+            keep.push(Keep {
+                thread: l,
+                caps: crate::owner::LAUNCH_CAPS,
+            });
+        }
+        if let Some(scanner) = &self.scanner {
+            keep.push(Keep {
+                thread: &self.workers,
+                caps: WORKER_CAPS,
+            });
+            keep.push(Keep {
+                thread: scanner,
+                caps: SCANNER_CAPS,
+            });
+        }
+        keep
+    }
+
     /// Watches each named target's process before anything is opened, so a PID reused later is
     /// not mistaken for it; its exit is sent on `exit`. With --follow a namespace leaves when
     /// nothing holds it any more instead.
@@ -672,30 +694,6 @@ const SCANNER_CAPS: u64 = 1 << CAP_SYS_PTRACE | 1 << CAP_DAC_READ_SEARCH;
 /// other thread keeps nothing.
 fn drop_privileges(user: &str, s: &Session, launcher: Option<&Workers>) -> Result<()> {
     crate::privs::drop_to(user, &s.kept_threads(launcher))
-}
-
-impl Session<'_> {
-    /// The threads that keep capabilities when privileges are dropped, and which.
-    fn kept_threads<'a>(&'a self, launcher: Option<&'a Workers>) -> Vec<Keep<'a>> {
-        let mut keep = Vec::new();
-        if let Some(l) = launcher {
-            keep.push(Keep {
-                thread: l,
-                caps: crate::owner::LAUNCH_CAPS,
-            });
-        }
-        if let Some(scanner) = &self.scanner {
-            keep.push(Keep {
-                thread: &self.workers,
-                caps: WORKER_CAPS,
-            });
-            keep.push(Keep {
-                thread: scanner,
-                caps: SCANNER_CAPS,
-            });
-        }
-        keep
-    }
 }
 
 /// Reads the counters of `caps` inside their namespace, then closes them off this thread.

@@ -26,38 +26,29 @@ pub const NG_VERSION: (u16, u16) = (1, 0);
 /// without the part already written: written again later, the stream goes on where it
 /// stopped instead of repeating bytes (`write_all` loses count of a partial write).
 pub fn write_out<W: Write + ?Sized>(out: &mut W, buf: &mut Vec<u8>) -> io::Result<()> {
-    // A second Ctrl-C ends nscap at once, but not before this buffer of whole records is out.
-    let _writing = crate::stop::Writing::begin();
-    let mut done = 0;
-    let res = loop {
-        if done == buf.len() {
-            break Ok(());
-        }
-        match out.write(&buf[done..]) {
-            Ok(0) => break Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => done += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => break Err(e),
-        }
-    };
+    let (done, res) = write_parts(out, [buf, &[], &[]]);
     buf.drain(..done);
     res
+}
+
+/// What is left of `parts`, read as one run of bytes, after its first `done`.
+fn after(parts: [&[u8]; 3], mut done: usize) -> [&[u8]; 3] {
+    parts.map(|p| {
+        let from = done.min(p.len());
+        done -= from;
+        &p[from..]
+    })
 }
 
 /// Writes the three parts in turn, with writev where `out` has it: how many bytes went out,
 /// and how it ended.
 fn write_parts<W: Write + ?Sized>(out: &mut W, parts: [&[u8]; 3]) -> (usize, io::Result<()>) {
+    // A second Ctrl-C ends nscap at once, but not before these whole records are out.
     let _writing = crate::stop::Writing::begin();
     let total: usize = parts.iter().map(|p| p.len()).sum();
     let mut done = 0;
     while done < total {
-        let mut skip = done;
-        let mut slices = [io::IoSlice::new(&[]); 3];
-        for (slot, part) in slices.iter_mut().zip(parts) {
-            let from = skip.min(part.len());
-            *slot = io::IoSlice::new(&part[from..]);
-            skip -= from;
-        }
+        let slices = after(parts, done).map(io::IoSlice::new);
         match out.write_vectored(&slices) {
             Ok(0) => return (done, Err(io::ErrorKind::WriteZero.into())),
             Ok(n) => done += n,
@@ -145,29 +136,16 @@ impl<W: Write> Records<W> {
         end.clear();
         tail(&mut end);
         self.packets += 1;
-        let before = self.buf.len() + data.len() + end.len();
         let (done, r) = write_parts(&mut self.out, [&self.buf, data, &end]);
         if r.is_ok() {
+            // Kept, with its room, for the next records.
             self.buf.clear();
-            self.packets = 0;
         } else {
             // The unwritten rest, whole, for a later write.
-            let mut rest = Vec::with_capacity(before - done);
-            let mut skip = done;
-            for part in [&self.buf[..], data, &end] {
-                let from = skip.min(part.len());
-                rest.extend_from_slice(&part[from..]);
-                skip -= from;
-            }
-            self.buf = rest;
-            if r.as_ref().is_err_and(no_room) {
-                self.torn = Some(Torn {
-                    bytes: done as u64,
-                    packets: self.packets,
-                });
-            }
+            self.buf = after([&self.buf, data, &end], done).concat();
         }
         self.tail = end;
+        self.wrote(done, &r);
         r
     }
 
@@ -184,17 +162,23 @@ impl<W: Write> Records<W> {
     fn drain(&mut self) -> io::Result<()> {
         let before = self.buf.len();
         let r = write_out(&mut self.out, &mut self.buf);
-        match &r {
+        self.wrote(before - self.buf.len(), &r);
+        r
+    }
+
+    /// After a write of the buffer's records (`done` bytes went out): none is held any more,
+    /// or, when the file system refused the rest, what reached the file is recorded.
+    fn wrote(&mut self, done: usize, r: &io::Result<()>) {
+        match r {
             Ok(()) => self.packets = 0,
             Err(e) if no_room(e) => {
                 self.torn = Some(Torn {
-                    bytes: (before - self.buf.len()) as u64,
+                    bytes: done as u64,
                     packets: self.packets,
                 });
             }
             Err(_) => {}
         }
-        r
     }
 
     /// What the last write the file system refused left behind, if one was refused.
