@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 # containers from a busybox image built here.
 PKGS="libpcap-dev pkg-config gcc tshark tcpdump iproute2 iputils-ping iperf3 util-linux procps time jq iptables
       docker.io podman runc busybox-static openssh-server openssh-client"
-# openssh-server: tests/remote.rs runs Wireshark's sshdump against an sshd in a namespace.
+# openssh-server: tests/remote.rs runs Wireshark's sshdump against an sshd in a namespace, and
+# tests/hosts.rs (-H) one sshd per "host" namespace.
 # For scripts/static.sh: musl's compiler, libpcap's grammar tools, apt-get source, and `file`.
 PKGS="$PKGS musl-tools flex bison dpkg-dev file"
 missing=""

@@ -280,6 +280,35 @@ struct Args {
     #[arg(short = 'a', long = "autostop", value_name = "KEY:VALUE", action = ArgAction::Append)]
     autostop: Vec<String>,
 
+    // Other hosts (issue 21): nscap run on each over ssh, the streams merged here.
+    /// Capture on HOST as well, through `ssh [USER@]HOST nscap …` with the same targets,
+    /// interfaces, filter and capture options (repeatable); its interfaces are named
+    /// HOST/NAME/IFACE and every host's packets are merged in time order here.
+    #[arg(short = 'H', long = "host", value_name = "[USER@]HOST", action = ArgAction::Append)]
+    hosts: Vec<String>,
+
+    /// Read more hosts for -H from FILE, one per line (`#` starts a comment).
+    #[arg(long = "hosts-file", value_name = "FILE")]
+    hosts_file: Option<PathBuf>,
+
+    /// With -H: the ssh command to run, words split at spaces (default `ssh`; e.g.
+    /// "ssh -F ./ssh_config -o ConnectTimeout=5"). nscap adds `-o BatchMode=yes -T`.
+    #[arg(long = "ssh", value_name = "COMMAND")]
+    ssh: Option<String>,
+
+    /// With -H: the nscap program on the hosts (default `nscap`, found on their PATH).
+    #[arg(long = "nscap-path", value_name = "PATH")]
+    nscap_path: Option<String>,
+
+    /// With -H: end the whole capture when any host fails (by default the others go on).
+    #[arg(long)]
+    strict: bool,
+
+    /// How nscap runs on a host for -H: pcapng on standard output, stop at the end of
+    /// standard input, the statistics in the stream.
+    #[arg(long = "remote-stream", hide = true)]
+    remote_stream: bool,
+
     /// Filter expression words.
     #[arg(value_name = "FILTER", num_args = 0..)]
     filter: Vec<String>,
@@ -342,6 +371,10 @@ pub struct Config {
     pub stop_after: Option<Duration>,
     /// `-Z`: the user to become once every handle is open.
     pub user: Option<String>,
+    /// `-H`: the hosts to capture on, over ssh.
+    pub remote: Option<crate::remote::Hosts>,
+    /// `--remote-stream`: this nscap runs on a host for another's `-H`.
+    pub remote_stream: bool,
 }
 
 impl Config {
@@ -375,7 +408,10 @@ fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
 /// come back as [`Exit::Info`]; clap's own errors and contradictions as [`Exit::Usage`].
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Config, Exit> {
     let matches = command().try_get_matches_from(normalize(args))?;
-    let cfg = validate(Args::from_arg_matches(&matches)?)?;
+    let mut cfg = validate(Args::from_arg_matches(&matches)?)?;
+    if let Some(r) = cfg.remote.as_mut() {
+        r.args = forwarded(&matches, cfg.handle.filter.as_deref());
+    }
     capture_only_allows(&cfg)?;
     // Targets are resolved deep in capture code: the host root reaches it the way the
     // environment does, through `Roots::from_env`.
@@ -404,7 +440,65 @@ fn capture_only_allows(cfg: &Config) -> Result<(), Exit> {
     if cfg.process {
         refuse("--process (it reads every process's open files)")?;
     }
+    if cfg.remote.is_some() {
+        refuse("-H (it runs ssh; the plain nscap needs no privilege for it)")?;
+    }
     Ok(())
+}
+
+/// What a remote nscap takes from this command line (`-H`): the options that choose and open
+/// its captures, as they were given, and the filter. Output, printing, rotation and stopping
+/// stay here.
+const FORWARDED: [&str; 17] = [
+    "targets",
+    "interfaces",
+    "count",
+    "snaplen",
+    "no_promisc",
+    "buffer_kib",
+    "direction",
+    "immediate",
+    "all",
+    "follow",
+    "process",
+    "pids",
+    "comms",
+    "pid_tree",
+    "linktype",
+    "tstamp_type",
+    "host_root",
+];
+
+fn forwarded(m: &clap::ArgMatches, filter: Option<&str>) -> Vec<OsString> {
+    let cmd = Args::command();
+    let mut out: Vec<OsString> = Vec::new();
+    for id in FORWARDED {
+        if m.value_source(id) != Some(clap::parser::ValueSource::CommandLine) {
+            continue;
+        }
+        let Some(arg) = cmd.get_arguments().find(|a| a.get_id() == id) else {
+            continue;
+        };
+        let flag = match (arg.get_long(), arg.get_short()) {
+            (Some(l), _) => format!("--{l}"),
+            (None, Some(c)) => format!("-{c}"),
+            (None, None) => continue,
+        };
+        match arg.get_action() {
+            ArgAction::SetTrue => out.push(flag.into()),
+            _ => {
+                for v in m.get_raw(id).into_iter().flatten() {
+                    out.push(flag.clone().into());
+                    out.push(v.to_owned());
+                }
+            }
+        }
+    }
+    if let Some(f) = filter {
+        out.push("-f".into());
+        out.push(f.into());
+    }
+    out
 }
 
 /// The capture-mode command as clap knows it, its version naming the libpcap in use: what
@@ -476,6 +570,7 @@ fn validate(a: Args) -> Result<Config, Exit> {
         },
     };
     let is_file = matches!(input, Input::File(_));
+    let remote = hosts(&a, is_file)?;
     if a.list_interfaces && is_file {
         usage!("-D lists a target's interfaces: use it with -t, not -r");
     }
@@ -578,7 +673,19 @@ fn validate(a: Args) -> Result<Config, Exit> {
         ring_buffer: &a.ring_buffer,
         autostop: &a.autostop,
     };
-    let write = a.write.as_ref().map(PathBuf::from);
+    if a.remote_stream {
+        if a.write.is_some() || a.print || a.json || a.flows || a.format.is_some() {
+            usage!("--remote-stream writes pcapng to standard output: it takes no output options");
+        }
+        if is_file || remote.is_some() || !a.command.is_empty() || a.user.is_some() {
+            usage!("--remote-stream is how nscap runs on a host for -H: a live capture only");
+        }
+    }
+    let write = if a.remote_stream {
+        Some(PathBuf::from("-"))
+    } else {
+        a.write.as_ref().map(PathBuf::from)
+    };
     let long = long_capture(&long_args, write.as_deref(), is_file)?;
     let count = match (a.count, long.stop_packets) {
         (Some(c), Some(p)) => Some(c.min(p)),
@@ -606,7 +713,8 @@ fn validate(a: Args) -> Result<Config, Exit> {
     if a.nano && a.precision == Some(Precision::Micro) {
         usage!("--nano and --time-stamp-precision=micro contradict each other");
     }
-    let show_iface = a.interfaces.len() > 1
+    let show_iface = remote.is_some()
+        || a.interfaces.len() > 1
         || a.interfaces.iter().any(|i| i == "any")
         || a.targets.len() > 1
         || a.all
@@ -636,8 +744,11 @@ fn validate(a: Args) -> Result<Config, Exit> {
         output: sink::Options {
             packet_buffered: a.packet_buffered || writes_stdout,
             write,
-            // Packet comments exist in pcapng only.
-            format: a.format.or(process.then_some(Format::Pcapng)),
+            // Packet comments exist in pcapng only; so do the names and statistics a remote
+            // stream carries.
+            format: a
+                .format
+                .or((process || a.remote_stream).then_some(Format::Pcapng)),
             rotation: long.plan,
             clock,
             filter,
@@ -672,7 +783,83 @@ fn validate(a: Args) -> Result<Config, Exit> {
         host_root: a.host_root,
         stop_after: long.stop_after,
         user: a.user.clone(),
+        remote,
+        remote_stream: a.remote_stream,
     })
+}
+
+/// `-H` and `--hosts-file`: the hosts, checked, and how to reach them.
+fn hosts(a: &Args, is_file: bool) -> Result<Option<crate::remote::Hosts>, Exit> {
+    let mut hosts = a.hosts.clone();
+    if let Some(path) = &a.hosts_file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Exit::Usage(format!(
+                "--hosts-file {}: {}",
+                path.display(),
+                crate::error::os_message(&e)
+            ))
+        })?;
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            if !line.is_empty() {
+                hosts.push(line.to_string());
+            }
+        }
+        if hosts.is_empty() {
+            usage!("--hosts-file {}: no host in it", path.display());
+        }
+    }
+    if hosts.is_empty() {
+        if a.ssh.is_some() || a.nscap_path.is_some() || a.strict {
+            usage!("--ssh, --nscap-path and --strict apply to -H HOST");
+        }
+        return Ok(None);
+    }
+    if let Some(h) = hosts
+        .iter()
+        .find(|h| h.is_empty() || h.starts_with('-') || h.chars().any(char::is_whitespace))
+    {
+        usage!(
+            "-H '{}': give a host as [USER@]HOST",
+            crate::escape::text(h)
+        );
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(h) = hosts
+        .iter()
+        .find(|h| !seen.insert(crate::remote::short_name(h)))
+    {
+        usage!("-H {}: that host is given twice", crate::escape::text(h));
+    }
+    if is_file {
+        usage!("-H captures live on other hosts: it cannot be used with -r");
+    }
+    if !a.command.is_empty() {
+        usage!("-- COMMAND runs here: it cannot be used with -H");
+    }
+    if a.list_datalinks || a.list_tstamp_types {
+        usage!("-L and -J cannot be used with -H");
+    }
+    if a.format == Some(Format::Pcap) {
+        usage!("-H writes pcapng: each interface is named by its host, which pcap cannot hold");
+    }
+    let ssh: Vec<String> = a
+        .ssh
+        .as_deref()
+        .unwrap_or("ssh")
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    if ssh.is_empty() {
+        usage!("--ssh: give the ssh command");
+    }
+    Ok(Some(crate::remote::Hosts {
+        hosts,
+        ssh,
+        nscap: a.nscap_path.clone().unwrap_or_else(|| "nscap".into()),
+        strict: a.strict,
+        args: Vec::new(),
+    }))
 }
 
 /// The long-capture options as given, apart from the rest of [`Args`].
@@ -866,6 +1053,87 @@ mod tests {
         let mut v = vec![OsString::from("nscap")];
         v.extend(args.iter().map(OsString::from));
         parse(v)
+    }
+
+    /// -H passes on what chooses and opens the captures, as given, and the filter; output,
+    /// printing and stopping stay here.
+    #[test]
+    fn hosts_get_the_capture_options_only() {
+        let c = cfg(&[
+            "-H",
+            "root@node1",
+            "-H",
+            "node2",
+            "-t",
+            "web",
+            "-i",
+            "eth0",
+            "-s",
+            "200",
+            "-c",
+            "5",
+            "-p",
+            "--pid",
+            "7,8",
+            "-vv",
+            "-e",
+            "-w",
+            "out.pcapng",
+            "-G",
+            "60",
+            "tcp",
+            "port",
+            "80",
+        ])
+        .unwrap();
+        let r = c.remote.unwrap();
+        assert_eq!(r.hosts, ["root@node1", "node2"]);
+        assert_eq!(r.ssh, ["ssh"]);
+        let args: Vec<&str> = r.args.iter().map(|a| a.to_str().unwrap()).collect();
+        assert_eq!(
+            args,
+            [
+                "--target",
+                "web",
+                "--interface",
+                "eth0",
+                "-c",
+                "5",
+                "--snapshot-length",
+                "200",
+                "--no-promiscuous-mode",
+                "--pid",
+                "7",
+                "--pid",
+                "8",
+                "-f",
+                "tcp port 80"
+            ]
+        );
+        assert!(c.print_opts.show_iface);
+        assert_eq!(crate::remote::short_name("root@node1"), "node1");
+    }
+
+    #[test]
+    fn hosts_refuse_what_cannot_work_over_ssh() {
+        for args in [
+            &["-H", "a", "-r", "f.pcap"][..],
+            &["-H", "a", "-w", "f", "--", "curl", "x"],
+            &["-H", "a", "-L"],
+            &["-H", "a", "-w", "f", "--format", "pcap"],
+            &["-H", "a", "-H", "root@a"],
+            &["-H", "-x"],
+            &["--ssh", "ssh -v", "-t", "1"],
+            &["--strict"],
+            &["--remote-stream", "-w", "f"],
+            &["--remote-stream", "-H", "a"],
+        ] {
+            assert!(matches!(cfg(args), Err(Exit::Usage(_))), "{args:?}");
+        }
+        let c = cfg(&["--remote-stream", "-t", "1"]).unwrap();
+        assert!(c.remote_stream && c.writes_stdout());
+        assert_eq!(c.output.format, Some(Format::Pcapng));
+        assert!(!c.output.print);
     }
 
     #[test]

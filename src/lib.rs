@@ -13,6 +13,8 @@
 //! - [`capture`]: libpcap handles opened inside namespaces, read by one pump thread.
 //! - [`reader`]: pcap and pcapng files, the other source of packets.
 //! - [`session`]: a live capture from start to statistics: the event loop, `--follow`.
+//! - [`remote`]: `-H HOST`: nscap on other hosts over ssh, their streams merged here.
+//! - [`order`]: packets of several interfaces or hosts put in time order.
 //! - [`owner`]: `--process`, which local process owns each packet's socket.
 //! - [`sink`]: where packets go: pcap, pcapng, summaries, JSON, flows, rotation.
 //! - [`summary`]: the printers, tcpdump's text and JSON.
@@ -30,11 +32,13 @@ pub mod escape;
 pub mod iface;
 pub mod link;
 pub mod netns;
+pub mod order;
 pub mod os;
 pub mod owner;
 pub mod packet;
 pub mod privs;
 pub mod reader;
+pub mod remote;
 pub mod session;
 pub mod sink;
 pub mod stop;

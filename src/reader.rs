@@ -10,8 +10,10 @@ use std::sync::mpsc;
 
 use anyhow::{bail, Context, Result};
 
-use crate::packet::{Interface, Packet};
-use crate::sink::file::{NG_BOM, NG_EPB, NG_IDB, NG_PB, NG_SHB, NG_SPB, PCAP_NSEC, PCAP_USEC};
+use crate::packet::{Interface, Kernel, Packet};
+use crate::sink::file::{
+    NG_BOM, NG_EPB, NG_IDB, NG_ISB, NG_PB, NG_SHB, NG_SPB, PCAP_NSEC, PCAP_USEC,
+};
 
 /// Largest record or block we accept (libpcap's own limit for packets is 256 KiB).
 pub const MAX_RECORD: u32 = 16 << 20;
@@ -204,6 +206,13 @@ fn without_code(e: io::Error) -> io::Error {
     }
 }
 
+/// The pcapng option at `o` in `b`: its code and value length, when the whole value is there.
+fn option_at(be: bool, b: &[u8], o: usize) -> Option<(u16, usize)> {
+    let h = b.get(o..o.checked_add(4)?)?;
+    let (code, len) = (rd16(be, &h[0..2]), usize::from(rd16(be, &h[2..4])));
+    (o + 4 + len <= b.len()).then_some((code, len))
+}
+
 fn rd16(be: bool, b: &[u8]) -> u16 {
     let a = [b[0], b[1]];
     if be {
@@ -245,6 +254,8 @@ struct Current {
     /// The packet bytes, relative to the window's `start`.
     from: usize,
     to: usize,
+    /// pcapng: the packet's comment (`opt_comment`), relative to the window's `start`.
+    comment: Option<(usize, usize)>,
 }
 
 pub struct FileReader<R: Read> {
@@ -260,6 +271,10 @@ pub struct FileReader<R: Read> {
     cur: Current,
     /// Bytes of the record `cur` lives in, consumed at the next advance.
     pending: usize,
+    /// pcapng: the kernel's counters of each interface, from its last statistics block.
+    kernel: Vec<Option<Kernel>>,
+    /// pcapng: the first section's `shb_userappl`, the program that wrote it.
+    application: Option<String>,
 }
 
 impl<R: Read> FileReader<R> {
@@ -295,6 +310,8 @@ impl<R: Read> FileReader<R> {
             announced: 0,
             cur: Current::default(),
             pending: 0,
+            kernel: Vec::new(),
+            application: None,
         };
         if !fr.w.ensure(4)? {
             match fr.w.avail() {
@@ -359,6 +376,23 @@ impl<R: Read> FileReader<R> {
             len: c.len,
             data: &self.w.buf[self.w.start + c.from..self.w.start + c.to],
         }
+    }
+
+    /// The packet's pcapng comment, if it has one.
+    pub fn comment(&self) -> Option<&[u8]> {
+        let (from, to) = self.cur.comment?;
+        Some(&self.w.buf[self.w.start + from..self.w.start + to])
+    }
+
+    /// The kernel's counters for interface `iface`, from the last statistics block that gave
+    /// them; `None` when none did (never 0 for "not told").
+    pub fn kernel(&self, iface: usize) -> Option<Kernel> {
+        self.kernel.get(iface).copied().flatten()
+    }
+
+    /// The program that wrote the file (pcapng's `shb_userappl`), when it says.
+    pub fn application(&self) -> Option<&str> {
+        self.application.as_deref()
     }
 
     /// Reads the next packet; false at a clean end of file.
@@ -438,6 +472,7 @@ impl<R: Read> FileReader<R> {
             len,
             from: 16,
             to: total,
+            comment: None,
         };
         self.pending = total;
         Ok(true)
@@ -479,6 +514,21 @@ impl<R: Read> FileReader<R> {
         if major != 1 {
             bail!("unsupported pcapng version {major} at byte {at}");
         }
+        if self.application.is_none() {
+            let b = &self.w.bytes(total as usize)[24..total as usize - 4];
+            let mut o = 0;
+            while let Some((code, len)) = option_at(self.be, b, o) {
+                match code {
+                    0 => break,
+                    4 => {
+                        let v = &b[o + 4..o + 4 + len];
+                        self.application = Some(String::from_utf8_lossy(v).into_owned());
+                        break;
+                    }
+                    _ => o += 4 + len.div_ceil(4) * 4,
+                }
+            }
+        }
         self.w.consume(total as usize);
         self.section.clear();
         Ok(())
@@ -516,7 +566,11 @@ impl<R: Read> FileReader<R> {
                 self.simple(body, at)?;
                 true
             }
-            // Name resolution, statistics, secrets, custom blocks: nothing to print.
+            NG_ISB => {
+                self.statistics(body);
+                false
+            }
+            // Name resolution, secrets, custom blocks: nothing to print.
             _ => false,
         };
         if packet {
@@ -633,8 +687,73 @@ impl<R: Read> FileReader<R> {
             len,
             from: body.start + 20,
             to: body.start + 20 + caplen as usize,
+            comment: None,
         };
+        // Options follow the data, padded to 4 bytes; the first comment is kept.
+        let mut o = 20 + (caplen as usize).div_ceil(4) * 4;
+        while let Some((code, len)) = option_at(be, b, o) {
+            if code == 0 {
+                break;
+            }
+            if code == 1 {
+                let from = body.start + o + 4;
+                self.cur.comment = Some((from, from + len));
+                break;
+            }
+            o += 4 + len.div_ceil(4) * 4;
+        }
         Ok(())
+    }
+
+    /// An interface statistics block: the kernel's counters, when it gives them (libpcap's
+    /// and nscap's `isb_ifrecv`, `isb_osdrop` and `isb_ifdrop`). A damaged one is passed over:
+    /// the counters then stay as they were, unknown rather than wrong.
+    fn statistics(&mut self, body: std::ops::Range<usize>) {
+        let be = self.be;
+        let b = &self.w.buf[self.w.start + body.start..self.w.start + body.end];
+        if b.len() < 12 {
+            return;
+        }
+        let Some(&(iface, _)) = self.section.get(rd32(be, &b[0..4]) as usize) else {
+            return;
+        };
+        let (mut recv, mut ifdrop, mut osdrop) = (None, None, None);
+        let mut o = 12;
+        while let Some((code, len)) = option_at(be, b, o) {
+            let v = &b[o + 4..o + 4 + len];
+            let n = (len == 8).then(|| {
+                let x = [v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]];
+                if be {
+                    u64::from_be_bytes(x)
+                } else {
+                    u64::from_le_bytes(x)
+                }
+            });
+            match code {
+                0 => break,
+                4 => recv = n,
+                5 => ifdrop = n,
+                7 => osdrop = n,
+                _ => {}
+            }
+            o += 4 + len.div_ceil(4) * 4;
+        }
+        let Some(received) = recv else { return };
+        // nscap and dumpcap count the kernel's drops in osdrop and everything dropped in ifdrop;
+        // a writer that gives only ifdrop has it all there.
+        let dropped = osdrop.or(ifdrop).unwrap_or(0);
+        let if_dropped = match (ifdrop, osdrop) {
+            (Some(all), Some(os)) => all.saturating_sub(os),
+            _ => 0,
+        };
+        if self.kernel.len() <= iface {
+            self.kernel.resize(iface + 1, None);
+        }
+        self.kernel[iface] = Some(Kernel {
+            received,
+            dropped,
+            if_dropped,
+        });
     }
 
     fn simple(&mut self, body: std::ops::Range<usize>, at: u64) -> Result<()> {
@@ -658,6 +777,7 @@ impl<R: Read> FileReader<R> {
             len,
             from: body.start + 4,
             to: body.start + 4 + caplen,
+            comment: None,
         };
         Ok(())
     }

@@ -229,6 +229,11 @@ impl Drop for Signals {
     }
 }
 
+/// Whether the handlers are installed: a stop signal then stops the capture cleanly.
+pub fn installed() -> bool {
+    WAKE.load(Ordering::SeqCst) >= 0
+}
+
 /// The signal that asked for a stop, once one has.
 pub fn requested() -> Option<Signal> {
     match STOP.load(Ordering::SeqCst) {

@@ -8,77 +8,19 @@ use std::process::{Command, Stdio};
 
 const SSHDUMP: &str = "/usr/lib/x86_64-linux-gnu/wireshark/extcap/sshdump";
 
-/// An sshd listening on the world's peer address, port 2222, that takes one key for root;
-/// its files in a folder of its own. Stops on drop (its process group is killed).
-struct Sshd {
-    _dir: TempDir,
-    key: String,
-    _proc: Proc,
-}
-
-impl Sshd {
-    fn in_peer(w: &World) -> Sshd {
-        let dir = TempDir::new();
-        let f = |n: &str| dir.file(n);
-        sh(&format!(
-            "mkdir -p /run/sshd && ssh-keygen -q -t ed25519 -f {hk} -N '' && \
-             ssh-keygen -q -t ed25519 -f {ck} -N '' && cp {ck}.pub {ak}",
-            hk = f("hostkey"),
-            ck = f("client"),
-            ak = f("authorized")
-        ));
-        std::fs::write(
-            f("config"),
-            format!(
-                "Port 2222\nListenAddress {}\nHostKey {}\nPidFile {}\nAuthorizedKeysFile {}\n\
-                 PermitRootLogin prohibit-password\nPasswordAuthentication no\nUsePAM no\n\
-                 StrictModes no\n",
-                w.peer_ip,
-                f("hostkey"),
-                f("pid"),
-                f("authorized")
-            ),
-        )
-        .unwrap();
-        let proc = Proc::spawn(
-            &w.peer
-                .exec(&format!("exec /usr/sbin/sshd -D -e -f {}", f("config"))),
-        );
-        // Listening once its port answers.
-        let dev = format!("exec 3<>/dev/tcp/{}/2222", w.peer_ip);
-        wait_until(
-            10,
-            || "sshd did not start".into(),
-            || {
-                Command::new("ip")
-                    .args(["netns", "exec", &w.ns.name, "bash", "-c", &dev])
-                    .stderr(Stdio::null())
-                    .status()
-                    .is_ok_and(|s| s.success())
-                    .then_some(())
-            },
-        );
-        Sshd {
-            key: f("client"),
-            _dir: dir,
-            _proc: proc,
-        }
-    }
-
-    /// sshdump's command line, run in the world's target namespace, with `remote` as the
-    /// remote capture command and `fifo` as Wireshark's FIFO.
-    fn sshdump(&self, w: &World, remote: &str, fifo: &str) -> Command {
-        let mut c = Command::new("ip");
-        c.args(["netns", "exec", &w.ns.name, SSHDUMP])
-            .args(["--extcap-interface=sshdump", "--capture"])
-            .args(["--remote-host", &w.peer_ip, "--remote-port", "2222"])
-            .args(["--remote-username", "root", "--sshkey", &self.key])
-            .args(["--remote-capture-command", remote, "--fifo", fifo])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        c
-    }
+/// sshdump's command line, run in the world's target namespace, with `remote` as the remote
+/// capture command and `fifo` as Wireshark's FIFO.
+fn sshdump(sshd: &Sshd, w: &World, remote: &str, fifo: &str) -> Command {
+    let mut c = Command::new("ip");
+    c.args(["netns", "exec", &w.ns.name, SSHDUMP])
+        .args(["--extcap-interface=sshdump", "--capture"])
+        .args(["--remote-host", &w.peer_ip, "--remote-port", "2222"])
+        .args(["--remote-username", "root", "--sshkey", &sshd.key])
+        .args(["--remote-capture-command", remote, "--fifo", fifo])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c
 }
 
 /// Whether an nscap capturing in `path` still runs.
@@ -100,7 +42,7 @@ fn sshdump_runs_nscap_remotely_and_stopping_it_leaves_nothing() {
     // A count: sshdump ends when nscap does, with the packets in its FIFO.
     let fifo = d.file("count.pcap");
     let remote = format!("{} -t {path} -i eth0 -c 10 -w - icmp", nscap_bin());
-    let mut dump = Proc::start(sshd.sshdump(&w, &remote, &fifo));
+    let mut dump = Proc::start(sshdump(&sshd, &w, &remote, &fifo));
     let status = wait_until(
         20,
         || "sshdump did not end after -c 10".into(),
@@ -115,7 +57,7 @@ fn sshdump_runs_nscap_remotely_and_stopping_it_leaves_nothing() {
         let fifo = d.file(&format!("stop{sig}.pcap"));
         let remote = format!("{} -t {path} -i eth0 -w - icmp", nscap_bin());
         // A guard: killed, with its process group, if the test fails first.
-        let mut dump = Proc::start(sshd.sshdump(&w, &remote, &fifo));
+        let mut dump = Proc::start(sshdump(&sshd, &w, &remote, &fifo));
         wait_until(
             10,
             || "no packets through sshdump".into(),

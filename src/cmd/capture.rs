@@ -20,10 +20,11 @@ pub fn run(cfg: &Config, targets: &[String]) -> Result<Option<i32>> {
     // Capture-only mode: finding namespaces and opening handles use the file's capabilities,
     // until the session drops them (crate::privs).
     crate::privs::raise()?;
-    let (members, sel) = select::resolve(targets, cfg.all, cfg.follow)?;
+    let (members, sel) = select::resolve(targets, cfg.all, cfg.follow, cfg.remote_stream)?;
     // Several namespaces, or some that are found rather than named: interfaces are then named
     // NAME/IFACE, and the file is pcapng.
-    let many = members.len() > 1 || sel.dynamic() || cfg.follow;
+    // A remote stream names them so always: the -H end puts the host before the name.
+    let many = members.len() > 1 || sel.dynamic() || cfg.follow || cfg.remote_stream;
     if cfg.list_interfaces {
         return list_interfaces(&members, many).map(|()| None);
     }
@@ -39,6 +40,9 @@ pub fn run(cfg: &Config, targets: &[String]) -> Result<Option<i32>> {
         // Every handle, netlink socket and namespace is a descriptor: 500 namespaces need
         // more than the usual soft limit of 1024.
         crate::os::raise_nofile();
+    }
+    if cfg.remote_stream {
+        crate::remote::stop_at_end_of_input()?;
     }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

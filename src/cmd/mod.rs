@@ -85,6 +85,7 @@ fn dispatch(args: Vec<OsString>) -> u8 {
 fn capture_or_read(args: Vec<OsString>) -> Result<(), Exit> {
     let cfg = crate::cli::parse(args)?;
     match &cfg.input {
+        crate::cli::Input::Live { .. } if cfg.remote.is_some() => crate::remote::run(&cfg)?,
         crate::cli::Input::Live { targets } => {
             // `-- COMMAND`: nscap's status is the command's.
             if let Some(code) = capture::run(&cfg, targets)? {

@@ -9,11 +9,11 @@ use std::os::fd::OwnedFd;
 use anyhow::{anyhow, Result};
 use tokio::sync::watch;
 
-use super::order::Order;
 use super::progress::Progress;
 use super::report::{late_text, refused_text, stats_text, write_error, write_failed, Ending};
 use super::{shown, watch_links, Session};
 use crate::capture::{self, Opened, Stats};
+use crate::order::Order;
 use crate::packet::Counters;
 use crate::sink::{BoxSink, FileStatus};
 use crate::stop::{self, Signals};
@@ -382,8 +382,11 @@ impl Loop<'_> {
         if let Some(m) = blocked {
             last = format!("nscap: {m}; stopped without writing the rest\n");
         }
-        let (ifs, c) = table.handles_only(&counters);
-        last += &stats_text(&ifs, &c);
+        // A remote stream's counters went into its statistics blocks, for the -H end to print.
+        if !cfg.remote_stream {
+            let (ifs, c) = table.handles_only(&counters);
+            last += &stats_text(&ifs, &c);
+        }
         for st in &refused {
             last += &refused_text(st);
         }

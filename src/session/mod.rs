@@ -9,7 +9,6 @@
 mod command;
 mod follow;
 mod handlers;
-mod order;
 mod progress;
 mod report;
 mod table;
@@ -40,12 +39,12 @@ use crate::targets::Roots;
 use follow::Passed;
 use handlers::Loop;
 use progress::Progress;
-pub use report::stats_text;
+pub use report::{stats_text, stats_text_named};
 use report::{write_error, Ending};
 use table::Interfaces;
 
 /// How often packets held for time order are looked at: a packet waits at most this beyond
-/// `order::HOLD`.
+/// `crate::order::HOLD`.
 const ORDER_EVERY: Duration = Duration::from_millis(50);
 
 /// How often buffered output is written out, whatever its size: with libpcap's ring blocks
@@ -387,7 +386,7 @@ pub async fn run(
         end: None,
         writing: true,
         blocked: None,
-        order: ordered.then(order::Order::default),
+        order: ordered.then(crate::order::Order::default),
         wanted: wanted.map(crate::owner::Filter::new),
         command,
     };
@@ -644,6 +643,10 @@ impl Session<'_> {
     /// tcpdump's "listening on" lines: one per interface for one namespace (or with -v), one
     /// summary line for several.
     fn announce(&self, listening: &[usize]) {
+        // The -H end says what it listens on, over every host.
+        if self.cfg.remote_stream {
+            return;
+        }
         if !self.many || self.cfg.print_opts.verbose > 0 {
             for &i in listening {
                 let label = &self.spaces[self.table.owner[i]].label;

@@ -77,14 +77,19 @@ pub(super) fn late_text(late: u64) -> String {
     let plural = if late == 1 { "" } else { "s" };
     format!(
         "{late} packet{plural} written out of time order (they came more than {} ms late)\n",
-        super::order::HOLD.as_millis()
+        crate::order::HOLD.as_millis()
     )
 }
 
 /// tcpdump's closing statistics; one group per interface, named when there are several.
 pub fn stats_text(interfaces: &[Interface], counters: &[Counters]) -> String {
+    stats_text_named(interfaces, counters, interfaces.len() > 1)
+}
+
+/// [`stats_text`], each group named by its interface when `many` (`-H` always names them: the
+/// name says which host).
+pub fn stats_text_named(interfaces: &[Interface], counters: &[Counters], many: bool) -> String {
     let mut s = String::new();
-    let many = interfaces.len() > 1;
     for (iface, c) in interfaces.iter().zip(counters) {
         let prefix = if many {
             format!("{}: ", crate::escape::name(iface.name.as_bytes()))

@@ -352,10 +352,16 @@ pub fn open_row(snap: &Snapshot, row: &Row) -> Result<Target> {
     })
 }
 
-/// Resolves every `-t` and `--all` into namespaces, each once. `names` says whether members
-/// are named for several targets (otherwise the snapshot is not even loaded). Without
-/// `follow`, a pattern that matches nothing is an error; with it, a note.
-pub fn resolve(targets: &[String], all: bool, follow: bool) -> Result<(Vec<Member>, Selection)> {
+/// Resolves every `-t` and `--all` into namespaces, each once. Members are named (from a
+/// snapshot of the host) when there are several, or when `named` asks it of one (a remote
+/// stream, whose interfaces the -H end names HOST/NAME/IFACE). Without `follow`, a pattern
+/// that matches nothing is an error; with it, a note.
+pub fn resolve(
+    targets: &[String],
+    all: bool,
+    follow: bool,
+    named: bool,
+) -> Result<(Vec<Member>, Selection)> {
     let mut sel = Selection {
         all,
         patterns: Vec::new(),
@@ -390,7 +396,7 @@ pub fn resolve(targets: &[String], all: bool, follow: bool) -> Result<(Vec<Membe
             None => exact.push(t),
         }
     }
-    let many = exact.len() > 1 || sel.dynamic() || follow;
+    let many = named || exact.len() > 1 || sel.dynamic() || follow;
     if !many {
         let members = exact
             .into_iter()

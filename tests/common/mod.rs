@@ -10,6 +10,7 @@ mod install;
 mod nscap;
 mod process;
 mod runtimes;
+mod sshd;
 mod tmp;
 mod tools;
 mod world;
@@ -17,5 +18,5 @@ mod world;
 // A re-export counts as unused in a binary that uses nothing from its module.
 #[allow(unused_imports)]
 pub use self::{
-    cgroup::*, install::*, nscap::*, process::*, runtimes::*, tmp::*, tools::*, world::*,
+    cgroup::*, install::*, nscap::*, process::*, runtimes::*, sshd::*, tmp::*, tools::*, world::*,
 };

@@ -10,6 +10,12 @@
 //! behind packets already written, is written at once and counted as late.
 //!
 //! [`HOLD`] plus the half-second sync of the sinks keeps a SIGKILL's loss under a second.
+//!
+//! Streams that arrive in time order already, each from another host (`-H`, see
+//! `crate::remote`), are merged by [`Order::for_streams`]: a stream's packets come late by its
+//! host's own hold and the network's delay, and on another host's clock, so the wall clock
+//! says nothing of them. The oldest packet held leaves once every live stream has a packet
+//! waiting (nothing older can come then), or once it has waited [`STREAM_HOLD`].
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -20,20 +26,39 @@ use crate::packet::{Batch, Owner, Packet};
 
 /// How long packets wait for older ones of other interfaces: twice the ring's block timeout,
 /// and a margin for the hand-over.
-pub(super) const HOLD: Duration = Duration::from_millis(250);
+pub const HOLD: Duration = Duration::from_millis(250);
+
+/// How long a packet of one host waits for older ones of quieter hosts: a remote nscap holds
+/// its own packets up to [`HOLD`] before sending them, and the network adds its delay.
+pub const STREAM_HOLD: Duration = Duration::from_millis(400);
 
 /// A packet's time stamp, comparable: seconds, nanoseconds.
 type Stamp = (i64, u32);
 
 /// The batches held, one queue per interface, and the oldest packet of each queue in a heap.
-#[derive(Default)]
-pub(super) struct Order {
+pub struct Order {
     queues: Vec<VecDeque<Held>>,
     /// One entry per non-empty queue: its first packet's stamp and the queue.
     heads: BinaryHeap<Reverse<(Stamp, usize)>>,
     /// The stamp of the last packet let out.
     last: Stamp,
     late: u64,
+    hold: Duration,
+    /// Merging ordered streams: how many are live (see [`Order::for_streams`]).
+    streams: Option<usize>,
+}
+
+impl Default for Order {
+    fn default() -> Order {
+        Order {
+            queues: Vec::new(),
+            heads: BinaryHeap::new(),
+            last: (0, 0),
+            late: 0,
+            hold: HOLD,
+            streams: None,
+        }
+    }
 }
 
 struct Held {
@@ -50,16 +75,52 @@ fn stamp(p: &Packet<'_>) -> Stamp {
 }
 
 impl Order {
-    /// Holds `batch` (and its packets' owners) until its packets are due.
-    pub(super) fn push(&mut self, batch: Batch, owners: Option<Vec<Option<Arc<Owner>>>>) {
-        self.push_at(batch, owners, Instant::now());
+    /// Merges `streams` streams that are each in time order already (one per remote host):
+    /// see the module's text. [`Order::push_to`] names a packet's stream.
+    pub fn for_streams(streams: usize) -> Order {
+        Order {
+            hold: STREAM_HOLD,
+            streams: Some(streams),
+            ..Order::default()
+        }
     }
 
-    fn push_at(&mut self, batch: Batch, owners: Option<Vec<Option<Arc<Owner>>>>, arrived: Instant) {
+    /// Fewer streams are live (one ended): its packets held still leave in order.
+    pub fn set_streams(&mut self, streams: usize) {
+        self.streams = Some(streams);
+    }
+
+    /// How long a packet may wait for older ones.
+    pub fn hold(&self) -> Duration {
+        self.hold
+    }
+
+    /// Holds `batch` (and its packets' owners) until its packets are due.
+    pub fn push(&mut self, batch: Batch, owners: Option<Vec<Option<Arc<Owner>>>>) {
+        let q = batch.iface;
+        self.push_at(q, batch, owners, Instant::now());
+    }
+
+    /// Holds `batch` as a packet of stream `stream`.
+    pub fn push_to(
+        &mut self,
+        stream: usize,
+        batch: Batch,
+        owners: Option<Vec<Option<Arc<Owner>>>>,
+    ) {
+        self.push_at(stream, batch, owners, Instant::now());
+    }
+
+    fn push_at(
+        &mut self,
+        q: usize,
+        batch: Batch,
+        owners: Option<Vec<Option<Arc<Owner>>>>,
+        arrived: Instant,
+    ) {
         if batch.is_empty() {
             return;
         }
-        let q = batch.iface;
         if self.queues.len() <= q {
             self.queues.resize_with(q + 1, VecDeque::new);
         }
@@ -77,21 +138,25 @@ impl Order {
     /// The queue whose first packet is the oldest held, when that packet is due at `wall`
     /// (the clock the stamps are on) and `now`: [`HOLD`] old by its stamp or by its batch's
     /// arrival; with `all`, whatever its age.
-    pub(super) fn due(&self, all: bool, wall: SystemTime, now: Instant) -> Option<usize> {
+    pub fn due(&self, all: bool, wall: SystemTime, now: Instant) -> Option<usize> {
         let Reverse((ts, q)) = *self.heads.peek()?;
         if all {
             return Some(q);
         }
         let held = self.queues[q].front()?;
+        if let Some(live) = self.streams {
+            let waited = now.duration_since(held.arrived) >= self.hold;
+            return (self.heads.len() >= live || waited).then_some(q);
+        }
         let cutoff = wall
-            .checked_sub(HOLD)
+            .checked_sub(self.hold)
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map_or((0, 0), |d| (d.as_secs() as i64, d.subsec_nanos()));
-        (ts <= cutoff || now.duration_since(held.arrived) >= HOLD).then_some(q)
+        (ts <= cutoff || now.duration_since(held.arrived) >= self.hold).then_some(q)
     }
 
     /// Queue `q`'s first packet and its owner.
-    pub(super) fn head(&self, q: usize) -> (Packet<'_>, Option<&Owner>) {
+    pub fn head(&self, q: usize) -> (Packet<'_>, Option<&Owner>) {
         let held = &self.queues[q][0];
         let owner = held
             .owners
@@ -102,7 +167,7 @@ impl Order {
 
     /// Moves past queue `q`'s first packet, which [`Order::due`] named and which was
     /// written: a packet older than the one written before it counts as late.
-    pub(super) fn advance(&mut self, q: usize) {
+    pub fn advance(&mut self, q: usize) {
         self.heads.pop();
         let Some(held) = self.queues[q].front_mut() else {
             return;
@@ -124,18 +189,18 @@ impl Order {
     }
 
     /// Whether any packet is held.
-    pub(super) fn holding(&self) -> bool {
+    pub fn holding(&self) -> bool {
         !self.heads.is_empty()
     }
 
     /// Lets go of every packet held, unwritten (the capture stopped writing).
-    pub(super) fn clear(&mut self) {
+    pub fn clear(&mut self) {
         self.queues.clear();
         self.heads.clear();
     }
 
-    /// Packets written behind later ones, since they came after [`HOLD`].
-    pub(super) fn late(&self) -> u64 {
+    /// Packets written behind later ones, since they came after the hold.
+    pub fn late(&self) -> u64 {
         self.late
     }
 }
@@ -167,9 +232,9 @@ mod tests {
     fn interfaces_merge_by_time_stamp() {
         let mut o = Order::default();
         let t0 = Instant::now();
-        o.push_at(batch(0, &[(10, 0), (10, 300), (12, 0)]), None, t0);
-        o.push_at(batch(1, &[(10, 100), (11, 0)]), None, t0);
-        o.push_at(batch(0, &[(13, 0)]), None, t0);
+        o.push_at(0, batch(0, &[(10, 0), (10, 300), (12, 0)]), None, t0);
+        o.push_at(1, batch(1, &[(10, 100), (11, 0)]), None, t0);
+        o.push_at(0, batch(0, &[(13, 0)]), None, t0);
         let wall = UNIX_EPOCH + Duration::from_secs(100);
         let got = drain(&mut o, false, wall, t0);
         assert_eq!(
@@ -194,14 +259,14 @@ mod tests {
         let mut o = Order::default();
         let t0 = Instant::now();
         let wall = UNIX_EPOCH + Duration::from_secs(100);
-        o.push_at(batch(0, &[(99, 900_000_000)]), None, t0);
+        o.push_at(0, batch(0, &[(99, 900_000_000)]), None, t0);
         assert_eq!(o.due(false, wall, t0), None);
         // Its batch has waited HOLD: it goes, whatever its stamp says.
         assert_eq!(o.due(false, wall, t0 + HOLD), Some(0));
         assert_eq!(o.due(true, wall, t0), Some(0));
         // By its stamp: 250 ms before the wall clock.
         let mut o = Order::default();
-        o.push_at(batch(0, &[(99, 750_000_000)]), None, t0);
+        o.push_at(0, batch(0, &[(99, 750_000_000)]), None, t0);
         assert_eq!(o.due(false, wall, t0), Some(0));
     }
 
@@ -211,10 +276,34 @@ mod tests {
         let mut o = Order::default();
         let t0 = Instant::now();
         let wall = UNIX_EPOCH + Duration::from_secs(100);
-        o.push_at(batch(0, &[(50, 0)]), None, t0);
+        o.push_at(0, batch(0, &[(50, 0)]), None, t0);
         assert_eq!(drain(&mut o, false, wall, t0).len(), 1);
-        o.push_at(batch(1, &[(49, 0), (51, 0)]), None, t0);
+        o.push_at(1, batch(1, &[(49, 0), (51, 0)]), None, t0);
         assert_eq!(drain(&mut o, false, wall, t0).len(), 2);
         assert_eq!(o.late(), 1);
+    }
+
+    /// Ordered streams: the oldest packet leaves once every live stream has one waiting,
+    /// whatever the clocks say; a quiet stream holds the others up for the hold only.
+    #[test]
+    fn streams_merge_when_each_has_a_packet() {
+        let mut o = Order::for_streams(2);
+        let t0 = Instant::now();
+        // Stamps from long ago (another host's clock, a slow network): not due by them.
+        let wall = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        o.push_at(0, batch(7, &[(10, 0), (12, 0)]), None, t0);
+        assert_eq!(
+            o.due(false, wall, t0),
+            None,
+            "stream 1 may still send older packets"
+        );
+        o.push_at(1, batch(9, &[(11, 0)]), None, t0);
+        let got = drain(&mut o, false, wall, t0);
+        // (12, 0) waits: stream 1 has nothing left to compare it with.
+        assert_eq!(got, [(7, (10, 0)), (9, (11, 0))]);
+        assert_eq!(o.due(false, wall, t0 + STREAM_HOLD), Some(0));
+        // One stream ended: the other's packets need not wait for it.
+        o.set_streams(1);
+        assert_eq!(o.due(false, wall, t0), Some(0));
     }
 }

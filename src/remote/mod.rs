@@ -1,0 +1,771 @@
+//! `-H HOST`: nscap run on other hosts over ssh, their streams merged here into one capture.
+//!
+//! Each host runs `ssh [USER@]HOST nscap --remote-stream OPTIONS`, with the targets,
+//! interfaces, filter and capture options of this command line ([`Hosts::args`]). The remote
+//! nscap writes pcapng to its standard output, its interfaces named `NAME/IFACE`, and ends
+//! cleanly when its standard input ends, writing its kernel counters in statistics blocks.
+//! Here, one thread per host reads its stream ([`stream`]); the streams, each in time order
+//! already, are merged by [`crate::order::Order::for_streams`] and go to the same sinks as a
+//! local capture, each interface named `HOST/NAME/IFACE` with the host in its description.
+//!
+//! Nothing listens on a port of nscap's own: ssh is the user's, with their keys and
+//! `~/.ssh/config`, in batch mode (no prompt reads the capture's terminal). ssh runs in a
+//! process group of its own, so a Ctrl-C reaches this nscap only; the stop is then passed on by
+//! closing each ssh's standard input, and each host's last packets and counters still arrive.
+//! Whatever ends this nscap (even SIGKILL) closes those pipes: the remote nscap sees the end of
+//! its input, or its output closed, and ends too. No nscap is left behind on any host.
+
+mod stream;
+
+use std::ffi::OsString;
+use std::io::{self, BufRead, Read};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use crate::cli::Config;
+use crate::error::os_message;
+use crate::order::Order;
+use crate::packet::{Batch, Counters, Interface, Kernel, Owner};
+use crate::sink::{self, BoxSink, Format};
+use crate::stop::{self, Signals};
+use crate::targets::inventory::shell_word;
+
+/// How the hosts are reached, and what each is asked to capture.
+#[derive(Debug, Clone)]
+pub struct Hosts {
+    /// As given to `-H` (and read from `--hosts-file`): `[USER@]HOST`.
+    pub hosts: Vec<String>,
+    /// `--ssh`: the ssh command and its own options.
+    pub ssh: Vec<String>,
+    /// `--nscap-path`: shell text that runs nscap on a host.
+    pub nscap: String,
+    /// `--strict`: one host failing ends the capture.
+    pub strict: bool,
+    /// The options passed on to every host's nscap.
+    pub args: Vec<OsString>,
+}
+
+/// A host as interfaces and lines name it: `HOST` of `[USER@]HOST`.
+pub fn short_name(host: &str) -> &str {
+    host.rsplit_once('@').map_or(host, |(_, h)| h)
+}
+
+/// How long the hosts get to send their last packets and counters once asked to stop, before
+/// their ssh is ended.
+const STOP_WAIT: Duration = Duration::from_secs(5);
+
+/// How often the loop looks at signals, clocks and held packets when no stream speaks.
+const TICK: Duration = Duration::from_millis(50);
+
+/// How often buffered output is written out, whatever its size (as a local capture).
+const SYNC_EVERY: Duration = Duration::from_millis(500);
+
+/// What a host's threads tell the loop.
+enum Msg {
+    /// The stream began (its section header arrived): the remote nscap has its captures open.
+    Started {
+        host: usize,
+        application: Option<String>,
+    },
+    /// Interfaces the stream declared, in its own numbering after those before.
+    Interfaces { host: usize, added: Vec<Interface> },
+    /// Packets of one interface (the stream's number), with their processes (`--process`).
+    Packets {
+        host: usize,
+        batch: Batch,
+        owners: Option<Vec<Option<Arc<Owner>>>>,
+    },
+    /// The stream ended: cleanly, or how it broke; and the kernel's counters it gave.
+    Ended {
+        host: usize,
+        broke: Option<String>,
+        kernel: Vec<Option<Kernel>>,
+    },
+    /// A line the host's nscap or ssh wrote on standard error.
+    Said { host: usize, line: String },
+    /// Its standard error ended.
+    Quiet { host: usize },
+}
+
+/// One host's ssh and what is known of its stream.
+struct Host {
+    short: String,
+    child: Option<Child>,
+    stdin: Option<ChildStdin>,
+    /// The stream's interface numbers → the capture's.
+    map: Vec<usize>,
+    started: bool,
+    ended: bool,
+    /// Why the host failed, once it did.
+    failed: Option<String>,
+    /// The last line it said on standard error.
+    said: Option<String>,
+    /// Its standard error ended.
+    quiet: bool,
+    /// Its stream ended (how it broke, if it did), when; and the kernel's counters it gave.
+    out_ended: Option<(Option<String>, Instant)>,
+}
+
+impl Host {
+    /// Asks the host's nscap to stop: the end of its standard input.
+    fn ask_to_stop(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Collects ssh's status: it ends by itself once its stream has (`force` false), or is
+    /// ended, with its process group (a ProxyCommand too): SIGTERM, then SIGKILL.
+    fn end_ssh(&mut self, force: bool) -> Option<std::process::ExitStatus> {
+        let child = self.child.as_mut()?;
+        let pgid = nix::unistd::Pid::from_raw(-(child.id() as i32));
+        let mut wait = |d: Duration| {
+            let deadline = Instant::now() + d;
+            loop {
+                match child.try_wait() {
+                    Ok(Some(st)) => return Some(Some(st)),
+                    Err(_) => return Some(None),
+                    Ok(None) if Instant::now() >= deadline => return None,
+                    Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        };
+        let mut st = if force {
+            None
+        } else {
+            wait(Duration::from_secs(2))
+        };
+        if st.is_none() {
+            let _ = nix::sys::signal::kill(pgid, nix::sys::signal::Signal::SIGTERM);
+            st = wait(Duration::from_secs(2));
+        }
+        if st.is_none() {
+            let _ = nix::sys::signal::kill(pgid, nix::sys::signal::Signal::SIGKILL);
+            st = Some(child.wait().ok());
+        }
+        self.child = None;
+        st.flatten()
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        self.stdin = None;
+        if self.child.is_some() {
+            self.end_ssh(true);
+        }
+    }
+}
+
+/// The ssh command line that runs `remote` (shell words, quoted) on `host`.
+fn ssh_command(hosts: &Hosts, host: &str, remote: &[OsString]) -> Command {
+    let mut words = vec![hosts.nscap.clone()];
+    words.extend(remote.iter().map(|a| shell_word(a.as_encoded_bytes())));
+    let mut c = Command::new(&hosts.ssh[0]);
+    c.args(&hosts.ssh[1..])
+        // The user's own options come first and win; these only keep ssh from prompting and
+        // from giving the stream a terminal.
+        .args(["-o", "BatchMode=yes", "-T", "--", host])
+        .arg(words.join(" "));
+    c
+}
+
+/// `--remote-stream`: the end of standard input (the -H end closed it, or its connection
+/// went) stops the capture as SIGTERM would, its statistics written into the stream.
+pub fn stop_at_end_of_input() -> Result<()> {
+    std::thread::Builder::new()
+        .name("nscap-stdin".into())
+        .spawn(|| {
+            stop::block_in_this_thread();
+            let mut buf = [0u8; 512];
+            let mut stdin = io::stdin().lock();
+            while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
+            // Asked before the capture could stop cleanly (its handles still opening): the
+            // stop waits for the handlers, so that the stream still ends whole. SIGTERM's
+            // default action would end it mid-way, with no statistics.
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while !stop::installed() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let _ =
+                nix::sys::signal::kill(nix::unistd::Pid::this(), nix::sys::signal::Signal::SIGTERM);
+        })
+        .map(|_| ())
+        .context("cannot start a thread")
+}
+
+/// `-H … -D`: each host's interfaces, under its name.
+fn list_interfaces(cfg: &Config, hosts: &Hosts) -> Result<()> {
+    let mut remote: Vec<OsString> = vec!["-D".into()];
+    // -D takes the targets only.
+    let mut args = hosts.args.iter();
+    while let Some(a) = args.next() {
+        if a == "--target" || a == "--host-root" {
+            remote.push(a.clone());
+            remote.extend(args.next().cloned());
+        }
+    }
+    let mut failed = 0;
+    for h in &hosts.hosts {
+        let out = ssh_command(hosts, h, &remote)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| anyhow!("cannot run {}: {}", hosts.ssh[0], os_message(&e)))?;
+        let said = String::from_utf8_lossy(&out.stderr);
+        for line in said.lines() {
+            eprintln!(
+                "nscap: {}: {}",
+                crate::escape::text(short_name(h)),
+                remote_line(line)
+            );
+        }
+        if !out.status.success() {
+            failed += 1;
+            if hosts.strict {
+                bail!("{}: {}", short_name(h), exit_words(out.status));
+            }
+            continue;
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut shown = format!("{}:\n", crate::escape::text(short_name(h)));
+        for line in text.lines() {
+            shown += &format!("  {}\n", crate::escape::text(line));
+        }
+        if let Err(e) = io::Write::write_all(&mut io::stdout().lock(), shown.as_bytes()) {
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                return Ok(());
+            }
+            bail!("cannot write to standard output: {}", os_message(&e));
+        }
+    }
+    if failed == hosts.hosts.len() {
+        bail!("no host answered");
+    }
+    let _ = cfg;
+    Ok(())
+}
+
+/// A line from a host's standard error, made safe and without the remote nscap's own prefix.
+fn remote_line(line: &str) -> String {
+    crate::escape::text(line.strip_prefix("nscap: ").unwrap_or(line))
+}
+
+/// How a host's ssh ended, in words.
+fn exit_words(st: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (st.code(), st.signal()) {
+        (Some(255), _) => "ssh failed (exit status 255)".into(),
+        (Some(c), _) => format!("nscap there exited with status {c}"),
+        (None, Some(s)) => format!("ssh was killed by signal {s}"),
+        _ => "ssh ended".into(),
+    }
+}
+
+/// The whole `-H` capture: every host started, their packets merged into the sinks until a
+/// signal, a count, a limit, a closed pipe, or the end of every stream; then the statistics.
+pub fn run(cfg: &Config) -> Result<()> {
+    let hosts = cfg.remote.as_ref().context("no host given")?;
+    if cfg.list_interfaces {
+        return list_interfaces(cfg, hosts);
+    }
+    // Files are created as the -Z user; ssh then runs as that user too.
+    if let Some(user) = &cfg.user {
+        crate::privs::drop_to(user, &[])?;
+    }
+    let (tx, rx) = mpsc::sync_channel::<Msg>(64);
+    let mut remote: Vec<OsString> = vec!["--remote-stream".into()];
+    remote.extend(hosts.args.iter().cloned());
+    let mut all = Vec::new();
+    for (i, h) in hosts.hosts.iter().enumerate() {
+        all.push(start_host(hosts, i, h, &remote, &tx)?);
+    }
+    drop(tx);
+    let mut out = cfg.output.clone();
+    if out.write.is_some() {
+        out.format = Some(Format::Pcapng);
+    }
+    let sinks = sink::build(&out, &cfg.print_opts, &[], || {
+        Ok(Box::new(stop::StopWriter::new(
+            crate::session::stdout_file()?,
+        )))
+    })?;
+    let mut m = Merge {
+        cfg,
+        strict: hosts.strict,
+        hosts: all,
+        interfaces: Vec::new(),
+        host_of: Vec::new(),
+        captured: Vec::new(),
+        kernel: Vec::new(),
+        sinks,
+        order: Order::for_streams(hosts.hosts.len()),
+        total: 0,
+        writing: true,
+        stopping: None,
+        end: None,
+        announced: false,
+    };
+    m.start_sinks()?;
+    let signals = Signals::install().context("cannot install the signal handlers")?;
+    m.run(&rx, &signals);
+    m.finish()
+}
+
+/// Starts `ssh HOST nscap …` and the threads that read its output and its errors.
+fn start_host(
+    hosts: &Hosts,
+    i: usize,
+    h: &str,
+    remote: &[OsString],
+    tx: &mpsc::SyncSender<Msg>,
+) -> Result<Host> {
+    let mut c = ssh_command(hosts, h, remote);
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // A Ctrl-C at the terminal is for this nscap, which stops the hosts in order.
+        .process_group(0);
+    let mut child = c
+        .spawn()
+        .map_err(|e| anyhow!("cannot run {}: {}", hosts.ssh[0], os_message(&e)))?;
+    let stdout = child.stdout.take().context("ssh has no output")?;
+    let stderr = child.stderr.take().context("ssh has no error output")?;
+    let stdin = child.stdin.take();
+    let (out_tx, err_tx) = (tx.clone(), tx.clone());
+    std::thread::Builder::new()
+        .name("nscap-host".into())
+        .spawn(move || {
+            stop::block_in_this_thread();
+            stream::read(i, stdout, &out_tx);
+        })
+        .context("cannot start a thread")?;
+    std::thread::Builder::new()
+        .name("nscap-host-err".into())
+        .spawn(move || {
+            stop::block_in_this_thread();
+            for line in io::BufReader::new(stderr).split(b'\n') {
+                let Ok(line) = line else { break };
+                let line = String::from_utf8_lossy(&line).trim_end().to_string();
+                if !line.is_empty() && err_tx.send(Msg::Said { host: i, line }).is_err() {
+                    return;
+                }
+            }
+            let _ = err_tx.send(Msg::Quiet { host: i });
+        })
+        .context("cannot start a thread")?;
+    Ok(Host {
+        short: short_name(h).to_string(),
+        child: Some(child),
+        stdin,
+        map: Vec::new(),
+        started: false,
+        ended: false,
+        failed: None,
+        said: None,
+        quiet: false,
+        out_ended: None,
+    })
+}
+
+/// Why the merged capture ended.
+enum Ending {
+    Signal,
+    Count,
+    ClosedPipe,
+    Failed(String),
+}
+
+/// The merge: the capture's interface table over every host, the sinks, and the hold that
+/// puts the hosts' packets in time order.
+struct Merge<'a> {
+    cfg: &'a Config,
+    strict: bool,
+    hosts: Vec<Host>,
+    interfaces: Vec<Interface>,
+    /// Each interface's host.
+    host_of: Vec<usize>,
+    captured: Vec<u64>,
+    kernel: Vec<Option<Kernel>>,
+    sinks: Vec<BoxSink>,
+    order: Order,
+    total: u64,
+    writing: bool,
+    /// When the hosts were asked to stop.
+    stopping: Option<Instant>,
+    end: Option<Ending>,
+    announced: bool,
+}
+
+impl Merge<'_> {
+    fn start_sinks(&mut self) -> Result<()> {
+        for s in self.sinks.iter_mut() {
+            s.start(&[]).map_err(|e| write_error(self.cfg, &e))?;
+        }
+        Ok(())
+    }
+
+    fn run(&mut self, rx: &mpsc::Receiver<Msg>, signals: &Signals) {
+        let cfg = self.cfg;
+        let began = Instant::now();
+        let mut last_sync = Instant::now();
+        let mut last_tick = Instant::now();
+        let watch_pipe = crate::os::stdout_is_pipe() && (cfg.output.print || cfg.writes_stdout());
+        while self.hosts.iter().any(|h| !h.ended) {
+            match rx.recv_timeout(TICK) {
+                Ok(msg) => self.heard(msg),
+                Err(mpsc::RecvTimeoutError::Timeout) => self.settle(),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+            if signals.take().is_some() && self.end.is_none() {
+                self.stop(Ending::Signal);
+            }
+            if stop::stats_requested() {
+                let (ifs, c) = self.counters();
+                eprint!("{}", crate::session::stats_text_named(&ifs, &c, true));
+            }
+            if cfg.stop_after.is_some_and(|d| began.elapsed() >= d) && self.end.is_none() {
+                self.stop(Ending::Signal);
+            }
+            if watch_pipe && self.writing && crate::os::stdout_closed() {
+                self.writing = false;
+                self.stop(Ending::ClosedPipe);
+            }
+            self.release(false);
+            if last_tick.elapsed() >= Duration::from_millis(250) && self.writing {
+                last_tick = Instant::now();
+                let r = self.sinks.iter_mut().try_for_each(|s| s.tick());
+                self.check(r);
+                if self.sinks.iter().any(|s| s.exhausted()) {
+                    self.stop(Ending::Count);
+                }
+            }
+            if last_sync.elapsed() >= SYNC_EVERY && self.writing {
+                last_sync = Instant::now();
+                let r = self.sinks.iter_mut().try_for_each(|s| s.sync());
+                self.check(r);
+            }
+            if self.stopping.is_some_and(|t| t.elapsed() >= STOP_WAIT) {
+                // Hosts that did not end in time: their ssh is ended, their stream with it.
+                for h in self.hosts.iter_mut().filter(|h| h.child.is_some()) {
+                    h.end_ssh(true);
+                }
+            }
+        }
+        self.release(true);
+    }
+
+    fn heard(&mut self, msg: Msg) {
+        match msg {
+            Msg::Started { host, application } => {
+                let h = &mut self.hosts[host];
+                h.started = true;
+                let mine = concat!("nscap ", env!("CARGO_PKG_VERSION"));
+                if let Some(app) = application.filter(|a| a != mine) {
+                    eprintln!(
+                        "nscap: {}: warning: runs {}, this is {mine}",
+                        crate::escape::text(&h.short),
+                        crate::escape::text(&app)
+                    );
+                }
+                self.announce();
+            }
+            Msg::Interfaces { host, added } => {
+                let h = &mut self.hosts[host];
+                let mut new = Vec::new();
+                for mut i in added {
+                    i.name = format!("{}/{}", h.short, i.name);
+                    i.description = if i.description.is_empty() {
+                        format!("host {}", h.short)
+                    } else {
+                        format!("host {}, {}", h.short, i.description)
+                    };
+                    h.map.push(self.interfaces.len() + new.len());
+                    new.push(i);
+                }
+                self.interfaces.extend(new.iter().cloned());
+                self.host_of.resize(self.interfaces.len(), host);
+                self.captured.resize(self.interfaces.len(), 0);
+                self.kernel.resize(self.interfaces.len(), None);
+                if self.writing {
+                    let r = self
+                        .sinks
+                        .iter_mut()
+                        .try_for_each(|s| s.add_interfaces(&new));
+                    self.check(r);
+                }
+            }
+            Msg::Packets {
+                host,
+                mut batch,
+                owners,
+            } => {
+                let Some(&idx) = self.hosts[host].map.get(batch.iface) else {
+                    return;
+                };
+                batch.iface = idx;
+                if self.writing && !matches!(self.end, Some(Ending::Count)) {
+                    self.order.push_to(host, batch, owners);
+                }
+            }
+            Msg::Ended {
+                host,
+                broke,
+                kernel,
+            } => {
+                let h = &mut self.hosts[host];
+                for (remote, k) in kernel.into_iter().enumerate() {
+                    if let Some(&idx) = h.map.get(remote) {
+                        self.kernel[idx] = k;
+                    }
+                }
+                h.out_ended = Some((broke, Instant::now()));
+            }
+            Msg::Said { host, line } => {
+                let h = &mut self.hosts[host];
+                let line = remote_line(&line);
+                eprintln!("nscap: {}: {line}", crate::escape::text(&h.short));
+                h.said = Some(line);
+            }
+            Msg::Quiet { host } => self.hosts[host].quiet = true,
+        }
+        self.settle();
+    }
+
+    /// Hosts whose stream has ended, and whose standard error too (or a moment later: an ssh
+    /// control master may hold it open), are done: how they ended is told.
+    fn settle(&mut self) {
+        for i in 0..self.hosts.len() {
+            let h = &self.hosts[i];
+            let done = match &h.out_ended {
+                Some((_, at)) => h.quiet || at.elapsed() >= Duration::from_secs(1),
+                None => false,
+            };
+            if !h.ended && done {
+                let broke = self.hosts[i].out_ended.as_mut().and_then(|(b, _)| b.take());
+                self.ended(i, broke);
+            }
+        }
+    }
+
+    /// "listening" once every host has started or failed.
+    fn announce(&mut self) {
+        if self.announced || !self.hosts.iter().all(|h| h.started || h.ended) {
+            return;
+        }
+        self.announced = true;
+        let up: Vec<&str> = self
+            .hosts
+            .iter()
+            .filter(|h| h.started && h.failed.is_none())
+            .map(|h| h.short.as_str())
+            .collect();
+        if up.is_empty() {
+            return;
+        }
+        eprintln!(
+            "nscap: listening on {} host{}: {}",
+            up.len(),
+            if up.len() == 1 { "" } else { "s" },
+            crate::escape::text(&up.join(", "))
+        );
+    }
+
+    fn ended(&mut self, host: usize, broke: Option<String>) {
+        let h = &mut self.hosts[host];
+        // The stream is over: ssh ends by itself (it has no more to carry), unless the stream
+        // broke while it still runs.
+        let status = h.end_ssh(broke.is_some());
+        h.ended = true;
+        let why = match (broke, status) {
+            (Some(b), _) => Some(b),
+            (None, Some(st)) if !st.success() => Some(exit_words(st)),
+            (None, None) => Some("ssh ended".into()),
+            // Its nscap ended by itself (its -c was reached) and said nothing wrong.
+            (None, Some(_)) => None,
+        };
+        if let Some(why) = why {
+            if h.said.is_none() {
+                eprintln!(
+                    "nscap: {}: {}",
+                    crate::escape::text(&h.short),
+                    crate::escape::text(&why)
+                );
+            }
+            h.failed = Some(h.said.clone().unwrap_or(why));
+        }
+        let live = self.hosts.iter().filter(|h| !h.ended).count();
+        self.order.set_streams(live);
+        self.announce();
+        // --strict: a failed host fails the capture, also one that failed while it was
+        // ending for another reason (a count reached first).
+        let failed = self.hosts[host].failed.clone();
+        if let (Some(why), true) = (failed, self.strict) {
+            if !matches!(self.end, Some(Ending::Failed(_))) {
+                let name = self.hosts[host].short.clone();
+                self.end = Some(Ending::Failed(format!("{name}: {why} (--strict)")));
+            }
+            self.stop(Ending::Signal);
+        }
+    }
+
+    /// Asks every host to stop; the streams still bring their last packets and counters.
+    fn stop(&mut self, why: Ending) {
+        if self.end.is_none() {
+            self.end = Some(why);
+        }
+        if self.stopping.is_none() {
+            self.stopping = Some(Instant::now());
+            for h in self.hosts.iter_mut() {
+                h.ask_to_stop();
+            }
+        }
+    }
+
+    /// Writes the packets held that are due (all of them, with `all`) in time order.
+    fn release(&mut self, all: bool) {
+        if !self.writing {
+            self.order.clear();
+            return;
+        }
+        let count = self.cfg.count;
+        let (wall, now) = (SystemTime::now(), Instant::now());
+        let mut res = Ok(());
+        let mut wrote = false;
+        let mut full = false;
+        while let Some(q) = self.order.due(all, wall, now) {
+            if count.is_some_and(|c| self.total >= c) {
+                self.order.clear();
+                break;
+            }
+            let (p, owner) = self.order.head(q);
+            let iface = p.iface;
+            for s in self.sinks.iter_mut() {
+                if let Err(e) = s.packet_by(&p, owner) {
+                    res = Err(e);
+                    break;
+                }
+                if s.exhausted() {
+                    full = true;
+                }
+            }
+            self.captured[iface] += 1;
+            self.total += 1;
+            self.order.advance(q);
+            wrote = true;
+            if res.is_err() || full {
+                break;
+            }
+        }
+        if res.is_ok() && wrote {
+            res = self.sinks.iter_mut().try_for_each(|s| s.flush());
+        }
+        self.check(res);
+        if full || count.is_some_and(|c| self.total >= c) {
+            self.stop(Ending::Count);
+        }
+    }
+
+    /// An output that could not be written ends the capture (quietly, for a closed pipe).
+    fn check(&mut self, r: io::Result<()>) {
+        let Err(e) = r else { return };
+        self.writing = false;
+        self.order.clear();
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            self.stop(Ending::ClosedPipe);
+        } else {
+            let m = write_error(self.cfg, &e).to_string();
+            self.stop(Ending::Failed(m));
+        }
+    }
+
+    /// Every interface's counters so far: what was written of it here, and the kernel's
+    /// counts its host gave at the end (unknown before, or when it never said).
+    fn counters(&self) -> (Vec<Interface>, Vec<Counters>) {
+        let c = (0..self.interfaces.len())
+            .map(|i| Counters {
+                captured: self.captured[i],
+                kernel: self.kernel[i],
+            })
+            .collect();
+        (self.interfaces.clone(), c)
+    }
+
+    fn finish(mut self) -> Result<()> {
+        let (ifs, counters) = self.counters();
+        let quiet = matches!(self.end, Some(Ending::ClosedPipe));
+        let mut failed = None;
+        for s in self.sinks.iter_mut() {
+            if let Err(e) = s.counters(&counters).and_then(|()| s.finish()) {
+                if !quiet && e.kind() != io::ErrorKind::BrokenPipe {
+                    failed.get_or_insert_with(|| write_error(self.cfg, &e).to_string());
+                }
+            }
+        }
+        self.sinks.clear();
+        for h in self.hosts.iter_mut() {
+            h.end_ssh(true);
+        }
+        if quiet {
+            return Ok(());
+        }
+        // An `any` handle's members have no counters of their own, and the handle no packets:
+        // each line is shown where it says something.
+        // Host by host, in the order they were given.
+        let mut rows: Vec<(usize, Interface, Counters)> = ifs
+            .into_iter()
+            .zip(counters)
+            .zip(&self.host_of)
+            .filter(|((_, c), _)| c.captured > 0 || c.kernel.is_some())
+            .map(|((i, c), &h)| (h, i, c))
+            .collect();
+        rows.sort_by_key(|r| r.0);
+        let (ifs, counters): (Vec<Interface>, Vec<Counters>) =
+            rows.into_iter().map(|(_, i, c)| (i, c)).unzip();
+        let mut last = crate::session::stats_text_named(&ifs, &counters, true);
+        let late = self.order.late();
+        if late > 0 {
+            last += &format!(
+                "{late} packet{} written out of time order (they came more than {} ms late)\n",
+                if late == 1 { "" } else { "s" },
+                self.order.hold().as_millis()
+            );
+        }
+        let failed_hosts: Vec<&Host> = self.hosts.iter().filter(|h| h.failed.is_some()).collect();
+        for h in &failed_hosts {
+            last += &format!(
+                "{}: failed: {}\n",
+                crate::escape::text(&h.short),
+                crate::escape::text(h.failed.as_deref().unwrap_or(""))
+            );
+        }
+        stop::eprint_last(&last);
+        match (self.end.take(), failed) {
+            (Some(Ending::Failed(m)), _) | (_, Some(m)) => Err(anyhow!(m)),
+            _ if failed_hosts.len() == self.hosts.len() => Err(anyhow!(
+                "no host could be captured on ({})",
+                failed_hosts
+                    .iter()
+                    .map(|h| h.short.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The one line for an output that could not be written, naming it.
+fn write_error(cfg: &Config, e: &io::Error) -> anyhow::Error {
+    if let Some(m) = sink::rotate::file_message(e) {
+        return anyhow!(m);
+    }
+    match &cfg.output.write {
+        Some(p) if p != std::path::Path::new("-") => {
+            anyhow!("cannot write {}: {}", p.display(), os_message(e))
+        }
+        _ => anyhow!("cannot write to standard output: {}", os_message(e)),
+    }
+}
