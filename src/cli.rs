@@ -790,47 +790,16 @@ fn validate(a: Args) -> Result<Config, Exit> {
 
 /// `-H` and `--hosts-file`: the hosts, checked, and how to reach them.
 fn hosts(a: &Args, is_file: bool) -> Result<Option<crate::remote::Hosts>, Exit> {
-    let mut hosts = a.hosts.clone();
-    if let Some(path) = &a.hosts_file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Exit::Usage(format!(
-                "--hosts-file {}: {}",
-                path.display(),
-                crate::error::os_message(&e)
-            ))
-        })?;
-        for line in text.lines() {
-            let line = line.split('#').next().unwrap_or("").trim();
-            if !line.is_empty() {
-                hosts.push(line.to_string());
-            }
-        }
-        if hosts.is_empty() {
-            usage!("--hosts-file {}: no host in it", path.display());
-        }
-    }
-    if hosts.is_empty() {
-        if a.ssh.is_some() || a.nscap_path.is_some() || a.strict {
-            usage!("--ssh, --nscap-path and --strict apply to -H HOST");
-        }
+    let given = crate::remote::HostArgs {
+        hosts: &a.hosts,
+        hosts_file: a.hosts_file.as_deref(),
+        ssh: a.ssh.as_deref(),
+        nscap_path: a.nscap_path.as_deref(),
+        strict: a.strict,
+    };
+    let Some(hosts) = given.hosts()? else {
         return Ok(None);
-    }
-    if let Some(h) = hosts
-        .iter()
-        .find(|h| h.is_empty() || h.starts_with('-') || h.chars().any(char::is_whitespace))
-    {
-        usage!(
-            "-H '{}': give a host as [USER@]HOST",
-            crate::escape::text(h)
-        );
-    }
-    let mut seen = std::collections::HashSet::new();
-    if let Some(h) = hosts
-        .iter()
-        .find(|h| !seen.insert(crate::remote::short_name(h)))
-    {
-        usage!("-H {}: that host is given twice", crate::escape::text(h));
-    }
+    };
     if is_file {
         usage!("-H captures live on other hosts: it cannot be used with -r");
     }
@@ -843,23 +812,7 @@ fn hosts(a: &Args, is_file: bool) -> Result<Option<crate::remote::Hosts>, Exit> 
     if a.format == Some(Format::Pcap) {
         usage!("-H writes pcapng: each interface is named by its host, which pcap cannot hold");
     }
-    let ssh: Vec<String> = a
-        .ssh
-        .as_deref()
-        .unwrap_or("ssh")
-        .split_whitespace()
-        .map(String::from)
-        .collect();
-    if ssh.is_empty() {
-        usage!("--ssh: give the ssh command");
-    }
-    Ok(Some(crate::remote::Hosts {
-        hosts,
-        ssh,
-        nscap: a.nscap_path.clone().unwrap_or_else(|| "nscap".into()),
-        strict: a.strict,
-        args: Vec::new(),
-    }))
+    Ok(Some(hosts))
 }
 
 /// The long-capture options as given, apart from the rest of [`Args`].

@@ -178,10 +178,7 @@ fn two_hosts_merge_into_one_time_ordered_file() {
             .filter(|n| **n == name)
             .count();
         let captured = format!("{name}: {total} packets captured");
-        assert!(
-            stderr.contains(&captured),
-            "{captured} not in {stderr:?}"
-        );
+        assert!(stderr.contains(&captured), "{captured} not in {stderr:?}");
         assert!(
             stderr.iter().any(|l| l.starts_with(&format!("{name}: "))
                 && l.ends_with("received by filter")
@@ -317,4 +314,40 @@ fn list_interfaces_of_every_host() {
         assert!(stdout.contains(&format!("h{}:\n", i + 1)), "{stdout}");
         assert!(stdout.contains("lan0"), "{stdout}");
     }
+}
+
+/// `list -H`: every host's namespaces in one table, the host first on each row; `node` in
+/// JSON. Each "host" here sees the whole machine: both list the other's namespace too.
+#[test]
+fn list_every_host_in_one_table() {
+    let h = Hosts::new(2);
+    let with = |rest: &[&str]| {
+        let mut a = vec!["list".to_string()];
+        a.extend(h.args(rest));
+        h.run(&a)
+    };
+    let o = with(&[]);
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("HOST  NAME "), "{table}");
+    for i in 1..=2 {
+        let peer = &h.hosts[i - 1].0.peer.name;
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("h{i} ")) && l.contains(peer.as_str())),
+            "no row of h{i} for {peer}: {table}"
+        );
+    }
+    let o = with(&["--json"]);
+    assert!(o.status.success());
+    let nodes: BTreeSet<String> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["node"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(nodes, BTreeSet::from(["h1".to_string(), "h2".to_string()]));
 }

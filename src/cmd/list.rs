@@ -46,6 +46,22 @@ struct Args {
     /// ip-netns names [env: NSCAP_NETNS_DIR; default /run/netns].
     #[arg(long, value_name = "DIR")]
     netns_dir: Option<PathBuf>,
+    /// List HOST's namespaces too, through `ssh [USER@]HOST nscap list` (repeatable): one
+    /// table, the host first on each row (`node` in JSON).
+    #[arg(short = 'H', long = "host", value_name = "[USER@]HOST", action = clap::ArgAction::Append)]
+    hosts: Vec<String>,
+    /// Read more hosts for -H from FILE, one per line (`#` starts a comment).
+    #[arg(long = "hosts-file", value_name = "FILE")]
+    hosts_file: Option<PathBuf>,
+    /// With -H: the ssh command, words split at spaces (default `ssh`).
+    #[arg(long = "ssh", value_name = "COMMAND")]
+    ssh: Option<String>,
+    /// With -H: the command that runs nscap on the hosts (default `nscap`).
+    #[arg(long = "nscap-path", value_name = "PATH")]
+    nscap_path: Option<String>,
+    /// With -H: any host that fails is an error (by default the others are listed).
+    #[arg(long)]
+    strict: bool,
 }
 
 /// Longest COMMAND cell in the table (JSON has it whole): a Java command line is thousands of
@@ -140,12 +156,16 @@ fn ifaces(r: &Row, all: bool) -> String {
 /// container's short ID, its lowest PID, and its interfaces (not `lo`) with their first
 /// address, cut with `…` to `width` columns when one is given (a terminal's).
 pub fn short_table(rows: &[Row], width: Option<usize>) -> String {
-    let header = ["NAME", "KIND", "ID", "PID", "INTERFACES"];
-    let cells: Vec<[String; 5]> = rows
+    short_table_on(rows, None, width)
+}
+
+/// [`short_table`], with each row's host first when `hosts` gives them (`list -H`).
+fn short_table_on(rows: &[Row], hosts: Option<&[String]>, width: Option<usize>) -> String {
+    let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
             let (name, kind) = name_and_kind(r);
-            [
+            vec![
                 cut(&name, 24),
                 kind,
                 r.container.as_ref().map_or("-".into(), |c| {
@@ -156,35 +176,55 @@ pub fn short_table(rows: &[Row], width: Option<usize>) -> String {
             ]
         })
         .collect();
-    let mut w = header.map(str::len);
+    render(
+        &["NAME", "KIND", "ID", "PID", "INTERFACES"],
+        cells,
+        hosts,
+        width,
+    )
+}
+
+/// Columns aligned, two spaces apart; the last one is left as it is, or cut to what is left of
+/// `width`. With `hosts`, a HOST column comes first.
+fn render(
+    header: &[&str],
+    mut cells: Vec<Vec<String>>,
+    hosts: Option<&[String]>,
+    width: Option<usize>,
+) -> String {
+    let mut header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    if let Some(hosts) = hosts {
+        header.insert(0, "HOST".into());
+        for (c, h) in cells.iter_mut().zip(hosts) {
+            c.insert(0, crate::escape::text(h));
+        }
+    }
+    let n = header.len();
+    let mut w: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for c in &cells {
         for (w, s) in w.iter_mut().zip(c) {
             *w = (*w).max(s.chars().count());
         }
     }
-    let lead: usize = w[..4].iter().map(|w| w + 2).sum();
-    let line = |c: [&str; 5]| {
-        let mut s = format!(
-            "{:<a$}  {:<b$}  {:<c$}  {:<d$}  ",
-            c[0],
-            c[1],
-            c[2],
-            c[3],
-            a = w[0],
-            b = w[1],
-            c = w[2],
-            d = w[3]
-        );
-        match width {
-            Some(total) => s.push_str(&cut(c[4], total.saturating_sub(lead).max(12))),
-            None => s.push_str(c[4]),
+    let lead: usize = w[..n - 1].iter().map(|w| w + 2).sum();
+    let line = |c: &[String]| {
+        let mut s = String::new();
+        for (i, cell) in c.iter().enumerate() {
+            if i + 1 < n {
+                s.push_str(&format!("{cell:<w$}  ", w = w[i]));
+            } else {
+                match width {
+                    Some(total) => s.push_str(&cut(cell, total.saturating_sub(lead).max(12))),
+                    None => s.push_str(cell),
+                }
+            }
         }
         s.push('\n');
         s
     };
-    let mut out = line(header);
+    let mut out = line(&header);
     for c in &cells {
-        out.push_str(&line([&c[0], &c[1], &c[2], &c[3], &c[4]]));
+        out.push_str(&line(c));
     }
     out
 }
@@ -248,6 +288,11 @@ fn terminal_width() -> Option<usize> {
 
 /// The wide table (`-l`): one line per namespace, the host's inode marked with `*`.
 pub fn table(rows: &[Row]) -> String {
+    table_on(rows, None)
+}
+
+/// [`table`], with each row's host first when `hosts` gives them (`list -H`).
+fn table_on(rows: &[Row], hosts: Option<&[String]>) -> String {
     let header = [
         "NETNS",
         "NAME",
@@ -258,10 +303,10 @@ pub fn table(rows: &[Row]) -> String {
         "POD",
         "INTERFACES",
     ];
-    let cells: Vec<[String; 8]> = rows
+    let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            [
+            vec![
                 format!("{}{}", r.inode, if r.host { "*" } else { "" }),
                 if r.names.is_empty() {
                     "-".into()
@@ -278,30 +323,7 @@ pub fn table(rows: &[Row]) -> String {
             ]
         })
         .collect();
-    let mut width = header.map(str::len);
-    for c in &cells {
-        for (w, s) in width.iter_mut().zip(c) {
-            *w = (*w).max(s.chars().count());
-        }
-    }
-    let line = |c: [&str; 8]| {
-        let mut s = String::new();
-        for (i, cell) in c.iter().enumerate() {
-            if i + 1 == c.len() {
-                s.push_str(cell);
-            } else {
-                s.push_str(&format!("{cell:<w$}  ", w = width[i]));
-            }
-        }
-        s.push('\n');
-        s
-    };
-    let mut out = line(header);
-    for c in &cells {
-        out.push_str(&line([
-            &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7],
-        ]));
-    }
+    let mut out = render(&header, cells, hosts, None);
     if rows.iter().any(|r| r.host) {
         out.push_str("* the host's (initial) network namespace\n");
     } else if !rows.is_empty() {
@@ -312,6 +334,52 @@ pub fn table(rows: &[Row]) -> String {
         );
     }
     out
+}
+
+/// `list -H`: every host's namespaces in one table (or JSON lines with `node`), the data
+/// root options passed on to each.
+fn on_hosts(a: &Args, hosts: &crate::remote::Hosts) -> Result<()> {
+    let mut args: Vec<OsString> = Vec::new();
+    for (opt, v) in [
+        ("--host-root", &a.host_root),
+        ("--docker-root", &a.docker_root),
+        ("--podman-root", &a.podman_root),
+        ("--containerd-state", &a.containerd_state),
+        ("--pods-log-dir", &a.pods_log_dir),
+        ("--netns-dir", &a.netns_dir),
+    ] {
+        if let Some(v) = v {
+            args.push(opt.into());
+            args.push(v.into());
+        }
+    }
+    let (rows, partial) = crate::remote::list(hosts, &args)?;
+    let (names, rows): (Vec<String>, Vec<Row>) = rows.into_iter().unzip();
+    let text = if a.json {
+        let mut out = String::new();
+        for (n, r) in names.iter().zip(&rows) {
+            let mut v = serde_json::to_value(r).context("cannot encode JSON")?;
+            if let Some(o) = v.as_object_mut() {
+                o.insert("node".into(), n.clone().into());
+            }
+            out.push_str(&v.to_string());
+            out.push('\n');
+        }
+        out
+    } else if a.wide {
+        table_on(&rows, Some(&names))
+    } else {
+        short_table_on(&rows, Some(&names), terminal_width())
+    };
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+        r => r.map_err(|e| anyhow!("cannot write to standard output: {}", os_message(&e)))?,
+    }
+    if partial {
+        bail!("not every host could be listed in full (said above)");
+    }
+    Ok(())
 }
 
 /// JSON lines: one object per namespace, one namespace per line, for `grep` and `jq -c`.
@@ -332,6 +400,17 @@ pub fn command() -> clap::Command {
 /// `nscap list [options]`; `args[0]` is `list`.
 pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
     let a = Args::try_parse_from(args)?;
+    let given = crate::remote::HostArgs {
+        hosts: &a.hosts,
+        hosts_file: a.hosts_file.as_deref(),
+        ssh: a.ssh.as_deref(),
+        nscap_path: a.nscap_path.as_deref(),
+        strict: a.strict,
+    };
+    if let Some(hosts) = given.hosts()? {
+        crate::privs::refuse("-H (it runs ssh; the plain nscap needs no privilege for it)")?;
+        return Ok(on_hosts(&a, &hosts)?);
+    }
     Ok(run(a)?)
 }
 
@@ -530,6 +609,27 @@ mod tests {
         // Not on a terminal: nothing cut, for grep.
         let whole = short_table(&[h], None);
         assert!(whole.contains("veth49 10.0.49.1/24"), "{whole}");
+    }
+
+    /// `list -H`: the host comes first; what another host sent is made safe for the terminal.
+    #[test]
+    fn rows_from_other_hosts_are_named_and_made_safe() {
+        let json = r#"{"inode":7,"host":false,"name":null,"names":["blue\u001b[2J"],"pids":[9],
+            "command":"evil \u001b]0;x\u0007","container":null,"containers":[],"pod":null,
+            "interfaces":[{"name":"eth0\u001b[31m","index":2,"up":true,"addresses":["10.0.0.2/24\u0007"]}],
+            "interfaces_error":null}"#
+            .replace('\n', " ");
+        let r: Row = serde_json::from_str(&json).unwrap();
+        let r = r.from_elsewhere();
+        let hosts = vec!["node1".to_string()];
+        for t in [
+            short_table_on(std::slice::from_ref(&r), Some(&hosts), None),
+            table_on(std::slice::from_ref(&r), Some(&hosts)),
+        ] {
+            assert!(t.starts_with("HOST  "), "{t}");
+            assert!(t.lines().nth(1).unwrap().starts_with("node1  "), "{t}");
+            assert!(!t.bytes().any(|b| b < 0x20 && b != b'\n'), "{t:?}");
+        }
     }
 
     #[test]

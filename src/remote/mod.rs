@@ -33,7 +33,7 @@ use crate::order::Order;
 use crate::packet::{Batch, Counters, Interface, Kernel, Owner};
 use crate::sink::{self, BoxSink, Format};
 use crate::stop::{self, Signals};
-use crate::targets::inventory::shell_word;
+use crate::targets::inventory::{shell_word, Row};
 
 /// How the hosts are reached, and what each is asked to capture.
 #[derive(Debug, Clone)]
@@ -48,6 +48,84 @@ pub struct Hosts {
     pub strict: bool,
     /// The options passed on to every host's nscap.
     pub args: Vec<OsString>,
+}
+
+/// `-H`, `--hosts-file`, `--ssh`, `--nscap-path` and `--strict` as given (capture and `list`).
+pub struct HostArgs<'a> {
+    pub hosts: &'a [String],
+    pub hosts_file: Option<&'a std::path::Path>,
+    pub ssh: Option<&'a str>,
+    pub nscap_path: Option<&'a str>,
+    pub strict: bool,
+}
+
+impl HostArgs<'_> {
+    /// The hosts, checked, and how to reach them; `None` when no host is given.
+    pub fn hosts(&self) -> Result<Option<Hosts>, crate::error::Exit> {
+        use crate::error::Exit;
+        let usage = |m: String| Err(Exit::Usage(m));
+        let mut hosts = self.hosts.to_vec();
+        if let Some(path) = self.hosts_file {
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    return usage(format!(
+                        "--hosts-file {}: {}",
+                        path.display(),
+                        os_message(&e)
+                    ))
+                }
+            };
+            let before = hosts.len();
+            for line in text.lines() {
+                let line = line.split('#').next().unwrap_or("").trim();
+                if !line.is_empty() {
+                    hosts.push(line.to_string());
+                }
+            }
+            if hosts.len() == before {
+                return usage(format!("--hosts-file {}: no host in it", path.display()));
+            }
+        }
+        if hosts.is_empty() {
+            if self.ssh.is_some() || self.nscap_path.is_some() || self.strict {
+                return usage("--ssh, --nscap-path and --strict apply to -H HOST".into());
+            }
+            return Ok(None);
+        }
+        if let Some(h) = hosts
+            .iter()
+            .find(|h| h.is_empty() || h.starts_with('-') || h.chars().any(char::is_whitespace))
+        {
+            return usage(format!(
+                "-H '{}': give a host as [USER@]HOST",
+                crate::escape::text(h)
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(h) = hosts.iter().find(|h| !seen.insert(short_name(h))) {
+            return usage(format!(
+                "-H {}: that host is given twice",
+                crate::escape::text(h)
+            ));
+        }
+        let ssh: Vec<String> = self
+            .ssh
+            .unwrap_or("ssh")
+            .split_whitespace()
+            .map(String::from)
+            .collect();
+        if ssh.is_empty() {
+            return usage("--ssh: give the ssh command".into());
+        }
+        Ok(Some(Hosts {
+            hosts,
+            ssh,
+            nscap: self.nscap_path.unwrap_or("nscap").to_string(),
+            strict: self.strict,
+            args: Vec::new(),
+        }))
+    }
 }
 
 /// A host as interfaces and lines name it: `HOST` of `[USER@]HOST`.
@@ -246,6 +324,81 @@ fn list_interfaces(cfg: &Config, hosts: &Hosts) -> Result<()> {
     }
     let _ = cfg;
     Ok(())
+}
+
+/// `list -H`: every host's `nscap list --json` (with `args`, its data roots), asked of all
+/// hosts at once; each host's rows in order, with its name. A host that fails is told in one
+/// line (with `--strict`, it is the error); so is one whose nscap answered but could not read
+/// every namespace (its exit status 1).
+pub fn list(hosts: &Hosts, args: &[OsString]) -> Result<(Vec<(String, Row)>, bool)> {
+    let mut remote: Vec<OsString> = vec!["list".into(), "--json".into()];
+    remote.extend(args.iter().cloned());
+    let answers: Vec<io::Result<std::process::Output>> = std::thread::scope(|s| {
+        let asks: Vec<_> = hosts
+            .hosts
+            .iter()
+            .map(|h| {
+                let mut c = ssh_command(hosts, h, &remote);
+                c.stdin(Stdio::null());
+                s.spawn(move || c.output())
+            })
+            .collect();
+        asks.into_iter()
+            .map(|a| a.join().unwrap_or_else(|_| Err(io::Error::other("thread"))))
+            .collect()
+    });
+    let mut rows = Vec::new();
+    let mut partial = false;
+    let mut failed = 0;
+    for (h, answer) in hosts.hosts.iter().zip(answers) {
+        let name = short_name(h);
+        let out = answer.map_err(|e| anyhow!("cannot run {}: {}", hosts.ssh[0], os_message(&e)))?;
+        for line in String::from_utf8_lossy(&out.stderr).lines() {
+            eprintln!(
+                "nscap: {}: {}",
+                crate::escape::text(name),
+                remote_line(line)
+            );
+        }
+        let mut got = Vec::new();
+        let parsed: Result<(), String> =
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .try_for_each(|l| {
+                    let r: Row = serde_json::from_str(l).map_err(|e| e.to_string())?;
+                    got.push((name.to_string(), r.from_elsewhere()));
+                    Ok(())
+                });
+        let why = match (parsed, out.status.code()) {
+            (Err(e), _) => Some(format!("not nscap's list: {e}")),
+            (Ok(()), Some(0)) => None,
+            // Rows it could not enter: listed all the same, and the status says so.
+            (Ok(()), Some(1)) if !got.is_empty() => {
+                partial = true;
+                None
+            }
+            (Ok(()), _) => Some(exit_words(out.status)),
+        };
+        if let Some(why) = why {
+            failed += 1;
+            if hosts.strict {
+                bail!("{name}: {why} (--strict)");
+            }
+            if out.stderr.is_empty() {
+                eprintln!(
+                    "nscap: {}: {}",
+                    crate::escape::text(name),
+                    crate::escape::text(&why)
+                );
+            }
+            continue;
+        }
+        rows.extend(got);
+    }
+    if failed == hosts.hosts.len() {
+        bail!("no host answered");
+    }
+    Ok((rows, partial || failed > 0))
 }
 
 /// A line from a host's standard error, made safe and without the remote nscap's own prefix.

@@ -4,9 +4,9 @@
 //! are looked for anywhere in the path: real nodes nest them (kubepods under system slices,
 //! Docker in Docker, a cgroup namespace that hides the prefix), and so do the tests.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Runtime {
     Docker,

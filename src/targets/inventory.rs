@@ -12,7 +12,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::iface::{self, IfInfo};
 use crate::netns;
@@ -20,7 +20,7 @@ use crate::targets::cgroup::Runtime;
 use crate::targets::runtime::Pod;
 use crate::targets::Host;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ContainerRef {
     pub runtime: Runtime,
     pub id: String,
@@ -28,7 +28,7 @@ pub struct ContainerRef {
 }
 
 /// A pod; namespace and name are null when its log directory is missing.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct PodRef {
     pub namespace: Option<String>,
     pub name: Option<String>,
@@ -45,7 +45,7 @@ impl From<&Pod> for PodRef {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct IfaceRow {
     pub name: String,
     pub index: u32,
@@ -54,7 +54,7 @@ pub struct IfaceRow {
     pub addresses: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Row {
     pub inode: u64,
     /// The host's own namespace (that of PID 1).
@@ -77,6 +77,27 @@ pub struct Row {
 }
 
 impl Row {
+    /// A row another host's nscap sent (`list -H`): the fields the tables print as they are
+    /// (made safe where they were read, on that host) are made safe again here, where it
+    /// cannot be checked that they were.
+    pub fn from_elsewhere(mut self) -> Row {
+        let safe = |s: &mut String| *s = crate::escape::text(s);
+        if let Some(c) = self.command.as_mut() {
+            safe(c);
+        }
+        if let Some(e) = self.interfaces_error.as_mut() {
+            safe(e);
+        }
+        for i in self.interfaces.iter_mut() {
+            safe(&mut i.name);
+            i.addresses.iter_mut().for_each(safe);
+        }
+        for c in self.container.iter_mut().chain(self.containers.iter_mut()) {
+            safe(&mut c.id);
+        }
+        self
+    }
+
     /// The namespace `inode`, with nothing known of it yet.
     pub fn new(inode: u64) -> Row {
         Row {
