@@ -300,6 +300,11 @@ struct Args {
     #[arg(long = "nscap-path", value_name = "PATH")]
     nscap_path: Option<String>,
 
+    /// With -H: send a static nscap (this one, or FILE) to each host over its ssh channel and
+    /// run that, from a private temporary directory removed at the end.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    upload: Option<PathBuf>,
+
     /// With -H: end the whole capture when any host fails (by default the others go on).
     #[arg(long)]
     strict: bool,
@@ -792,6 +797,7 @@ fn validate(a: Args) -> Result<Config, Exit> {
 fn hosts(a: &Args, is_file: bool) -> Result<Option<crate::remote::Hosts>, Exit> {
     let given = crate::remote::HostArgs {
         hosts: &a.hosts,
+        upload: a.upload.as_deref(),
         hosts_file: a.hosts_file.as_deref(),
         ssh: a.ssh.as_deref(),
         nscap_path: a.nscap_path.as_deref(),

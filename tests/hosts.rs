@@ -351,3 +351,49 @@ fn list_every_host_in_one_table() {
         .collect();
     assert_eq!(nodes, BTreeSet::from(["h1".to_string(), "h2".to_string()]));
 }
+
+/// `--upload`: a host without nscap (its --nscap-path leads nowhere) runs the static build sent
+/// over its ssh channel, from a private directory that is gone once the capture ends. A build
+/// that would not run there is refused before anything is sent.
+#[test]
+fn upload_runs_the_static_build_and_removes_it() {
+    let h = Hosts::new(1);
+    let out = h.dir.file("uploaded.pcapng");
+    let upload = format!("--upload={}", static_bin());
+    let mut args = h.args(&[&upload, "-i", "lan0", "-w", &out, "icmp"]);
+    let at = args.iter().position(|a| a == "--nscap-path").unwrap();
+    args[at + 1] = "/nonexistent/nscap".into();
+    let mut n = h.spawn(&args);
+    n.wait_for("listening on 1 host");
+    let peer = &h.hosts[0].0.peer.name;
+    let pids = pids_in(peer, "nscap");
+    assert_eq!(pids.len(), 1, "{pids:?}");
+    let exe = std::fs::read_link(format!("/proc/{}/exe", pids[0])).unwrap();
+    let dir = exe.parent().unwrap().to_path_buf();
+    assert!(
+        dir.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("nscap."),
+        "{exe:?}"
+    );
+    std::thread::sleep(Duration::from_millis(800));
+    n.signal(libc::SIGINT);
+    let (code, stderr) = n.finish(15);
+    assert_eq!(code, Some(0), "{stderr:?}");
+    assert!(capinfos(&out)["Number of packets"].parse::<u32>().unwrap() > 0);
+    h.wait_none_left("after an upload");
+    wait_until(
+        5,
+        || format!("{dir:?} is still there"),
+        || (!dir.exists()).then_some(()),
+    );
+
+    // A dynamically linked build is refused: it would not run on a host without libraries.
+    let mut args = h.args(&["--upload=/bin/sh", "-i", "lan0", "-c", "1"]);
+    args.retain(|a| a != "--nscap-path" && a != nscap_bin());
+    let o = h.run(&args);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("/bin/sh is dynamically linked"), "{stderr}");
+}

@@ -7,19 +7,6 @@ use common::*;
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// The static binary's path (the script's last line), built once per test process.
-fn static_bin() -> &'static str {
-    static BIN: OnceLock<String> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/static.sh");
-        let out = ok_stdout(Command::new("sh").arg(script));
-        out.lines()
-            .last()
-            .expect("scripts/static.sh printed no path")
-            .to_string()
-    })
-}
-
 #[test]
 fn static_binary_has_no_dynamic_loader() {
     let bin = static_bin();

@@ -59,6 +59,9 @@ struct Args {
     /// With -H: the command that runs nscap on the hosts (default `nscap`).
     #[arg(long = "nscap-path", value_name = "PATH")]
     nscap_path: Option<String>,
+    /// With -H: send a static nscap (this one, or FILE) to each host and run that.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    upload: Option<PathBuf>,
     /// With -H: any host that fails is an error (by default the others are listed).
     #[arg(long)]
     strict: bool,
@@ -402,6 +405,7 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
     let a = Args::try_parse_from(args)?;
     let given = crate::remote::HostArgs {
         hosts: &a.hosts,
+        upload: a.upload.as_deref(),
         hosts_file: a.hosts_file.as_deref(),
         ssh: a.ssh.as_deref(),
         nscap_path: a.nscap_path.as_deref(),

@@ -16,6 +16,9 @@
 //! its input, or its output closed, and ends too. No nscap is left behind on any host.
 
 mod stream;
+mod upload;
+
+pub use upload::Upload;
 
 use std::ffi::OsString;
 use std::io::{self, BufRead, Read};
@@ -48,11 +51,28 @@ pub struct Hosts {
     pub strict: bool,
     /// The options passed on to every host's nscap.
     pub args: Vec<OsString>,
+    /// `--upload[=FILE]`: send a static nscap (this one, or FILE) rather than use the hosts'.
+    pub upload: Option<Option<std::path::PathBuf>>,
+    /// The upload, read and checked (see [`Hosts::prepared`]).
+    pub ready: Option<Upload>,
+}
+
+impl Hosts {
+    /// With `--upload`, the binary read and checked once for every host.
+    fn prepared(&self) -> Result<Hosts> {
+        let mut h = self.clone();
+        if let Some(file) = &self.upload {
+            h.ready = Some(Upload::prepare(file.as_deref())?);
+        }
+        Ok(h)
+    }
 }
 
 /// `-H`, `--hosts-file`, `--ssh`, `--nscap-path` and `--strict` as given (capture and `list`).
 pub struct HostArgs<'a> {
     pub hosts: &'a [String],
+    /// `--upload` as clap gives it: an empty path for "this nscap".
+    pub upload: Option<&'a std::path::Path>,
     pub hosts_file: Option<&'a std::path::Path>,
     pub ssh: Option<&'a str>,
     pub nscap_path: Option<&'a str>,
@@ -88,8 +108,12 @@ impl HostArgs<'_> {
             }
         }
         if hosts.is_empty() {
-            if self.ssh.is_some() || self.nscap_path.is_some() || self.strict {
-                return usage("--ssh, --nscap-path and --strict apply to -H HOST".into());
+            if self.ssh.is_some()
+                || self.nscap_path.is_some()
+                || self.strict
+                || self.upload.is_some()
+            {
+                return usage("--ssh, --nscap-path, --upload and --strict apply to -H HOST".into());
             }
             return Ok(None);
         }
@@ -124,6 +148,10 @@ impl HostArgs<'_> {
             nscap: self.nscap_path.unwrap_or("nscap").to_string(),
             strict: self.strict,
             args: Vec::new(),
+            upload: self
+                .upload
+                .map(|p| (!p.as_os_str().is_empty()).then(|| p.to_path_buf())),
+            ready: None,
         }))
     }
 }
@@ -240,15 +268,39 @@ impl Drop for Host {
 
 /// The ssh command line that runs `remote` (shell words, quoted) on `host`.
 fn ssh_command(hosts: &Hosts, host: &str, remote: &[OsString]) -> Command {
-    let mut words = vec![hosts.nscap.clone()];
-    words.extend(remote.iter().map(|a| shell_word(a.as_encoded_bytes())));
+    let args: Vec<String> = remote
+        .iter()
+        .map(|a| shell_word(a.as_encoded_bytes()))
+        .collect();
+    let line = match &hosts.ready {
+        Some(u) => u.command(&args.join(" ")),
+        None => format!("{} {}", hosts.nscap, args.join(" ")),
+    };
     let mut c = Command::new(&hosts.ssh[0]);
     c.args(&hosts.ssh[1..])
         // The user's own options come first and win; these only keep ssh from prompting and
         // from giving the stream a terminal.
         .args(["-o", "BatchMode=yes", "-T", "--", host])
-        .arg(words.join(" "));
+        .arg(line);
     c
+}
+
+/// Runs `remote` on `host` to its end (standard input: the upload, if any, then nothing).
+fn ask(hosts: &Hosts, host: &str, remote: &[OsString]) -> io::Result<std::process::Output> {
+    let mut c = ssh_command(hosts, host, remote);
+    let Some(u) = &hosts.ready else {
+        return c.stdin(Stdio::null()).output();
+    };
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    if let Some(stdin) = child.stdin.take() {
+        u.send(&stdin)
+            .map_err(|e| io::Error::other(e.to_string()))?;
+    }
+    child.wait_with_output()
 }
 
 /// `--remote-stream`: the end of standard input (the -H end closed it, or its connection
@@ -286,11 +338,10 @@ fn list_interfaces(cfg: &Config, hosts: &Hosts) -> Result<()> {
             remote.extend(args.next().cloned());
         }
     }
+    let hosts = &hosts.prepared()?;
     let mut failed = 0;
     for h in &hosts.hosts {
-        let out = ssh_command(hosts, h, &remote)
-            .stdin(Stdio::null())
-            .output()
+        let out = ask(hosts, h, &remote)
             .map_err(|e| anyhow!("cannot run {}: {}", hosts.ssh[0], os_message(&e)))?;
         let said = String::from_utf8_lossy(&out.stderr);
         for line in said.lines() {
@@ -333,14 +384,14 @@ fn list_interfaces(cfg: &Config, hosts: &Hosts) -> Result<()> {
 pub fn list(hosts: &Hosts, args: &[OsString]) -> Result<(Vec<(String, Row)>, bool)> {
     let mut remote: Vec<OsString> = vec!["list".into(), "--json".into()];
     remote.extend(args.iter().cloned());
+    let hosts = &hosts.prepared()?;
     let answers: Vec<io::Result<std::process::Output>> = std::thread::scope(|s| {
         let asks: Vec<_> = hosts
             .hosts
             .iter()
             .map(|h| {
-                let mut c = ssh_command(hosts, h, &remote);
-                c.stdin(Stdio::null());
-                s.spawn(move || c.output())
+                let remote = &remote;
+                s.spawn(move || ask(hosts, h, remote))
             })
             .collect();
         asks.into_iter()
@@ -424,6 +475,7 @@ pub fn run(cfg: &Config) -> Result<()> {
     if cfg.list_interfaces {
         return list_interfaces(cfg, hosts);
     }
+    let hosts = &hosts.prepared()?;
     // Files are created as the -Z user; ssh then runs as that user too.
     if let Some(user) = &cfg.user {
         crate::privs::drop_to(user, &[])?;
@@ -487,6 +539,9 @@ fn start_host(
     let stdout = child.stdout.take().context("ssh has no output")?;
     let stderr = child.stderr.take().context("ssh has no error output")?;
     let stdin = child.stdin.take();
+    if let (Some(u), Some(stdin)) = (&hosts.ready, &stdin) {
+        u.send(stdin)?;
+    }
     let (out_tx, err_tx) = (tx.clone(), tx.clone());
     std::thread::Builder::new()
         .name("nscap-host".into())

@@ -12,6 +12,21 @@ pub fn nscap_bin() -> &'static str {
     env!("CARGO_BIN_EXE_nscap")
 }
 
+/// The static binary of scripts/static.sh (the script's last line), built once per test
+/// process: scripts/test.sh builds it before the tests; a test run alone builds it (minutes
+/// from cold, cached under target/static afterwards).
+pub fn static_bin() -> &'static str {
+    static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/static.sh");
+        let out = super::ok_stdout(Command::new("sh").arg(script));
+        out.lines()
+            .last()
+            .expect("scripts/static.sh printed no path")
+            .to_string()
+    })
+}
+
 /// Runs nscap to completion.
 pub fn nscap(args: &[&str]) -> Output {
     Command::new(nscap_bin())
