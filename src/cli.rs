@@ -445,9 +445,6 @@ fn capture_only_allows(cfg: &Config) -> Result<(), Exit> {
     if cfg.process {
         refuse("--process (it reads every process's open files)")?;
     }
-    if cfg.remote.is_some() {
-        refuse("-H (it runs ssh; the plain nscap needs no privilege for it)")?;
-    }
     Ok(())
 }
 

@@ -397,3 +397,83 @@ fn upload_runs_the_static_build_and_removes_it() {
     assert_eq!(o.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("/bin/sh is dynamically linked"), "{stderr}");
 }
+
+/// Wireshark's interface list shows the hosts of `~/.config/nscap/hosts`: each host's
+/// namespaces (`h1: netns NAME: lan0`) and one entry per host for every container; capturing
+/// one of them runs over ssh like `-H`.
+#[test]
+fn wireshark_lists_and_captures_the_configured_hosts() {
+    let h = Hosts::new(2);
+    let xdg = h.dir.file("xdg");
+    std::fs::create_dir_all(format!("{xdg}/nscap")).unwrap();
+    std::fs::write(
+        format!("{xdg}/nscap/hosts"),
+        format!(
+            "# Wireshark's hosts\nssh = ssh -F {}\nnscap-path = {}\nh1\nh2 # the second\n",
+            h.config,
+            nscap_bin()
+        ),
+    )
+    .unwrap();
+    let extcap = |args: &[&str]| {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &h.laptop.name, "env"])
+            .arg(format!("XDG_CONFIG_HOME={xdg}"))
+            .arg(nscap_bin())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c
+    };
+    let o = extcap(&["--extcap-interfaces"]).output().unwrap();
+    let list = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for i in 1..=2 {
+        let peer = &h.hosts[i - 1].0.peer.name;
+        let value = format!("nscap:@h{i}:netns:{peer}:lan0");
+        let line = format!("interface {{value={value}}}{{display=h{i}: netns {peer}: lan0}}");
+        assert!(list.lines().any(|l| l == line), "no {line} in {list}");
+        let all = format!(
+            "{{value=nscap:@h{i}:*:all}}{{display=h{i}: every container (--all --follow)}}"
+        );
+        assert!(list.contains(&all), "no {all} in {list}");
+    }
+    let peer = &h.hosts[0].0.peer.name;
+    let value = format!("nscap:@h1:netns:{peer}:lan0");
+    let o = extcap(&["--extcap-dlts", "--extcap-interface", &value])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stdout).starts_with("dlt {number=147}"),
+        "{o:?}"
+    );
+    let out = h.dir.file("wireshark.pcapng");
+    let mut cap = Proc::start(extcap(&[
+        "--capture",
+        "--extcap-interface",
+        &value,
+        "--fifo",
+        &out,
+        "--extcap-capture-filter",
+        "icmp",
+    ]));
+    wait_until(
+        10,
+        || "no packet from h1 through the extcap".into(),
+        || {
+            std::fs::metadata(&out)
+                .is_ok_and(|m| m.len() > 600)
+                .then_some(())
+        },
+    );
+    // SAFETY: signalling our own child, as Wireshark stops a capture.
+    unsafe { libc::kill(cap.pid(), libc::SIGTERM) };
+    let status = cap.child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    let names: BTreeSet<String> = tshark_fields(&out, &["frame.interface_name"])
+        .into_iter()
+        .collect();
+    assert_eq!(names, BTreeSet::from([format!("h1/{peer}/lan0")]));
+    h.wait_none_left("after the extcap capture");
+}

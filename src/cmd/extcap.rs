@@ -168,11 +168,21 @@ fn who(r: &Row) -> String {
         return format!("netns {}", esc(n));
     }
     match r.pids.first() {
-        Some(p) => match std::fs::read_to_string(format!("/proc/{p}/comm")) {
-            Ok(comm) => format!("pid {p} ({})", esc(comm.trim_end())),
-            Err(_) => format!("pid {p}"),
-        },
+        Some(p) => format!("pid {p}"),
         None => format!("net:[{}]", r.inode),
+    }
+}
+
+/// [`who`], with a local process's command name: `pid 4242 (nginx)`. Only for this host's
+/// rows: another host's PID means another process here.
+fn who_here(r: &Row) -> String {
+    let w = who(r);
+    match (w.starts_with("pid "), r.pids.first()) {
+        (true, Some(p)) => match std::fs::read_to_string(format!("/proc/{p}/comm")) {
+            Ok(comm) => format!("{w} ({})", crate::escape::name(comm.trim_end().as_bytes())),
+            Err(_) => w,
+        },
+        _ => w,
     }
 }
 
@@ -186,7 +196,7 @@ fn interface_lines(rows: &[Row]) -> String {
     let mut out = String::new();
     for r in rows {
         let Some(target) = target_of(r) else { continue };
-        let who = who(r);
+        let who = who_here(r);
         for i in &r.interfaces {
             let value = format!("{PREFIX}{target}:{}", i.name);
             let display = format!("{who}: {}", i.name);
@@ -196,6 +206,94 @@ fn interface_lines(rows: &[Row]) -> String {
         }
     }
     out
+}
+
+/// The hosts Wireshark lists besides this one: `~/.config/nscap/hosts` (`$XDG_CONFIG_HOME`),
+/// in the format of `--hosts-file`; none when there is no such file.
+fn hosts_config() -> Result<Option<crate::remote::Hosts>> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+    let Some(path) = base.map(|b| b.join("nscap/hosts")) else {
+        return Ok(None);
+    };
+    // No file, or one that names no host yet: only this host's interfaces.
+    match crate::remote::HostsFile::read(&path) {
+        Ok(f) if f.hosts.is_empty() => return Ok(None),
+        Err(_) if !path.exists() => return Ok(None),
+        _ => {}
+    }
+    let given = crate::remote::HostArgs {
+        hosts: &[],
+        upload: None,
+        hosts_file: Some(&path),
+        ssh: None,
+        nscap_path: None,
+        strict: false,
+    };
+    given.hosts().map_err(|e| match e {
+        Exit::Usage(m) => anyhow!("{}: {m}", path.display()),
+        Exit::Fail(e) => e.context(path.display().to_string()),
+        _ => anyhow!("{}: cannot be read", path.display()),
+    })
+}
+
+/// A remote interface's value: `nscap:@HOST:TARGET:IFACE` (`nscap:@HOST:*:all` for every
+/// container of the host); the host as the hosts file names it.
+const ALL: &str = "*";
+
+/// The `interface` lines of the configured hosts: each host's namespaces as `nscap list`
+/// finds them there, `HOST: docker web: eth0`, and one entry per host for every container
+/// (`--all --follow`). A host that does not answer is left out.
+fn remote_interface_lines(hosts: &crate::remote::Hosts) -> String {
+    let mut out = String::new();
+    // Wireshark waits for this list as it starts: a host that cannot be reached must not hold
+    // it up for long (the user's own ConnectTimeout, given first, wins).
+    let mut quick = hosts.clone();
+    quick
+        .ssh
+        .extend(["-o".to_string(), "ConnectTimeout=5".to_string()]);
+    let Ok((rows, _)) = quietly(|| crate::remote::list(&quick, &[])).and_then(|r| r) else {
+        return out;
+    };
+    let mut listed: Vec<&str> = Vec::new();
+    for h in &hosts.hosts {
+        let name = crate::remote::short_name(h);
+        if !rows.iter().any(|(n, _)| n == name) || h.contains(':') {
+            continue;
+        }
+        let value = format!("{PREFIX}@{h}:{ALL}:all");
+        let display = format!("{name}: every container (--all --follow)");
+        if sayable(&value) && sayable(&display) {
+            let _ = writeln!(out, "interface {{value={value}}}{{display={display}}}");
+        }
+        listed.push(h);
+    }
+    for (name, r) in &rows {
+        let Some(h) = listed
+            .iter()
+            .find(|h| crate::remote::short_name(h) == name.as_str())
+        else {
+            continue;
+        };
+        let Some(target) = target_of(r) else { continue };
+        let who = who(r);
+        for i in &r.interfaces {
+            let value = format!("{PREFIX}@{h}:{target}:{}", i.name);
+            let display = format!("{}: {who}: {}", crate::escape::text(name), i.name);
+            if sayable(&value) && sayable(&display) {
+                let _ = writeln!(out, "interface {{value={value}}}{{display={display}}}");
+            }
+        }
+    }
+    out
+}
+
+/// A remote interface's value split: the host (as configured) and the target; `None` for
+/// this host's own interfaces.
+fn remote_target(target: &str) -> Option<(&str, &str)> {
+    target.strip_prefix('@')?.split_once(':')
 }
 
 fn config_lines() -> String {
@@ -278,6 +376,57 @@ fn capture_args(c: &Call, target: &str, iface: &str, fifo: &Path) -> Vec<OsStrin
     a
 }
 
+/// The capture call for a remote interface: `nscap -H HOST [--ssh …] -t TARGET -i IFACE …`
+/// (`--all --follow` for every container), through the configured host's settings.
+fn remote_capture_args(
+    c: &Call,
+    hosts: &crate::remote::Hosts,
+    host: &str,
+    target: &str,
+    iface: &str,
+    fifo: &Path,
+) -> Vec<OsString> {
+    let mut a: Vec<OsString> = vec![
+        "nscap".into(),
+        "-H".into(),
+        host.into(),
+        "--ssh".into(),
+        hosts.ssh.join(" ").into(),
+        "--nscap-path".into(),
+        hosts.nscap.clone().into(),
+    ];
+    if let Some(u) = &hosts.upload {
+        let mut arg = OsString::from("--upload=");
+        if let Some(p) = u {
+            arg.push(p);
+        }
+        a.push(arg);
+    }
+    if target == ALL {
+        a.extend(["--all".into(), "--follow".into()]);
+        if c.all_interfaces {
+            a.extend(["-i".into(), "any".into()]);
+        }
+    } else {
+        a.extend(["-t".into(), target.into(), "-i".into()]);
+        a.push(if c.all_interfaces { "any" } else { iface }.into());
+    }
+    a.extend([
+        "-w".into(),
+        fifo.as_os_str().to_owned(),
+        "-s".into(),
+        c.snaplen.unwrap_or(DEFAULT_SNAPLEN).to_string().into(),
+    ]);
+    if c.no_promiscuous {
+        a.push("-p".into());
+    }
+    if let Some(f) = c.filter.as_deref().filter(|f| !f.trim().is_empty()) {
+        a.push("-f".into());
+        a.push(f.into());
+    }
+    a
+}
+
 /// Runs `f` with standard error sent to /dev/null. Wireshark shows anything an extcap program
 /// wrote there as an error when the capture closes, so the `listening on` line and the
 /// statistics must not reach it; the error that ends a capture comes back from `f` and is
@@ -333,10 +482,21 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
         let host = Host::load(&Roots::from_env());
         let mut text = format!("extcap {{version={version}}}\n");
         text.push_str(&interface_lines(&inventory::collect(&host)));
+        // A hosts file that cannot be used costs its hosts' entries, not this host's; the
+        // capture call of one of them says what is wrong with it.
+        if let Ok(Some(hosts)) = hosts_config() {
+            text.push_str(&remote_interface_lines(&hosts));
+        }
         return Ok(write_stdout(&text)?);
     }
     if c.dlts {
         let (target, iface) = split_value(needs_interface()?)?;
+        if remote_target(target).is_some() {
+            // As sshdump says: the stream (pcapng) carries each interface's own link type.
+            return Ok(write_stdout(
+                "dlt {number=147}{name=nscap}{display=Remote capture dependent DLT}\n",
+            )?);
+        }
         return Ok(write_stdout(&dlt_line(link_of(target, &iface)?))?);
     }
     if c.config {
@@ -350,11 +510,29 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
             .as_deref()
             .ok_or_else(|| Exit::usage("extcap: --capture needs --fifo"))?;
         let run = || -> Result<(), Exit> {
-            let cfg = crate::cli::parse(capture_args(&c, target, &iface, fifo))?;
+            let args = match remote_target(target) {
+                Some((host, t)) => {
+                    let hosts = hosts_config()?.ok_or_else(|| {
+                        anyhow!("{host}: no hosts file (~/.config/nscap/hosts) names it")
+                    })?;
+                    if !hosts.hosts.iter().any(|h| h == host) {
+                        return Err(Exit::Fail(anyhow!(
+                            "{host}: not a host of ~/.config/nscap/hosts"
+                        )));
+                    }
+                    remote_capture_args(&c, &hosts, host, t, &iface, fifo)
+                }
+                None => capture_args(&c, target, &iface, fifo),
+            };
+            let cfg = crate::cli::parse(args)?;
             let crate::cli::Input::Live { targets } = &cfg.input else {
                 return Err(Exit::Fail(anyhow!("extcap: not a live capture")));
             };
-            quietly(|| crate::cmd::capture::run(&cfg, targets))??;
+            if cfg.remote.is_some() {
+                quietly(|| crate::remote::run(&cfg))??;
+            } else {
+                quietly(|| crate::cmd::capture::run(&cfg, targets))??;
+            }
             Ok(())
         };
         let out = run();
@@ -365,6 +543,17 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
     }
     if let Some(filter) = &c.filter {
         let (target, iface) = split_value(needs_interface()?)?;
+        if remote_target(target).is_some() {
+            // The link type is the host's to know: checked as for Ethernet, what container
+            // interfaces are (a filter for another link type is checked when it starts).
+            let dead = Capture::dead(Linktype::ETHERNET)
+                .map_err(|e| anyhow!("cannot check the filter: {e}"))?;
+            let said = match dead.compile(filter, true) {
+                Ok(_) => String::new(),
+                Err(e) => format!("{e}\n"),
+            };
+            return Ok(write_stdout(&said)?);
+        }
         return Ok(write_stdout(&filter_check(target, &iface, filter)?)?);
     }
     Err(Exit::usage(

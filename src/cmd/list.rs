@@ -412,7 +412,6 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
         strict: a.strict,
     };
     if let Some(hosts) = given.hosts()? {
-        crate::privs::refuse("-H (it runs ssh; the plain nscap needs no privilege for it)")?;
         return Ok(on_hosts(&a, &hosts)?);
     }
     Ok(run(a)?)

@@ -79,33 +79,69 @@ pub struct HostArgs<'a> {
     pub strict: bool,
 }
 
+/// A hosts file (`--hosts-file`, and `~/.config/nscap/hosts` for Wireshark): one `[USER@]HOST`
+/// per line, `#` to the end of a line is a comment, and settings as `KEY = VALUE` lines:
+/// `ssh`, `nscap-path`, `upload` (a FILE, or nothing for this nscap). Options on the command
+/// line win over the file's.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct HostsFile {
+    pub hosts: Vec<String>,
+    pub ssh: Option<String>,
+    pub nscap_path: Option<String>,
+    pub upload: Option<std::path::PathBuf>,
+}
+
+impl HostsFile {
+    pub fn parse(text: &str) -> Result<HostsFile, String> {
+        let mut f = HostsFile::default();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
+                continue;
+            }
+            let Some((key, value)) = line.split_once('=') else {
+                f.hosts.push(line.to_string());
+                continue;
+            };
+            let value = value.trim().to_string();
+            match key.trim() {
+                "ssh" => f.ssh = Some(value),
+                "nscap-path" => f.nscap_path = Some(value),
+                "upload" => f.upload = Some(value.into()),
+                k => {
+                    return Err(format!(
+                        "line {}: unknown setting '{}' (there are ssh, nscap-path, upload)",
+                        n + 1,
+                        crate::escape::text(k)
+                    ))
+                }
+            }
+        }
+        Ok(f)
+    }
+
+    pub fn read(path: &std::path::Path) -> Result<HostsFile, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| os_message(&e))?;
+        Self::parse(&text)
+    }
+}
+
 impl HostArgs<'_> {
     /// The hosts, checked, and how to reach them; `None` when no host is given.
     pub fn hosts(&self) -> Result<Option<Hosts>, crate::error::Exit> {
         use crate::error::Exit;
         let usage = |m: String| Err(Exit::Usage(m));
         let mut hosts = self.hosts.to_vec();
+        let mut file = HostsFile::default();
         if let Some(path) = self.hosts_file {
-            let text = match std::fs::read_to_string(path) {
-                Ok(t) => t,
-                Err(e) => {
-                    return usage(format!(
-                        "--hosts-file {}: {}",
-                        path.display(),
-                        os_message(&e)
-                    ))
-                }
+            file = match HostsFile::read(path) {
+                Ok(f) => f,
+                Err(e) => return usage(format!("--hosts-file {}: {e}", path.display())),
             };
-            let before = hosts.len();
-            for line in text.lines() {
-                let line = line.split('#').next().unwrap_or("").trim();
-                if !line.is_empty() {
-                    hosts.push(line.to_string());
-                }
-            }
-            if hosts.len() == before {
+            if file.hosts.is_empty() {
                 return usage(format!("--hosts-file {}: no host in it", path.display()));
             }
+            hosts.append(&mut file.hosts);
         }
         if hosts.is_empty() {
             if self.ssh.is_some()
@@ -117,10 +153,12 @@ impl HostArgs<'_> {
             }
             return Ok(None);
         }
-        if let Some(h) = hosts
-            .iter()
-            .find(|h| h.is_empty() || h.starts_with('-') || h.chars().any(char::is_whitespace))
-        {
+        if let Some(h) = hosts.iter().find(|h| {
+            h.is_empty()
+                || h.starts_with('-')
+                || h.contains(['{', '}', '/'])
+                || h.chars().any(|c| c.is_whitespace() || c.is_control())
+        }) {
             return usage(format!(
                 "-H '{}': give a host as [USER@]HOST",
                 crate::escape::text(h)
@@ -135,6 +173,7 @@ impl HostArgs<'_> {
         }
         let ssh: Vec<String> = self
             .ssh
+            .or(file.ssh.as_deref())
             .unwrap_or("ssh")
             .split_whitespace()
             .map(String::from)
@@ -142,15 +181,22 @@ impl HostArgs<'_> {
         if ssh.is_empty() {
             return usage("--ssh: give the ssh command".into());
         }
+        let upload = match (self.upload, &file.upload) {
+            (Some(p), _) => Some((!p.as_os_str().is_empty()).then(|| p.to_path_buf())),
+            (None, Some(p)) => Some((!p.as_os_str().is_empty()).then(|| p.clone())),
+            (None, None) => None,
+        };
         Ok(Some(Hosts {
             hosts,
             ssh,
-            nscap: self.nscap_path.unwrap_or("nscap").to_string(),
+            nscap: self
+                .nscap_path
+                .or(file.nscap_path.as_deref())
+                .unwrap_or("nscap")
+                .to_string(),
             strict: self.strict,
             args: Vec::new(),
-            upload: self
-                .upload
-                .map(|p| (!p.as_os_str().is_empty()).then(|| p.to_path_buf())),
+            upload,
             ready: None,
         }))
     }
@@ -382,6 +428,8 @@ fn list_interfaces(cfg: &Config, hosts: &Hosts) -> Result<()> {
 /// line (with `--strict`, it is the error); so is one whose nscap answered but could not read
 /// every namespace (its exit status 1).
 pub fn list(hosts: &Hosts, args: &[OsString]) -> Result<(Vec<(String, Row)>, bool)> {
+    // Nothing here needs a privilege: ssh and what it reads are the user's.
+    crate::privs::drop_all()?;
     let mut remote: Vec<OsString> = vec!["list".into(), "--json".into()];
     remote.extend(args.iter().cloned());
     let hosts = &hosts.prepared()?;
@@ -472,6 +520,9 @@ fn exit_words(st: std::process::ExitStatus) -> String {
 /// signal, a count, a limit, a closed pipe, or the end of every stream; then the statistics.
 pub fn run(cfg: &Config) -> Result<()> {
     let hosts = cfg.remote.as_ref().context("no host given")?;
+    // Nothing here needs a privilege (capture-only mode): ssh, the upload and the output
+    // files are the user's.
+    crate::privs::drop_all()?;
     if cfg.list_interfaces {
         return list_interfaces(cfg, hosts);
     }
@@ -975,5 +1026,51 @@ fn write_error(cfg: &Config, e: &io::Error) -> anyhow::Error {
             anyhow!("cannot write {}: {}", p.display(), os_message(e))
         }
         _ => anyhow!("cannot write to standard output: {}", os_message(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_files_hold_hosts_and_settings() {
+        let f = HostsFile::parse(
+            "# ours\nnode1\n  root@node2   # the db\n\nssh = ssh -F ~/x -o ConnectTimeout=3\nnscap-path=sudo -n nscap\nupload =\n",
+        )
+        .unwrap();
+        assert_eq!(f.hosts, ["node1", "root@node2"]);
+        assert_eq!(f.ssh.as_deref(), Some("ssh -F ~/x -o ConnectTimeout=3"));
+        assert_eq!(f.nscap_path.as_deref(), Some("sudo -n nscap"));
+        assert_eq!(f.upload.as_deref(), Some(std::path::Path::new("")));
+        let e = HostsFile::parse("node1\nport = 22\n").unwrap_err();
+        assert!(e.starts_with("line 2: unknown setting 'port'"), "{e}");
+    }
+
+    #[test]
+    fn the_command_line_wins_over_the_file() {
+        let dir = std::env::temp_dir().join(format!("nscap-hosts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("hosts");
+        std::fs::write(
+            &path,
+            "ssh = ssh -F file\nupload\nnscap-path = /opt/nscap\nb\n",
+        )
+        .unwrap();
+        // `upload` without `=` is a host named upload: hosts are words, settings have `=`.
+        let given = HostArgs {
+            hosts: &["a".to_string()],
+            upload: None,
+            hosts_file: Some(&path),
+            ssh: Some("ssh -F mine"),
+            nscap_path: None,
+            strict: false,
+        };
+        let h = given.hosts().unwrap().unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(h.hosts, ["a", "upload", "b"]);
+        assert_eq!(h.ssh, ["ssh", "-F", "mine"]);
+        assert_eq!(h.nscap, "/opt/nscap");
+        assert!(h.upload.is_none());
     }
 }
