@@ -281,9 +281,9 @@ struct Args {
     autostop: Vec<String>,
 
     // Other hosts (issue 21): nscap run on each over ssh, the streams merged here.
-    /// Capture on HOST as well, through `ssh [USER@]HOST nscap …` with the same targets,
-    /// interfaces, filter and capture options (repeatable); its interfaces are named
-    /// HOST/NAME/IFACE and every host's packets are merged in time order here.
+    /// Capture on HOST instead of here, through `ssh [USER@]HOST nscap …` with the same
+    /// targets, interfaces, filter and capture options (repeatable: every host's packets are
+    /// merged in time order here); its interfaces are named HOST/NAME/IFACE.
     #[arg(short = 'H', long = "host", value_name = "[USER@]HOST", action = ArgAction::Append)]
     hosts: Vec<String>,
 
@@ -416,6 +416,13 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Config, Exit> {
     let mut cfg = validate(Args::from_arg_matches(&matches)?)?;
     if let Some(r) = cfg.remote.as_mut() {
         r.args = forwarded(&matches, cfg.handle.filter.as_deref());
+        // Given before the mode (`nscap --host-root DIR -H …`), it was taken off already.
+        if cfg.host_root.is_none() {
+            if let Some(dir) = crate::targets::runtime::host_root_option() {
+                r.args.push("--host-root".into());
+                r.args.push(dir.into());
+            }
+        }
     }
     capture_only_allows(&cfg)?;
     // Targets are resolved deep in capture code: the host root reaches it the way the

@@ -44,8 +44,16 @@ pub struct Order {
     last: Stamp,
     late: u64,
     hold: Duration,
-    /// Merging ordered streams: how many are live (see [`Order::for_streams`]).
-    streams: Option<usize>,
+    /// Merging ordered streams (see [`Order::for_streams`]).
+    streams: Option<Streams>,
+}
+
+/// Which streams still send, and how many of those have a packet waiting.
+struct Streams {
+    live: Vec<bool>,
+    live_count: usize,
+    /// Live streams whose queue is not empty.
+    waiting: usize,
 }
 
 impl Default for Order {
@@ -80,14 +88,29 @@ impl Order {
     pub fn for_streams(streams: usize) -> Order {
         Order {
             hold: STREAM_HOLD,
-            streams: Some(streams),
+            streams: Some(Streams {
+                live: vec![true; streams],
+                live_count: streams,
+                waiting: 0,
+            }),
+            queues: (0..streams).map(|_| VecDeque::new()).collect(),
             ..Order::default()
         }
     }
 
-    /// Fewer streams are live (one ended): its packets held still leave in order.
-    pub fn set_streams(&mut self, streams: usize) {
-        self.streams = Some(streams);
+    /// Stream `stream` ended: nothing more is waited for from it, and the packets it left
+    /// still leave in order.
+    pub fn end_stream(&mut self, stream: usize) {
+        let Some(st) = self.streams.as_mut() else {
+            return;
+        };
+        if st.live.get(stream).copied().unwrap_or(false) {
+            st.live[stream] = false;
+            st.live_count -= 1;
+            if !self.queues[stream].is_empty() {
+                st.waiting -= 1;
+            }
+        }
     }
 
     /// How long a packet may wait for older ones.
@@ -126,6 +149,11 @@ impl Order {
         }
         if self.queues[q].is_empty() {
             self.heads.push(Reverse((stamp(&batch.get(0)), q)));
+            if let Some(st) = self.streams.as_mut() {
+                if st.live.get(q).copied().unwrap_or(false) {
+                    st.waiting += 1;
+                }
+            }
         }
         self.queues[q].push_back(Held {
             batch,
@@ -144,9 +172,10 @@ impl Order {
             return Some(q);
         }
         let held = self.queues[q].front()?;
-        if let Some(live) = self.streams {
+        if let Some(st) = &self.streams {
+            // Every stream that still sends has a packet waiting: none older can come.
             let waited = now.duration_since(held.arrived) >= self.hold;
-            return (self.heads.len() >= live || waited).then_some(q);
+            return (st.waiting >= st.live_count || waited).then_some(q);
         }
         let cutoff = wall
             .checked_sub(self.hold)
@@ -181,6 +210,13 @@ impl Order {
         held.next += 1;
         if held.next == held.batch.len() {
             self.queues[q].pop_front();
+            if self.queues[q].is_empty() {
+                if let Some(st) = self.streams.as_mut() {
+                    if st.live.get(q).copied().unwrap_or(false) {
+                        st.waiting -= 1;
+                    }
+                }
+            }
         }
         if let Some(held) = self.queues[q].front() {
             self.heads
@@ -195,8 +231,11 @@ impl Order {
 
     /// Lets go of every packet held, unwritten (the capture stopped writing).
     pub fn clear(&mut self) {
-        self.queues.clear();
+        self.queues.iter_mut().for_each(VecDeque::clear);
         self.heads.clear();
+        if let Some(st) = self.streams.as_mut() {
+            st.waiting = 0;
+        }
     }
 
     /// Packets written behind later ones, since they came after the hold.
@@ -303,7 +342,29 @@ mod tests {
         assert_eq!(got, [(7, (10, 0)), (9, (11, 0))]);
         assert_eq!(o.due(false, wall, t0 + STREAM_HOLD), Some(0));
         // One stream ended: the other's packets need not wait for it.
-        o.set_streams(1);
+        o.end_stream(1);
         assert_eq!(o.due(false, wall, t0), Some(0));
+    }
+
+    /// An ended stream's packets left behind do not stand in for a live stream that has none
+    /// waiting: three streams, the third quiet.
+    #[test]
+    fn an_ended_stream_does_not_stand_in_for_a_quiet_one() {
+        let mut o = Order::for_streams(3);
+        let t0 = Instant::now();
+        let wall = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        o.push_at(0, batch(1, &[(20, 0)]), None, t0);
+        o.push_at(1, batch(2, &[(21, 0)]), None, t0);
+        o.end_stream(1);
+        // Stream 2 is live and quiet: stream 0's packet waits for it (or for the hold).
+        assert_eq!(o.due(false, wall, t0), None);
+        o.push_at(2, batch(3, &[(19, 0)]), None, t0);
+        // The oldest leaves; then stream 2 is quiet again, and the rest waits for it.
+        assert_eq!(drain(&mut o, false, wall, t0), [(3, (19, 0))]);
+        // Stream 2 ends: stream 0's packet goes, and stream 1's waits for live stream 0.
+        o.end_stream(2);
+        assert_eq!(drain(&mut o, false, wall, t0), [(1, (20, 0))]);
+        o.end_stream(0);
+        assert_eq!(drain(&mut o, false, wall, t0), [(2, (21, 0))]);
     }
 }

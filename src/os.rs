@@ -493,3 +493,19 @@ pub fn clock_ticks() -> i64 {
         100
     }
 }
+
+/// Starts `cmd` in a session of its own (setsid(2) between fork and exec): no controlling
+/// terminal, so a prompt it would make fails at once instead of stopping it in the background
+/// (SIGTTIN), and the terminal's Ctrl-C is not sent to it. Its process group is its PID.
+pub fn own_session(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setsid(2) is async-signal-safe and touches nothing of the parent's.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}

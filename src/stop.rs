@@ -41,6 +41,16 @@ pub const STATS_SIGNAL: Signal = Signal::SIGUSR1;
 /// How long output may still block once a stop was asked for.
 pub const OUTPUT_GRACE: Duration = Duration::from_millis(700);
 
+/// The grace in force, in milliseconds: [`OUTPUT_GRACE`], unless [`set_output_grace`] said.
+static GRACE_MS: AtomicU64 = AtomicU64::new(700);
+
+/// A longer grace for an output that is still read after the stop: a remote stream, whose
+/// reader (the -H end) asked for the stop and reads to the end, through a network that may be
+/// slower than the capture.
+pub fn set_output_grace(grace: Duration) {
+    GRACE_MS.store(grace.as_millis() as u64, Ordering::SeqCst);
+}
+
 /// The signal that asked for a stop, 0 before one arrives.
 static STOP: AtomicI32 = AtomicI32::new(0);
 /// A stop signal repeated within this long of the first is the same request.
@@ -313,9 +323,9 @@ impl StopWriter {
     fn wait_for_room(&mut self) -> io::Result<()> {
         loop {
             let timeout = if requested().is_some() {
-                let deadline = *self
-                    .deadline
-                    .get_or_insert_with(|| Instant::now() + OUTPUT_GRACE);
+                let deadline = *self.deadline.get_or_insert_with(|| {
+                    Instant::now() + Duration::from_millis(GRACE_MS.load(Ordering::SeqCst))
+                });
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
                     return Err(io::Error::new(

@@ -477,3 +477,87 @@ fn wireshark_lists_and_captures_the_configured_hosts() {
     assert_eq!(names, BTreeSet::from([format!("h1/{peer}/lan0")]));
     h.wait_none_left("after the extcap capture");
 }
+
+/// What a host's shell is given: POSIX sh quoting (dash has no `$'…'`), a filter with a newline
+/// and a target with a space and UTF-8 intact, and `--host-root` forwarded also when given
+/// before the mode; `-D` takes `--all`. The "ssh" here records its command, or runs it with
+/// /bin/sh (dash on Debian) in this namespace.
+#[test]
+fn the_hosts_shell_gets_posix_words() {
+    let d = TempDir::new();
+    let record = d.file("record");
+    let said = d.file("said");
+    std::fs::write(
+        &record,
+        format!(
+            "#!/bin/sh\nwhile [ \"$1\" != -- ]; do shift; done\nshift 2\nprintf '%s' \"$1\" >{said}\nexit 3\n"
+        ),
+    )
+    .unwrap();
+    let run = d.file("run");
+    std::fs::write(
+        &run,
+        "#!/bin/sh\nwhile [ \"$1\" != -- ]; do shift; done\nshift 2\nexec /bin/sh -c \"$1\"\n",
+    )
+    .unwrap();
+    sh(&format!("chmod +x {record} {run}"));
+    let o = nscap(&[
+        "--host-root",
+        "/x y",
+        "-H",
+        "fake",
+        "--ssh",
+        &record,
+        "-t",
+        "it's é",
+        "-i",
+        "eth0",
+        "-f",
+        "icmp\nor udp",
+        "-w",
+        "/dev/null",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let line = std::fs::read_to_string(&said).unwrap();
+    assert_eq!(
+        line,
+        "nscap --remote-stream --target 'it'\\''s é' --interface eth0 -f 'icmp\nor udp' --host-root '/x y'"
+    );
+    // dash reads them back whole: the target arrives as it was given.
+    let o = nscap(&[
+        "-H",
+        "fake",
+        "--ssh",
+        &run,
+        "--nscap-path",
+        nscap_bin(),
+        "-D",
+        "-t",
+        "no such 'é'",
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("nscap: fake: no target 'no such 'é''"),
+        "{stderr}"
+    );
+    let o = nscap(&["-H", "fake", "--ssh", &record, "-D", "--all"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&said).unwrap(), "nscap -D --all");
+
+    // ssh's warnings are shown but are not the reason a host failed.
+    let warn = d.file("warn");
+    std::fs::write(
+        &warn,
+        "#!/bin/sh\necho \"Warning: Permanently added 'fake' to the list of known hosts.\" >&2\nexit 255\n",
+    )
+    .unwrap();
+    sh(&format!("chmod +x {warn}"));
+    let o = nscap(&["-H", "fake", "--ssh", &warn, "-w", "/dev/null"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let failed: Vec<&str> = stderr.lines().filter(|l| l.contains("failed")).collect();
+    assert_eq!(failed.len(), 1, "{stderr}");
+    assert!(
+        failed[0].starts_with("nscap: fake: failed: ssh exit status 255"),
+        "{stderr}"
+    );
+}

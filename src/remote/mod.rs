@@ -22,7 +22,7 @@ pub use upload::Upload;
 
 use std::ffi::OsString;
 use std::io::{self, BufRead, Read};
-use std::os::unix::process::CommandExt;
+use std::os::unix::ffi::OsStrExt;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -36,7 +36,7 @@ use crate::order::Order;
 use crate::packet::{Batch, Counters, Interface, Kernel, Owner};
 use crate::sink::{self, BoxSink, Format};
 use crate::stop::{self, Signals};
-use crate::targets::inventory::{shell_word, Row};
+use crate::targets::inventory::Row;
 
 /// How the hosts are reached, and what each is asked to capture.
 #[derive(Debug, Clone)]
@@ -214,6 +214,9 @@ const STOP_WAIT: Duration = Duration::from_secs(5);
 /// How often the loop looks at signals, clocks and held packets when no stream speaks.
 const TICK: Duration = Duration::from_millis(50);
 
+/// How long "listening" waits for every host before it names those not there yet.
+const ANNOUNCE_WAIT: Duration = Duration::from_secs(3);
+
 /// How often buffered output is written out, whatever its size (as a local capture).
 const SYNC_EVERY: Duration = Duration::from_millis(500);
 
@@ -261,6 +264,8 @@ struct Host {
     quiet: bool,
     /// Its stream ended (how it broke, if it did), when; and the kernel's counters it gave.
     out_ended: Option<(Option<String>, Instant)>,
+    /// It did not stop in time, and its ssh was ended.
+    forced: bool,
 }
 
 impl Host {
@@ -314,26 +319,48 @@ impl Drop for Host {
 
 /// The ssh command line that runs `remote` (shell words, quoted) on `host`.
 fn ssh_command(hosts: &Hosts, host: &str, remote: &[OsString]) -> Command {
-    let args: Vec<String> = remote
-        .iter()
-        .map(|a| shell_word(a.as_encoded_bytes()))
-        .collect();
-    let line = match &hosts.ready {
-        Some(u) => u.command(&args.join(" ")),
-        None => format!("{} {}", hosts.nscap, args.join(" ")),
+    let mut args: Vec<u8> = Vec::new();
+    for a in remote {
+        args.push(b' ');
+        args.extend(sh_word(a.as_encoded_bytes()));
+    }
+    let line: Vec<u8> = match &hosts.ready {
+        Some(u) => u.command(&args),
+        None => [hosts.nscap.as_bytes(), &args].concat(),
     };
     let mut c = Command::new(&hosts.ssh[0]);
     c.args(&hosts.ssh[1..])
         // The user's own options come first and win; these only keep ssh from prompting and
         // from giving the stream a terminal.
         .args(["-o", "BatchMode=yes", "-T", "--", host])
-        .arg(line);
+        .arg(std::ffi::OsStr::from_bytes(&line));
     c
+}
+
+/// `a` as one word for the host's shell, which sshd runs the command with: POSIX sh's
+/// single quotes, which keep every byte but `'` as it is (dash, the usual `/bin/sh`, has no
+/// `$'…'`).
+pub(crate) fn sh_word(a: &[u8]) -> Vec<u8> {
+    let plain = |b: &u8| b.is_ascii_alphanumeric() || b"_@%+:,./-".contains(b);
+    if !a.is_empty() && a.iter().all(plain) {
+        return a.to_vec();
+    }
+    let mut w = vec![b'\''];
+    for &b in a {
+        if b == b'\'' {
+            w.extend_from_slice(b"'\\''");
+        } else {
+            w.push(b);
+        }
+    }
+    w.push(b'\'');
+    w
 }
 
 /// Runs `remote` on `host` to its end (standard input: the upload, if any, then nothing).
 fn ask(hosts: &Hosts, host: &str, remote: &[OsString]) -> io::Result<std::process::Output> {
     let mut c = ssh_command(hosts, host, remote);
+    crate::os::own_session(&mut c);
     let Some(u) = &hosts.ready else {
         return c.stdin(Stdio::null()).output();
     };
@@ -352,6 +379,8 @@ fn ask(hosts: &Hosts, host: &str, remote: &[OsString]) -> io::Result<std::proces
 /// `--remote-stream`: the end of standard input (the -H end closed it, or its connection
 /// went) stops the capture as SIGTERM would, its statistics written into the stream.
 pub fn stop_at_end_of_input() -> Result<()> {
+    // The -H end reads to the end after asking; it gives up STOP_WAIT after asking.
+    stop::set_output_grace(STOP_WAIT - Duration::from_secs(1));
     std::thread::Builder::new()
         .name("nscap-stdin".into())
         .spawn(|| {
@@ -374,21 +403,23 @@ pub fn stop_at_end_of_input() -> Result<()> {
 }
 
 /// `-H … -D`: each host's interfaces, under its name.
-fn list_interfaces(cfg: &Config, hosts: &Hosts) -> Result<()> {
+fn list_interfaces(hosts: &Hosts) -> Result<()> {
     let mut remote: Vec<OsString> = vec!["-D".into()];
-    // -D takes the targets only.
+    // -D takes what chooses the namespaces.
     let mut args = hosts.args.iter();
     while let Some(a) = args.next() {
         if a == "--target" || a == "--host-root" {
             remote.push(a.clone());
             remote.extend(args.next().cloned());
+        } else if a == "--all" {
+            remote.push(a.clone());
         }
     }
     let hosts = &hosts.prepared()?;
+    let answers = ask_all(hosts, &remote);
     let mut failed = 0;
-    for h in &hosts.hosts {
-        let out = ask(hosts, h, &remote)
-            .map_err(|e| anyhow!("cannot run {}: {}", hosts.ssh[0], os_message(&e)))?;
+    for (h, out) in hosts.hosts.iter().zip(answers) {
+        let out = out.map_err(|e| anyhow!("cannot run {}: {}", hosts.ssh[0], os_message(&e)))?;
         let said = String::from_utf8_lossy(&out.stderr);
         for line in said.lines() {
             eprintln!(
@@ -400,7 +431,7 @@ fn list_interfaces(cfg: &Config, hosts: &Hosts) -> Result<()> {
         if !out.status.success() {
             failed += 1;
             if hosts.strict {
-                bail!("{}: {}", short_name(h), exit_words(out.status));
+                bail!("{}: {} (--strict)", short_name(h), exit_words(out.status));
             }
             continue;
         }
@@ -419,8 +450,21 @@ fn list_interfaces(cfg: &Config, hosts: &Hosts) -> Result<()> {
     if failed == hosts.hosts.len() {
         bail!("no host answered");
     }
-    let _ = cfg;
     Ok(())
+}
+
+/// `remote` asked of every host at once; the answers in the hosts' order.
+fn ask_all(hosts: &Hosts, remote: &[OsString]) -> Vec<io::Result<std::process::Output>> {
+    std::thread::scope(|s| {
+        let asks: Vec<_> = hosts
+            .hosts
+            .iter()
+            .map(|h| s.spawn(move || ask(hosts, h, remote)))
+            .collect();
+        asks.into_iter()
+            .map(|a| a.join().unwrap_or_else(|_| Err(io::Error::other("thread"))))
+            .collect()
+    })
 }
 
 /// `list -H`: every host's `nscap list --json` (with `args`, its data roots), asked of all
@@ -433,19 +477,7 @@ pub fn list(hosts: &Hosts, args: &[OsString]) -> Result<(Vec<(String, Row)>, boo
     let mut remote: Vec<OsString> = vec!["list".into(), "--json".into()];
     remote.extend(args.iter().cloned());
     let hosts = &hosts.prepared()?;
-    let answers: Vec<io::Result<std::process::Output>> = std::thread::scope(|s| {
-        let asks: Vec<_> = hosts
-            .hosts
-            .iter()
-            .map(|h| {
-                let remote = &remote;
-                s.spawn(move || ask(hosts, h, remote))
-            })
-            .collect();
-        asks.into_iter()
-            .map(|a| a.join().unwrap_or_else(|_| Err(io::Error::other("thread"))))
-            .collect()
-    });
+    let answers = ask_all(hosts, &remote);
     let mut rows = Vec::new();
     let mut partial = false;
     let mut failed = 0;
@@ -509,7 +541,12 @@ fn remote_line(line: &str) -> String {
 fn exit_words(st: std::process::ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;
     match (st.code(), st.signal()) {
-        (Some(255), _) => "ssh failed (exit status 255)".into(),
+        // ssh's own failures, a lost connection, and a remote nscap killed by a signal all
+        // end ssh with 255: what the host said, if anything, tells them apart.
+        (Some(255), _) => {
+            "ssh exit status 255: no connection, a lost one, or nscap there killed".into()
+        }
+        (Some(127), _) => "no nscap there (exit status 127): see --nscap-path or --upload".into(),
         (Some(c), _) => format!("nscap there exited with status {c}"),
         (None, Some(s)) => format!("ssh was killed by signal {s}"),
         _ => "ssh ended".into(),
@@ -524,7 +561,7 @@ pub fn run(cfg: &Config) -> Result<()> {
     // files are the user's.
     crate::privs::drop_all()?;
     if cfg.list_interfaces {
-        return list_interfaces(cfg, hosts);
+        return list_interfaces(hosts);
     }
     let hosts = &hosts.prepared()?;
     // Files are created as the -Z user; ssh then runs as that user too.
@@ -581,9 +618,11 @@ fn start_host(
     let mut c = ssh_command(hosts, h, remote);
     c.stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // A Ctrl-C at the terminal is for this nscap, which stops the hosts in order.
-        .process_group(0);
+        .stderr(Stdio::piped());
+    // A Ctrl-C at the terminal is for this nscap, which stops the hosts in order; and with no
+    // terminal, a prompt (a ProxyJump's host key, a bastion's password) fails at once rather
+    // than stopping ssh in the background for ever.
+    crate::os::own_session(&mut c);
     let mut child = c
         .spawn()
         .map_err(|e| anyhow!("cannot run {}: {}", hosts.ssh[0], os_message(&e)))?;
@@ -605,8 +644,8 @@ fn start_host(
         .name("nscap-host-err".into())
         .spawn(move || {
             stop::block_in_this_thread();
-            for line in io::BufReader::new(stderr).split(b'\n') {
-                let Ok(line) = line else { break };
+            let mut r = io::BufReader::new(stderr);
+            while let Some(line) = bounded_line(&mut r) {
                 let line = String::from_utf8_lossy(&line).trim_end().to_string();
                 if !line.is_empty() && err_tx.send(Msg::Said { host: i, line }).is_err() {
                     return;
@@ -626,7 +665,35 @@ fn start_host(
         said: None,
         quiet: false,
         out_ended: None,
+        forced: false,
     })
+}
+
+/// The longest line of a host's standard error kept; the rest of a longer one is dropped.
+const LINE_MAX: usize = 4096;
+
+/// The next line of `r`, at most [`LINE_MAX`] bytes of it; `None` at the end.
+fn bounded_line(r: &mut impl BufRead) -> Option<Vec<u8>> {
+    let mut line = Vec::new();
+    loop {
+        let buf = match r.fill_buf() {
+            Ok([]) if line.is_empty() => return None,
+            Ok([]) => return Some(line),
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => return (!line.is_empty()).then_some(line),
+        };
+        let (take, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(n) => (n, true),
+            None => (buf.len(), false),
+        };
+        let room = LINE_MAX.saturating_sub(line.len());
+        line.extend_from_slice(&buf[..take.min(room)]);
+        r.consume(if done { take + 1 } else { take });
+        if done {
+            return Some(line);
+        }
+    }
 }
 
 /// Why the merged capture ended.
@@ -678,6 +745,9 @@ impl Merge<'_> {
                 Err(mpsc::RecvTimeoutError::Timeout) => self.settle(),
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
+            if began.elapsed() >= ANNOUNCE_WAIT {
+                self.announce_at(true);
+            }
             if signals.take().is_some() && self.end.is_none() {
                 self.stop(Ending::Signal);
             }
@@ -707,9 +777,16 @@ impl Merge<'_> {
                 self.check(r);
             }
             if self.stopping.is_some_and(|t| t.elapsed() >= STOP_WAIT) {
-                // Hosts that did not end in time: their ssh is ended, their stream with it.
-                for h in self.hosts.iter_mut().filter(|h| h.child.is_some()) {
+                // Hosts that did not end in time: their ssh is ended, and their stream let go
+                // of (a control master may hold it open).
+                for h in self.hosts.iter_mut() {
+                    if h.ended || h.forced {
+                        continue;
+                    }
+                    h.forced = true;
                     h.end_ssh(true);
+                    h.quiet = true;
+                    h.out_ended.get_or_insert((None, Instant::now()));
                 }
             }
         }
@@ -722,12 +799,20 @@ impl Merge<'_> {
                 let h = &mut self.hosts[host];
                 h.started = true;
                 let mine = concat!("nscap ", env!("CARGO_PKG_VERSION"));
-                if let Some(app) = application.filter(|a| a != mine) {
-                    eprintln!(
+                match application {
+                    Some(app) if app == mine => {}
+                    Some(app) if app.starts_with("nscap ") => eprintln!(
                         "nscap: {}: warning: runs {}, this is {mine}",
                         crate::escape::text(&h.short),
                         crate::escape::text(&app)
-                    );
+                    ),
+                    // Read all the same: it is a capture, but names and counters may be
+                    // missing.
+                    other => eprintln!(
+                        "nscap: {}: warning: its stream is not nscap's ({})",
+                        crate::escape::text(&h.short),
+                        crate::escape::text(other.as_deref().unwrap_or("it does not say whose"))
+                    ),
                 }
                 self.announce();
             }
@@ -735,6 +820,10 @@ impl Merge<'_> {
                 let h = &mut self.hosts[host];
                 let mut new = Vec::new();
                 for mut i in added {
+                    if i.name.is_empty() {
+                        // A stream that names no interface (pcap): by its number there.
+                        i.name = format!("if{}", h.map.len() + new.len());
+                    }
                     i.name = format!("{}/{}", h.short, i.name);
                     i.description = if i.description.is_empty() {
                         format!("host {}", h.short)
@@ -786,7 +875,15 @@ impl Merge<'_> {
                 let h = &mut self.hosts[host];
                 let line = remote_line(&line);
                 eprintln!("nscap: {}: {line}", crate::escape::text(&h.short));
-                h.said = Some(line);
+                // ssh's and nscap's warnings (a host key added, a post-quantum notice) say
+                // nothing of why a host fails; the first error does (what follows it is
+                // mostly its consequence: a jump host's refusal, then the closed connection).
+                let warning = ["Warning:", "warning:", "** "]
+                    .iter()
+                    .any(|w| line.starts_with(w));
+                if !warning {
+                    h.said.get_or_insert(line);
+                }
             }
             Msg::Quiet { host } => self.hosts[host].quiet = true,
         }
@@ -809,9 +906,15 @@ impl Merge<'_> {
         }
     }
 
-    /// "listening" once every host has started or failed.
+    /// "listening" once every host has started or failed, or a while after the first started
+    /// (`late`: the others are named as not there yet).
     fn announce(&mut self) {
-        if self.announced || !self.hosts.iter().all(|h| h.started || h.ended) {
+        self.announce_at(false);
+    }
+
+    fn announce_at(&mut self, late: bool) {
+        let all = self.hosts.iter().all(|h| h.started || h.ended);
+        if self.announced || !(all || late && self.hosts.iter().any(|h| h.started)) {
             return;
         }
         self.announced = true;
@@ -824,11 +927,23 @@ impl Merge<'_> {
         if up.is_empty() {
             return;
         }
+        let waiting: Vec<&str> = self
+            .hosts
+            .iter()
+            .filter(|h| !h.started && !h.ended)
+            .map(|h| h.short.as_str())
+            .collect();
+        let more = if waiting.is_empty() {
+            String::new()
+        } else {
+            format!(" (not yet: {})", waiting.join(", "))
+        };
         eprintln!(
-            "nscap: listening on {} host{}: {}",
+            "nscap: listening on {} host{}: {}{}",
             up.len(),
             if up.len() == 1 { "" } else { "s" },
-            crate::escape::text(&up.join(", "))
+            crate::escape::text(&up.join(", ")),
+            crate::escape::text(&more)
         );
     }
 
@@ -840,23 +955,30 @@ impl Merge<'_> {
         h.ended = true;
         let why = match (broke, status) {
             (Some(b), _) => Some(b),
+            _ if h.forced => Some(format!(
+                "it did not stop within {} s of being asked; its ssh was ended",
+                STOP_WAIT.as_secs()
+            )),
             (None, Some(st)) if !st.success() => Some(exit_words(st)),
             (None, None) => Some("ssh ended".into()),
             // Its nscap ended by itself (its -c was reached) and said nothing wrong.
             (None, Some(_)) => None,
         };
         if let Some(why) = why {
-            if h.said.is_none() {
-                eprintln!(
-                    "nscap: {}: {}",
-                    crate::escape::text(&h.short),
-                    crate::escape::text(&why)
-                );
-            }
-            h.failed = Some(h.said.clone().unwrap_or(why));
+            // Said when it happens, in one line: what the host said last (ssh's or nscap's
+            // own words), with how its ssh ended.
+            let text = match h.said.take() {
+                Some(said) => format!("{said} ({why})"),
+                None => why,
+            };
+            eprintln!(
+                "nscap: {}: failed: {}",
+                crate::escape::text(&h.short),
+                crate::escape::text(&text)
+            );
+            h.failed = Some(text);
         }
-        let live = self.hosts.iter().filter(|h| !h.ended).count();
-        self.order.set_streams(live);
+        self.order.end_stream(host);
         self.announce();
         // --strict: a failed host fails the capture, also one that failed while it was
         // ending for another reason (a count reached first).
@@ -993,7 +1115,13 @@ impl Merge<'_> {
             );
         }
         let failed_hosts: Vec<&Host> = self.hosts.iter().filter(|h| h.failed.is_some()).collect();
-        for h in &failed_hosts {
+        // With nothing captured anywhere, the one closing error names the hosts.
+        let shown = if self.interfaces.is_empty() {
+            &[][..]
+        } else {
+            &failed_hosts[..]
+        };
+        for h in shown {
             last += &format!(
                 "{}: failed: {}\n",
                 crate::escape::text(&h.short),
@@ -1003,14 +1131,17 @@ impl Merge<'_> {
         stop::eprint_last(&last);
         match (self.end.take(), failed) {
             (Some(Ending::Failed(m)), _) | (_, Some(m)) => Err(anyhow!(m)),
-            _ if failed_hosts.len() == self.hosts.len() => Err(anyhow!(
-                "no host could be captured on ({})",
-                failed_hosts
-                    .iter()
-                    .map(|h| h.short.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            _ if failed_hosts.len() == self.hosts.len() => {
+                let names: Vec<&str> = failed_hosts.iter().map(|h| h.short.as_str()).collect();
+                Err(match self.total {
+                    0 => anyhow!("no host could be captured on ({})", names.join(", ")),
+                    n => anyhow!(
+                        "every host failed ({}), after {n} packet{} written",
+                        names.join(", "),
+                        if n == 1 { "" } else { "s" }
+                    ),
+                })
+            }
             _ => Ok(()),
         }
     }

@@ -13,7 +13,6 @@ use anyhow::{anyhow, bail, Result};
 use sha2::{Digest, Sha256};
 
 use crate::error::os_message;
-use crate::targets::inventory::shell_word;
 
 /// The binary to send, read once, and what the hosts check it against.
 #[derive(Debug, Clone)]
@@ -114,9 +113,9 @@ impl Upload {
     }
 
     /// The command line a host runs: the script around nscap and its arguments (`args`, quoted
-    /// already), itself one quoted `sh -c` word, whatever the login shell.
-    pub fn command(&self, args: &str) -> String {
-        let script = format!(
+    /// already, each after a space), itself one quoted `sh -c` word, whatever the login shell.
+    pub fn command(&self, args: &[u8]) -> Vec<u8> {
+        let mut script = format!(
             "d=$(mktemp -d \"${{TMPDIR:-/tmp}}/nscap.XXXXXX\") || exit 1\n\
              trap 'rm -rf \"$d\"' EXIT\n\
              trap 'exit 1' HUP INT TERM\n\
@@ -126,12 +125,15 @@ impl Upload {
              [ \"$(sha256sum \"$d/nscap\" | cut -d ' ' -f 1)\" = {sum} ] || \
              {{ echo 'nscap: the upload arrived damaged (its SHA-256 differs)' >&2; exit 1; }}\n\
              chmod 700 \"$d/nscap\"\n\
-             \"$d/nscap\" {args}\n",
+             \"$d/nscap\"",
             arch = self.arch,
             size = self.bytes.len(),
             sum = self.sha256,
-        );
-        format!("sh -c {}", shell_word(script.as_bytes()))
+        )
+        .into_bytes();
+        script.extend_from_slice(args);
+        script.push(b'\n');
+        [b"sh -c ".as_slice(), &super::sh_word(&script)].concat()
     }
 
     /// Sends the binary down `stdin` (a copy of ssh's), from a thread of its own; a host that

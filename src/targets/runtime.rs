@@ -48,7 +48,8 @@ pub fn set_host_root(dir: PathBuf) {
     }
 }
 
-fn host_root_option() -> Option<PathBuf> {
+/// `--host-root DIR` as given, wherever on the command line.
+pub fn host_root_option() -> Option<PathBuf> {
     HOST_ROOT.read().ok().and_then(|slot| slot.clone())
 }
 
