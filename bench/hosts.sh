@@ -108,7 +108,15 @@ start_time() {
             sleep 0.01
         done
         t1=$(date +%s.%N)
-        kill -INT $p; wait $p || true
+        kill -INT $p
+        # A stop that does not come is a finding, not a reason to hang the benchmark.
+        if ! timeout 15 tail --pid=$p -f /dev/null; then
+            echo "nscap -H did not stop within 15 s of SIGINT:" >&2
+            grep -E "SigPnd|ShdPnd|SigCgt" /proc/$p/status >&2 || true
+            ls -l /proc/$p/fd >&2 || true
+            kill -9 $p
+        fi
+        wait $p || true
         t+=("$(echo "$t1 - $t0" | bc)")
     done
     printf '%s\n' "${t[@]}" | sort -n | sed -n 3p
@@ -129,7 +137,7 @@ flood() {
     local i=$1 kpps=$2
     local bits=$((kpps * 1000 * 64 * 8))
     ip netns exec "nscap-h$i$tag-s" iperf3 -c "10.232.$i.1" -p 5201 -u -l 64 -b "$((bits / 2))" \
-        -P 2 -t "$((secs + 1))" >/dev/null 2>&1 &
+        -P 2 -t "$((secs + 3))" >/dev/null 2>&1 &
     pids+=("$!")
 }
 
@@ -139,9 +147,20 @@ sums() {
          /dropped by kernel/ {d += $(NF-4)} END {printf "%d %d %d", c, r, d}' "$1"
 }
 
-# Runs a capture under GNU time for SECS: "$tmp/t" gets peak RSS (KiB) and CPU seconds.
+# Runs a capture under GNU time, its standard error into ERR, for SECS from its "listening"
+# line (so that -H is not charged its connection time): "$tmp/t" gets peak RSS (KiB) and CPU.
 timed() {
-    /usr/bin/time -f "%M %U %S" -o "$tmp/t" timeout -s INT "$secs" "$@" || true
+    local err=$1
+    shift
+    /usr/bin/time -f "%M %U %S" -o "$tmp/t" "$@" 2>"$err" &
+    local t=$!
+    until grep -q "listening on" "$err" 2>/dev/null; do
+        kill -0 $t 2>/dev/null || break
+        sleep 0.01
+    done
+    sleep "$secs"
+    pkill -INT -P $t || true
+    wait $t || true
 }
 
 echo
@@ -151,13 +170,13 @@ printf '%-7s | %-40s | %s\n' "" "written  drop  lost  us/pkt" "written  drop  lo
 for r in "${rates[@]}"; do
     flood 1 "$r"
     sleep 0.5
-    timed ip netns exec "nscap-h1$tag" "$nscap" -i lan0 -w /dev/null udp 2>"$tmp/local.err"
+    timed "$tmp/local.err" ip netns exec "nscap-h1$tag" "$nscap" -i lan0 -w /dev/null udp
     wait
     read -r lc lr ld <<<"$(sums "$tmp/local.err")"
     read -r _ lu ls < <(tail -1 "$tmp/t")
     for i in "${hosts[@]}"; do flood "$i" "$((r / 3))"; done
     sleep 0.5
-    timed ip netns exec "$laptop" "$nscap" "${H[@]}" -i lan0 -w "$tmp/merged.pcapng" udp 2>"$tmp/h.err"
+    timed "$tmp/h.err" ip netns exec "$laptop" "$nscap" "${H[@]}" -i lan0 -w "$tmp/merged.pcapng" udp
     wait
     read -r hc hr hd <<<"$(sums "$tmp/h.err")"
     read -r rss hu hs < <(tail -1 "$tmp/t")

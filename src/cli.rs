@@ -392,8 +392,12 @@ impl Config {
     /// --process does not: its probe sees each flow's first packet at once (crate::owner).
     pub fn session_handles(&self) -> HandleOptions {
         let mut h = self.handle.clone();
-        h.immediate |= self.output.packet_buffered
-            || (self.output.print && std::io::IsTerminal::is_terminal(&std::io::stdout()));
+        // A remote stream is not watched as it comes: the -H end holds packets for time order
+        // anyway, and a ring block's worth (100 ms at most) per write costs the hosts and the
+        // -H end a fraction of a write and a wake-up per packet.
+        h.immediate |= !self.remote_stream
+            && (self.output.packet_buffered
+                || (self.output.print && std::io::IsTerminal::is_terminal(&std::io::stdout())));
         h
     }
 }

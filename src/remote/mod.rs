@@ -739,12 +739,29 @@ impl Merge<'_> {
         let mut last_sync = Instant::now();
         let mut last_tick = Instant::now();
         let watch_pipe = crate::os::stdout_is_pipe() && (cfg.output.print || cfg.writes_stdout());
+        let mut last_look = Instant::now();
         while self.hosts.iter().any(|h| !h.ended) {
             match rx.recv_timeout(TICK) {
-                Ok(msg) => self.heard(msg),
+                Ok(msg) => {
+                    self.heard(msg);
+                    // What else has come goes in with it (a bounded burst), then out in order
+                    // at once: under load, one pass per burst rather than per batch.
+                    for _ in 0..256 {
+                        match rx.try_recv() {
+                            Ok(msg) => self.heard(msg),
+                            Err(_) => break,
+                        }
+                    }
+                }
                 Err(mpsc::RecvTimeoutError::Timeout) => self.settle(),
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
+            self.release(false);
+            // The rest is looked at a few times a second, not for every batch.
+            if last_look.elapsed() < TICK {
+                continue;
+            }
+            last_look = Instant::now();
             if began.elapsed() >= ANNOUNCE_WAIT {
                 self.announce_at(true);
             }
@@ -762,7 +779,6 @@ impl Merge<'_> {
                 self.writing = false;
                 self.stop(Ending::ClosedPipe);
             }
-            self.release(false);
             if last_tick.elapsed() >= Duration::from_millis(250) && self.writing {
                 last_tick = Instant::now();
                 let r = self.sinks.iter_mut().try_for_each(|s| s.tick());
@@ -870,6 +886,7 @@ impl Merge<'_> {
                     }
                 }
                 h.out_ended = Some((broke, Instant::now()));
+                self.settle();
             }
             Msg::Said { host, line } => {
                 let h = &mut self.hosts[host];
@@ -885,9 +902,11 @@ impl Merge<'_> {
                     h.said.get_or_insert(line);
                 }
             }
-            Msg::Quiet { host } => self.hosts[host].quiet = true,
+            Msg::Quiet { host } => {
+                self.hosts[host].quiet = true;
+                self.settle();
+            }
         }
-        self.settle();
     }
 
     /// Hosts whose stream has ended, and whose standard error too (or a moment later: an ssh
