@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 sh scripts/setup.sh
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
+# The crate builds from its packaged sources alone (what `cargo install` gets); --allow-dirty:
+# this checks the packaging, it publishes nothing.
+cargo package --locked --allow-dirty --quiet
 # The static build takes minutes from cold: done here, once, so that tests/static.rs finds it
 # cached instead of spending its test time on it.
 sh scripts/static.sh >/dev/null

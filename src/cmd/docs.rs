@@ -94,6 +94,13 @@ Name the local process of each packet in the file's packet comments.
 \fBnscap \-t web \-C 100 \-W 10 \-w ring.pcap\fR
 Rotate through 10 files of 100 MB.
 .TP
+\fBnscap \-H node1 \-H node2 \-t web \-w both.pcapng\fR
+Capture the container web on two hosts over ssh, merged here into one pcapng in time order,
+its interfaces named \fBnode1/web/eth0\fR and \fBnode2/web/eth0\fR.
+.TP
+\fBnscap list \-H node1 \-H node2\fR
+Every network namespace of both hosts, in one table.
+.TP
 \fBnscap \-r web.pcap icmp\fR
 Print a pcap or pcapng file's ICMP packets.
 .TP
@@ -114,6 +121,10 @@ written, a target that exited, a missing capability. One line on standard error 
 .TP
 \fB2\fR
 A usage error: an unknown or missing option or value, or options that contradict each other.
+.TP
+\fB\-H\fR
+0 as above when at least one host was captured (a host that failed is named in one line); 1
+when every host failed, or any did with \fB\-\-strict\fR.
 .TP
 \fBexec\fR, \fBnsenter\fR
 As \fBnsenter\fR(1): the program's exit status, or 1 (126, 127 when it cannot be run).
@@ -154,12 +165,17 @@ Docker's and Podman's container names.
 \fI/var/log/pods/NAMESPACE_NAME_UID/\fR
 The pods of this node.
 .TP
+\fI~/.config/nscap/hosts\fR
+The hosts whose namespaces Wireshark lists besides this one's (\fB$XDG_CONFIG_HOME/nscap/hosts\fR):
+one \fB[USER@]HOST\fR per line, \fB#\fR comments, and \fBssh = \fR, \fBnscap\-path = \fR and
+\fBupload = \fR settings, as \fB\-\-hosts\-file\fR takes them.
+.TP
 \fI~/.config/wireshark/extcap/nscap\fR
 The link \fBnscap extcap install\fR makes, through which Wireshark lists and captures nscap's
 interfaces.
 .SH "SEE ALSO"
 \fBtcpdump\fR(8), \fBnsenter\fR(1), \fBip\-netns\fR(8), \fBpcap\-filter\fR(7), \fBwireshark\fR(1),
-\fBtshark\fR(1), \fBcapabilities\fR(7)
+\fBtshark\fR(1), \fBcapabilities\fR(7), \fBssh\fR(1), \fBssh_config\fR(5)
 "#;
 
 /// The completion script for `shell`.
