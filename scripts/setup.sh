@@ -5,7 +5,9 @@ cd "$(dirname "$0")/.."
 # docker.io (with containerd), podman, runc and busybox-static: tests/runtimes.rs runs real
 # containers from a busybox image built here.
 PKGS="libpcap-dev pkg-config gcc tshark tcpdump iproute2 iputils-ping iperf3 util-linux procps time jq iptables
-      docker.io podman runc busybox-static openssh-server openssh-client"
+      docker.io podman runc busybox-static openssh-server openssh-client
+      redis-server redis-tools"
+# redis-server, redis-tools: tests/daemons.rs compares RESP lines with tcpdump's on real traffic.
 # openssh-server: tests/remote.rs runs Wireshark's sshdump against an sshd in a namespace, and
 # tests/hosts.rs (-H) one sshd per "host" namespace.
 # For scripts/static.sh: musl's compiler, libpcap's grammar tools, apt-get source, and `file`.

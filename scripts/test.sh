@@ -6,9 +6,6 @@ cd "$(dirname "$0")/.."
 sh scripts/setup.sh
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
-# The crate builds from its packaged sources alone (what `cargo install` gets); --allow-dirty:
-# this checks the packaging, it publishes nothing.
-cargo package --locked --allow-dirty --quiet
 # The static build takes minutes from cold: done here, once, so that tests/static.rs finds it
 # cached instead of spending its test time on it.
 sh scripts/static.sh >/dev/null
@@ -31,6 +28,13 @@ if [ "$(cat "$rc")" = 124 ]; then
     echo "scripts/test.sh: the tests did not finish within 2400 s" >&2
 fi
 [ "$(cat "$rc")" = 0 ] && grep -q '^test result: ok' "$log" || status=1
+# The crate builds from its packaged sources alone (what `cargo install` gets). In a target
+# folder of its own: the check's build must not stand in for the tests' binary. --allow-dirty:
+# this checks the packaging, it publishes nothing.
+if ! CARGO_TARGET_DIR=target/package-check cargo package --locked --allow-dirty --quiet; then
+    echo "scripts/test.sh: cargo package failed" >&2
+    status=1
+fi
 if [ -x fuzz/run.sh ]; then
     fuzz/run.sh "${NSCAP_FUZZ_SECONDS:-30}" || status=1
 fi

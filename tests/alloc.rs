@@ -180,6 +180,14 @@ fn frames() -> Vec<Vec<u8>> {
     ]
     .concat();
     v.push(ether(MAC_B, MAC_A, 0x88cc, &lldp));
+    // Redis (RESP): an array of bulk strings and a pipelined reply.
+    for p in [
+        &b"*3\r\n$6\r\nLRANGE\r\n$6\r\nmylist\r\n$1\r\n0\r\n"[..],
+        b"+OK\r\n:1\r\n$-1\r\n",
+    ] {
+        let t = tcp(40000, 6379, 1, 1, PSH | ACK, 502, &[], p);
+        v.push(ether(MAC_B, MAC_A, 0x0800, &ipv4(a, b, TCP, &t)));
+    }
     v
 }
 

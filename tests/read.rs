@@ -447,10 +447,20 @@ fn writes_fuzz_seeds() {
     );
     w.packet(&pkt(&cooked, 1, 1)).unwrap();
     w.finish().unwrap();
-    // Decoder seeds: first byte selects the link type in fuzz/fuzz_targets/decode.rs (index 1 =
-    // Ethernet).
-    for (i, f) in frames().iter().enumerate() {
-        let mut seed = vec![1u8, 0];
+    // Decoder seeds: byte 0 selects the link type in fuzz/fuzz_targets/decode.rs (index 1 =
+    // Ethernet), bytes 1 and 2 the print options; then the frame. Redis (RESP) segments too.
+    let resp: Vec<Vec<u8>> = [
+        &b"*3\r\n$3\r\nSET\r\n$1\r\na\r\n$-1\r\n"[..],
+        b"+OK\r\n:12\r\n-ERR x\r\nPING\r\n*0\r\n",
+    ]
+    .iter()
+    .map(|p| {
+        let t = tcp(40000, 6379, 1, 1, PSH | ACK, 502, &[], p);
+        ether(MAC_B, MAC_A, 0x0800, &ipv4(A4, B4, TCP, &t))
+    })
+    .collect();
+    for (i, f) in frames().iter().chain(&resp).enumerate() {
+        let mut seed = vec![1u8, 0, 0];
         seed.extend_from_slice(f);
         std::fs::write(decode.join(format!("eth-{i}")), seed).unwrap();
     }

@@ -1679,3 +1679,52 @@ fn pcap_frames(path: &Path) -> Vec<Vec<u8>> {
     }
     v
 }
+
+/// Redis's protocol on port 6379 (print-resp.c): every kind of item, pipelined commands, inline
+/// commands, the bytes fn_print_char escapes, and every way a length can be wrong; in every
+/// mode, and cut at every byte of the payloads (tcpdump ends the line with ` [|resp]`).
+#[test]
+fn redis_resp_matches_tcpdump() {
+    need_tcpdump();
+    let payloads: &[&[u8]] = &[
+        b"*5\r\n$6\r\nLRANGE\r\n$6\r\nmylist\r\n$1\r\n0\r\n$1\r\n9\r\n$3\r\nxyz\r\n",
+        b"+OK\r\n",
+        b"-ERR unknown command 'FOO'\r\n",
+        b":1000\r\n:-5\r\n",
+        b"$-1\r\n*0\r\n*-1\r\n$0\r\n\r\n",
+        b"*2\r\n$4\r\nINCR\r\n$1\r\nz\r\n*2\r\n$4\r\nINCR\r\n$1\r\nz\r\n",
+        b"PING\r\nPING\r\n",
+        b"$5\r\nab\x01\x9fc\r\n",
+        b"*2\r\n$3\r\nGET\r\n$10\r\nabc",
+        b"$-2\r\n",
+        b"$99999999999\r\n",
+        b"$2147483648\r\n",
+        b"$2147483647\r\nab",
+        b"*x\r\n",
+        b"$3\r\nabcXY\r\n",
+        b"\r\n\r\nfoo\nbar",
+        b"*1\r\n+OK",
+        b"$3\rxabc\r\n",
+        b"*2\r\n*1\r\n:1\r\n*-7\r\n",
+        b"\n",
+    ];
+    let mut frames = Vec::new();
+    for (i, p) in payloads.iter().enumerate() {
+        let (sp, dp) = if i % 2 == 0 {
+            (40000, 6379)
+        } else {
+            (6379, 40000)
+        };
+        let seq = 1000 + 100 * i as u32;
+        frames.push(ether(
+            MAC_B,
+            MAC_A,
+            0x0800,
+            &ipv4(A4, B4, TCP, &tcp(sp, dp, seq, 7, PSH | ACK, 502, &[], p)),
+        ));
+    }
+    // Ethernet (14) + IPv4 (20) + TCP (20): the payloads start at byte 54.
+    let longest = payloads.iter().map(|p| p.len()).max().unwrap();
+    let snaps: Vec<usize> = (54..=54 + longest).collect();
+    compare_whole_and_cut("resp", &frames, &snaps, &[&[], &["-v"]]);
+}

@@ -1,13 +1,13 @@
 //! What tcpdump decodes inside TCP by port (the dispatch at the end of print-tcp.c), for the
-//! protocols nscap decodes: SSH version lines, HTTP and DNS over TCP.
+//! protocols nscap decodes: Redis (RESP), SSH version lines, HTTP and DNS over TCP.
 
 use super::http;
 use crate::summary::kit::trunc;
 use crate::summary::{dns, PrintOptions};
 
-/// Ports tcpdump tests before HTTP and DNS, for protocols nscap does not decode (telnet, SMTP,
-/// whois, BGP, PPTP, Redis, SSH, NetBIOS, SMB, BEEP, OpenFlow, FTP): a segment on one of them
-/// is not read as HTTP or DNS, as in tcpdump.
+/// Ports tcpdump tests before HTTP and DNS (telnet, SMTP, whois, BGP, PPTP, Redis, SSH,
+/// NetBIOS, SMB, BEEP, OpenFlow, FTP): a segment on one of them is not read as HTTP or DNS, as
+/// in tcpdump. Of these nscap decodes Redis (RESP) and SSH's version line.
 const EARLIER: [u16; 13] = [
     23, 25, 43, 179, 1723, 6379, 22, 139, 445, 10288, 6633, 6653, 21,
 ];
@@ -16,7 +16,10 @@ const EARLIER: [u16; 13] = [
 pub(super) fn tcp(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>, len: u32, opts: &PrintOptions) {
     let (sp, dp) = (t.source_port(), t.destination_port());
     let port = |p: u16| sp == p || dp == p;
-    // Port 22 comes seventh in tcpdump's order.
+    // Redis comes sixth in tcpdump's order, SSH seventh.
+    if port(6379) && !EARLIER[..5].iter().any(|p| port(*p)) {
+        return super::resp::print(out, t.payload(), len as usize);
+    }
     if port(22) && !EARLIER[..6].iter().any(|p| port(*p)) {
         return ssh(out, t.payload(), len as usize);
     }

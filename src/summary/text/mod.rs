@@ -23,6 +23,7 @@ mod mpls;
 mod mptcp;
 mod nflog;
 mod otv;
+mod resp;
 mod tcp;
 mod tunnel;
 mod udp;

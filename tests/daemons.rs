@@ -1,0 +1,114 @@
+//! Real daemons from Debian's packages make the traffic; tcpdump and nscap print the same
+//! capture, and must agree line for line (issue 23). Each daemon runs in a throwaway world's
+//! target namespace, its client in the peer's; nscap records the traffic with `-w`.
+mod common;
+use common::*;
+
+use std::process::Command;
+use std::time::Duration;
+
+fn lines(cmd: &str, args: &[&str]) -> Vec<String> {
+    ok_stdout(Command::new(cmd).args(args).env("TZ", "UTC"))
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// `file` printed by both, with `flags`, line for line.
+fn compare(file: &str, flags: &[&str]) {
+    let mut args = flags.to_vec();
+    args.extend_from_slice(&["-r", file]);
+    let ours = lines(nscap_bin(), &args);
+    let mut targs = vec!["-n"];
+    targs.extend_from_slice(&args);
+    let theirs = lines("tcpdump", &targs);
+    assert_eq!(ours, theirs, "nscap {flags:?} differs from tcpdump -n");
+}
+
+/// redis-server and redis-cli: commands of every reply kind, pipelined ones, an inline one
+/// (`redis-cli` sends arrays; a raw `PING` line is sent with bash's /dev/tcp).
+#[test]
+fn redis_matches_tcpdump() {
+    let w = World::new();
+    let d = TempDir::new();
+    let _server = Proc::spawn(&w.ns.exec(&format!(
+        "exec redis-server --port 6379 --bind {} --save \"\" --appendonly no --protected-mode no --dir {}",
+        w.target_ip,
+        d.0.display()
+    )));
+    let cli = |args: &str| {
+        sh(&w
+            .peer
+            .exec(&format!("redis-cli -h {} {args} >/dev/null", w.target_ip)));
+    };
+    wait_until(
+        10,
+        || "redis-server did not start".into(),
+        || {
+            Command::new("sh")
+                .args([
+                    "-c",
+                    &w.peer.exec(&format!("redis-cli -h {} PING", w.target_ip)),
+                ])
+                .output()
+                .ok()
+                .filter(|o| o.stdout.starts_with(b"PONG"))
+                .map(|_| ())
+        },
+    );
+    let out = d.file("redis.pcap");
+    let mut n = Nscap::spawn(&[
+        "-t",
+        &w.ns.path(),
+        "-i",
+        "eth0",
+        "-w",
+        &out,
+        "tcp port 6379",
+    ]);
+    n.wait_for("listening on");
+    cli("SET greeting hello");
+    cli("GET greeting");
+    cli("GET missing");
+    cli("RPUSH mylist a b c");
+    cli("LRANGE mylist 0 9");
+    cli("INCR counter");
+    cli("NOSUCHCOMMAND x");
+    cli("DEL mylist");
+    cli("LRANGE mylist 0 9");
+    // Pipelined commands in one segment, and an inline command line.
+    sh(&w.peer.exec(&format!(
+        "printf \"SET a 1\\r\\nINCR a\\r\\nGET a\\r\\n\" | redis-cli -h {} --pipe >/dev/null",
+        w.target_ip
+    )));
+    sh(&w.peer.exec(&format!(
+        "bash -c \"exec 3<>/dev/tcp/{}/6379; printf \\\"PING\\\\r\\\\n\\\" >&3; head -c 7 <&3 >/dev/null\"",
+        w.target_ip
+    )));
+    std::thread::sleep(Duration::from_millis(500));
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let printed = lines(nscap_bin(), &["-r", &out]).join("\n");
+    for want in [
+        "RESP \"SET\" \"greeting\" \"hello\"",
+        "RESP \"OK\"",
+        "RESP \"LRANGE\" \"mylist\" \"0\" \"9\"",
+        "RESP \"a\" \"b\" \"c\"",
+        "RESP null",
+        "RESP empty",
+        "RESP \"ERR unknown command",
+        "RESP \"PING\"",
+    ] {
+        assert!(printed.contains(want), "no {want} in\n{printed}");
+    }
+    for flags in [&[][..], &["-v"], &["-S", "-e"], &["-q"], &["-X"]] {
+        compare(&out, flags);
+    }
+    // Cut at every length that ends inside a payload.
+    for snap in [60, 66, 72, 80, 90, 100] {
+        let cut = d.file(&format!("redis-{snap}.pcap"));
+        ok_stdout(Command::new("editcap").args(["-s", &snap.to_string(), &out, &cut]));
+        compare(&cut, &[]);
+    }
+}
