@@ -281,33 +281,8 @@ struct Args {
     autostop: Vec<String>,
 
     // Other hosts (issue 21): nscap run on each over ssh, the streams merged here.
-    /// Capture on HOST instead of here, through `ssh [USER@]HOST nscap …` with the same
-    /// targets, interfaces, filter and capture options (repeatable: every host's packets are
-    /// merged in time order here); its interfaces are named HOST/NAME/IFACE.
-    #[arg(short = 'H', long = "host", value_name = "[USER@]HOST", action = ArgAction::Append)]
-    hosts: Vec<String>,
-
-    /// Read more hosts for -H from FILE, one per line (`#` starts a comment).
-    #[arg(long = "hosts-file", value_name = "FILE")]
-    hosts_file: Option<PathBuf>,
-
-    /// With -H: the ssh command to run, words split at spaces (default `ssh`; e.g.
-    /// "ssh -F ./ssh_config -o ConnectTimeout=5"). nscap adds `-o BatchMode=yes -T`.
-    #[arg(long = "ssh", value_name = "COMMAND")]
-    ssh: Option<String>,
-
-    /// With -H: the nscap program on the hosts (default `nscap`, found on their PATH).
-    #[arg(long = "nscap-path", value_name = "PATH")]
-    nscap_path: Option<String>,
-
-    /// With -H: send a static nscap (this one, or FILE) to each host over its ssh channel and
-    /// run that, from a private temporary directory removed at the end.
-    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    upload: Option<PathBuf>,
-
-    /// With -H: end the whole capture when any host fails (by default the others go on).
-    #[arg(long)]
-    strict: bool,
+    #[command(flatten)]
+    remote: crate::remote::HostOptions,
 
     /// How nscap runs on a host for -H: pcapng on standard output, stop at the end of
     /// standard input, the statistics in the stream.
@@ -803,15 +778,7 @@ fn validate(a: Args) -> Result<Config, Exit> {
 
 /// `-H` and `--hosts-file`: the hosts, checked, and how to reach them.
 fn hosts(a: &Args, is_file: bool) -> Result<Option<crate::remote::Hosts>, Exit> {
-    let given = crate::remote::HostArgs {
-        hosts: &a.hosts,
-        upload: a.upload.as_deref(),
-        hosts_file: a.hosts_file.as_deref(),
-        ssh: a.ssh.as_deref(),
-        nscap_path: a.nscap_path.as_deref(),
-        strict: a.strict,
-    };
-    let Some(hosts) = given.hosts()? else {
+    let Some(hosts) = a.remote.hosts()? else {
         return Ok(None);
     };
     if is_file {

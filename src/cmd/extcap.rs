@@ -224,13 +224,9 @@ fn hosts_config() -> Result<Option<crate::remote::Hosts>> {
         Err(_) if !path.exists() => return Ok(None),
         _ => {}
     }
-    let given = crate::remote::HostArgs {
-        hosts: &[],
-        upload: None,
-        hosts_file: Some(&path),
-        ssh: None,
-        nscap_path: None,
-        strict: false,
+    let given = crate::remote::HostOptions {
+        hosts_file: Some(path.clone()),
+        ..Default::default()
     };
     given.hosts().map_err(|e| match e {
         Exit::Usage(m) => anyhow!("{}: {m}", path.display()),
@@ -340,7 +336,11 @@ fn dlt_line(lt: Linktype) -> String {
 /// Checks `filter` for the interface's link type: Wireshark colours its filter field by the
 /// answer. Nothing printed means valid; a line on stdout is the complaint.
 fn filter_check(target: &str, iface: &str, filter: &str) -> Result<String> {
-    let lt = link_of(target, iface)?;
+    compiles(link_of(target, iface)?, filter)
+}
+
+/// Nothing when `filter` compiles for `lt`; else libpcap's complaint, as a line.
+fn compiles(lt: Linktype, filter: &str) -> Result<String> {
     let dead = Capture::dead(lt).map_err(|e| anyhow!("cannot check the filter: {e}"))?;
     Ok(match dead.compile(filter, true) {
         Ok(_) => String::new(),
@@ -363,9 +363,15 @@ fn capture_args(c: &Call, target: &str, iface: &str, fifo: &Path) -> Vec<OsStrin
         "pcapng".into(),
         // Wireshark shows packets as they come: each one is written through.
         "-U".into(),
-        "-s".into(),
-        c.snaplen.unwrap_or(DEFAULT_SNAPLEN).to_string().into(),
     ];
+    dialog_options(c, &mut a);
+    a
+}
+
+/// What Wireshark's dialog set (`--extcap-config`), as nscap's options: `-s N`, `-p`, `-f F`.
+fn dialog_options(c: &Call, a: &mut Vec<OsString>) {
+    a.push("-s".into());
+    a.push(c.snaplen.unwrap_or(DEFAULT_SNAPLEN).to_string().into());
     if c.no_promiscuous {
         a.push("-p".into());
     }
@@ -373,7 +379,6 @@ fn capture_args(c: &Call, target: &str, iface: &str, fifo: &Path) -> Vec<OsStrin
         a.push("-f".into());
         a.push(f.into());
     }
-    a
 }
 
 /// The capture call for a remote interface: `nscap -H HOST [--ssh …] -t TARGET -i IFACE …`
@@ -411,19 +416,8 @@ fn remote_capture_args(
         a.extend(["-t".into(), target.into(), "-i".into()]);
         a.push(if c.all_interfaces { "any" } else { iface }.into());
     }
-    a.extend([
-        "-w".into(),
-        fifo.as_os_str().to_owned(),
-        "-s".into(),
-        c.snaplen.unwrap_or(DEFAULT_SNAPLEN).to_string().into(),
-    ]);
-    if c.no_promiscuous {
-        a.push("-p".into());
-    }
-    if let Some(f) = c.filter.as_deref().filter(|f| !f.trim().is_empty()) {
-        a.push("-f".into());
-        a.push(f.into());
-    }
+    a.extend(["-w".into(), fifo.as_os_str().to_owned()]);
+    dialog_options(c, &mut a);
     a
 }
 
@@ -546,13 +540,7 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
         if remote_target(target).is_some() {
             // The link type is the host's to know: checked as for Ethernet, what container
             // interfaces are (a filter for another link type is checked when it starts).
-            let dead = Capture::dead(Linktype::ETHERNET)
-                .map_err(|e| anyhow!("cannot check the filter: {e}"))?;
-            let said = match dead.compile(filter, true) {
-                Ok(_) => String::new(),
-                Err(e) => format!("{e}\n"),
-            };
-            return Ok(write_stdout(&said)?);
+            return Ok(write_stdout(&compiles(Linktype::ETHERNET, filter)?)?);
         }
         return Ok(write_stdout(&filter_check(target, &iface, filter)?)?);
     }

@@ -46,25 +46,9 @@ struct Args {
     /// ip-netns names [env: NSCAP_NETNS_DIR; default /run/netns].
     #[arg(long, value_name = "DIR")]
     netns_dir: Option<PathBuf>,
-    /// List HOST's namespaces too, through `ssh [USER@]HOST nscap list` (repeatable): one
-    /// table, the host first on each row (`node` in JSON).
-    #[arg(short = 'H', long = "host", value_name = "[USER@]HOST", action = clap::ArgAction::Append)]
-    hosts: Vec<String>,
-    /// Read more hosts for -H from FILE, one per line (`#` starts a comment).
-    #[arg(long = "hosts-file", value_name = "FILE")]
-    hosts_file: Option<PathBuf>,
-    /// With -H: the ssh command, words split at spaces (default `ssh`).
-    #[arg(long = "ssh", value_name = "COMMAND")]
-    ssh: Option<String>,
-    /// With -H: the command that runs nscap on the hosts (default `nscap`).
-    #[arg(long = "nscap-path", value_name = "PATH")]
-    nscap_path: Option<String>,
-    /// With -H: send a static nscap (this one, or FILE) to each host and run that.
-    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    upload: Option<PathBuf>,
-    /// With -H: any host that fails is an error (by default the others are listed).
-    #[arg(long)]
-    strict: bool,
+    /// -H: every host's namespaces in one table, the host first on each row (`node` in JSON).
+    #[command(flatten)]
+    remote: crate::remote::HostOptions,
 }
 
 /// Longest COMMAND cell in the table (JSON has it whole): a Java command line is thousands of
@@ -403,15 +387,7 @@ pub fn command() -> clap::Command {
 /// `nscap list [options]`; `args[0]` is `list`.
 pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
     let a = Args::try_parse_from(args)?;
-    let given = crate::remote::HostArgs {
-        hosts: &a.hosts,
-        upload: a.upload.as_deref(),
-        hosts_file: a.hosts_file.as_deref(),
-        ssh: a.ssh.as_deref(),
-        nscap_path: a.nscap_path.as_deref(),
-        strict: a.strict,
-    };
-    if let Some(hosts) = given.hosts()? {
+    if let Some(hosts) = a.remote.hosts()? {
         return Ok(on_hosts(&a, &hosts)?);
     }
     Ok(run(a)?)

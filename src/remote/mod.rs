@@ -68,14 +68,36 @@ impl Hosts {
     }
 }
 
-/// `-H`, `--hosts-file`, `--ssh`, `--nscap-path` and `--strict` as given (capture and `list`).
-pub struct HostArgs<'a> {
-    pub hosts: &'a [String],
-    /// `--upload` as clap gives it: an empty path for "this nscap".
-    pub upload: Option<&'a std::path::Path>,
-    pub hosts_file: Option<&'a std::path::Path>,
-    pub ssh: Option<&'a str>,
-    pub nscap_path: Option<&'a str>,
+/// `-H` and the options that go with it, as capture mode and `list` both take them.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct HostOptions {
+    /// Run on HOST instead of here, through `ssh [USER@]HOST nscap …` with the same targets,
+    /// interfaces, filter and capture options (repeatable): every host's packets are merged
+    /// here in time order, its interfaces named HOST/NAME/IFACE.
+    #[arg(short = 'H', long = "host", value_name = "[USER@]HOST", action = clap::ArgAction::Append)]
+    pub hosts: Vec<String>,
+
+    /// Read more hosts for -H from FILE, one per line (`#` starts a comment; `ssh = …`,
+    /// `nscap-path = …`, `upload = [FILE]` set those options).
+    #[arg(long = "hosts-file", value_name = "FILE")]
+    pub hosts_file: Option<std::path::PathBuf>,
+
+    /// With -H: the ssh command to run, words split at spaces (default `ssh`; e.g.
+    /// "ssh -F ./ssh_config -o ConnectTimeout=5"). nscap adds `-o BatchMode=yes -T`.
+    #[arg(long = "ssh", value_name = "COMMAND")]
+    pub ssh: Option<String>,
+
+    /// With -H: the command that runs nscap on the hosts (default `nscap`, found on their PATH).
+    #[arg(long = "nscap-path", value_name = "PATH")]
+    pub nscap_path: Option<String>,
+
+    /// With -H: send a static nscap (this one, or FILE) to each host over its ssh channel and
+    /// run that, from a private temporary directory removed at the end.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub upload: Option<std::path::PathBuf>,
+
+    /// With -H: any host that fails ends it, with status 1 (by default the others go on).
+    #[arg(long)]
     pub strict: bool,
 }
 
@@ -126,14 +148,14 @@ impl HostsFile {
     }
 }
 
-impl HostArgs<'_> {
+impl HostOptions {
     /// The hosts, checked, and how to reach them; `None` when no host is given.
     pub fn hosts(&self) -> Result<Option<Hosts>, crate::error::Exit> {
         use crate::error::Exit;
         let usage = |m: String| Err(Exit::Usage(m));
-        let mut hosts = self.hosts.to_vec();
+        let mut hosts = self.hosts.clone();
         let mut file = HostsFile::default();
-        if let Some(path) = self.hosts_file {
+        if let Some(path) = &self.hosts_file {
             file = match HostsFile::read(path) {
                 Ok(f) => f,
                 Err(e) => return usage(format!("--hosts-file {}: {e}", path.display())),
@@ -173,6 +195,7 @@ impl HostArgs<'_> {
         }
         let ssh: Vec<String> = self
             .ssh
+            .as_deref()
             .or(file.ssh.as_deref())
             .unwrap_or("ssh")
             .split_whitespace()
@@ -181,7 +204,7 @@ impl HostArgs<'_> {
         if ssh.is_empty() {
             return usage("--ssh: give the ssh command".into());
         }
-        let upload = match (self.upload, &file.upload) {
+        let upload = match (self.upload.as_deref(), &file.upload) {
             (Some(p), _) => Some((!p.as_os_str().is_empty()).then(|| p.to_path_buf())),
             (None, Some(p)) => Some((!p.as_os_str().is_empty()).then(|| p.clone())),
             (None, None) => None,
@@ -191,6 +214,7 @@ impl HostArgs<'_> {
             ssh,
             nscap: self
                 .nscap_path
+                .as_deref()
                 .or(file.nscap_path.as_deref())
                 .unwrap_or("nscap")
                 .to_string(),
@@ -1208,13 +1232,11 @@ mod tests {
         )
         .unwrap();
         // `upload` without `=` is a host named upload: hosts are words, settings have `=`.
-        let given = HostArgs {
-            hosts: &["a".to_string()],
-            upload: None,
-            hosts_file: Some(&path),
-            ssh: Some("ssh -F mine"),
-            nscap_path: None,
-            strict: false,
+        let given = HostOptions {
+            hosts: vec!["a".to_string()],
+            hosts_file: Some(path.clone()),
+            ssh: Some("ssh -F mine".into()),
+            ..Default::default()
         };
         let h = given.hosts().unwrap().unwrap();
         std::fs::remove_dir_all(&dir).unwrap();

@@ -95,10 +95,7 @@ impl Seg<'_> {
     }
 
     fn bulk_string(&self, out: &mut Vec<u8>, p: usize, left: usize) -> Option<usize> {
-        let mut cur = left - 1;
-        let from = p + 1;
-        let (n, mut p) = self.length(from, cur);
-        cur = cur.saturating_sub(p - from);
+        let (n, mut p, mut cur) = self.counted(p, left);
         match n {
             0.. => {
                 let n = n as usize;
@@ -123,10 +120,7 @@ impl Seg<'_> {
     }
 
     fn array(&self, out: &mut Vec<u8>, p: usize, left: usize) -> Option<usize> {
-        let mut cur = left - 1;
-        let from = p + 1;
-        let (n, mut p) = self.length(from, cur);
-        cur = cur.saturating_sub(p - from);
+        let (n, mut p, mut cur) = self.counted(p, left);
         match n {
             1.. => {
                 for _ in 0..n {
@@ -140,6 +134,14 @@ impl Seg<'_> {
             _ => self.not_a_length(out, n),
         }
         Some(left - cur)
+    }
+
+    /// `$` or `*` at `p` and the count after it (GET_LENGTH): the count (or a code), where the
+    /// item's body starts, and what is left of the segment from there.
+    fn counted(&self, p: usize, left: usize) -> (i64, usize, usize) {
+        let from = p + 1;
+        let (n, body) = self.length(from, left - 1);
+        (n, body, (left - 1).saturating_sub(body - from))
     }
 
     fn not_a_length(&self, out: &mut Vec<u8>, n: i64) {
