@@ -112,3 +112,53 @@ fn redis_matches_tcpdump() {
         compare(&cut, &[]);
     }
 }
+
+/// logger(1) sending to a remote syslog (RFC 3164 and 5424 framing, several facilities and
+/// severities) over UDP: the datagrams, and the ICMP port-unreachable that answers them (no
+/// daemon listens), printed alike in every verbosity.
+#[test]
+fn syslog_from_logger_matches_tcpdump() {
+    let w = World::new();
+    let d = TempDir::new();
+    let out = d.file("syslog.pcap");
+    let mut n = Nscap::spawn(&[
+        "-t",
+        &w.ns.path(),
+        "-i",
+        "eth0",
+        "-w",
+        &out,
+        "udp port 514 or icmp",
+    ]);
+    n.wait_for("listening on");
+    for (format, pri, msg) in [
+        ("--rfc3164", "user.notice", "hello from logger"),
+        ("--rfc5424", "local3.err", "disk 93% full"),
+        ("--rfc3164", "daemon.debug", "tab\there"),
+        ("--rfc5424=notq", "auth.alert", "x"),
+    ] {
+        sh(&w.peer.exec(&format!(
+            "logger -n {} -P 514 -d {format} -p {pri} -t nscaptest \"{msg}\"",
+            w.target_ip
+        )));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let printed = lines(nscap_bin(), &["-r", &out]).join("\n");
+    for want in [
+        "SYSLOG user.notice, length:",
+        "SYSLOG local3.error, length:",
+    ] {
+        assert!(printed.contains(want), "no {want} in\n{printed}");
+    }
+    for flags in [&[][..], &["-v"], &["-vv"], &["-q"], &["-e", "-X"]] {
+        compare(&out, flags);
+    }
+    for snap in [45, 50, 60, 80] {
+        let cut = d.file(&format!("syslog-{snap}.pcap"));
+        ok_stdout(Command::new("editcap").args(["-s", &snap.to_string(), &out, &cut]));
+        compare(&cut, &["-v"]);
+    }
+}

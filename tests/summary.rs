@@ -1728,3 +1728,41 @@ fn redis_resp_matches_tcpdump() {
     let snaps: Vec<usize> = (54..=54 + longest).collect();
     compare_whole_and_cut("resp", &frames, &snaps, &[&[], &["-v"]]);
 }
+
+/// syslog on UDP port 514 (print-syslog.c): priorities of every kind (none, `<>`, one to three
+/// digits, four, unknown facilities), messages with bytes fn_print_char escapes; in every mode,
+/// at every verbosity (-v names and numbers, -vv adds the hex), and cut at every byte.
+#[test]
+fn syslog_matches_tcpdump() {
+    need_tcpdump();
+    let payloads: &[&[u8]] = &[
+        b"<13>Dec  7 15:00:00 host user: hello world",
+        b"<190>msg",
+        b"<0>x",
+        b"<1000>big",
+        b"<12345>toolong",
+        b"<>empty",
+        b"<13",
+        b"no pri",
+        b"<13>ctl\x01\x7f\xe9end",
+        b"<191>",
+        b"<999>x",
+        b"",
+    ];
+    let frames: Vec<Vec<u8>> = payloads
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (sp, dp) = if i % 3 == 2 {
+                (514, 514)
+            } else {
+                (40000 + i as u16, 514)
+            };
+            ether(MAC_B, MAC_A, 0x0800, &ipv4(A4, B4, UDP, &udp(sp, dp, p)))
+        })
+        .collect();
+    // Ethernet (14) + IPv4 (20) + UDP (8): the messages start at byte 42.
+    let longest = payloads.iter().map(|p| p.len()).max().unwrap();
+    let snaps: Vec<usize> = (42..=42 + longest).collect();
+    compare_whole_and_cut("syslog", &frames, &snaps, &[&[], &["-v"], &["-vv"]]);
+}

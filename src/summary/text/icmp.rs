@@ -96,6 +96,10 @@ pub(super) fn print(
     // tcpdump -v prints the packet an error quotes on the lines after, as IP printed anew.
     if opts.verbose > 0 && matches!(t, 3 | 4 | 5 | 11 | 12) {
         quoted(out, i.payload(), opts, st);
+        // A quoted packet whose printer gave up by a long jump ends tcpdump's whole line.
+        if super::JUMPING.iter().any(|m| out.ends_with(m)) {
+            return;
+        }
         if matches!(t, 3 | 11 | 12) && len > EXT_AT as u32 {
             extensions(out, ip.rest, len);
         }

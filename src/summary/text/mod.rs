@@ -24,6 +24,7 @@ mod mptcp;
 mod nflog;
 mod otv;
 mod resp;
+mod syslog;
 mod tcp;
 mod tunnel;
 mod udp;
@@ -160,7 +161,7 @@ pub fn frame(
 
 /// The cut marks of tcpdump printers that give up only by a long jump (their reads and bounds
 /// checks jump: ND_LONGJMP_FROM_TCHECK, or GET_ macros throughout).
-const JUMPING: [&[u8]; 10] = [
+pub(super) const JUMPING: [&[u8]; 11] = [
     b"[|arp]",
     b"HTTP [|http]",
     b"[|frag6]",
@@ -170,6 +171,7 @@ const JUMPING: [&[u8]; 10] = [
     b"[|otv]",
     b"[|rt6]",
     b"[|ssh]",
+    b"[|syslog]",
     b"[|vxlan]",
 ];
 

@@ -1,9 +1,12 @@
-//! UDP (print-udp.c), handing DNS and mDNS to `summary/dns/`.
+//! UDP (print-udp.c), handing DNS and mDNS to `summary/dns/`, syslog to `syslog`.
 
 use super::{cksum, n, s, tunnel};
 use crate::summary::decode::{self, Dns, Ip};
 use crate::summary::dns;
 use crate::summary::PrintOptions;
+
+/// syslog's port (print-udp.c checks it after DNS's and before the tunnels').
+const SYSLOG: u16 = 514;
 
 /// print-udp.c: the length field, not the IP length, says what the checksum covers and the
 /// line reports (with a note when it claims more than IP carries).
@@ -51,6 +54,9 @@ pub(super) fn print(
             return;
         }
         let (sp, dp) = (u.source_port(), u.destination_port());
+        if sp == SYSLOG || dp == SYSLOG {
+            return super::syslog::print(out, u.payload(), len, opts.verbose);
+        }
         if tunnel::udp(out, sp, dp, u.payload(), len, opts, st) {
             return;
         }
