@@ -9,6 +9,10 @@
 #   usage: scripts/release.sh
 set -eu
 cd "$(dirname "$0")/.."
+# The artefacts' modes and times are fixed, whatever the caller's umask and clock: the tarball
+# and the package are the same bytes each time they are made from the same sources.
+umask 022
+export SOURCE_DATE_EPOCH=0
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
 bin=$(sh scripts/static.sh | tail -1)
 dist=${DIST:-$(pwd)/target/dist}
@@ -33,7 +37,8 @@ completions zsh >"$t/completions/_nscap"
 completions fish >"$t/completions/nscap.fish"
 cp README.md "$t/"
 # Reproducible: the files' times and owners are not the build's.
-tar -C "$stage" --owner=0 --group=0 --numeric-owner --mtime=@0 --sort=name -c "$name" |
+tar -C "$stage" --owner=0 --group=0 --numeric-owner --mtime=@0 --sort=name \
+    --mode=u+rwX,go=rX -c "$name" |
     gzip -9n >"$dist/$name.tar.gz"
 
 d="$stage/deb"
@@ -66,6 +71,8 @@ Description: capture packets inside a container's network namespace
  ssh into one capture. It also behaves as nsenter(1) (nscap exec).
  The binary is static: it needs no library on the host.
 EOF
+chmod -R u+rwX,go=rX "$d"
+find "$d" -exec touch -h -d @0 {} +
 dpkg-deb --root-owner-group -Zgzip --build "$d" "$dist/nscap_${version}_amd64.deb" >/dev/null
 (cd "$dist" && sha256sum "$name.tar.gz" "nscap_${version}_amd64.deb" >SHA256SUMS)
 echo "$dist"

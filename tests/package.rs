@@ -24,12 +24,16 @@ fn release_artefacts_install_run_and_remove() {
     );
     let again = d.file("again");
     ok_stdout(Command::new("sh").arg(script).env("DIST", &again));
-    let tgz = format!("nscap-{version}-x86_64-linux.tar.gz");
-    assert!(
-        std::fs::read(format!("{dist}/{tgz}")).unwrap()
-            == std::fs::read(format!("{again}/{tgz}")).unwrap(),
-        "the tarball differs when made again"
-    );
+    for made in [
+        format!("nscap-{version}-x86_64-linux.tar.gz"),
+        format!("nscap_{version}_amd64.deb"),
+    ] {
+        assert!(
+            std::fs::read(format!("{dist}/{made}")).unwrap()
+                == std::fs::read(format!("{again}/{made}")).unwrap(),
+            "{made} differs when made again"
+        );
+    }
 
     // The tarball: the static binary runs, with its man page and completions beside it.
     let x = d.file("x");

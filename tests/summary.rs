@@ -1723,10 +1723,27 @@ fn redis_resp_matches_tcpdump() {
             &ipv4(A4, B4, TCP, &tcp(sp, dp, seq, 7, PSH | ACK, 502, &[], p)),
         ));
     }
-    // Ethernet (14) + IPv4 (20) + TCP (20): the payloads start at byte 54.
+    // Ethernet (14) + IPv4 (20) + TCP (20): the payloads start at byte 54. A cut read by a
+    // jumping getter makes -x dump from the frame's first byte, one found by a check after the
+    // link header.
     let longest = payloads.iter().map(|p| p.len()).max().unwrap();
     let snaps: Vec<usize> = (54..=54 + longest).collect();
-    compare_whole_and_cut("resp", &frames, &snaps, &[&[], &["-v"]]);
+    compare_whole_and_cut("resp", &frames, &snaps, &[&[], &["-v"], &["-x"]]);
+    // Arrays nested 16 000 deep in one segment (loopback carries 64 KiB ones): printed, not a
+    // stack overflow, also on a 1 MiB stack (a recursive parser ran out there).
+    let mut deep = b"*1\r\n".repeat(16_000);
+    deep.extend_from_slice(b":1\r\n");
+    let t = tcp(40000, 6379, 1, 7, PSH | ACK, 502, &[], &deep);
+    let frames = [ether(MAC_B, MAC_A, 0x0800, &ipv4(A4, B4, TCP, &t))];
+    let f = file("resp-deep.pcap");
+    write(&f, 1, &frames, usize::MAX);
+    compare(&f, &[]);
+    let small = ok_stdout(Command::new("sh").arg("-c").arg(format!(
+        "ulimit -s 1024 && exec {} -r {}",
+        env!("CARGO_BIN_EXE_nscap"),
+        f.display()
+    )));
+    assert!(small.trim_end().ends_with("RESP \"1\""), "{small}");
 }
 
 /// syslog on UDP port 514 (print-syslog.c): priorities of every kind (none, `<>`, one to three

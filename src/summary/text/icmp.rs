@@ -97,7 +97,7 @@ pub(super) fn print(
     if opts.verbose > 0 && matches!(t, 3 | 4 | 5 | 11 | 12) {
         quoted(out, i.payload(), opts, st);
         // A quoted packet whose printer gave up by a long jump ends tcpdump's whole line.
-        if super::JUMPING.iter().any(|m| out.ends_with(m)) {
+        if super::jumped() || super::JUMPING.iter().any(|m| out.ends_with(m)) {
             return;
         }
         if matches!(t, 3 | 11 | 12) && len > EXT_AT as u32 {

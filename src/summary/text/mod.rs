@@ -78,6 +78,12 @@ pub(super) fn long_jump() {
     JUMPED.with(|j| j.set(Some(true)));
 }
 
+/// Whether the printer of the current packet gave up by a long jump (a quoted packet's
+/// printer ends the whole line then, as in tcpdump).
+pub(super) fn jumped() -> bool {
+    JUMPED.with(|j| j.get()) == Some(true)
+}
+
 /// The printer of the current packet gave up by returning: the dumps start after the link
 /// header, whatever cut mark the line ends with.
 pub(super) fn returned() {

@@ -23,6 +23,16 @@ impl Seg<'_> {
         self.b.get(i).copied()
     }
 
+    /// A read by tcpdump's GET_U_1, which gives up by a long jump when the capture ends there
+    /// (its other checks return): the dumps then start at the frame's first byte.
+    fn get(&self, i: usize) -> Option<u8> {
+        let c = self.at(i);
+        if c.is_none() {
+            super::long_jump();
+        }
+        c
+    }
+
     /// ` "<bytes>"`, each byte as tcpdump's fn_print_char shows it; `None` when the capture
     /// ends inside.
     fn segment(&self, out: &mut Vec<u8>, from: usize, len: usize) -> Option<()> {
@@ -73,17 +83,54 @@ impl Seg<'_> {
         }
     }
 
-    /// One item at `p`; how many bytes it took, `None` to end the line truncated.
-    fn parse(&self, out: &mut Vec<u8>, p: usize, left: usize) -> Option<usize> {
-        if left < 1 {
-            return None;
+    /// One item at `p` (an array with all its items); how many bytes it took, `None` to end
+    /// the line truncated. Arrays nest without recursion: a segment of `*1\r\n` repeated
+    /// thousands of times would otherwise run out of stack. What enclosing arrays still hold
+    /// is kept on a list that grows only when an array is not their last item.
+    fn parse(&self, out: &mut Vec<u8>, mut p: usize, left: usize) -> Option<usize> {
+        let mut cur = left;
+        // Items still to come at this level, and at the levels around it.
+        let mut remaining: i64 = 1;
+        let mut outer: Vec<i64> = Vec::new();
+        loop {
+            if remaining == 0 {
+                match outer.pop() {
+                    Some(r) => {
+                        remaining = r;
+                        continue;
+                    }
+                    None => break,
+                }
+            }
+            remaining -= 1;
+            if cur < 1 {
+                return None;
+            }
+            let took = match self.get(p)? {
+                b'+' | b'-' | b':' => self.string_error_integer(out, p, cur)?,
+                b'$' => self.bulk_string(out, p, cur)?,
+                b'*' => {
+                    let (n, body, rest) = self.counted(p, cur);
+                    match n {
+                        1.. => {
+                            if remaining > 0 {
+                                outer.push(remaining);
+                            }
+                            remaining = n;
+                        }
+                        0 => out.extend_from_slice(b" empty"),
+                        TRUNCATED => return None,
+                        _ => self.not_a_length(out, n),
+                    }
+                    let _ = rest;
+                    body - p
+                }
+                _ => self.inline(out, p, cur)?,
+            };
+            p += took;
+            cur -= took;
         }
-        match self.at(p)? {
-            b'+' | b'-' | b':' => self.string_error_integer(out, p, left),
-            b'$' => self.bulk_string(out, p, left),
-            b'*' => self.array(out, p, left),
-            _ => self.inline(out, p, left),
-        }
+        Some(left - cur)
     }
 
     fn string_error_integer(&self, out: &mut Vec<u8>, p: usize, left: usize) -> Option<usize> {
@@ -119,23 +166,6 @@ impl Seg<'_> {
         Some(left - cur)
     }
 
-    fn array(&self, out: &mut Vec<u8>, p: usize, left: usize) -> Option<usize> {
-        let (n, mut p, mut cur) = self.counted(p, left);
-        match n {
-            1.. => {
-                for _ in 0..n {
-                    let took = self.parse(out, p, cur)?;
-                    p += took;
-                    cur -= took;
-                }
-            }
-            0 => out.extend_from_slice(b" empty"),
-            TRUNCATED => return None,
-            _ => self.not_a_length(out, n),
-        }
-        Some(left - cur)
-    }
-
     /// `$` or `*` at `p` and the count after it (GET_LENGTH): the count (or a code), where the
     /// item's body starts, and what is left of the segment from there.
     fn counted(&self, p: usize, left: usize) -> (i64, usize, usize) {
@@ -162,7 +192,7 @@ impl Seg<'_> {
             if cur < 1 {
                 return None;
             }
-            match self.at(q)? {
+            match self.get(q)? {
                 b'\r' | b'\n' => break,
                 _ => {
                     q += 1;
@@ -183,7 +213,7 @@ impl Seg<'_> {
         if l == 0 {
             return (TRUNCATED, p);
         }
-        let Some(first) = self.at(p) else {
+        let Some(first) = self.get(p) else {
             return (TRUNCATED, p);
         };
         let neg = first == b'-';
@@ -196,7 +226,7 @@ impl Seg<'_> {
             if l == 0 {
                 return (TRUNCATED, p);
             }
-            let Some(c) = self.at(p) else {
+            let Some(c) = self.get(p) else {
                 return (TRUNCATED, p);
             };
             if !c.is_ascii_digit() {
@@ -228,7 +258,7 @@ impl Seg<'_> {
         if l == 0 {
             return (TRUNCATED, p);
         }
-        match self.at(p) {
+        match self.get(p) {
             None => return (TRUNCATED, p),
             Some(b'\n') => {}
             Some(_) => return (INVALID, p + 1),

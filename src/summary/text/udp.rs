@@ -5,8 +5,22 @@ use crate::summary::decode::{self, Dns, Ip};
 use crate::summary::dns;
 use crate::summary::PrintOptions;
 
-/// syslog's port (print-udp.c checks it after DNS's and before the tunnels').
+/// syslog's port.
 const SYSLOG: u16 = 514;
+
+/// Whether tcpdump would print a datagram to or from port 514 as syslog. print-udp.c tries
+/// some forty protocols by port before syslog (NTP, SNMP, BOOTP, TFTP, RIP, ISAKMP and NAT-T,
+/// L2TP, RX, SIP, RADIUS, BFD …) and only the tunnels after it. A datagram whose other port is
+/// 514 too, or an ephemeral one (32768 and up, where Linux picks a client's port and none of
+/// those protocols lives), is syslog; one whose other port might be one of them is left as
+/// `UDP, length N` rather than risk naming it wrongly.
+fn syslog_first(sp: u16, dp: u16) -> bool {
+    let other = match (sp, dp) {
+        (SYSLOG, o) | (o, SYSLOG) => o,
+        _ => return false,
+    };
+    other == SYSLOG || other >= 32768
+}
 
 /// print-udp.c: the length field, not the IP length, says what the checksum covers and the
 /// line reports (with a note when it claims more than IP carries).
@@ -54,8 +68,10 @@ pub(super) fn print(
             return;
         }
         let (sp, dp) = (u.source_port(), u.destination_port());
-        if sp == SYSLOG || dp == SYSLOG {
-            return super::syslog::print(out, u.payload(), len, opts.verbose);
+        if syslog_first(sp, dp) {
+            // tcpdump reads the message on to the end of the IP payload, not the UDP length's.
+            let after = ip.rest.get(8..).unwrap_or(&[]);
+            return super::syslog::print(out, after, len, opts.verbose);
         }
         if tunnel::udp(out, sp, dp, u.payload(), len, opts, st) {
             return;
