@@ -752,7 +752,8 @@ struct Merge<'a> {
 impl Merge<'_> {
     fn start_sinks(&mut self) -> Result<()> {
         for s in self.sinks.iter_mut() {
-            s.start(&[]).map_err(|e| write_error(self.cfg, &e))?;
+            s.start(&[])
+                .map_err(|e| crate::session::write_error(&self.cfg.output, &e))?;
         }
         Ok(())
     }
@@ -1100,7 +1101,7 @@ impl Merge<'_> {
         if e.kind() == io::ErrorKind::BrokenPipe {
             self.stop(Ending::ClosedPipe);
         } else {
-            let m = write_error(self.cfg, &e).to_string();
+            let m = crate::session::write_error(&self.cfg.output, &e).to_string();
             self.stop(Ending::Failed(m));
         }
     }
@@ -1124,7 +1125,9 @@ impl Merge<'_> {
         for s in self.sinks.iter_mut() {
             if let Err(e) = s.counters(&counters).and_then(|()| s.finish()) {
                 if !quiet && e.kind() != io::ErrorKind::BrokenPipe {
-                    failed.get_or_insert_with(|| write_error(self.cfg, &e).to_string());
+                    failed.get_or_insert_with(|| {
+                        crate::session::write_error(&self.cfg.output, &e).to_string()
+                    });
                 }
             }
         }
@@ -1151,11 +1154,7 @@ impl Merge<'_> {
         let mut last = crate::session::stats_text_named(&ifs, &counters, true);
         let late = self.order.late();
         if late > 0 {
-            last += &format!(
-                "{late} packet{} written out of time order (they came more than {} ms late)\n",
-                if late == 1 { "" } else { "s" },
-                self.order.hold().as_millis()
-            );
+            last += &crate::session::late_text(late, self.order.hold());
         }
         let failed_hosts: Vec<&Host> = self.hosts.iter().filter(|h| h.failed.is_some()).collect();
         // With nothing captured anywhere, the one closing error names the hosts.
@@ -1187,19 +1186,6 @@ impl Merge<'_> {
             }
             _ => Ok(()),
         }
-    }
-}
-
-/// The one line for an output that could not be written, naming it.
-fn write_error(cfg: &Config, e: &io::Error) -> anyhow::Error {
-    if let Some(m) = sink::rotate::file_message(e) {
-        return anyhow!(m);
-    }
-    match &cfg.output.write {
-        Some(p) if p != std::path::Path::new("-") => {
-            anyhow!("cannot write {}: {}", p.display(), os_message(e))
-        }
-        _ => anyhow!("cannot write to standard output: {}", os_message(e)),
     }
 }
 

@@ -390,8 +390,8 @@ impl Loop<'_> {
         for st in &refused {
             last += &refused_text(st);
         }
-        if let Some(late) = self.order.as_ref().map(Order::late).filter(|&n| n > 0) {
-            last += &late_text(late);
+        if let Some(o) = self.order.as_ref().filter(|o| o.late() > 0) {
+            last += &late_text(o.late(), o.hold());
         }
         stop::eprint_last(&last);
         match (end, failed) {

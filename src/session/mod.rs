@@ -39,8 +39,9 @@ use crate::targets::Roots;
 use follow::Passed;
 use handlers::Loop;
 use progress::Progress;
+use report::Ending;
+pub(crate) use report::{late_text, write_error};
 pub use report::{stats_text, stats_text_named};
-use report::{write_error, Ending};
 use table::Interfaces;
 
 /// How often packets held for time order are looked at: a packet waits at most this beyond

@@ -44,7 +44,7 @@ pub(super) fn write_failed(
 }
 
 /// The one line for an output that could not be written, naming it.
-pub(super) fn write_error(cfg: &sink::Options, e: &io::Error) -> anyhow::Error {
+pub(crate) fn write_error(cfg: &sink::Options, e: &io::Error) -> anyhow::Error {
     // A file output names the file it was writing (with rotation, not the -w template).
     if let Some(m) = sink::rotate::file_message(e) {
         return anyhow!(m);
@@ -73,11 +73,11 @@ pub(super) fn refused_text(st: &sink::FileStatus) -> String {
 
 /// After the statistics, when packets of several interfaces could not all be put in time order:
 /// how many came later than the hold and were written behind later ones.
-pub(super) fn late_text(late: u64) -> String {
+pub(crate) fn late_text(late: u64, hold: std::time::Duration) -> String {
     let plural = if late == 1 { "" } else { "s" };
     format!(
         "{late} packet{plural} written out of time order (they came more than {} ms late)\n",
-        crate::order::HOLD.as_millis()
+        hold.as_millis()
     )
 }
 
