@@ -25,6 +25,36 @@ fn compare(file: &str, flags: &[&str]) {
     assert_eq!(ours, theirs, "nscap {flags:?} differs from tcpdump -n");
 }
 
+/// Ends the recording `n` made into `D/NAME.pcap` (a moment after the last traffic), then:
+/// each of `wants` is in nscap's lines, and both printers agree in each of `modes`, and on the
+/// file cut by editcap at each of `cuts.0` with the flags `cuts.1`.
+fn stop_and_compare(
+    n: Nscap,
+    d: &TempDir,
+    name: &str,
+    wants: &[&str],
+    modes: &[&[&str]],
+    cuts: (&[u32], &[&str]),
+) {
+    std::thread::sleep(Duration::from_millis(500));
+    n.signal(libc::SIGINT);
+    let (code, err) = n.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    let out = d.file(&format!("{name}.pcap"));
+    let printed = lines(nscap_bin(), &["-r", &out]).join("\n");
+    for want in wants {
+        assert!(printed.contains(want), "no {want} in\n{printed}");
+    }
+    for flags in modes {
+        compare(&out, flags);
+    }
+    for snap in cuts.0 {
+        let cut = d.file(&format!("{name}-{snap}.pcap"));
+        ok_stdout(Command::new("editcap").args(["-s", &snap.to_string(), &out, &cut]));
+        compare(&cut, cuts.1);
+    }
+}
+
 /// redis-server and redis-cli: commands of every reply kind, pipelined ones, an inline one
 /// (`redis-cli` sends arrays; a raw `PING` line is sent with bash's /dev/tcp).
 #[test]
@@ -85,32 +115,24 @@ fn redis_matches_tcpdump() {
         "bash -c \"exec 3<>/dev/tcp/{}/6379; printf \\\"PING\\\\r\\\\n\\\" >&3; head -c 7 <&3 >/dev/null\"",
         w.target_ip
     )));
-    std::thread::sleep(Duration::from_millis(500));
-    n.signal(libc::SIGINT);
-    let (code, err) = n.finish(10);
-    assert_eq!(code, Some(0), "{err:?}");
-    let printed = lines(nscap_bin(), &["-r", &out]).join("\n");
-    for want in [
-        "RESP \"SET\" \"greeting\" \"hello\"",
-        "RESP \"OK\"",
-        "RESP \"LRANGE\" \"mylist\" \"0\" \"9\"",
-        "RESP \"a\" \"b\" \"c\"",
-        "RESP null",
-        "RESP empty",
-        "RESP \"ERR unknown command",
-        "RESP \"PING\"",
-    ] {
-        assert!(printed.contains(want), "no {want} in\n{printed}");
-    }
-    for flags in [&[][..], &["-v"], &["-S", "-e"], &["-q"], &["-X"]] {
-        compare(&out, flags);
-    }
-    // Cut at every length that ends inside a payload.
-    for snap in [60, 66, 72, 80, 90, 100] {
-        let cut = d.file(&format!("redis-{snap}.pcap"));
-        ok_stdout(Command::new("editcap").args(["-s", &snap.to_string(), &out, &cut]));
-        compare(&cut, &[]);
-    }
+    stop_and_compare(
+        n,
+        &d,
+        "redis",
+        &[
+            "RESP \"SET\" \"greeting\" \"hello\"",
+            "RESP \"OK\"",
+            "RESP \"LRANGE\" \"mylist\" \"0\" \"9\"",
+            "RESP \"a\" \"b\" \"c\"",
+            "RESP null",
+            "RESP empty",
+            "RESP \"ERR unknown command",
+            "RESP \"PING\"",
+        ],
+        &[&[], &["-v"], &["-S", "-e"], &["-q"], &["-X"]],
+        // Cut at lengths that end inside a payload.
+        (&[60, 66, 72, 80, 90, 100], &[]),
+    );
 }
 
 /// logger(1) sending to a remote syslog (RFC 3164 and 5424 framing, several facilities and
@@ -142,23 +164,15 @@ fn syslog_from_logger_matches_tcpdump() {
             w.target_ip
         )));
     }
-    std::thread::sleep(Duration::from_millis(500));
-    n.signal(libc::SIGINT);
-    let (code, err) = n.finish(10);
-    assert_eq!(code, Some(0), "{err:?}");
-    let printed = lines(nscap_bin(), &["-r", &out]).join("\n");
-    for want in [
-        "SYSLOG user.notice, length:",
-        "SYSLOG local3.error, length:",
-    ] {
-        assert!(printed.contains(want), "no {want} in\n{printed}");
-    }
-    for flags in [&[][..], &["-v"], &["-vv"], &["-q"], &["-e", "-X"]] {
-        compare(&out, flags);
-    }
-    for snap in [45, 50, 60, 80] {
-        let cut = d.file(&format!("syslog-{snap}.pcap"));
-        ok_stdout(Command::new("editcap").args(["-s", &snap.to_string(), &out, &cut]));
-        compare(&cut, &["-v"]);
-    }
+    stop_and_compare(
+        n,
+        &d,
+        "syslog",
+        &[
+            "SYSLOG user.notice, length:",
+            "SYSLOG local3.error, length:",
+        ],
+        &[&[], &["-v"], &["-vv"], &["-q"], &["-e", "-X"]],
+        (&[45, 50, 60, 80], &["-v"]),
+    );
 }
