@@ -396,6 +396,30 @@ fn upload_runs_the_static_build_and_removes_it() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("/bin/sh is dynamically linked"), "{stderr}");
+
+    // Builds for other machines only: the host says it is x86_64 and gets none, in one line.
+    // (An ELF header for aarch64 with no program headers: static, as far as a header says.)
+    let arm = h.dir.file("nscap-aarch64");
+    let mut header = vec![0u8; 64];
+    header[..6].copy_from_slice(b"\x7fELF\x02\x01");
+    header[18] = 183;
+    std::fs::write(&arm, header).unwrap();
+    let mut args = h.args(&[&format!("--upload={arm}"), "-i", "lan0", "-c", "1"]);
+    args.retain(|a| a != "--nscap-path" && a != nscap_bin());
+    let o = h.run(&args);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("h1: this host is x86_64; --upload has builds for aarch64 only"),
+        "{stderr}"
+    );
+    // Two builds for one machine: refused before anything starts.
+    let mut args = h.args(&[&upload, &upload, "-i", "lan0", "-c", "1"]);
+    args.retain(|a| a != "--nscap-path" && a != nscap_bin());
+    let o = h.run(&args);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("two builds for x86_64"), "{stderr}");
 }
 
 /// Wireshark's interface list shows the hosts of `~/.config/nscap/hosts`: each host's

@@ -400,7 +400,7 @@ fn remote_capture_args(
         "--nscap-path".into(),
         hosts.nscap.clone().into(),
     ];
-    if let Some(u) = &hosts.upload {
+    for u in &hosts.upload {
         let mut arg = OsString::from("--upload=");
         if let Some(p) = u {
             arg.push(p);

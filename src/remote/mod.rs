@@ -22,6 +22,7 @@ pub use upload::Upload;
 
 use std::ffi::OsString;
 use std::io::{self, BufRead, Read};
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
@@ -51,18 +52,24 @@ pub struct Hosts {
     pub strict: bool,
     /// The options passed on to every host's nscap.
     pub args: Vec<OsString>,
-    /// `--upload[=FILE]`: send a static nscap (this one, or FILE) rather than use the hosts'.
-    pub upload: Option<Option<std::path::PathBuf>>,
+    /// `--upload[=FILE]`, each: send a static nscap (this one: `None`, or FILE) rather than
+    /// use the hosts'; several, one per machine kind.
+    pub upload: Vec<Option<std::path::PathBuf>>,
     /// The upload, read and checked (see [`Hosts::prepared`]).
     pub ready: Option<Upload>,
+    /// Hosts reached by another command than ssh (`kubectl exec` into a node-debug pod): per
+    /// host, the words that run a program there, before `sh -c SCRIPT`. Always with an upload.
+    pub exec: Option<Vec<Vec<OsString>>>,
+    /// Per host, options for its nscap after the common ones (its own targets).
+    pub host_args: Vec<Vec<OsString>>,
 }
 
 impl Hosts {
     /// With `--upload`, the binary read and checked once for every host.
     fn prepared(&self) -> Result<Hosts> {
         let mut h = self.clone();
-        if let Some(file) = &self.upload {
-            h.ready = Some(Upload::prepare(file.as_deref())?);
+        if !self.upload.is_empty() {
+            h.ready = Some(Upload::prepare(&self.upload)?);
         }
         Ok(h)
     }
@@ -92,9 +99,10 @@ pub struct HostOptions {
     pub nscap_path: Option<String>,
 
     /// With -H: send a static nscap (this one, or FILE) to each host over its ssh channel and
-    /// run that, from a private temporary directory removed at the end.
-    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    pub upload: Option<std::path::PathBuf>,
+    /// run that, from a private temporary directory removed at the end. Repeat it with one
+    /// build per machine kind (x86_64, aarch64): each host gets the one for its `uname -m`.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "", action = clap::ArgAction::Append)]
+    pub upload: Vec<std::path::PathBuf>,
 
     /// With -H: any host that fails ends it, with status 1 (by default the others go on).
     #[arg(long)]
@@ -110,7 +118,8 @@ pub struct HostsFile {
     pub hosts: Vec<String>,
     pub ssh: Option<String>,
     pub nscap_path: Option<String>,
-    pub upload: Option<std::path::PathBuf>,
+    /// `upload =` lines: FILE, or empty for this nscap.
+    pub upload: Vec<std::path::PathBuf>,
 }
 
 impl HostsFile {
@@ -129,7 +138,7 @@ impl HostsFile {
             match key.trim() {
                 "ssh" => f.ssh = Some(value),
                 "nscap-path" => f.nscap_path = Some(value),
-                "upload" => f.upload = Some(value.into()),
+                "upload" => f.upload.push(value.into()),
                 k => {
                     return Err(format!(
                         "line {}: unknown setting '{}' (there are ssh, nscap-path, upload)",
@@ -169,7 +178,7 @@ impl HostOptions {
             if self.ssh.is_some()
                 || self.nscap_path.is_some()
                 || self.strict
-                || self.upload.is_some()
+                || !self.upload.is_empty()
             {
                 return usage("--ssh, --nscap-path, --upload and --strict apply to -H HOST".into());
             }
@@ -204,11 +213,16 @@ impl HostOptions {
         if ssh.is_empty() {
             return usage("--ssh: give the ssh command".into());
         }
-        let upload = match (self.upload.as_deref(), &file.upload) {
-            (Some(p), _) => Some((!p.as_os_str().is_empty()).then(|| p.to_path_buf())),
-            (None, Some(p)) => Some((!p.as_os_str().is_empty()).then(|| p.clone())),
-            (None, None) => None,
+        // The command line's builds replace the file's.
+        let from = if self.upload.is_empty() {
+            &file.upload
+        } else {
+            &self.upload
         };
+        let upload = from
+            .iter()
+            .map(|p| (!p.as_os_str().is_empty()).then(|| p.clone()))
+            .collect();
         Ok(Some(Hosts {
             hosts,
             ssh,
@@ -222,6 +236,8 @@ impl HostOptions {
             args: Vec::new(),
             upload,
             ready: None,
+            exec: None,
+            host_args: Vec::new(),
         }))
     }
 }
@@ -341,13 +357,24 @@ impl Drop for Host {
     }
 }
 
-/// The ssh command line that runs `remote` (shell words, quoted) on `host`.
-fn ssh_command(hosts: &Hosts, host: &str, remote: &[OsString]) -> Command {
+/// The command that runs nscap with `remote` (and the host's own options) on host `i`: over
+/// ssh, its arguments quoted as shell words; or through the host's exec command.
+fn channel_command(hosts: &Hosts, i: usize, remote: &[OsString]) -> Command {
     let mut args: Vec<u8> = Vec::new();
-    for a in remote {
+    let own = hosts.host_args.get(i).map_or(&[][..], Vec::as_slice);
+    for a in remote.iter().chain(own) {
         args.push(b' ');
         args.extend(sh_word(a.as_encoded_bytes()));
     }
+    if let (Some(exec), Some(u)) = (&hosts.exec, &hosts.ready) {
+        let words = &exec[i];
+        let mut c = Command::new(&words[0]);
+        c.args(&words[1..])
+            .args(["sh", "-c"])
+            .arg(std::ffi::OsStr::from_bytes(&u.script(&args)));
+        return c;
+    }
+    let host = hosts.hosts[i].as_str();
     let line: Vec<u8> = match &hosts.ready {
         Some(u) => u.command(&args),
         None => [hosts.nscap.as_bytes(), &args].concat(),
@@ -381,9 +408,18 @@ pub(crate) fn sh_word(a: &[u8]) -> Vec<u8> {
     w
 }
 
-/// Runs `remote` on `host` to its end (standard input: the upload, if any, then nothing).
-fn ask(hosts: &Hosts, host: &str, remote: &[OsString]) -> io::Result<std::process::Output> {
-    let mut c = ssh_command(hosts, host, remote);
+/// The program that reaches host `i`, for messages: ssh, or the exec command.
+fn channel_program(hosts: &Hosts, i: usize) -> String {
+    match &hosts.exec {
+        Some(exec) => exec[i][0].to_string_lossy().into_owned(),
+        None => hosts.ssh[0].clone(),
+    }
+}
+
+/// Runs `remote` on host `i` to its end (standard input: the upload, if any, then nothing).
+/// Why a host got no upload is the first line of its standard error, as if it had said it.
+fn ask(hosts: &Hosts, i: usize, remote: &[OsString]) -> io::Result<std::process::Output> {
+    let mut c = channel_command(hosts, i, remote);
     crate::os::own_session(&mut c);
     let Some(u) = &hosts.ready else {
         return c.stdin(Stdio::null()).output();
@@ -393,11 +429,28 @@ fn ask(hosts: &Hosts, host: &str, remote: &[OsString]) -> io::Result<std::proces
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()?;
-    if let Some(stdin) = child.stdin.take() {
-        u.send(&stdin)
-            .map_err(|e| io::Error::other(e.to_string()))?;
+    let (Some(mut out), Some(mut err), Some(stdin)) =
+        (child.stdout.take(), child.stderr.take(), child.stdin.take())
+    else {
+        return Err(io::Error::other("no pipes to the host"));
+    };
+    let errors = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+    let refused = u.deliver(&mut out, OwnedFd::from(stdin)).err().flatten();
+    let mut stdout = Vec::new();
+    let _ = out.read_to_end(&mut stdout);
+    let mut stderr = errors.join().unwrap_or_default();
+    if let Some(why) = refused {
+        stderr.splice(0..0, format!("nscap: {why}\n").into_bytes());
     }
-    child.wait_with_output()
+    Ok(std::process::Output {
+        status: child.wait()?,
+        stdout,
+        stderr,
+    })
 }
 
 /// `--remote-stream`: the end of standard input (the -H end closed it, or its connection
@@ -442,8 +495,14 @@ fn list_interfaces(hosts: &Hosts) -> Result<()> {
     let hosts = &hosts.prepared()?;
     let answers = ask_all(hosts, &remote);
     let mut failed = 0;
-    for (h, out) in hosts.hosts.iter().zip(answers) {
-        let out = out.map_err(|e| anyhow!("cannot run {}: {}", hosts.ssh[0], os_message(&e)))?;
+    for (i, (h, out)) in hosts.hosts.iter().zip(answers).enumerate() {
+        let out = out.map_err(|e| {
+            anyhow!(
+                "cannot run {}: {}",
+                channel_program(hosts, i),
+                os_message(&e)
+            )
+        })?;
         let said = String::from_utf8_lossy(&out.stderr);
         for line in said.lines() {
             eprintln!(
@@ -483,7 +542,8 @@ fn ask_all(hosts: &Hosts, remote: &[OsString]) -> Vec<io::Result<std::process::O
         let asks: Vec<_> = hosts
             .hosts
             .iter()
-            .map(|h| s.spawn(move || ask(hosts, h, remote)))
+            .enumerate()
+            .map(|(i, _)| s.spawn(move || ask(hosts, i, remote)))
             .collect();
         asks.into_iter()
             .map(|a| a.join().unwrap_or_else(|_| Err(io::Error::other("thread"))))
@@ -505,9 +565,15 @@ pub fn list(hosts: &Hosts, args: &[OsString]) -> Result<(Vec<(String, Row)>, boo
     let mut rows = Vec::new();
     let mut partial = false;
     let mut failed = 0;
-    for (h, answer) in hosts.hosts.iter().zip(answers) {
+    for (i, (h, answer)) in hosts.hosts.iter().zip(answers).enumerate() {
         let name = short_name(h);
-        let out = answer.map_err(|e| anyhow!("cannot run {}: {}", hosts.ssh[0], os_message(&e)))?;
+        let out = answer.map_err(|e| {
+            anyhow!(
+                "cannot run {}: {}",
+                channel_program(hosts, i),
+                os_message(&e)
+            )
+        })?;
         for line in String::from_utf8_lossy(&out.stderr).lines() {
             eprintln!(
                 "nscap: {}: {}",
@@ -639,7 +705,7 @@ fn start_host(
     remote: &[OsString],
     tx: &mpsc::SyncSender<Msg>,
 ) -> Result<Host> {
-    let mut c = ssh_command(hosts, h, remote);
+    let mut c = channel_command(hosts, i, remote);
     c.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -647,20 +713,38 @@ fn start_host(
     // terminal, a prompt (a ProxyJump's host key, a bastion's password) fails at once rather
     // than stopping ssh in the background for ever.
     crate::os::own_session(&mut c);
-    let mut child = c
-        .spawn()
-        .map_err(|e| anyhow!("cannot run {}: {}", hosts.ssh[0], os_message(&e)))?;
-    let stdout = child.stdout.take().context("ssh has no output")?;
+    let mut child = c.spawn().map_err(|e| {
+        anyhow!(
+            "cannot run {}: {}",
+            channel_program(hosts, i),
+            os_message(&e)
+        )
+    })?;
+    let mut stdout = child.stdout.take().context("ssh has no output")?;
     let stderr = child.stderr.take().context("ssh has no error output")?;
     let stdin = child.stdin.take();
-    if let (Some(u), Some(stdin)) = (&hosts.ready, &stdin) {
-        u.send(stdin)?;
-    }
+    // With an upload, the host first says its machine, then gets the build for it (on a copy
+    // of its standard input: the one kept here is closed to stop it).
+    let delivery = match (&hosts.ready, &stdin) {
+        (Some(u), Some(stdin)) => Some((
+            u.clone(),
+            std::os::fd::AsFd::as_fd(stdin)
+                .try_clone_to_owned()
+                .map_err(|e| anyhow!("--upload: {}", os_message(&e)))?,
+        )),
+        _ => None,
+    };
     let (out_tx, err_tx) = (tx.clone(), tx.clone());
     std::thread::Builder::new()
         .name("nscap-host".into())
         .spawn(move || {
             stop::block_in_this_thread();
+            if let Some((u, to)) = delivery {
+                if let Err(Some(why)) = u.deliver(&mut stdout, to) {
+                    let line = format!("nscap: {why}");
+                    let _ = out_tx.send(Msg::Said { host: i, line });
+                }
+            }
             stream::read(i, stdout, &out_tx);
         })
         .context("cannot start a thread")?;
@@ -1202,7 +1286,7 @@ mod tests {
         assert_eq!(f.hosts, ["node1", "root@node2"]);
         assert_eq!(f.ssh.as_deref(), Some("ssh -F ~/x -o ConnectTimeout=3"));
         assert_eq!(f.nscap_path.as_deref(), Some("sudo -n nscap"));
-        assert_eq!(f.upload.as_deref(), Some(std::path::Path::new("")));
+        assert_eq!(f.upload, [std::path::PathBuf::new()]);
         let e = HostsFile::parse("node1\nport = 22\n").unwrap_err();
         assert!(e.starts_with("line 2: unknown setting 'port'"), "{e}");
     }
@@ -1229,6 +1313,6 @@ mod tests {
         assert_eq!(h.hosts, ["a", "upload", "b"]);
         assert_eq!(h.ssh, ["ssh", "-F", "mine"]);
         assert_eq!(h.nscap, "/opt/nscap");
-        assert!(h.upload.is_none());
+        assert!(h.upload.is_empty());
     }
 }
