@@ -23,6 +23,16 @@ if [ -n "$missing" ]; then
     # tshark asks whether non-root users may capture; the default answer is fine.
     apt-get install -y -qq $missing >/dev/null
 fi
+# kubectl: tests/kube.rs decodes kubectl nscap's debug-pod manifest with the real one (no cluster
+# is needed for that): Debian's kubernetes-client, unless a kubectl is installed already.
+# python3 runs the test's stand-in for the API server (tests/kube/kubectl).
+for tool in kubectl:kubernetes-client python3:python3; do
+    if ! command -v "${tool%%:*}" >/dev/null 2>&1; then
+        echo "setup: installing ${tool#*:}" >&2
+        [ -n "$missing" ] || { apt-get update -qq; missing=updated; }
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${tool#*:}" >/dev/null
+    fi
+done
 if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: no cargo on PATH: install a Rust toolchain (1.85 or newer) first" >&2
     exit 1

@@ -489,6 +489,26 @@ fn forwarded(m: &clap::ArgMatches, filter: Option<&str>) -> Vec<OsString> {
     out
 }
 
+/// Which of the options `ids` (capture mode's ids) the command line `args` gives, each as its
+/// flag (`-t`, `--all`): for commands built on capture mode that take some of its options off.
+pub fn flags_given(args: &[OsString], ids: &[&str]) -> Result<Vec<String>, Exit> {
+    let m = command().try_get_matches_from(normalize(args.iter().cloned()))?;
+    let cmd = Args::command();
+    let mut out = Vec::new();
+    for &id in ids {
+        if m.value_source(id) != Some(clap::parser::ValueSource::CommandLine) {
+            continue;
+        }
+        let arg = cmd.get_arguments().find(|a| a.get_id() == id);
+        out.push(match arg.map(|a| (a.get_long(), a.get_short())) {
+            Some((_, Some(c))) => format!("-{c}"),
+            Some((Some(l), None)) => format!("--{l}"),
+            _ => id.to_string(),
+        });
+    }
+    Ok(out)
+}
+
 /// The capture-mode command as clap knows it, its version naming the libpcap in use: what
 /// parses the arguments, and what the man page and the completions are generated from.
 pub fn command() -> clap::Command {

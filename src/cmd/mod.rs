@@ -6,6 +6,7 @@ pub mod complete;
 pub mod docs;
 pub mod exec;
 pub mod extcap;
+pub mod kube;
 pub mod list;
 pub mod list_types;
 pub mod read;
@@ -43,6 +44,13 @@ fn dispatch(args: Vec<OsString>) -> u8 {
     if invoked_as == Some(Some(OsStr::new("nsenter"))) {
         let names = exec::Names::for_nsenter(&args[0]);
         return exit_byte(exec::main(&names, &args[1..]));
+    }
+    // Installed as `kubectl-nscap` (krew's naming), nscap is `kubectl nscap`.
+    if invoked_as == Some(Some(OsStr::new("kubectl-nscap"))) {
+        return match kube::main(args) {
+            Ok(()) => 0,
+            Err(exit) => exit.report(),
+        };
     }
     if args.get(1).is_some_and(|a| a == "exec") {
         let names = exec::Names::for_exec();

@@ -290,6 +290,8 @@ enum Msg {
 /// One host's ssh and what is known of its stream.
 struct Host {
     short: String,
+    /// What reaches it, in words: `ssh`, `kubectl`.
+    via: String,
     child: Option<Child>,
     stdin: Option<ChildStdin>,
     /// The stream's interface numbers → the capture's.
@@ -416,6 +418,20 @@ fn channel_program(hosts: &Hosts, i: usize) -> String {
     }
 }
 
+/// The channel in words: `ssh` (whatever --ssh runs), or the exec command's file name.
+fn channel_name(hosts: &Hosts, i: usize) -> String {
+    match &hosts.exec {
+        Some(_) => {
+            let p = channel_program(hosts, i);
+            let name = std::path::Path::new(&p)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned());
+            crate::escape::text(&name.unwrap_or(p))
+        }
+        None => "ssh".into(),
+    }
+}
+
 /// Runs `remote` on host `i` to its end (standard input: the upload, if any, then nothing).
 /// Why a host got no upload is the first line of its standard error, as if it had said it.
 fn ask(hosts: &Hosts, i: usize, remote: &[OsString]) -> io::Result<std::process::Output> {
@@ -514,7 +530,11 @@ fn list_interfaces(hosts: &Hosts) -> Result<()> {
         if !out.status.success() {
             failed += 1;
             if hosts.strict {
-                bail!("{}: {} (--strict)", short_name(h), exit_words(out.status));
+                bail!(
+                    "{}: {} (--strict)",
+                    short_name(h),
+                    exit_words(out.status, &channel_name(hosts, i))
+                );
             }
             continue;
         }
@@ -598,7 +618,7 @@ pub fn list(hosts: &Hosts, args: &[OsString]) -> Result<(Vec<(String, Row)>, boo
                 partial = true;
                 None
             }
-            (Ok(()), _) => Some(exit_words(out.status)),
+            (Ok(()), _) => Some(exit_words(out.status, &channel_name(hosts, i))),
         };
         if let Some(why) = why {
             failed += 1;
@@ -627,9 +647,17 @@ fn remote_line(line: &str) -> String {
     crate::escape::text(line.strip_prefix("nscap: ").unwrap_or(line))
 }
 
-/// How a host's ssh ended, in words.
-fn exit_words(st: std::process::ExitStatus) -> String {
+/// How a host's channel (`via`: ssh, or the exec command) ended, in words.
+fn exit_words(st: std::process::ExitStatus, via: &str) -> String {
     use std::os::unix::process::ExitStatusExt;
+    if via != "ssh" {
+        // `kubectl exec` passes on the status of what it ran, and fails with 1 itself.
+        return match (st.code(), st.signal()) {
+            (Some(c), _) => format!("{via} exited with status {c}"),
+            (None, Some(s)) => format!("{via} was killed by signal {s}"),
+            _ => format!("{via} ended"),
+        };
+    }
     match (st.code(), st.signal()) {
         // ssh's own failures, a lost connection, and a remote nscap killed by a signal all
         // end ssh with 255: what the host said, if anything, tells them apart.
@@ -764,6 +792,7 @@ fn start_host(
         .context("cannot start a thread")?;
     Ok(Host {
         short: short_name(h).to_string(),
+        via: channel_name(hosts, i),
         child: Some(child),
         stdin,
         map: Vec::new(),
@@ -1084,11 +1113,12 @@ impl Merge<'_> {
         let why = match (broke, status) {
             (Some(b), _) => Some(b),
             _ if h.forced => Some(format!(
-                "it did not stop within {} s of being asked; its ssh was ended",
-                STOP_WAIT.as_secs()
+                "it did not stop within {} s of being asked; its {} was ended",
+                STOP_WAIT.as_secs(),
+                h.via
             )),
-            (None, Some(st)) if !st.success() => Some(exit_words(st)),
-            (None, None) => Some("ssh ended".into()),
+            (None, Some(st)) if !st.success() => Some(exit_words(st, &h.via)),
+            (None, None) => Some(format!("{} ended", h.via)),
             // Its nscap ended by itself (its -c was reached) and said nothing wrong.
             (None, Some(_)) => None,
         };

@@ -69,7 +69,8 @@ impl Nscap {
         Self::start(cmd)
     }
 
-    fn start(mut cmd: Command) -> Nscap {
+    /// `cmd` (nscap under another name, say), its standard error read line by line.
+    pub fn start(mut cmd: Command) -> Nscap {
         let mut child = cmd
             .stdin(Stdio::null())
             .stderr(Stdio::piped())
@@ -93,7 +94,12 @@ impl Nscap {
 
     /// Waits for a stderr line containing `needle` (e.g. "listening on").
     pub fn wait_for(&mut self, needle: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        self.wait_for_within(needle, 10)
+    }
+
+    /// Waits at most `secs` for a stderr line containing `needle`.
+    pub fn wait_for_within(&mut self, needle: &str, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
