@@ -109,6 +109,10 @@ Every network namespace on the host, with its containers, pods and processes.
 .TP
 \fBnscap exec \-t 4242 \-n \-\- ip addr\fR
 Run a program in the target's network namespace, as \fBnsenter\fR(1).
+.TP
+\fBkubectl nscap \-n shop web db \-w pods.pcapng \-\- port 5432\fR
+Installed as \fBkubectl\-nscap\fR: the pods captured on their nodes through node-debug pods
+that \fBkubectl\fR starts and deletes, merged into one file (\fBkubectl nscap \-\-help\fR).
 .SH "EXIT STATUS"
 .TP
 \fB0\fR
