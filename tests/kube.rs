@@ -375,3 +375,51 @@ fn keep_then_cleanup() {
         "nscap: no debug pod of kubectl nscap here"
     );
 }
+
+/// A Ctrl-C while the debug pods are still starting stops there, cleanly: exit 0, nothing
+/// captured, the pods deleted.
+#[test]
+fn ctrl_c_while_the_debug_pods_start_deletes_them() {
+    let k = Cluster::new(&[("web", "node1")]);
+    let upload = format!("--upload={}", static_bin());
+    let mut cmd = k.command(&[
+        "-n",
+        "shop",
+        "web",
+        "--image",
+        IMAGE,
+        &upload,
+        "-w",
+        "/dev/null",
+    ]);
+    cmd.env("NSCAP_FAKE_WAIT", "30").stdout(Stdio::null());
+    let mut n = Nscap::start(cmd);
+    n.wait_for_within("debug pods nscap-node1-", 30);
+    wait_until(
+        30,
+        || format!("no wait call: {}", k.calls()),
+        || k.calls().contains(" wait ").then_some(()),
+    );
+    n.signal(libc::SIGINT);
+    let (code, stderr) = n.finish(15);
+    let stderr = stderr.join("\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("nscap: stopped before the capture began"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("nscap: deleted the debug pods nscap-node1-"),
+        "{stderr}"
+    );
+    let created = k.created();
+    assert_eq!(created.len(), 1);
+    let name = created[0]
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert_eq!(k.deleted(), [name.clone()]);
+    assert!(!exists(&name));
+    assert!(!k.calls().contains(" exec "), "{}", k.calls());
+}
