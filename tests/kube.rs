@@ -419,7 +419,7 @@ fn ctrl_c_while_the_debug_pods_start_deletes_them() {
         .unwrap()
         .to_string_lossy()
         .into_owned();
-    assert_eq!(k.deleted(), [name.clone()]);
+    assert_eq!(k.deleted(), std::slice::from_ref(&name));
     assert!(!exists(&name));
     assert!(!k.calls().contains(" exec "), "{}", k.calls());
 }
