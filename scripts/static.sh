@@ -29,7 +29,8 @@
 #   never mix.
 #
 # Takes about 2.5 minutes from cold on 2 cores (libpcap ~20 s, nscap with its dependencies
-# ~2 min); then seconds. The aarch64 build takes about as long.
+# ~2 min); then seconds. The aarch64 build: 2 to 3 minutes, libpcap ~1 min of it (zig builds
+# its aarch64 musl once, for configure's link checks; cached in target/static-aarch64/zig-cache).
 #
 # Usage: scripts/static.sh [x86_64|aarch64]
 set -eu
