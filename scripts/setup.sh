@@ -10,8 +10,10 @@ PKGS="libpcap-dev pkg-config gcc tshark tcpdump iproute2 iputils-ping iperf3 uti
 # redis-server, redis-tools: tests/daemons.rs compares RESP lines with tcpdump's on real traffic.
 # openssh-server: tests/remote.rs runs Wireshark's sshdump against an sshd in a namespace, and
 # tests/hosts.rs (-H) one sshd per "host" namespace.
-# For scripts/static.sh: musl's compiler, libpcap's grammar tools, apt-get source, and `file`.
-PKGS="$PKGS musl-tools flex bison dpkg-dev file"
+# For scripts/static.sh: musl's compiler, libpcap's grammar tools, apt-get source, and `file`;
+# for its aarch64 build, pip (to fetch zig, below); qemu-user-static: tests/arm64.rs runs that
+# build under qemu-aarch64-static.
+PKGS="$PKGS musl-tools flex bison dpkg-dev file python3-pip qemu-user-static"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -37,10 +39,25 @@ if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: no cargo on PATH: install a Rust toolchain (1.85 or newer) first" >&2
     exit 1
 fi
-if command -v rustup >/dev/null 2>&1 &&
-    ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then
-    echo "setup: adding the Rust target x86_64-unknown-linux-musl (for scripts/static.sh)" >&2
-    rustup target add x86_64-unknown-linux-musl >&2
+if command -v rustup >/dev/null 2>&1; then
+    for t in x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
+        if ! rustup target list --installed | grep -qx $t; then
+            echo "setup: adding the Rust target $t (for scripts/static.sh)" >&2
+            rustup target add $t >&2
+        fi
+    done
+fi
+# zig, as the C compiler for aarch64 of scripts/static.sh (it builds libpcap with it): PyPI's
+# ziglang wheel is the official zig build, one folder with no dependency. Pinned, installed
+# with --target into a folder of its own (neither Debian's Python nor pip's user site is
+# touched; it needs no Python to run); reinstalled only when the pin changes.
+ZIG_VERSION=0.14.1
+zig_dir=/usr/local/lib/nscap-zig
+if [ ! -d "$zig_dir/ziglang-$ZIG_VERSION.dist-info" ] || [ ! -x "$zig_dir/ziglang/zig" ]; then
+    echo "setup: installing zig $ZIG_VERSION (PyPI's ziglang) into $zig_dir" >&2
+    rm -rf "$zig_dir"
+    /usr/bin/python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+        --no-deps --target "$zig_dir" "ziglang==$ZIG_VERSION" >&2
 fi
 # No init system in CI containers: start containerd and dockerd unless something already did.
 sh scripts/runtimes.sh

@@ -6,9 +6,11 @@ cd "$(dirname "$0")/.."
 sh scripts/setup.sh
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
-# The static build takes minutes from cold: done here, once, so that tests/static.rs finds it
-# cached instead of spending its test time on it.
-sh scripts/static.sh >/dev/null
+# The static builds take minutes each from cold: done here, once, so that tests/static.rs and
+# tests/arm64.rs (which runs the aarch64 one under qemu) find them cached instead of spending
+# their test time on them.
+sh scripts/static.sh x86_64 >/dev/null
+sh scripts/static.sh aarch64 >/dev/null
 log=$(mktemp)
 rc=$(mktemp)
 trap 'rm -f "$log" "$rc"' EXIT

@@ -526,11 +526,21 @@ fn open_netns(path: &Path, what: &str) -> Result<File> {
         // The system's words without Rust's "(os error N)", as every other message.
         _ => anyhow!("{what}: {}", crate::error::os_message(&e)),
     })?;
-    match crate::os::ns_type(f.as_fd()).ok() {
-        Some(t) if t == libc::CLONE_NEWNET => Ok(f),
-        Some(_) => bail!("{what} is a namespace file, but not a network namespace"),
-        None => bail!("{what} is not a namespace file"),
+    match crate::os::ns_type(f.as_fd()) {
+        Ok(t) if t == libc::CLONE_NEWNET => Ok(f),
+        Ok(_) => bail!("{what} is a namespace file, but not a network namespace"),
+        // No kernel answers an ioctl with ENOSYS (one it does not know is ENOTTY): an emulator
+        // that forwards no nsfs ioctls does, as qemu-user running the aarch64 build on x86_64.
+        // A file on nsfs is then taken as it is; setns(CLONE_NEWNET) refuses any other kind.
+        Err(nix::errno::Errno::ENOSYS) if on_nsfs(&f) => Ok(f),
+        Err(_) => bail!("{what} is not a namespace file"),
     }
+}
+
+/// Whether `f` lives on nsfs (a namespace file of some kind).
+fn on_nsfs(f: &File) -> bool {
+    use nix::sys::statfs::{fstatfs, NSFS_MAGIC};
+    fstatfs(f).is_ok_and(|fs| fs.filesystem_type() == NSFS_MAGIC)
 }
 
 /// Locates `spec` (see [`locate`]) and opens its network namespace.

@@ -16,10 +16,23 @@ pub fn nscap_bin() -> &'static str {
 /// process: scripts/test.sh builds it before the tests; a test run alone builds it (minutes
 /// from cold, cached under target/static afterwards).
 pub fn static_bin() -> &'static str {
-    static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| {
+    static_bin_for("x86_64")
+}
+
+/// [`static_bin`] for `arch`: `x86_64`, or `aarch64` (cached under target/static-aarch64; run
+/// it under qemu-aarch64-static).
+pub fn static_bin_for(arch: &str) -> &'static str {
+    use std::sync::OnceLock;
+    static X86_64: OnceLock<String> = OnceLock::new();
+    static AARCH64: OnceLock<String> = OnceLock::new();
+    let slot = match arch {
+        "x86_64" => &X86_64,
+        "aarch64" => &AARCH64,
+        _ => panic!("scripts/static.sh builds no {arch}"),
+    };
+    slot.get_or_init(|| {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/static.sh");
-        let out = super::ok_stdout(Command::new("sh").arg(script));
+        let out = super::ok_stdout(Command::new("sh").arg(script).arg(arch));
         out.lines()
             .last()
             .expect("scripts/static.sh printed no path")
