@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the release artefacts into target/dist (or $DIST), from the static builds of
 # scripts/static.sh, and prints that folder's path as its last line:
-#   nscap-VERSION-x86_64-linux.tar.gz   the static binary, its man page, its completions, README
+#   nscap-VERSION-x86_64-linux.tar.gz   the static binary, the kubectl-nscap link to it, its man
+#                                       page, its completions, README
 #   nscap-VERSION-aarch64-linux.tar.gz  the same for arm64 (64-bit ARM) machines
 #   nscap_VERSION_amd64.deb             the same installed as Debian does (dpkg -i), with the
 #   nscap_VERSION_arm64.deb             link that makes nscap one of Wireshark's extcap programs
@@ -39,6 +40,8 @@ tarball() {
     t="$stage/$name"
     mkdir -p "$t/completions"
     cp "$2" "$t/nscap"
+    # Found on PATH as kubectl-nscap, nscap is the kubectl plugin `kubectl nscap`.
+    ln -s nscap "$t/kubectl-nscap"
     "$bin" man >"$t/nscap.1"
     completions bash >"$t/completions/nscap.bash"
     completions zsh >"$t/completions/_nscap"
@@ -66,6 +69,8 @@ deb() {
     printf 'nscap\nLicense: MIT OR Apache-2.0\n' >"$d/usr/share/doc/nscap/copyright"
     # Wireshark (Debian's) runs every program in its global extcap folder.
     ln -s /usr/bin/nscap "$d/$extcap/nscap"
+    # The kubectl plugin `kubectl nscap` (kubectl finds kubectl-* programs on PATH).
+    ln -s nscap "$d/usr/bin/kubectl-nscap"
     size=$(du -sk --exclude=DEBIAN "$d" | cut -f1)
     cat >"$d/DEBIAN/control" <<CONTROL
 Package: nscap
@@ -80,7 +85,8 @@ Description: capture packets inside a container's network namespace
  nscap enters a container's (or any) network namespace on a thread of its own,
  captures there with libpcap, and writes pcap or pcapng on the host, prints
  tcpdump-like summaries, streams to Wireshark, or merges several hosts over
- ssh into one capture. It also behaves as nsenter(1) (nscap exec).
+ ssh into one capture, or pods across nodes through kubectl (kubectl nscap).
+ It also behaves as nsenter(1) (nscap exec).
  The binary is static: it needs no library on the host.
 CONTROL
     chmod -R u+rwX,go=rX "$d"

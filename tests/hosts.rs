@@ -360,7 +360,9 @@ fn upload_runs_the_static_build_and_removes_it() {
     let h = Hosts::new(1);
     let out = h.dir.file("uploaded.pcapng");
     let upload = format!("--upload={}", static_bin());
-    let mut args = h.args(&[&upload, "-i", "lan0", "-w", &out, "icmp"]);
+    // Both machine kinds' builds: the host (x86_64) is sent the one for its `uname -m`.
+    let arm64 = format!("--upload={}", static_bin_for("aarch64"));
+    let mut args = h.args(&[&arm64, &upload, "-i", "lan0", "-w", &out, "icmp"]);
     let at = args.iter().position(|a| a == "--nscap-path").unwrap();
     args[at + 1] = "/nonexistent/nscap".into();
     let mut n = h.spawn(&args);
@@ -369,6 +371,12 @@ fn upload_runs_the_static_build_and_removes_it() {
     let pids = pids_in(peer, "nscap");
     assert_eq!(pids.len(), 1, "{pids:?}");
     let exe = std::fs::read_link(format!("/proc/{}/exe", pids[0])).unwrap();
+    // The x86_64 build, not the aarch64 one (which qemu's binfmt entry might run as well).
+    assert_eq!(
+        std::fs::read(&exe).unwrap(),
+        std::fs::read(static_bin()).unwrap(),
+        "{exe:?} is not the x86_64 build"
+    );
     let dir = exe.parent().unwrap().to_path_buf();
     assert!(
         dir.file_name()

@@ -190,6 +190,11 @@ fn release_artefacts_install_run_and_remove() {
     ))
     .unwrap();
     assert_eq!(link, Path::new("/usr/bin/nscap"));
+    // The kubectl plugin: the installed nscap under kubectl's plugin name.
+    let plugin = format!("{root}/usr/bin/kubectl-nscap");
+    assert_eq!(std::fs::read_link(&plugin).unwrap(), Path::new("nscap"));
+    let help = ok_stdout(Command::new(&plugin).arg("--help"));
+    assert!(help.starts_with("usage: kubectl nscap"), "{help}");
     let status = dpkg(&["-s", "nscap"]);
     assert!(status.contains("Status: install ok installed"), "{status}");
     // The binary answers Wireshark's call through that link's name as it does by its own.
@@ -202,4 +207,8 @@ fn release_artefacts_install_run_and_remove() {
         "removed, yet /usr/bin/nscap is there"
     );
     assert!(!Path::new(&format!("{root}/usr/share/man/man1/nscap.1.gz")).exists());
+    assert!(
+        std::fs::symlink_metadata(&plugin).is_err(),
+        "kubectl-nscap left"
+    );
 }
