@@ -1746,6 +1746,76 @@ fn redis_resp_matches_tcpdump() {
     assert!(small.trim_end().ends_with("RESP \"1\""), "{small}");
 }
 
+/// The text protocols (txtproto_print in util-print.c): SMTP (25), whois (43), FTP (21) print
+/// any segment's first line; RTSP (554, 8554) and HTTP only request and status lines; with -v
+/// every line. Ports in tcpdump's order (telnet before SMTP, SMTP before whois, Redis before
+/// FTP ...), text with and without line ends, bytes that stop the text, tokens longer than
+/// tcpdump's 128; in every mode and cut at every byte (` [|smtp]` and the like).
+#[test]
+fn text_protocols_match_tcpdump() {
+    need_tcpdump();
+    let long_token = [b"DESCRIBE".as_slice(), &[b'x'; 140], b" rtsp://a\r\n"].concat();
+    let cases: &[(u16, u16, &[u8])] = &[
+        (40000, 25, b"EHLO client.example\r\n"),
+        (
+            25,
+            40000,
+            b"250-mail.example Hello\r\n250-SIZE 10240000\r\n250 HELP\r\n",
+        ),
+        (25, 40000, b"220 mail.example ESMTP\n"),
+        (40000, 25, b"DATA with no line end"),
+        (40000, 25, b"bin\x01ary\r\n"),
+        (40000, 25, b"cr\ronly\r\n"),
+        (40000, 25, b"\ttab first\r\n\r\n"),
+        (40001, 43, b"example.com\r\n"),
+        (
+            43,
+            40001,
+            b"Domain Name: EXAMPLE.COM\r\nRegistry Domain ID: 1\r\n",
+        ),
+        (40002, 21, b"USER anonymous\r\n"),
+        (21, 40002, b"230 Login successful.\r\n"),
+        (
+            40003,
+            554,
+            b"DESCRIBE rtsp://cam/stream RTSP/1.0\r\nCSeq: 2\r\n\r\n",
+        ),
+        (554, 40003, b"RTSP/1.0 200 OK\r\nCSeq: 2\r\n\r\n"),
+        (8554, 40004, b"v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\n"),
+        (40004, 8554, b"teardown rtsp://x RTSP/1.0\r\n"),
+        (40004, 8554, &long_token),
+        (
+            40005,
+            80,
+            b"GET /index.html HTTP/1.1\r\nHost: web\r\nUser-Agent: curl\r\n\r\n",
+        ),
+        (
+            80,
+            40005,
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+        ),
+        // Earlier ports win: telnet over SMTP, SMTP over whois, Redis over FTP, FTP over HTTP.
+        (23, 25, b"EHLO x\r\n"),
+        (25, 43, b"EHLO y\r\n"),
+        (6379, 21, b"USER z\r\n"),
+        (21, 80, b"GET / HTTP/1.0\r\n"),
+        (554, 53, b"OPTIONS * RTSP/1.0\r\n"),
+    ];
+    let mut frames = Vec::new();
+    for (i, (sp, dp, p)) in cases.iter().enumerate() {
+        let seq = 1000 + 100 * i as u32;
+        frames.push(ether(
+            MAC_B,
+            MAC_A,
+            0x0800,
+            &ipv4(A4, B4, TCP, &tcp(*sp, *dp, seq, 7, PSH | ACK, 502, &[], p)),
+        ));
+    }
+    let longest = cases.iter().map(|c| c.2.len()).max().unwrap();
+    let snaps: Vec<usize> = (54..=54 + longest).collect();
+    compare_whole_and_cut("text", &frames, &snaps, &[&[], &["-v"], &["-x"]]);
+}
+
 /// syslog on UDP port 514 (print-syslog.c): priorities of every kind (none, `<>`, one to three
 /// digits, four, unknown facilities), messages with bytes fn_print_char escapes; in every mode,
 /// at every verbosity (-v names and numbers, -vv adds the hex), and cut at every byte.

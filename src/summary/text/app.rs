@@ -1,7 +1,9 @@
 //! What tcpdump decodes inside TCP by port (the dispatch at the end of print-tcp.c), for the
-//! protocols nscap decodes: Redis (RESP), SSH version lines, HTTP and DNS over TCP.
+//! protocols nscap decodes: the text protocols (SMTP, whois, FTP, HTTP, RTSP), Redis (RESP),
+//! SSH version lines and DNS over TCP.
 
 use super::http;
+use super::txt::{self, Proto};
 use crate::summary::kit::trunc;
 use crate::summary::{dns, PrintOptions};
 
@@ -12,11 +14,51 @@ const EARLIER: [u16; 13] = [
     23, 25, 43, 179, 1723, 6379, 22, 139, 445, 10288, 6633, 6653, 21,
 ];
 
+/// Text protocols printed whatever the segment holds (txtproto_print with no command list).
+const SMTP: Proto = Proto {
+    name: "SMTP",
+    trunc: "smtp",
+    cmds: None,
+};
+const WHOIS: Proto = Proto {
+    name: "WHOIS",
+    trunc: "whois",
+    cmds: None,
+};
+const FTP: Proto = Proto {
+    name: "FTP",
+    trunc: "ftp",
+    cmds: None,
+};
+
 /// After `, length N` (N > 0): the application layer, if tcpdump would print one.
 pub(super) fn tcp(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>, len: u32, opts: &PrintOptions) {
     let (sp, dp) = (t.source_port(), t.destination_port());
     let port = |p: u16| sp == p || dp == p;
-    // Redis comes sixth in tcpdump's order, SSH seventh.
+    let text = |out: &mut Vec<u8>, proto: &Proto| {
+        out.extend_from_slice(b": ");
+        txt::print(out, proto, t.payload(), len, opts.verbose);
+    };
+    // telnet comes first. Its printer (not ported) reads options while the segment starts with
+    // IAC; one whose first byte was not captured ends the line at once.
+    if port(23) {
+        if t.payload().is_empty() {
+            trunc(out, "telnet");
+            super::long_jump();
+        }
+        return;
+    }
+    // SMTP comes second in tcpdump's order, whois third, FTP thirteenth.
+    if port(25) {
+        return text(out, &SMTP);
+    }
+    if port(43) && !EARLIER[..2].iter().any(|p| port(*p)) {
+        return text(out, &WHOIS);
+    }
+    if port(21) && !EARLIER[..12].iter().any(|p| port(*p)) {
+        return text(out, &FTP);
+    }
+    // Redis comes sixth, SSH seventh.
     if port(6379) && !EARLIER[..5].iter().any(|p| port(*p)) {
         return super::resp::print(out, t.payload(), len as usize);
     }
@@ -27,8 +69,9 @@ pub(super) fn tcp(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>, len: u32, opt
         return;
     }
     if http::PORTS.iter().any(|p| port(*p)) {
-        out.extend_from_slice(b": ");
-        http::print(out, t.payload(), len, opts.verbose);
+        text(out, &http::HTTP);
+    } else if http::RTSP_PORTS.iter().any(|p| port(*p)) {
+        text(out, &http::RTSP);
     } else if port(dns::PORT) {
         dns::print(out, t.payload(), len, opts.verbose, true, false);
     }

@@ -27,6 +27,7 @@ mod resp;
 mod syslog;
 mod tcp;
 mod tunnel;
+mod txt;
 mod udp;
 mod vxlan;
 
@@ -167,9 +168,8 @@ pub fn frame(
 
 /// The cut marks of tcpdump printers that give up only by a long jump (their reads and bounds
 /// checks jump: ND_LONGJMP_FROM_TCHECK, or GET_ macros throughout).
-pub(super) const JUMPING: [&[u8]; 11] = [
+pub(super) const JUMPING: [&[u8]; 10] = [
     b"[|arp]",
-    b"HTTP [|http]",
     b"[|frag6]",
     b"[|icmp6]",
     b"[|loopback]",
