@@ -176,3 +176,101 @@ fn syslog_from_logger_matches_tcpdump() {
         (&[45, 50, 60, 80], &["-v"]),
     );
 }
+
+/// The text protocols from real servers and curl: busybox httpd (HTTP on 80: a page, a 404, a
+/// HEAD), Python's smtpd (SMTP on 25: a whole mail through curl), and vsftpd (FTP on 21: an
+/// anonymous login, a listing and a download, the data on connections of their own).
+#[test]
+fn http_smtp_and_ftp_match_tcpdump() {
+    let w = World::new();
+    let d = TempDir::new();
+    let www = d.0.join("www");
+    std::fs::create_dir_all(&www).unwrap();
+    std::fs::write(www.join("index.html"), "<html>hello</html>\n").unwrap();
+    std::fs::write(
+        d.0.join("mail.txt"),
+        "Subject: test\r\n\r\nhello over smtp\r\n",
+    )
+    .unwrap();
+    let ftp = d.0.join("ftp");
+    std::fs::create_dir_all(&ftp).unwrap();
+    std::fs::write(ftp.join("file.txt"), "ftp data\n").unwrap();
+    // vsftpd refuses a writable anonymous root.
+    sh(&format!("chmod 555 {}", ftp.display()));
+    let conf = d.0.join("vsftpd.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "listen=YES\nlisten_address={}\nanonymous_enable=YES\nanon_root={}\nlocal_enable=NO\n\
+             write_enable=NO\nseccomp_sandbox=NO\npasv_enable=YES\nbackground=NO\n\
+             secure_chroot_dir=/var/run/vsftpd/empty\nrun_as_launching_user=NO\n",
+            w.target_ip,
+            ftp.display()
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all("/var/run/vsftpd/empty").unwrap();
+    let _httpd = Proc::spawn(&w.ns.exec(&format!(
+        "exec busybox httpd -f -p {}:80 -h {}",
+        w.target_ip,
+        www.display()
+    )));
+    let _smtpd = Proc::spawn(&w.ns.exec(&format!(
+        "exec python3 -W ignore -m smtpd -n -c DebuggingServer {}:25 >/dev/null",
+        w.target_ip
+    )));
+    let _ftpd = Proc::spawn(&w.ns.exec(&format!("exec vsftpd {}", conf.display())));
+    for port in [80, 25, 21] {
+        wait_until(
+            10,
+            || format!("nothing listens on {port}"),
+            || {
+                Command::new("sh")
+                    .args(["-c", &w.ns.exec(&format!("ss -ltnH sport = :{port}"))])
+                    .output()
+                    .ok()
+                    .filter(|o| !o.stdout.is_empty())
+                    .map(|_| ())
+            },
+        );
+    }
+    let out = d.file("text.pcap");
+    let mut n = Nscap::spawn(&[
+        "-t",
+        &w.ns.path(),
+        "-i",
+        "eth0",
+        "-w",
+        &out,
+        "tcp port 80 or tcp port 25 or tcp port 21",
+    ]);
+    n.wait_for("listening on");
+    let curl = |args: String| sh(&w.peer.exec(&format!("curl -sS {args} >/dev/null")));
+    let ip = &w.target_ip;
+    curl(format!("http://{ip}/index.html"));
+    curl(format!("http://{ip}/missing"));
+    curl(format!("-I http://{ip}/"));
+    curl(format!(
+        "--url smtp://{ip} --mail-from a@example.org --mail-rcpt b@example.org -T {}",
+        d.0.join("mail.txt").display()
+    ));
+    curl(format!("ftp://{ip}/"));
+    curl(format!("ftp://{ip}/file.txt"));
+    stop_and_compare(
+        n,
+        &d,
+        "text",
+        &[
+            "HTTP: GET /index.html HTTP/1.1",
+            "HTTP: HTTP/1.1 200 OK",
+            "HTTP: HTTP/1.1 404 Not Found",
+            "HTTP: HEAD / HTTP/1.1",
+            "SMTP: MAIL FROM:<a@example.org>",
+            "SMTP: 250 OK",
+            "FTP: USER anonymous",
+            "FTP: 230 Login successful.",
+        ],
+        &[&[], &["-v"], &["-q"], &["-A"]],
+        (&[60, 66, 72, 80, 90, 120], &["-v"]),
+    );
+}
