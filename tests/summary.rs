@@ -1816,6 +1816,119 @@ fn text_protocols_match_tcpdump() {
     compare_whole_and_cut("text", &frames, &snaps, &[&[], &["-v"], &["-x"]]);
 }
 
+/// An NTP time message: LI/VN/mode, stratum, poll, precision, root delay and dispersion,
+/// reference ID, then the four time stamps (seconds, fraction).
+fn ntp_msg(
+    status: u8,
+    stratum: u8,
+    poll: i8,
+    prec: i8,
+    refid: [u8; 4],
+    ts: [(u32, u32); 4],
+) -> Vec<u8> {
+    let mut b = vec![status, stratum, poll as u8, prec as u8];
+    b.extend_from_slice(&[0x00, 0x01, 0x80, 0x00]); // root delay 1.5
+    b.extend_from_slice(&[0x00, 0x00, 0x0c, 0x4a]); // root dispersion
+    b.extend_from_slice(&refid);
+    for (sec, frac) in ts {
+        b.extend_from_slice(&sec.to_be_bytes());
+        b.extend_from_slice(&frac.to_be_bytes());
+    }
+    b
+}
+
+/// NTP on UDP port 123 (print-ntp.c): every mode, version and leap indicator, the strata that
+/// change the reference ID (text, address, hex), polls and precisions of both signs, time
+/// stamps with dates and differences of every sign, key IDs and digests, control messages,
+/// short (invalid) messages; and print-udp.c's port order around it (DNS before NTP before
+/// syslog before VXLAN). In every mode, cut at every byte.
+#[test]
+fn ntp_and_the_udp_port_order_match_tcpdump() {
+    need_tcpdump();
+    let t = |s: u32, f: u32| (s, f);
+    let now = 3_974_371_200; // 2025-12-07
+    let ts = [
+        t(now - 64, 0x8000_0000),
+        t(now, 0x1234_5678),
+        t(now + 1, 0x0000_0001),
+        t(now + 1, 0xffff_ffff),
+    ];
+    let mut payloads: Vec<Vec<u8>> = vec![
+        ntp_msg(0x23, 0, 6, -20, [0; 4], [t(0, 0), t(0, 0), t(0, 0), ts[3]]),
+        ntp_msg(0x24, 1, 6, -23, *b"GPS\0", ts),
+        ntp_msg(0x1c, 2, 10, -6, [192, 0, 2, 1], ts),
+        ntp_msg(0xdb, 16, -3, 0, [1, 2, 3, 4], ts),
+        ntp_msg(0x63, 3, 17, 5, [9, 9, 9, 9], [ts[1], ts[0], ts[1], ts[0]]),
+        ntp_msg(0xa1, 4, 40, -40, [0; 4], [ts[0], ts[2], ts[3], ts[1]]),
+        ntp_msg(0x22, 62, 4, 0, [10, 0, 0, 1], ts),
+        ntp_msg(0x25, 63, 4, 0, [10, 0, 0, 2], ts),
+        ntp_msg(
+            0x20,
+            2,
+            0,
+            0,
+            [0; 4],
+            [
+                t(1, 1),
+                t(2_208_988_800, 0),
+                t(2_208_988_799, 5),
+                t(u32::MAX, u32::MAX),
+            ],
+        ),
+        ntp_msg(0x27, 2, 6, 0, [0; 4], ts),
+        ntp_msg(0x1b, 2, 6, 0, [0; 4], ts),
+        // Control messages: no data, data, a count beyond the message.
+        vec![0x26, 0x02, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0],
+        [
+            vec![0x26, 0xc2, 0x00, 0x02, 0x06, 0x15, 0x00, 0x07, 0, 0, 0, 4],
+            b"abcd".to_vec(),
+        ]
+        .concat(),
+        vec![0x26, 0xa2, 0, 3, 0, 0, 0, 0, 0, 0, 0, 9],
+        vec![0x26, 0x02, 0, 3],
+        // Shorter than a time message.
+        vec![0x23, 2, 6, 0],
+    ];
+    let mut with = |extra: &[u8]| {
+        let mut p = ntp_msg(0x24, 2, 6, -20, [1, 1, 1, 1], ts);
+        p.extend_from_slice(extra);
+        payloads.push(p);
+    };
+    with(&[0, 0, 0, 7]);
+    with(&[[0, 0, 0, 8].as_slice(), &[0xab; 16]].concat());
+    with(&[[0, 0, 0, 9].as_slice(), &[0xcd; 20]].concat());
+    with(&[0xee; 12]);
+    let mut frames: Vec<Vec<u8>> = payloads
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (sp, dp) = if i % 2 == 0 { (40000, 123) } else { (123, 123) };
+            ether(MAC_B, MAC_A, 0x0800, &ipv4(A4, B4, UDP, &udp(sp, dp, p)))
+        })
+        .collect();
+    // The port order: NTP before VXLAN, DNS before NTP, syslog before VXLAN.
+    let order: &[(u16, u16, &[u8])] = &[
+        (4789, 123, &payloads[1]),
+        (
+            123,
+            53,
+            b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01a\x00\x00\x01\x00\x01",
+        ),
+        (514, 4789, b"<13>hello"),
+    ];
+    for (sp, dp, p) in order {
+        frames.push(ether(
+            MAC_B,
+            MAC_A,
+            0x0800,
+            &ipv4(A4, B4, UDP, &udp(*sp, *dp, p)),
+        ));
+    }
+    // Ethernet (14) + IPv4 (20) + UDP (8): the messages start at byte 42.
+    let snaps: Vec<usize> = (42..=42 + 72).collect();
+    compare_whole_and_cut("ntp", &frames, &snaps, &[&[], &["-v"], &["-x"]]);
+}
+
 /// syslog on UDP port 514 (print-syslog.c): priorities of every kind (none, `<>`, one to three
 /// digits, four, unknown facilities), messages with bytes fn_print_char escapes; in every mode,
 /// at every verbosity (-v names and numbers, -vv adds the hex), and cut at every byte.

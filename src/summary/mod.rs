@@ -81,7 +81,7 @@ fn two(b: &mut [u8], v: i64) {
 }
 
 /// `HH:MM:SS` of a second count, wrapped to a day.
-fn hms_of(sec: i64) -> [u8; 8] {
+pub(crate) fn hms_of(sec: i64) -> [u8; 8] {
     let day = sec.rem_euclid(86_400);
     let mut b = *b"00:00:00";
     two(&mut b[0..2], day / 3600);
@@ -91,7 +91,7 @@ fn hms_of(sec: i64) -> [u8; 8] {
 }
 
 /// `YYYY-MM-DD` of a day count since 1970-01-01 (proleptic Gregorian, as glibc's strftime).
-fn date_of(days: i64) -> [u8; 10] {
+pub(crate) fn date_of(days: i64) -> [u8; 10] {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -22,6 +22,7 @@ mod lldp;
 mod mpls;
 mod mptcp;
 mod nflog;
+mod ntp;
 mod otv;
 mod resp;
 mod syslog;

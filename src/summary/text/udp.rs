@@ -5,21 +5,132 @@ use crate::summary::decode::{self, Dns, Ip};
 use crate::summary::dns;
 use crate::summary::PrintOptions;
 
-/// syslog's port.
-const SYSLOG: u16 = 514;
+/// What print-udp.c hands a datagram to, by its ports (and, for NFS and AppleTalk, a look at
+/// its first bytes): the printers nscap has, or `Other` for one it has not (the line then
+/// ends `UDP, length N`, where tcpdump decodes more, rather than naming it wrongly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Printer {
+    Dns,
+    Mdns,
+    Ntp,
+    Syslog,
+    Otv,
+    Vxlan,
+    Geneve,
+    Other,
+    Plain,
+}
 
-/// Whether tcpdump would print a datagram to or from port 514 as syslog. print-udp.c tries
-/// some forty protocols by port before syslog (NTP, SNMP, BOOTP, TFTP, RIP, ISAKMP and NAT-T,
-/// L2TP, RX, SIP, RADIUS, BFD …) and only the tunnels after it. A datagram whose other port is
-/// 514 too, or an ephemeral one (32768 and up, where Linux picks a client's port and none of
-/// those protocols lives), is syslog; one whose other port might be one of them is left as
-/// `UDP, length N` rather than risk naming it wrongly.
-fn syslog_first(sp: u16, dp: u16) -> bool {
-    let other = match (sp, dp) {
-        (SYSLOG, o) | (o, SYSLOG) => o,
-        _ => return false,
-    };
-    other == SYSLOG || other >= 32768
+/// How a row of print-udp.c's chain matches the ports.
+#[derive(Clone, Copy)]
+enum On {
+    Either(u16),
+    Dst(u16),
+    Src(u16),
+    /// RX's ten ports.
+    Range(u16, u16),
+}
+
+/// print-udp.c's chain in tcpdump 4.99's order, from DNS to SOME/IP; between BFD and SIP come
+/// the AppleTalk-in-UDP test (payload) and, before NTP in this table, nothing that reads it.
+const CHAIN: [(On, Printer); 63] = {
+    use On::*;
+    use Printer::*;
+    [
+        (Either(53), Dns),
+        (Either(5353), Mdns),
+        (Either(525), Other),  // timed
+        (Either(69), Other),   // TFTP
+        (Either(68), Other),   // BOOTP client
+        (Either(67), Other),   // BOOTP server
+        (Either(520), Other),  // RIP
+        (Either(654), Other),  // AODV
+        (Either(500), Other),  // ISAKMP
+        (Either(4500), Other), // ISAKMP NAT-T
+        (Either(7500), Other),
+        (Either(8500), Other),
+        (Either(161), Other), // SNMP
+        (Either(162), Other),
+        (Either(123), Ntp),
+        (Either(88), Other), // Kerberos
+        (Either(750), Other),
+        (Either(1701), Other), // L2TP
+        (Either(137), Other),  // NetBIOS
+        (Either(138), Other),
+        (Dst(3456), Other),    // VAT
+        (Either(2103), Other), // Zephyr
+        (Either(2104), Other),
+        (Range(7000, 7009), Other), // RX
+        (Either(521), Other),       // RIPng
+        (Either(546), Other),       // DHCPv6
+        (Either(547), Other),
+        (Either(5359), Other), // AHCP
+        (Either(6696), Other), // Babel
+        (Either(6697), Other),
+        (Either(8231), Other), // HNCP
+        (Dst(4567), Other),    // wb
+        (Either(496), Other),  // Cisco Auto-RP
+        (Either(1645), Other), // RADIUS
+        (Either(1812), Other),
+        (Either(1646), Other),
+        (Either(1813), Other),
+        (Either(1700), Other),
+        (Either(3799), Other),
+        (Dst(1985), Other),    // HSRP
+        (Either(921), Other),  // lwres
+        (Either(646), Other),  // LDP
+        (Either(698), Other),  // OLSR
+        (Either(3503), Other), // MPLS LSP ping
+        (Src(49152), Other),   // BCM LI
+        (Dst(3784), Other),    // BFD
+        (Dst(4784), Other),
+        (Dst(6784), Other),
+        (Dst(3785), Other),
+        (Either(701), Other),  // LMP
+        (Either(1589), Other), // VQP
+        (Either(6343), Other), // sFlow
+        (Dst(12223), Other),   // LWAPP control
+        (Src(12223), Other),
+        (Either(12222), Other), // LWAPP data
+        (Either(5060), Other),  // SIP
+        (Either(514), Syslog),
+        (Either(8472), Otv),
+        (Either(4789), Vxlan),
+        (Either(6081), Geneve),
+        (Either(4342), Other),  // LISP
+        (Either(4790), Other),  // VXLAN-GPE
+        (Either(17754), Other), // ZEP
+    ]
+};
+
+/// The printer print-udp.c picks for a datagram from `sp` to `dp` starting with `b`.
+pub(super) fn printer(sp: u16, dp: u16, b: &[u8]) -> Printer {
+    // NFS over UDP, told by the RPC direction: before everything else.
+    let dir = crate::summary::kit::be32(b, 4);
+    if dp == 2049 && dir == Some(0) || sp == 2049 && dir == Some(1) {
+        return Printer::Other;
+    }
+    for (on, p) in CHAIN {
+        let hit = match on {
+            On::Either(x) => sp == x || dp == x,
+            On::Dst(x) => dp == x,
+            On::Src(x) => sp == x,
+            On::Range(lo, hi) => (lo..=hi).contains(&sp) || (lo..=hi).contains(&dp),
+        };
+        if hit {
+            return p;
+        }
+    }
+    // MPLS in UDP, AppleTalk in UDP (its LAP type is DDP), PTP, SOME/IP.
+    let atalk =
+        |p: u16| (16512..16640).contains(&p) || (200..328).contains(&p) || (768..896).contains(&p);
+    if sp == 6635 || dp == 6635 || b.get(2) == Some(&2) && (atalk(sp) || atalk(dp)) {
+        return Printer::Other;
+    }
+    if [319, 320, 30490].iter().any(|&p| sp == p || dp == p) {
+        return Printer::Other;
+    }
+    Printer::Plain
 }
 
 /// print-udp.c: the length field, not the IP length, says what the checksum covers and the
@@ -56,25 +167,24 @@ pub(super) fn print(
         }
     }
     if !opts.quick {
-        if let Some(kind) = decode::dns_by_port(u.source_port(), u.destination_port()) {
-            dns::print(
-                out,
-                u.payload(),
-                len,
-                opts.verbose,
-                false,
-                kind == Dns::Multicast,
-            );
-            return;
-        }
         let (sp, dp) = (u.source_port(), u.destination_port());
-        if syslog_first(sp, dp) {
-            // tcpdump reads the message on to the end of the IP payload, not the UDP length's.
-            let after = ip.rest.get(8..).unwrap_or(&[]);
-            return super::syslog::print(out, after, len, opts.verbose);
-        }
-        if tunnel::udp(out, sp, dp, u.payload(), len, opts, st) {
-            return;
+        match printer(sp, dp, u.payload()) {
+            Printer::Dns | Printer::Mdns => {
+                let mdns = decode::dns_by_port(sp, dp) == Some(Dns::Multicast);
+                return dns::print(out, u.payload(), len, opts.verbose, false, mdns);
+            }
+            Printer::Ntp => return super::ntp::print(out, u.payload(), len, opts.verbose),
+            // tcpdump reads syslog on to the end of the IP payload, not the UDP length's.
+            Printer::Syslog => {
+                let after = ip.rest.get(8..).unwrap_or(&[]);
+                return super::syslog::print(out, after, len, opts.verbose);
+            }
+            Printer::Otv | Printer::Vxlan | Printer::Geneve => {
+                if tunnel::udp(out, sp, dp, u.payload(), len, opts, st) {
+                    return;
+                }
+            }
+            Printer::Other | Printer::Plain => {}
         }
     }
     if ulen > len && ip.frag.is_none() {
