@@ -133,11 +133,11 @@ fn time(out: &mut Vec<u8>, b: &[u8], len: u32) -> Result<(), Stop> {
     let poll = get8(b, 2)? as i8;
     s(out, ", poll ");
     signed(out, poll.into());
-    if poll >= 0 && poll < 32 {
+    if (0..32).contains(&poll) {
         s(out, " (");
         n(out, 1u64 << poll);
         s(out, "s)");
-    } else if poll < 0 && poll > -32 {
+    } else if (-31..0).contains(&poll) {
         s(out, " (1/");
         n(out, 1u64 << -i32::from(poll));
         s(out, "s)");
