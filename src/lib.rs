@@ -24,6 +24,24 @@
 //! [`os`] (system calls nix does not wrap), [`error`] (how a run ends), [`escape`] (bytes
 //! from outside made safe to print), [`suggest`] ("did you mean").
 
+// Messages go to standard error, which a reader may close (`2>&1 | head -n 1`): std's
+// eprintln! would panic there, and a panic aborts before the cleanup that must still run
+// (kubectl nscap's debug pods, a file's last records). These shadow std's in the whole crate
+// (textual scope: they are defined before every module); a message that cannot be written is
+// dropped.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stderr(), $($arg)*);
+    }};
+}
+macro_rules! eprint {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::write!(::std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod capture;
 pub mod cli;
 pub mod cmd;

@@ -64,6 +64,11 @@ static WRITING: AtomicU32 = AtomicU32::new(0);
 static DEFERRED: AtomicI32 = AtomicI32::new(0);
 /// A SIGUSR1 not yet answered.
 static STATS: AtomicBool = AtomicBool::new(false);
+/// A person insisting (a stop signal again, later than the same request would come) hurries
+/// the stop rather than ending the process: set where the stop has work that must still run
+/// (kubectl nscap's debug pods).
+static INSIST_HURRIES: AtomicBool = AtomicBool::new(false);
+static HURRIED: AtomicBool = AtomicBool::new(false);
 /// Write end of the wake-up pipe, -1 when none is installed.
 static WAKE: AtomicI32 = AtomicI32::new(-1);
 /// Pipes and FIFOs the session writes to, switched to non-blocking by the handler; -1 for none.
@@ -92,7 +97,10 @@ extern "C" fn on_signal(sig: libc::c_int) {
         // Stopping already: the same request again, or a person insisting.
         let first = FIRST_AT.load(Ordering::SeqCst);
         if now.saturating_sub(first) >= REPEAT_WINDOW.as_nanos() as u64 {
-            if WRITING.load(Ordering::SeqCst) > 0 {
+            if INSIST_HURRIES.load(Ordering::SeqCst) {
+                HURRIED.store(true, Ordering::SeqCst);
+                wake();
+            } else if WRITING.load(Ordering::SeqCst) > 0 {
                 DEFERRED.store(sig, Ordering::SeqCst);
                 // The writing may have ended between the look and the store, its guard
                 // finding nothing deferred: then nobody else will act on it.
@@ -237,6 +245,17 @@ impl Drop for Signals {
     fn drop(&mut self) {
         WAKE.store(-1, Ordering::SeqCst);
     }
+}
+
+/// From now on a person insisting hurries the stop (see [`hurried`]) instead of ending the
+/// process at once.
+pub fn insisting_hurries() {
+    INSIST_HURRIES.store(true, Ordering::SeqCst);
+}
+
+/// Whether the stop was asked again, later, by a person: what is waited for is given up.
+pub fn hurried() -> bool {
+    HURRIED.load(Ordering::SeqCst)
 }
 
 /// Whether the handlers are installed: a stop signal then stops the capture cleanly.

@@ -2,8 +2,9 @@
 //! so the API server is played by a stand-in for kubectl (tests/kube/kubectl) with Docker as
 //! the nodes: pods are real containers, and each node-debug pod is a real container shaped as
 //! the manifest asks (the host's PID namespace, privileged, `/` read-only at `/host`), into
-//! which the static build is uploaded through the stand-in's `kubectl exec -i` (`docker exec
-//! -i`) and captures with `--host-root /host -t container:ID`. The manifest itself goes
+//! which the static build (kubectl-nscap itself, by default) is uploaded through the
+//! stand-in's `kubectl exec -i` (`docker exec -i`) and captures with `--host-root /host -t
+//! container:ID`. The manifest itself goes
 //! through the real kubectl's decoder (`kubectl set env --local`, which needs no server).
 mod common;
 use common::*;
@@ -34,7 +35,8 @@ impl Cluster {
         let state = dir.0.join("kube");
         std::fs::create_dir_all(state.join("pods/shop")).unwrap();
         let program = dir.0.join("kubectl-nscap");
-        std::os::unix::fs::symlink(nscap_bin(), &program).unwrap();
+        // The static build, as the .deb installs it: a bare --upload (the default) sends it.
+        std::os::unix::fs::symlink(static_bin(), &program).unwrap();
         let mut made = Vec::new();
         for (name, node) in pods {
             let c = Container::start(Engine::Docker, "kpod", &[]);
@@ -130,9 +132,8 @@ fn exists(name: &str) -> bool {
 fn captures_pods_on_two_nodes_into_one_file_and_deletes_the_debug_pods() {
     let k = Cluster::new(&[("web", "node1"), ("db", "node2")]);
     let out = k.dir.file("pods.pcapng");
-    let upload = format!("--upload={}", static_bin());
     let mut cmd = k.command(&[
-        "-n", "shop", "web", "pod/db", "--image", IMAGE, &upload, "-w", &out, "--", "icmp",
+        "-n", "shop", "web", "pod/db", "--image", IMAGE, "-w", &out, "--", "icmp",
     ]);
     cmd.stdout(Stdio::null());
     let mut n = Nscap::start(cmd);
@@ -304,6 +305,7 @@ fn bad_pods_and_options_create_nothing() {
         &["-H", "x"],
         &["--host-root", "/"],
         &["-r", "f"],
+        &["-Z", "nobody"],
     ] {
         let mut args = vec!["-n", "shop", "web"];
         args.extend(bad);
@@ -327,6 +329,16 @@ fn bad_pods_and_options_create_nothing() {
     let o = k.run(&["--help"]);
     assert!(o.status.success());
     assert!(text(&o.stdout).starts_with("usage: kubectl nscap [-n NAMESPACE] POD..."));
+    // A filter that does not compile, and a build that is not one: said before the cluster is
+    // asked anything.
+    let o = k.run(&["-n", "shop", "web", "--", "tcp", "portt", "80"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("nscap: filter 'tcp portt 80': "), "{err}");
+    let o = k.run(&["-n", "shop", "web", "--upload=/bin/ls"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("/bin/ls is dynamically linked"), "{err}");
     assert_eq!(k.calls(), before);
     assert!(k.created().is_empty());
 }
@@ -353,7 +365,7 @@ fn keep_then_cleanup() {
     let err = text(&o.stderr);
     assert!(o.status.success(), "{err}");
     assert!(
-        err.contains("nscap: kept the debug pods: kubectl delete pod -n shop nscap-node1-"),
+        err.contains("nscap: kept the debug pods: kubectl -n shop delete pod nscap-node1-"),
         "{err}"
     );
     let created = k.created();
@@ -422,4 +434,67 @@ fn ctrl_c_while_the_debug_pods_start_deletes_them() {
     assert_eq!(k.deleted(), std::slice::from_ref(&name));
     assert!(!exists(&name));
     assert!(!k.calls().contains(" exec "), "{}", k.calls());
+}
+
+/// A kubectl whose exec does not pass on the end of input (before 1.30): the stop cannot reach
+/// nscap on the node. A person pressing Ctrl-C again, seconds later, hurries the stop rather
+/// than killing nscap here, and the debug pods are still deleted.
+#[test]
+fn ctrl_c_again_hurries_the_stop_and_still_deletes_the_debug_pods() {
+    let k = Cluster::new(&[("web", "node1")]);
+    let mut cmd = k.command(&["-n", "shop", "web", "--image", IMAGE, "-w", "/dev/null"]);
+    cmd.env("NSCAP_FAKE_EXEC_KEEPS_INPUT", "1")
+        .stdout(Stdio::null());
+    let mut n = Nscap::start(cmd);
+    n.wait_for_within("listening on 1 host", 90);
+    n.signal(libc::SIGINT);
+    std::thread::sleep(Duration::from_millis(2500));
+    let again = std::time::Instant::now();
+    n.signal(libc::SIGINT);
+    let (code, stderr) = n.finish(15);
+    let took = again.elapsed();
+    let stderr = stderr.join("\n");
+    assert!(code.is_some(), "{stderr}");
+    assert!(
+        took < Duration::from_secs(4),
+        "{took:?} after the second Ctrl-C: {stderr}"
+    );
+    assert!(
+        stderr.contains("nscap: deleted the debug pods nscap-node1-"),
+        "{stderr}"
+    );
+    let created = k.created();
+    let name = created[0]
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(!exists(&name), "{name} is still there");
+}
+
+/// Standard error closed by its reader (`2>&1 | head -n 1`): the messages that no longer fit
+/// are dropped, nothing panics, and the debug pods are still deleted.
+#[test]
+fn a_closed_standard_error_still_deletes_the_debug_pods() {
+    let k = Cluster::new(&[("web", "node1")]);
+    let script = format!(
+        "NSCAP_FAKE_KUBE={} NSCAP_FAKE_PRIVILEGED='{}' {} --kubectl {} -n shop web --image {IMAGE} \
+         -a duration:2 -w /dev/null 2>&1 >/dev/null | head -n 1; echo \"rc=${{PIPESTATUS[0]}}\"",
+        k.state.display(),
+        privileged_options().join(" "),
+        k.program.display(),
+        stand_in().display()
+    );
+    let out = ok_stdout(Command::new("bash").args(["-c", &script]));
+    assert!(out.starts_with("nscap: pods web on node1"), "{out}");
+    assert!(out.trim_end().ends_with("rc=0"), "{out}");
+    let created = k.created();
+    assert_eq!(created.len(), 1);
+    let name = created[0]
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert_eq!(k.deleted(), std::slice::from_ref(&name));
+    assert!(!exists(&name), "{name} is still there");
 }

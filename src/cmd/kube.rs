@@ -47,14 +47,15 @@ Options of kubectl nscap (anywhere before `--`):
       --context CTX       kubectl's --context
       --kubeconfig FILE   kubectl's --kubeconfig
       --kubectl COMMAND   the kubectl to run, words split at spaces (default: kubectl)
-      --image IMAGE       the debug pods' image: sh, mktemp, head, sha256sum, uname, cut
-                          (default: busybox:1.36)
+      --image IMAGE       the debug pods' image: sleep, sh, mktemp, head, sha256sum,
+                          cut, uname, chmod and rm (default: busybox:1.36)
       --deadline SECONDS  the debug pods end after this long whatever happens (default 3600)
       --upload=FILE       the static nscap to send (default: this one); repeat it with one
                           build per node machine kind (x86_64, aarch64)
       --keep              keep the debug pods at the end (and say how to delete them)
       --dry-run           print the debug pods' manifest and exit
-      --cleanup           delete every debug pod kubectl nscap left in the namespace
+      --cleanup           delete every debug pod of kubectl nscap in the namespace
+                          (also those of captures still running)
   -h, --help              this text
 ";
 
@@ -66,11 +67,12 @@ struct KubeArgs {
     kubeconfig: Option<String>,
     kubectl: Vec<String>,
     image: String,
-    deadline: u64,
+    deadline: i64,
     keep: bool,
     dry_run: bool,
     cleanup: bool,
     help: bool,
+    version: bool,
     pods: Vec<String>,
     /// The rest: nscap capture options and the filter.
     rest: Vec<OsString>,
@@ -110,7 +112,11 @@ fn split_args(args: &[OsString]) -> Result<KubeArgs, Exit> {
             continue;
         };
         let (name, inline) = match s.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+            Some((n, v)) if n.starts_with("--") || n == "-n" => (n, Some(v.to_string())),
+            // kubectl's `-nshop`.
+            _ if s.starts_with("-n") && s.len() > 2 && !s.starts_with("--") => {
+                ("-n", Some(s[2..].to_string()))
+            }
             _ => (s, None),
         };
         let mut value = |flag: &str| -> Result<String, Exit> {
@@ -155,7 +161,8 @@ fn split_args(args: &[OsString]) -> Result<KubeArgs, Exit> {
             "--image" => k.image = value("--image")?,
             "--deadline" => {
                 let v = value("--deadline")?;
-                k.deadline = v.parse().ok().filter(|&d| d > 0).ok_or_else(|| {
+                // activeDeadlineSeconds is a signed 64-bit number.
+                k.deadline = v.parse::<i64>().ok().filter(|&d| d > 0).ok_or_else(|| {
                     usage(format!(
                         "--deadline '{}': give a number of seconds",
                         escape::text(&v)
@@ -166,6 +173,7 @@ fn split_args(args: &[OsString]) -> Result<KubeArgs, Exit> {
             "--dry-run" if inline.is_none() => k.dry_run = true,
             "--cleanup" if inline.is_none() => k.cleanup = true,
             "-h" | "--help" if inline.is_none() => k.help = true,
+            "--version" if inline.is_none() => k.version = true,
             _ => left.push(a.clone()),
         }
     }
@@ -205,7 +213,7 @@ fn split_args(args: &[OsString]) -> Result<KubeArgs, Exit> {
 }
 
 /// nscap's options that `kubectl nscap` sets itself, or that mean nothing here.
-const NOT_HERE: [&str; 11] = [
+const NOT_HERE: [&str; 12] = [
     "targets",
     "all",
     "follow",
@@ -217,13 +225,21 @@ const NOT_HERE: [&str; 11] = [
     "nscap_path",
     "command",
     "remote_stream",
+    // -Z would run the later kubectl calls (the debug pods' deletion among them) as a user
+    // without the kubeconfig.
+    "user",
 ];
 
 /// The whole `kubectl nscap`; `args[0]` is the program's name.
 pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
     let k = split_args(&args[1..])?;
-    if k.help {
-        print!("{USAGE}");
+    if k.help || k.version {
+        let text = if k.help {
+            USAGE.to_string()
+        } else {
+            concat!("kubectl-nscap ", env!("CARGO_PKG_VERSION"), "\n").to_string()
+        };
+        let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
         return Ok(());
     }
     let kube = Kube::new(&k);
@@ -235,7 +251,7 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
     }
     if k.pods.is_empty() {
         return Err(usage(
-            "give the pods to capture: kubectl nscap [-n NAMESPACE] POD... (see --help)",
+            "give the pods to capture first: kubectl nscap [-n NAMESPACE] POD... [options] (see --help)",
         ));
     }
     // The capture options are checked before anything is asked of the cluster.
@@ -245,7 +261,27 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
             "kubectl nscap chooses the targets and the nodes itself: {flag} cannot be given"
         )));
     }
-    crate::cli::parse(capture_line(&args[0], &["node".into()], &k.rest))?;
+    // Everything the capture will be given, checked now: the options, the builds to upload
+    // (this one by default) and the filter. A mistake costs nothing on the cluster.
+    let upload_given =
+        !crate::cli::flags_given(&capture_line(&args[0], &[], &k.rest), &["upload"])?.is_empty();
+    let with_upload = |mut line: Vec<OsString>| {
+        if !upload_given {
+            line.insert(1, "--upload".into());
+        }
+        line
+    };
+    let checked = crate::cli::parse(with_upload(capture_line(
+        &args[0],
+        &["node".into()],
+        &k.rest,
+    )))?;
+    if let Some(r) = &checked.remote {
+        r.prepared()?;
+    }
+    if let Some(f) = checked.handle.filter.as_deref() {
+        check_filter(f)?;
+    }
 
     let pods = k
         .pods
@@ -280,13 +316,17 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
             .unwrap_or_default()
     );
     if k.dry_run {
-        let text = serde_json::to_string_pretty(&manifest).map_err(|e| anyhow!(e))?;
-        println!("{text}");
+        let mut text = serde_json::to_string_pretty(&manifest).map_err(|e| anyhow!(e))?;
+        text.push('\n');
+        let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
         return Ok(());
     }
 
-    // A Ctrl-C from here on stops cleanly: the debug pods are deleted whatever happens.
+    // A Ctrl-C from here on stops cleanly: the debug pods are deleted whatever happens. Asked
+    // again later (a person insisting), the stop gives up what it waits for, but still
+    // deletes them.
     let _signals = crate::stop::Signals::install().context("cannot install the signal handlers")?;
+    crate::stop::insisting_hurries();
     let mut guard = DebugPods {
         kube: &kube,
         names: Vec::new(),
@@ -299,15 +339,7 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
     }
 
     let hosts: Vec<String> = debug.iter().map(|(n, _)| n.clone()).collect();
-    let mut line = capture_line(&args[0], &hosts, &k.rest);
-    if !k
-        .rest
-        .iter()
-        .any(|a| a.as_encoded_bytes().starts_with(b"--upload"))
-    {
-        line.insert(1, "--upload".into());
-    }
-    let mut cfg = crate::cli::parse(line)?;
+    let mut cfg = crate::cli::parse(with_upload(capture_line(&args[0], &hosts, &k.rest)))?;
     let remote = cfg.remote.as_mut().context("no node to capture on")?;
     remote.exec = Some(debug.iter().map(|(_, pod)| kube.exec_words(pod)).collect());
     remote.host_args = nodes
@@ -397,14 +429,24 @@ fn session_id() -> String {
     b.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// `nscap-NODE-SESSION`, a valid pod name (lowercase, at most 63 characters).
+/// `nscap-NODE-SESSION`, a valid pod name (lowercase, at most 63 characters). A node name too
+/// long for it is cut, with a hash of the whole name after the cut, so that nodes that differ
+/// only at the end (a pool's nodes) still get names of their own.
 fn debug_pod_name(node: &str, session: &str) -> String {
     let mut n: String = node
         .to_ascii_lowercase()
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    n.truncate(63 - "nscap--".len() - session.len());
+    let room = 63 - "nscap--".len() - session.len();
+    if n.len() > room {
+        // FNV-1a, 32 bits: stable from run to run.
+        let h = node.bytes().fold(0x811c_9dc5u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        });
+        n.truncate(room - 9);
+        n = format!("{}-{h:08x}", n.trim_end_matches('-'));
+    }
     let n = n.trim_matches('-');
     format!("nscap-{n}-{session}")
 }
@@ -415,7 +457,7 @@ struct Kube {
     global: Vec<String>,
     namespace: Option<String>,
     image: String,
-    deadline: u64,
+    deadline: i64,
 }
 
 impl Kube {
@@ -434,6 +476,22 @@ impl Kube {
             image: k.image.clone(),
             deadline: k.deadline,
         }
+    }
+
+    /// The cluster options, as a user would type them after `kubectl`: ` --context C -n NS`.
+    fn options(&self) -> String {
+        let mut o = String::new();
+        for w in &self.global {
+            o.push(' ');
+            o.push_str(&String::from_utf8_lossy(&crate::remote::sh_word(
+                w.as_bytes(),
+            )));
+        }
+        if let Some(ns) = &self.namespace {
+            o.push_str(" -n ");
+            o.push_str(ns);
+        }
+        escape::text(&o)
     }
 
     /// `kubectl [--context …] [-n NS] ARGS`, in a session of its own (a Ctrl-C is this
@@ -610,8 +668,9 @@ impl Kube {
             Ok(_) => true,
             Err(e) => {
                 eprintln!(
-                    "nscap: cannot delete the debug pods {}: {e:#}; `kubectl nscap --cleanup` deletes them",
-                    names.join(", ")
+                    "nscap: cannot delete the debug pods {}: {e:#}; `kubectl nscap{} --cleanup` deletes them",
+                    names.join(", "),
+                    self.options()
                 );
                 false
             }
@@ -638,10 +697,39 @@ impl Kube {
     }
 }
 
-/// The first line kubectl wrote on standard error, or its status.
+/// The filter compiles (for Ethernet, or for `-i any`'s cooked header): checked here, before
+/// the debug pods exist, rather than on every node after.
+fn check_filter(filter: &str) -> Result<()> {
+    let mut why = String::new();
+    for lt in [pcap::Linktype::ETHERNET, pcap::Linktype(276)] {
+        let dead = pcap::Capture::dead(lt).map_err(|e| anyhow!("cannot check the filter: {e}"))?;
+        match dead.compile(filter, true) {
+            Ok(_) => return Ok(()),
+            Err(e) => why = e.to_string(),
+        }
+    }
+    bail!("filter '{}': {}", escape::text(filter), escape::text(&why))
+}
+
+/// kubectl's own complaint: the last line it wrote on standard error that is not a log line
+/// (`E1207 17:20:56.454083 …`) or a warning, or its status.
 fn first_error(stderr: &[u8], st: &std::process::ExitStatus) -> String {
     let text = String::from_utf8_lossy(stderr);
-    match text.lines().map(str::trim).find(|l| !l.is_empty()) {
+    let klog = |l: &str| {
+        let b = l.as_bytes();
+        b.len() > 5 && b"IWEF".contains(&b[0]) && b[1..5].iter().all(u8::is_ascii_digit)
+    };
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let own = lines
+        .iter()
+        .rev()
+        .find(|l| !klog(l) && !l.starts_with("Warning:"))
+        .or(lines.last());
+    match own {
         Some(l) => escape::text(l.strip_prefix("error: ").unwrap_or(l)),
         None => format!("kubectl failed ({st})"),
     }
@@ -661,13 +749,10 @@ impl Drop for DebugPods<'_> {
         }
         let names = self.names.join(" ");
         if self.keep {
-            let ns = self
-                .kube
-                .namespace
-                .as_deref()
-                .map(|n| format!(" -n {n}"))
-                .unwrap_or_default();
-            eprintln!("nscap: kept the debug pods: kubectl delete pod{ns} {names}");
+            eprintln!(
+                "nscap: kept the debug pods: kubectl{} delete pod {names}",
+                self.kube.options()
+            );
         } else if self.kube.delete(&self.names) {
             eprintln!("nscap: deleted the debug pods {names}");
         }
@@ -698,6 +783,15 @@ mod tests {
         // After `--` everything is the filter's, even -n.
         assert_eq!(k.rest, ["-i", "eth0", "-f", "-n x"]);
         assert!(k.namespace.is_none());
+        // kubectl's other spellings of -n.
+        assert_eq!(
+            split(&["-nshop", "a"]).unwrap().namespace.as_deref(),
+            Some("shop")
+        );
+        assert_eq!(
+            split(&["a", "-n=shop"]).unwrap().namespace.as_deref(),
+            Some("shop")
+        );
         let k = split(&["--kubectl", "/opt/kubectl --v=0", "--deadline", "60", "a"]).unwrap();
         assert_eq!(k.kubectl, ["/opt/kubectl", "--v=0"]);
         assert_eq!(k.deadline, 60);
@@ -706,6 +800,7 @@ mod tests {
             &["web;rm"],
             &["-n"],
             &["--deadline", "0", "a"],
+            &["--deadline", "10000000000000000000", "a"],
             &["--kubectl", " ", "a"],
         ] {
             assert!(split(bad).is_err(), "{bad:?}");
@@ -748,5 +843,40 @@ mod tests {
         let long = debug_pod_name(&"n".repeat(300), "ab12cd");
         assert_eq!(long.len(), 63);
         assert!(long.ends_with("-ab12cd"));
+        // A pool's nodes differ at the end, past the cut: their names still differ.
+        let pool = "gke-production-cluster-east-default-pool-1a2b3c4d-";
+        let (a, b) = (
+            debug_pod_name(&format!("{pool}abcd"), "ab12cd"),
+            debug_pod_name(&format!("{pool}wxyz"), "ab12cd"),
+        );
+        assert_ne!(a, b);
+        assert!(a.len() <= 63 && b.len() <= 63, "{a} {b}");
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    #[test]
+    fn kubectls_own_complaint_not_its_log_lines() {
+        let st = std::process::ExitStatus::default();
+        let err = b"E1207 17:20:56.454083   10907 memcache.go:265] \"Unhandled Error\"\n\
+E1207 17:20:56.455000   10907 memcache.go:265] again\n\
+The connection to the server localhost:8080 was refused - did you specify the right host or port?\n";
+        assert_eq!(
+            first_error(err, &st),
+            "The connection to the server localhost:8080 was refused - did you specify the right host or port?"
+        );
+        let err = b"error: pods \"x\" not found\nWarning: something\n";
+        assert_eq!(first_error(err, &st), "pods \"x\" not found");
+        assert_eq!(first_error(b"", &st), format!("kubectl failed ({st})"));
+    }
+
+    #[test]
+    fn filters_checked_here() {
+        assert!(check_filter("tcp port 80").is_ok());
+        let e = check_filter("tcp portt 80").unwrap_err().to_string();
+        assert!(e.starts_with("filter 'tcp portt 80': "), "{e}");
     }
 }

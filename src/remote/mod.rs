@@ -66,7 +66,7 @@ pub struct Hosts {
 
 impl Hosts {
     /// With `--upload`, the binary read and checked once for every host.
-    fn prepared(&self) -> Result<Hosts> {
+    pub(crate) fn prepared(&self) -> Result<Hosts> {
         let mut h = self.clone();
         if !self.upload.is_empty() {
             h.ready = Some(Upload::prepare(&self.upload)?);
@@ -101,8 +101,9 @@ pub struct HostOptions {
     /// With -H: send a static nscap (this one, or FILE) to each host over its ssh channel and
     /// run that, from a private temporary directory removed at the end. Repeat it with one
     /// build per machine kind (x86_64, aarch64): each host gets the one for its `uname -m`.
-    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "", action = clap::ArgAction::Append)]
-    pub upload: Vec<std::path::PathBuf>,
+    // Taken as OsString: clap's path parser refuses the empty value a bare --upload gives.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "", action = clap::ArgAction::Append, value_parser = clap::builder::OsStringValueParser::new())]
+    pub upload: Vec<OsString>,
 
     /// With -H: any host that fails ends it, with status 1 (by default the others go on).
     #[arg(long)]
@@ -214,14 +215,14 @@ impl HostOptions {
             return usage("--ssh: give the ssh command".into());
         }
         // The command line's builds replace the file's.
-        let from = if self.upload.is_empty() {
-            &file.upload
+        let from: Vec<std::path::PathBuf> = if self.upload.is_empty() {
+            file.upload.clone()
         } else {
-            &self.upload
+            self.upload.iter().map(std::path::PathBuf::from).collect()
         };
         let upload = from
-            .iter()
-            .map(|p| (!p.as_os_str().is_empty()).then(|| p.clone()))
+            .into_iter()
+            .map(|p| (!p.as_os_str().is_empty()).then_some(p))
             .collect();
         Ok(Some(Hosts {
             hosts,
@@ -434,17 +435,31 @@ fn channel_name(hosts: &Hosts, i: usize) -> String {
 
 /// Runs `remote` on host `i` to its end (standard input: the upload, if any, then nothing).
 /// Why a host got no upload is the first line of its standard error, as if it had said it.
-fn ask(hosts: &Hosts, i: usize, remote: &[OsString]) -> io::Result<std::process::Output> {
+/// Each child's process ID goes into `started`, so that a stop can end it.
+fn ask(
+    hosts: &Hosts,
+    i: usize,
+    remote: &[OsString],
+    started: &std::sync::Mutex<Vec<u32>>,
+) -> io::Result<std::process::Output> {
     let mut c = channel_command(hosts, i, remote);
     crate::os::own_session(&mut c);
-    let Some(u) = &hosts.ready else {
-        return c.stdin(Stdio::null()).output();
+    let stdin = if hosts.ready.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
     };
     let mut child = c
-        .stdin(Stdio::piped())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()?;
+    if let Ok(mut v) = started.lock() {
+        v.push(child.id());
+    }
+    let Some(u) = &hosts.ready else {
+        return child.wait_with_output();
+    };
     let (Some(mut out), Some(mut err), Some(stdin)) =
         (child.stdout.take(), child.stderr.take(), child.stdin.take())
     else {
@@ -557,14 +572,31 @@ fn list_interfaces(hosts: &Hosts) -> Result<()> {
 }
 
 /// `remote` asked of every host at once; the answers in the hosts' order.
+/// A stop signal (where handlers are installed) ends every channel still running, so that
+/// the answers come back at once.
 fn ask_all(hosts: &Hosts, remote: &[OsString]) -> Vec<io::Result<std::process::Output>> {
+    let started = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
+        let started = &started;
         let asks: Vec<_> = hosts
             .hosts
             .iter()
             .enumerate()
-            .map(|(i, _)| s.spawn(move || ask(hosts, i, remote)))
+            .map(|(i, _)| s.spawn(move || ask(hosts, i, remote, started)))
             .collect();
+        // How many of `started` were ended.
+        let mut ended = 0;
+        while !asks.iter().all(|a| a.is_finished()) {
+            if stop::requested().is_some() {
+                let pids = started.lock().map(|v| v.clone()).unwrap_or_default();
+                for &pid in &pids[ended..] {
+                    let pgid = nix::unistd::Pid::from_raw(-(pid as i32));
+                    let _ = nix::sys::signal::kill(pgid, nix::sys::signal::Signal::SIGKILL);
+                }
+                ended = pids.len();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         asks.into_iter()
             .map(|a| a.join().unwrap_or_else(|_| Err(io::Error::other("thread"))))
             .collect()
@@ -930,7 +962,10 @@ impl Merge<'_> {
                 let r = self.sinks.iter_mut().try_for_each(|s| s.sync());
                 self.check(r);
             }
-            if self.stopping.is_some_and(|t| t.elapsed() >= STOP_WAIT) {
+            if self
+                .stopping
+                .is_some_and(|t| t.elapsed() >= STOP_WAIT || stop::hurried())
+            {
                 // Hosts that did not end in time: their ssh is ended, and their stream let go
                 // of (a control master may hold it open).
                 for h in self.hosts.iter_mut() {
