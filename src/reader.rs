@@ -465,13 +465,22 @@ impl<R: Read> FileReader<R> {
                 self.w.avail() - 16
             );
         }
+        // A record longer than the file's snapshot length is cut to it, as libpcap does
+        // (sf-pcap.c; 0 or more than i32::MAX means no limit): what tcpdump prints is the
+        // first snaplen bytes.
+        let snap = self.interfaces.first().map_or(0, |i| i.snaplen);
+        let keep = if snap == 0 || snap > i32::MAX as u32 {
+            caplen
+        } else {
+            caplen.min(snap)
+        };
         self.cur = Current {
             iface: 0,
             ts_sec: i64::from(sec),
             ts_nsec: nsec,
             len,
             from: 16,
-            to: total,
+            to: 16 + keep as usize,
             comment: None,
         };
         self.pending = total;

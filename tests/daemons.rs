@@ -274,3 +274,65 @@ fn http_smtp_and_ftp_match_tcpdump() {
         (&[60, 66, 72, 80, 90, 120], &["-v"]),
     );
 }
+
+/// busybox's DHCP server (udhcpd) and client (udhcpc): a whole lease, Discover, Offer, Request
+/// and ACK with the options both send, printed alike at every verbosity.
+#[test]
+fn dhcp_from_busybox_matches_tcpdump() {
+    let w = World::new();
+    let d = TempDir::new();
+    let net = w.target_ip.rsplit_once('.').unwrap().0.to_string();
+    let conf = d.0.join("udhcpd.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "start {net}.100\nend {net}.110\ninterface eth0\nlease_file {}\n\
+             option subnet 255.255.255.0\noption router {ip}\noption dns {ip} 1.1.1.1\n\
+             option domain example.org\noption lease 3600\n",
+            d.0.join("leases").display(),
+            ip = w.target_ip,
+        ),
+    )
+    .unwrap();
+    std::fs::write(d.0.join("leases"), "").unwrap();
+    let _server = Proc::spawn(
+        &w.ns
+            .exec(&format!("exec busybox udhcpd -f {}", conf.display())),
+    );
+    let out = d.file("dhcp.pcap");
+    let mut n = Nscap::spawn(&[
+        "-t",
+        &w.ns.path(),
+        "-i",
+        "eth0",
+        "-w",
+        &out,
+        "udp port 67 or udp port 68",
+    ]);
+    n.wait_for("listening on");
+    // One lease, then its release; the script does nothing to the interface.
+    sh(&w.peer.exec(&format!(
+        "busybox udhcpc -i {} -n -q -f -R -t 5 -T 1 -x hostname:web-7d9c -s /bin/true >/dev/null 2>&1",
+        w.peer_if
+    )));
+    stop_and_compare(
+        n,
+        &d,
+        "dhcp",
+        &["BOOTP/DHCP, Request from", "BOOTP/DHCP, Reply, length"],
+        &[&[], &["-v"], &["-vv"], &["-vvv"], &["-q"]],
+        (&[60, 100, 290, 300, 320], &["-v"]),
+    );
+    // The whole exchange, with the options both sides sent.
+    let verbose = lines(nscap_bin(), &["-v", "-r", &out]).join("\n");
+    for want in [
+        "DHCP-Message (53), length 1: Discover",
+        "DHCP-Message (53), length 1: Offer",
+        "DHCP-Message (53), length 1: Request",
+        "DHCP-Message (53), length 1: ACK",
+        "Hostname (12), length 8: \"web-7d9c\"",
+        "Domain-Name (15), length 11: \"example.org\"",
+    ] {
+        assert!(verbose.contains(want), "no {want} in\n{verbose}");
+    }
+}

@@ -554,3 +554,51 @@ fn input_is_read_where_no_thread_may_start() {
     assert!(limited.status.success());
     assert_eq!(limited.stdout, free.stdout);
 }
+
+/// A record longer than the file's snapshot length (a damaged or fuzzed file, or Solaris
+/// 2.3's): libpcap hands tcpdump its first snaplen bytes, and so does nscap, in the summary and
+/// the dump alike; a snapshot length of 0 means no limit.
+#[test]
+fn records_longer_than_the_snapshot_length_are_cut_to_it() {
+    let frames = frames();
+    let write = |path: &Path, snaplen: u32| {
+        let mut b = Vec::new();
+        b.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+        b.extend_from_slice(&2u16.to_le_bytes());
+        b.extend_from_slice(&4u16.to_le_bytes());
+        b.extend_from_slice(&[0; 8]);
+        b.extend_from_slice(&snaplen.to_le_bytes());
+        b.extend_from_slice(&1u32.to_le_bytes());
+        for (i, fr) in frames.iter().enumerate() {
+            b.extend_from_slice(&(1_700_000_000 + i as u32).to_le_bytes());
+            b.extend_from_slice(&0u32.to_le_bytes());
+            b.extend_from_slice(&(fr.len() as u32).to_le_bytes());
+            b.extend_from_slice(&(fr.len() as u32).to_le_bytes());
+            b.extend_from_slice(fr);
+        }
+        std::fs::write(path, b).unwrap();
+    };
+    for snaplen in [40u32, 60, 0] {
+        let path = dir().join(format!("oversnap-{snaplen}.pcap"));
+        write(&path, snaplen);
+        let p = path.to_str().unwrap();
+        for flags in [&["-x"][..], &["-v"]] {
+            let mut args = flags.to_vec();
+            args.extend(["-r", p]);
+            let ours = nscap(&args, None);
+            assert!(ours.status.success(), "{}", text(&ours.stderr));
+            let mut targs = vec!["-n"];
+            targs.extend(&args);
+            let theirs = Command::new("tcpdump")
+                .args(&targs)
+                .env("TZ", "UTC")
+                .output()
+                .unwrap();
+            assert_eq!(
+                text(&ours.stdout),
+                text(&theirs.stdout),
+                "snaplen {snaplen} {flags:?}"
+            );
+        }
+    }
+}

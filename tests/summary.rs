@@ -1816,6 +1816,155 @@ fn text_protocols_match_tcpdump() {
     compare_whole_and_cut("text", &frames, &snaps, &[&[], &["-v"], &["-x"]]);
 }
 
+/// A BOOTP message: op, htype, hlen, addresses, client hardware address, sname, file, and the
+/// vendor area (`vend`, the magic cookie included).
+fn bootp_msg(op: u8, htype: u8, hlen: u8, sname: &[u8], file: &[u8], vend: &[u8]) -> Vec<u8> {
+    let mut b = vec![op, htype, hlen, 2];
+    b.extend_from_slice(&0x3903_f326u32.to_be_bytes());
+    b.extend_from_slice(&[0, 9, 0x80, 0]); // secs 9, broadcast
+    for a in [
+        [0, 0, 0, 0],
+        [192, 168, 7, 20],
+        [192, 168, 7, 1],
+        [10, 0, 0, 1],
+    ] {
+        b.extend_from_slice(&a);
+    }
+    let mut ch = [0u8; 16];
+    ch[..6].copy_from_slice(&[0x52, 0x54, 0x00, 0x12, 0x34, 0x56]);
+    b.extend_from_slice(&ch);
+    let mut field = |v: &[u8], size: usize| {
+        let mut f = v.to_vec();
+        f.resize(size, 0);
+        b.extend_from_slice(&f);
+    };
+    field(sname, 64);
+    field(file, 128);
+    b.extend_from_slice(vend);
+    b
+}
+
+/// BOOTP and DHCP on UDP ports 67 and 68 (print-bootp.c): requests and replies, other hardware
+/// types, sname and file, and options of every format (addresses, numbers signed and not,
+/// text, booleans, pairs, bytes), every special one (client ID of both kinds, FQDN flags,
+/// relay agent sub-options known and not, classless routes and their errors, user classes,
+/// NetBIOS node, overload), unknown options of odd and even lengths, trailing data, padding
+/// and the end (-vvv shows them), CMU's vendor area; in every mode, cut at every byte.
+#[test]
+fn bootp_and_dhcp_match_tcpdump() {
+    need_tcpdump();
+    let cookie = [99u8, 130, 83, 99];
+    let opt = |t: u8, v: &[u8]| [&[t, v.len() as u8][..], v].concat();
+    let discover = [
+        cookie.to_vec(),
+        opt(53, &[1]),
+        opt(61, &[1, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56]),
+        opt(
+            55,
+            &[1, 3, 6, 15, 26, 28, 51, 58, 59, 43, 121, 249, 252, 200],
+        ),
+        opt(57, &[0x05, 0xdc]),
+        opt(12, b"web-7d9c"),
+        opt(60, b"udhcp 1.36.1"),
+        opt(81, &[0x05, 0, 0, b'w', b'e', b'b']),
+        opt(77, &[3, b'a', b'b', b'c', 2, b'x', b'y']),
+        vec![0, 0, 0],
+        opt(255, &[]),
+        vec![0, 0],
+    ]
+    .concat();
+    let offer = [
+        cookie.to_vec(),
+        opt(53, &[2]),
+        opt(54, &[192, 168, 7, 1]),
+        opt(51, &[0, 0, 0x0e, 0x10]),
+        opt(1, &[255, 255, 255, 0]),
+        opt(3, &[192, 168, 7, 1, 192, 168, 7, 2]),
+        opt(6, &[1, 1, 1, 1, 8, 8, 8, 8]),
+        opt(2, &[0xff, 0xff, 0xf1, 0xf0]),
+        opt(15, b"example.org"),
+        opt(19, &[0, 1, 7]),
+        opt(33, &[10, 0, 0, 0, 192, 168, 7, 1]),
+        opt(
+            121,
+            &[
+                24, 10, 1, 2, 192, 168, 7, 1, 0, 192, 168, 7, 1, 32, 1, 2, 3, 4, 5, 6, 7, 8,
+            ],
+        ),
+        opt(249, &[33, 1, 2, 3, 4, 5]),
+        opt(46, &[8]),
+        opt(52, &[3]),
+        opt(
+            82,
+            &[
+                1, 4, b'e', b't', b'h', b'0', 2, 2, 0xab, 0xcd, 9, 3, 1, 2, 3,
+            ],
+        ),
+        opt(61, &[0, b'i', b'd']),
+        opt(61, &[0x21, 1, 2]),
+        opt(200, &[1, 2, 3]),
+        opt(201, &[1, 2]),
+        opt(202, &[1, 2, 3, 4, 5, 6, 7, 8]),
+        opt(53, &[1, 2]),
+        opt(53, &[99]),
+        opt(1, &[255, 255, 255, 0, 1]),
+        opt(26, &[5, 220, 0]),
+        opt(81, &[0xf3, 1, 2, b'x']),
+        opt(81, &[1]),
+        opt(77, &[0]),
+        opt(77, &[5, b'a']),
+        opt(121, &[1]),
+        opt(82, &[1, 9, b'x']),
+        opt(255, &[]),
+    ]
+    .concat();
+    let mut cmu = b"CMU\0".to_vec();
+    cmu.extend_from_slice(&[0x03, 0, 0, 0]);
+    for a in [
+        [255, 255, 255, 0],
+        [192, 168, 7, 1],
+        [1, 1, 1, 1],
+        [0, 0, 0, 0],
+        [2, 2, 2, 2],
+        [0; 4],
+        [3, 3, 3, 3],
+        [4, 4, 4, 4],
+    ] {
+        cmu.extend_from_slice(&a);
+    }
+    cmu.extend_from_slice(&[0; 24]);
+    let payloads: Vec<(u16, u16, Vec<u8>)> = vec![
+        (68, 67, bootp_msg(1, 1, 6, b"", b"", &discover)),
+        (
+            67,
+            68,
+            bootp_msg(2, 1, 6, b"boot.example", b"pxelinux.0", &offer),
+        ),
+        (68, 67, bootp_msg(1, 6, 6, b"", b"", &discover)),
+        (68, 67, bootp_msg(3, 1, 16, b"x", b"", &[0, 0, 0, 0])),
+        (67, 68, bootp_msg(2, 1, 6, b"", b"", &[0, 0, 0, 7])),
+        (67, 68, bootp_msg(2, 1, 6, b"", b"", &cmu)),
+        (67, 67, bootp_msg(1, 1, 6, &[b'a'; 64], b"", &cookie)),
+    ];
+    let frames: Vec<Vec<u8>> = payloads
+        .iter()
+        .map(|(sp, dp, p)| ether(MAC_B, MAC_A, 0x0800, &ipv4(A4, B4, UDP, &udp(*sp, *dp, p))))
+        .collect();
+    // Ethernet (14) + IPv4 (20) + UDP (8): BOOTP starts at byte 42; its options at 282.
+    let longest = payloads.iter().map(|p| p.2.len()).max().unwrap();
+    let mut snaps: Vec<usize> = (42..60).step_by(1).collect();
+    snaps.extend((60..=42 + longest).step_by(3));
+    compare_whole_and_cut(
+        "bootp",
+        &frames,
+        &snaps,
+        &[&[], &["-v"], &["-vvv"], &["-x"]],
+    );
+    for m in [&["-vv"][..], &["-vvv"]] {
+        compare(&file("bootp.pcap"), m);
+    }
+}
+
 /// An NTP time message: LI/VN/mode, stratum, poll, precision, root delay and dispersion,
 /// reference ID, then the four time stamps (seconds, fraction).
 fn ntp_msg(
@@ -1923,6 +2072,12 @@ fn ntp_and_the_udp_port_order_match_tcpdump() {
             0x0800,
             &ipv4(A4, B4, UDP, &udp(*sp, *dp, p)),
         ));
+    }
+    // IP flags together (bittok2str: `+, DF, rsvd`), the checksum left as it was.
+    for flags in [0x60u8, 0xe0, 0xa0] {
+        let mut f = frames[0].clone();
+        f[14 + 6] = flags;
+        frames.push(f);
     }
     // Ethernet (14) + IPv4 (20) + UDP (8): the messages start at byte 42.
     let snaps: Vec<usize> = (42..=42 + 72).collect();

@@ -13,6 +13,7 @@ pub(super) enum Printer {
     Dns,
     Mdns,
     Ntp,
+    Bootp,
     Syslog,
     Otv,
     Vxlan,
@@ -39,10 +40,10 @@ const CHAIN: [(On, Printer); 63] = {
     [
         (Either(53), Dns),
         (Either(5353), Mdns),
-        (Either(525), Other),  // timed
-        (Either(69), Other),   // TFTP
-        (Either(68), Other),   // BOOTP client
-        (Either(67), Other),   // BOOTP server
+        (Either(525), Other), // timed
+        (Either(69), Other),  // TFTP
+        (Either(68), Bootp),
+        (Either(67), Bootp),
         (Either(520), Other),  // RIP
         (Either(654), Other),  // AODV
         (Either(500), Other),  // ISAKMP
@@ -174,6 +175,11 @@ pub(super) fn print(
                 return dns::print(out, u.payload(), len, opts.verbose, false, mdns);
             }
             Printer::Ntp => return super::ntp::print(out, u.payload(), len, opts.verbose),
+            // tcpdump reads the options on to the end of the IP payload.
+            Printer::Bootp => {
+                let after = ip.rest.get(8..).unwrap_or(&[]);
+                return super::bootp::print(out, after, len, opts.verbose);
+            }
             // tcpdump reads syslog on to the end of the IP payload, not the UDP length's.
             Printer::Syslog => {
                 let after = ip.rest.get(8..).unwrap_or(&[]);

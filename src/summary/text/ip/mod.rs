@@ -440,14 +440,14 @@ fn v4_verbose(out: &mut Vec<u8>, ip: &Ip<'_>, hlen: usize, opts: &PrintOptions) 
     if fl & 0xe0 == 0 {
         s(out, "none");
     } else {
-        if fl & 0x80 != 0 {
-            s(out, "rsvd");
-        }
-        if fl & 0x40 != 0 {
-            s(out, "DF");
-        }
-        if fl & 0x20 != 0 {
-            out.push(b'+');
+        // bittok2str: ip_frag_values' order, joined by ", ".
+        let mut sep = "";
+        for (bit, name) in [(0x20, "+"), (0x40, "DF"), (0x80, "rsvd")] {
+            if fl & bit != 0 {
+                s(out, sep);
+                s(out, name);
+                sep = ", ";
+            }
         }
     }
     s(out, "], proto ");
