@@ -336,3 +336,46 @@ fn dhcp_from_busybox_matches_tcpdump() {
         assert!(verbose.contains(want), "no {want} in\n{verbose}");
     }
 }
+
+/// keepalived as the master of two virtual routers on eth0, one speaking VRRP version 2 and
+/// one version 3: its advertisements, printed alike at every verbosity.
+#[test]
+fn vrrp_from_keepalived_matches_tcpdump() {
+    let w = World::new();
+    let d = TempDir::new();
+    let net = w.target_ip.rsplit_once('.').unwrap().0.to_string();
+    let conf = d.0.join("keepalived.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "global_defs {{\n  enable_script_security\n}}\n\
+             vrrp_instance V2 {{\n  state MASTER\n  interface eth0\n  virtual_router_id 51\n  \
+             priority 150\n  advert_int 1\n  version 2\n  virtual_ipaddress {{\n    {net}.100/24\n  }}\n}}\n\
+             vrrp_instance V3 {{\n  state MASTER\n  interface eth0\n  virtual_router_id 52\n  \
+             priority 120\n  advert_int 1\n  version 3\n  virtual_ipaddress {{\n    {net}.101/24\n    {net}.102/24\n  }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    let out = d.file("vrrp.pcap");
+    let mut n = Nscap::spawn(&["-t", &w.ns.path(), "-i", "eth0", "-w", &out, "ip proto 112"]);
+    n.wait_for("listening on");
+    let _keepalived = Proc::spawn(&w.ns.exec(&format!(
+        "exec keepalived -n -l -D -f {conf} -p {dir}/k.pid -r {dir}/v.pid >/dev/null 2>&1",
+        conf = conf.display(),
+        dir = d.0.display()
+    )));
+    // A master starts as a backup and takes over after three silent intervals (~3 s); then a
+    // few advertisements of each.
+    std::thread::sleep(Duration::from_millis(6500));
+    stop_and_compare(
+        n,
+        &d,
+        "vrrp",
+        &[
+            "VRRPv2, Advertisement, vrid 51, prio 150, authtype none, intvl 1s, length 20",
+            "VRRPv3, Advertisement, vrid 52, prio 120, intvl 100cs, length 16",
+        ],
+        &[&[], &["-v"], &["-vv"], &["-q"], &["-x"]],
+        (&[36, 40, 44, 48, 50], &["-v"]),
+    );
+}

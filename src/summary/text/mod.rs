@@ -31,6 +31,7 @@ mod tcp;
 mod tunnel;
 mod txt;
 mod udp;
+mod vrrp;
 mod vxlan;
 
 use etherparse::LaxNetSlice;

@@ -549,6 +549,8 @@ fn above(
                 );
             } else if ip.proto == 50 {
                 ipsec::esp(out, ip.rest, ip.payload_len);
+            } else if ip.proto == 112 {
+                super::vrrp::print(out, ip, ip.rest, ip.payload_len, opts.verbose);
             } else if !tunnel::ip_proto(out, ip, opts, st) {
                 s(out, " ip-proto-");
                 n(out, ip.proto);
