@@ -1747,7 +1747,8 @@ fn redis_resp_matches_tcpdump() {
 }
 
 /// The text protocols (txtproto_print in util-print.c): SMTP (25), whois (43), FTP (21) print
-/// any segment's first line; RTSP (554, 8554) and HTTP only request and status lines; with -v
+/// any segment's first line; RTSP (554, 8554), HTTP and SIP (UDP 5060) only request and status
+/// lines; with -v
 /// every line. Ports in tcpdump's order (telnet before SMTP, SMTP before whois, Redis before
 /// FTP ...), text with and without line ends, bytes that stop the text, tokens longer than
 /// tcpdump's 128; in every mode and cut at every byte (` [|smtp]` and the like).
@@ -1811,8 +1812,29 @@ fn text_protocols_match_tcpdump() {
             &ipv4(A4, B4, TCP, &tcp(*sp, *dp, seq, 7, PSH | ACK, 502, &[], p)),
         ));
     }
+    // SIP over UDP (5060): requests, responses, and what is neither.
+    let sip: &[&[u8]] = &[
+        b"INVITE sip:bob@example.org SIP/2.0\r\nVia: SIP/2.0/UDP 192.168.7.1\r\nCSeq: 1 INVITE\r\n\r\n",
+        b"SIP/2.0 180 Ringing\r\nCSeq: 1 INVITE\r\n\r\n",
+        b"register sip:example.org SIP/2.0\r\n",
+        b"v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n",
+        b"\r\n\r\n",
+    ];
+    for (i, p) in sip.iter().enumerate() {
+        let (sp, dp) = if i % 2 == 0 {
+            (40010, 5060)
+        } else {
+            (5060, 40010)
+        };
+        frames.push(ether(
+            MAC_B,
+            MAC_A,
+            0x0800,
+            &ipv4(A4, B4, UDP, &udp(sp, dp, p)),
+        ));
+    }
     let longest = cases.iter().map(|c| c.2.len()).max().unwrap();
-    let snaps: Vec<usize> = (54..=54 + longest).collect();
+    let snaps: Vec<usize> = (42..=54 + longest).collect();
     compare_whole_and_cut("text", &frames, &snaps, &[&[], &["-v"], &["-x"]]);
 }
 

@@ -26,6 +26,7 @@ mod nflog;
 mod ntp;
 mod otv;
 mod resp;
+mod sip;
 mod syslog;
 mod tcp;
 mod tunnel;

@@ -1,6 +1,6 @@
 //! txtproto_print (util-print.c): the text protocols tcpdump prints by their first line, or
-//! with `-v` by every text line: HTTP and RTSP (request and status lines only), SMTP, FTP and
-//! whois (any text).
+//! with `-v` by every text line: HTTP, RTSP and SIP (request and status lines only), SMTP,
+//! FTP and whois (any text).
 
 use super::{n, s};
 use crate::summary::kit::trunc;

@@ -14,6 +14,7 @@ pub(super) enum Printer {
     Mdns,
     Ntp,
     Bootp,
+    Sip,
     Syslog,
     Otv,
     Vxlan,
@@ -93,7 +94,7 @@ const CHAIN: [(On, Printer); 63] = {
         (Dst(12223), Other),   // LWAPP control
         (Src(12223), Other),
         (Either(12222), Other), // LWAPP data
-        (Either(5060), Other),  // SIP
+        (Either(5060), Sip),
         (Either(514), Syslog),
         (Either(8472), Otv),
         (Either(4789), Vxlan),
@@ -175,6 +176,9 @@ pub(super) fn print(
                 return dns::print(out, u.payload(), len, opts.verbose, false, mdns);
             }
             Printer::Ntp => return super::ntp::print(out, u.payload(), len, opts.verbose),
+            Printer::Sip => {
+                return super::txt::print(out, &super::sip::SIP, u.payload(), len, opts.verbose)
+            }
             // tcpdump reads the options on to the end of the IP payload.
             Printer::Bootp => {
                 let after = ip.rest.get(8..).unwrap_or(&[]);
