@@ -2174,6 +2174,40 @@ fn ntp_and_the_udp_port_order_match_tcpdump() {
     compare_whole_and_cut("ntp", &frames, &snaps, &[&[], &["-v"], &["-x"]]);
 }
 
+/// BGP on TCP port 179 (print-bgp.c) in tcpdump's default mode: `: BGP`, whatever the segment
+/// holds, after telnet, SMTP and whois in the port order. (Its -v decoding is not ported.)
+#[test]
+fn bgp_one_line_form_matches_tcpdump() {
+    need_tcpdump();
+    let keepalive = [[0xffu8; 16].as_slice(), &[0, 19, 4]].concat();
+    let cases: &[(u16, u16, &[u8])] = &[
+        (40000, 179, &keepalive),
+        (179, 40000, b"not bgp at all"),
+        (179, 25, b"EHLO x\r\n"),
+        (43, 179, b"example.org\r\n"),
+        (179, 80, b"GET / HTTP/1.1\r\n"),
+    ];
+    let frames: Vec<Vec<u8>> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (sp, dp, p))| {
+            let t = tcp(*sp, *dp, 1000 + 100 * i as u32, 7, PSH | ACK, 502, &[], p);
+            ether(MAC_B, MAC_A, 0x0800, &ipv4(A4, B4, TCP, &t))
+        })
+        .collect();
+    let f = file("bgp.pcap");
+    write(&f, 1, &frames, usize::MAX);
+    for m in [&[][..], &["-q"], &["-x"], &["-e"]] {
+        compare(&f, m);
+    }
+    for snap in 54..=54 + keepalive.len() {
+        let cut = file(&format!("bgp-snap{snap}.pcap"));
+        write(&cut, 1, &frames, snap);
+        compare(&cut, &[]);
+        compare(&cut, &["-x"]);
+    }
+}
+
 /// syslog on UDP port 514 (print-syslog.c): priorities of every kind (none, `<>`, one to three
 /// digits, four, unknown facilities), messages with bytes fn_print_char escapes; in every mode,
 /// at every verbosity (-v names and numbers, -vv adds the hex), and cut at every byte.

@@ -1,6 +1,6 @@
 //! What tcpdump decodes inside TCP by port (the dispatch at the end of print-tcp.c), for the
-//! protocols nscap decodes: the text protocols (SMTP, whois, FTP, HTTP, RTSP), Redis (RESP),
-//! SSH version lines and DNS over TCP.
+//! protocols nscap decodes: the text protocols (SMTP, whois, FTP, HTTP, RTSP), BGP (its
+//! one-line form), Redis (RESP), SSH version lines and DNS over TCP.
 
 use super::http;
 use super::txt::{self, Proto};
@@ -57,6 +57,12 @@ pub(super) fn tcp(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>, len: u32, opt
     }
     if port(21) && !EARLIER[..12].iter().any(|p| port(*p)) {
         return text(out, &FTP);
+    }
+    // BGP, fourth: print-bgp.c says only `: BGP` unless -v. Its -v decoding (messages, path
+    // attributes) is not ported: nscap says `: BGP` there too, and no more.
+    if port(179) && !EARLIER[..3].iter().any(|p| port(*p)) {
+        out.extend_from_slice(b": BGP");
+        return;
     }
     // Redis comes sixth, SSH seventh.
     if port(6379) && !EARLIER[..5].iter().any(|p| port(*p)) {
