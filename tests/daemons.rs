@@ -25,6 +25,31 @@ fn compare(file: &str, flags: &[&str]) {
     assert_eq!(ours, theirs, "nscap {flags:?} differs from tcpdump -n");
 }
 
+/// Waits (at most 10 s) until a TCP server in the target's namespace listens on `port`.
+fn listening(w: &World, port: u16) {
+    wait_until(
+        10,
+        || format!("nothing listens on TCP port {port}"),
+        || {
+            Command::new("sh")
+                .args(["-c", &w.ns.exec(&format!("ss -ltnH sport = :{port}"))])
+                .output()
+                .ok()
+                .filter(|o| !o.stdout.is_empty())
+                .map(|_| ())
+        },
+    );
+}
+
+/// nscap recording `filter` on the target's eth0 into `D/NAME.pcap`, once it is listening;
+/// the file's path.
+fn record(w: &World, d: &TempDir, name: &str, filter: &str) -> (Nscap, String) {
+    let out = d.file(&format!("{name}.pcap"));
+    let mut n = Nscap::spawn(&["-t", &w.ns.path(), "-i", "eth0", "-w", &out, filter]);
+    n.wait_for("listening on");
+    (n, out)
+}
+
 /// Ends the recording `n` made into `D/NAME.pcap` (a moment after the last traffic), then:
 /// each of `wants` is in nscap's lines, and both printers agree in each of `modes`, and on the
 /// file cut by editcap at each of `cuts.0` with the flags `cuts.1`.
@@ -71,32 +96,8 @@ fn redis_matches_tcpdump() {
             .peer
             .exec(&format!("redis-cli -h {} {args} >/dev/null", w.target_ip)));
     };
-    wait_until(
-        10,
-        || "redis-server did not start".into(),
-        || {
-            Command::new("sh")
-                .args([
-                    "-c",
-                    &w.peer.exec(&format!("redis-cli -h {} PING", w.target_ip)),
-                ])
-                .output()
-                .ok()
-                .filter(|o| o.stdout.starts_with(b"PONG"))
-                .map(|_| ())
-        },
-    );
-    let out = d.file("redis.pcap");
-    let mut n = Nscap::spawn(&[
-        "-t",
-        &w.ns.path(),
-        "-i",
-        "eth0",
-        "-w",
-        &out,
-        "tcp port 6379",
-    ]);
-    n.wait_for("listening on");
+    listening(&w, 6379);
+    let (n, _) = record(&w, &d, "redis", "tcp port 6379");
     cli("SET greeting hello");
     cli("GET greeting");
     cli("GET missing");
@@ -142,17 +143,7 @@ fn redis_matches_tcpdump() {
 fn syslog_from_logger_matches_tcpdump() {
     let w = World::new();
     let d = TempDir::new();
-    let out = d.file("syslog.pcap");
-    let mut n = Nscap::spawn(&[
-        "-t",
-        &w.ns.path(),
-        "-i",
-        "eth0",
-        "-w",
-        &out,
-        "udp port 514 or icmp",
-    ]);
-    n.wait_for("listening on");
+    let (n, _) = record(&w, &d, "syslog", "udp port 514 or icmp");
     for (format, pri, msg) in [
         ("--rfc3164", "user.notice", "hello from logger"),
         ("--rfc5424", "local3.err", "disk 93% full"),
@@ -221,30 +212,9 @@ fn http_smtp_and_ftp_match_tcpdump() {
     )));
     let _ftpd = Proc::spawn(&w.ns.exec(&format!("exec vsftpd {}", conf.display())));
     for port in [80, 25, 21] {
-        wait_until(
-            10,
-            || format!("nothing listens on {port}"),
-            || {
-                Command::new("sh")
-                    .args(["-c", &w.ns.exec(&format!("ss -ltnH sport = :{port}"))])
-                    .output()
-                    .ok()
-                    .filter(|o| !o.stdout.is_empty())
-                    .map(|_| ())
-            },
-        );
+        listening(&w, port);
     }
-    let out = d.file("text.pcap");
-    let mut n = Nscap::spawn(&[
-        "-t",
-        &w.ns.path(),
-        "-i",
-        "eth0",
-        "-w",
-        &out,
-        "tcp port 80 or tcp port 25 or tcp port 21",
-    ]);
-    n.wait_for("listening on");
+    let (n, _) = record(&w, &d, "text", "tcp port 80 or tcp port 25 or tcp port 21");
     let curl = |args: String| sh(&w.peer.exec(&format!("curl -sS {args} >/dev/null")));
     let ip = &w.target_ip;
     curl(format!("http://{ip}/index.html"));
@@ -299,17 +269,7 @@ fn dhcp_from_busybox_matches_tcpdump() {
         &w.ns
             .exec(&format!("exec busybox udhcpd -f {}", conf.display())),
     );
-    let out = d.file("dhcp.pcap");
-    let mut n = Nscap::spawn(&[
-        "-t",
-        &w.ns.path(),
-        "-i",
-        "eth0",
-        "-w",
-        &out,
-        "udp port 67 or udp port 68",
-    ]);
-    n.wait_for("listening on");
+    let (n, out) = record(&w, &d, "dhcp", "udp port 67 or udp port 68");
     // One lease, then its release; the script does nothing to the interface.
     sh(&w.peer.exec(&format!(
         "busybox udhcpc -i {} -n -q -f -R -t 5 -T 1 -x hostname:web-7d9c -s /bin/true >/dev/null 2>&1",
@@ -356,9 +316,7 @@ fn vrrp_from_keepalived_matches_tcpdump() {
         ),
     )
     .unwrap();
-    let out = d.file("vrrp.pcap");
-    let mut n = Nscap::spawn(&["-t", &w.ns.path(), "-i", "eth0", "-w", &out, "ip proto 112"]);
-    n.wait_for("listening on");
+    let (n, _) = record(&w, &d, "vrrp", "ip proto 112");
     let _keepalived = Proc::spawn(&w.ns.exec(&format!(
         "exec keepalived -n -l -D -f {conf} -p {dir}/k.pid -r {dir}/v.pid >/dev/null 2>&1",
         conf = conf.display(),

@@ -82,6 +82,17 @@ impl Cluster {
         std::fs::read_to_string(self.state.join("calls")).unwrap_or_default()
     }
 
+    /// The name of the one debug pod created.
+    fn only_debug_pod(&self) -> String {
+        let created = self.created();
+        assert_eq!(created.len(), 1, "{created:?}");
+        created[0]
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    }
+
     fn deleted(&self) -> Vec<String> {
         std::fs::read_to_string(self.state.join("deleted"))
             .unwrap_or_default()
@@ -368,13 +379,7 @@ fn keep_then_cleanup() {
         err.contains("nscap: kept the debug pods: kubectl -n shop delete pod nscap-node1-"),
         "{err}"
     );
-    let created = k.created();
-    assert_eq!(created.len(), 1);
-    let name = created[0]
-        .file_stem()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
+    let name = k.only_debug_pod();
     assert!(exists(&name), "{name} was not kept");
     let o = k.run(&["-n", "shop", "--cleanup"]);
     let err = text(&o.stderr);
@@ -424,13 +429,7 @@ fn ctrl_c_while_the_debug_pods_start_deletes_them() {
         stderr.contains("nscap: deleted the debug pods nscap-node1-"),
         "{stderr}"
     );
-    let created = k.created();
-    assert_eq!(created.len(), 1);
-    let name = created[0]
-        .file_stem()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
+    let name = k.only_debug_pod();
     assert_eq!(k.deleted(), std::slice::from_ref(&name));
     assert!(!exists(&name));
     assert!(!k.calls().contains(" exec "), "{}", k.calls());
@@ -463,12 +462,7 @@ fn ctrl_c_again_hurries_the_stop_and_still_deletes_the_debug_pods() {
         stderr.contains("nscap: deleted the debug pods nscap-node1-"),
         "{stderr}"
     );
-    let created = k.created();
-    let name = created[0]
-        .file_stem()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
+    let name = k.only_debug_pod();
     assert!(!exists(&name), "{name} is still there");
 }
 
@@ -488,13 +482,7 @@ fn a_closed_standard_error_still_deletes_the_debug_pods() {
     let out = ok_stdout(Command::new("bash").args(["-c", &script]));
     assert!(out.starts_with("nscap: pods web on node1"), "{out}");
     assert!(out.trim_end().ends_with("rc=0"), "{out}");
-    let created = k.created();
-    assert_eq!(created.len(), 1);
-    let name = created[0]
-        .file_stem()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
+    let name = k.only_debug_pod();
     assert_eq!(k.deleted(), std::slice::from_ref(&name));
     assert!(!exists(&name), "{name} is still there");
 }

@@ -2,45 +2,13 @@
 //! `BOOTP/DHCP, Request from 52:54:00:12:34:56, length 300`; with `-v` the header's fields
 //! and the RFC 1048 options (DHCP's), one per line, or CMU's vendor area.
 
+use super::nd::{check, get16, get32, get8, Jump, Stop};
 use super::{n, s};
 use crate::summary::digits;
 use crate::summary::dns::print_char;
-use crate::summary::kit::{be16, be32, byte, trunc};
 
-/// A read past the captured bytes: a GET_ macro's long jump.
-struct Jump;
-
-/// How a printer stops early: a GET_ macro's long jump, or a bounds check's `goto trunc`.
-enum Stop {
-    Jump,
-    Trunc,
-}
-
-impl From<Jump> for Stop {
-    fn from(_: Jump) -> Stop {
-        Stop::Jump
-    }
-}
-
-fn get8(b: &[u8], at: usize) -> Result<u8, Jump> {
-    byte(b, at).ok_or(Jump)
-}
-fn get16(b: &[u8], at: usize) -> Result<u16, Jump> {
-    be16(b, at).ok_or(Jump)
-}
-fn get32(b: &[u8], at: usize) -> Result<u32, Jump> {
-    be32(b, at).ok_or(Jump)
-}
 fn get_ip(b: &[u8], at: usize) -> Result<[u8; 4], Jump> {
     Ok(get32(b, at)?.to_be_bytes())
-}
-/// ND_TCHECK_LEN: `len` bytes at `at` were captured.
-fn check(b: &[u8], at: usize, len: usize) -> Result<(), Stop> {
-    if at + len <= b.len() {
-        Ok(())
-    } else {
-        Err(Stop::Trunc)
-    }
 }
 
 // Offsets in struct bootp.
@@ -52,16 +20,8 @@ const VEND: usize = 236;
 /// `b`: the captured UDP payload, on to the end of the IP datagram (tcpdump's snapshot end
 /// there); `len`: the payload length.
 pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) {
-    match body(out, b, len, verbose) {
-        Ok(()) => {}
-        Err(Stop::Jump) => {
-            trunc(out, "bootp");
-            super::long_jump();
-        }
-        Err(Stop::Trunc) => {
-            trunc(out, "bootp");
-            super::returned();
-        }
+    if let Err(how) = body(out, b, len, verbose) {
+        super::nd::stopped(out, "bootp", how);
     }
 }
 

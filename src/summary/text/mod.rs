@@ -22,6 +22,7 @@ mod link;
 mod lldp;
 mod mpls;
 mod mptcp;
+mod nd;
 mod nflog;
 mod ntp;
 mod otv;

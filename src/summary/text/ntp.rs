@@ -2,9 +2,9 @@
 //! with `-v` the header's fields, the four time stamps (with their UTC dates) and two
 //! differences, or a control message's header.
 
+use super::nd::{check, get16, get32, get8, Stop};
 use super::{n, s};
 use crate::summary::dns::print_char;
-use crate::summary::kit::{be16, be32, byte, trunc};
 
 /// NTP_TIMEMSG_MINLEN and NTP_CTRLMSG_MINLEN.
 const TIME_MIN: u32 = 48;
@@ -12,39 +12,6 @@ const CTRL_MIN: u32 = 12;
 
 /// Seconds from 1900 (NTP's era) to 1970.
 const JAN_1970: i64 = 2_208_988_800;
-
-/// A read past the captured bytes: a GET_ macro's long jump.
-struct Jump;
-
-/// A bounds check that failed: ND_TCHECK's `goto trunc` (the printer returns).
-enum Stop {
-    Jump,
-    Trunc,
-}
-
-impl From<Jump> for Stop {
-    fn from(_: Jump) -> Stop {
-        Stop::Jump
-    }
-}
-
-fn get8(b: &[u8], at: usize) -> Result<u8, Jump> {
-    byte(b, at).ok_or(Jump)
-}
-fn get16(b: &[u8], at: usize) -> Result<u16, Jump> {
-    be16(b, at).ok_or(Jump)
-}
-fn get32(b: &[u8], at: usize) -> Result<u32, Jump> {
-    be32(b, at).ok_or(Jump)
-}
-/// ND_TCHECK_LEN: `len` bytes at `at` were captured.
-fn check(b: &[u8], at: usize, len: usize) -> Result<(), Stop> {
-    if at + len <= b.len() {
-        Ok(())
-    } else {
-        Err(Stop::Trunc)
-    }
-}
 
 fn mode_name(mode: u8) -> &'static str {
     match mode {
@@ -61,17 +28,8 @@ fn mode_name(mode: u8) -> &'static str {
 
 /// `b`: the captured payload; `len`: its length on the wire.
 pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) {
-    let r = body(out, b, len, verbose);
-    match r {
-        Ok(()) => {}
-        Err(Stop::Jump) => {
-            trunc(out, "ntp");
-            super::long_jump();
-        }
-        Err(Stop::Trunc) => {
-            trunc(out, "ntp");
-            super::returned();
-        }
+    if let Err(how) = body(out, b, len, verbose) {
+        super::nd::stopped(out, "ntp", how);
     }
 }
 
