@@ -814,7 +814,9 @@ mod tests {
     fn pcap(records: &[(u32, &[u8])]) -> Vec<u8> {
         let mut b = PCAP_USEC.to_le_bytes().to_vec();
         b.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        b.extend_from_slice(&65535u32.to_le_bytes());
+        // Snapshot length 0, no limit: records larger than the read window are the point
+        // here, and a smaller snapshot length would cut them (as libpcap does).
+        b.extend_from_slice(&0u32.to_le_bytes());
         b.extend_from_slice(&1u32.to_le_bytes());
         for (sec, d) in records {
             b.extend_from_slice(&sec.to_le_bytes());
