@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times `nscap -r` against `tcpdump -n -r` and `tshark -r` on one generated capture (TCP, UDP,
-# DNS, ICMP over IPv4 and IPv6, ARP, 802.1Q) and prints the ratios. A benchmark, not a test:
+# DNS, ICMP over IPv4 and IPv6, ARP, 802.1Q, and the application printers: RESP, syslog, HTTP,
+# DHCP, NTP, VRRP, SMTP, SIP) and prints the ratios. A benchmark, not a test:
 # run it by hand on a quiet machine.
 #
 # Usage: bench/summary.sh [PACKETS] [RUNS]     (defaults: 200000 packets, best of 3 runs)

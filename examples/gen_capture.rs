@@ -52,7 +52,7 @@ fn main() -> anyhow::Result<()> {
         let port = 32768 + (r >> 24) as u16 % 20000;
         let seq = (r >> 32) as u32;
         let payload = [0x41u8; 1400];
-        let frame = match i % 20 {
+        let frame = match i % 28 {
             0 => ether(
                 MAC_B,
                 MAC_A,
@@ -243,6 +243,138 @@ fn main() -> anyhow::Result<()> {
                     0,
                     0x0800,
                     &ipv4(a4, b4, UDP, &udp(port, 5000, &payload[..200])),
+                ),
+            ),
+            // The application printers: RESP, syslog, HTTP, DHCP, NTP, VRRP, SMTP, SIP.
+            20 => ether(
+                MAC_B,
+                MAC_A,
+                0x0800,
+                &ipv4(
+                    a4,
+                    b4,
+                    TCP,
+                    &tcp(
+                        port,
+                        6379,
+                        seq,
+                        seq / 3,
+                        PSH | ACK,
+                        502,
+                        &[],
+                        b"*3\r\n$3\r\nSET\r\n$5\r\nmykey\r\n$5\r\nhello\r\n",
+                    ),
+                ),
+            ),
+            21 => ether(
+                MAC_B,
+                MAC_A,
+                0x0800,
+                &ipv4(
+                    a4,
+                    b4,
+                    UDP,
+                    &udp(
+                        port,
+                        514,
+                        b"<13>Dec  7 15:00:00 web app[42]: request served",
+                    ),
+                ),
+            ),
+            22 => ether(
+                MAC_B,
+                MAC_A,
+                0x0800,
+                &ipv4(
+                    a4,
+                    b4,
+                    TCP,
+                    &tcp(
+                        port,
+                        80,
+                        seq,
+                        seq / 7,
+                        PSH | ACK,
+                        502,
+                        &[],
+                        b"GET /index.html HTTP/1.1\r\nHost: web\r\nUser-Agent: curl/8\r\n\r\n",
+                    ),
+                ),
+            ),
+            23 => {
+                let mut d = vec![1u8, 1, 6, 0];
+                d.extend_from_slice(&seq.to_be_bytes());
+                d.extend_from_slice(&[0; 20]);
+                d.extend_from_slice(&MAC_A);
+                d.extend_from_slice(&[0; 10 + 64 + 128]);
+                d.extend_from_slice(&[99, 130, 83, 99, 53, 1, 1, 61, 7, 1]);
+                d.extend_from_slice(&MAC_A);
+                d.extend_from_slice(&[55, 4, 1, 3, 6, 15, 12, 3, b'w', b'e', b'b', 255]);
+                ether(
+                    BROADCAST,
+                    MAC_A,
+                    0x0800,
+                    &ipv4([0; 4], [255; 4], UDP, &udp(68, 67, &d)),
+                )
+            }
+            24 => {
+                let mut n = vec![0x23u8, 0, 6, 0xec];
+                n.extend_from_slice(&[0; 36]);
+                n.extend_from_slice(&seq.to_be_bytes());
+                n.extend_from_slice(&[0; 4]);
+                ether(
+                    MAC_B,
+                    MAC_A,
+                    0x0800,
+                    &ipv4(a4, b4, UDP, &udp(port, 123, &n)),
+                )
+            }
+            25 => ether(
+                [0x01, 0x00, 0x5e, 0, 0, 0x12],
+                MAC_A,
+                0x0800,
+                &ipv4(
+                    a4,
+                    [224, 0, 0, 18],
+                    112,
+                    &[
+                        0x21, 51, 150, 1, 0, 1, 0, 0, 10, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0,
+                    ],
+                ),
+            ),
+            26 => ether(
+                MAC_B,
+                MAC_A,
+                0x0800,
+                &ipv4(
+                    a4,
+                    b4,
+                    TCP,
+                    &tcp(
+                        port,
+                        25,
+                        seq,
+                        seq / 11,
+                        PSH | ACK,
+                        502,
+                        &[],
+                        b"MAIL FROM:<app@example.org>\r\n",
+                    ),
+                ),
+            ),
+            27 => ether(
+                MAC_B,
+                MAC_A,
+                0x0800,
+                &ipv4(
+                    a4,
+                    b4,
+                    UDP,
+                    &udp(
+                        5060,
+                        5060,
+                        b"OPTIONS sip:gw@example.org SIP/2.0\r\nCSeq: 1 OPTIONS\r\n\r\n",
+                    ),
                 ),
             ),
             _ => ether(

@@ -18,6 +18,26 @@ use crate::sink::file::{
 /// Largest record or block we accept (libpcap's own limit for packets is 256 KiB).
 pub const MAX_RECORD: u32 = 16 << 20;
 
+/// libpcap's max_snaplen_for_dlt: the longest record a link type may have.
+fn max_snaplen(linktype: u16) -> u32 {
+    match linktype {
+        231 => 128 * 1024 * 1024, // D-Bus
+        279 => 8 * 1024 * 1024,   // EBHSCR
+        249 => 1024 * 1024,       // USBPcap
+        _ => 262_144,
+    }
+}
+
+/// libpcap's pcap_adjust_snapshot: a snapshot length of 0 or past i32::MAX is the link
+/// type's maximum.
+fn snapshot(snaplen: u32, linktype: u16) -> u32 {
+    if snaplen == 0 || snaplen > i32::MAX as u32 {
+        max_snaplen(linktype)
+    } else {
+        snaplen
+    }
+}
+
 const WINDOW: usize = 1 << 20;
 
 /// Bytes kept free before each read-ahead chunk, so that what is left of the last one (the
@@ -465,15 +485,26 @@ impl<R: Read> FileReader<R> {
                 self.w.avail() - 16
             );
         }
-        // A record longer than the file's snapshot length is cut to it, as libpcap does
-        // (sf-pcap.c; 0 or more than i32::MAX means no limit): what tcpdump prints is the
-        // first snaplen bytes.
-        let snap = self.interfaces.first().map_or(0, |i| i.snaplen);
-        let keep = if snap == 0 || snap > i32::MAX as u32 {
-            caplen
-        } else {
-            caplen.min(snap)
-        };
+        // libpcap's checks (sf-pcap.c): a record longer than any the link type allows ends
+        // the file; one longer than the file's snapshot length is cut to it (0 or more than
+        // i32::MAX means no limit), so what tcpdump prints is the first snaplen bytes.
+        let first = self.interfaces.first();
+        let snap = snapshot(
+            first.map_or(0, |i| i.snaplen),
+            first.map_or(1, |i| i.linktype),
+        );
+        let most = max_snaplen(first.map_or(1, |i| i.linktype));
+        if caplen > most {
+            bail!(
+                "invalid packet capture length {caplen} at byte {at}, bigger than {}",
+                if caplen > snap {
+                    format!("the snapshot length {snap}")
+                } else {
+                    format!("the maximum {most}")
+                }
+            );
+        }
+        let keep = caplen.min(snap);
         self.cur = Current {
             iface: 0,
             ts_sec: i64::from(sec),
@@ -681,6 +712,15 @@ impl<R: Read> FileReader<R> {
         let Some(&(iface, clock)) = self.section.get(id as usize) else {
             bail!("corrupt packet block at byte {at}: no interface {id}");
         };
+        // libpcap (sf-pcapng.c) refuses a packet longer than the snapshot length; it takes
+        // the first interface's for all of them.
+        let first = &self.interfaces[self.section[0].0];
+        let snap = snapshot(first.snaplen, first.linktype);
+        if caplen > snap {
+            bail!(
+                "invalid packet capture length {caplen} at byte {at}, bigger than the snapshot length {snap}"
+            );
+        }
         let ticks = (u64::from(hi) << 32) | u64::from(lo);
         let sec = ticks / clock.per_sec;
         let frac = ticks % clock.per_sec;
@@ -814,10 +854,11 @@ mod tests {
     fn pcap(records: &[(u32, &[u8])]) -> Vec<u8> {
         let mut b = PCAP_USEC.to_le_bytes().to_vec();
         b.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        // Snapshot length 0, no limit: records larger than the read window are the point
-        // here, and a smaller snapshot length would cut them (as libpcap does).
+        // Snapshot length 0 and D-Bus's link type, whose records may reach 128 MiB: records
+        // larger than the read window are the point here, and libpcap cuts or refuses
+        // Ethernet records past a snapshot length or 256 KiB.
         b.extend_from_slice(&0u32.to_le_bytes());
-        b.extend_from_slice(&1u32.to_le_bytes());
+        b.extend_from_slice(&231u32.to_le_bytes());
         for (sec, d) in records {
             b.extend_from_slice(&sec.to_le_bytes());
             b.extend_from_slice(&7u32.to_le_bytes());

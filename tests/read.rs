@@ -602,3 +602,104 @@ fn records_longer_than_the_snapshot_length_are_cut_to_it() {
         }
     }
 }
+
+/// libpcap's and tcpdump's checks on a record's lengths, on damaged or fuzzed files:
+/// `[Invalid header: …]` lines (no time stamp, no decoding) for a record with no captured bytes,
+/// a length below the captured one, or lengths past 262144; and the end of the file, with an
+/// error, at a classic record longer than any Ethernet one may be, or a pcapng packet longer
+/// than the snapshot length.
+#[test]
+fn invalid_record_lengths_are_told_as_tcpdump_tells_them() {
+    let frame = &frames()[0];
+    let record = |caplen: u32, len: u32, data: &[u8]| {
+        let mut b = Vec::new();
+        b.extend_from_slice(&1_700_000_000u32.to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(&caplen.to_le_bytes());
+        b.extend_from_slice(&len.to_le_bytes());
+        b.extend_from_slice(data);
+        b
+    };
+    let header = |snaplen: u32| {
+        let mut b = 0xa1b2_c3d4u32.to_le_bytes().to_vec();
+        b.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        b.extend_from_slice(&snaplen.to_le_bytes());
+        b.extend_from_slice(&1u32.to_le_bytes());
+        b
+    };
+    let n = frame.len() as u32;
+    let mut file = header(0);
+    file.extend(record(n, n, frame));
+    file.extend(record(0, 0, &[]));
+    file.extend(record(n, n - 1, frame));
+    file.extend(record(n, 300_000, frame));
+    file.extend(record(0, 300_000, &[]));
+    file.extend(record(n, n, frame));
+    // Longer than any Ethernet record: the file ends there for both.
+    file.extend(record(270_000, 270_000, &vec![0u8; 270_000]));
+    file.extend(record(n, n, frame));
+    let path = dir().join("invalid-lengths.pcap");
+    std::fs::write(&path, &file).unwrap();
+
+    // A pcapng packet longer than the interface's snapshot length (50).
+    let mut ng = Vec::new();
+    let block = |ng: &mut Vec<u8>, kind: u32, body: &[u8]| {
+        let total = (12 + body.len().div_ceil(4) * 4) as u32;
+        ng.extend_from_slice(&kind.to_le_bytes());
+        ng.extend_from_slice(&total.to_le_bytes());
+        ng.extend_from_slice(body);
+        ng.resize(ng.len() + (4 - body.len() % 4) % 4, 0);
+        ng.extend_from_slice(&total.to_le_bytes());
+    };
+    block(
+        &mut ng,
+        0x0a0d_0d0a,
+        &[
+            0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        ],
+    );
+    block(&mut ng, 1, &[1, 0, 0, 0, 50, 0, 0, 0]);
+    for caplen in [40u32, 90] {
+        let mut epb = vec![0u8; 12];
+        epb.extend_from_slice(&caplen.to_le_bytes());
+        epb.extend_from_slice(&caplen.to_le_bytes());
+        epb.extend_from_slice(
+            &frame
+                .iter()
+                .copied()
+                .cycle()
+                .take(caplen as usize)
+                .collect::<Vec<u8>>(),
+        );
+        block(&mut ng, 6, &epb);
+    }
+    let ng_path = dir().join("over-snaplen.pcapng");
+    std::fs::write(&ng_path, &ng).unwrap();
+
+    for p in [&path, &ng_path] {
+        let p = p.to_str().unwrap();
+        for flags in [&[][..], &["-v"], &["-x"], &["-#"]] {
+            let mut args = flags.to_vec();
+            args.extend(["-r", p]);
+            let ours = nscap(&args, None);
+            let mut targs = vec!["-n"];
+            targs.extend(&args);
+            let theirs = Command::new("tcpdump")
+                .args(&targs)
+                .env("TZ", "UTC")
+                .output()
+                .unwrap();
+            assert_eq!(text(&ours.stdout), text(&theirs.stdout), "{p} {flags:?}");
+            // Both end with an error, naming the length.
+            assert!(!ours.status.success() && !theirs.status.success(), "{p}");
+            let err = text(&ours.stderr);
+            assert!(err.contains("invalid packet capture length"), "{err}");
+        }
+    }
+    let out = text(&nscap(&["-r", path.to_str().unwrap()], None).stdout);
+    assert!(out.contains("[Invalid header: caplen==0, len==0]"), "{out}");
+    assert!(
+        out.contains("[Invalid header: len(300000) > 262144]"),
+        "{out}"
+    );
+}

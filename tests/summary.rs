@@ -1800,6 +1800,10 @@ fn text_protocols_match_tcpdump() {
         (25, 43, b"EHLO y\r\n"),
         (6379, 21, b"USER z\r\n"),
         (21, 80, b"GET / HTTP/1.0\r\n"),
+        // NetBIOS and SMB come before HTTP and FTP only in builds with ENABLE_SMB, which
+        // Debian's tcpdump is not.
+        (139, 80, b"GET /share HTTP/1.1\r\n"),
+        (445, 21, b"USER smb\r\n"),
         (554, 53, b"OPTIONS * RTSP/1.0\r\n"),
     ];
     let mut frames = Vec::new();
@@ -2154,6 +2158,8 @@ fn ntp_and_the_udp_port_order_match_tcpdump() {
             b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01a\x00\x00\x01\x00\x01",
         ),
         (514, 4789, b"<13>hello"),
+        // NetBIOS's ports are not in Debian's tcpdump's chain (no ENABLE_SMB).
+        (137, 514, b"<13>netbios port"),
     ];
     for (sp, dp, p) in order {
         frames.push(ether(
@@ -2169,9 +2175,44 @@ fn ntp_and_the_udp_port_order_match_tcpdump() {
         f[14 + 6] = flags;
         frames.push(f);
     }
+    // A UDP length that covers less than the message: NTP is read on to the end of the IP
+    // payload all the same (length 0, and 4), as tcpdump reads it.
+    for ulen in [8u16, 12] {
+        let mut f = frames[1].clone();
+        f[14 + 20 + 4..14 + 20 + 6].copy_from_slice(&ulen.to_be_bytes());
+        frames.push(f);
+    }
+    // A loose source route: the UDP checksum's pseudo-header names its last hop (-vv).
+    let lsrr = [0x83, 7, 4, 10, 9, 9, 9, 0];
+    frames.push(ether(
+        MAC_B,
+        MAC_A,
+        0x0800,
+        &ipv4_full(A4, B4, UDP, 1, 0, 64, &lsrr, &udp(40000, 123, &payloads[0])),
+    ));
     // Ethernet (14) + IPv4 (20) + UDP (8): the messages start at byte 42.
     let snaps: Vec<usize> = (42..=42 + 72).collect();
     compare_whole_and_cut("ntp", &frames, &snaps, &[&[], &["-v"], &["-x"]]);
+    // The NFS test comes first in print-udp.c and reads the RPC direction past a short UDP
+    // length: a call to 2049 from 123 is NFS to tcpdump (which nscap does not decode), so
+    // nscap must not call it NTP.
+    let mut nfs = ntp_msg(0x23, 1, 6, -20, [0; 4], [(0, 0); 4]);
+    nfs[4..8].copy_from_slice(&[0, 0, 0, 0]);
+    let mut f = ether(
+        MAC_B,
+        MAC_A,
+        0x0800,
+        &ipv4(A4, B4, UDP, &udp(123, 2049, &nfs)),
+    );
+    f[14 + 20 + 4..14 + 20 + 6].copy_from_slice(&12u16.to_be_bytes());
+    let path = file("nfs-short.pcap");
+    write(&path, 1, &[f], usize::MAX);
+    let line = ok_stdout(
+        Command::new(env!("CARGO_BIN_EXE_nscap"))
+            .arg("-r")
+            .arg(&path),
+    );
+    assert!(line.trim_end().ends_with(": UDP, length 4"), "{line}");
 }
 
 /// BGP on TCP port 179 (print-bgp.c) in tcpdump's default mode: `: BGP`, whatever the segment

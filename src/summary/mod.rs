@@ -90,6 +90,45 @@ pub(crate) fn hms_of(sec: i64) -> [u8; 8] {
     b
 }
 
+/// tcpdump's MAXIMUM_SNAPLEN: no record's lengths may pass it.
+const MAXIMUM_SNAPLEN: u32 = 262_144;
+
+/// tcpdump's sanity checks on a record's lengths (pretty_print_packet): a record that fails
+/// them is one line, `[Invalid header: caplen==0, len==0]`, with no time stamp and no decoding;
+/// true when it was.
+fn invalid_header(out: &mut Vec<u8>, pkt: &Packet<'_>) -> bool {
+    let (caplen, len) = (pkt.data.len() as u64, u64::from(pkt.len));
+    let start = out.len();
+    let say = |out: &mut Vec<u8>, what: &str| {
+        out.extend_from_slice(if out.len() == start {
+            b"[Invalid header:".as_slice()
+        } else {
+            b",".as_slice()
+        });
+        out.extend_from_slice(what.as_bytes());
+    };
+    if caplen == 0 {
+        // tcpdump writes this one without the space the others get.
+        out.extend_from_slice(b"[Invalid header: caplen==0");
+    }
+    if len == 0 {
+        say(out, " len==0");
+    } else if len < caplen {
+        say(out, &format!(" len({len}) < caplen({caplen})"));
+    }
+    if caplen > u64::from(MAXIMUM_SNAPLEN) {
+        say(out, &format!(" caplen({caplen}) > {MAXIMUM_SNAPLEN}"));
+    }
+    if len > u64::from(MAXIMUM_SNAPLEN) {
+        say(out, &format!(" len({len}) > {MAXIMUM_SNAPLEN}"));
+    }
+    if out.len() == start {
+        return false;
+    }
+    out.extend_from_slice(b"]\n");
+    true
+}
+
 /// `YYYY-MM-DD` of a day count since 1970-01-01 (proleptic Gregorian, as glibc's strftime).
 pub(crate) fn date_of(days: i64) -> [u8; 10] {
     let z = days + 719_468;
@@ -236,6 +275,9 @@ impl Summarizer {
         if self.opts.number {
             digits::right(out, u64::from(self.count), 5);
             out.extend_from_slice(b"  ");
+        }
+        if invalid_header(out, pkt) {
+            return;
         }
         match self.opts.stamp {
             Stamp::Delta | Stamp::SinceFirst => self.relative(out, pkt.ts_sec, pkt.ts_nsec),

@@ -7,12 +7,16 @@ use super::txt::{self, Proto};
 use crate::summary::kit::trunc;
 use crate::summary::{dns, PrintOptions};
 
-/// Ports tcpdump tests before HTTP and DNS (telnet, SMTP, whois, BGP, PPTP, Redis, SSH,
-/// NetBIOS, SMB, BEEP, OpenFlow, FTP): a segment on one of them is not read as HTTP or DNS, as
-/// in tcpdump. Of these nscap decodes Redis (RESP) and SSH's version line.
-const EARLIER: [u16; 13] = [
-    23, 25, 43, 179, 1723, 6379, 22, 139, 445, 10288, 6633, 6653, 21,
-];
+/// Ports tcpdump tests before HTTP and DNS, in its order (telnet, SMTP, whois, BGP, PPTP, Redis,
+/// SSH, BEEP, OpenFlow, FTP): a segment on one of them is not read as HTTP or DNS, as in
+/// tcpdump. NetBIOS (139) and SMB (445) come between SSH and BEEP only in builds with
+/// ENABLE_SMB, which Debian's is not.
+const EARLIER: [u16; 11] = [23, 25, 43, 179, 1723, 6379, 22, 10288, 6633, 6653, 21];
+
+/// Whether a port that tcpdump tests before `p` is one of the segment's.
+fn earlier(p: u16, port: impl Fn(u16) -> bool) -> bool {
+    EARLIER.iter().take_while(|&&e| e != p).any(|&e| port(e))
+}
 
 /// Text protocols printed whatever the segment holds (txtproto_print with no command list).
 const SMTP: Proto = Proto {
@@ -52,23 +56,23 @@ pub(super) fn tcp(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>, len: u32, opt
     if port(25) {
         return text(out, &SMTP);
     }
-    if port(43) && !EARLIER[..2].iter().any(|p| port(*p)) {
+    if port(43) && !earlier(43, port) {
         return text(out, &WHOIS);
     }
-    if port(21) && !EARLIER[..12].iter().any(|p| port(*p)) {
+    if port(21) && !earlier(21, port) {
         return text(out, &FTP);
     }
     // BGP, fourth: print-bgp.c says only `: BGP` unless -v. Its -v decoding (messages, path
     // attributes) is not ported: nscap says `: BGP` there too, and no more.
-    if port(179) && !EARLIER[..3].iter().any(|p| port(*p)) {
+    if port(179) && !earlier(179, port) {
         out.extend_from_slice(b": BGP");
         return;
     }
     // Redis comes sixth, SSH seventh.
-    if port(6379) && !EARLIER[..5].iter().any(|p| port(*p)) {
+    if port(6379) && !earlier(6379, port) {
         return super::resp::print(out, t.payload(), len as usize);
     }
-    if port(22) && !EARLIER[..6].iter().any(|p| port(*p)) {
+    if port(22) && !earlier(22, port) {
         return ssh(out, t.payload(), len as usize);
     }
     if EARLIER.iter().any(|p| port(*p)) {

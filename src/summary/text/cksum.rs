@@ -37,9 +37,32 @@ pub(super) fn over(ip: &Ip<'_>, proto: u8, len: u32) -> Option<u16> {
     acc = if ip.v6 {
         sum(sum(acc, &ip.src), &final_dst(ip))
     } else {
-        sum(sum(acc, &ip.src[..4]), &ip.dst[..4])
+        sum(sum(acc, &ip.src[..4]), &final_dst4(ip))
     };
     Some(finish(sum(acc, seg)))
+}
+
+/// The pseudo-header's IPv4 destination: with a loose or strict source route, its last hop,
+/// as tcpdump's ip_finddst (an option shorter than 7 bytes, or a broken one, is passed over).
+fn final_dst4(ip: &Ip<'_>) -> [u8; 4] {
+    let dst = [ip.dst[0], ip.dst[1], ip.dst[2], ip.dst[3]];
+    let mut opts = ip.header.get(20..).unwrap_or(&[]);
+    while let Some(&kind) = opts.first() {
+        let len = match kind {
+            0 => break,
+            1 => 1,
+            _ => match opts.get(1) {
+                Some(&l) if l >= 2 => usize::from(l),
+                _ => break,
+            },
+        };
+        let Some(opt) = opts.get(..len) else { break };
+        if matches!(kind, 0x83 | 0x89) && len >= 7 {
+            return [opt[len - 4], opt[len - 3], opt[len - 2], opt[len - 1]];
+        }
+        opts = &opts[len..];
+    }
+    dst
 }
 
 /// The pseudo-header's IPv6 destination: past a routing header, the last hop's address

@@ -33,9 +33,9 @@ enum On {
     Range(u16, u16),
 }
 
-/// print-udp.c's chain in tcpdump 4.99's order, from DNS to SOME/IP; between BFD and SIP come
-/// the AppleTalk-in-UDP test (payload) and, before NTP in this table, nothing that reads it.
-const CHAIN: [(On, Printer); 63] = {
+/// print-udp.c's chain in tcpdump 4.99's order, from DNS to SOME/IP, as Debian's tcpdump is
+/// built: without ENABLE_SMB, so NetBIOS's ports 137 and 138 are not in it.
+const CHAIN: [(On, Printer); 61] = {
     use On::*;
     use Printer::*;
     [
@@ -57,8 +57,6 @@ const CHAIN: [(On, Printer); 63] = {
         (Either(88), Other), // Kerberos
         (Either(750), Other),
         (Either(1701), Other), // L2TP
-        (Either(137), Other),  // NetBIOS
-        (Either(138), Other),
         (Dst(3456), Other),    // VAT
         (Either(2103), Other), // Zephyr
         (Either(2104), Other),
@@ -170,25 +168,20 @@ pub(super) fn print(
     }
     if !opts.quick {
         let (sp, dp) = (u.source_port(), u.destination_port());
-        match printer(sp, dp, u.payload()) {
+        // tcpdump's printers read on to the end of the IP payload (its snapshot end there), not
+        // only what the UDP length covers: the NFS test and NTP's, syslog's and BOOTP's reads.
+        let after = ip.rest.get(8..).unwrap_or(&[]);
+        match printer(sp, dp, after) {
             Printer::Dns | Printer::Mdns => {
                 let mdns = decode::dns_by_port(sp, dp) == Some(Dns::Multicast);
                 return dns::print(out, u.payload(), len, opts.verbose, false, mdns);
             }
-            Printer::Ntp => return super::ntp::print(out, u.payload(), len, opts.verbose),
+            Printer::Ntp => return super::ntp::print(out, after, len, opts.verbose),
             Printer::Sip => {
                 return super::txt::print(out, &super::sip::SIP, u.payload(), len, opts.verbose)
             }
-            // tcpdump reads the options on to the end of the IP payload.
-            Printer::Bootp => {
-                let after = ip.rest.get(8..).unwrap_or(&[]);
-                return super::bootp::print(out, after, len, opts.verbose);
-            }
-            // tcpdump reads syslog on to the end of the IP payload, not the UDP length's.
-            Printer::Syslog => {
-                let after = ip.rest.get(8..).unwrap_or(&[]);
-                return super::syslog::print(out, after, len, opts.verbose);
-            }
+            Printer::Bootp => return super::bootp::print(out, after, len, opts.verbose),
+            Printer::Syslog => return super::syslog::print(out, after, len, opts.verbose),
             Printer::Otv | Printer::Vxlan | Printer::Geneve => {
                 if tunnel::udp(out, sp, dp, u.payload(), len, opts, st) {
                     return;
