@@ -188,6 +188,75 @@ fn frames() -> Vec<Vec<u8>> {
         let t = tcp(40000, 6379, 1, 1, PSH | ACK, 502, &[], p);
         v.push(ether(MAC_B, MAC_A, 0x0800, &ipv4(a, b, TCP, &t)));
     }
+    // The text protocols, BGP, NTP, DHCP and VRRP (their -v forms are formatted too).
+    for (sp, dp, p) in [
+        (40000u16, 25u16, &b"MAIL FROM:<a@example.org>\r\n"[..]),
+        (21, 40000, b"230 Login successful.\r\n"),
+        (40000, 179, &[0xff; 19]),
+    ] {
+        let t = tcp(sp, dp, 1, 1, PSH | ACK, 502, &[], p);
+        v.push(ether(MAC_B, MAC_A, 0x0800, &ipv4(a, b, TCP, &t)));
+    }
+    let sip = b"OPTIONS sip:gw@example.org SIP/2.0\r\nCSeq: 1 OPTIONS\r\n\r\n";
+    v.push(ether(
+        MAC_B,
+        MAC_A,
+        0x0800,
+        &ipv4(a, b, UDP, &udp(5060, 5060, sip)),
+    ));
+    let mut ntp = vec![
+        0x24u8, 2, 6, 0xec, 0, 1, 0x80, 0, 0, 0, 0x0c, 0x4a, 10, 0, 0, 1,
+    ];
+    for t in [
+        3_974_371_100u32,
+        3_974_371_200,
+        3_974_371_201,
+        3_974_371_202,
+    ] {
+        ntp.extend_from_slice(&t.to_be_bytes());
+        ntp.extend_from_slice(&0x8000_0001u32.to_be_bytes());
+    }
+    v.push(ether(
+        MAC_B,
+        MAC_A,
+        0x0800,
+        &ipv4(a, b, UDP, &udp(123, 123, &ntp)),
+    ));
+    let mut ctl = vec![0x26u8, 0xc2, 0, 2, 0x06, 0x15, 0, 7, 0, 0, 0, 4];
+    ctl.extend_from_slice(b"abcd");
+    v.push(ether(
+        MAC_B,
+        MAC_A,
+        0x0800,
+        &ipv4(a, b, UDP, &udp(40000, 123, &ctl)),
+    ));
+    let mut dhcp = vec![1u8, 1, 6, 0, 0x39, 3, 0xf3, 0x26, 0, 9, 0x80, 0];
+    dhcp.extend_from_slice(&[0; 16]);
+    dhcp.extend_from_slice(&MAC_A);
+    dhcp.extend_from_slice(&[0; 10 + 64 + 128]);
+    dhcp.extend_from_slice(&[99, 130, 83, 99, 53, 1, 1, 61, 7, 1]);
+    dhcp.extend_from_slice(&MAC_A);
+    dhcp.extend_from_slice(&[55, 5, 1, 3, 6, 15, 252, 12, 3, b'w', b'e', b'b']);
+    dhcp.extend_from_slice(&[2, 4, 0xff, 0xff, 0xf1, 0xf0, 51, 4, 0, 0, 14, 16, 19, 1, 1]);
+    dhcp.extend_from_slice(&[
+        81, 6, 5, 0, 0, b'w', b'e', b'b', 121, 8, 24, 10, 1, 2, 10, 0, 0, 1,
+    ]);
+    dhcp.extend_from_slice(&[82, 6, 1, 4, b'e', b't', b'h', b'0', 255]);
+    v.push(ether(
+        BROADCAST,
+        MAC_A,
+        0x0800,
+        &ipv4([0; 4], [255; 4], UDP, &udp(68, 67, &dhcp)),
+    ));
+    let vrrp = [
+        0x21u8, 51, 150, 1, 1, 1, 0x12, 0x34, 10, 0, 0, 100, b's', b'e', b'c', 0, 0, 0, 0, 0,
+    ];
+    v.push(ether(
+        MAC_B,
+        MAC_A,
+        0x0800,
+        &ipv4(a, [224, 0, 0, 18], 112, &vrrp),
+    ));
     v
 }
 

@@ -67,7 +67,7 @@ fn body(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) -> Result<(), Stop> 
     let xid = get32(b, 4)?;
     if xid != 0 {
         s(out, ", xid 0x");
-        out.extend_from_slice(format!("{xid:x}").as_bytes());
+        digits::hex(out, xid.into());
     }
     let secs = get16(b, 8)?;
     if secs != 0 {
@@ -85,7 +85,7 @@ fn body(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) -> Result<(), Stop> 
     );
     if verbose > 1 {
         s(out, " (0x");
-        out.extend_from_slice(format!("{flags:04x}").as_bytes());
+        digits::hex_padded(out, flags.into(), 4);
         s(out, ")");
     }
     for (at, name) in [
@@ -123,7 +123,7 @@ fn body(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) -> Result<(), Stop> 
             let v = get32(b, VEND)?;
             if v != 0 {
                 s(out, "\n\t  Vendor-#0x");
-                out.extend_from_slice(format!("{v:x}").as_bytes());
+                digits::hex(out, v.into());
             }
             Ok(())
         }
@@ -296,7 +296,7 @@ fn hex2(out: &mut Vec<u8>, v: u8) {
 fn rfc1048(out: &mut Vec<u8>, b: &[u8], at: usize, verbose: u8) -> Result<(), Stop> {
     s(out, "\n\t  Vendor-rfc1048 Extensions");
     s(out, "\n\t    Magic Cookie 0x");
-    out.extend_from_slice(format!("{:08x}", get32(b, at)?).as_bytes());
+    digits::hex_padded(out, get32(b, at)?.into(), 8);
     let mut p = at + 4;
     while p < b.len() {
         let t = b[p];
@@ -386,7 +386,7 @@ fn rfc1048(out: &mut Vec<u8>, b: &[u8], at: usize, verbose: u8) -> Result<(), St
                     let x = u32::from_be_bytes([w[0], w[1], w[2], w[3]]);
                     match c {
                         b'i' => digits::ipv4(out, [w[0], w[1], w[2], w[3]]),
-                        b'L' => out.extend_from_slice((x as i32).to_string().as_bytes()),
+                        b'L' => digits::i64(out, (x as i32).into()),
                         _ => n(out, x),
                     }
                 }
@@ -508,7 +508,7 @@ fn special(out: &mut Vec<u8>, t: u8, v: &[u8]) -> Result<(usize, usize), Stop> {
             }
             if v[0] & 0xf0 != 0 {
                 s(out, "[ERROR: MBZ nibble 0x");
-                out.extend_from_slice(format!("{:x}", (v[0] & 0xf0) >> 4).as_bytes());
+                digits::hex(out, ((v[0] & 0xf0) >> 4).into());
                 s(out, " != 0] ");
             }
             if v[0] & 0x0f != 0 {
@@ -698,7 +698,7 @@ fn cmu(out: &mut Vec<u8>, b: &[u8], at: usize) -> Result<(), Stop> {
     // VF_SMASK: the subnet mask is valid.
     if flags & !1 != 0 {
         s(out, " F:0x");
-        out.extend_from_slice(format!("{flags:x}").as_bytes());
+        digits::hex(out, flags.into());
     }
     let sm = if flags & 1 != 0 { "SM" } else { "SM*" };
     for (off, name) in [

@@ -4,6 +4,7 @@
 
 use super::nd::{check, get16, get32, get8, Stop};
 use super::{n, s};
+use crate::summary::digits;
 use crate::summary::dns::print_char;
 
 /// NTP_TIMEMSG_MINLEN and NTP_CTRLMSG_MINLEN.
@@ -208,7 +209,7 @@ fn control(out: &mut Vec<u8>, b: &[u8], len: u32) -> Result<(), Stop> {
         s(out, "0");
     } else {
         s(out, "0x");
-        out.extend_from_slice(format!("{status:x}").as_bytes());
+        digits::hex(out, status.into());
     }
     let assoc = get16(b, 6)?;
     s(out, ", Assoc.=");
@@ -237,16 +238,12 @@ fn signed(out: &mut Vec<u8>, v: i64) {
 }
 
 fn hex8(out: &mut Vec<u8>, v: u32) {
-    out.extend_from_slice(format!("{v:08x}").as_bytes());
+    digits::hex_padded(out, v.into(), 8);
 }
 
-/// `%0W` of `v`, W digits.
+/// `%0W` of `v`, W digits (`v` is never wider here).
 fn zero_padded(out: &mut Vec<u8>, v: u64, width: usize) {
-    let d = v.to_string();
-    for _ in d.len()..width {
-        out.push(b'0');
-    }
-    out.extend_from_slice(d.as_bytes());
+    digits::padded(out, v, width);
 }
 
 /// p_sfix: a 16.16 fixed-point number, the fraction in millionths.

@@ -83,7 +83,7 @@ fn body(out: &mut Vec<u8>, ip: &Ip<'_>, b: &[u8], len: u32, verbose: u8) -> Opti
         if bad {
             let field = u16::from_be_bytes([*b.get(6)?, *b.get(7)?]);
             s(out, ", (bad vrrp cksum ");
-            out.extend_from_slice(format!("{field:x}").as_bytes());
+            digits::hex(out, field.into());
             s(out, ")");
         }
     }
