@@ -464,6 +464,88 @@ fn writes_fuzz_seeds() {
         seed.extend_from_slice(f);
         std::fs::write(decode.join(format!("eth-{i}")), seed).unwrap();
     }
+    // The application printers, at -v (print option bits 4-5) and plain: DHCP, NTP, VRRP, the
+    // text protocols and SIP.
+    let mut dhcp = vec![1u8, 1, 6, 0, 0x39, 3, 0xf3, 0x26, 0, 9, 0x80, 0];
+    dhcp.extend_from_slice(&[0; 16]);
+    dhcp.extend_from_slice(&MAC_A);
+    dhcp.extend_from_slice(&[0; 10 + 64 + 128]);
+    dhcp.extend_from_slice(&[99, 130, 83, 99, 53, 1, 1, 55, 3, 1, 3, 6, 12, 1, b'a']);
+    dhcp.extend_from_slice(&[
+        61, 3, 0, b'i', b'd', 81, 4, 5, 0, 0, b'w', 121, 5, 8, 10, 1, 2, 3, 255,
+    ]);
+    let mut ntp = vec![0x24u8, 2, 6, 0xec];
+    ntp.extend_from_slice(&[0; 12]);
+    ntp.extend_from_slice(&[0xeb, 0x00, 0x00, 0x00].repeat(8));
+    let apps: Vec<Vec<u8>> = vec![
+        ether(
+            MAC_B,
+            MAC_A,
+            0x0800,
+            &ipv4(A4, B4, UDP, &udp(68, 67, &dhcp)),
+        ),
+        ether(
+            MAC_B,
+            MAC_A,
+            0x0800,
+            &ipv4(A4, B4, UDP, &udp(123, 123, &ntp)),
+        ),
+        ether(
+            MAC_B,
+            MAC_A,
+            0x0800,
+            &ipv4(
+                A4,
+                [224, 0, 0, 18],
+                112,
+                &[
+                    0x21, 1, 100, 1, 1, 1, 0, 0, 10, 0, 0, 1, b'p', 0, 0, 0, 0, 0, 0, 0,
+                ],
+            ),
+        ),
+        ether(
+            MAC_B,
+            MAC_A,
+            0x0800,
+            &ipv4(
+                A4,
+                B4,
+                TCP,
+                &tcp(
+                    40000,
+                    25,
+                    1,
+                    1,
+                    PSH | ACK,
+                    502,
+                    &[],
+                    b"EHLO x\r\nMAIL FROM:<a@b>\r\n",
+                ),
+            ),
+        ),
+        ether(
+            MAC_B,
+            MAC_A,
+            0x0800,
+            &ipv4(
+                A4,
+                B4,
+                UDP,
+                &udp(
+                    5060,
+                    5060,
+                    b"INVITE sip:b@c SIP/2.0\r\nCSeq: 1 INVITE\r\n\r\n",
+                ),
+            ),
+        ),
+    ];
+    for (i, f) in apps.iter().enumerate() {
+        for (o, name) in [(0u8, "plain"), (0x30, "vv")] {
+            let mut seed = vec![1u8, o, 0];
+            seed.extend_from_slice(f);
+            std::fs::write(decode.join(format!("app-{i}-{name}")), seed).unwrap();
+        }
+    }
     assert!(std::fs::read_dir(&decode).unwrap().count() >= frames().len());
 }
 
