@@ -16,8 +16,12 @@ cd "$(dirname "$0")/.."
 umask 022
 export SOURCE_DATE_EPOCH=0
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
-bin=$(sh scripts/static.sh x86_64 | tail -1)
-arm_bin=$(sh scripts/static.sh aarch64 | tail -1)
+# Not piped into tail: a failed build must end this script (set -e sees a command
+# substitution's status, not a pipe's first command's).
+out=$(sh scripts/static.sh x86_64)
+bin=$(printf '%s\n' "$out" | tail -1)
+out=$(sh scripts/static.sh aarch64)
+arm_bin=$(printf '%s\n' "$out" | tail -1)
 dist=${DIST:-$(pwd)/target/dist}
 rm -rf "$dist"
 mkdir -p "$dist"

@@ -477,14 +477,6 @@ impl<R: Read> FileReader<R> {
         if nsec >= 1_000_000_000 {
             bail!("corrupt record at byte {at}: fraction of second {frac} out of range");
         }
-        let total = 16 + caplen as usize;
-        if !self.w.ensure(total)? {
-            bail!(
-                "truncated packet data at byte {}: {} of {caplen} bytes",
-                at + 16,
-                self.w.avail() - 16
-            );
-        }
         // libpcap's checks (sf-pcap.c): a record longer than any the link type allows ends
         // the file; one longer than the file's snapshot length is cut to it (0 or more than
         // i32::MAX means no limit), so what tcpdump prints is the first snaplen bytes.
@@ -502,6 +494,14 @@ impl<R: Read> FileReader<R> {
                 } else {
                     format!("the maximum {most}")
                 }
+            );
+        }
+        let total = 16 + caplen as usize;
+        if !self.w.ensure(total)? {
+            bail!(
+                "truncated packet data at byte {}: {} of {caplen} bytes",
+                at + 16,
+                self.w.avail() - 16
             );
         }
         let keep = caplen.min(snap);

@@ -97,8 +97,8 @@ extern "C" fn on_signal(sig: libc::c_int) {
         // Stopping already: the same request again, or a person insisting.
         let first = FIRST_AT.load(Ordering::SeqCst);
         if now.saturating_sub(first) >= REPEAT_WINDOW.as_nanos() as u64 {
-            if INSIST_HURRIES.load(Ordering::SeqCst) {
-                HURRIED.store(true, Ordering::SeqCst);
+            // Hurried already: a third request ends the process after all.
+            if INSIST_HURRIES.load(Ordering::SeqCst) && !HURRIED.swap(true, Ordering::SeqCst) {
                 wake();
             } else if WRITING.load(Ordering::SeqCst) > 0 {
                 DEFERRED.store(sig, Ordering::SeqCst);
@@ -248,7 +248,7 @@ impl Drop for Signals {
 }
 
 /// From now on a person insisting hurries the stop (see [`hurried`]) instead of ending the
-/// process at once.
+/// process at once; insisting again after that ends it.
 pub fn insisting_hurries() {
     INSIST_HURRIES.store(true, Ordering::SeqCst);
 }

@@ -276,9 +276,10 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
         &["node".into()],
         &k.rest,
     )))?;
-    if let Some(r) = &checked.remote {
-        r.prepared()?;
-    }
+    let ready = match &checked.remote {
+        Some(r) => r.prepared()?.ready,
+        None => None,
+    };
     if let Some(f) = checked.handle.filter.as_deref() {
         check_filter(f)?;
     }
@@ -296,9 +297,22 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
         }
     }
     let session = session_id();
+    let plain: Vec<String> = nodes
+        .iter()
+        .map(|(node, _)| debug_pod_name(node, &session, false))
+        .collect();
     let debug: Vec<(String, String)> = nodes
         .iter()
-        .map(|(node, _)| (node.clone(), debug_pod_name(node, &session)))
+        .zip(&plain)
+        .map(|((node, _), name)| {
+            let clash = plain.iter().filter(|p| *p == name).count() > 1;
+            let name = if clash {
+                debug_pod_name(node, &session, true)
+            } else {
+                name.clone()
+            };
+            (node.clone(), name)
+        })
         .collect();
     let manifest = kube.manifest(&debug, &session);
     let placed: Vec<String> = pods
@@ -341,6 +355,8 @@ pub fn main(args: Vec<OsString>) -> Result<(), Exit> {
     let hosts: Vec<String> = debug.iter().map(|(n, _)| n.clone()).collect();
     let mut cfg = crate::cli::parse(with_upload(capture_line(&args[0], &hosts, &k.rest)))?;
     let remote = cfg.remote.as_mut().context("no node to capture on")?;
+    // The builds read and checked above: not again.
+    remote.ready = ready;
     remote.exec = Some(debug.iter().map(|(_, pod)| kube.exec_words(pod)).collect());
     remote.host_args = nodes
         .iter()
@@ -431,20 +447,21 @@ fn session_id() -> String {
 
 /// `nscap-NODE-SESSION`, a valid pod name (lowercase, at most 63 characters). A node name too
 /// long for it is cut, with a hash of the whole name after the cut, so that nodes that differ
-/// only at the end (a pool's nodes) still get names of their own.
-fn debug_pod_name(node: &str, session: &str) -> String {
+/// only at the end (a pool's nodes) still get names of their own; `hashed` adds the hash
+/// anyway (two nodes that the cleaning made one, `a.b-c` and `a-b.c`).
+fn debug_pod_name(node: &str, session: &str, hashed: bool) -> String {
     let mut n: String = node
         .to_ascii_lowercase()
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
     let room = 63 - "nscap--".len() - session.len();
-    if n.len() > room {
+    if n.len() > room || hashed {
         // FNV-1a, 32 bits: stable from run to run.
         let h = node.bytes().fold(0x811c_9dc5u32, |h, b| {
             (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
         });
-        n.truncate(room - 9);
+        n.truncate(room.saturating_sub(9));
         n = format!("{}-{h:08x}", n.trim_end_matches('-'));
     }
     let n = n.trim_matches('-');
@@ -507,9 +524,11 @@ impl Kube {
         c
     }
 
-    /// Runs kubectl to its end; its standard output, or its first error line as the error.
+    /// Runs kubectl to its end; its standard output, or its own complaint as the error. Each
+    /// request to the API server gives up after 30 s, so that an unreachable one cannot hold
+    /// the debug pods' deletion for ever.
     fn run(&self, args: &[&str], input: Option<&[u8]>) -> Result<Vec<u8>> {
-        let mut c = self.command(args);
+        let mut c = self.command(&[&["--request-timeout=30s"], args].concat());
         c.stdin(if input.is_some() {
             Stdio::piped()
         } else {
@@ -837,20 +856,27 @@ mod tests {
     #[test]
     fn debug_pod_names_are_pod_names() {
         assert_eq!(
-            debug_pod_name("Node1.example", "ab12cd"),
+            debug_pod_name("Node1.example", "ab12cd", false),
             "nscap-node1-example-ab12cd"
         );
-        let long = debug_pod_name(&"n".repeat(300), "ab12cd");
+        let long = debug_pod_name(&"n".repeat(300), "ab12cd", false);
         assert_eq!(long.len(), 63);
         assert!(long.ends_with("-ab12cd"));
         // A pool's nodes differ at the end, past the cut: their names still differ.
         let pool = "gke-production-cluster-east-default-pool-1a2b3c4d-";
         let (a, b) = (
-            debug_pod_name(&format!("{pool}abcd"), "ab12cd"),
-            debug_pod_name(&format!("{pool}wxyz"), "ab12cd"),
+            debug_pod_name(&format!("{pool}abcd"), "ab12cd", false),
+            debug_pod_name(&format!("{pool}wxyz"), "ab12cd", false),
         );
         assert_ne!(a, b);
         assert!(a.len() <= 63 && b.len() <= 63, "{a} {b}");
+        // Names the cleaning made one get the hash of their own.
+        let (a, b) = (
+            debug_pod_name("a.b-c", "ab12cd", true),
+            debug_pod_name("a-b.c", "ab12cd", true),
+        );
+        assert_ne!(a, b);
+        assert!(a.starts_with("nscap-a-b-c-") && a.len() <= 63, "{a}");
     }
 }
 

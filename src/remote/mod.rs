@@ -68,7 +68,7 @@ impl Hosts {
     /// With `--upload`, the binary read and checked once for every host.
     pub(crate) fn prepared(&self) -> Result<Hosts> {
         let mut h = self.clone();
-        if !self.upload.is_empty() {
+        if !self.upload.is_empty() && self.ready.is_none() {
             h.ready = Some(Upload::prepare(&self.upload)?);
         }
         Ok(h)
@@ -369,12 +369,17 @@ fn channel_command(hosts: &Hosts, i: usize, remote: &[OsString]) -> Command {
         args.push(b' ');
         args.extend(sh_word(a.as_encoded_bytes()));
     }
-    if let (Some(exec), Some(u)) = (&hosts.exec, &hosts.ready) {
+    if let Some(exec) = &hosts.exec {
+        // Through the exec command: the upload's script, or the host's nscap, run by sh.
+        let script = match &hosts.ready {
+            Some(u) => u.script(&args),
+            None => [hosts.nscap.as_bytes(), &args].concat(),
+        };
         let words = &exec[i];
         let mut c = Command::new(&words[0]);
         c.args(&words[1..])
             .args(["sh", "-c"])
-            .arg(std::ffi::OsStr::from_bytes(&u.script(&args)));
+            .arg(std::ffi::OsStr::from_bytes(&script));
         return c;
     }
     let host = hosts.hosts[i].as_str();
@@ -434,14 +439,10 @@ fn channel_name(hosts: &Hosts, i: usize) -> String {
 }
 
 /// Runs `remote` on host `i` to its end (standard input: the upload, if any, then nothing).
-/// Why a host got no upload is the first line of its standard error, as if it had said it.
-/// Each child's process ID goes into `started`, so that a stop can end it.
-fn ask(
-    hosts: &Hosts,
-    i: usize,
-    remote: &[OsString],
-    started: &std::sync::Mutex<Vec<u32>>,
-) -> io::Result<std::process::Output> {
+/// Why a host got no upload is the first line of its standard error, as if it had said it. A
+/// stop signal (where handlers are installed) ends the channel, with its process group, before
+/// it is reaped: the group is still its own then.
+fn ask(hosts: &Hosts, i: usize, remote: &[OsString]) -> io::Result<std::process::Output> {
     let mut c = channel_command(hosts, i, remote);
     crate::os::own_session(&mut c);
     let stdin = if hosts.ready.is_some() {
@@ -454,31 +455,44 @@ fn ask(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()?;
-    if let Ok(mut v) = started.lock() {
-        v.push(child.id());
-    }
-    let Some(u) = &hosts.ready else {
-        return child.wait_with_output();
-    };
-    let (Some(mut out), Some(mut err), Some(stdin)) =
-        (child.stdout.take(), child.stderr.take(), child.stdin.take())
-    else {
+    let (Some(mut out), Some(mut err)) = (child.stdout.take(), child.stderr.take()) else {
         return Err(io::Error::other("no pipes to the host"));
     };
+    let input = child.stdin.take();
+    let upload = hosts.ready.clone();
     let errors = std::thread::spawn(move || {
         let mut v = Vec::new();
         let _ = err.read_to_end(&mut v);
         v
     });
-    let refused = u.deliver(&mut out, OwnedFd::from(stdin)).err().flatten();
-    let mut stdout = Vec::new();
-    let _ = out.read_to_end(&mut stdout);
+    let output = std::thread::spawn(move || {
+        let refused = match (upload, input) {
+            (Some(u), Some(stdin)) => u.deliver(&mut out, OwnedFd::from(stdin)).err().flatten(),
+            _ => None,
+        };
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        (v, refused)
+    });
+    let mut ended = false;
+    let status = loop {
+        if let Some(st) = child.try_wait()? {
+            break st;
+        }
+        if !ended && stop::requested().is_some() {
+            ended = true;
+            let group = nix::unistd::Pid::from_raw(-(child.id() as i32));
+            let _ = nix::sys::signal::kill(group, nix::sys::signal::Signal::SIGKILL);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (stdout, refused) = output.join().unwrap_or_default();
     let mut stderr = errors.join().unwrap_or_default();
     if let Some(why) = refused {
         stderr.splice(0..0, format!("nscap: {why}\n").into_bytes());
     }
     Ok(std::process::Output {
-        status: child.wait()?,
+        status,
         stdout,
         stderr,
     })
@@ -572,31 +586,14 @@ fn list_interfaces(hosts: &Hosts) -> Result<()> {
 }
 
 /// `remote` asked of every host at once; the answers in the hosts' order.
-/// A stop signal (where handlers are installed) ends every channel still running, so that
-/// the answers come back at once.
 fn ask_all(hosts: &Hosts, remote: &[OsString]) -> Vec<io::Result<std::process::Output>> {
-    let started = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
-        let started = &started;
         let asks: Vec<_> = hosts
             .hosts
             .iter()
             .enumerate()
-            .map(|(i, _)| s.spawn(move || ask(hosts, i, remote, started)))
+            .map(|(i, _)| s.spawn(move || ask(hosts, i, remote)))
             .collect();
-        // How many of `started` were ended.
-        let mut ended = 0;
-        while !asks.iter().all(|a| a.is_finished()) {
-            if stop::requested().is_some() {
-                let pids = started.lock().map(|v| v.clone()).unwrap_or_default();
-                for &pid in &pids[ended..] {
-                    let pgid = nix::unistd::Pid::from_raw(-(pid as i32));
-                    let _ = nix::sys::signal::kill(pgid, nix::sys::signal::Signal::SIGKILL);
-                }
-                ended = pids.len();
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
         asks.into_iter()
             .map(|a| a.join().unwrap_or_else(|_| Err(io::Error::other("thread"))))
             .collect()
@@ -780,8 +777,11 @@ fn start_host(
             os_message(&e)
         )
     })?;
-    let mut stdout = child.stdout.take().context("ssh has no output")?;
-    let stderr = child.stderr.take().context("ssh has no error output")?;
+    let mut stdout = child.stdout.take().context("the channel has no output")?;
+    let stderr = child
+        .stderr
+        .take()
+        .context("the channel has no error output")?;
     let stdin = child.stdin.take();
     // With an upload, the host first says its machine, then gets the build for it (on a copy
     // of its standard input: the one kept here is closed to stop it).

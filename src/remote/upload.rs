@@ -54,7 +54,7 @@ fn elf(bytes: &[u8]) -> Option<(&'static str, bool)> {
     let mut dynamic = false;
     for i in 0..phnum {
         let at = phoff.checked_add(i.checked_mul(phentsize)?)?;
-        let kind = u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?);
+        let kind = u32::from_le_bytes(bytes.get(at..at.checked_add(4)?)?.try_into().ok()?);
         dynamic |= kind == 3; // PT_INTERP
     }
     Some((arch, !dynamic))
