@@ -1,6 +1,6 @@
 //! What tcpdump decodes inside TCP by port (the dispatch at the end of print-tcp.c), for the
-//! protocols nscap decodes: the text protocols (SMTP, whois, FTP, HTTP, RTSP), BGP (its
-//! one-line form), Redis (RESP), SSH version lines and DNS over TCP.
+//! protocols nscap decodes: the text protocols (SMTP, whois, FTP, HTTP, RTSP), BGP, Redis
+//! (RESP), SSH version lines and DNS over TCP.
 
 use super::http;
 use super::txt::{self, Proto};
@@ -62,11 +62,9 @@ pub(super) fn tcp(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>, len: u32, opt
     if port(21) && !earlier(21, port) {
         return text(out, &FTP);
     }
-    // BGP, fourth: print-bgp.c says only `: BGP` unless -v. Its -v decoding (messages, path
-    // attributes) is not ported: nscap says `: BGP` there too, and no more.
+    // BGP, fourth: print-bgp.c says only `: BGP` unless -v.
     if port(179) && !earlier(179, port) {
-        out.extend_from_slice(b": BGP");
-        return;
+        return super::bgp::print(out, t.payload(), len, opts.verbose);
     }
     // Redis comes sixth, SSH seventh.
     if port(6379) && !earlier(6379, port) {
