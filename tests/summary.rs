@@ -1446,6 +1446,12 @@ fn lldp_org_frames() -> Vec<Vec<u8>> {
             lldp_org(tia, 10, b"phone"),
             lldp_org(tia, 11, b""),
         ],
+        // Management addresses of the families af.c names oddly (25 VPLS, 196 Layer-2 VPN).
+        vec![
+            lldp_tlv(8, &[5, 25, 1, 2, 3, 4, 2, 0, 0, 0, 1, 0]),
+            lldp_tlv(8, &[5, 196, 1, 2, 3, 4, 2, 0, 0, 0, 1, 0]),
+            lldp_tlv(8, &[5, 26, 1, 2, 3, 4, 2, 0, 0, 0, 1, 0]),
+        ],
         vec![
             lldp_org(iana, 1, b"https://example.com/mud\0\x7f"),
             lldp_org(iana, 1, &[1, 2, 3]),
@@ -2311,6 +2317,8 @@ fn bgp_messages_match_tcpdump_at_v() {
         [bgp_msg(4, &[]), bgp_msg(4, &[])].concat(),
         bgp_msg(5, &[0, 1, 0, 1]),
         bgp_msg(5, &[0, 2, 0, 128]),
+        bgp_msg(5, &[0, 25, 0, 65]),
+        bgp_msg(5, &[0, 196, 0, 70]),
         bgp_msg(2, &[0, 0, 0, 0]),
         bgp_msg(2, &[0, 7, 24, 10, 20, 1, 16, 10, 10, 0, 0]),
         bgp_msg(

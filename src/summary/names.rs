@@ -237,3 +237,28 @@ pub fn layer_name(l: Layer) -> &'static str {
         Layer::Arp => "arp",
     }
 }
+
+/// af.c's af_values: address family numbers (BGP's AFI, LLDP's management addresses).
+pub fn address_family(af: u16) -> &'static str {
+    match af {
+        0 => "Reserved",
+        1 => "IPv4",
+        2 => "IPv6",
+        3 => "NSAP",
+        4 => "HDLC",
+        5 => "BBN 1822",
+        6 => "802",
+        7 => "E.163",
+        8 => "E.164",
+        9 => "F.69",
+        10 => "X.121",
+        11 => "Novell IPX",
+        12 => "Appletalk",
+        13 => "Decnet IV",
+        14 => "Banyan Vines",
+        15 => "E.164 with NSAP subaddress",
+        25 => "VPLS",
+        196 => "Layer-2 VPN",
+        _ => "Unknown",
+    }
+}

@@ -121,30 +121,6 @@ fn pdu(out: &mut Vec<u8>, m: &[u8], len: usize, verbose: u8) -> Result<(), Stop>
     }
 }
 
-fn af_name(af: u16) -> &'static str {
-    match af {
-        0 => "Reserved",
-        1 => "IPv4",
-        2 => "IPv6",
-        3 => "NSAP",
-        4 => "HDLC",
-        5 => "BBN 1822",
-        6 => "802",
-        7 => "E.163",
-        8 => "E.164",
-        9 => "F.69",
-        10 => "X.121",
-        11 => "Novell IPX",
-        12 => "Appletalk",
-        13 => "Decnet IV",
-        14 => "Banyan Vines",
-        15 => "E.164 with NSAP subaddress",
-        196 => "Layer-2 VPN",
-        25 => "VPLS",
-        _ => "Unknown",
-    }
-}
-
 fn safi_name(safi: u8) -> &'static str {
     match safi {
         0 => "Reserved",
@@ -168,7 +144,7 @@ fn safi_name(safi: u8) -> &'static str {
 /// `AFI IPv4 (1), SAFI Unicast (1)` as the capabilities and Route Refresh print it.
 fn afi_safi(out: &mut Vec<u8>, af: u16, safi: u8) {
     s(out, "AFI ");
-    s(out, af_name(af));
+    s(out, crate::summary::names::address_family(af));
     s(out, " (");
     n(out, af);
     s(out, "), SAFI ");

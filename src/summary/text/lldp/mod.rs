@@ -199,27 +199,7 @@ fn network_addr(out: &mut Vec<u8>, b: &[u8]) -> bool {
     let Some((&af, a)) = b.split_first() else {
         return false;
     };
-    let name = match af {
-        0 => "Reserved",
-        1 => "IPv4",
-        2 => "IPv6",
-        3 => "NSAP",
-        4 => "HDLC",
-        5 => "BBN 1822",
-        6 => "802",
-        7 => "E.163",
-        8 => "E.164",
-        9 => "F.69",
-        10 => "X.121",
-        11 => "Novell IPX",
-        12 => "Appletalk",
-        13 => "Decnet IV",
-        14 => "Banyan Vines",
-        15 => "E.164 with NSAP subaddress",
-        25 => "Layer-2 VPN",
-        26 => "VPLS",
-        _ => "Unknown",
-    };
+    let name = crate::summary::names::address_family(af.into());
     let need = match af {
         1 => 4,
         2 => 16,
