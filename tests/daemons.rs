@@ -339,9 +339,10 @@ fn vrrp_from_keepalived_matches_tcpdump() {
 }
 
 /// Two BIRD routers in a BGP session (one in the target's namespace, one in its peer's): Open
-/// with capabilities, Keepalives, Updates and the Cease at the end. Identical to tcpdump's by
-/// default; at -v, where nscap does not decode an Update's path attributes, every line it
-/// prints is tcpdump's, in tcpdump's order, and the Open and Keepalive ones are all there.
+/// with capabilities, Keepalives, Updates with their attributes and routes, End-of-RIB and the
+/// Cease at the end; identical to tcpdump's in every mode, -v and -vv too, and cut. (Every line
+/// nscap prints at -v is also checked to be tcpdump's, in order: where tcpdump decodes an
+/// attribute nscap does not, nscap prints less, never something else.)
 #[test]
 fn bgp_from_bird_matches_tcpdump() {
     let w = World::new();
@@ -372,7 +373,27 @@ fn bgp_from_bird_matches_tcpdump() {
     };
     let ra = bird(&w.ns, &a, "a");
     let rb = bird(&w.peer, &b, "b");
-    std::thread::sleep(Duration::from_millis(4000));
+    // Up to the session's establishment (its Opens and first Keepalives), then its Updates and
+    // a Keepalive or two.
+    wait_until(
+        20,
+        || "the BGP session did not come up".into(),
+        || {
+            Command::new("sh")
+                .args([
+                    "-c",
+                    &w.ns.exec(&format!(
+                        "birdc -s {}/a.ctl show protocols peer",
+                        d.0.display()
+                    )),
+                ])
+                .output()
+                .ok()
+                .filter(|o| String::from_utf8_lossy(&o.stdout).contains("Established"))
+                .map(|_| ())
+        },
+    );
+    std::thread::sleep(Duration::from_millis(3500));
     // A stopped router says goodbye with a Cease.
     sh(&w
         .ns
@@ -384,8 +405,8 @@ fn bgp_from_bird_matches_tcpdump() {
         &d,
         "bgp",
         &[": BGP"],
-        &[&[], &["-q"], &["-x"]],
-        (&[60, 70, 80, 100], &[]),
+        &[&[], &["-q"], &["-x"], &["-v"], &["-vv"]],
+        (&[60, 70, 80, 100, 120], &["-v"]),
     );
     let ours = lines(nscap_bin(), &["-v", "-r", &out]);
     let theirs = lines("tcpdump", &["-n", "-v", "-r", &out]);

@@ -2264,13 +2264,109 @@ fn bgp_msg(kind: u8, body: &[u8]) -> Vec<u8> {
     m
 }
 
+/// A BGP path attribute: flags, type, length (two bytes with the Extended Length flag), value.
+fn attr(flags: u8, kind: u8, v: &[u8]) -> Vec<u8> {
+    let mut a = vec![flags, kind];
+    if flags & 0x10 != 0 {
+        a.extend_from_slice(&(v.len() as u16).to_be_bytes());
+    } else {
+        a.push(v.len() as u8);
+    }
+    a.extend_from_slice(v);
+    a
+}
+
+/// A BGP Update: withdrawn routes, path attributes, announced routes.
+fn bgp_update(withdrawn: &[u8], attrs: &[u8], nlri: &[u8]) -> Vec<u8> {
+    let mut b = (withdrawn.len() as u16).to_be_bytes().to_vec();
+    b.extend_from_slice(withdrawn);
+    b.extend_from_slice(&(attrs.len() as u16).to_be_bytes());
+    b.extend_from_slice(attrs);
+    b.extend_from_slice(nlri);
+    bgp_msg(2, &b)
+}
+
+/// The path attributes nscap decodes, each also of a wrong length.
+fn update_attrs() -> Vec<u8> {
+    [
+        attr(0x40, 1, &[0]),
+        attr(0x40, 1, &[7]),
+        attr(0x40, 1, &[0, 0]),
+        attr(0x40, 2, &[2, 2, 0xfc, 0, 0xfc, 1, 1, 1, 0, 10]),
+        attr(0x50, 2, &[2, 1, 0, 0, 0xfc, 0, 3, 1, 0, 0, 0, 9]),
+        attr(0x40, 2, &[]),
+        attr(0x40, 2, &[2]),
+        attr(0xc0, 17, &[2, 1, 0, 1, 0, 0]),
+        attr(0x40, 3, &[10, 99, 0, 1]),
+        attr(0x40, 3, &[10, 99]),
+        attr(0x80, 4, &[0, 0, 0, 100]),
+        attr(0x40, 5, &[0, 0, 0, 200]),
+        attr(0x40, 6, &[]),
+        attr(0x40, 6, &[1]),
+        attr(0xc0, 7, &[0xfc, 0, 10, 0, 0, 1]),
+        attr(0xc0, 7, &[0, 0, 0xfc, 0, 10, 0, 0, 2]),
+        attr(0xc0, 7, &[1]),
+        attr(0xc0, 18, &[0, 1, 0, 0, 10, 0, 0, 3]),
+        attr(
+            0xc0,
+            8,
+            &[
+                0xfc, 0, 0, 1, 0xff, 0xff, 0xff, 0x01, 0xff, 0xff, 0xff, 0x02, 0xff, 0xff, 0xff,
+                0x03, 0, 1, 0, 2,
+            ],
+        ),
+        attr(0xc0, 8, &[1, 2]),
+        attr(0x80, 9, &[10, 0, 0, 9]),
+        attr(0x80, 10, &[10, 0, 0, 1, 10, 0, 0, 2]),
+        attr(
+            0xc0,
+            32,
+            &[
+                0, 0, 0xfc, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0xfc, 1, 0, 0, 0, 3, 0, 0, 0, 4,
+            ],
+        ),
+        attr(0xc0, 32, &[1, 2, 3]),
+        attr(0xd3, 4, &[0, 0, 0, 1]),
+    ]
+    .concat()
+}
+
+/// Multiprotocol routes: IPv6 with a global and a link-local next hop and SNPAs, IPv4
+/// multicast, an IPv6 End-of-RIB, withdrawn IPv6 routes, and families tcpdump has no decoder
+/// for.
+fn mp_attrs() -> Vec<u8> {
+    let g = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    let ll = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    let mut reach6 = vec![0, 2, 1, 32];
+    reach6.extend_from_slice(&g);
+    reach6.extend_from_slice(&ll);
+    reach6.extend_from_slice(&[1, 2, 0xaa, 0xbb]);
+    reach6.extend_from_slice(&[
+        48, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 64, 0x20, 0x01, 0x0d, 0xb8, 0, 2, 0, 0,
+    ]);
+    let reach4 = [0, 1, 2, 4, 10, 99, 0, 1, 0, 24, 232, 1, 1];
+    [
+        attr(0x90, 14, &reach6),
+        attr(0x80, 14, &reach4),
+        attr(0x80, 14, &[0, 1, 1, 3, 10, 99, 0, 1, 0, 8, 10]),
+        attr(0x80, 15, &[0, 2, 1]),
+        attr(0x80, 15, &[0, 2, 1, 48, 0x20, 0x01, 0x0d, 0xb8, 0, 1]),
+        attr(0x80, 15, &[0, 1, 1, 33, 1, 2, 3, 4, 5]),
+        attr(0x80, 14, &[0, 99, 1, 0, 0]),
+        attr(0x80, 15, &[0, 2, 77, 1, 2]),
+    ]
+    .concat()
+}
+
 /// BGP at -v and -vv (print-bgp.c) as far as nscap decodes it: Open with every capability it
 /// knows (and ones it does not), Keepalive, Notifications of every error code (prefix limits,
-/// shutdown communications with and without data), Route Refresh, an Update that only
-/// withdraws routes (with and without path IDs) and the End-of-RIB marker, an unknown type,
-/// several messages in one segment, garbage before a marker, a message longer than the segment;
-/// in every mode, cut at every byte. (An Update's path attributes are not decoded: such
-/// Updates are left out here.)
+/// shutdown communications with and without data), Route Refresh, Updates that withdraw
+/// routes (with and without path IDs), the End-of-RIB marker, Updates with every path
+/// attribute nscap decodes (right and wrong lengths, 2- and 4-byte AS paths, sets and
+/// confederations, extended-length flags), multiprotocol IPv4 and IPv6 routes, families tcpdump
+/// has no decoder for, announced routes with path IDs, an unknown type, several messages in one
+/// segment, garbage before a marker, a message longer than the segment; in every mode, cut at
+/// every byte.
 #[test]
 fn bgp_messages_match_tcpdump_at_v() {
     need_tcpdump();
@@ -2326,6 +2422,27 @@ fn bgp_messages_match_tcpdump_at_v() {
             &[0, 12, 0, 0, 0, 1, 24, 10, 20, 1, 0, 0, 0, 2, 8, 10, 0, 0],
         ),
         bgp_msg(2, &[0, 3, 33, 1, 2, 0, 0]),
+        bgp_update(
+            &[],
+            &update_attrs(),
+            &[24, 10, 20, 1, 16, 10, 10, 32, 1, 2, 3, 4],
+        ),
+        bgp_update(&[], &mp_attrs(), &[]),
+        // Path IDs on the announced routes (add-path), and a bad prefix length.
+        bgp_update(
+            &[],
+            &attr(0x40, 1, &[0]),
+            &[0, 0, 0, 7, 24, 10, 1, 1, 0, 0, 0, 8, 16, 10, 2],
+        ),
+        bgp_update(&[], &attr(0x40, 1, &[2]), &[40, 1, 2, 3, 4, 5]),
+        // Attributes cut short, a length past the message, an unknown one (no decoder).
+        bgp_update(&[], &[0x40, 1], &[]),
+        bgp_update(
+            &[],
+            &[&attr(0x40, 1, &[0])[..], &[0x40, 5, 9, 0, 0]].concat(),
+            &[],
+        ),
+        bgp_update(&[], &attr(0xc0, 99, &[1, 2, 3]), &[]),
         bgp_msg(9, &[1, 2, 3]),
         [b"junk".as_slice(), &bgp_msg(4, &[])].concat(),
         bgp_msg(4, &[0; 40])[..30].to_vec(),

@@ -1,9 +1,12 @@
 //! print-bgp.c: BGP on TCP port 179 as tcpdump 4.99 prints it: `: BGP` alone by default; with
 //! `-v` each message found in the segment (by its marker): Open with its optional parameters
 //! and capabilities, Keepalive, Notification with its codes (and a shutdown communication),
-//! Route Refresh. Of an Update, its header line, its withdrawn IPv4 routes and the End-of-RIB
-//! marker are printed; its path attributes and announced routes are not ported, so nscap
-//! prints no more of that message than that.
+//! Route Refresh, Update with its withdrawn and announced IPv4 routes, its path attributes
+//! (origin, AS paths, next hop, MED, local preference, aggregators, communities and large
+//! ones, originator, cluster list) and multiprotocol routes for IPv4 and IPv6 unicast and
+//! multicast. Where tcpdump decodes more (extended communities, PMSI tunnels, AIGP, attribute
+//! sets, VPN, labelled and other address families), nscap prints that attribute's line and
+//! no more of the message: less than tcpdump, never something else.
 
 use super::nd::{check, get16, get32, get8, Stop};
 use super::{n, s};
@@ -100,7 +103,7 @@ fn pdu(out: &mut Vec<u8>, m: &[u8], len: usize, verbose: u8) -> Result<(), Stop>
     // Each kind's own cut ends its line (` [|bgp]`) and the next message goes on.
     let r = match t {
         1 => open(out, m, len, verbose),
-        2 => update(out, m, len),
+        2 => update(out, m, len, verbose),
         3 => notification(out, m, len),
         4 => Ok(()),
         5 => route_refresh(out, m, len, verbose),
@@ -382,6 +385,10 @@ fn prefix4(out: &mut Vec<u8>, m: &[u8], at: usize, item: usize) -> Result<Option
 /// check_add_path: whether routes of `length` bytes at `at` carry path IDs (RFC 7911), as
 /// tcpdump guesses it: they parse with them and do not parse without.
 fn add_path(m: &[u8], at: usize, length: usize) -> bool {
+    add_path_max(m, at, length, 32)
+}
+
+fn add_path_max(m: &[u8], at: usize, length: usize, max: usize) -> bool {
     if length < 5 {
         return false;
     }
@@ -389,7 +396,7 @@ fn add_path(m: &[u8], at: usize, length: usize) -> bool {
     while o < length {
         o += 4;
         let Some(&plen) = m.get(at + o) else { break };
-        if plen > 32 {
+        if usize::from(plen) > max {
             return false;
         }
         o += 1 + usize::from(plen).div_ceil(8);
@@ -400,7 +407,7 @@ fn add_path(m: &[u8], at: usize, length: usize) -> bool {
     let mut o = 0;
     while o < length {
         let Some(&plen) = m.get(at + o) else { break };
-        if !(1..=32).contains(&plen) {
+        if plen < 1 || usize::from(plen) > max {
             return true;
         }
         o += 1 + usize::from(plen).div_ceil(8);
@@ -409,7 +416,7 @@ fn add_path(m: &[u8], at: usize, length: usize) -> bool {
 }
 
 /// bgp_update_print as far as it is ported: the withdrawn routes and the End-of-RIB marker.
-fn update(out: &mut Vec<u8>, m: &[u8], len: usize) -> Result<(), Stop> {
+fn update(out: &mut Vec<u8>, m: &[u8], len: usize, verbose: u8) -> Result<(), Stop> {
     let mut length = len - HEADER;
     let mut p = HEADER;
     check(m, p, 2)?;
@@ -474,18 +481,642 @@ fn update(out: &mut Vec<u8>, m: &[u8], len: usize) -> Result<(), Stop> {
     if length < 2 {
         return Err(Stop::Trunc);
     }
-    let attrs = usize::from(get16(m, p)?);
+    let mut attrs = usize::from(get16(m, p)?);
+    p += 2;
     length -= 2;
     if withdrawn == 0 && attrs == 0 && length == 0 {
         s(out, "\n\t  End-of-Rib Marker (empty NLRI)");
         return Ok(());
     }
-    // Path attributes that would run past the message: tcpdump's cut, before any is printed.
-    if attrs > 0 && length < attrs {
+    if attrs > 0 {
+        if length < attrs {
+            return Err(Stop::Trunc);
+        }
+        while attrs > 0 {
+            check(m, p, 2)?;
+            if length < 2 {
+                return Err(Stop::Trunc);
+            }
+            if attrs < 2 {
+                s(out, "\n\t  [path attrs too short]");
+                p += attrs;
+                length -= attrs;
+                break;
+            }
+            let (flags, kind) = (get8(m, p)?, get8(m, p + 1)?);
+            p += 2;
+            attrs -= 2;
+            length -= 2;
+            let lenlen = if flags & 0x10 != 0 { 2 } else { 1 };
+            check(m, p, lenlen)?;
+            if length < lenlen {
+                return Err(Stop::Trunc);
+            }
+            if attrs < lenlen {
+                s(out, "\n\t  [path attrs too short]");
+                p += attrs;
+                length -= attrs;
+                break;
+            }
+            let alen = if lenlen == 2 {
+                usize::from(get16(m, p)?)
+            } else {
+                usize::from(get8(m, p)?)
+            };
+            p += lenlen;
+            attrs -= lenlen;
+            length -= lenlen;
+            s(out, "\n\t  ");
+            s(out, attribute_name(kind));
+            s(out, " (");
+            n(out, kind);
+            s(out, "), length: ");
+            n(out, alen as u64);
+            if flags != 0 {
+                s(out, ", Flags [");
+                for (bit, c) in [(0x80, "O"), (0x40, "T"), (0x20, "P"), (0x10, "E")] {
+                    if flags & bit != 0 {
+                        s(out, c);
+                    }
+                }
+                if flags & 0xf != 0 {
+                    s(out, "+");
+                    digits::hex(out, (flags & 0xf).into());
+                }
+                s(out, "]: ");
+            }
+            if attrs < alen {
+                s(out, " [path attrs too short]");
+                p += attrs;
+                length -= attrs;
+                break;
+            }
+            if length < alen {
+                return Err(Stop::Trunc);
+            }
+            // A path attribute tcpdump decodes and nscap does not: its line, then nothing more
+            // of this message (less than tcpdump prints, never something else).
+            if matches!(kind, 16 | 22 | 26 | 128) {
+                return Ok(());
+            }
+            if !attribute(out, m, kind, p, alen, verbose)? {
+                return Ok(());
+            }
+            p += alen;
+            attrs -= alen;
+            length -= alen;
+        }
+    }
+    if length > 0 {
+        let paths = add_path(m, p, length);
+        s(out, "\n\t  Updated routes:");
+        while length != 0 {
+            let mut id = 0;
+            if paths {
+                check(m, p, 4)?;
+                if length < 4 {
+                    return Err(Stop::Trunc);
+                }
+                id = get32(m, p)?;
+                p += 4;
+                length -= 4;
+            }
+            let mark = out.len();
+            s(out, "\n\t    ");
+            let prefix = prefix4(out, m, p, length);
+            if !matches!(prefix, Ok(Some(_))) {
+                out.truncate(mark);
+            }
+            match prefix? {
+                None => {
+                    s(out, "\n\t    (illegal prefix length)");
+                    break;
+                }
+                Some(used) => {
+                    if paths {
+                        s(out, "   Path Id: ");
+                        n(out, id);
+                    }
+                    p += used;
+                    length -= used;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn attribute_name(kind: u8) -> &'static str {
+    match kind {
+        1 => "Origin",
+        2 => "AS Path",
+        17 => "AS4 Path",
+        3 => "Next Hop",
+        4 => "Multi Exit Discriminator",
+        5 => "Local Preference",
+        6 => "Atomic Aggregate",
+        7 => "Aggregator",
+        18 => "Aggregator4",
+        8 => "Community",
+        9 => "Originator ID",
+        10 => "Cluster List",
+        11 => "DPA",
+        12 => "Advertisers",
+        13 => "RCID Path / Cluster ID",
+        14 => "Multi-Protocol Reach NLRI",
+        15 => "Multi-Protocol Unreach NLRI",
+        16 => "Extended Community",
+        22 => "PMSI Tunnel",
+        23 => "Tunnel Encapsulation",
+        24 => "Traffic Engineering",
+        25 => "IPv6 Extended Community",
+        26 => "Accumulated IGP Metric",
+        27 => "PE Distinguisher Label",
+        28 => "Entropy Label",
+        32 => "Large Community",
+        128 => "Attribute Set",
+        255 => "Reserved for development",
+        _ => "Unknown Attribute",
+    }
+}
+
+fn ipv4_at(out: &mut Vec<u8>, m: &[u8], at: usize) -> Result<(), Stop> {
+    digits::ipv4(out, get32(m, at)?.to_be_bytes());
+    Ok(())
+}
+
+/// bgp_attr_print for the attributes nscap decodes; false where tcpdump decodes more than
+/// nscap does (an address family's routes it does not port): nothing more of the message.
+fn attribute(
+    out: &mut Vec<u8>,
+    m: &[u8],
+    kind: u8,
+    at: usize,
+    len: usize,
+    verbose: u8,
+) -> Result<bool, Stop> {
+    let mut dump = len;
+    match kind {
+        1 => {
+            if len != 1 {
+                s(out, "invalid len");
+            } else {
+                s(
+                    out,
+                    match get8(m, at)? {
+                        0 => "IGP",
+                        1 => "EGP",
+                        2 => "Incomplete",
+                        _ => "Unknown Origin Typecode",
+                    },
+                );
+            }
+        }
+        2 | 17 => {
+            if len % 2 != 0 {
+                s(out, "invalid len");
+            } else if len == 0 {
+                s(out, "empty");
+            } else {
+                let size = as_size(m, kind, at, len)?;
+                let mut p = at;
+                while p < at + len {
+                    let seg = get8(m, p)?;
+                    s(
+                        out,
+                        match seg {
+                            2 => "",
+                            1 => "{ ",
+                            3 => "( ",
+                            4 => "({ ",
+                            _ => "?",
+                        },
+                    );
+                    let count = usize::from(get8(m, p + 1)?);
+                    let mut i = 0;
+                    while i < count * size {
+                        check(m, p + 2 + i, size)?;
+                        let asn = if size == 2 {
+                            u32::from(get16(m, p + 2 + i)?)
+                        } else {
+                            get32(m, p + 2 + i)?
+                        };
+                        n(out, asn);
+                        s(out, " ");
+                        i += size;
+                    }
+                    s(
+                        out,
+                        match seg {
+                            2 => "",
+                            1 => "}",
+                            3 => ")",
+                            4 => "})",
+                            _ => "?",
+                        },
+                    );
+                    p += 2 + count * size;
+                }
+            }
+        }
+        3 | 9 => {
+            if len != 4 {
+                s(out, "invalid len");
+            } else {
+                ipv4_at(out, m, at)?;
+            }
+        }
+        4 | 5 => {
+            if len != 4 {
+                s(out, "invalid len");
+            } else {
+                n(out, get32(m, at)?);
+            }
+        }
+        6 => {
+            if len != 0 {
+                s(out, "invalid len");
+            }
+        }
+        7 | 18 => {
+            if (kind == 7 && len != 6 && len != 8) || (kind == 18 && len != 8) {
+                s(out, "invalid len");
+            } else {
+                check(m, at, len)?;
+                s(out, " AS #");
+                if len == 6 {
+                    n(out, get16(m, at)?);
+                    s(out, ", origin ");
+                    ipv4_at(out, m, at + 2)?;
+                } else {
+                    n(out, get32(m, at)?);
+                    s(out, ", origin ");
+                    ipv4_at(out, m, at + 4)?;
+                }
+            }
+        }
+        8 => {
+            if len % 4 != 0 {
+                s(out, "invalid len");
+            } else {
+                let mut t = len;
+                let mut p = at;
+                while t != 0 {
+                    check(m, p, 4)?;
+                    let c = get32(m, p)?;
+                    match c {
+                        0xffff_ff01 => s(out, " NO_EXPORT"),
+                        0xffff_ff02 => s(out, " NO_ADVERTISE"),
+                        0xffff_ff03 => s(out, " NO_EXPORT_SUBCONFED"),
+                        _ => {
+                            n(out, c >> 16);
+                            s(out, ":");
+                            n(out, c & 0xffff);
+                            if t > 4 {
+                                s(out, ", ");
+                            }
+                        }
+                    }
+                    t -= 4;
+                    p += 4;
+                }
+            }
+        }
+        10 => {
+            if len % 4 != 0 {
+                s(out, "invalid len");
+            } else {
+                let mut t = len;
+                let mut p = at;
+                while t != 0 {
+                    ipv4_at(out, m, p)?;
+                    if t > 4 {
+                        s(out, ", ");
+                    }
+                    t -= 4;
+                    p += 4;
+                }
+            }
+        }
+        14 => {
+            check(m, at, 3)?;
+            if len < 3 {
+                return Err(Stop::Trunc);
+            }
+            let Some((af, _)) = mp_family(out, m, at, len, verbose)? else {
+                return Ok(false);
+            };
+            if af == 0 {
+                // No decoder for it: told, with the hex at -v.
+                return vv_dump(out, m, at, len, verbose).map(|()| true);
+            }
+            let mut p = at + 3;
+            let mut t = len - 3;
+            check(m, p, 1)?;
+            if t < 1 {
+                return Err(Stop::Trunc);
+            }
+            let nhlen = usize::from(get8(m, p)?);
+            p += 1;
+            t -= 1;
+            if nhlen > 0 {
+                if t < nhlen {
+                    return Err(Stop::Trunc);
+                }
+                s(out, "\n\t    nexthop: ");
+                let size = if af == 1 { 4 } else { 16 };
+                let mut left = nhlen;
+                let mut first = true;
+                while left != 0 {
+                    if !first {
+                        s(out, ", ");
+                    }
+                    first = false;
+                    if left < size {
+                        s(out, "invalid len");
+                        p += left;
+                        t -= left;
+                        left = 0;
+                    } else {
+                        if size == 4 {
+                            ipv4_at(out, m, p)?;
+                        } else {
+                            let a: [u8; 16] = m
+                                .get(p..p + 16)
+                                .ok_or(super::nd::Jump)?
+                                .try_into()
+                                .map_err(|_| super::nd::Jump)?;
+                            digits::ipv6(out, a);
+                        }
+                        p += size;
+                        t -= size;
+                        left -= size;
+                    }
+                }
+            }
+            s(out, ", nh-length: ");
+            n(out, nhlen as u64);
+            if t < 1 {
+                return Err(Stop::Trunc);
+            }
+            let snpa = get8(m, p)?;
+            p += 1;
+            t -= 1;
+            if snpa != 0 {
+                s(out, "\n\t    ");
+                n(out, snpa);
+                s(out, " SNPA");
+                for _ in 0..snpa {
+                    if t < 1 {
+                        return Err(Stop::Trunc);
+                    }
+                    let l = usize::from(get8(m, p)?);
+                    s(out, "\n\t      ");
+                    n(out, l as u64);
+                    s(out, " bytes");
+                    p += 1;
+                    t -= 1;
+                    if t < l {
+                        return Err(Stop::Trunc);
+                    }
+                    check(m, p, l)?;
+                    p += l;
+                    t -= l;
+                }
+            } else {
+                s(out, ", no SNPA");
+            }
+            routes(out, m, af, p, at, len)?;
+        }
+        15 => {
+            check(m, at, 3)?;
+            let Some((af, _)) = mp_family(out, m, at, len, verbose)? else {
+                return Ok(false);
+            };
+            if af == 0 {
+                return vv_dump(out, m, at, len, verbose).map(|()| true);
+            }
+            if len == 3 {
+                s(out, "\n\t      End-of-Rib Marker (empty NLRI)");
+            }
+            routes(out, m, af, at + 3, at, len)?;
+        }
+        32 => {
+            if len == 0 || len % 12 != 0 {
+                s(out, "invalid len");
+            } else {
+                s(out, "\n\t    ");
+                let mut p = at;
+                let mut t = len;
+                while t != 0 {
+                    let (a, b, c) = (get32(m, p)?, get32(m, p + 4)?, get32(m, p + 8)?);
+                    n(out, a);
+                    s(out, ":");
+                    n(out, b);
+                    s(out, ":");
+                    n(out, c);
+                    if t > 12 {
+                        s(out, ", ");
+                    }
+                    p += 12;
+                    t -= 12;
+                }
+                // tcpdump counts `len` down here: no -vv dump follows.
+                dump = 0;
+            }
+        }
+        _ => {
+            check(m, at, len)?;
+            s(out, "\n\t    no Attribute ");
+            n(out, kind);
+            s(out, " decoder");
+            if verbose <= 1 {
+                super::dump::hex_after(out, &m[at..at + len], "\n\t    ");
+            }
+        }
+    }
+    vv_dump(out, m, at, dump, verbose)?;
+    Ok(true)
+}
+
+/// An attribute's hex at -vv (not for an empty one).
+fn vv_dump(out: &mut Vec<u8>, m: &[u8], at: usize, len: usize, verbose: u8) -> Result<(), Stop> {
+    if verbose > 1 && len != 0 {
+        check(m, at, len)?;
+        super::dump::hex_after(out, &m[at..at + len], "\n\t    ");
+    }
+    Ok(())
+}
+
+/// bgp_attr_get_as_size: 2-byte AS numbers if the path parses with them, else 4.
+fn as_size(m: &[u8], kind: u8, at: usize, len: usize) -> Result<usize, Stop> {
+    if kind == 17 {
+        return Ok(4);
+    }
+    let mut p = at;
+    while p < at + len {
+        let seg = get8(m, p)?;
+        if !(1..=4).contains(&seg) {
+            return Ok(4);
+        }
+        p += 2 + usize::from(get8(m, p + 1)?) * 2;
+    }
+    Ok(if p == at + len { 2 } else { 4 })
+}
+
+/// bgp_mp_af_print: the AFI and SAFI line. `Some((af, safi))` for IPv4 and IPv6 unicast and
+/// multicast (ported); `Some((0, 0))` where tcpdump has no decoder (told, with the hex at -v);
+/// `None` where tcpdump decodes a family nscap does not.
+fn mp_family(
+    out: &mut Vec<u8>,
+    m: &[u8],
+    at: usize,
+    len: usize,
+    verbose: u8,
+) -> Result<Option<(u16, u8)>, Stop> {
+    let af = get16(m, at)?;
+    let safi = get8(m, at + 2)?;
+    let known = matches!(
+        (af, safi),
+        (1, 1..=5 | 66 | 128..=130 | 132)
+            | (2, 1..=4 | 128..=130)
+            | (3, 1..=3 | 128..=130)
+            | (196, 128..=130)
+            | (25, 65)
+    );
+    let ported = matches!((af, safi), (1 | 2, 1..=3));
+    if known && !ported {
+        return Ok(None);
+    }
+    s(out, "\n\t    AFI: ");
+    s(
+        out,
+        match crate::summary::names::address_family(af) {
+            "Unknown" => "Unknown AFI",
+            name => name,
+        },
+    );
+    s(out, " (");
+    n(out, af);
+    s(out, "), ");
+    if safi > 128 {
+        s(out, "vendor specific ");
+    }
+    s(out, "SAFI: ");
+    s(
+        out,
+        match safi_name(safi) {
+            "Unknown" => "Unknown SAFI",
+            name => name,
+        },
+    );
+    s(out, " (");
+    n(out, safi);
+    s(out, ")");
+    if ported {
+        return Ok(Some((af, safi)));
+    }
+    check(m, at, len)?;
+    s(out, "\n\t    no AFI ");
+    n(out, af);
+    s(out, " / SAFI ");
+    n(out, safi);
+    s(out, " decoder");
+    if verbose <= 1 {
+        super::dump::hex_after(out, &m[at..at + len], "\n\t    ");
+    }
+    Ok(Some((0, 0)))
+}
+
+/// The routes of an MP_REACH or MP_UNREACH attribute (`at`, `len`: the attribute), from `p`.
+fn routes(
+    out: &mut Vec<u8>,
+    m: &[u8],
+    af: u16,
+    mut p: usize,
+    at: usize,
+    len: usize,
+) -> Result<(), Stop> {
+    let rest = len.saturating_sub(p - at);
+    let (bits, paths) = if af == 1 {
+        (32, add_path(m, p, rest))
+    } else {
+        (128, add_path6(m, p, rest))
+    };
+    while p < at + len {
+        let mut id = 0;
+        if paths {
+            id = get32(m, p)?;
+            p += 4;
+        }
+        // bgp_nlri_print gives the prefix decoder the attribute's whole length.
+        let mark = out.len();
+        s(out, "\n\t      ");
+        let r = if bits == 32 {
+            prefix4(out, m, p, len)
+        } else {
+            prefix6(out, m, p, len)
+        };
+        let advance: isize = match r {
+            Ok(Some(used)) => used as isize,
+            Ok(None) => {
+                out.truncate(mark);
+                s(out, "\n\t    (illegal prefix length)");
+                -1
+            }
+            Err(Stop::Trunc) => {
+                out.truncate(mark);
+                return Err(Stop::Trunc);
+            }
+            Err(e) => {
+                out.truncate(mark);
+                return Err(e);
+            }
+        };
+        let advance = if paths {
+            s(out, "   Path Id: ");
+            n(out, id);
+            advance + 4
+        } else {
+            advance
+        };
+        if advance < 0 {
+            break;
+        }
+        // With a path ID, tcpdump's count starts after the ID it already stepped over.
+        p = (p as isize + advance - if paths { 4 } else { 0 }) as usize;
+    }
+    Ok(())
+}
+
+/// check_add_path for IPv6 prefixes.
+fn add_path6(m: &[u8], at: usize, length: usize) -> bool {
+    add_path_max(m, at, length, 128)
+}
+
+/// decode_prefix6, as [`prefix4`] for IPv6.
+fn prefix6(out: &mut Vec<u8>, m: &[u8], at: usize, item: usize) -> Result<Option<usize>, Stop> {
+    if item < 1 {
         return Err(Stop::Trunc);
     }
-    // The path attributes and the announced routes: not ported.
-    Ok(())
+    let plen = usize::from(get8(m, at)?);
+    if plen > 128 {
+        return Ok(None);
+    }
+    let bytes = plen.div_ceil(8);
+    if item - 1 < bytes {
+        return Err(Stop::Trunc);
+    }
+    let src = m.get(at + 1..at + 1 + bytes).ok_or(super::nd::Jump)?;
+    let mut a = [0u8; 16];
+    a[..bytes].copy_from_slice(src);
+    if plen % 8 != 0 {
+        a[bytes - 1] &= (0xff00u16 >> (plen % 8)) as u8;
+    }
+    digits::ipv6(out, a);
+    s(out, "/");
+    n(out, plen as u64);
+    Ok(Some(1 + bytes))
 }
 
 fn notification(out: &mut Vec<u8>, m: &[u8], len: usize) -> Result<(), Stop> {
