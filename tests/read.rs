@@ -477,7 +477,32 @@ fn writes_fuzz_seeds() {
     let mut ntp = vec![0x24u8, 2, 6, 0xec];
     ntp.extend_from_slice(&[0; 12]);
     ntp.extend_from_slice(&[0xeb, 0x00, 0x00, 0x00].repeat(8));
+    // A BGP Keepalive and an Update with an AS path, a next hop and a route.
+    let mut bgp = [[0xffu8; 16].as_slice(), &[0, 19, 4]].concat();
+    let upd = [
+        &[0u8, 0, 0, 18][..],
+        &[
+            0x40, 1, 1, 0, 0x40, 2, 4, 2, 1, 0xfc, 0, 0x40, 3, 4, 10, 0, 0, 1,
+        ],
+        &[24, 10, 20, 1],
+    ]
+    .concat();
+    bgp.extend_from_slice(&[0xff; 16]);
+    bgp.extend_from_slice(&((19 + upd.len()) as u16).to_be_bytes());
+    bgp.push(2);
+    bgp.extend_from_slice(&upd);
     let apps: Vec<Vec<u8>> = vec![
+        ether(
+            MAC_B,
+            MAC_A,
+            0x0800,
+            &ipv4(
+                A4,
+                B4,
+                TCP,
+                &tcp(40000, 179, 1, 1, PSH | ACK, 502, &[], &bgp),
+            ),
+        ),
         ether(
             MAC_B,
             MAC_A,
