@@ -9,7 +9,7 @@ PKGS="libpcap-dev pkg-config gcc tshark tcpdump iproute2 iputils-ping iperf3 uti
       redis-server redis-tools vsftpd curl keepalived bird2"
 # redis-server, redis-tools: tests/daemons.rs compares RESP lines with tcpdump's on real traffic;
 # vsftpd and curl (with busybox httpd and Python's smtpd) the FTP, HTTP and SMTP ones;
-# keepalived the VRRP ones, bird2 the BGP ones (and busybox udhcpd/udhcpc the DHCP ones).
+# keepalived the VRRP ones, bird2 the BGP and BFD ones (and busybox udhcpd/udhcpc the DHCP ones).
 # openssh-server: tests/remote.rs runs Wireshark's sshdump against an sshd in a namespace, and
 # tests/hosts.rs (-H) one sshd per "host" namespace.
 # For scripts/static.sh: musl's compiler, libpcap's grammar tools, apt-get source, and `file`;

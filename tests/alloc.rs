@@ -248,6 +248,16 @@ fn frames() -> Vec<Vec<u8>> {
         0x0800,
         &ipv4([0; 4], [255; 4], UDP, &udp(68, 67, &dhcp)),
     ));
+    let mut bfd = vec![0x20u8, 0xc4, 3, 48, 0, 0, 0, 1, 0, 0, 0, 2];
+    bfd.extend_from_slice(&[0, 4, 0x93, 0xe0, 0, 4, 0x93, 0xe0, 0, 0, 0xc3, 0x50]);
+    bfd.extend_from_slice(&[2, 24, 1, 0, 0, 0, 0, 9]);
+    bfd.extend_from_slice(&[0xab; 16]);
+    v.push(ether(
+        MAC_B,
+        MAC_A,
+        0x0800,
+        &ipv4(a, b, UDP, &udp(49153, 3784, &bfd)),
+    ));
     let vrrp = [
         0x21u8, 51, 150, 1, 1, 1, 0x12, 0x34, 10, 0, 0, 100, b's', b'e', b'c', 0, 0, 0, 0, 0,
     ];

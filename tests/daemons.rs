@@ -338,13 +338,14 @@ fn vrrp_from_keepalived_matches_tcpdump() {
     );
 }
 
-/// Two BIRD routers in a BGP session (one in the target's namespace, one in its peer's): Open
-/// with capabilities, Keepalives, Updates with their attributes and routes, End-of-RIB and the
-/// Cease at the end; identical to tcpdump's in every mode, -v and -vv too, and cut. (Every line
+/// Two BIRD routers in a BGP session watched by BFD (one in the target's namespace, one in its
+/// peer's): Open with capabilities, Keepalives, Updates with their attributes and routes,
+/// End-of-RIB and the Cease at the end, and BFD's control packets from Down to Up; identical to
+/// tcpdump's in every mode, -v and -vv too, and cut. (Every line
 /// nscap prints at -v is also checked to be tcpdump's, in order: where tcpdump decodes an
 /// attribute nscap does not, nscap prints less, never something else.)
 #[test]
-fn bgp_from_bird_matches_tcpdump() {
+fn bgp_and_bfd_from_bird_match_tcpdump() {
     let w = World::new();
     let d = TempDir::new();
     let conf = |name: &str, me: &str, peer: &str, my_as: u32, peer_as: u32, export: &str| {
@@ -354,7 +355,8 @@ fn bgp_from_bird_matches_tcpdump() {
             format!(
                 "router id {me};\nprotocol device {{}}\n\
                  protocol static {{ ipv4; route 10.10.0.0/16 blackhole; route 10.20.1.0/24 blackhole; }}\n\
-                 protocol bgp peer {{ local {me} as {my_as}; neighbor {peer} as {peer_as}; \
+                 protocol bfd {{ interface \"*\" {{ min rx interval 200 ms; min tx interval 200 ms; }}; }}\n\
+                 protocol bgp peer {{ local {me} as {my_as}; neighbor {peer} as {peer_as}; bfd on; \
                  ipv4 {{ import all; export {export}; }}; hold time 9; keepalive time 3; connect retry time 1; }}\n"
             ),
         )
@@ -363,7 +365,7 @@ fn bgp_from_bird_matches_tcpdump() {
     };
     let a = conf("a", &w.target_ip, &w.peer_ip, 64512, 64513, "all");
     let b = conf("b", &w.peer_ip, &w.target_ip, 64513, 64512, "none");
-    let (n, out) = record(&w, &d, "bgp", "tcp port 179");
+    let (n, out) = record(&w, &d, "bgp", "tcp port 179 or udp port 3784");
     let bird = |ns: &Netns, conf: &std::path::Path, name: &str| {
         Proc::spawn(&ns.exec(&format!(
             "exec bird -f -c {} -s {dir}/{name}.ctl -P {dir}/{name}.pid",
@@ -404,7 +406,7 @@ fn bgp_from_bird_matches_tcpdump() {
         n,
         &d,
         "bgp",
-        &[": BGP"],
+        &[": BGP", "BFDv1, Control, State Up"],
         &[&[], &["-q"], &["-x"], &["-v"], &["-vv"]],
         (&[60, 70, 80, 100, 120], &["-v"]),
     );

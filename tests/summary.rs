@@ -2473,6 +2473,58 @@ fn bgp_messages_match_tcpdump_at_v() {
     );
 }
 
+/// BFD (print-bfd.c): versions 0, 1 and another, every state, flags and diagnostics, the three
+/// control ports and echo, each authentication kind with right and wrong lengths; in every
+/// mode, cut at every byte.
+#[test]
+fn bfd_matches_tcpdump() {
+    need_tcpdump();
+    let ctl = |vd: u8, flags: u8, auth: &[u8]| {
+        let mut b = vec![vd, flags, 3, (24 + auth.len()) as u8];
+        b.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 2]);
+        b.extend_from_slice(&300_000u32.to_be_bytes());
+        b.extend_from_slice(&300_000u32.to_be_bytes());
+        b.extend_from_slice(&50_000u32.to_be_bytes());
+        b.extend_from_slice(auth);
+        b
+    };
+    let md5 = [&[2u8, 24, 1, 0, 0, 0, 0, 9][..], &[0xab; 16]].concat();
+    let sha1 = [&[4u8, 28, 1, 0, 0, 0, 0, 9][..], &[0xcd; 20]].concat();
+    let cases: Vec<(u16, Vec<u8>)> = vec![
+        (3784, ctl(0x20, 0xc0, &[])),
+        (3784, ctl(0x27, 0x48, &[])),
+        (3784, ctl(0x21, 0x7f, &[])),
+        (4784, ctl(0x23, 0x80, &[])),
+        (6784, ctl(0x20, 0x00, &[])),
+        (3784, ctl(0x08, 0xff, &[])),
+        (3784, ctl(0x40, 0xc0, &[])),
+        (
+            3784,
+            ctl(0x20, 0xc4, &[1, 9, 1, b's', b'e', b'c', b'r', b'e', b't']),
+        ),
+        (3784, ctl(0x20, 0xc4, &[1, 3, 1, 0])),
+        (3784, ctl(0x20, 0xc4, &md5)),
+        (3784, ctl(0x20, 0xc4, &[3, 20, 1, 0])),
+        (3784, ctl(0x20, 0xc4, &sha1)),
+        (3784, ctl(0x20, 0xc4, &[5, 24, 1, 0])),
+        (3784, ctl(0x20, 0xc4, &[9, 4, 1, 0])),
+        (3785, vec![1, 2, 3, 4, 5, 6]),
+    ];
+    let frames: Vec<Vec<u8>> = cases
+        .iter()
+        .map(|(dp, p)| {
+            ether(
+                MAC_B,
+                MAC_A,
+                0x0800,
+                &ipv4(A4, B4, UDP, &udp(49153, *dp, p)),
+            )
+        })
+        .collect();
+    let snaps: Vec<usize> = (42..=42 + 24 + 28).collect();
+    compare_whole_and_cut("bfd", &frames, &snaps, &[&[], &["-v"], &["-x"]]);
+}
+
 /// syslog on UDP port 514 (print-syslog.c): priorities of every kind (none, `<>`, one to three
 /// digits, four, unknown facilities), messages with bytes fn_print_char escapes; in every mode,
 /// at every verbosity (-v names and numbers, -vv adds the hex), and cut at every byte.

@@ -7,6 +7,7 @@
 // callgrind); with the hint the machine code is that of the single file again.
 mod app;
 mod arp;
+mod bfd;
 mod bgp;
 mod bootp;
 mod cksum;

@@ -14,6 +14,7 @@ pub(super) enum Printer {
     Mdns,
     Ntp,
     Bootp,
+    Bfd,
     Sip,
     Syslog,
     Otv,
@@ -82,10 +83,10 @@ const CHAIN: [(On, Printer); 61] = {
         (Either(698), Other),  // OLSR
         (Either(3503), Other), // MPLS LSP ping
         (Src(49152), Other),   // BCM LI
-        (Dst(3784), Other),    // BFD
-        (Dst(4784), Other),
-        (Dst(6784), Other),
-        (Dst(3785), Other),
+        (Dst(3784), Bfd),
+        (Dst(4784), Bfd),
+        (Dst(6784), Bfd),
+        (Dst(3785), Bfd),
         (Either(701), Other),  // LMP
         (Either(1589), Other), // VQP
         (Either(6343), Other), // sFlow
@@ -181,6 +182,7 @@ pub(super) fn print(
                 return super::txt::print(out, &super::sip::SIP, u.payload(), len, opts.verbose)
             }
             Printer::Bootp => return super::bootp::print(out, after, len, opts.verbose),
+            Printer::Bfd => return super::bfd::print(out, after, len, dp, opts.verbose),
             Printer::Syslog => return super::syslog::print(out, after, len, opts.verbose),
             Printer::Otv | Printer::Vxlan | Printer::Geneve => {
                 if tunnel::udp(out, sp, dp, u.payload(), len, opts, st) {
