@@ -1843,6 +1843,18 @@ fn text_protocols_match_tcpdump() {
             &ipv4(A4, B4, UDP, &udp(sp, dp, p)),
         ));
     }
+    // Resets that carry data (a reason): tcpdump prints it at -v, and no application layer.
+    for (i, p) in [
+        &b"GET / HTTP/1.1\r\n"[..],
+        b"connection reset by peer, too many streams open at once",
+        b"bin\x01\xff",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let t = tcp(40020, 80, 9000 + i as u32, 0, RST, 0, &[], p);
+        frames.push(ether(MAC_B, MAC_A, 0x0800, &ipv4(A4, B4, TCP, &t)));
+    }
     let longest = cases.iter().map(|c| c.2.len()).max().unwrap();
     let snaps: Vec<usize> = (42..=54 + longest).collect();
     compare_whole_and_cut("text", &frames, &snaps, &[&[], &["-v"], &["-x"]]);

@@ -256,9 +256,26 @@ fn header(
 fn tail(out: &mut Vec<u8>, t: &etherparse::TcpSlice<'_>, len: u32, opts: &PrintOptions) {
     s(out, ", length ");
     n(out, len);
-    if len > 0 && !(t.rst() && opts.verbose > 0) {
+    if len > 0 && t.rst() && opts.verbose > 0 {
+        rst_data(out, t.payload(), len);
+    } else if len > 0 {
         app::tcp(out, t, len, opts);
     }
+}
+
+/// print_tcp_rst_data: with -v, a reset's data (RFC 1122 lets it carry a reason), at most 30
+/// bytes of it: ` [RST why]`, `[!RST` when not all of it was captured, `+` when cut to 30.
+fn rst_data(out: &mut Vec<u8>, b: &[u8], len: u32) {
+    let len = len as usize;
+    s(out, if b.len() >= len { " [RST" } else { " [!RST" });
+    if len > 30 {
+        s(out, "+");
+    }
+    s(out, " ");
+    for &c in b.iter().take(len.min(30)) {
+        crate::summary::dns::print_char(out, c);
+    }
+    s(out, "]");
 }
 
 fn option_name(kind: u8) -> Option<&'static str> {
