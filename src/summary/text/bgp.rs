@@ -356,14 +356,22 @@ fn capabilities(
     Ok(())
 }
 
-/// decode_prefix4: `10.1.0.0/16` at `at` within `item` bytes; how many bytes it took, `None`
-/// for an illegal length, a cut (`Trunc`) when the item is too short for it (ITEMCHECK).
-fn prefix4(out: &mut Vec<u8>, m: &[u8], at: usize, item: usize) -> Result<Option<usize>, Stop> {
+/// decode_prefix4 and decode_prefix6 (`bits` 32 or 128): `lead`, then `10.1.0.0/16` at `at`
+/// within `item` bytes; how many bytes it took, `None` for an illegal length, a cut (`Trunc`)
+/// when the item is too short for it (ITEMCHECK). Nothing is printed unless the prefix is.
+fn prefix(
+    out: &mut Vec<u8>,
+    m: &[u8],
+    at: usize,
+    item: usize,
+    bits: usize,
+    lead: &str,
+) -> Result<Option<usize>, Stop> {
     if item < 1 {
         return Err(Stop::Trunc);
     }
     let plen = usize::from(get8(m, at)?);
-    if plen > 32 {
+    if plen > bits {
         return Ok(None);
     }
     let bytes = plen.div_ceil(8);
@@ -371,24 +379,26 @@ fn prefix4(out: &mut Vec<u8>, m: &[u8], at: usize, item: usize) -> Result<Option
         return Err(Stop::Trunc);
     }
     let src = m.get(at + 1..at + 1 + bytes).ok_or(super::nd::Jump)?;
-    let mut a = [0u8; 4];
+    let mut a = [0u8; 16];
     a[..bytes].copy_from_slice(src);
     if plen % 8 != 0 {
         a[bytes - 1] &= (0xff00u16 >> (plen % 8)) as u8;
     }
-    digits::ipv4(out, a);
+    s(out, lead);
+    if bits == 32 {
+        digits::ipv4(out, [a[0], a[1], a[2], a[3]]);
+    } else {
+        digits::ipv6(out, a);
+    }
     s(out, "/");
     n(out, plen as u64);
     Ok(Some(1 + bytes))
 }
 
 /// check_add_path: whether routes of `length` bytes at `at` carry path IDs (RFC 7911), as
-/// tcpdump guesses it: they parse with them and do not parse without.
-fn add_path(m: &[u8], at: usize, length: usize) -> bool {
-    add_path_max(m, at, length, 32)
-}
-
-fn add_path_max(m: &[u8], at: usize, length: usize, max: usize) -> bool {
+/// tcpdump guesses it: they parse with them (prefixes of at most `max` bits) and do not parse
+/// without.
+fn add_path(m: &[u8], at: usize, length: usize, max: usize) -> bool {
     if length < 5 {
         return false;
     }
@@ -432,7 +442,7 @@ fn update(out: &mut Vec<u8>, m: &[u8], len: usize, verbose: u8) -> Result<(), St
             return Err(Stop::Trunc);
         }
         s(out, "\n\t  Withdrawn routes:");
-        let paths = add_path(m, p, withdrawn);
+        let paths = add_path(m, p, withdrawn, 32);
         while withdrawn != 0 {
             let mut id = 0;
             if paths {
@@ -447,13 +457,7 @@ fn update(out: &mut Vec<u8>, m: &[u8], len: usize, verbose: u8) -> Result<(), St
                 length -= 4;
                 withdrawn -= 4;
             }
-            let mark = out.len();
-            s(out, "\n\t    ");
-            let prefix = prefix4(out, m, p, withdrawn);
-            if !matches!(prefix, Ok(Some(_))) {
-                out.truncate(mark);
-            }
-            match prefix? {
+            match prefix(out, m, p, withdrawn, 32, "\n\t    ")? {
                 None => {
                     s(out, "\n\t    (illegal prefix length)");
                     break;
@@ -568,7 +572,7 @@ fn update(out: &mut Vec<u8>, m: &[u8], len: usize, verbose: u8) -> Result<(), St
         }
     }
     if length > 0 {
-        let paths = add_path(m, p, length);
+        let paths = add_path(m, p, length, 32);
         s(out, "\n\t  Updated routes:");
         while length != 0 {
             let mut id = 0;
@@ -581,13 +585,7 @@ fn update(out: &mut Vec<u8>, m: &[u8], len: usize, verbose: u8) -> Result<(), St
                 p += 4;
                 length -= 4;
             }
-            let mark = out.len();
-            s(out, "\n\t    ");
-            let prefix = prefix4(out, m, p, length);
-            if !matches!(prefix, Ok(Some(_))) {
-                out.truncate(mark);
-            }
-            match prefix? {
+            match prefix(out, m, p, length, 32, "\n\t    ")? {
                 None => {
                     s(out, "\n\t    (illegal prefix length)");
                     break;
@@ -1038,11 +1036,8 @@ fn routes(
     len: usize,
 ) -> Result<(), Stop> {
     let rest = len.saturating_sub(p - at);
-    let (bits, paths) = if af == 1 {
-        (32, add_path(m, p, rest))
-    } else {
-        (128, add_path6(m, p, rest))
-    };
+    let bits = if af == 1 { 32 } else { 128 };
+    let paths = add_path(m, p, rest, bits);
     while p < at + len {
         let mut id = 0;
         if paths {
@@ -1050,73 +1045,24 @@ fn routes(
             p += 4;
         }
         // bgp_nlri_print gives the prefix decoder the attribute's whole length.
-        let mark = out.len();
-        s(out, "\n\t      ");
-        let r = if bits == 32 {
-            prefix4(out, m, p, len)
-        } else {
-            prefix6(out, m, p, len)
-        };
-        let advance: isize = match r {
-            Ok(Some(used)) => used as isize,
-            Ok(None) => {
-                out.truncate(mark);
+        let step: isize = match prefix(out, m, p, len, bits, "\n\t      ")? {
+            Some(used) => used as isize,
+            None => {
                 s(out, "\n\t    (illegal prefix length)");
                 -1
             }
-            Err(Stop::Trunc) => {
-                out.truncate(mark);
-                return Err(Stop::Trunc);
-            }
-            Err(e) => {
-                out.truncate(mark);
-                return Err(e);
-            }
         };
-        let advance = if paths {
+        if paths {
+            // tcpdump adds the ID's 4 bytes even to an illegal prefix's -1, and goes on from
+            // the 3 bytes that makes.
             s(out, "   Path Id: ");
             n(out, id);
-            advance + 4
-        } else {
-            advance
-        };
-        if advance < 0 {
+        } else if step < 0 {
             break;
         }
-        // With a path ID, tcpdump's count starts after the ID it already stepped over.
-        p = (p as isize + advance - if paths { 4 } else { 0 }) as usize;
+        p = p.wrapping_add_signed(step);
     }
     Ok(())
-}
-
-/// check_add_path for IPv6 prefixes.
-fn add_path6(m: &[u8], at: usize, length: usize) -> bool {
-    add_path_max(m, at, length, 128)
-}
-
-/// decode_prefix6, as [`prefix4`] for IPv6.
-fn prefix6(out: &mut Vec<u8>, m: &[u8], at: usize, item: usize) -> Result<Option<usize>, Stop> {
-    if item < 1 {
-        return Err(Stop::Trunc);
-    }
-    let plen = usize::from(get8(m, at)?);
-    if plen > 128 {
-        return Ok(None);
-    }
-    let bytes = plen.div_ceil(8);
-    if item - 1 < bytes {
-        return Err(Stop::Trunc);
-    }
-    let src = m.get(at + 1..at + 1 + bytes).ok_or(super::nd::Jump)?;
-    let mut a = [0u8; 16];
-    a[..bytes].copy_from_slice(src);
-    if plen % 8 != 0 {
-        a[bytes - 1] &= (0xff00u16 >> (plen % 8)) as u8;
-    }
-    digits::ipv6(out, a);
-    s(out, "/");
-    n(out, plen as u64);
-    Ok(Some(1 + bytes))
 }
 
 fn notification(out: &mut Vec<u8>, m: &[u8], len: usize) -> Result<(), Stop> {
