@@ -491,78 +491,21 @@ fn writes_fuzz_seeds() {
     bgp.extend_from_slice(&((19 + upd.len()) as u16).to_be_bytes());
     bgp.push(2);
     bgp.extend_from_slice(&upd);
+    let v4 = |dst: [u8; 4], proto: u8, payload: &[u8]| {
+        ether(MAC_B, MAC_A, 0x0800, &ipv4(A4, dst, proto, payload))
+    };
+    let vrrp = [
+        0x21, 1, 100, 1, 1, 1, 0, 0, 10, 0, 0, 1, b'p', 0, 0, 0, 0, 0, 0, 0,
+    ];
+    let smtp = b"EHLO x\r\nMAIL FROM:<a@b>\r\n";
+    let sip = b"INVITE sip:b@c SIP/2.0\r\nCSeq: 1 INVITE\r\n\r\n";
     let apps: Vec<Vec<u8>> = vec![
-        ether(
-            MAC_B,
-            MAC_A,
-            0x0800,
-            &ipv4(
-                A4,
-                B4,
-                TCP,
-                &tcp(40000, 179, 1, 1, PSH | ACK, 502, &[], &bgp),
-            ),
-        ),
-        ether(
-            MAC_B,
-            MAC_A,
-            0x0800,
-            &ipv4(A4, B4, UDP, &udp(68, 67, &dhcp)),
-        ),
-        ether(
-            MAC_B,
-            MAC_A,
-            0x0800,
-            &ipv4(A4, B4, UDP, &udp(123, 123, &ntp)),
-        ),
-        ether(
-            MAC_B,
-            MAC_A,
-            0x0800,
-            &ipv4(
-                A4,
-                [224, 0, 0, 18],
-                112,
-                &[
-                    0x21, 1, 100, 1, 1, 1, 0, 0, 10, 0, 0, 1, b'p', 0, 0, 0, 0, 0, 0, 0,
-                ],
-            ),
-        ),
-        ether(
-            MAC_B,
-            MAC_A,
-            0x0800,
-            &ipv4(
-                A4,
-                B4,
-                TCP,
-                &tcp(
-                    40000,
-                    25,
-                    1,
-                    1,
-                    PSH | ACK,
-                    502,
-                    &[],
-                    b"EHLO x\r\nMAIL FROM:<a@b>\r\n",
-                ),
-            ),
-        ),
-        ether(
-            MAC_B,
-            MAC_A,
-            0x0800,
-            &ipv4(
-                A4,
-                B4,
-                UDP,
-                &udp(
-                    5060,
-                    5060,
-                    b"INVITE sip:b@c SIP/2.0\r\nCSeq: 1 INVITE\r\n\r\n",
-                ),
-            ),
-        ),
+        v4(B4, TCP, &tcp(40000, 179, 1, 1, PSH | ACK, 502, &[], &bgp)),
+        v4(B4, UDP, &udp(68, 67, &dhcp)),
+        v4(B4, UDP, &udp(123, 123, &ntp)),
+        v4([224, 0, 0, 18], 112, &vrrp),
+        v4(B4, TCP, &tcp(40000, 25, 1, 1, PSH | ACK, 502, &[], smtp)),
+        v4(B4, UDP, &udp(5060, 5060, sip)),
     ];
     for (i, f) in apps.iter().enumerate() {
         for (o, name) in [(0u8, "plain"), (0x30, "vv")] {
