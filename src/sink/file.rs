@@ -69,6 +69,15 @@ const LARGE: usize = 16 * 1024;
 /// never reallocates in the common case.
 const CAPACITY: usize = 256 * 1024;
 
+/// The smallest packet record: a pcap header and no data (pcapng's is larger).
+const SMALLEST_RECORD: usize = 16;
+
+/// How many packet records can be written between two flushes of an output that gathers
+/// `stage` bytes: that, a drain of the buffer and a largest record past it.
+fn most_records(stage: usize) -> usize {
+    (stage + DRAIN_AT + CAPACITY) / SMALLEST_RECORD
+}
+
 /// Records appended to one buffer and written when it holds [`DRAIN_AT`] bytes, or at each
 /// [`Records::flush`] when output is packet-buffered: one write per batch, never per packet.
 pub struct Records<W: Write> {
@@ -82,15 +91,38 @@ pub struct Records<W: Write> {
     tail: Vec<u8>,
     /// What a write refused by the file system left behind.
     torn: Option<Torn>,
+    /// How many bytes `out` may hold before it is flushed: 0 for an output that writes what
+    /// it is given at once, more for one that gathers ([`super::direct::Direct`]).
+    stage: u64,
+    /// Bytes given to `out` since it was last flushed.
+    staged: u64,
+    /// The ends of the packet records since then, counted from the same point: a file cut back
+    /// keeps those that reached it. Made with room for as many records as the bytes between
+    /// flushes can hold, so it never grows while packets are written.
+    ends: Vec<u32>,
 }
 
-/// A write the file system refused (no room, a quota, the file size limit): how many bytes of
-/// the buffer reached the file anyway (the file's last record may be cut inside them), and
-/// how many packet records the buffer held.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A write the file system refused (no room, a quota, the file size limit): how many bytes
+/// were given to the file since the end of its last record known to be on it (the file may
+/// hold some of them, and its last record may be cut inside them), and how many packet
+/// records they held.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Torn {
     pub bytes: u64,
     pub packets: u64,
+    /// Where each of those packet records ends, counted from the first of the bytes: the file
+    /// keeps those that reached it whole.
+    pub ends: Vec<u64>,
+}
+
+impl Torn {
+    /// Of the torn bytes, `reached` got to the file: how many of them make whole packet records
+    /// and how many packets those are.
+    pub fn whole(&self, reached: u64) -> (u64, u64) {
+        let kept = self.ends.partition_point(|&e| e <= reached);
+        let bytes = kept.checked_sub(1).map_or(0, |k| self.ends[k]);
+        (bytes, kept as u64)
+    }
 }
 
 /// Whether `e` is the file system refusing more data, rather than a fault of the moment.
@@ -112,7 +144,19 @@ impl<W: Write> Records<W> {
             packets: 0,
             tail: Vec::new(),
             torn: None,
+            stage: 0,
+            staged: 0,
+            ends: Vec::with_capacity(most_records(0)),
         }
+    }
+
+    /// For an `out` that gathers up to `bytes` before its flush puts them on the file: it is
+    /// flushed once it holds that much, and what it holds counts as not on the file when a
+    /// write fails.
+    pub fn staging(mut self, bytes: usize) -> Self {
+        self.stage = bytes as u64;
+        self.ends = Vec::with_capacity(most_records(bytes));
+        self
     }
 
     /// Appends one record: `head` writes what comes before `data`, `tail` what comes after.
@@ -136,6 +180,8 @@ impl<W: Write> Records<W> {
         end.clear();
         tail(&mut end);
         self.packets += 1;
+        let at = self.staged + (self.buf.len() + data.len() + end.len()) as u64;
+        self.ends.push(at as u32);
         let (done, r) = write_parts(&mut self.out, [&self.buf, data, &end]);
         if r.is_ok() {
             // Kept, with its room, for the next records.
@@ -145,14 +191,14 @@ impl<W: Write> Records<W> {
             self.buf = after([&self.buf, data, &end], done).concat();
         }
         self.tail = end;
-        self.wrote(done, &r);
-        r
+        self.wrote(done, r)
     }
 
     /// After a packet's record was appended: writes the buffer out once enough has gathered.
     #[inline]
     pub fn appended(&mut self) -> io::Result<()> {
         self.packets += 1;
+        self.ends.push((self.staged + self.buf.len() as u64) as u32);
         if self.buf.len() >= DRAIN_AT {
             self.drain()?;
         }
@@ -162,35 +208,60 @@ impl<W: Write> Records<W> {
     fn drain(&mut self) -> io::Result<()> {
         let before = self.buf.len();
         let r = write_out(&mut self.out, &mut self.buf);
-        self.wrote(before - self.buf.len(), &r);
+        self.wrote(before - self.buf.len(), r)
+    }
+
+    /// After a write of the buffer's records (`done` bytes went out): `out` is flushed when it
+    /// holds enough, and then none is held any more; or, when the file system refused the
+    /// rest, what was given to the file is recorded.
+    fn wrote(&mut self, done: usize, r: io::Result<()>) -> io::Result<()> {
+        self.staged += done as u64;
+        let r = r.and_then(|()| {
+            if self.staged >= self.stage {
+                self.settle()
+            } else {
+                Ok(())
+            }
+        });
+        self.refused(r)
+    }
+
+    /// Records what a write the file system refused left behind.
+    fn refused(&mut self, r: io::Result<()>) -> io::Result<()> {
+        if let Err(e) = &r {
+            if no_room(e) {
+                self.torn = Some(Torn {
+                    bytes: self.staged,
+                    packets: self.packets,
+                    ends: self.ends.iter().map(|&e| u64::from(e)).collect(),
+                });
+            }
+        }
         r
     }
 
-    /// After a write of the buffer's records (`done` bytes went out): none is held any more,
-    /// or, when the file system refused the rest, what reached the file is recorded.
-    fn wrote(&mut self, done: usize, r: &io::Result<()>) {
-        match r {
-            Ok(()) => self.packets = 0,
-            Err(e) if no_room(e) => {
-                self.torn = Some(Torn {
-                    bytes: done as u64,
-                    packets: self.packets,
-                });
-            }
-            Err(_) => {}
-        }
+    /// Flushes `out`: everything given is on the file then.
+    fn settle(&mut self) -> io::Result<()> {
+        // A flush may write a megabyte: a second Ctrl-C waits for it, as for any write.
+        let _writing = crate::stop::Writing::begin();
+        self.out.flush()?;
+        self.packets = 0;
+        self.staged = 0;
+        self.ends.clear();
+        Ok(())
     }
 
     /// What the last write the file system refused left behind, if one was refused.
     pub fn torn(&self) -> Option<Torn> {
-        self.torn
+        self.torn.clone()
     }
 
     /// Everything out now: file headers (so a reader at the other end of a pipe can start),
     /// and the end of the capture.
     pub fn write_through(&mut self) -> io::Result<()> {
         self.drain()?;
-        self.out.flush()
+        let r = self.settle();
+        self.refused(r)
     }
 
     /// End of a group of packets: written through only when packet-buffered.
@@ -228,7 +299,7 @@ mod tests {
         }
     }
 
-    fn record(r: &mut Records<&mut Disk>, fill: u8, len: usize) -> io::Result<()> {
+    fn record<W: Write>(r: &mut Records<W>, fill: u8, len: usize) -> io::Result<()> {
         let data = vec![fill; len];
         r.record(
             |b| b.extend_from_slice(b"HEAD"),
@@ -278,12 +349,94 @@ mod tests {
             r.torn(),
             Some(Torn {
                 bytes: 9108,
-                packets: 2
+                packets: 2,
+                ends: vec![108, 108 + 8 + LARGE as u64],
             })
         );
         assert_eq!(r.buf.len(), 4 + LARGE + 4 - 9000);
         assert!(r.buf[..LARGE + 4 - 9000].iter().all(|&b| b == 2));
         assert!(r.buf.ends_with(b"TAIL"));
+        // Of the 9108 bytes on the file, the first record is whole.
+        assert_eq!(r.torn().unwrap().whole(9108), (108, 1));
+        assert_eq!(r.torn().unwrap().whole(107), (0, 0));
         assert_eq!(disk.got.len(), 9108);
+    }
+
+    /// Takes what it is given into a stage and puts it on `disk` only when flushed, like
+    /// the direct writer.
+    struct Gathering {
+        disk: Disk,
+        stage: Vec<u8>,
+        flushes: usize,
+    }
+
+    impl Write for Gathering {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.stage.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            self.flushes += 1;
+            let mut done = 0;
+            while done < self.stage.len() {
+                match self.disk.write(&self.stage[done..]) {
+                    Ok(n) => done += n,
+                    Err(e) => return Err(e),
+                }
+            }
+            self.stage.clear();
+            Ok(())
+        }
+    }
+
+    /// An output that gathers is flushed once it holds the stage's worth, and at the end; when
+    /// a flush is refused, all the records since the last good flush count as torn, with their
+    /// ends, so the file can keep those that reached it.
+    #[test]
+    fn a_gathering_output_is_flushed_by_the_stage() {
+        let mut g = Gathering {
+            disk: Disk {
+                got: Vec::new(),
+                room: usize::MAX,
+                step: usize::MAX,
+            },
+            stage: Vec::new(),
+            flushes: 0,
+        };
+        let mut r = Records::new(&mut g, false).staging(300_000);
+        for i in 0..10 {
+            record(&mut r, i, 50_000).unwrap();
+        }
+        r.write_through().unwrap();
+        drop(r);
+        // 10 records of 50 008 bytes: a flush after the sixth (300 048 bytes), one at the end.
+        assert_eq!(g.flushes, 2);
+        assert_eq!(g.disk.got.len(), 10 * 50_008);
+
+        let mut g = Gathering {
+            disk: Disk {
+                got: Vec::new(),
+                room: 500_000,
+                step: 4096,
+            },
+            stage: Vec::new(),
+            flushes: 0,
+        };
+        let mut r = Records::new(&mut g, false).staging(300_000);
+        let mut failed = None;
+        for i in 0..20 {
+            if let Err(e) = record(&mut r, i, 50_000) {
+                failed = Some(e);
+                break;
+            }
+        }
+        assert!(no_room(&failed.unwrap()));
+        let t = r.torn().unwrap();
+        // The first flush put six records on the disk; the next six were refused.
+        assert_eq!((t.bytes, t.packets), (6 * 50_008, 6));
+        assert_eq!(t.ends, (1..=6).map(|k| k * 50_008).collect::<Vec<u64>>());
+        // 500 000 - 300 048 of them reached the disk: three whole records.
+        assert_eq!(t.whole(500_000 - 300_048), (3 * 50_008, 3));
     }
 }

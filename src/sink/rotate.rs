@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use super::direct::{Direct, STAGE};
 use super::file::{no_room, Torn};
 use super::pcap::PcapWriter;
 use super::pcapng::PcapngWriter;
@@ -112,10 +113,10 @@ fn file_error(path: &Path, e: io::Error) -> io::Error {
     )
 }
 
-/// A write to the file at `path` (`written` bytes reached it) failed with `e`. When the file
-/// system refused it (no room, a quota, the size limit), the file is cut back to its last whole
-/// record, or removed when not even its header is whole, and `refused` says how many packets
-/// the writer still held. The error comes back naming the file.
+/// A write to the file at `path` (`written` bytes were given to it) failed with `e`. When the
+/// file system refused it (no room, a quota, the size limit), the file is cut back to its last
+/// whole record, or removed when not even its header is whole, and `refused` says how many
+/// packets did not reach it whole. The error comes back naming the file.
 fn write_failed(
     path: &Path,
     written: u64,
@@ -124,9 +125,14 @@ fn write_failed(
     e: io::Error,
 ) -> io::Error {
     // Only a regular file is cut back or removed: `-w /dev/full` must not lose the device.
-    let regular = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file());
+    let meta = std::fs::symlink_metadata(path).ok();
+    let regular = meta.as_ref().is_some_and(|m| m.file_type().is_file());
     if let Some(t) = torn.filter(|_| no_room(&e)) {
-        let whole = written.saturating_sub(t.bytes);
+        // The torn bytes begin here; the file's size says how many of them reached it.
+        let start = written.saturating_sub(t.bytes);
+        let size = meta.as_ref().filter(|_| regular).map_or(start, |m| m.len());
+        let (kept, packets) = t.whole(size.saturating_sub(start));
+        let whole = start + kept;
         let cut = if !regular {
             Ok(())
         } else if whole == 0 {
@@ -148,7 +154,7 @@ fn write_failed(
             packets: 0,
             file: path.to_path_buf(),
         });
-        r.packets += t.packets;
+        r.packets += t.packets - packets;
     }
     file_error(path, e)
 }
@@ -160,27 +166,48 @@ pub fn file_message(e: &io::Error) -> Option<String> {
         .map(ToString::to_string)
 }
 
-/// Counts what reaches the file, so the size of a header is known exactly once written.
+/// Whether `f` is a regular file (not `/dev/null`, a FIFO, a terminal).
+fn is_regular(f: &File) -> bool {
+    f.metadata().is_ok_and(|m| m.file_type().is_file())
+}
+
+/// Counts what is given to the file, so the size of a header is known exactly once written.
 struct Counted {
-    out: crate::stop::StopWriter,
+    out: Out,
     n: Arc<AtomicU64>,
+}
+
+/// The file under [`Counted`]: written through at once when packet-buffered, else gathered and
+/// written directly where that helps ([`Direct`]).
+enum Out {
+    Through(crate::stop::StopWriter),
+    Direct(Box<Direct>),
+}
+
+impl Out {
+    fn get(&mut self) -> &mut dyn Write {
+        match self {
+            Out::Through(w) => w,
+            Out::Direct(w) => &mut **w,
+        }
+    }
 }
 
 impl Write for Counted {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let k = self.out.write(buf)?;
+        let k = self.out.get().write(buf)?;
         self.n.fetch_add(k as u64, Ordering::Relaxed);
         Ok(k)
     }
 
     fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
-        let k = self.out.write_vectored(bufs)?;
+        let k = self.out.get().write_vectored(bufs)?;
         self.n.fetch_add(k as u64, Ordering::Relaxed);
         Ok(k)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+        self.out.get().flush()
     }
 }
 
@@ -395,14 +422,24 @@ impl Rotating {
         }
         let file = File::create(&path).map_err(|e| file_error(&path, e))?;
         let written = Arc::new(AtomicU64::new(0));
+        // A packet-buffered file is written as each batch comes: nothing to gather.
+        let (out, stage) = if self.packet_buffered || !is_regular(&file) {
+            (Out::Through(crate::stop::StopWriter::new(file)), 0)
+        } else {
+            (Out::Direct(Box::new(Direct::new(file))), STAGE)
+        };
         let out = Counted {
-            out: crate::stop::StopWriter::new(file),
+            out,
             n: written.clone(),
         };
         let mut w = match self.chosen_format() {
-            Format::Pcap => Writer::Pcap(PcapWriter::new(out, self.nano, self.packet_buffered)),
+            Format::Pcap => {
+                Writer::Pcap(PcapWriter::new(out, self.nano, self.packet_buffered).staging(stage))
+            }
             Format::Pcapng => Writer::Pcapng(
-                PcapngWriter::new(out, self.packet_buffered).with_filter(self.filter.as_deref()),
+                PcapngWriter::new(out, self.packet_buffered)
+                    .with_filter(self.filter.as_deref())
+                    .staging(stage),
             ),
         };
         if let Err(e) = w.sink().start(&self.interfaces) {
