@@ -137,16 +137,28 @@ impl<W: Write> Records<W> {
     /// `packet_buffered`: write each group of packets through at [`Records::flush`] (`-U`,
     /// `-w -`).
     pub fn new(out: W, packet_buffered: bool) -> Self {
+        // Rotation (`-C 1`) makes a writer a millisecond: the last one's buffers, their pages
+        // mapped already, serve the next.
+        let (buf, ends) = SPARE
+            .lock()
+            .ok()
+            .and_then(|mut s| s.take())
+            .unwrap_or_else(|| {
+                (
+                    Vec::with_capacity(CAPACITY),
+                    Vec::with_capacity(most_records(0)),
+                )
+            });
         Records {
             out,
             packet_buffered,
-            buf: Vec::with_capacity(CAPACITY),
+            buf,
             packets: 0,
             tail: Vec::new(),
             torn: None,
             stage: 0,
             staged: 0,
-            ends: Vec::with_capacity(most_records(0)),
+            ends,
         }
     }
 
@@ -155,7 +167,9 @@ impl<W: Write> Records<W> {
     /// write fails.
     pub fn staging(mut self, bytes: usize) -> Self {
         self.stage = bytes as u64;
-        self.ends = Vec::with_capacity(most_records(bytes));
+        let want = most_records(bytes);
+        self.ends
+            .reserve_exact(want.saturating_sub(self.ends.len()));
         self
     }
 
@@ -251,6 +265,21 @@ impl<W: Write> Records<W> {
         Ok(())
     }
 
+    /// Done with: its buffers serve the next writer made (see [`Records::new`]).
+    pub fn recycle(&mut self) {
+        // Not a buffer that grew past its room for one huge record.
+        if self.buf.capacity() > 2 * CAPACITY {
+            return;
+        }
+        if let Ok(mut s) = SPARE.try_lock() {
+            let mut buf = std::mem::take(&mut self.buf);
+            let mut ends = std::mem::take(&mut self.ends);
+            buf.clear();
+            ends.clear();
+            *s = Some((buf, ends));
+        }
+    }
+
     /// What the last write the file system refused left behind, if one was refused.
     pub fn torn(&self) -> Option<Torn> {
         self.torn.clone()
@@ -272,6 +301,9 @@ impl<W: Write> Records<W> {
         Ok(())
     }
 }
+
+/// The buffers of the last writer recycled, for the next one.
+static SPARE: std::sync::Mutex<Option<(Vec<u8>, Vec<u32>)>> = std::sync::Mutex::new(None);
 
 #[cfg(test)]
 mod tests {

@@ -35,6 +35,11 @@ impl<W: Write> PcapWriter<W> {
     }
 
     /// What the last write the file system refused left behind.
+    /// Done with: see [`super::file::Records::recycle`].
+    pub fn recycle(&mut self) {
+        self.out.recycle();
+    }
+
     pub fn torn(&self) -> Option<super::file::Torn> {
         self.out.torn()
     }

@@ -181,6 +181,11 @@ impl<W: Write> PcapngWriter<W> {
 
     /// The bytes `pkt`'s Enhanced Packet Block takes, as `packet` writes it.
     /// What the last write the file system refused left behind.
+    /// Done with: see [`super::file::Records::recycle`].
+    pub fn recycle(&mut self) {
+        self.out.recycle();
+    }
+
     pub fn torn(&self) -> Option<super::file::Torn> {
         self.out.torn()
     }

@@ -224,6 +224,13 @@ impl Writer {
         }
     }
 
+    fn recycle(&mut self) {
+        match self {
+            Writer::Pcap(w) => w.recycle(),
+            Writer::Pcapng(w) => w.recycle(),
+        }
+    }
+
     fn torn(&self) -> Option<Torn> {
         match self {
             Writer::Pcap(w) => w.torn(),
@@ -486,6 +493,7 @@ impl Rotating {
             return Err(cur.failed(&mut self.refused, e));
         }
         self.closed_bytes += cur.written.load(Ordering::Relaxed);
+        cur.w.recycle();
         drop(cur.w);
         if postrotate {
             self.run_postrotate(&cur.path);
