@@ -267,6 +267,17 @@ fn frames() -> Vec<Vec<u8>> {
         0x0800,
         &ipv4(a, [224, 0, 0, 18], 112, &vrrp),
     ));
+    v.push(ether(
+        MAC_B,
+        MAC_A,
+        0x0800,
+        &ipv4(
+            a,
+            b,
+            UDP,
+            &udp(40000, 69, b"\x00\x02up.bin\x00octet\x00blksize\x001428\x00"),
+        ),
+    ));
     v
 }
 

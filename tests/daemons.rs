@@ -434,3 +434,71 @@ fn bgp_and_bfd_from_bird_match_tcpdump() {
     let opens = |v: &[String]| v.iter().filter(|l| l.contains("Open Message")).count();
     assert_eq!(opens(&ours), opens(&theirs));
 }
+
+/// tftpd-hpa and the tftp-hpa client: downloads in octet and netascii mode, a file that is not
+/// there and an upload the server refuses (it has no `-c`). Only the requests go to port 69:
+/// the server answers, data and errors alike, from a port of its own, and both printers say
+/// `UDP, length N` there (crafted DATA, ACK, ERROR and OACK messages are in
+/// tests/summary.rs).
+#[test]
+fn tftp_from_tftpd_hpa_matches_tcpdump() {
+    let w = World::new();
+    let d = TempDir::new();
+    let root = d.file("root");
+    std::fs::create_dir(&root).unwrap();
+    std::fs::write(format!("{root}/boot.img"), vec![0x5au8; 3000]).unwrap();
+    std::fs::write(format!("{root}/motd.txt"), "hello\nfrom tftp\n").unwrap();
+    let _server = Proc::spawn(&w.ns.exec(&format!(
+        "in.tftpd -L -s {root} --address {}:69",
+        w.target_ip
+    )));
+    wait_until(
+        10,
+        || "tftpd does not listen on UDP port 69".to_string(),
+        || {
+            Command::new("sh")
+                .args(["-c", &w.ns.exec("ss -lunH sport = :69")])
+                .output()
+                .ok()
+                .filter(|o| !o.stdout.is_empty())
+                .map(|_| ())
+        },
+    );
+    let (n, _) = record(&w, &d, "tftp", "udp");
+    let get = d.file("got");
+    std::fs::create_dir(&get).unwrap();
+    for cmd in [
+        "-m octet -v -c get boot.img",
+        "-m netascii -c get motd.txt",
+        "-m octet -c get missing.bin",
+        "-m octet -c put motd.txt refused.txt",
+    ] {
+        // tftp's own exit status says little (it is 0 after an error reply): the capture is what
+        // is checked.
+        let _ = Command::new("sh")
+            .args([
+                "-c",
+                &w.peer.exec(&format!(
+                    "cd {get} && timeout 10 tftp {} {cmd}",
+                    w.target_ip
+                )),
+            ])
+            .output();
+    }
+    assert_eq!(
+        std::fs::read(format!("{get}/boot.img")).unwrap().len(),
+        3000
+    );
+    stop_and_compare(
+        n,
+        &d,
+        "tftp",
+        &[
+            "TFTP, length 17, RRQ \"boot.img\" octet",
+            "TFTP, length 20, RRQ \"motd.txt\" netascii",
+            "TFTP, length 20, WRQ \"refused.txt\" octet",
+        ],
+        &[&[], &["-v"], &["-vv"], &["-q"], &["-e", "-X"]],
+        (&[44, 50, 60], &["-v"]),
+    );
+}

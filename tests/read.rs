@@ -506,6 +506,11 @@ fn writes_fuzz_seeds() {
         v4([224, 0, 0, 18], 112, &vrrp),
         v4(B4, TCP, &tcp(40000, 25, 1, 1, PSH | ACK, 502, &[], smtp)),
         v4(B4, UDP, &udp(5060, 5060, sip)),
+        v4(
+            B4,
+            UDP,
+            &udp(40000, 69, b"\x00\x01boot.img\x00octet\x00tsize\x000\x00"),
+        ),
     ];
     for (i, f) in apps.iter().enumerate() {
         for (o, name) in [(0u8, "plain"), (0x30, "vv")] {

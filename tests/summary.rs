@@ -2574,3 +2574,60 @@ fn syslog_matches_tcpdump() {
     let snaps: Vec<usize> = (42..=42 + longest).collect();
     compare_whole_and_cut("syslog", &frames, &snaps, &[&[], &["-v"], &["-vv"]]);
 }
+
+/// TFTP on port 69 (print-tftp.c): requests with a mode and options (empty ones too), data and
+/// acknowledgements, every error code and one unknown (whose format opens a quote), an option
+/// acknowledgement, an unknown opcode, strings without their NUL, with bytes that need
+/// escaping, and a UDP length shorter than the message. In every mode, cut at every byte.
+#[test]
+fn tftp_matches_tcpdump() {
+    need_tcpdump();
+    let mut payloads: Vec<Vec<u8>> = vec![
+        b"\x00\x01boot/pxelinux.0\x00octet\x00".to_vec(),
+        b"\x00\x02upload.bin\x00netascii\x00blksize\x001428\x00tsize\x000\x00".to_vec(),
+        b"\x00\x01a\x00octet\x00\x00windowsize\x00".to_vec(),
+        b"\x00\x01no-nul-name".to_vec(),
+        b"\x00\x01name\x00mode-without-nul".to_vec(),
+        b"\x00\x01".to_vec(),
+        b"\x00\x01name\x00".to_vec(),
+        b"\x00\x01esc\x01\x7f\xc3\xa9\x00octet\x00".to_vec(),
+        [b"\x00\x03\x00\x07".as_slice(), &[0x5a; 40]].concat(),
+        b"\x00\x04\xff\xff".to_vec(),
+        b"\x00\x04\x00".to_vec(),
+        b"\x00\x06blksize\x001428\x00tsize\x004096\x00".to_vec(),
+        b"\x00\x06".to_vec(),
+        b"\x00\x09abc".to_vec(),
+        b"\x00".to_vec(),
+        b"\x00\x05\x00\x09strange\x00".to_vec(),
+        b"\x00\x05\x00".to_vec(),
+        b"\x00\x05\x00\x02".to_vec(),
+        b"\x00\x05\x00\x02no nul".to_vec(),
+    ];
+    for code in 0u8..8 {
+        payloads.push([b"\x00\x05\x00".as_slice(), &[code], b"File not found\x00"].concat());
+    }
+    let mut frames: Vec<Vec<u8>> = payloads
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (sp, dp) = if i % 2 == 0 { (40000, 69) } else { (69, 40001) };
+            ether(MAC_B, MAC_A, 0x0800, &ipv4(A4, B4, UDP, &udp(sp, dp, p)))
+        })
+        .collect();
+    // A UDP length that ends inside the file name: the strings end there, not at the NUL.
+    let mut f = frames[0].clone();
+    f[14 + 20 + 4..14 + 20 + 6].copy_from_slice(&14u16.to_be_bytes());
+    frames.push(f);
+    // Over IPv6 too.
+    let a6 = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    let b6 = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
+    frames.push(ether(
+        MAC_B,
+        MAC_A,
+        0x86dd,
+        &ipv6(a6, b6, UDP, &udp(40000, 69, &payloads[1])),
+    ));
+    // Ethernet (14) + IPv4 (20) + UDP (8): the messages start at byte 42.
+    let snaps: Vec<usize> = (42..=42 + 60).collect();
+    compare_whole_and_cut("tftp", &frames, &snaps, &[&[], &["-v"], &["-x"]]);
+}

@@ -108,7 +108,7 @@ fn body(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) -> Result<(), Stop> 
     for (at, size, name) in [(SNAME, 64, "\n\t  sname \""), (FILE, 128, "\n\t  file \"")] {
         if get8(b, at)? != 0 {
             s(out, name);
-            let done = printztn(out, b, at, size)?;
+            let done = super::nd::printztn(out, b, at, size) != 0;
             s(out, "\"");
             if !done {
                 return Err(Stop::Trunc);
@@ -133,21 +133,6 @@ fn body(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) -> Result<(), Stop> 
 fn mac_at(b: &[u8], at: usize) -> Result<[u8; 6], Jump> {
     let m = b.get(at..at + 6).ok_or(Jump)?;
     Ok([m[0], m[1], m[2], m[3], m[4], m[5]])
-}
-
-/// nd_printztn: the NUL-ended text at `at`, at most `size` bytes; false when it did not end
-/// within them or within the captured bytes (tcpdump then ends the line as cut).
-fn printztn(out: &mut Vec<u8>, b: &[u8], at: usize, size: usize) -> Result<bool, Jump> {
-    for i in 0..size {
-        let Some(&c) = b.get(at + i) else {
-            return Ok(false);
-        };
-        if c == 0 {
-            return Ok(true);
-        }
-        print_char(out, c);
-    }
-    Ok(false)
 }
 
 /// nd_printn over bytes already checked as captured.

@@ -32,6 +32,7 @@ mod resp;
 mod sip;
 mod syslog;
 mod tcp;
+mod tftp;
 mod tunnel;
 mod txt;
 mod udp;

@@ -41,6 +41,21 @@ pub(super) fn check(b: &[u8], at: usize, len: usize) -> Result<(), Stop> {
     }
 }
 
+/// nd_printztn: the NUL-ended text at `at`, escaped, reading at most `size` bytes: how many
+/// it took with the NUL, or 0 when it did not end within them or within the captured bytes.
+pub(super) fn printztn(out: &mut Vec<u8>, b: &[u8], at: usize, size: usize) -> usize {
+    for i in 0..size {
+        let Some(&c) = b.get(at + i) else {
+            return 0;
+        };
+        if c == 0 {
+            return i + 1;
+        }
+        crate::summary::dns::print_char(out, c);
+    }
+    0
+}
+
 /// Ends the line the way the printer `name` stopped: ` [|name]`, and where a dump starts.
 pub(super) fn stopped(out: &mut Vec<u8>, name: &str, how: Stop) {
     crate::summary::kit::trunc(out, name);

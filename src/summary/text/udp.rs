@@ -17,6 +17,7 @@ pub(super) enum Printer {
     Bfd,
     Sip,
     Syslog,
+    Tftp,
     Otv,
     Vxlan,
     Geneve,
@@ -43,7 +44,7 @@ const CHAIN: [(On, Printer); 61] = {
         (Either(53), Dns),
         (Either(5353), Mdns),
         (Either(525), Other), // timed
-        (Either(69), Other),  // TFTP
+        (Either(69), Tftp),
         (Either(68), Bootp),
         (Either(67), Bootp),
         (Either(520), Other),  // RIP
@@ -184,6 +185,7 @@ pub(super) fn print(
             Printer::Bootp => return super::bootp::print(out, after, len, opts.verbose),
             Printer::Bfd => return super::bfd::print(out, after, len, dp, opts.verbose),
             Printer::Syslog => return super::syslog::print(out, after, len, opts.verbose),
+            Printer::Tftp => return super::tftp::print(out, after, len),
             Printer::Otv | Printer::Vxlan | Printer::Geneve => {
                 if tunnel::udp(out, sp, dp, u.payload(), len, opts, st) {
                     return;
