@@ -21,9 +21,11 @@ cargo test --quiet --test read writes_fuzz_seeds >/dev/null
 mkdir -p fuzz/corpus/read
 cp fixtures/*.pcap fixtures/*.pcapng fuzz/corpus/read/
 cargo test --quiet --test hostile writes_fuzz_seeds >/dev/null
-# And the application printers' comparison captures (DHCP, NTP, VRRP, text protocols, TFTP).
-cargo test --quiet --test summary -- bootp_and_dhcp ntp_and_the vrrp_matches text_protocols tftp_matches >/dev/null
-for f in bootp ntp vrrp text tftp; do
+# And the application printers' comparison captures (DHCP, NTP, VRRP, text protocols, TFTP,
+# RIP).
+cargo test --quiet --test summary -- bootp_and_dhcp ntp_and_the vrrp_matches text_protocols tftp_matches \
+    rip_matches >/dev/null
+for f in bootp ntp vrrp text tftp rip; do
     cp "${CARGO_TARGET_DIR:-target}/tmp/summary/$f.pcap" "fuzz/corpus/read/summary-$f.pcap"
 done
 

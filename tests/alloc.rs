@@ -278,6 +278,17 @@ fn frames() -> Vec<Vec<u8>> {
             &udp(40000, 69, b"\x00\x02up.bin\x00octet\x00blksize\x001428\x00"),
         ),
     ));
+    let mut rip = vec![2u8, 2, 0, 0, 0xff, 0xff, 0, 2];
+    rip.extend_from_slice(b"secret\0\0\0\0\0\0\0\0\0\0");
+    rip.extend_from_slice(&[
+        0, 2, 0, 7, 10, 0, 0, 0, 255, 0, 0, 0, 10, 0, 0, 1, 0, 0, 0, 1,
+    ]);
+    v.push(ether(
+        MAC_B,
+        MAC_A,
+        0x0800,
+        &ipv4(a, [224, 0, 0, 9], UDP, &udp(520, 520, &rip)),
+    ));
     v
 }
 

@@ -502,3 +502,75 @@ fn tftp_from_tftpd_hpa_matches_tcpdump() {
         (&[44, 50, 60], &["-v"]),
     );
 }
+
+/// Two BIRD routers speaking RIPv2 with cryptographic authentication (an auth header entry and
+/// a trailer), requests and responses with their routes; each router sends every second.
+#[test]
+fn rip_from_bird_matches_tcpdump() {
+    let w = World::new();
+    let d = TempDir::new();
+    let conf = |name: &str, me: &str, net: &str| {
+        let path = d.0.join(format!("{name}.conf"));
+        std::fs::write(
+            &path,
+            format!(
+                "router id {me};\nprotocol device {{}}\nprotocol direct {{ ipv4; }}\n\
+                 protocol static {{ ipv4; route {net} blackhole; }}\n\
+                 protocol rip {{ ipv4 {{ import all; export all; }}; \
+                 interface \"*\" {{ update time 1; authentication cryptographic; \
+                 password \"nscap\" {{ id 7; algorithm keyed md5; }}; }}; }}\n"
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let a = conf("a", &w.target_ip, "10.30.0.0/16");
+    let b = conf("b", &w.peer_ip, "10.40.1.0/24");
+    let (n, _) = record(&w, &d, "rip", "udp port 520");
+    let bird = |ns: &Netns, conf: &std::path::Path, name: &str| {
+        Proc::spawn(&ns.exec(&format!(
+            "exec bird -f -c {} -s {dir}/{name}.ctl -P {dir}/{name}.pid",
+            conf.display(),
+            dir = d.0.display()
+        )))
+    };
+    let ra = bird(&w.ns, &a, "a");
+    let rb = bird(&w.peer, &b, "b");
+    // Each router has the other's route once a response went each way.
+    wait_until(
+        20,
+        || "RIP routes were not exchanged".into(),
+        || {
+            Command::new("sh")
+                .args([
+                    "-c",
+                    &w.ns.exec(&format!(
+                        "birdc -s {}/a.ctl show route protocol rip1",
+                        d.0.display()
+                    )),
+                ])
+                .output()
+                .ok()
+                .filter(|o| String::from_utf8_lossy(&o.stdout).contains("10.40.1.0/24"))
+                .map(|_| ())
+        },
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    drop((ra, rb));
+    stop_and_compare(
+        n,
+        &d,
+        "rip",
+        &["RIPv2, Response, length:", "RIPv2, Request, length:"],
+        &[&[], &["-q"], &["-v"], &["-vv"], &["-e", "-X"]],
+        (&[44, 46, 50, 60, 70, 90], &["-v"]),
+    );
+    let verbose = lines(nscap_bin(), &["-v", "-r", &d.file("rip.pcap")]).join("\n");
+    for want in [
+        "Auth header: Packet Len",
+        "Auth trailer:",
+        "10.40.1.0/24, tag 0x0000",
+    ] {
+        assert!(verbose.contains(want), "no {want} in\n{verbose}");
+    }
+}

@@ -2631,3 +2631,109 @@ fn tftp_matches_tcpdump() {
     let snaps: Vec<usize> = (42..=42 + 60).collect();
     compare_whole_and_cut("tftp", &frames, &snaps, &[&[], &["-v"], &["-x"]]);
 }
+
+/// RIP on port 520 (print-rip.c): version 1 routes (AFI 0 and IPv4, must-be-zero bytes set,
+/// an unknown family), version 2 routes (contiguous and other masks, tags, next hops), simple,
+/// cryptographic, trailer and unknown authentication entries, every command, version 0 and an
+/// unknown version, a message whose length is not a whole number of entries. In every mode
+/// (`-vv` adds the hex dump), cut at every byte.
+#[test]
+fn rip_matches_tcpdump() {
+    need_tcpdump();
+    let v1 = |family: u16, mbz: u8, dest: [u8; 4], metric: u32| {
+        let mut e = family.to_be_bytes().to_vec();
+        e.extend_from_slice(&[0, mbz]);
+        e.extend_from_slice(&dest);
+        e.extend_from_slice(&[0; 8]);
+        e.extend_from_slice(&metric.to_be_bytes());
+        e
+    };
+    let v2 = |family: u16, tag: u16, dest: [u8; 4], mask: u32, hop: [u8; 4], metric: u32| {
+        let mut e = family.to_be_bytes().to_vec();
+        e.extend_from_slice(&tag.to_be_bytes());
+        e.extend_from_slice(&dest);
+        e.extend_from_slice(&mask.to_be_bytes());
+        e.extend_from_slice(&hop);
+        e.extend_from_slice(&metric.to_be_bytes());
+        e
+    };
+    let msg = |cmd: u8, version: u8, entries: &[Vec<u8>]| {
+        let mut m = vec![cmd, version, 0, 0];
+        for e in entries {
+            m.extend_from_slice(e);
+        }
+        m
+    };
+    let mut simple = vec![0xff, 0xff, 0, 2];
+    simple.extend_from_slice(b"secret\x01\xe9\0\0\0\0\0\0\0\0");
+    let mut full_pw = vec![0xff, 0xff, 0, 2];
+    full_pw.extend_from_slice(b"sixteen-chars-pw");
+    let mut crypto = vec![
+        0xff, 0xff, 0, 3, 0, 64, 7, 16, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 1,
+    ];
+    crypto.truncate(20);
+    let mut trailer = vec![0xff, 0xff, 0, 1];
+    trailer.extend_from_slice(&[0xab; 16]);
+    let mut odd_auth = vec![0xff, 0xff, 0, 9];
+    odd_auth.extend_from_slice(&[0xcd; 10]);
+    let route = v2(2, 0, [10, 0, 0, 0], 0xff00_0000, [0; 4], 1);
+    let payloads: Vec<Vec<u8>> = vec![
+        msg(1, 1, &[v1(0, 0, [0; 4], 16)]),
+        msg(
+            2,
+            1,
+            &[
+                v1(2, 0, [10, 1, 0, 0], 1),
+                v1(2, 0, [192, 168, 100, 0], 15),
+                v1(2, 1, [10, 2, 0, 0], 2),
+                v1(17, 0, [1, 2, 3, 4], 3),
+            ],
+        ),
+        msg(1, 2, &[v2(0, 0, [0; 4], 0, [0; 4], 16)]),
+        msg(
+            2,
+            2,
+            &[
+                route.clone(),
+                v2(2, 0x1234, [192, 168, 1, 0], 0xffff_ff00, [10, 0, 0, 254], 2),
+                v2(2, 7, [172, 16, 0, 0], 0xffff_00ff, [0; 4], 3),
+                v2(2, 0, [1, 1, 1, 1], 0xffff_ffff, [0; 4], 4),
+                v2(0, 0, [0; 4], 0, [0; 4], 5),
+                v2(28, 0, [1; 4], 0, [0; 4], 6),
+                v2(99, 0, [1; 4], 0, [0; 4], 6),
+            ],
+        ),
+        msg(2, 2, &[simple, route.clone()]),
+        msg(2, 2, &[full_pw, route.clone()]),
+        msg(2, 2, &[crypto, route.clone(), trailer]),
+        msg(2, 2, &[route.clone(), odd_auth]),
+        msg(2, 2, &[route.clone(), vec![0, 2, 0, 0, 10, 0]]),
+        msg(2, 1, &[vec![0, 2, 0, 0, 10, 0, 0, 0]]),
+        msg(3, 2, &[b"trace-file".to_vec()]),
+        msg(4, 2, &[]),
+        msg(5, 1, &[]),
+        msg(6, 1, std::slice::from_ref(&route)),
+        msg(9, 2, std::slice::from_ref(&route)),
+        msg(2, 3, std::slice::from_ref(&route)),
+        msg(2, 0, std::slice::from_ref(&route)),
+        vec![2, 2, 0],
+    ];
+    let mut frames: Vec<Vec<u8>> = payloads
+        .iter()
+        .map(|p| {
+            ether(
+                MAC_B,
+                MAC_A,
+                0x0800,
+                &ipv4(A4, [224, 0, 0, 9], UDP, &udp(520, 520, p)),
+            )
+        })
+        .collect();
+    // A UDP length that ends inside the second route.
+    let mut f = frames[3].clone();
+    f[14 + 20 + 4..14 + 20 + 6].copy_from_slice(&40u16.to_be_bytes());
+    frames.push(f);
+    // Ethernet (14) + IPv4 (20) + UDP (8): the messages start at byte 42.
+    let snaps: Vec<usize> = (42..=42 + 90).collect();
+    compare_whole_and_cut("rip", &frames, &snaps, &[&[], &["-v"], &["-vv"], &["-x"]]);
+}

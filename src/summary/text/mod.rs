@@ -29,6 +29,7 @@ mod nflog;
 mod ntp;
 mod otv;
 mod resp;
+mod rip;
 mod sip;
 mod syslog;
 mod tcp;

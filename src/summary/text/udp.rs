@@ -18,6 +18,7 @@ pub(super) enum Printer {
     Sip,
     Syslog,
     Tftp,
+    Rip,
     Otv,
     Vxlan,
     Geneve,
@@ -47,7 +48,7 @@ const CHAIN: [(On, Printer); 61] = {
         (Either(69), Tftp),
         (Either(68), Bootp),
         (Either(67), Bootp),
-        (Either(520), Other),  // RIP
+        (Either(520), Rip),
         (Either(654), Other),  // AODV
         (Either(500), Other),  // ISAKMP
         (Either(4500), Other), // ISAKMP NAT-T
@@ -186,6 +187,7 @@ pub(super) fn print(
             Printer::Bfd => return super::bfd::print(out, after, len, dp, opts.verbose),
             Printer::Syslog => return super::syslog::print(out, after, len, opts.verbose),
             Printer::Tftp => return super::tftp::print(out, after, len),
+            Printer::Rip => return super::rip::print(out, after, len, opts.verbose),
             Printer::Otv | Printer::Vxlan | Printer::Geneve => {
                 if tunnel::udp(out, sp, dp, u.payload(), len, opts, st) {
                     return;
