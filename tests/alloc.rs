@@ -289,6 +289,17 @@ fn frames() -> Vec<Vec<u8>> {
         0x0800,
         &ipv4(a, [224, 0, 0, 9], UDP, &udp(520, 520, &rip)),
     ));
+    let mut ripng = vec![2u8, 1, 0, 0, 0x20, 0x01, 0x0d, 0xb8];
+    ripng.extend_from_slice(&[0; 12]);
+    ripng.extend_from_slice(&[0, 7, 32, 1]);
+    let ll = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    let ff = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9];
+    v.push(ether(
+        MAC_B,
+        MAC_A,
+        0x86dd,
+        &ipv6(ll, ff, UDP, &udp(521, 521, &ripng)),
+    ));
     v
 }
 

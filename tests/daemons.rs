@@ -574,3 +574,65 @@ fn rip_from_bird_matches_tcpdump() {
         assert!(verbose.contains(want), "no {want} in\n{verbose}");
     }
 }
+
+/// Two BIRD routers speaking RIPng over the link's IPv6 link-local addresses: whole-table
+/// requests and responses with their routes; each router sends every second.
+#[test]
+fn ripng_from_bird_matches_tcpdump() {
+    let w = World::new();
+    let d = TempDir::new();
+    let conf = |name: &str, id: &str, net: &str| {
+        let path = d.0.join(format!("{name}.conf"));
+        std::fs::write(
+            &path,
+            format!(
+                "router id {id};\nprotocol device {{}}\n\
+                 protocol static {{ ipv6; route {net} blackhole; }}\n\
+                 protocol rip ng {{ ipv6 {{ import all; export all; }}; \
+                 interface \"*\" {{ update time 1; }}; }}\n"
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let a = conf("a", &w.target_ip, "2001:db8:30::/48");
+    let b = conf("b", &w.peer_ip, "2001:db8:40:1::/64");
+    let (n, _) = record(&w, &d, "ripng", "udp port 521");
+    let bird = |ns: &Netns, conf: &std::path::Path, name: &str| {
+        Proc::spawn(&ns.exec(&format!(
+            "exec bird -f -c {} -s {dir}/{name}.ctl -P {dir}/{name}.pid",
+            conf.display(),
+            dir = d.0.display()
+        )))
+    };
+    let ra = bird(&w.ns, &a, "a");
+    let rb = bird(&w.peer, &b, "b");
+    wait_until(
+        20,
+        || "RIPng routes were not exchanged".into(),
+        || {
+            Command::new("sh")
+                .args([
+                    "-c",
+                    &w.ns.exec(&format!(
+                        "birdc -s {}/a.ctl show route protocol rip1",
+                        d.0.display()
+                    )),
+                ])
+                .output()
+                .ok()
+                .filter(|o| String::from_utf8_lossy(&o.stdout).contains("2001:db8:40:1::/64"))
+                .map(|_| ())
+        },
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    drop((ra, rb));
+    stop_and_compare(
+        n,
+        &d,
+        "ripng",
+        &[" ripng-resp ", "2001:db8:40:1::/64 (1)"],
+        &[&[], &["-q"], &["-v"], &["-vv"], &["-e", "-X"]],
+        (&[64, 66, 70, 80, 90, 100], &["-vv"]),
+    );
+}

@@ -2737,3 +2737,62 @@ fn rip_matches_tcpdump() {
     let snaps: Vec<usize> = (42..=42 + 90).collect();
     compare_whole_and_cut("rip", &frames, &snaps, &[&[], &["-v"], &["-vv"], &["-x"]]);
 }
+
+/// RIPng on port 521 (print-ripng.c): a whole-table request, requests and responses with tags,
+/// metrics and prefix lengths, a length that is not a whole number of entries, another
+/// version, an unknown command, a message shorter than its header. In every mode (`-vv` puts
+/// each route on a line of its own), cut at every byte.
+#[test]
+fn ripng_matches_tcpdump() {
+    need_tcpdump();
+    let entry = |dest: [u8; 16], tag: u16, plen: u8, metric: u8| {
+        let mut e = dest.to_vec();
+        e.extend_from_slice(&tag.to_be_bytes());
+        e.extend_from_slice(&[plen, metric]);
+        e
+    };
+    let mut db8 = [0u8; 16];
+    db8[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+    let mut fd = [0u8; 16];
+    fd[..4].copy_from_slice(&[0xfd, 0, 0, 1]);
+    fd[15] = 1;
+    let msg = |cmd: u8, version: u8, entries: &[Vec<u8>]| {
+        let mut m = vec![cmd, version, 0, 0];
+        for e in entries {
+            m.extend_from_slice(e);
+        }
+        m
+    };
+    let payloads: Vec<Vec<u8>> = vec![
+        msg(1, 1, &[entry([0; 16], 0, 0, 16)]),
+        msg(1, 1, &[entry([0; 16], 0, 0, 15)]),
+        msg(1, 1, &[entry(db8, 0, 32, 16), entry(fd, 9, 64, 1)]),
+        msg(
+            2,
+            1,
+            &[
+                entry(db8, 0, 32, 1),
+                entry(fd, 7, 64, 2),
+                entry([0; 16], 0, 0, 0),
+            ],
+        ),
+        msg(2, 1, &[entry(db8, 0, 32, 1), vec![1, 2, 3]]),
+        msg(2, 2, &[entry(db8, 0, 32, 1)]),
+        msg(7, 1, &[entry(db8, 0, 32, 1)]),
+        msg(2, 1, &[]),
+        vec![2, 1],
+    ];
+    let a6 = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    let ff = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9];
+    let mut frames: Vec<Vec<u8>> = payloads
+        .iter()
+        .map(|p| ether(MAC_B, MAC_A, 0x86dd, &ipv6(a6, ff, UDP, &udp(521, 521, p))))
+        .collect();
+    // A UDP length that ends inside the second route.
+    let mut f = frames[3].clone();
+    f[14 + 40 + 4..14 + 40 + 6].copy_from_slice(&40u16.to_be_bytes());
+    frames.push(f);
+    // Ethernet (14) + IPv6 (40) + UDP (8): the messages start at byte 62.
+    let snaps: Vec<usize> = (62..=62 + 66).collect();
+    compare_whole_and_cut("ripng", &frames, &snaps, &[&[], &["-v"], &["-vv"], &["-x"]]);
+}

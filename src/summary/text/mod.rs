@@ -30,6 +30,7 @@ mod ntp;
 mod otv;
 mod resp;
 mod rip;
+mod ripng;
 mod sip;
 mod syslog;
 mod tcp;

@@ -19,6 +19,7 @@ pub(super) enum Printer {
     Syslog,
     Tftp,
     Rip,
+    RipNg,
     Otv,
     Vxlan,
     Geneve,
@@ -64,8 +65,8 @@ const CHAIN: [(On, Printer); 61] = {
         (Either(2103), Other), // Zephyr
         (Either(2104), Other),
         (Range(7000, 7009), Other), // RX
-        (Either(521), Other),       // RIPng
-        (Either(546), Other),       // DHCPv6
+        (Either(521), RipNg),
+        (Either(546), Other), // DHCPv6
         (Either(547), Other),
         (Either(5359), Other), // AHCP
         (Either(6696), Other), // Babel
@@ -188,6 +189,7 @@ pub(super) fn print(
             Printer::Syslog => return super::syslog::print(out, after, len, opts.verbose),
             Printer::Tftp => return super::tftp::print(out, after, len),
             Printer::Rip => return super::rip::print(out, after, len, opts.verbose),
+            Printer::RipNg => return super::ripng::print(out, after, len, opts.verbose),
             Printer::Otv | Printer::Vxlan | Printer::Geneve => {
                 if tunnel::udp(out, sp, dp, u.payload(), len, opts, st) {
                     return;
