@@ -41,6 +41,38 @@ fn listening(w: &World, port: u16) {
     );
 }
 
+/// BIRD in `ns` with the configuration `conf`, its control socket and PID file in `d` under
+/// `name`.
+fn bird(d: &TempDir, ns: &Netns, conf: &std::path::Path, name: &str) -> Proc {
+    Proc::spawn(&ns.exec(&format!(
+        "exec bird -f -c {} -s {dir}/{name}.ctl -P {dir}/{name}.pid",
+        conf.display(),
+        dir = d.0.display()
+    )))
+}
+
+/// Waits (at most 20 s) until the BIRD named `a` in the target has learnt `route` by RIP.
+fn learnt(w: &World, d: &TempDir, route: &str) {
+    wait_until(
+        20,
+        || format!("RIP did not bring {route}"),
+        || {
+            Command::new("sh")
+                .args([
+                    "-c",
+                    &w.ns.exec(&format!(
+                        "birdc -s {}/a.ctl show route protocol rip1",
+                        d.0.display()
+                    )),
+                ])
+                .output()
+                .ok()
+                .filter(|o| String::from_utf8_lossy(&o.stdout).contains(route))
+                .map(|_| ())
+        },
+    );
+}
+
 /// nscap recording `filter` on the target's eth0 into `D/NAME.pcap`, once it is listening;
 /// the file's path.
 fn record(w: &World, d: &TempDir, name: &str, filter: &str) -> (Nscap, String) {
@@ -366,15 +398,8 @@ fn bgp_and_bfd_from_bird_match_tcpdump() {
     let a = conf("a", &w.target_ip, &w.peer_ip, 64512, 64513, "all");
     let b = conf("b", &w.peer_ip, &w.target_ip, 64513, 64512, "none");
     let (n, out) = record(&w, &d, "bgp", "tcp port 179 or udp port 3784");
-    let bird = |ns: &Netns, conf: &std::path::Path, name: &str| {
-        Proc::spawn(&ns.exec(&format!(
-            "exec bird -f -c {} -s {dir}/{name}.ctl -P {dir}/{name}.pid",
-            conf.display(),
-            dir = d.0.display()
-        )))
-    };
-    let ra = bird(&w.ns, &a, "a");
-    let rb = bird(&w.peer, &b, "b");
+    let ra = bird(&d, &w.ns, &a, "a");
+    let rb = bird(&d, &w.peer, &b, "b");
     // Up to the session's establishment (its Opens and first Keepalives), then its Updates and
     // a Keepalive or two.
     wait_until(
@@ -527,34 +552,10 @@ fn rip_from_bird_matches_tcpdump() {
     let a = conf("a", &w.target_ip, "10.30.0.0/16");
     let b = conf("b", &w.peer_ip, "10.40.1.0/24");
     let (n, _) = record(&w, &d, "rip", "udp port 520");
-    let bird = |ns: &Netns, conf: &std::path::Path, name: &str| {
-        Proc::spawn(&ns.exec(&format!(
-            "exec bird -f -c {} -s {dir}/{name}.ctl -P {dir}/{name}.pid",
-            conf.display(),
-            dir = d.0.display()
-        )))
-    };
-    let ra = bird(&w.ns, &a, "a");
-    let rb = bird(&w.peer, &b, "b");
+    let ra = bird(&d, &w.ns, &a, "a");
+    let rb = bird(&d, &w.peer, &b, "b");
     // Each router has the other's route once a response went each way.
-    wait_until(
-        20,
-        || "RIP routes were not exchanged".into(),
-        || {
-            Command::new("sh")
-                .args([
-                    "-c",
-                    &w.ns.exec(&format!(
-                        "birdc -s {}/a.ctl show route protocol rip1",
-                        d.0.display()
-                    )),
-                ])
-                .output()
-                .ok()
-                .filter(|o| String::from_utf8_lossy(&o.stdout).contains("10.40.1.0/24"))
-                .map(|_| ())
-        },
-    );
+    learnt(&w, &d, "10.40.1.0/24");
     std::thread::sleep(Duration::from_millis(1500));
     drop((ra, rb));
     stop_and_compare(
@@ -598,33 +599,9 @@ fn ripng_from_bird_matches_tcpdump() {
     let a = conf("a", &w.target_ip, "2001:db8:30::/48");
     let b = conf("b", &w.peer_ip, "2001:db8:40:1::/64");
     let (n, _) = record(&w, &d, "ripng", "udp port 521");
-    let bird = |ns: &Netns, conf: &std::path::Path, name: &str| {
-        Proc::spawn(&ns.exec(&format!(
-            "exec bird -f -c {} -s {dir}/{name}.ctl -P {dir}/{name}.pid",
-            conf.display(),
-            dir = d.0.display()
-        )))
-    };
-    let ra = bird(&w.ns, &a, "a");
-    let rb = bird(&w.peer, &b, "b");
-    wait_until(
-        20,
-        || "RIPng routes were not exchanged".into(),
-        || {
-            Command::new("sh")
-                .args([
-                    "-c",
-                    &w.ns.exec(&format!(
-                        "birdc -s {}/a.ctl show route protocol rip1",
-                        d.0.display()
-                    )),
-                ])
-                .output()
-                .ok()
-                .filter(|o| String::from_utf8_lossy(&o.stdout).contains("2001:db8:40:1::/64"))
-                .map(|_| ())
-        },
-    );
+    let ra = bird(&d, &w.ns, &a, "a");
+    let rb = bird(&d, &w.peer, &b, "b");
+    learnt(&w, &d, "2001:db8:40:1::/64");
     std::thread::sleep(Duration::from_millis(1500));
     drop((ra, rb));
     stop_and_compare(
