@@ -72,10 +72,10 @@ const CAPACITY: usize = 256 * 1024;
 /// The smallest packet record: a pcap header and no data (pcapng's is larger).
 const SMALLEST_RECORD: usize = 16;
 
-/// How many packet records can be written between two flushes of an output that gathers
-/// `stage` bytes: that, a drain of the buffer and a largest record past it.
-fn most_records(stage: usize) -> usize {
-    (stage + DRAIN_AT + CAPACITY) / SMALLEST_RECORD
+/// How many packet records one write can hold: a drain of the buffer and a largest record past
+/// it.
+fn most_records() -> usize {
+    (DRAIN_AT + CAPACITY) / SMALLEST_RECORD
 }
 
 /// Records appended to one buffer and written when it holds [`DRAIN_AT`] bytes, or at each
@@ -91,14 +91,11 @@ pub struct Records<W: Write> {
     tail: Vec<u8>,
     /// What a write refused by the file system left behind.
     torn: Option<Torn>,
-    /// How many bytes `out` may hold before it is flushed: 0 for an output that writes what
-    /// it is given at once, more for one that gathers ([`super::direct::Direct`]).
-    stage: u64,
-    /// Bytes given to `out` since it was last flushed.
+    /// Bytes given to `out` since the last record known to be on the file.
     staged: u64,
     /// The ends of the packet records since then, counted from the same point: a file cut back
-    /// keeps those that reached it. Made with room for as many records as the bytes between
-    /// flushes can hold, so it never grows while packets are written.
+    /// keeps those that reached it. Made with room for as many records as a write can hold, so
+    /// it never grows while packets are written.
     ends: Vec<u32>,
 }
 
@@ -146,7 +143,7 @@ impl<W: Write> Records<W> {
             .unwrap_or_else(|| {
                 (
                     Vec::with_capacity(CAPACITY),
-                    Vec::with_capacity(most_records(0)),
+                    Vec::with_capacity(most_records()),
                 )
             });
         Records {
@@ -156,21 +153,9 @@ impl<W: Write> Records<W> {
             packets: 0,
             tail: Vec::new(),
             torn: None,
-            stage: 0,
             staged: 0,
             ends,
         }
-    }
-
-    /// For an `out` that gathers up to `bytes` before its flush puts them on the file: it is
-    /// flushed once it holds that much, and what it holds counts as not on the file when a
-    /// write fails.
-    pub fn staging(mut self, bytes: usize) -> Self {
-        self.stage = bytes as u64;
-        let want = most_records(bytes);
-        self.ends
-            .reserve_exact(want.saturating_sub(self.ends.len()));
-        self
     }
 
     /// Appends one record: `head` writes what comes before `data`, `tail` what comes after.
@@ -225,18 +210,11 @@ impl<W: Write> Records<W> {
         self.wrote(before - self.buf.len(), r)
     }
 
-    /// After a write of the buffer's records (`done` bytes went out): `out` is flushed when it
-    /// holds enough, and then none is held any more; or, when the file system refused the
-    /// rest, what was given to the file is recorded.
+    /// After a write of the buffer's records (`done` bytes went out): none is held any more,
+    /// or, when the file system refused the rest, what reached the file is recorded.
     fn wrote(&mut self, done: usize, r: io::Result<()>) -> io::Result<()> {
         self.staged += done as u64;
-        let r = r.and_then(|()| {
-            if self.staged >= self.stage {
-                self.settle()
-            } else {
-                Ok(())
-            }
-        });
+        let r = r.and_then(|()| self.settle());
         self.refused(r)
     }
 
@@ -256,8 +234,6 @@ impl<W: Write> Records<W> {
 
     /// Flushes `out`: everything given is on the file then.
     fn settle(&mut self) -> io::Result<()> {
-        // A flush may write a megabyte: a second Ctrl-C waits for it, as for any write.
-        let _writing = crate::stop::Writing::begin();
         self.out.flush()?;
         self.packets = 0;
         self.staged = 0;
@@ -394,81 +370,30 @@ mod tests {
         assert_eq!(disk.got.len(), 9108);
     }
 
-    /// Takes what it is given into a stage and puts it on `disk` only when flushed, like
-    /// the direct writer.
-    struct Gathering {
-        disk: Disk,
-        stage: Vec<u8>,
-        flushes: usize,
-    }
-
-    impl Write for Gathering {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.stage.extend_from_slice(buf);
-            Ok(buf.len())
-        }
-
-        fn flush(&mut self) -> io::Result<()> {
-            self.flushes += 1;
-            let mut done = 0;
-            while done < self.stage.len() {
-                match self.disk.write(&self.stage[done..]) {
-                    Ok(n) => done += n,
-                    Err(e) => return Err(e),
-                }
-            }
-            self.stage.clear();
-            Ok(())
-        }
-    }
-
-    /// An output that gathers is flushed once it holds the stage's worth, and at the end; when
-    /// a flush is refused, all the records since the last good flush count as torn, with their
-    /// ends, so the file can keep those that reached it.
+    /// A full disk in the middle of a drained buffer of small records: the records of that
+    /// write that reached the disk whole are told apart from the one cut and the rest, so the
+    /// file can keep them.
     #[test]
-    fn a_gathering_output_is_flushed_by_the_stage() {
-        let mut g = Gathering {
-            disk: Disk {
-                got: Vec::new(),
-                room: usize::MAX,
-                step: usize::MAX,
-            },
-            stage: Vec::new(),
-            flushes: 0,
+    fn a_full_disk_keeps_the_whole_records_of_the_last_write() {
+        let mut disk = Disk {
+            got: Vec::new(),
+            room: 250_000,
+            step: 4096,
         };
-        let mut r = Records::new(&mut g, false).staging(300_000);
-        for i in 0..10 {
-            record(&mut r, i, 50_000).unwrap();
-        }
-        r.write_through().unwrap();
-        drop(r);
-        // 10 records of 50 008 bytes: a flush after the sixth (300 048 bytes), one at the end.
-        assert_eq!(g.flushes, 2);
-        assert_eq!(g.disk.got.len(), 10 * 50_008);
-
-        let mut g = Gathering {
-            disk: Disk {
-                got: Vec::new(),
-                room: 500_000,
-                step: 4096,
-            },
-            stage: Vec::new(),
-            flushes: 0,
-        };
-        let mut r = Records::new(&mut g, false).staging(300_000);
+        let mut r = Records::new(&mut disk, false);
         let mut failed = None;
-        for i in 0..20 {
-            if let Err(e) = record(&mut r, i, 50_000) {
+        for i in 0..400 {
+            if let Err(e) = record(&mut r, i as u8, 1000) {
                 failed = Some(e);
                 break;
             }
         }
         assert!(no_room(&failed.unwrap()));
         let t = r.torn().unwrap();
-        // The first flush put six records on the disk; the next six were refused.
-        assert_eq!((t.bytes, t.packets), (6 * 50_008, 6));
-        assert_eq!(t.ends, (1..=6).map(|k| k * 50_008).collect::<Vec<u64>>());
-        // 500 000 - 300 048 of them reached the disk: three whole records.
-        assert_eq!(t.whole(500_000 - 300_048), (3 * 50_008, 3));
+        // The first write took 196 records of 1008 bytes (the first drain past 192 KiB); the
+        // second, of 196 more, got 250 000 - 197 568 bytes onto the disk.
+        assert_eq!((t.bytes, t.packets), (250_000 - 197_568, 196));
+        assert_eq!(t.ends, (1..=196).map(|k| k * 1008).collect::<Vec<u64>>());
+        assert_eq!(t.whole(t.bytes), (52 * 1008, 52));
     }
 }

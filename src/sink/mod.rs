@@ -12,7 +12,6 @@ use crate::packet::Owner;
 use crate::packet::{Counters, Interface, Packet};
 use crate::summary::PrintOptions;
 
-pub mod direct;
 pub mod file;
 pub mod flows;
 pub mod lines;

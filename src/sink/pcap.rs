@@ -20,12 +20,6 @@ impl<W: Write> PcapWriter<W> {
             nano,
         }
     }
-
-    /// For an `out` that gathers up to `bytes` before its flush: see [`Records::staging`].
-    pub fn staging(mut self, bytes: usize) -> Self {
-        self.out = self.out.staging(bytes);
-        self
-    }
 }
 
 impl<W: Write> PcapWriter<W> {

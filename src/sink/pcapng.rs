@@ -157,12 +157,6 @@ impl<W: Write> PcapngWriter<W> {
         }
     }
 
-    /// For an `out` that gathers up to `bytes` before its flush: see [`Records::staging`].
-    pub fn staging(mut self, bytes: usize) -> Self {
-        self.out = self.out.staging(bytes);
-        self
-    }
-
     /// The capture filter, recorded as every interface's `if_filter`.
     pub fn with_filter(mut self, filter: Option<&str>) -> Self {
         self.filter = filter.map(str::to_string);

@@ -19,7 +19,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use super::direct::{Direct, STAGE};
 use super::file::{no_room, Torn};
 use super::pcap::PcapWriter;
 use super::pcapng::PcapngWriter;
@@ -166,48 +165,27 @@ pub fn file_message(e: &io::Error) -> Option<String> {
         .map(ToString::to_string)
 }
 
-/// Whether `f` is a regular file (not `/dev/null`, a FIFO, a terminal).
-fn is_regular(f: &File) -> bool {
-    f.metadata().is_ok_and(|m| m.file_type().is_file())
-}
-
-/// Counts what is given to the file, so the size of a header is known exactly once written.
+/// Counts what reaches the file, so the size of a header is known exactly once written.
 struct Counted {
-    out: Out,
+    out: crate::stop::StopWriter,
     n: Arc<AtomicU64>,
-}
-
-/// The file under [`Counted`]: written through at once when packet-buffered, else gathered and
-/// written directly where that helps ([`Direct`]).
-enum Out {
-    Through(crate::stop::StopWriter),
-    Direct(Box<Direct>),
-}
-
-impl Out {
-    fn get(&mut self) -> &mut dyn Write {
-        match self {
-            Out::Through(w) => w,
-            Out::Direct(w) => &mut **w,
-        }
-    }
 }
 
 impl Write for Counted {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let k = self.out.get().write(buf)?;
+        let k = self.out.write(buf)?;
         self.n.fetch_add(k as u64, Ordering::Relaxed);
         Ok(k)
     }
 
     fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
-        let k = self.out.get().write_vectored(bufs)?;
+        let k = self.out.write_vectored(bufs)?;
         self.n.fetch_add(k as u64, Ordering::Relaxed);
         Ok(k)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.out.get().flush()
+        self.out.flush()
     }
 }
 
@@ -429,24 +407,14 @@ impl Rotating {
         }
         let file = File::create(&path).map_err(|e| file_error(&path, e))?;
         let written = Arc::new(AtomicU64::new(0));
-        // A packet-buffered file is written as each batch comes: nothing to gather.
-        let (out, stage) = if self.packet_buffered || !is_regular(&file) {
-            (Out::Through(crate::stop::StopWriter::new(file)), 0)
-        } else {
-            (Out::Direct(Box::new(Direct::new(file))), STAGE)
-        };
         let out = Counted {
-            out,
+            out: crate::stop::StopWriter::new(file),
             n: written.clone(),
         };
         let mut w = match self.chosen_format() {
-            Format::Pcap => {
-                Writer::Pcap(PcapWriter::new(out, self.nano, self.packet_buffered).staging(stage))
-            }
+            Format::Pcap => Writer::Pcap(PcapWriter::new(out, self.nano, self.packet_buffered)),
             Format::Pcapng => Writer::Pcapng(
-                PcapngWriter::new(out, self.packet_buffered)
-                    .with_filter(self.filter.as_deref())
-                    .staging(stage),
+                PcapngWriter::new(out, self.packet_buffered).with_filter(self.filter.as_deref()),
             ),
         };
         if let Err(e) = w.sink().start(&self.interfaces) {
