@@ -612,7 +612,6 @@ fn full_filesystem_ends_the_capture_naming_the_file() {
         .unwrap_or_else(|| panic!("{last:?} names none of {names:?}"));
     // Every file before the one that filled the disk is whole, and so is that one, cut back
     // to its last whole packet (or removed, when not even its header fitted).
-    let _ = failing;
     let mut on_disk = 0;
     for name in names.iter() {
         let out = Command::new("capinfos")
@@ -623,6 +622,12 @@ fn full_filesystem_ends_the_capture_naming_the_file() {
         on_disk += packets(&fs.0.file(name));
     }
     let (written, refused) = written_and_refused(&err);
+    // The count is over every file, and the line says so.
+    let line = err.iter().find(|l| l.contains(" written to ")).unwrap();
+    assert!(
+        line.ends_with(&format!(" files, the last {}", fs.0.file(failing))),
+        "{line}"
+    );
     assert_eq!(on_disk, written, "{err:?}");
     assert_eq!(captured(&err), written + refused, "{err:?}");
 }

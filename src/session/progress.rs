@@ -199,6 +199,7 @@ mod tests {
             refused: None,
             bytes: 3 * 1024 * 1024 + 512 * 1024,
             file: "cap1".into(),
+            files: 1,
         };
         assert_eq!(
             status_line(&st, Some(7), None),

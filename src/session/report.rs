@@ -57,16 +57,22 @@ pub(crate) fn write_error(cfg: &sink::Options, e: &io::Error) -> anyhow::Error {
     }
 }
 
-/// After the statistics, when the file system refused a write: how many packets the file
-/// holds and how many it could not take (the file ends on its last whole packet).
+/// After the statistics, when the file system refused a write: how many packets the files
+/// hold and how many the last could not take (it ends on its last whole packet).
 pub(super) fn refused_text(st: &sink::FileStatus) -> String {
     let refused = st.refused.unwrap_or(0);
     let written = st.packets.saturating_sub(refused);
     let plural = |n: u64| if n == 1 { "" } else { "s" };
+    let file = crate::escape::name(st.file.as_os_str().as_encoded_bytes());
+    // With rotation the count is over every file: naming only the last would say it holds them.
+    let into = if st.files > 1 {
+        format!("{} files, the last {file}", st.files)
+    } else {
+        file.to_string()
+    };
     format!(
-        "{written} packet{} written to {}\n{refused} packet{} refused by the file system\n",
+        "{written} packet{} written to {into}\n{refused} packet{} refused by the file system\n",
         plural(written),
-        crate::escape::name(st.file.as_os_str().as_encoded_bytes()),
         plural(refused)
     )
 }

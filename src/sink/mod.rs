@@ -70,6 +70,8 @@ pub struct FileStatus {
     pub bytes: u64,
     /// The file being written now.
     pub file: PathBuf,
+    /// How many files were opened (more than one with rotation).
+    pub files: u64,
 }
 
 pub trait Sink {

@@ -722,6 +722,7 @@ impl Sink for Rotating {
             refused: self.refused.as_ref().map(|r| r.packets),
             bytes: self.closed_bytes + bytes,
             file,
+            files: self.seq,
         })
     }
 
