@@ -36,7 +36,7 @@ fn body(out: &mut Vec<u8>, b: &[u8], len: u32, port: u16, verbose: u8) -> Result
         s(out, ", length: ");
         n(out, len);
         if verbose > 0 {
-            unknown_data(out, b, len);
+            super::dump::unknown_data(out, b, 0, len as usize, "\n\t");
         }
         return Ok(());
     }
@@ -54,7 +54,7 @@ fn body(out: &mut Vec<u8>, b: &[u8], len: u32, port: u16, verbose: u8) -> Result
             s(out, ", Control, length: ");
             n(out, len);
             if verbose > 0 {
-                unknown_data(out, b, len);
+                super::dump::unknown_data(out, b, 0, len as usize, "\n\t");
             }
             return Ok(());
         }
@@ -196,12 +196,6 @@ fn v1_flags(out: &mut Vec<u8>, flags: u8) {
             (0x01, "Multipoint"),
         ],
     );
-}
-
-/// print_unknown_data at `\n\t`: what was captured of the payload.
-fn unknown_data(out: &mut Vec<u8>, b: &[u8], len: u32) {
-    let n = b.len().min(len as usize);
-    super::dump::hex_after(out, &b[..n], "\n\t");
 }
 
 /// auth_print: the authentication section after the header.

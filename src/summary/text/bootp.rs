@@ -2,14 +2,10 @@
 //! `BOOTP/DHCP, Request from 52:54:00:12:34:56, length 300`; with `-v` the header's fields
 //! and the RFC 1048 options (DHCP's), one per line, or CMU's vendor area.
 
-use super::nd::{check, get16, get32, get8, Jump, Stop};
+use super::nd::{check, get16, get32, get8, get_ip, Jump, Stop};
 use super::{n, s};
 use crate::summary::digits;
 use crate::summary::dns::print_char;
-
-fn get_ip(b: &[u8], at: usize) -> Result<[u8; 4], Jump> {
-    Ok(get32(b, at)?.to_be_bytes())
-}
 
 // Offsets in struct bootp.
 const CHADDR: usize = 28;

@@ -26,6 +26,19 @@ pub(super) fn hex_after(out: &mut Vec<u8>, data: &[u8], prefix: &str) {
     }
 }
 
+/// print_unknown_data: what was captured of `len` bytes at `at` of `b`, as [`hex_after`]
+/// prints it; tcpdump's complaint when `at` is past the captured bytes.
+pub(super) fn unknown_data(out: &mut Vec<u8>, b: &[u8], at: usize, len: usize, prefix: &str) {
+    let Some(rest) = b.get(at..) else {
+        out.extend_from_slice(prefix.as_bytes());
+        out.extend_from_slice(
+            b"Dissector error: print_unknown_data called with pointer past end of packet",
+        );
+        return;
+    };
+    hex_after(out, &rest[..rest.len().min(len)], prefix);
+}
+
 fn offset(out: &mut Vec<u8>, line: usize) {
     out.extend_from_slice(b"0x");
     let o = (line * 16) as u64;

@@ -32,6 +32,11 @@ pub(super) fn get32(b: &[u8], at: usize) -> Result<u32, Jump> {
     be32(b, at).ok_or(Jump)
 }
 
+/// GET_IPADDR_STRING's read: the IPv4 address at `at`.
+pub(super) fn get_ip(b: &[u8], at: usize) -> Result<[u8; 4], Jump> {
+    Ok(get32(b, at)?.to_be_bytes())
+}
+
 /// ND_TCHECK_LEN: `len` bytes at `at` were captured.
 pub(super) fn check(b: &[u8], at: usize, len: usize) -> Result<(), Stop> {
     if at + len <= b.len() {

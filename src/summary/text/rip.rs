@@ -2,7 +2,8 @@
 //! length: 44`; with `-v` every route entry and authentication entry on a line of its own,
 //! with `-vv` the message in hex after them.
 
-use super::nd::{get16, get32, get8, Jump};
+use super::dump::unknown_data;
+use super::nd::{get16, get32, get8, get_ip, Jump};
 use super::{n, s};
 use crate::summary::digits;
 use crate::summary::dns::print_char;
@@ -33,7 +34,7 @@ fn body(out: &mut Vec<u8>, b: &[u8], length: u32, verbose: u8) -> Result<(), Jum
     s(out, "RIPv");
     n(out, version);
     if version == 0 {
-        unknown_at(out, b, 0, length as usize, "\n\t");
+        unknown_data(out, b, 0, length as usize, "\n\t");
         return Ok(());
     }
     let cmd = get8(b, 0)?;
@@ -89,27 +90,13 @@ fn body(out: &mut Vec<u8>, b: &[u8], length: u32, verbose: u8) -> Result<(), Jum
         }
         1 | 2 => s(out, ", unknown version"),
         4..=6 => {}
-        _ if verbose <= 1 => unknown_at(out, b, 0, length as usize, "\n\t"),
+        _ if verbose <= 1 => unknown_data(out, b, 0, length as usize, "\n\t"),
         _ => {}
     }
     if verbose > 1 {
-        unknown_at(out, b, 0, length as usize, "\n\t");
+        unknown_data(out, b, 0, length as usize, "\n\t");
     }
     Ok(())
-}
-
-/// print_unknown_data: what was captured of `len` bytes at `at`, in hex, each line after
-/// `prefix`.
-fn unknown_at(out: &mut Vec<u8>, b: &[u8], at: usize, len: usize, prefix: &str) {
-    let Some(rest) = b.get(at..) else {
-        s(out, prefix);
-        s(
-            out,
-            "Dissector error: print_unknown_data called with pointer past end of packet",
-        );
-        return;
-    };
-    super::dump::hex_after(out, &rest[..rest.len().min(len)], prefix);
 }
 
 /// The family's name from af.c's BSD table, or `Unknown (N)` / `N` as `default` says.
@@ -130,11 +117,6 @@ fn bsd_af(out: &mut Vec<u8>, family: u16, unknown_words: bool) {
     }
 }
 
-fn addr(b: &[u8], at: usize) -> Result<[u8; 4], Jump> {
-    let a = get32(b, at)?;
-    Ok(a.to_be_bytes())
-}
-
 /// rip_entry_print_v1: the size the entry took, 0 when cut or too short.
 fn entry_v1(out: &mut Vec<u8>, b: &[u8], at: usize, left: usize) -> Result<usize, Jump> {
     if left < ROUTE || at + ROUTE > b.len() {
@@ -145,14 +127,14 @@ fn entry_v1(out: &mut Vec<u8>, b: &[u8], at: usize, left: usize) -> Result<usize
         s(out, "\n\t AFI ");
         bsd_af(out, family, true);
         s(out, ", ");
-        unknown_at(out, b, at + 4, ROUTE - 4, "\n\t  ");
+        unknown_data(out, b, at + 4, ROUTE - 4, "\n\t  ");
         return Ok(ROUTE);
     }
     if get16(b, at + 2)? != 0 || get32(b, at + 8)? != 0 || get32(b, at + 12)? != 0 {
-        unknown_at(out, b, at, ROUTE, "\n\t  ");
+        unknown_data(out, b, at, ROUTE, "\n\t  ");
         return Ok(ROUTE);
     }
-    let (dest, metric) = (addr(b, at + 4)?, get32(b, at + 16)?);
+    let (dest, metric) = (get_ip(b, at + 4)?, get32(b, at + 16)?);
     s(
         out,
         if family == 0 {
@@ -206,27 +188,27 @@ fn entry_v2(out: &mut Vec<u8>, b: &[u8], at: usize, left: usize) -> Result<usize
             }
             1 => {
                 s(out, "\n\t  Auth trailer:");
-                unknown_at(out, b, p, left, "\n\t  ");
+                unknown_data(out, b, p, left, "\n\t  ");
                 return Ok(4 + left);
             }
             _ => {
                 s(out, "\n\t  Unknown (");
                 n(out, kind);
                 s(out, ") Authentication data:");
-                unknown_at(out, b, p, left, "\n\t  ");
+                unknown_data(out, b, p, left, "\n\t  ");
                 return Ok(4 + left);
             }
         }
     } else if family != 2 && family != 0 {
         s(out, "\n\t  AFI ");
         bsd_af(out, family, true);
-        unknown_at(out, b, at + 4, ROUTE - 4, "\n\t  ");
+        unknown_data(out, b, at + 4, ROUTE - 4, "\n\t  ");
     } else {
         if at + ROUTE > b.len() || left < ROUTE {
             return Ok(0);
         }
         // The arguments are read before anything of the line is printed.
-        let dest = addr(b, at + 4)?;
+        let dest = get_ip(b, at + 4)?;
         let plen = mask2plen(get32(b, at + 8)?);
         let tag = get16(b, at + 2)?;
         let metric = get32(b, at + 16)?;
@@ -247,14 +229,12 @@ fn entry_v2(out: &mut Vec<u8>, b: &[u8], at: usize, left: usize) -> Result<usize
                 out.push(b' ');
             }
         }
-        s(out, ", tag 0x");
-        for shift in [12, 8, 4, 0] {
-            out.push(b"0123456789abcdef"[usize::from((tag >> shift) & 15)]);
-        }
+        s(out, ", tag ");
+        digits::hex16(out, tag);
         s(out, ", metric: ");
         n(out, metric);
         s(out, ", next-hop: ");
-        let router = addr(b, at + 12)?;
+        let router = get_ip(b, at + 12)?;
         if router == [0; 4] {
             s(out, "self");
         } else {

@@ -92,7 +92,6 @@ pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) {
         print_char(out, c);
     }
     if verbose > 1 {
-        // print_unknown_data: what was captured of the message.
-        dump::hex_after(out, &b[..len.min(b.len())], "\n\t");
+        dump::unknown_data(out, b, 0, len, "\n\t");
     }
 }
