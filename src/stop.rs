@@ -76,6 +76,12 @@ static WAKE: AtomicI32 = AtomicI32::new(-1);
 #[allow(clippy::declare_interior_mutable_const)]
 const NONE: AtomicI32 = AtomicI32::new(-1);
 static OUTPUTS: [AtomicI32; 4] = [NONE; 4];
+/// The thread other than the session's that writes the outputs (the capture thread, when it
+/// writes packets straight from the ring), 0 for none: the stop signals are blocked there, so
+/// the handler interrupts its write with [`INTERRUPT`].
+static WRITER: AtomicU64 = AtomicU64::new(0);
+/// Sent to [`WRITER`] to end a blocked write with EINTR; ignored where nothing handles it.
+const INTERRUPT: Signal = Signal::SIGURG;
 
 extern "C" fn on_signal(sig: libc::c_int) {
     // Only async-signal-safe calls here: atomics, write, fcntl. The interrupted code may be
@@ -129,9 +135,48 @@ extern "C" fn on_signal(sig: libc::c_int) {
             }
         }
     }
+    // After the outputs are non-blocking: a write that starts later cannot block, and one that
+    // is blocked now returns.
+    let writer = WRITER.load(Ordering::SeqCst);
+    if writer != 0 {
+        // SAFETY: pthread_kill is async-signal-safe; the thread clears WRITER before it ends,
+        // and it is joined by this (the session's) thread, which cannot be joining it while
+        // it runs this handler, so the id is one of a thread not yet joined.
+        unsafe { libc::pthread_kill(writer as libc::pthread_t, INTERRUPT as libc::c_int) };
+    }
     wake();
     // SAFETY: as above.
     unsafe { *libc::__errno_location() = saved };
+}
+
+/// A thread other than the session's that may write the outputs, while it lives: a stop
+/// signal interrupts a write of its that is blocked on a full pipe (see [`writes_here`]).
+pub struct WritesHere(u64);
+
+/// Makes the calling thread the one whose blocked writes a stop signal interrupts: it then
+/// waits for the reader only until the grace deadline, as the session's own writes do.
+pub fn writes_here() -> WritesHere {
+    extern "C" fn nothing(_: libc::c_int) {}
+    // Without SA_RESTART: the interrupted write returns EINTR rather than going on.
+    let action = SigAction::new(
+        SigHandler::Handler(nothing),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    // SAFETY: the handler does nothing.
+    let installed = unsafe { signal::sigaction(INTERRUPT, &action) }.is_ok();
+    // SAFETY: pthread_self has no preconditions.
+    let me = unsafe { libc::pthread_self() } as u64;
+    if installed {
+        WRITER.store(me, Ordering::SeqCst);
+    }
+    WritesHere(me)
+}
+
+impl Drop for WritesHere {
+    fn drop(&mut self) {
+        let _ = WRITER.compare_exchange(self.0, 0, Ordering::SeqCst, Ordering::SeqCst);
+    }
 }
 
 /// CLOCK_MONOTONIC in nanoseconds; async-signal-safe.
@@ -149,11 +194,13 @@ fn monotonic_ns() -> u64 {
 
 /// Ends the process by `sig` with its default action; async-signal-safe.
 fn die(sig: libc::c_int) {
-    // SAFETY: signal(2) and raise(3) are async-signal-safe; the default action of a stop
-    // signal ends the process, as if nscap had no handler.
+    // SAFETY: signal(2), kill(2) and getpid(2) are async-signal-safe; the default action of a
+    // stop signal ends the process, as if nscap had no handler. Sent to the process, not
+    // raised in this thread: the last guard may drop on the capture thread, which blocks the
+    // stop signals, and the signal would wait there for ever.
     unsafe {
         libc::signal(sig, libc::SIG_DFL);
-        libc::raise(sig);
+        libc::kill(libc::getpid(), sig);
     }
 }
 

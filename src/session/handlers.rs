@@ -15,21 +15,25 @@ use super::{shown, watch_links, Session};
 use crate::capture::{self, Opened, Stats};
 use crate::order::Order;
 use crate::packet::Counters;
-use crate::sink::{BoxSink, FileStatus};
+use std::sync::MutexGuard;
+
+use crate::sink::{self, member_of, FileStatus, Outputs, Shared};
 use crate::stop::{self, Signals};
 
 /// The session's loop, once the capture runs: the session and what the loop writes to.
 pub(super) struct Loop<'a> {
     pub(super) s: Session<'a>,
-    pub(super) sinks: Vec<BoxSink>,
+    /// The sinks, what was written to them, and whether packets are still written. Packets
+    /// that arrive after a stop signal, a target's exit or an interface failure are still
+    /// written; after -c, a closed pipe or a write error they are not.
+    pub(super) out: Outputs,
+    /// The one handle whose packets the capture thread writes itself (see `capture::Inline`):
+    /// its count is the outputs' `written`.
+    pub(super) inline: Option<usize>,
     pub(super) owners: Option<crate::owner::Stage>,
     pub(super) progress: Progress,
     pub(super) stop: watch::Sender<bool>,
-    pub(super) total: u64,
     pub(super) end: Option<Ending>,
-    /// Packets that arrive after a stop signal, a target's exit or an interface failure are
-    /// still written; after -c, a closed pipe or a write error they are not.
-    pub(super) writing: bool,
     /// Output that was still blocked past the grace period after a stop signal.
     pub(super) blocked: Option<String>,
     /// With several interfaces: the packets held until they can leave in time order.
@@ -41,10 +45,33 @@ pub(super) struct Loop<'a> {
 }
 
 impl Loop<'_> {
+    /// The outputs, held by this thread until the guard goes.
+    pub(super) fn out(&self) -> MutexGuard<'_, Shared> {
+        sink::lock(&self.out)
+    }
+
+    /// Packets are still written.
+    pub(super) fn writing(&self) -> bool {
+        self.out().writing
+    }
+
+    /// Packets written, over every interface.
+    pub(super) fn written(&self) -> u64 {
+        self.out().written
+    }
+
+    /// The count of the handle the capture thread writes itself, brought into the table
+    /// before its counters are shown or recorded.
+    pub(super) fn settle(&mut self) {
+        if let Some(h) = self.inline {
+            self.s.table.captured[h] = self.written();
+        }
+    }
+
     /// After a write to the sinks: a failure stops writing and ends the capture.
     pub(super) fn check(&mut self, r: io::Result<()>) {
         if let Err(e) = r {
-            self.writing = false;
+            self.out().writing = false;
             write_failed(&self.s.cfg.output, &e, &mut self.end, &mut self.blocked);
             let _ = self.stop.send(true);
         }
@@ -52,13 +79,22 @@ impl Loop<'_> {
 
     /// A sink reached its limit (`-c`, or an autostop of rotation): what came before is kept.
     pub(super) fn counted_out(&mut self) {
-        self.writing = false;
+        self.out().writing = false;
         self.end.get_or_insert(Ending::Count);
         let _ = self.stop.send(true);
     }
 
+    /// The capture thread stopped writing its packets (see `capture::Inline`): on a write
+    /// error, or at a limit.
+    pub(super) fn inline_ended(&mut self, error: Option<io::Error>) {
+        match error {
+            Some(e) => self.check(Err(e)),
+            None => self.counted_out(),
+        }
+    }
+
     pub(super) fn packets(&mut self, batch: crate::packet::Batch) {
-        if !self.writing {
+        if !self.writing() {
             return;
         }
         if let Some(order) = self.order.as_mut() {
@@ -67,28 +103,22 @@ impl Loop<'_> {
             self.release(false);
             return;
         }
-        let cfg = self.s.cfg;
-        let mut n = batch.len();
-        if let Some(c) = cfg.count {
-            n = n.min((c - self.total) as usize);
-        }
+        let count = self.s.cfg.count;
         let members = self.s.table.by_index[batch.iface].as_deref();
         let owners = self.owners.as_mut().map(|a| a.annotate(&batch));
-        let (n, res) = write_batch(
-            &mut self.sinks,
-            &batch,
-            n,
-            members,
-            owners,
-            self.wanted.as_mut(),
-        );
+        let mut out = sink::lock(&self.out);
+        let mut n = batch.len();
+        if let Some(c) = count {
+            n = n.min(c.saturating_sub(out.written) as usize);
+        }
+        let (n, res) = write_batch(&mut out, &batch, n, members, owners, self.wanted.as_mut());
+        out.written += n as u64;
+        let limit = count.is_some_and(|c| out.written >= c) || out.exhausted();
+        drop(out);
         self.s.table.captured[batch.iface] += n as u64;
-        self.total += n as u64;
         match res {
             Err(e) => self.check(Err(e)),
-            Ok(_) if cfg.count.is_some_and(|c| self.total >= c) || exhausted(&self.sinks) => {
-                self.counted_out();
-            }
+            Ok(_) if limit => self.counted_out(),
             Ok(_) => {}
         }
     }
@@ -99,7 +129,8 @@ impl Loop<'_> {
         let Some(order) = self.order.as_mut() else {
             return;
         };
-        if !self.writing {
+        let mut out = sink::lock(&self.out);
+        if !out.writing {
             order.clear();
             return;
         }
@@ -109,7 +140,7 @@ impl Loop<'_> {
         let mut full = false;
         let mut wrote = false;
         while let Some(q) = order.due(all, wall, now) {
-            if count.is_some_and(|c| self.total >= c) {
+            if count.is_some_and(|c| out.written >= c) {
                 break;
             }
             let (mut p, owner) = order.head(q);
@@ -121,7 +152,7 @@ impl Loop<'_> {
             if let Some(m) = self.s.table.by_index[handle].as_deref() {
                 p.iface = member_of(m, p.data).unwrap_or(p.iface);
             }
-            match write_one(&mut self.sinks, &p, owner) {
+            match out.packet(&p, owner) {
                 Ok(true) => {}
                 Ok(false) => {
                     full = true;
@@ -130,7 +161,7 @@ impl Loop<'_> {
                 Err(e) => res = Err(e),
             }
             self.s.table.captured[handle] += 1;
-            self.total += 1;
+            out.written += 1;
             order.advance(q);
             wrote = true;
             if res.is_err() {
@@ -138,11 +169,13 @@ impl Loop<'_> {
             }
         }
         if res.is_ok() && wrote {
-            res = self.sinks.iter_mut().try_for_each(|s| s.flush());
+            res = out.flush();
         }
+        let limit = full || count.is_some_and(|c| out.written >= c);
+        drop(out);
         match res {
             Err(e) => self.check(Err(e)),
-            Ok(()) if full || count.is_some_and(|c| self.total >= c) => self.counted_out(),
+            Ok(()) if limit => self.counted_out(),
             Ok(()) => {}
         }
     }
@@ -215,13 +248,14 @@ impl Loop<'_> {
         }
         if !caps.is_empty() {
             let added = &self.s.table.interfaces[first..];
-            if let Err(e) = self
+            let r = self
+                .out()
                 .sinks
                 .iter_mut()
-                .try_for_each(|sk| sk.add_interfaces(added))
-            {
+                .try_for_each(|sk| sk.add_interfaces(added));
+            if let Err(e) = r {
                 if e.kind() == io::ErrorKind::Unsupported {
-                    self.writing = false;
+                    self.out().writing = false;
                     self.end = Some(Ending::Failed(
                         "--format pcap cannot take interfaces that join later: use pcapng".into(),
                     ));
@@ -230,7 +264,7 @@ impl Loop<'_> {
                     self.check(Err(e));
                 }
             }
-            self.s.pump.add(caps);
+            self.s.pump.add(caps, None);
         }
         if again {
             self.s.spaces[space].relisting = true;
@@ -256,6 +290,7 @@ impl Loop<'_> {
             self.s.table.stats[idx] = st;
             let c = self.s.table.counters(idx, st);
             let r = self
+                .out()
                 .sinks
                 .iter_mut()
                 .try_for_each(|sk| sk.interface_left(idx, &c));
@@ -293,6 +328,7 @@ impl Loop<'_> {
             let _ = self.stop.send(true);
         }
         if stop::stats_requested() {
+            self.settle();
             self.progress.clear();
             let counters = self.progress.counters(&self.s.table.captured);
             let (ifs, c) = self.s.table.handles_only(&counters);
@@ -302,10 +338,14 @@ impl Loop<'_> {
 
     /// The clock: time-based rotation, `-a duration`, the status line.
     pub(super) fn clock(&mut self) {
-        let r = self.sinks.iter_mut().try_for_each(|sk| sk.tick());
+        let (r, exhausted) = {
+            let mut out = self.out();
+            let r = out.sinks.iter_mut().try_for_each(|sk| sk.tick());
+            (r, out.exhausted())
+        };
         if r.is_err() {
             self.check(r);
-        } else if exhausted(&self.sinks) {
+        } else if exhausted {
             self.counted_out();
         } else if self.progress.stop_due() && self.end.is_none() {
             // -a duration ends the capture as a signal would: what arrived before now is
@@ -313,7 +353,8 @@ impl Loop<'_> {
             self.end = Some(Ending::Signal);
             let _ = self.stop.send(true);
         }
-        self.progress.draw(&self.sinks);
+        let out = sink::lock(&self.out);
+        self.progress.draw(&out.sinks);
     }
 
     pub(super) fn rescan(&mut self) {
@@ -330,6 +371,7 @@ impl Loop<'_> {
         mut self,
         left: Vec<(usize, pcap::Capture<pcap::Active>)>,
     ) -> Result<()> {
+        self.settle();
         self.read_last_counters(left).await;
         // Counters that could not be read in their namespace (after -Z, the workers may not
         // enter it) are the sources' own last reading, where they made one; else unknown.
@@ -354,7 +396,8 @@ impl Loop<'_> {
             .collect();
         let mut failed = None;
         let mut blocked = self.blocked;
-        for sk in self.sinks.iter_mut() {
+        let mut out = sink::lock(&self.out);
+        for sk in out.sinks.iter_mut() {
             if let Err(e) = sk.counters(&counters).and_then(|()| sk.finish()) {
                 if quiet || e.kind() == io::ErrorKind::BrokenPipe {
                     quiet = true;
@@ -367,13 +410,15 @@ impl Loop<'_> {
                 }
             }
         }
-        let refused: Vec<FileStatus> = self
+        let refused: Vec<FileStatus> = out
             .sinks
             .iter()
             .filter_map(|sk| sk.status())
             .filter(|st| st.refused.is_some())
             .collect();
-        drop(self.sinks);
+        // Closed now: the statistics come after the files are whole.
+        out.sinks.clear();
+        drop(out);
         self.progress.clear();
         if quiet {
             return Ok(());
@@ -440,7 +485,7 @@ impl Loop<'_> {
 /// (the batch came from an `any` handle reading Linux cooked v2), each packet goes under the
 /// interface its header names by index.
 fn write_batch(
-    sinks: &mut [BoxSink],
+    out: &mut Shared,
     batch: &crate::packet::Batch,
     n: usize,
     members: Option<&[(u32, usize)]>,
@@ -459,29 +504,13 @@ fn write_batch(
         if let Some(m) = members {
             p.iface = member_of(m, p.data).unwrap_or(p.iface);
         }
-        match write_one(sinks, &p, owner) {
+        match out.packet(&p, owner) {
             Ok(true) => taken += 1,
             Ok(false) => break,
             Err(e) => return (taken + 1, Err(e)),
         }
     }
-    (taken, sinks.iter_mut().try_for_each(|s| s.flush()))
-}
-
-/// One packet to every sink, in order: false when a sink reached an autostop limit and did
-/// not take it (the file sink comes first: a packet it refused is not printed either).
-fn write_one(
-    sinks: &mut [BoxSink],
-    p: &crate::packet::Packet<'_>,
-    owner: Option<&crate::packet::Owner>,
-) -> io::Result<bool> {
-    for s in sinks.iter_mut() {
-        s.packet_by(p, owner)?;
-        if s.exhausted() {
-            return Ok(false);
-        }
-    }
-    Ok(true)
+    (taken, out.flush())
 }
 
 /// `--process` for handles opened after the start: in a namespace that joined (its thread
@@ -507,33 +536,5 @@ fn attribute_joined(stage: &mut crate::owner::Stage, s: &Session, space: usize, 
     }
     for idx in first..s.table.interfaces.len() {
         stage.add_handle(idx, space, &s.table.interfaces[idx]);
-    }
-}
-
-fn exhausted(sinks: &[BoxSink]) -> bool {
-    sinks.iter().any(|s| s.exhausted())
-}
-
-/// The table entry of the interface a Linux cooked v2 header names (its index is bytes 4..8,
-/// network order), if it was there when the capture started.
-fn member_of(members: &[(u32, usize)], sll2: &[u8]) -> Option<usize> {
-    let index = u32::from_be_bytes(sll2.get(4..8)?.try_into().ok()?);
-    let at = members.binary_search_by_key(&index, |&(i, _)| i).ok()?;
-    Some(members[at].1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cooked_v2_packets_go_under_their_interface() {
-        let members = [(1, 7), (4, 8), (9, 9)];
-        let mut sll2 = [0u8; 20];
-        sll2[4..8].copy_from_slice(&4u32.to_be_bytes());
-        assert_eq!(member_of(&members, &sll2), Some(8));
-        sll2[4..8].copy_from_slice(&5u32.to_be_bytes());
-        assert_eq!(member_of(&members, &sll2), None);
-        assert_eq!(member_of(&members, &sll2[..7]), None);
     }
 }

@@ -38,6 +38,7 @@ use crate::targets::select::{self, Member, Selection};
 use crate::targets::Roots;
 use follow::Passed;
 use handlers::Loop;
+use pcap::{Active, Capture};
 use progress::Progress;
 use report::Ending;
 pub(crate) use report::{late_text, write_error};
@@ -294,7 +295,7 @@ pub async fn run(
         opening: 0,
     };
     s.watch_targets(&exit_tx)?;
-    let listening = s.open_all(&mut ctl_rx).await?;
+    let (listening, caps) = s.open_all(&mut ctl_rx).await?;
     if s.table.interfaces.is_empty() && !cfg.follow {
         let _ = stop_tx.send(true);
         let _ = pump.join();
@@ -310,16 +311,18 @@ pub async fn run(
         None
     };
     let owners = s.privileges_and_owners()?;
-    let mut sinks = sink::build(
+    let sinks = sink::build(
         &cfg.output,
         &cfg.print_opts,
         &s.table.interfaces,
         stdout_output,
     )?;
-    match sinks
+    let out = sink::Shared::new(sinks);
+    let started = sink::lock(&out)
+        .sinks
         .iter_mut()
-        .try_for_each(|sk| sk.start(&s.table.interfaces))
-    {
+        .try_for_each(|sk| sk.start(&s.table.interfaces));
+    match started {
         // The reader left before the first packet: as quiet as when it leaves later.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
             let _ = stop_tx.send(true);
@@ -352,7 +355,7 @@ pub async fn run(
                     eprintln!("nscap: {}", crate::escape::text(&message));
                     let _ = stop_tx.send(true);
                     let _ = pump.join();
-                    for sk in sinks.iter_mut() {
+                    for sk in sink::lock(&out).sinks.iter_mut() {
                         let _ = sk.finish();
                     }
                     return Ok(Some(code));
@@ -377,15 +380,28 @@ pub async fn run(
     // Several capture handles: their packets leave in time order (see `order`).
     let handles = s.table.handle.iter().filter(|&&h| h).count();
     let ordered = s.many || handles > 1;
+    // One handle, each packet written as it is: the capture thread writes it from the ring.
+    let inline = match caps.as_slice() {
+        [(idx, _)] if !ordered && owners.is_none() && wanted.is_none() && !cfg.follow => Some(*idx),
+        _ => None,
+    };
+    // Read from now: until then the rings hold what arrives.
+    s.pump.add(
+        caps,
+        inline.map(|idx| capture::Inline {
+            out: out.clone(),
+            count: cfg.count,
+            members: s.table.by_index[idx].clone(),
+        }),
+    );
     let l = Loop {
         progress: Progress::new(cfg, s.table.interfaces.len()),
         s,
-        sinks,
+        out,
+        inline,
         owners,
         stop: stop_tx,
-        total: 0,
         end: None,
-        writing: true,
         blocked: None,
         order: ordered.then(crate::order::Order::default),
         wanted: wanted.map(crate::owner::Filter::new),
@@ -442,8 +458,11 @@ async fn drive(
                 Some(Event::Failed { iface, message }) => l.source_failed(iface, message),
                 Some(Event::Stats { iface, stats }) => {
                     l.progress.stats(iface, stats);
-                    l.progress.tell(&mut l.sinks, &l.s.table.captured);
+                    l.settle();
+                    let mut out = sink::lock(&l.out);
+                    l.progress.tell(&mut out.sinks, &l.s.table.captured);
                 }
+                Some(Event::Ended(error)) => l.inline_ended(error),
             },
             Some(c) = ch.ctl.recv(), if l.end.is_none() => match c {
                 Ctl::Opened { space, result, links } => l.opened(space, result, links),
@@ -455,6 +474,7 @@ async fn drive(
                             Event::Packets(batch) => l.packets(batch),
                             Event::Failed { iface, message } => l.source_failed(iface, message),
                             Event::Stats { iface, stats } => l.progress.stats(iface, stats),
+                            Event::Ended(error) => l.inline_ended(error),
                         }
                     }
                     l.left(space, stats, why, gone)
@@ -467,9 +487,9 @@ async fn drive(
                 }
                 l.signalled(&signals);
             }
-            _ = clock_tick.tick(), if l.writing && l.progress.needs_tick() => l.clock(),
-            _ = sync_tick.tick(), if l.writing => {
-                let r = l.sinks.iter_mut().try_for_each(|sk| sk.sync());
+            _ = clock_tick.tick(), if l.writing() && l.progress.needs_tick() => l.clock(),
+            _ = sync_tick.tick(), if l.writing() => {
+                let r = l.out().sinks.iter_mut().try_for_each(|sk| sk.sync());
                 l.check(r);
                 crate::packet::trim_spare();
             }
@@ -488,7 +508,7 @@ async fn drive(
             }
             _ = pipe_tick.tick(), if watch_pipe && l.end.is_none() => {
                 if stdout_closed() {
-                    l.writing = false;
+                    l.out().writing = false;
                     l.end = Some(Ending::ClosedPipe);
                     let _ = l.stop.send(true);
                 }
@@ -506,7 +526,7 @@ async fn drive(
             return Err(e);
         }
     };
-    if command.is_some() && l.total == 0 {
+    if command.is_some() && l.written() == 0 {
         // Said rather than left to a file that looks like a quiet command.
         eprintln!("nscap: warning: no packet of the command was written: it sent none, or it ended before --process found its sockets");
     }
@@ -579,8 +599,12 @@ impl Session<'_> {
     }
 
     /// The start: every namespace opened, in order, so that the table keeps the order of the
-    /// targets. Returns the interfaces now listening.
-    async fn open_all(&mut self, ctl_rx: &mut mpsc::UnboundedReceiver<Ctl>) -> Result<Vec<usize>> {
+    /// targets. Returns the interfaces now listening, and their handles, for the pump to read
+    /// once the sinks are ready.
+    async fn open_all(
+        &mut self,
+        ctl_rx: &mut mpsc::UnboundedReceiver<Ctl>,
+    ) -> Result<(Vec<usize>, Vec<(usize, Capture<Active>)>)> {
         if let Some(host) = crate::targets::inventory::host_netns() {
             self.passed.insert(
                 host,
@@ -610,6 +634,7 @@ impl Session<'_> {
             }
         }
         let mut listening = Vec::new();
+        let mut caps = Vec::new();
         for (si, p) in pending.into_iter().enumerate() {
             let Some((result, links)) = p else { continue };
             let opened = match result {
@@ -627,7 +652,6 @@ impl Session<'_> {
             if let Some(fd) = links {
                 self.spaces[si].links = watch_links(fd, si, self.ctl.clone());
             }
-            let mut caps = Vec::new();
             for mut o in opened {
                 let idx = self
                     .table
@@ -636,9 +660,8 @@ impl Session<'_> {
                 caps.push((idx, o.cap));
                 listening.push(idx);
             }
-            self.pump.add(caps);
         }
-        Ok(listening)
+        Ok((listening, caps))
     }
 
     /// tcpdump's "listening on" lines: one per interface for one namespace (or with -v), one

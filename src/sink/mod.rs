@@ -135,6 +135,69 @@ pub trait Sink {
 }
 
 pub type BoxSink = Box<dyn Sink + Send>;
+
+/// The sinks of a live capture and what has been written to them, shared by the session and,
+/// when one handle feeds them, the capture thread that writes its packets straight from the
+/// ring (see `capture::Inline`).
+pub struct Shared {
+    pub sinks: Vec<BoxSink>,
+    /// Packets the sinks took, over every interface.
+    pub written: u64,
+    /// Packets are still written: false after `-c`, a sink's limit, a closed pipe or a write
+    /// error (what comes later is read and left out).
+    pub writing: bool,
+}
+
+/// [`Shared`] as both threads hold it.
+pub type Outputs = std::sync::Arc<std::sync::Mutex<Shared>>;
+
+/// The outputs, whether or not the other thread stopped while holding them (it never panics
+/// while writing; if it did, what it wrote is still there to finish).
+pub fn lock(out: &Outputs) -> std::sync::MutexGuard<'_, Shared> {
+    out.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Shared {
+    pub fn new(sinks: Vec<BoxSink>) -> Outputs {
+        std::sync::Arc::new(std::sync::Mutex::new(Shared {
+            sinks,
+            written: 0,
+            writing: true,
+        }))
+    }
+
+    /// One packet to every sink, in order: false when a sink reached an autostop limit and did
+    /// not take it (the file sink comes first: a packet it refused is not printed either).
+    pub fn packet(&mut self, p: &Packet<'_>, owner: Option<&Owner>) -> io::Result<bool> {
+        for s in self.sinks.iter_mut() {
+            s.packet_by(p, owner)?;
+            if s.exhausted() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// The end of a group of packets: see [`Sink::flush`].
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.sinks.iter_mut().try_for_each(|s| s.flush())
+    }
+
+    /// A sink reached its limit (`-a filesize`, `-a files`, `-W` with `-G`).
+    pub fn exhausted(&self) -> bool {
+        self.sinks.iter().any(|s| s.exhausted())
+    }
+}
+
+/// The interface a Linux cooked v2 header names (its index is bytes 4..8, network order), in
+/// `members` (index in the namespace, the session's interface), if it was there when the
+/// capture started.
+pub fn member_of(members: &[(u32, usize)], sll2: &[u8]) -> Option<usize> {
+    let index = u32::from_be_bytes(sll2.get(4..8)?.try_into().ok()?);
+    let at = members.binary_search_by_key(&index, |&(i, _)| i).ok()?;
+    Some(members[at].1)
+}
 /// A writer that a sink owns.
 pub type Output = Box<dyn Write + Send>;
 
@@ -215,4 +278,20 @@ pub fn build(
         sinks.push(Box::new(FlowSink::new(print_opts.clone(), out)));
     }
     Ok(sinks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cooked_v2_packets_go_under_their_interface() {
+        let members = [(1, 7), (4, 8), (9, 9)];
+        let mut sll2 = [0u8; 20];
+        sll2[4..8].copy_from_slice(&4u32.to_be_bytes());
+        assert_eq!(member_of(&members, &sll2), Some(8));
+        sll2[4..8].copy_from_slice(&5u32.to_be_bytes());
+        assert_eq!(member_of(&members, &sll2), None);
+        assert_eq!(member_of(&members, &sll2[..7]), None);
+    }
 }
