@@ -2796,3 +2796,46 @@ fn ripng_matches_tcpdump() {
     let snaps: Vec<usize> = (62..=62 + 66).collect();
     compare_whole_and_cut("ripng", &frames, &snaps, &[&[], &["-v"], &["-vv"], &["-x"]]);
 }
+
+/// HSRP to port 1985 (print-hsrp.c): every op code and state, unknown ones, a reserved byte
+/// that is not 0, authentication text that fills its 8 bytes or holds bytes to escape, timers
+/// that print as `1m40s`, another version (only its number is shown), a message shorter than
+/// its header. In every mode (`-v` adds timers, priority and text), cut at every byte.
+#[test]
+fn hsrp_matches_tcpdump() {
+    need_tcpdump();
+    let msg =
+        |version: u8, op: u8, state: u8, times: [u8; 2], group: u8, reserved: u8, auth: &[u8]| {
+            let mut m = vec![version, op, state, times[0], times[1], 100, group, reserved];
+            let mut a = auth.to_vec();
+            a.resize(8, 0);
+            m.extend_from_slice(&a);
+            m.extend_from_slice(&[192, 168, 0, 1]);
+            m
+        };
+    let payloads: Vec<Vec<u8>> = vec![
+        msg(0, 0, 16, [3, 10], 1, 0, b"cisco"),
+        msg(0, 0, 8, [3, 10], 1, 0, b"cisco"),
+        msg(0, 1, 4, [1, 100], 2, 0, b"12345678"),
+        msg(0, 2, 0, [0, 255], 3, 0, b""),
+        msg(0, 3, 1, [3, 10], 4, 7, b"a\x01b\xffc"),
+        msg(0, 0, 2, [3, 10], 5, 0, b"cisco"),
+        msg(0, 0, 3, [3, 10], 6, 0, b"cisco"),
+        msg(1, 0, 16, [3, 10], 1, 0, b"cisco"),
+        vec![0, 0, 16],
+    ];
+    let frames: Vec<Vec<u8>> = payloads
+        .iter()
+        .map(|p| {
+            ether(
+                MAC_B,
+                MAC_A,
+                0x0800,
+                &ipv4(A4, [224, 0, 0, 2], UDP, &udp(1985, 1985, p)),
+            )
+        })
+        .collect();
+    // Ethernet (14) + IPv4 (20) + UDP (8): the messages start at byte 42.
+    let snaps: Vec<usize> = (42..=42 + 20).collect();
+    compare_whole_and_cut("hsrp", &frames, &snaps, &[&[], &["-v"], &["-vv"], &["-x"]]);
+}

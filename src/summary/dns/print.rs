@@ -724,7 +724,7 @@ fn tsig(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
 }
 
 /// unsigned_relts_print: `1h2m3s`, `0s`.
-pub(super) fn duration(o: &mut Vec<u8>, mut secs: u32) {
+pub fn duration(o: &mut Vec<u8>, mut secs: u32) {
     const UNITS: [(&[u8], u32); 6] = [
         (b"y", 31_536_000),
         (b"w", 604_800),

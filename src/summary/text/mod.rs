@@ -14,6 +14,7 @@ mod cksum;
 mod dump;
 mod geneve;
 mod gre;
+mod hsrp;
 mod http;
 mod icmp;
 mod icmp6;

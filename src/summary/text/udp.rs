@@ -19,6 +19,7 @@ pub(super) enum Printer {
     Syslog,
     Tftp,
     Rip,
+    Hsrp,
     RipNg,
     Otv,
     Vxlan,
@@ -80,7 +81,7 @@ const CHAIN: [(On, Printer); 61] = {
         (Either(1813), Other),
         (Either(1700), Other),
         (Either(3799), Other),
-        (Dst(1985), Other),    // HSRP
+        (Dst(1985), Hsrp),
         (Either(921), Other),  // lwres
         (Either(646), Other),  // LDP
         (Either(698), Other),  // OLSR
@@ -189,6 +190,7 @@ pub(super) fn print(
             Printer::Syslog => return super::syslog::print(out, after, len, opts.verbose),
             Printer::Tftp => return super::tftp::print(out, after, len),
             Printer::Rip => return super::rip::print(out, after, len, opts.verbose),
+            Printer::Hsrp => return super::hsrp::print(out, after, len, opts.verbose),
             Printer::RipNg => return super::ripng::print(out, after, len, opts.verbose),
             Printer::Otv | Printer::Vxlan | Printer::Geneve => {
                 if tunnel::udp(out, sp, dp, u.payload(), len, opts, st) {
