@@ -2839,3 +2839,222 @@ fn hsrp_matches_tcpdump() {
     let snaps: Vec<usize> = (42..=42 + 20).collect();
     compare_whole_and_cut("hsrp", &frames, &snaps, &[&[], &["-v"], &["-vv"], &["-x"]]);
 }
+
+/// DHCPv6 on ports 546 and 547 (print-dhcp6.c): every message type and an unknown one, a relay
+/// with its addresses and a nested message, and the options tcpdump decodes (DUIDs of each
+/// kind, IA_NA/IA_TA/IA_PD with nested addresses, prefixes and status codes, option request,
+/// preference, elapsed time, both kinds of authentication, interface and remote IDs,
+/// reconfigure, server addresses, domain lists, lifetimes, lease queries, NTP servers, the AFTR
+/// name, time zones, the MUD URL), options of the wrong length, an unknown option, and an
+/// option longer than the message. In every mode, cut at every byte.
+#[test]
+fn dhcp6_matches_tcpdump() {
+    need_tcpdump();
+    let opt = |t: u16, body: &[u8]| {
+        let mut o = t.to_be_bytes().to_vec();
+        o.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        o.extend_from_slice(body);
+        o
+    };
+    let cat = |parts: &[Vec<u8>]| parts.concat();
+    let a6 = |last: u8| {
+        let mut a = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        a[15] = last;
+        a
+    };
+    let duid_llt = opt(
+        1,
+        &[
+            0, 1, 0, 1, 0x2c, 0x6b, 0x1f, 0x20, 2, 0x42, 0xac, 0x11, 0, 2,
+        ],
+    );
+    let duid_en = opt(2, &[0, 2, 0, 0, 0x7f, 0x7f, 1, 2, 3, 4, 5, 6]);
+    let duid_ll = opt(1, &[0, 3, 0, 1, 2, 0x42, 0xac, 0x11, 0, 2]);
+    let ia_addr = opt(
+        5,
+        &cat(&[a6(5).to_vec(), vec![0, 0, 0x0e, 0x10, 0, 0, 0x1c, 0x20]]),
+    );
+    let ia_addr_status = opt(
+        5,
+        &cat(&[
+            a6(6).to_vec(),
+            vec![0, 0, 0, 60, 0, 0, 0, 120],
+            opt(13, b"\x00\x00ok"),
+        ]),
+    );
+    let ia_na = opt(
+        3,
+        &cat(&[
+            vec![0, 0, 0, 1, 0, 0, 7, 8, 0, 0, 0x0b, 0xb8],
+            ia_addr.clone(),
+        ]),
+    );
+    let prefix = opt(
+        26,
+        &cat(&[
+            vec![0, 0, 0x0e, 0x10, 0, 0, 0x1c, 0x20, 56],
+            a6(0).to_vec(),
+            opt(13, b"\x00\x06none"),
+        ]),
+    );
+    let ia_pd = opt(
+        25,
+        &cat(&[vec![0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0], prefix]),
+    );
+    let ia_ta = opt(4, &cat(&[vec![0, 0, 0, 3], ia_addr_status]));
+    let oro = opt(6, &[0, 23, 0, 24, 0, 56, 0, 64, 0x12, 0x34]);
+    let names = b"\x07example\x03com\x00\x03lab\x00";
+    let ntp = cat(&[
+        vec![0, 1, 0, 16],
+        a6(9).to_vec(),
+        vec![0, 3, 0, 13],
+        b"\x03ntp\x03lab\x00\x00\x00\x00".to_vec(),
+        vec![0, 2, 0, 4, 1, 2, 3, 4],
+        vec![0, 9, 0, 0],
+    ]);
+    let delayed = cat(&[
+        vec![2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xaa, 0xbb],
+        vec![0x12, 0x34, 0x56, 0x78],
+        (0..16).collect(),
+    ]);
+    let reconf = cat(&[vec![3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2], (16..32).collect()]);
+    let msg = |kind: u8, options: &[Vec<u8>]| {
+        let mut m = vec![kind, 0x12, 0x34, 0x56];
+        m.extend_from_slice(&options.concat());
+        m
+    };
+    let mut payloads: Vec<Vec<u8>> = (1..=16)
+        .map(|k| msg(k, &[duid_llt.clone(), opt(8, &[0, 0])]))
+        .collect();
+    payloads.extend([
+        msg(
+            1,
+            &[duid_llt.clone(), ia_na.clone(), oro.clone(), opt(14, &[])],
+        ),
+        msg(
+            2,
+            &[
+                duid_en.clone(),
+                duid_ll.clone(),
+                opt(1, &[0, 9]),
+                opt(1, &[0, 1, 0]),
+                opt(2, &[0]),
+                opt(7, &[255]),
+                opt(7, &[1, 2]),
+                opt(8, &[1]),
+                ia_pd,
+                ia_ta,
+            ],
+        ),
+        msg(
+            7,
+            &[
+                opt(23, &cat(&[a6(1).to_vec(), a6(2).to_vec()])),
+                opt(23, &[1; 15]),
+                opt(24, names),
+                opt(21, b"\x03sip\x00"),
+                opt(22, &a6(3)),
+                opt(31, &a6(4)),
+                opt(27, &a6(7)),
+                opt(28, &a6(8)),
+                opt(34, &a6(10)),
+                opt(40, &a6(11)),
+                opt(48, &a6(12)),
+                opt(32, &[0, 0, 1, 0]),
+                opt(46, &[0, 0, 2]),
+                opt(13, &[0, 2]),
+                opt(13, &[0, 99]),
+                opt(13, &[1, 0]),
+                opt(13, &[0]),
+            ],
+        ),
+        msg(
+            7,
+            &[
+                opt(11, &delayed),
+                opt(11, &reconf),
+                opt(11, &[2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+                opt(11, &[2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 5]),
+                opt(11, &[3, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1]),
+                opt(11, &[9, 2, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0]),
+                opt(11, &[2, 1, 0]),
+            ],
+        ),
+        msg(
+            10,
+            &[
+                opt(19, &[5]),
+                opt(19, &[11]),
+                opt(19, &[7]),
+                opt(19, &[]),
+                opt(20, &[]),
+                opt(18, b"eth0.100-port-7"),
+                opt(38, b"sub"),
+                opt(37, &[0, 0, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
+                opt(37, &[0, 0]),
+            ],
+        ),
+        msg(
+            14,
+            &[
+                opt(44, &cat(&[vec![1], a6(13).to_vec(), duid_llt.clone()])),
+                opt(44, &cat(&[vec![2], a6(0).to_vec()])),
+                opt(44, &cat(&[vec![7], a6(0).to_vec()])),
+                opt(45, &cat(&[duid_llt.clone(), ia_addr.clone()])),
+                opt(45, &[]),
+                opt(47, &cat(&[a6(14).to_vec(), (0..12).collect()])),
+                opt(47, &[0; 3]),
+                opt(43, &[0, 1, 0, 2]),
+                opt(43, &[0]),
+            ],
+        ),
+        msg(
+            7,
+            &[
+                opt(56, &[0, 1]),
+                opt(64, b"\x04aftr\x07example\x03com\x00"),
+                opt(64, b"\x09aftr"),
+                opt(64, b"\x00\x00\x00"),
+                opt(64, b"\x01"),
+                opt(41, b"EST5EDT,M3.2.0/2,M11.1.0/2"),
+                opt(42, b"Europe/Zurich\x00"),
+                opt(112, b"https://mud.example.com/device"),
+                opt(112, b"ab"),
+                opt(99, b"unknown"),
+                opt(16, &[0, 0, 0, 9]),
+                // A suboption longer than its option: the rest is cut.
+                opt(56, &[0, 1, 0, 9, 0, 0]),
+            ],
+        ),
+        msg(7, &[opt(56, &ntp), duid_llt.clone()]),
+        msg(7, &[duid_llt.clone(), vec![0, 23, 0, 200, 1, 2]]),
+        msg(7, &[duid_llt.clone(), vec![0, 23]]),
+        vec![1, 2, 3],
+    ]);
+    // A relay with a relayed message, its interface ID, and one without options.
+    let mut relay = vec![12, 0];
+    relay.extend_from_slice(&a6(20));
+    relay.extend_from_slice(&[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x21]);
+    let inner = msg(1, &[duid_llt.clone(), oro.clone()]);
+    let mut relay_full = relay.clone();
+    relay_full.extend_from_slice(&opt(9, &inner));
+    relay_full.extend_from_slice(&opt(18, b"port1"));
+    let mut reply = relay.clone();
+    reply[0] = 13;
+    let mut nested_relay = relay.clone();
+    nested_relay.extend_from_slice(&opt(9, &relay_full));
+    payloads.extend([relay_full, reply, nested_relay]);
+    let ll = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    let ff = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2];
+    let mut frames: Vec<Vec<u8>> = payloads
+        .iter()
+        .map(|p| ether(MAC_B, MAC_A, 0x86dd, &ipv6(ll, ff, UDP, &udp(546, 547, p))))
+        .collect();
+    // A UDP length that ends inside the IA_NA's address.
+    let mut f = frames[16].clone();
+    f[14 + 40 + 4..14 + 40 + 6].copy_from_slice(&60u16.to_be_bytes());
+    frames.push(f);
+    // Ethernet (14) + IPv6 (40) + UDP (8): the messages start at byte 62.
+    let snaps: Vec<usize> = (62..=62 + 140).collect();
+    compare_whole_and_cut("dhcp6", &frames, &snaps, &[&[], &["-v"], &["-vv"], &["-x"]]);
+}

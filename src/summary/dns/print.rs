@@ -218,6 +218,12 @@ fn label_len(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
     }
 }
 
+/// fqdn_print for other printers: the name at `cp` in `m` (which ends where the capture
+/// does), pointers relative to `base`; the offset after it, or None where tcpdump's gives up.
+pub fn fqdn(o: &mut Vec<u8>, m: &[u8], cp: usize, base: usize) -> Option<usize> {
+    print_name(o, m, cp, base)
+}
+
 /// fqdn_print: the name at `cp`, pointers relative to `base`; returns the offset after the
 /// name where it lies (not where pointers led).
 fn print_name(o: &mut Vec<u8>, m: &[u8], mut cp: usize, base: usize) -> Option<usize> {

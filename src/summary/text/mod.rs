@@ -11,6 +11,7 @@ mod bfd;
 mod bgp;
 mod bootp;
 mod cksum;
+mod dhcp6;
 mod dump;
 mod geneve;
 mod gre;

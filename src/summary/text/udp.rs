@@ -20,6 +20,7 @@ pub(super) enum Printer {
     Tftp,
     Rip,
     Hsrp,
+    Dhcp6,
     RipNg,
     Otv,
     Vxlan,
@@ -67,8 +68,8 @@ const CHAIN: [(On, Printer); 61] = {
         (Either(2104), Other),
         (Range(7000, 7009), Other), // RX
         (Either(521), RipNg),
-        (Either(546), Other), // DHCPv6
-        (Either(547), Other),
+        (Either(546), Dhcp6),
+        (Either(547), Dhcp6),
         (Either(5359), Other), // AHCP
         (Either(6696), Other), // Babel
         (Either(6697), Other),
@@ -190,6 +191,7 @@ pub(super) fn print(
             Printer::Syslog => return super::syslog::print(out, after, len, opts.verbose),
             Printer::Tftp => return super::tftp::print(out, after, len),
             Printer::Rip => return super::rip::print(out, after, len, opts.verbose),
+            Printer::Dhcp6 => return super::dhcp6::print(out, after, len, opts.verbose),
             Printer::Hsrp => return super::hsrp::print(out, after, len, opts.verbose),
             Printer::RipNg => return super::ripng::print(out, after, len, opts.verbose),
             Printer::Otv | Printer::Vxlan | Printer::Geneve => {
