@@ -6,11 +6,13 @@ cd "$(dirname "$0")/.."
 # containers from a busybox image built here.
 PKGS="libpcap-dev pkg-config gcc tshark tcpdump iproute2 iputils-ping iperf3 util-linux procps time jq iptables
       docker.io podman runc busybox-static openssh-server openssh-client
-      redis-server redis-tools vsftpd curl keepalived bird2 tftpd-hpa tftp-hpa"
+      redis-server redis-tools vsftpd curl keepalived bird2 tftpd-hpa tftp-hpa dnsmasq-base
+      isc-dhcp-client"
 # redis-server, redis-tools: tests/daemons.rs compares RESP lines with tcpdump's on real traffic;
 # vsftpd and curl (with busybox httpd and Python's smtpd) the FTP, HTTP and SMTP ones;
-# keepalived the VRRP ones, bird2 the BGP and BFD ones, tftpd-hpa and tftp-hpa the TFTP ones (and
-# busybox udhcpd/udhcpc the DHCP ones).
+# keepalived the VRRP ones, bird2 the BGP and BFD ones, tftpd-hpa and tftp-hpa the TFTP ones,
+# dnsmasq-base and isc-dhcp-client (dhclient -6) the DHCPv6 ones (and busybox udhcpd/udhcpc the
+# DHCP ones).
 # openssh-server: tests/remote.rs runs Wireshark's sshdump against an sshd in a namespace, and
 # tests/hosts.rs (-H) one sshd per "host" namespace.
 # For scripts/static.sh: musl's compiler, libpcap's grammar tools, apt-get source, and `file`;

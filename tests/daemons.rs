@@ -613,3 +613,82 @@ fn ripng_from_bird_matches_tcpdump() {
         (&[64, 66, 70, 80, 90, 100], &["-vv"]),
     );
 }
+
+/// dnsmasq as a DHCPv6 server and ISC's dhclient as the client: a whole lease (Solicit,
+/// Advertise, Request, Reply) with an address, DNS servers and a search list, then its release,
+/// printed alike at every verbosity and cut inside the options.
+#[test]
+fn dhcp6_from_dnsmasq_matches_tcpdump() {
+    let w = World::new();
+    let d = TempDir::new();
+    sh(&w.ns.exec("ip -6 addr add 2001:db8:77::1/64 dev eth0 nodad"));
+    // The client sends from its link-local address, usable once duplicate detection is over.
+    wait_until(
+        10,
+        || "the peer's link-local address stayed tentative".to_string(),
+        || {
+            let shown = ok_stdout(
+                Command::new("sh").args([
+                    "-c",
+                    &w.peer
+                        .exec(&format!("ip -6 addr show dev {} scope link", w.peer_if)),
+                ]),
+            );
+            (shown.contains("inet6") && !shown.contains("tentative")).then_some(())
+        },
+    );
+    let dir = d.0.display();
+    let _server = Proc::spawn(&w.ns.exec(&format!(
+        "exec dnsmasq -d -k --port=0 --conf-file=/dev/null --interface=eth0 \
+         --dhcp-range=2001:db8:77::100,2001:db8:77::1ff,64,1h \
+         --dhcp-option=option6:dns-server,[2001:db8:77::53] \
+         --dhcp-option=option6:domain-search,example.org \
+         --dhcp-leasefile={dir}/leases --pid-file={dir}/dnsmasq.pid"
+    )));
+    let (n, out) = record(&w, &d, "dhcp6", "udp port 546 or udp port 547");
+    let client = |how: &str| {
+        format!(
+            "{how} -6 -lf {dir}/client.leases -pf {dir}/client.pid -sf /bin/true {}",
+            w.peer_if
+        )
+    };
+    // In the foreground, so that a failure here leaves no client behind.
+    let _client = Proc::spawn(&w.peer.exec(&client("exec dhclient -d")));
+    wait_until(
+        20,
+        || "dhclient got no lease".to_string(),
+        || {
+            std::fs::read_to_string(d.0.join("client.leases"))
+                .ok()
+                .filter(|l| l.contains("iaaddr"))
+                .map(|_| ())
+        },
+    );
+    // Releases the lease and ends the client.
+    sh(&w.peer.exec(&client("timeout 10 dhclient -r")));
+    stop_and_compare(
+        n,
+        &d,
+        "dhcp6",
+        &[
+            "dhcp6 solicit",
+            "dhcp6 advertise",
+            "dhcp6 request",
+            "dhcp6 reply",
+            "dhcp6 release",
+        ],
+        &[&[], &["-v"], &["-vv"], &["-q"], &["-v", "-x"]],
+        (&[66, 70, 80, 100, 120, 140], &["-v"]),
+    );
+    let verbose = lines(nscap_bin(), &["-v", "-r", &out]).join("\n");
+    for want in [
+        "(client-ID hwaddr/time type 1 time ",
+        "(IA_NA IAID:",
+        "(IA_ADDR 2001:db8:77::",
+        "(DNS-server 2001:db8:77::53)",
+        "(DNS-search-list example.org.)",
+        "(elapsed-time ",
+    ] {
+        assert!(verbose.contains(want), "no {want} in\n{verbose}");
+    }
+}
