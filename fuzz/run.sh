@@ -22,10 +22,10 @@ mkdir -p fuzz/corpus/read
 cp fixtures/*.pcap fixtures/*.pcapng fuzz/corpus/read/
 cargo test --quiet --test hostile writes_fuzz_seeds >/dev/null
 # And the application printers' comparison captures (DHCP, NTP, VRRP, text protocols, TFTP,
-# RIP, RIPng, HSRP, DHCPv6).
+# RIP, RIPng, HSRP, DHCPv6, IGMP).
 cargo test --quiet --test summary -- bootp_and_dhcp ntp_and_the vrrp_matches text_protocols tftp_matches \
-    rip_matches ripng_matches hsrp_matches dhcp6_matches >/dev/null
-for f in bootp ntp vrrp text tftp rip ripng hsrp dhcp6; do
+    rip_matches ripng_matches hsrp_matches dhcp6_matches igmp_matches >/dev/null
+for f in bootp ntp vrrp text tftp rip ripng hsrp dhcp6 igmp; do
     cp "${CARGO_TARGET_DIR:-target}/tmp/summary/$f.pcap" "fuzz/corpus/read/summary-$f.pcap"
 done
 

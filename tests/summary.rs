@@ -3058,3 +3058,114 @@ fn dhcp6_matches_tcpdump() {
     let snaps: Vec<usize> = (62..=62 + 140).collect();
     compare_whole_and_cut("dhcp6", &frames, &snaps, &[&[], &["-v"], &["-vv"], &["-x"]]);
 }
+
+/// IGMP (print-igmp.c): v1 and v2 queries (maximum response times other than 10 s, a group,
+/// a length other than 8), v3 queries (response times in both codings, sources, lengths that
+/// are not a multiple of 4 or too short for their sources), v1/v2 reports and leaves, v3
+/// reports (every record type and an unknown one, records and sources that do not fit), mtrace
+/// and mresp (a multicast reply address adds its TTL), an unknown type, a wrong checksum
+/// (`-v`). In every mode (`-vv` lists the sources), cut at every byte.
+#[test]
+fn igmp_matches_tcpdump() {
+    need_tcpdump();
+    let msg = |kind: u8, code: u8, rest: &[u8], good_sum: bool| {
+        let mut m = vec![kind, code, 0, 0];
+        m.extend_from_slice(rest);
+        let sum = ones_complement(&m);
+        let sum = if good_sum { sum } else { sum ^ 0x0101 };
+        m[2..4].copy_from_slice(&sum.to_be_bytes());
+        m
+    };
+    let g = [239, 1, 2, 3];
+    let src = |i: u8| [10, 0, 0, i];
+    let v3q = |mrc: u8, group: [u8; 4], srcs: &[[u8; 4]], claimed: u16| {
+        let mut r = group.to_vec();
+        r.extend_from_slice(&[2, 125]);
+        r.extend_from_slice(&claimed.to_be_bytes());
+        for s in srcs {
+            r.extend_from_slice(s);
+        }
+        msg(0x11, mrc, &r, true)
+    };
+    let record = |kind: u8, group: [u8; 4], srcs: &[[u8; 4]]| {
+        let mut r = vec![kind, 0];
+        r.extend_from_slice(&(srcs.len() as u16).to_be_bytes());
+        r.extend_from_slice(&group);
+        for s in srcs {
+            r.extend_from_slice(s);
+        }
+        r
+    };
+    let report = |records: &[Vec<u8>], claimed: u16| {
+        let mut r = vec![0, 0];
+        r.extend_from_slice(&claimed.to_be_bytes());
+        for rec in records {
+            r.extend_from_slice(rec);
+        }
+        msg(0x22, 0, &r, true)
+    };
+    let trace = |kind: u8, raddr: [u8; 4]| {
+        let mut r = g.to_vec();
+        r.extend_from_slice(&[10, 1, 1, 1, 10, 2, 2, 2]);
+        r.extend_from_slice(&raddr);
+        r.extend_from_slice(&[64, 0, 0, 7]);
+        msg(kind, 5, &r, true)
+    };
+    let payloads: Vec<Vec<u8>> = vec![
+        msg(0x11, 0, &[0; 4], true),
+        msg(0x11, 100, &g, true),
+        msg(0x11, 25, &g, true),
+        msg(0x11, 0, &[0; 4], false),
+        msg(0x11, 100, &[0, 0, 0, 0, 0, 0], true),
+        v3q(100, [0; 4], &[], 0),
+        v3q(25, g, &[], 0),
+        v3q(200, g, &[src(1), src(2)], 2),
+        v3q(127, g, &[src(1)], 3),
+        v3q(255, g, &[src(1)], 1),
+        msg(0x11, 100, &[239, 1, 2, 3, 2, 125, 0, 0, 9, 9], true),
+        msg(0x12, 0, &g, true),
+        msg(0x12, 0, &[239, 1, 2, 3, 0, 0, 0, 0], true),
+        msg(0x16, 0, &g, true),
+        msg(0x17, 0, &[224, 0, 0, 2], true),
+        report(&[record(1, g, &[])], 1),
+        report(
+            &[
+                record(2, g, &[src(1)]),
+                record(3, [239, 9, 9, 9], &[src(2), src(3)]),
+                record(4, g, &[]),
+                record(5, g, &[src(4)]),
+                record(6, g, &[src(5)]),
+                record(9, g, &[]),
+            ],
+            6,
+        ),
+        report(&[record(1, g, &[src(1)])], 3),
+        report(&[record(1, g, &[src(1)])], 1)[..18].to_vec(),
+        report(
+            &[{
+                let mut r = record(1, g, &[]);
+                r[3] = 5;
+                r
+            }],
+            1,
+        ),
+        msg(0x22, 0, &[0, 0, 0, 1, 1, 0], true),
+        trace(0x1f, [10, 3, 3, 3]),
+        trace(0x1e, [239, 3, 3, 3]),
+        msg(0x1f, 0, &[0; 12], true),
+        msg(0x42, 0, &[0; 4], true),
+        msg(0x42, 0, &[0; 4], false),
+    ];
+    let frames: Vec<Vec<u8>> = payloads
+        .iter()
+        .map(|p| ether(MAC_B, MAC_A, 0x0800, &ipv4(A4, [224, 0, 0, 1], 2, p)))
+        .collect();
+    // Ethernet (14) + IPv4 (20): the messages start at byte 34.
+    let snaps: Vec<usize> = (34..=34 + 60).collect();
+    compare_whole_and_cut(
+        "igmp",
+        &frames,
+        &snaps,
+        &[&[], &["-v"], &["-vv"], &["-q"], &["-x"]],
+    );
+}

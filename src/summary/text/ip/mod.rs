@@ -514,7 +514,8 @@ fn above(
         Transport::Udp(u) => udp::print(out, u, ip, opts, st),
         Transport::Icmp(i) => icmp::print(out, i, ip, opts, st),
         Transport::Icmp6(i) => icmp6::print(out, i, ip, opts),
-        Transport::Igmp(g) => igmp::print(out, g.slice()),
+        Transport::Igmp(_) => igmp::print(out, ip.rest, ip.payload_len, opts),
+        Transport::Cut(b) if ip.proto == 2 => igmp::print(out, b, ip.payload_len, opts),
         Transport::Cut(b) if ip.proto == 6 && b.len() >= 20 => {
             tcp::cut(out, b, ip, opts, &mut st.seqs)
         }
