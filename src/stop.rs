@@ -62,6 +62,8 @@ static FIRST_AT: AtomicU64 = AtomicU64::new(0);
 static WRITING: AtomicU32 = AtomicU32::new(0);
 /// A signal that is to end nscap once the records being written are out, 0 for none.
 static DEFERRED: AtomicI32 = AtomicI32::new(0);
+/// A signal is ending nscap: records not yet begun are not begun (see [`Writing::begin`]).
+static DYING: AtomicBool = AtomicBool::new(false);
 /// A SIGUSR1 not yet answered.
 static STATS: AtomicBool = AtomicBool::new(false);
 /// A person insisting (a stop signal again, later than the same request would come) hurries
@@ -106,15 +108,22 @@ extern "C" fn on_signal(sig: libc::c_int) {
             // Hurried already: a third request ends the process after all.
             if INSIST_HURRIES.load(Ordering::SeqCst) && !HURRIED.swap(true, Ordering::SeqCst) {
                 wake();
-            } else if WRITING.load(Ordering::SeqCst) > 0 {
-                DEFERRED.store(sig, Ordering::SeqCst);
-                // The writing may have ended between the look and the store, its guard
-                // finding nothing deferred: then nobody else will act on it.
-                if WRITING.load(Ordering::SeqCst) == 0 && DEFERRED.swap(0, Ordering::SeqCst) != 0 {
+            } else {
+                // Said before looking at the writers: one that begins after the look sees it
+                // and writes nothing (another thread may write: the capture thread).
+                DYING.store(true, Ordering::SeqCst);
+                if WRITING.load(Ordering::SeqCst) > 0 {
+                    DEFERRED.store(sig, Ordering::SeqCst);
+                    // The writing may have ended between the look and the store, its guard
+                    // finding nothing deferred: then nobody else will act on it.
+                    if WRITING.load(Ordering::SeqCst) == 0
+                        && DEFERRED.swap(0, Ordering::SeqCst) != 0
+                    {
+                        die(sig);
+                    }
+                } else {
                     die(sig);
                 }
-            } else {
-                die(sig);
             }
         }
         // SAFETY: as above.
@@ -211,6 +220,15 @@ pub struct Writing(());
 impl Writing {
     pub fn begin() -> Writing {
         WRITING.fetch_add(1, Ordering::SeqCst);
+        if DYING.load(Ordering::SeqCst) {
+            // A signal is ending the process: begin nothing that it could cut. Dropping the
+            // guard ends the process if the signal waited for it; else the signal is on its
+            // way, and this thread waits for it.
+            drop(Writing(()));
+            loop {
+                std::thread::park();
+            }
+        }
         Writing(())
     }
 }

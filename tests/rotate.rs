@@ -77,9 +77,17 @@ fn ring_of_w_files_reuses_the_oldest_and_runs_postrotate() {
     let d = TempDir::new();
     let f = d.file("ring");
     let marks = d.file("rotated.log");
-    // -z runs CMD FILE: a script that notes each closed file it is given.
+    // -z runs CMD FILE: a script that notes each closed file it is given, and where it runs:
+    // its network and mount namespaces, and the signals it blocks.
     let script = d.file("note.sh");
-    std::fs::write(&script, format!("#!/bin/sh\necho \"$1\" >> {marks}\n")).unwrap();
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$1 $(readlink /proc/self/ns/net) $(readlink /proc/self/ns/mnt) \
+             $(grep SigBlk /proc/self/status | tr -d '\\t')\" >> {marks}\n"
+        ),
+    )
+    .unwrap();
     sh(&format!("chmod +x {script}"));
     let args = [
         "-t",
@@ -119,7 +127,24 @@ fn ring_of_w_files_reuses_the_oldest_and_runs_postrotate() {
         },
     );
     assert!(log.lines().all(|l| l.starts_with(&f)), "{log}");
-    assert_eq!(log.lines().filter(|l| *l == format!("{f}0")).count(), 4);
+    assert_eq!(
+        log.lines()
+            .filter(|l| l.split(' ').next() == Some(&format!("{f}0")))
+            .count(),
+        4
+    );
+    // Files are made and -z run as the host sees them, never inside the target's namespaces
+    // (the capture thread's), and the command can be stopped by a signal.
+    let host = |kind: &str| std::fs::read_link(format!("/proc/self/ns/{kind}")).unwrap();
+    let want = format!(
+        " {} {} SigBlk:0000000000000000",
+        host("net").display(),
+        host("mnt").display()
+    );
+    assert!(
+        log.lines().all(|l| l.ends_with(&want)),
+        "{log}\nwant {want}"
+    );
 }
 
 #[test]

@@ -64,7 +64,8 @@ pub enum Event {
 
 /// Where one handle writes its packets itself, when it is the capture's only one and nothing
 /// needs to see its packets first (time order between handles, `--process`): straight from
-/// the ring into the sinks, on the capture thread. Copying each packet out for the session's
+/// the ring into the sinks, on the capture thread. Never with rotation: this thread sits in
+/// the target's namespaces, and files are opened (and `-z` run) where the host's paths hold. Copying each packet out for the session's
 /// thread cost as much as the rest of the work for large packets (a 64 KiB segment took
 /// 5-7 µs to copy, where tcpdump spends 5 µs in all to print it).
 pub struct Inline {
@@ -337,14 +338,27 @@ async fn control(
     mut stop: watch::Receiver<bool>,
 ) -> Vec<(usize, Capture<Active>)> {
     let mut running: Running = HashMap::new();
+    let mut stopping = false;
     loop {
-        let cmd = tokio::select! {
-            biased;
-            _ = stop.wait_for(|s| *s) => break,
-            c = cmds.recv() => match c {
-                Some(c) => c,
-                None => break,
-            },
+        let cmd = if stopping {
+            // Orders sent before the stop still count: handles given to read are read (what
+            // their rings hold) and come back with their counters, not dropped unread.
+            match cmds.try_recv() {
+                Ok(c) => c,
+                Err(_) => break,
+            }
+        } else {
+            tokio::select! {
+                biased;
+                _ = stop.wait_for(|s| *s) => {
+                    stopping = true;
+                    continue;
+                }
+                c = cmds.recv() => match c {
+                    Some(c) => c,
+                    None => break,
+                },
+            }
         };
         match cmd {
             Cmd::Add(caps, mut inline) => {

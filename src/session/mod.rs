@@ -381,8 +381,19 @@ pub async fn run(
     let handles = s.table.handle.iter().filter(|&&h| h).count();
     let ordered = s.many || handles > 1;
     // One handle, each packet written as it is: the capture thread writes it from the ring.
+    // Not when files rotate: opening them and running -z belong to this thread, in the host's
+    // namespaces (the capture thread sits in the target's, with a mount namespace of its own),
+    // and a file opened with O_TRUNC can take milliseconds that the batches absorb.
     let inline = match caps.as_slice() {
-        [(idx, _)] if !ordered && owners.is_none() && wanted.is_none() && !cfg.follow => Some(*idx),
+        [(idx, _)]
+            if !ordered
+                && owners.is_none()
+                && wanted.is_none()
+                && !cfg.follow
+                && !cfg.output.rotation.rotates() =>
+        {
+            Some(*idx)
+        }
         _ => None,
     };
     // Read from now: until then the rings hold what arrives.
