@@ -699,6 +699,23 @@ fn on_ethernet(packets: &[Vec<u8>]) -> Vec<Vec<u8>> {
 
 /// `frames` as `NAME.pcap`, compared in every mode and at every verbosity; then cut at each of
 /// `snaps` (`NAME-snapN.pcap`) and compared in each of `cut_modes`.
+/// `payloads` in UDP from `sp` to `dp`, over IPv6 from fe80::1 to `dst`, on Ethernet.
+fn udp6_frames(dst: [u8; 16], sp: u16, dp: u16, payloads: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let ll = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    payloads
+        .iter()
+        .map(|p| ether(MAC_B, MAC_A, 0x86dd, &ipv6(ll, dst, UDP, &udp(sp, dp, p))))
+        .collect()
+}
+
+/// `frame` (Ethernet, an IP header of `ip_len` bytes, UDP) with its UDP length field set to
+/// `len`, whatever the datagram holds.
+fn with_udp_length(frame: &[u8], ip_len: usize, len: u16) -> Vec<u8> {
+    let mut f = frame.to_vec();
+    f[14 + ip_len + 4..14 + ip_len + 6].copy_from_slice(&len.to_be_bytes());
+    f
+}
+
 fn compare_whole_and_cut(name: &str, frames: &[Vec<u8>], snaps: &[usize], cut_modes: &[&[&str]]) {
     let f = file(&format!("{name}.pcap"));
     write(&f, 1, frames, usize::MAX);
@@ -2615,9 +2632,7 @@ fn tftp_matches_tcpdump() {
         })
         .collect();
     // A UDP length that ends inside the file name: the strings end there, not at the NUL.
-    let mut f = frames[0].clone();
-    f[14 + 20 + 4..14 + 20 + 6].copy_from_slice(&14u16.to_be_bytes());
-    frames.push(f);
+    frames.push(with_udp_length(&frames[0], 20, 14));
     // Over IPv6 too.
     let a6 = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
     let b6 = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
@@ -2730,9 +2745,7 @@ fn rip_matches_tcpdump() {
         })
         .collect();
     // A UDP length that ends inside the second route.
-    let mut f = frames[3].clone();
-    f[14 + 20 + 4..14 + 20 + 6].copy_from_slice(&40u16.to_be_bytes());
-    frames.push(f);
+    frames.push(with_udp_length(&frames[3], 20, 40));
     // Ethernet (14) + IPv4 (20) + UDP (8): the messages start at byte 42.
     let snaps: Vec<usize> = (42..=42 + 90).collect();
     compare_whole_and_cut("rip", &frames, &snaps, &[&[], &["-v"], &["-vv"], &["-x"]]);
@@ -2782,16 +2795,10 @@ fn ripng_matches_tcpdump() {
         msg(2, 1, &[]),
         vec![2, 1],
     ];
-    let a6 = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
     let ff = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9];
-    let mut frames: Vec<Vec<u8>> = payloads
-        .iter()
-        .map(|p| ether(MAC_B, MAC_A, 0x86dd, &ipv6(a6, ff, UDP, &udp(521, 521, p))))
-        .collect();
+    let mut frames = udp6_frames(ff, 521, 521, &payloads);
     // A UDP length that ends inside the second route.
-    let mut f = frames[3].clone();
-    f[14 + 40 + 4..14 + 40 + 6].copy_from_slice(&40u16.to_be_bytes());
-    frames.push(f);
+    frames.push(with_udp_length(&frames[3], 40, 40));
     // Ethernet (14) + IPv6 (40) + UDP (8): the messages start at byte 62.
     let snaps: Vec<usize> = (62..=62 + 66).collect();
     compare_whole_and_cut("ripng", &frames, &snaps, &[&[], &["-v"], &["-vv"], &["-x"]]);
@@ -3044,16 +3051,10 @@ fn dhcp6_matches_tcpdump() {
     let mut nested_relay = relay.clone();
     nested_relay.extend_from_slice(&opt(9, &relay_full));
     payloads.extend([relay_full, reply, nested_relay]);
-    let ll = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
     let ff = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2];
-    let mut frames: Vec<Vec<u8>> = payloads
-        .iter()
-        .map(|p| ether(MAC_B, MAC_A, 0x86dd, &ipv6(ll, ff, UDP, &udp(546, 547, p))))
-        .collect();
+    let mut frames = udp6_frames(ff, 546, 547, &payloads);
     // A UDP length that ends inside the IA_NA's address.
-    let mut f = frames[16].clone();
-    f[14 + 40 + 4..14 + 40 + 6].copy_from_slice(&60u16.to_be_bytes());
-    frames.push(f);
+    frames.push(with_udp_length(&frames[16], 40, 60));
     // Ethernet (14) + IPv6 (40) + UDP (8): the messages start at byte 62.
     let snaps: Vec<usize> = (62..=62 + 140).collect();
     compare_whole_and_cut("dhcp6", &frames, &snaps, &[&[], &["-v"], &["-vv"], &["-x"]]);

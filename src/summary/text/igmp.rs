@@ -43,9 +43,7 @@ pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, opts: &PrintOptions) 
 fn body(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) -> Result<bool, Jump> {
     let odd_len = |out: &mut Vec<u8>| {
         if len != 8 {
-            s(out, " [len ");
-            n(out, len);
-            s(out, "]");
+            bracket(out, "len", u64::from(len));
         }
     };
     match get8(b, 0)? {
@@ -58,9 +56,7 @@ fn body(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) -> Result<bool, Jump
                 if mrt != 0 {
                     s(out, " v2");
                     if mrt != 100 {
-                        s(out, " [max resp time ");
-                        n(out, mrt);
-                        s(out, "]");
+                        bracket(out, "max resp time", u64::from(mrt));
                     }
                 } else {
                     s(out, " v1");
@@ -97,9 +93,7 @@ fn body(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) -> Result<bool, Jump
         0x13 => {
             s(out, "igmp dvmrp");
             if len < 8 {
-                s(out, " [len ");
-                n(out, len);
-                s(out, "]");
+                bracket(out, "len", u64::from(len));
                 return Ok(true);
             }
             return Ok(false);
@@ -121,9 +115,7 @@ fn body(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) -> Result<bool, Jump
 /// print_mtrace: a multicast traceroute query or response.
 fn mtrace(out: &mut Vec<u8>, b: &[u8], len: u32, name: &str) -> Result<(), Jump> {
     if len < 8 + 16 {
-        s(out, " [invalid len ");
-        n(out, len);
-        s(out, "]");
+        bracket(out, "invalid len", u64::from(len));
         return Ok(());
     }
     // One ND_PRINT: every field is read before any is printed.
@@ -150,9 +142,7 @@ fn mtrace(out: &mut Vec<u8>, b: &[u8], len: u32, name: &str) -> Result<(), Jump>
 fn query_v3(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) -> Result<(), Jump> {
     s(out, " v3");
     if len < 12 || len & 3 != 0 {
-        s(out, " [invalid len ");
-        n(out, len);
-        s(out, "]");
+        bracket(out, "invalid len", u64::from(len));
         return Ok(());
     }
     let mrc = u32::from(get8(b, 1)?);
@@ -205,9 +195,7 @@ fn query_v3(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) -> Result<(), Ju
 /// print_igmpv3_report.
 fn report_v3(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) -> Result<(), Jump> {
     if len < 16 || len & 3 != 0 {
-        s(out, " [invalid len ");
-        n(out, len);
-        s(out, "]");
+        bracket(out, "invalid len", u64::from(len));
         return Ok(());
     }
     let ngroups = get16(b, 6)?;
@@ -244,9 +232,7 @@ fn report_v3(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) -> Result<(), J
         }
         let nsrcs = usize::from(get16(b, group + 2)?);
         if len < group + 8 + (nsrcs << 2) {
-            s(out, " [invalid number of sources ");
-            n(out, nsrcs as u64);
-            s(out, "]");
+            bracket(out, "invalid number of sources", nsrcs as u64);
             return Ok(());
         }
         if verbose == 1 {
@@ -266,4 +252,13 @@ fn report_v3(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) -> Result<(), J
         s(out, "]");
     }
     Ok(())
+}
+
+/// ` [LABEL N]`, as print-igmp.c says lengths, times and counts.
+fn bracket(out: &mut Vec<u8>, label: &str, v: u64) {
+    s(out, " [");
+    s(out, label);
+    s(out, " ");
+    n(out, v);
+    s(out, "]");
 }
