@@ -270,7 +270,8 @@ impl<'a> Frame<'a> {
 pub fn ipv4_cut(b: &[u8]) -> Option<Ip<'_>> {
     let hlen = usize::from(b.first()? & 0x0f) * 4;
     let total = usize::from(be16(b, 2)?);
-    if b[0] >> 4 != 4 || b.len() < 20 || b.len() >= hlen || total < hlen {
+    // A total length below the header is taken: the printer says `bad-len` of it.
+    if b[0] >> 4 != 4 || b.len() < 20 || b.len() >= hlen {
         return None;
     }
     let mut src = [0u8; 16];
@@ -284,7 +285,7 @@ pub fn ipv4_cut(b: &[u8]) -> Option<Ip<'_>> {
         src,
         dst,
         proto: b[9],
-        payload_len: (total - hlen) as u32,
+        payload_len: total.saturating_sub(hlen) as u32,
         header: b,
         frag: (more || offset != 0).then_some(Frag {
             id: u32::from(u16::from_be_bytes([b[4], b[5]])),

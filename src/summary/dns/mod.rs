@@ -9,7 +9,7 @@ mod print;
 mod wire;
 
 pub use json::{json_answers, type_str};
-pub use print::{duration, fqdn, print, print_char};
+pub use print::{duration, fqdn, print, print_char, Name};
 pub use wire::{first_question, name, Header};
 
 pub const PORT: u16 = 53;

@@ -170,6 +170,22 @@ fn print_bytes(o: &mut Vec<u8>, m: &[u8], at: usize, n: usize) -> bool {
     n > avail
 }
 
+thread_local! {
+    /// A bit-string label ran past the capture: print-domain.c's blabel_print reads its bits
+    /// with GET_ macros, whose long jump ends the whole line (every other way fqdn_print
+    /// gives up returns NULL): see [`fqdn`].
+    static JUMPED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A byte of a bit-string label's bits, read as blabel_print's GET_U_1 reads it.
+fn bit_byte(m: &[u8], at: usize) -> Option<u8> {
+    let b = byte(m, at);
+    if b.is_none() {
+        JUMPED.with(|j| j.set(true));
+    }
+    b
+}
+
 fn bitstring_label(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
     let bitlen = match byte(m, cp)? {
         0 => 256,
@@ -179,14 +195,14 @@ fn bitstring_label(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<()> {
     o.extend_from_slice(b"\\[x");
     let (mut bitp, mut b) = (cp + 1, bitlen);
     while bitp < lim && b > 7 {
-        digits::byte_hex(o, byte(m, bitp)?);
+        digits::byte_hex(o, bit_byte(m, bitp)?);
         b -= 8;
         bitp += 1;
     }
     if b > 4 {
-        digits::byte_hex(o, byte(m, bitp)? & (0xffu32 << (8 - b)) as u8);
+        digits::byte_hex(o, bit_byte(m, bitp)? & (0xffu32 << (8 - b)) as u8);
     } else if b > 0 {
-        digits::hex(o, u64::from((byte(m, bitp)? >> 4) & (0x0f << (4 - b))));
+        digits::hex(o, u64::from((bit_byte(m, bitp)? >> 4) & (0x0f << (4 - b))));
     }
     o.push(b'/');
     digits::u64(o, u64::from(bitlen));
@@ -218,10 +234,26 @@ fn label_len(o: &mut Vec<u8>, m: &[u8], cp: usize) -> Option<usize> {
     }
 }
 
+/// How fqdn_print ended.
+pub enum Name {
+    /// The offset after the name.
+    After(usize),
+    /// It returned NULL (a marker such as `<BAD PTR>`, a label past the capture): the caller
+    /// goes on.
+    Null,
+    /// A bit-string label's bits ran past the capture: a GET_ macro ends the whole line.
+    Jumped,
+}
+
 /// fqdn_print for other printers: the name at `cp` in `m` (which ends where the capture
-/// does), pointers relative to `base`; the offset after it, or None where tcpdump's gives up.
-pub fn fqdn(o: &mut Vec<u8>, m: &[u8], cp: usize, base: usize) -> Option<usize> {
-    print_name(o, m, cp, base)
+/// does), pointers relative to `base`.
+pub fn fqdn(o: &mut Vec<u8>, m: &[u8], cp: usize, base: usize) -> Name {
+    JUMPED.with(|j| j.set(false));
+    match print_name(o, m, cp, base) {
+        Some(after) => Name::After(after),
+        None if JUMPED.with(|j| j.get()) => Name::Jumped,
+        None => Name::Null,
+    }
 }
 
 /// fqdn_print: the name at `cp`, pointers relative to `base`; returns the offset after the

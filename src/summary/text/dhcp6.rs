@@ -4,7 +4,7 @@
 
 use super::{n, s};
 use crate::summary::digits;
-use crate::summary::dns::{fqdn, print_char};
+use crate::summary::dns::{fqdn, print_char, Name};
 use crate::summary::kit::{be16, be32, byte, trunc};
 
 const MSG_TYPES: [&str; 15] = [
@@ -349,11 +349,12 @@ fn options(out: &mut Vec<u8>, b: &[u8], mut at: usize, end: usize) -> Result<(),
                 while cp < stop_at {
                     s(out, " ");
                     match fqdn(out, b, cp, stop_at) {
-                        Some(next) => cp = next,
-                        None => {
+                        Name::After(next) => cp = next,
+                        Name::Null => {
                             stop(out);
                             return Ok(());
                         }
+                        Name::Jumped => return jump(out),
                     }
                 }
                 s(out, ")");
@@ -473,7 +474,7 @@ fn options(out: &mut Vec<u8>, b: &[u8], mut at: usize, end: usize) -> Result<(),
             56 => {
                 if optlen < 4 {
                     bad(out);
-                } else if !ntp_server(out, b, tp, tp + optlen) {
+                } else if !ntp_server(out, b, tp, tp + optlen)? {
                     stop(out);
                     return Ok(());
                 } else {
@@ -586,13 +587,13 @@ fn auth(out: &mut Vec<u8>, opt: &[u8]) {
 
 /// The NTP server option's suboptions (RFC 5908), from `at` to `end` in `b`; false where
 /// print-dhcp6.c goes to `trunc`.
-fn ntp_server(out: &mut Vec<u8>, b: &[u8], mut at: usize, end: usize) -> bool {
+fn ntp_server(out: &mut Vec<u8>, b: &[u8], mut at: usize, end: usize) -> Result<bool, Jumped> {
     while at < end - 4 {
         let code = be16(b, at).unwrap_or(0);
         let len = usize::from(be16(b, at + 2).unwrap_or(0));
         at += 4;
         if at + len > end {
-            return false;
+            return Ok(false);
         }
         s(out, " subopt:");
         n(out, code);
@@ -604,15 +605,19 @@ fn ntp_server(out: &mut Vec<u8>, b: &[u8], mut at: usize, end: usize) -> bool {
             }
             3 => {
                 s(out, " ");
-                if fqdn(out, b, at, at + len).is_none() {
-                    return false;
+                match fqdn(out, b, at, at + len) {
+                    Name::After(_) => {}
+                    Name::Null => return Ok(false),
+                    Name::Jumped => {
+                        jump(out)?;
+                    }
                 }
             }
             _ => s(out, " ?"),
         }
         at += len;
     }
-    true
+    Ok(true)
 }
 
 /// The AFTR name (RFC 6334): DNS labels, printed as print-dhcp6.c walks them.

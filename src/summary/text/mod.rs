@@ -283,13 +283,7 @@ fn summary<'a>(
         return None;
     };
     match &p.net {
-        Some(LaxNetSlice::Arp(a)) => {
-            // tcpdump's ARP length starts after the VLAN tags.
-            let len = f
-                .link_payload_len
-                .saturating_sub(4 * f.vlans().count() as u32);
-            arp::print(out, a.slice(), len, prefix, opts.verbose > 0)
-        }
+        Some(LaxNetSlice::Arp(_)) => return arp(out, f, pkt, linktype, prefix, opts),
         Some(_) => match f.ip() {
             Some(ip) => ip::print(out, f, &ip, opts, prefix, st),
             None => link::fallback(out, f, pkt, linktype, prefix),
@@ -298,6 +292,8 @@ fn summary<'a>(
             let body = pkt.data.get(link::header_len(f, pkt, linktype)..);
             if let Some(ip) = body.and_then(super::decode::ipv4_cut) {
                 ip::print(out, f, &ip, opts, prefix, st);
+            } else if f.ethertype() == Some(0x0806) {
+                return arp(out, f, pkt, linktype, prefix, opts);
             } else if let Some(layer) = f.stop_layer() {
                 // tcpdump's words for a cut network header, prefix and spacing included.
                 let name = match (f.ethertype(), names::layer_name(layer)) {
@@ -323,6 +319,30 @@ fn summary<'a>(
                 link::fallback(out, f, pkt, linktype, prefix);
             }
         }
+    }
+    None
+}
+
+/// ARP (print-arp.c), whole or cut; an unknown operation ends in a dump of the message, which
+/// print-arp.c prints itself (ND_DEFAULTPRINT), before any `-x` dump.
+fn arp<'a>(
+    out: &mut Vec<u8>,
+    f: &Frame<'a>,
+    pkt: &Packet<'a>,
+    linktype: u16,
+    prefix: bool,
+    opts: &PrintOptions,
+) -> Option<&'a [u8]> {
+    let body = pkt
+        .data
+        .get(link::header_len(f, pkt, linktype)..)
+        .unwrap_or(&[]);
+    // tcpdump's ARP length starts after the VLAN tags.
+    let len = f
+        .link_payload_len
+        .saturating_sub(4 * f.vlans().count() as u32);
+    if let arp::Ended::Dump = arp::print(out, body, len, prefix, opts.verbose > 0) {
+        dump::hex_ascii(out, body);
     }
     None
 }

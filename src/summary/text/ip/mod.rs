@@ -390,6 +390,14 @@ fn v4_header(out: &mut Vec<u8>, ip: &Ip<'_>, wire: u32, opts: &PrintOptions, pre
         n(out, total - wire);
         s(out, " bytes missing! ");
     }
+    // A total length shorter than the header (0 included: this tcpdump is built without
+    // GUESS_TSO) ends the line before anything else of the packet.
+    if total < hlen as u32 {
+        s(out, "bad-len ");
+        n(out, total);
+        super::returned();
+        return false;
+    }
     if opts.verbose > 0 && h.len() >= 20 && !v4_verbose(out, ip, hlen, opts) {
         return false;
     }
