@@ -65,11 +65,7 @@ pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, prefix: bool, verbose
             return length(out, len);
         }
     }
-    if verbose {
-        s(out, ", ");
-    }
-    operation(out, op);
-    s(out, " ");
+    operation(out, op, verbose);
     let link = |out: &mut Vec<u8>, at: usize| link_addr(out, &b[at..at + hln], hrd);
     let proto = |out: &mut Vec<u8>, at: usize| proto_addr(out, pro, pln == 4, &b[at..at + pln]);
     match op {
@@ -116,8 +112,12 @@ fn length(out: &mut Vec<u8>, len: u32) -> Ended {
     Ended::Line
 }
 
-/// arpop_values, "Unknown (%u)".
-fn operation(out: &mut Vec<u8>, op: u16) {
+/// The operation, by arpop_values ("Unknown (%u)"), and the space before its addresses;
+/// after the types (`-v`) a comma first.
+fn operation(out: &mut Vec<u8>, op: u16, verbose: bool) {
+    if verbose {
+        s(out, ", ");
+    }
     match op {
         1 => s(out, "Request"),
         2 => s(out, "Reply"),
@@ -132,6 +132,7 @@ fn operation(out: &mut Vec<u8>, op: u16) {
             s(out, ")");
         }
     }
+    s(out, " ");
 }
 
 /// arphrd_values, "Unknown Hardware (%u)".
@@ -282,11 +283,7 @@ fn atm(out: &mut Vec<u8>, b: &[u8], len: u32, prefix: bool, verbose: bool) -> En
             return length(out, len);
         }
     }
-    if verbose {
-        s(out, ", ");
-    }
-    operation(out, op);
-    s(out, " ");
+    operation(out, op, verbose);
     // atmarp_addr_print: the number, and its subaddress after a comma.
     let addr = |out: &mut Vec<u8>, at: usize, l: usize, sub: usize, sl: usize| {
         if l == 0 {
