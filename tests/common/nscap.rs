@@ -2,6 +2,7 @@
 //! line by line.
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -54,6 +55,9 @@ pub struct Nscap {
     pub child: Child,
     lines: mpsc::Receiver<String>,
     pub stderr: Vec<String>,
+    /// Run by a wrapper that leads its own process group: the group goes at the end too, or a
+    /// test that fails leaves nscap running after its wrapper is killed.
+    group: bool,
 }
 
 impl Nscap {
@@ -78,8 +82,11 @@ impl Nscap {
         cmd.args(&wrapper[1..])
             .arg(nscap_bin())
             .args(args)
-            .stdout(Stdio::null());
-        Self::start(cmd)
+            .stdout(Stdio::null())
+            .process_group(0);
+        let mut n = Self::start(cmd);
+        n.group = true;
+        n
     }
 
     /// `cmd` (nscap under another name, say), its standard error read line by line.
@@ -102,6 +109,7 @@ impl Nscap {
             child,
             lines,
             stderr: Vec::new(),
+            group: false,
         }
     }
 
@@ -152,6 +160,10 @@ impl Nscap {
 
 impl Drop for Nscap {
     fn drop(&mut self) {
+        if self.group {
+            // SAFETY: kill(2) on the process group the wrapper leads.
+            unsafe { libc::kill(-(self.child.id() as i32), libc::SIGKILL) };
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
