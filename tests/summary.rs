@@ -975,7 +975,7 @@ fn option_packets() -> Vec<Vec<u8>> {
         &[1, 7, 1, 0],
         &[82, 12, 0, 0, 0, 1, 0, 2, 0, 3, 0, 4, 68, 3, 0, 0],
     ];
-    let tcpopts: [&[u8]; 8] = [
+    let tcpopts: [&[u8]; 9] = [
         &[
             2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7,
         ],
@@ -996,6 +996,8 @@ fn option_packets() -> Vec<Vec<u8>> {
         ],
         &[2, 4, 5, 0xb4, 0, 0, 0, 0],
         &[2, 2, 3, 3, 7, 1],
+        // A user timeout in minutes that passes 65535 seconds (a fuzz finding: it overflowed).
+        &[28, 4, 0xff, 0xff],
     ];
     let mut v = Vec::new();
     for (i, o) in v4opts.iter().enumerate() {

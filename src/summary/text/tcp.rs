@@ -527,6 +527,8 @@ fn data(
             s(out, " 0x");
             digits::hex(out, u64::from(u));
             out.push(b' ');
+            // tcpdump's utoval is a u_int: minutes times 60 do not wrap.
+            let u = u32::from(u);
             n(out, if u & 1 != 0 { (u >> 1) * 60 } else { u >> 1 });
             2
         }
