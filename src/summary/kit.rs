@@ -49,6 +49,12 @@ pub fn be64(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_be_bytes(w))
 }
 
+/// The IPv6 address at `at` (the read of GET_IP6ADDR_STRING).
+#[inline]
+pub fn ip6(b: &[u8], at: usize) -> Option<[u8; 16]> {
+    b.get(at..end(at, 16))?.try_into().ok()
+}
+
 /// tcpdump's truncation mark, ` [|proto]` (nd_print_trunc and the `[|` of its printers).
 #[inline]
 pub fn trunc(out: &mut Vec<u8>, proto: &str) {

@@ -5,7 +5,7 @@
 use super::{n, s};
 use crate::summary::digits;
 use crate::summary::dns::{fqdn, print_char, Name};
-use crate::summary::kit::{be16, be32, byte, trunc};
+use crate::summary::kit::{be16, be32, byte, ip6, trunc};
 
 const MSG_TYPES: [&str; 15] = [
     "solicit",
@@ -153,12 +153,12 @@ fn message(out: &mut Vec<u8>, b: &[u8], len: usize, verbose: u8) -> Result<(), J
         options(out, b, 4, end)?;
     } else {
         // GET_IP6ADDR_STRING: a cut here ends the whole line.
-        let Some(link) = ipv6(b, 2) else {
+        let Some(link) = ip6(b, 2) else {
             return jump(out);
         };
         s(out, "linkaddr=");
         digits::ipv6(out, link);
-        let Some(peer) = ipv6(b, 18) else {
+        let Some(peer) = ip6(b, 18) else {
             return jump(out);
         };
         s(out, " peeraddr=");
@@ -177,10 +177,6 @@ fn msg_type(out: &mut Vec<u8>, kind: u8) {
             n(out, kind);
         }
     }
-}
-
-fn ipv6(b: &[u8], at: usize) -> Option<[u8; 16]> {
-    b.get(at..at + 16)?.try_into().ok()
 }
 
 /// nd_print_trunc where print-dhcp6.c goes to `trunc`: the printer returns, and its caller
@@ -264,7 +260,7 @@ fn options(out: &mut Vec<u8>, b: &[u8], mut at: usize, end: usize) -> Result<(),
                     bad(out);
                 } else {
                     s(out, " ");
-                    digits::ipv6(out, opt[..16].try_into().unwrap_or([0; 16]));
+                    digits::ipv6(out, ip6(opt, 0).unwrap_or_default());
                     s(out, " pltime:");
                     n(out, u32_at(16));
                     s(out, " vltime:");
@@ -338,7 +334,7 @@ fn options(out: &mut Vec<u8>, b: &[u8], mut at: usize, end: usize) -> Result<(),
                 } else {
                     for a in opt.chunks_exact(16) {
                         s(out, " ");
-                        digits::ipv6(out, a.try_into().unwrap_or([0; 16]));
+                        digits::ipv6(out, ip6(a, 0).unwrap_or_default());
                     }
                     s(out, ")");
                 }
@@ -401,7 +397,7 @@ fn options(out: &mut Vec<u8>, b: &[u8], mut at: usize, end: usize) -> Result<(),
                     bad(out);
                 } else {
                     s(out, " ");
-                    digits::ipv6(out, opt[9..25].try_into().unwrap_or([0; 16]));
+                    digits::ipv6(out, ip6(opt, 9).unwrap_or_default());
                     s(out, "/");
                     n(out, opt[8]);
                     s(out, " pltime:");
@@ -447,7 +443,7 @@ fn options(out: &mut Vec<u8>, b: &[u8], mut at: usize, end: usize) -> Result<(),
                         }
                     }
                     s(out, " ");
-                    digits::ipv6(out, opt[1..17].try_into().unwrap_or([0; 16]));
+                    digits::ipv6(out, ip6(opt, 1).unwrap_or_default());
                     if optlen > 17 {
                         options(out, b, tp + 17, tp + optlen)?;
                     }
@@ -465,7 +461,7 @@ fn options(out: &mut Vec<u8>, b: &[u8], mut at: usize, end: usize) -> Result<(),
                     bad(out);
                 } else {
                     s(out, " ");
-                    digits::ipv6(out, opt[..16].try_into().unwrap_or([0; 16]));
+                    digits::ipv6(out, ip6(opt, 0).unwrap_or_default());
                     s(out, " ");
                     hex_bytes(out, 16, optlen.min(26));
                     s(out, "...)");
@@ -601,7 +597,7 @@ fn ntp_server(out: &mut Vec<u8>, b: &[u8], mut at: usize, end: usize) -> Result<
             1 | 2 if len != 16 => s(out, " ?"),
             1 | 2 => {
                 s(out, " ");
-                digits::ipv6(out, ipv6(b, at).unwrap_or([0; 16]));
+                digits::ipv6(out, ip6(b, at).unwrap_or_default());
             }
             3 => {
                 s(out, " ");

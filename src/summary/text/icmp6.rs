@@ -2,16 +2,9 @@
 
 use super::{cksum, dump, n, s};
 use crate::summary::decode::Ip;
-use crate::summary::kit::{be16, be32, trunc};
+use crate::summary::kit::{be16, be32, ip6, trunc};
 use crate::summary::PrintOptions;
 use crate::summary::{decode, digits, names};
-
-fn v6_at(p: &[u8], at: usize) -> Option<[u8; 16]> {
-    let b = p.get(at..at + 16)?;
-    let mut a = [0u8; 16];
-    a.copy_from_slice(b);
-    Some(a)
-}
 
 #[inline]
 pub(super) fn print(
@@ -45,7 +38,7 @@ pub(super) fn print(
         }
         3 => {
             if code == 0 {
-                let Some(dst) = v6_at(payload, 24) else {
+                let Some(dst) = ip6(payload, 24) else {
                     trunc(out, "icmp6");
                     return;
                 };
@@ -88,7 +81,7 @@ fn unreachable(out: &mut Vec<u8>, code: u8, payload: &[u8]) -> Option<()> {
     s(out, ", ");
     s(out, names::icmp6_unreach_name(code));
     // The quoted packet: IPv6 header, then (without extension headers) UDP/TCP.
-    let dst = v6_at(payload, 24)?;
+    let dst = ip6(payload, 24)?;
     let nh = payload[6];
     let dport = be16(payload, 42);
     match (code, nh, dport) {
@@ -147,7 +140,7 @@ fn neighbour(
     len: u32,
     v: u8,
 ) -> Option<()> {
-    let tgt = v6_at(payload, 0)?;
+    let tgt = ip6(payload, 0)?;
     s(out, if t == 135 { ", who has " } else { ", tgt is " });
     digits::ipv6(out, tgt);
     if v > 0 {
@@ -197,7 +190,7 @@ fn mld(out: &mut Vec<u8>, t: u8, m: &[u8], len: u32, v: u8) -> Option<()> {
 
 /// MLDv1 (mld6_print): glued to the type name as tcpdump prints it; nothing when cut.
 fn mld1(out: &mut Vec<u8>, m: &[u8]) {
-    if let (Some(delay), Some(group)) = (be16(m, 4), v6_at(m, 8)) {
+    if let (Some(delay), Some(group)) = (be16(m, 4), ip6(m, 8)) {
         s(out, "max resp delay: ");
         n(out, delay);
         s(out, " addr: ");
@@ -219,7 +212,7 @@ fn mld2_query(out: &mut Vec<u8>, m: &[u8], len: u32, v: u8) -> Option<()> {
         n(out, mrt);
         out.push(b']');
     }
-    let group = v6_at(m, 8)?;
+    let group = ip6(m, 8)?;
     s(out, " [gaddr ");
     digits::ipv6(out, group);
     if v > 0 {
@@ -247,7 +240,7 @@ fn mld2_query(out: &mut Vec<u8>, m: &[u8], len: u32, v: u8) -> Option<()> {
         } else if v > 1 {
             s(out, " {");
             for k in 0..usize::from(nsrcs) {
-                let a = v6_at(m, 28 + 16 * k)?;
+                let a = ip6(m, 28 + 16 * k)?;
                 out.push(b' ');
                 digits::ipv6(out, a);
             }
@@ -272,7 +265,7 @@ fn mld2_records(out: &mut Vec<u8>, m: &[u8], len: u32, v: u8) -> Option<()> {
             s(out, " [invalid number of groups]");
             return Some(());
         }
-        let group = v6_at(m, at + 4)?;
+        let group = ip6(m, at + 4)?;
         s(out, " [gaddr ");
         digits::ipv6(out, group);
         let kind = *m.get(at)?;
@@ -302,7 +295,7 @@ fn mld2_records(out: &mut Vec<u8>, m: &[u8], len: u32, v: u8) -> Option<()> {
         } else {
             s(out, " {");
             for k in 0..nsrcs {
-                let a = v6_at(m, at + 20 + 16 * k)?;
+                let a = ip6(m, at + 20 + 16 * k)?;
                 out.push(b' ');
                 digits::ipv6(out, a);
             }
@@ -373,7 +366,7 @@ fn options(out: &mut Vec<u8>, mut o: &[u8], len: u32, v: u8) -> Option<()> {
         match kind {
             1 | 2 => digits::mac(out, body),
             3 => {
-                let prefix = v6_at(body, 14)?;
+                let prefix = ip6(body, 14)?;
                 digits::ipv6(out, prefix);
                 out.push(b'/');
                 n(out, body[0]);
@@ -404,7 +397,7 @@ fn options(out: &mut Vec<u8>, mut o: &[u8], len: u32, v: u8) -> Option<()> {
                 s(out, "s,");
                 for k in 0..usize::from((units - 1) / 2) {
                     s(out, " addr: ");
-                    digits::ipv6(out, v6_at(body, 6 + 16 * k)?);
+                    digits::ipv6(out, ip6(body, 6 + 16 * k)?);
                 }
             }
             // tcpdump's own dump of an option it does not know gives way to the -vv one.

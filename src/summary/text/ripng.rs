@@ -77,10 +77,7 @@ fn body(out: &mut Vec<u8>, b: &[u8], length: usize, verbose: u8) -> Result<bool,
 
 /// rip6_entry_print: `DEST/PLEN`, ` [TAG]` when not 0, ` (METRIC)` in a response when not 0.
 fn entry(out: &mut Vec<u8>, b: &[u8], at: usize, metric: bool) -> Result<(), Jump> {
-    let dest: [u8; 16] = b
-        .get(at..at + 16)
-        .and_then(|d| d.try_into().ok())
-        .ok_or(Jump)?;
+    let dest = crate::summary::kit::ip6(b, at).ok_or(Jump)?;
     let plen = get8(b, at + 18)?;
     digits::ipv6(out, dest);
     s(out, "/");

@@ -99,7 +99,7 @@ fn body(out: &mut Vec<u8>, ip: &Ip<'_>, b: &[u8], len: u32, verbose: u8) -> Opti
         // The address is read before its separator is printed.
         let sep = if i == 0 { b' ' } else { b',' };
         if ip.v6 {
-            let a: [u8; 16] = b.get(at..at + 16)?.try_into().ok()?;
+            let a = crate::summary::kit::ip6(b, at)?;
             out.push(sep);
             digits::ipv6(out, a);
             at += 16;
