@@ -24,10 +24,7 @@ pub(super) enum Ended {
 pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, prefix: bool, verbose: bool) -> Ended {
     // ND_TCHECK_SIZE: the fixed header.
     if b.len() < 8 {
-        trunc(out, "arp");
-        // print-arp.c's checks jump (ND_LONGJMP_FROM_TCHECK).
-        super::long_jump();
-        return Ended::Line;
+        return cut(out);
     }
     let hrd = be16(b, 0).unwrap_or(0);
     if hrd == HRD_ATM {
@@ -43,16 +40,12 @@ pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, prefix: bool, verbose
     let (tha, tpa) = (8 + hln + pln, 8 + 2 * hln + pln);
     // ND_TCHECK_LEN(TPA, PROTO_LEN): every address was captured.
     if b.len() < tpa + pln {
-        trunc(out, "arp");
-        // print-arp.c's checks jump (ND_LONGJMP_FROM_TCHECK).
-        super::long_jump();
-        return Ended::Line;
+        return cut(out);
     }
     if prefix {
         s(out, "ARP, ");
     }
-    let ip = pro == ETHERTYPE_IP || pro == ETHERTYPE_TRAIL;
-    if !ip || pln != 4 || hln == 0 || verbose {
+    if !ip_like(pro) || pln != 4 || hln == 0 || verbose {
         hardware(out, hrd);
         s(out, " (len ");
         n(out, hln as u64);
@@ -67,7 +60,8 @@ pub(super) fn print(out: &mut Vec<u8>, b: &[u8], len: u32, prefix: bool, verbose
     }
     operation(out, op, verbose);
     let link = |out: &mut Vec<u8>, at: usize| link_addr(out, &b[at..at + hln], hrd);
-    let proto = |out: &mut Vec<u8>, at: usize| proto_addr(out, pro, pln == 4, &b[at..at + pln]);
+    let proto =
+        |out: &mut Vec<u8>, at: usize| proto_addr(out, pro, &b[at..at + pln], "<wrong len>");
     match op {
         1 => {
             s(out, "who-has ");
@@ -166,12 +160,25 @@ fn protocol(out: &mut Vec<u8>, pro: u16) {
     }
 }
 
-/// tpaddr_print_ip / spaddr_print_ip.
-fn proto_addr(out: &mut Vec<u8>, pro: u16, four: bool, a: &[u8]) {
-    if pro != ETHERTYPE_IP && pro != ETHERTYPE_TRAIL {
+/// ARP's checks fail by a long jump (ND_LONGJMP_FROM_TCHECK): the cut mark, nothing else.
+fn cut(out: &mut Vec<u8>) -> Ended {
+    trunc(out, "arp");
+    super::long_jump();
+    Ended::Line
+}
+
+/// The protocol types whose addresses print as IPv4 ones.
+fn ip_like(pro: u16) -> bool {
+    pro == ETHERTYPE_IP || pro == ETHERTYPE_TRAIL
+}
+
+/// tpaddr_print_ip / spaddr_print_ip (ATM ARP's too): `a` when it is an IPv4 address, else
+/// what is wrong, `wrong_len` for the length.
+fn proto_addr(out: &mut Vec<u8>, pro: u16, a: &[u8], wrong_len: &str) {
+    if !ip_like(pro) {
         s(out, "<wrong proto type>");
-    } else if !four {
-        s(out, "<wrong len>");
+    } else if a.len() != 4 {
+        s(out, wrong_len);
     } else {
         digits::ipv4(out, [a[0], a[1], a[2], a[3]]);
     }
@@ -238,10 +245,7 @@ fn atm(out: &mut Vec<u8>, b: &[u8], len: u32, prefix: bool, verbose: bool) -> En
     // The fixed header is 12 bytes.
     let field = |at: usize| byte(b, at).unwrap_or(0);
     if b.len() < 12 {
-        trunc(out, "arp");
-        // print-arp.c's checks jump (ND_LONGJMP_FROM_TCHECK).
-        super::long_jump();
-        return Ended::Line;
+        return cut(out);
     }
     let (pro, op) = (be16(b, 2).unwrap_or(0), be16(b, 6).unwrap_or(0));
     let (shl, ssl, spl) = (
@@ -261,16 +265,12 @@ fn atm(out: &mut Vec<u8>, b: &[u8], len: u32, prefix: bool, verbose: bool) -> En
     let tsa = tha + thl;
     let tpa = tsa + tsl;
     if b.len() < tpa + tpl {
-        trunc(out, "arp");
-        // print-arp.c's checks jump (ND_LONGJMP_FROM_TCHECK).
-        super::long_jump();
-        return Ended::Line;
+        return cut(out);
     }
     if prefix {
         s(out, "ARP, ");
     }
-    let ip = pro == ETHERTYPE_IP || pro == ETHERTYPE_TRAIL;
-    if !ip || spl != 4 || tpl != 4 || verbose {
+    if !ip_like(pro) || spl != 4 || tpl != 4 || verbose {
         hardware(out, HRD_ATM);
         s(out, ", ");
         protocol(out, pro);
@@ -297,13 +297,7 @@ fn atm(out: &mut Vec<u8>, b: &[u8], len: u32, prefix: bool, verbose: bool) -> En
         }
     };
     let proto = |out: &mut Vec<u8>, at: usize, l: usize, wrong: &str| {
-        if !ip {
-            s(out, "<wrong proto type>");
-        } else if l != 4 {
-            s(out, wrong);
-        } else {
-            digits::ipv4(out, [b[at], b[at + 1], b[at + 2], b[at + 3]]);
-        }
+        proto_addr(out, pro, &b[at..at + l], wrong)
     };
     match op {
         1 => {
