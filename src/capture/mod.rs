@@ -642,6 +642,13 @@ struct Source {
 }
 
 impl Source {
+    /// How many packets one libpcap call may take when `held` bytes are gathered already: at
+    /// most what fits in a batch's byte bound (and its room, [`crate::packet::CAPTURE_BYTES`]),
+    /// judged by the largest packet last read; 256 TCP segments of 64 KiB would make 16 MiB.
+    fn per_call(&self, held: usize) -> usize {
+        (BATCH_BYTES.saturating_sub(held) / self.packet_size.max(64)).clamp(1, DISPATCH_PACKETS)
+    }
+
     /// Reads what the ring holds now, in batches. With `until`, packets stamped later than
     /// that instant (they arrived after the stop) are left out.
     async fn read_ready(&mut self, until: Option<(i64, u32)>) -> Round {
@@ -651,12 +658,8 @@ impl Source {
         let mut batch = Batch::for_capture(self.idx);
         let round = loop {
             // pcap_dispatch hands over what a ring block holds in one call, where
-            // pcap_next_ex would pay its set-up per packet; the count bounds a batch's size.
-            // At most what fits in the batch's byte bound (and its room, [`crate::packet::CAPTURE_BYTES`]),
-            // judged by the largest packet last read: 256 TCP segments of 64 KiB would make a
-            // 16 MiB batch.
-            let count = (BATCH_BYTES.saturating_sub(batch.bytes()) / self.packet_size.max(64))
-                .clamp(1, DISPATCH_PACKETS);
+            // pcap_next_ex would pay its set-up per packet.
+            let count = self.per_call(batch.bytes());
             let mut largest = 0;
             let res = self.cap.dispatch(Some(count), |p| {
                 let h = p.header;
@@ -718,7 +721,7 @@ impl Source {
         let Some(inline) = self.inline.as_ref() else {
             return (Some(Round::Drained), None);
         };
-        let count = (BATCH_BYTES / self.packet_size.max(64)).clamp(1, DISPATCH_PACKETS);
+        let count = self.per_call(0);
         let (mut largest, mut ended) = (0, None);
         let mut out = crate::sink::lock(&inline.out);
         let res = self.cap.dispatch(Some(count), |p| {

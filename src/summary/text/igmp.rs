@@ -71,25 +71,15 @@ fn body(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) -> Result<bool, Jump
             }
         }
         0x12 => {
-            let a = get_ip(b, 4)?;
-            s(out, "igmp v1 report ");
-            digits::ipv4(out, a);
+            named_group(out, b, "igmp v1 report ")?;
             odd_len(out);
         }
-        0x16 => {
-            let a = get_ip(b, 4)?;
-            s(out, "igmp v2 report ");
-            digits::ipv4(out, a);
-        }
+        0x16 => named_group(out, b, "igmp v2 report ")?,
         0x22 => {
             s(out, "igmp v3 report");
             report_v3(out, b, len, verbose)?;
         }
-        0x17 => {
-            let a = get_ip(b, 4)?;
-            s(out, "igmp leave ");
-            digits::ipv4(out, a);
-        }
+        0x17 => named_group(out, b, "igmp leave ")?,
         0x13 => {
             s(out, "igmp dvmrp");
             if len < 8 {
@@ -110,6 +100,14 @@ fn body(out: &mut Vec<u8>, b: &[u8], len: u32, verbose: u8) -> Result<bool, Jump
         }
     }
     Ok(true)
+}
+
+/// `NAME 239.1.2.3`: the group address is read before the name is printed.
+fn named_group(out: &mut Vec<u8>, b: &[u8], name: &str) -> Result<(), Jump> {
+    let group = get_ip(b, 4)?;
+    s(out, name);
+    digits::ipv4(out, group);
+    Ok(())
 }
 
 /// print_mtrace: a multicast traceroute query or response.
